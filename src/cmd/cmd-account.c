@@ -1,0 +1,402 @@
+/* cmd-account.c - /account, /connect, /disconnect, /tls.
+ *
+ * Passwords: a saved one (only when the user asked with /account password),
+ * else the account's eval_password command (run without blocking, first line
+ * of its output), else asked for in the input line with the text hidden.
+ * They are handed to the XMPP layer and never printed or logged.
+ */
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "cmd/internal.h"
+#include "cmd/parse.h"
+#include "config/accounts.h"
+#include "core/spawn.h"
+#include "model/jid.h"
+#include "ui/ui.h"
+#include "xmpp/xmpp.h"
+
+#define EVAL_TIMEOUT_MS 30000
+
+/* A connection waiting for its password. */
+typedef struct {
+    account_t acct; /* owned strings */
+    char *save_to;  /* /account password: save into this account instead */
+} pending_login;
+
+static pending_login *pending;
+
+static void pending_free(pending_login *p)
+{
+    if (!p)
+        return;
+    g_free(p->acct.name);
+    g_free(p->acct.jid);
+    g_free(p->acct.resource);
+    g_free(p->acct.server);
+    g_free(p->acct.ca_file);
+    g_free(p->acct.ca_path);
+    g_strfreev(p->acct.pinned_certs);
+    g_free(p->save_to);
+    g_free(p);
+}
+
+static pending_login *pending_from(const account_t *a)
+{
+    pending_login *p = g_new0(pending_login, 1);
+    p->acct = *a;
+    p->acct.name = g_strdup(a->name);
+    p->acct.jid = g_strdup(a->jid);
+    p->acct.resource = g_strdup(a->resource ? a->resource : "natter");
+    p->acct.server = g_strdup(a->server);
+    p->acct.password = NULL;
+    p->acct.eval_password = NULL;
+    p->acct.ca_file = g_strdup(a->ca_file);
+    p->acct.ca_path = g_strdup(a->ca_path);
+    p->acct.pinned_certs = g_strdupv(a->pinned_certs ? a->pinned_certs : (char *[]){NULL});
+    return p;
+}
+
+static void do_connect(pending_login *p, const char *password)
+{
+    char *err = NULL;
+    if (!xmpp_connect_account(&p->acct, password, &err)) {
+        ui_error("Cannot connect: %s", err);
+        g_free(err);
+    }
+}
+
+static void on_secret(const char *secret, void *ud)
+{
+    pending_login *p = pending;
+    pending = NULL;
+    if (!p)
+        return;
+    if (!secret) {
+        ui_info("Cancelled.");
+    } else if (p->save_to) {
+        char *err = NULL;
+        if (!accounts_set(p->save_to, "password", secret, &err) || !accounts_save(&err)) {
+            ui_error("Could not save the password: %s", err);
+            g_free(err);
+        } else {
+            ui_info("Password saved for account %s (in the accounts file, mode 0600).",
+                    p->save_to);
+        }
+    } else if (!*secret) {
+        ui_error("Empty password; not connecting.");
+    } else {
+        do_connect(p, secret);
+    }
+    pending_free(p);
+}
+
+static void on_eval_done(int status, const char *output, const char *err, void *ud)
+{
+    pending_login *p = ud;
+    if (p != pending) {
+        pending_free(p);
+        return;
+    }
+    pending = NULL;
+    if (err || status != 0) {
+        ui_error("eval_password for %s failed: %s", p->acct.name,
+                 err ? err : (status > 0 ? "the command exited with an error" : "no output"));
+        pending_free(p);
+        return;
+    }
+    const char *nl = strchr(output, '\n');
+    char *pw = g_strndup(output, nl ? (gsize)(nl - output) : strlen(output));
+    if (!*pw)
+        ui_error("eval_password for %s printed nothing.", p->acct.name);
+    else
+        do_connect(p, pw);
+    explicit_bzero(pw, strlen(pw));
+    g_free(pw);
+    pending_free(p);
+}
+
+static void login(const account_t *a)
+{
+    if (xmpp_state() != CONN_DISCONNECTED) {
+        ui_error("Already connected or connecting; /disconnect first.");
+        return;
+    }
+    pending_free(pending);
+    pending = pending_from(a);
+    if (a->password) {
+        pending_login *p = pending;
+        pending = NULL;
+        do_connect(p, a->password);
+        pending_free(p);
+        return;
+    }
+    if (a->eval_password) {
+        char *err = NULL;
+        if (!spawn_shell(a->eval_password, EVAL_TIMEOUT_MS, 4096, on_eval_done, pending, &err)) {
+            ui_error("Cannot run eval_password for %s: %s", a->name, err);
+            g_free(err);
+            pending_free(pending);
+            pending = NULL;
+        }
+        return;
+    }
+    char *prompt = g_strdup_printf("Password for %s: ", a->jid);
+    ui_ask_secret(prompt, on_secret, NULL);
+    g_free(prompt);
+}
+
+void cmd_connect_account(const char *name)
+{
+    const account_t *a = accounts_find(name);
+    if (!a) {
+        ui_error("No account '%s'. /account list shows them, /account add NAME JID adds one.",
+                 name);
+        return;
+    }
+    login(a);
+}
+
+static void cmd_connect(char **argv, int argc, const char *jid)
+{
+    const account_t *a = NULL;
+    int optstart = 1;
+    if (argc == 0 || (argc % 2 == 0 && accounts_count() == 1)) {
+        if (accounts_count() != 1) {
+            ui_error("Which account? /connect ACCOUNT or /connect JID (accounts: /account list)");
+            return;
+        }
+        a = accounts_nth(0);
+        optstart = 0;
+    } else {
+        a = accounts_find(argv[0]);
+    }
+    account_t tmp = {0};
+    if (a) {
+        tmp = *a;
+    } else {
+        if (!jid_is_valid_bare(argv[0])) {
+            ui_error("'%s' is neither an account nor a valid JID (user@server).", argv[0]);
+            return;
+        }
+        tmp.name = argv[0];
+        tmp.jid = argv[0];
+        tmp.resource = "natter";
+        tmp.tls = ACCOUNT_TLS_FORCE;
+        static char *no_pins[] = {NULL};
+        tmp.pinned_certs = no_pins;
+    }
+    static const char *const keys[] = {"server", "port", "tls", NULL};
+    const char *vals[3];
+    char *err = NULL;
+    if (!parse_options(argv, argc, optstart, keys, vals, &err)) {
+        ui_error("/connect: %s", err);
+        g_free(err);
+        return;
+    }
+    if (vals[0])
+        tmp.server = (char *)vals[0];
+    if (vals[1]) {
+        long port;
+        if (!parse_int(vals[1], 1, 65535, &port)) {
+            ui_error("/connect: port must be a number from 1 to 65535");
+            return;
+        }
+        tmp.port = (int)port;
+    }
+    if (vals[2]) {
+        if (!strcmp(vals[2], "force"))
+            tmp.tls = ACCOUNT_TLS_FORCE;
+        else if (!strcmp(vals[2], "direct"))
+            tmp.tls = ACCOUNT_TLS_DIRECT;
+        else if (!strcmp(vals[2], "allow-plain"))
+            tmp.tls = ACCOUNT_TLS_ALLOW_PLAIN;
+        else {
+            ui_error("/connect: tls must be force, direct or allow-plain");
+            return;
+        }
+    }
+    login(&tmp);
+}
+
+static void cmd_disconnect(char **argv, int argc, const char *jid)
+{
+    if (pending) {
+        pending_free(pending);
+        pending = NULL;
+    }
+    if (xmpp_state() == CONN_DISCONNECTED) {
+        xmpp_disconnect_user(); /* cancels a pending reconnect */
+        return;
+    }
+    xmpp_disconnect_user();
+}
+
+static void show_account(const account_t *a)
+{
+    ui_info("%s: %s", a->name, a->jid);
+    ui_info("  resource %s, server %s, port %s, tls %s", a->resource,
+            a->server ? a->server : "(from the JID)", a->port ? "" : "default",
+            accounts_tls_name(a->tls));
+    if (a->port)
+        ui_info("  port %d", a->port);
+    ui_info("  password: %s", a->password        ? "saved"
+                              : a->eval_password ? "from eval_password"
+                                                 : "asked at login");
+    if (a->ca_file)
+        ui_info("  ca_file %s", a->ca_file);
+    if (a->ca_path)
+        ui_info("  ca_path %s", a->ca_path);
+    for (char **p = a->pinned_certs; p && *p; p++)
+        ui_info("  pinned certificate %s", *p);
+}
+
+static void save_accounts(const char *what)
+{
+    char *err = NULL;
+    if (!accounts_save(&err)) {
+        ui_error("Could not save accounts: %s", err);
+        g_free(err);
+    } else {
+        ui_info("%s", what);
+    }
+}
+
+static void cmd_account(char **argv, int argc, const char *jid)
+{
+    const char *sub = argc ? argv[0] : "list";
+    char *err = NULL;
+    if (!strcmp(sub, "list")) {
+        if (accounts_count() == 0)
+            ui_info("No accounts. /account add NAME JID adds one.");
+        for (size_t i = 0; i < accounts_count(); i++) {
+            const account_t *a = accounts_nth(i);
+            ui_info("  %s: %s%s", a->name, a->jid,
+                    g_strcmp0(xmpp_account_name(), a->name) == 0 ? " (in use)" : "");
+        }
+    } else if (!strcmp(sub, "add")) {
+        if (argc < 3) {
+            ui_error("Usage: /account add NAME JID");
+            return;
+        }
+        if (!accounts_add(argv[1], argv[2], &err)) {
+            ui_error("/account add: %s", err);
+            g_free(err);
+            return;
+        }
+        char *msg = g_strdup_printf("Account %s added. /connect %s logs in; /account set %s KEY "
+                                    "VALUE sets server, port, tls, eval_password...",
+                                    argv[1], argv[1], argv[1]);
+        save_accounts(msg);
+        g_free(msg);
+    } else if (!strcmp(sub, "remove")) {
+        if (argc < 2 || !accounts_remove(argv[1])) {
+            ui_error("Usage: /account remove NAME (an existing account)");
+            return;
+        }
+        save_accounts("Account removed.");
+    } else if (!strcmp(sub, "show")) {
+        const account_t *a = argc > 1 ? accounts_find(argv[1]) : NULL;
+        if (!a) {
+            ui_error("Usage: /account show NAME (an existing account)");
+            return;
+        }
+        show_account(a);
+    } else if (!strcmp(sub, "set")) {
+        if (argc < 3) {
+            ui_error("Usage: /account set NAME KEY [VALUE]");
+            return;
+        }
+        if (!strcmp(argv[2], "password")) {
+            ui_error("Use /account password NAME: it asks without showing what you type.");
+            return;
+        }
+        if (!accounts_set(argv[1], argv[2], argc > 3 ? argv[3] : NULL, &err)) {
+            ui_error("/account set: %s", err);
+            g_free(err);
+            return;
+        }
+        save_accounts("Account updated.");
+    } else if (!strcmp(sub, "password")) {
+        const account_t *a = argc > 1 ? accounts_find(argv[1]) : NULL;
+        if (!a) {
+            ui_error("Usage: /account password NAME (an existing account)");
+            return;
+        }
+        pending_free(pending);
+        pending = pending_from(a);
+        pending->save_to = g_strdup(a->name);
+        char *prompt = g_strdup_printf("Password to save for %s: ", a->jid);
+        ui_ask_secret(prompt, on_secret, NULL);
+        g_free(prompt);
+    } else if (!strcmp(sub, "forget")) {
+        if (argc < 2 || !accounts_set(argv[1], "password", NULL, &err)) {
+            ui_error("Usage: /account forget NAME%s%s", err ? ": " : "", err ? err : "");
+            g_free(err);
+            return;
+        }
+        save_accounts("Saved password removed.");
+    } else {
+        ui_error("Unknown /account subcommand '%s'. /help account", sub);
+    }
+}
+
+static void cmd_tls(char **argv, int argc, const char *jid)
+{
+    const char *sub = argc ? argv[0] : "info";
+    char *err = NULL;
+    bool ok = true;
+    if (!strcmp(sub, "trust")) {
+        ok = xmpp_tls_trust_once(&err);
+    } else if (!strcmp(sub, "pin")) {
+        ok = xmpp_tls_pin(&err);
+    } else if (!strcmp(sub, "info")) {
+        char *d = xmpp_tls_describe();
+        ui_info("%s", d);
+        g_free(d);
+    } else {
+        ui_error("Usage: /tls trust|pin|info");
+        return;
+    }
+    if (!ok) {
+        ui_error("/tls %s: %s", sub, err);
+        g_free(err);
+    }
+}
+
+void cmd_account_deinit(void)
+{
+    pending_free(pending);
+    pending = NULL;
+}
+
+static const char *const account_choices[] = {"list",     "add",    "remove", "show",
+                                              "set",      "password", "forget", NULL};
+static const char *const tls_choices[] = {"trust", "pin", "info", NULL};
+
+static const cmd_def defs[] = {
+    {"account", "[list | add NAME JID | remove NAME | show NAME | set NAME KEY [VALUE] | "
+                "password NAME | forget NAME]",
+     "Manage accounts",
+     "Keys for set: jid, resource, server, port, tls (force, direct, allow-plain),\n"
+     "eval_password (a command printing the password), ca_file, ca_path, autoconnect.\n"
+     "password asks for the password with hidden input and saves it (0600 file);\n"
+     "forget removes a saved password.",
+     4, account_choices, {COMPLETE_CHOICES, COMPLETE_ACCOUNT, COMPLETE_NONE}, cmd_account},
+    {"connect", "[ACCOUNT | JID] [server HOST] [port N] [tls force|direct|allow-plain]",
+     "Log in",
+     "TLS is required by default and the certificate verified against the system's\n"
+     "trust store (SSL_CERT_FILE/SSL_CERT_DIR work) plus ca_file/ca_path.\n"
+     "The password is asked for unless the account has eval_password or a saved one.",
+     0, NULL, {COMPLETE_ACCOUNT, COMPLETE_NONE, COMPLETE_NONE}, cmd_connect},
+    {"disconnect", "", "Log out (and stop reconnecting)", NULL, 0, NULL, {0}, cmd_disconnect},
+    {"tls", "[trust | pin | info]", "Decide about a refused certificate",
+     "trust: connect once with the certificate that was just refused.\n"
+     "pin: trust that certificate for this account from now on (saved).",
+     1, tls_choices, {COMPLETE_CHOICES, COMPLETE_NONE, COMPLETE_NONE}, cmd_tls},
+};
+
+void cmd_account_register(void)
+{
+    cmd_register(defs, G_N_ELEMENTS(defs));
+}

@@ -1,0 +1,112 @@
+/* cmd-chat.c - /msg, /me, /status: one-to-one chat and own presence. */
+#include <string.h>
+
+#include "cmd/internal.h"
+#include "model/jid.h"
+#include "model/roster.h"
+#include "ui/ui.h"
+#include "xmpp/xmpp.h"
+
+/* Resolve what the user typed to a bare JID: a JID, or a contact's roster
+ * name (unique, case-insensitive). Returns a new string or NULL. */
+static char *resolve_contact(const char *who)
+{
+    if (strchr(who, '@') || strchr(who, '.'))
+        return jid_bare_of(who);
+    GPtrArray *all = roster_sorted();
+    char *found = NULL;
+    for (guint i = 0; i < all->len; i++) {
+        roster_contact *c = g_ptr_array_index(all, i);
+        char *local = jid_short_name(c->jid);
+        bool match = (c->name && g_utf8_collate(c->name, who) == 0) ||
+                     (local && g_ascii_strcasecmp(local, who) == 0);
+        g_free(local);
+        if (match) {
+            if (found) {
+                g_free(found);
+                return NULL; /* ambiguous */
+            }
+            found = g_strdup(c->jid);
+        }
+    }
+    return found ? found : jid_bare_of(who);
+}
+
+void cmd_chat_send(const char *jid, const char *text)
+{
+    char *err = NULL;
+    if (!xmpp_send_chat(jid, text, &err)) {
+        ui_error("Not sent: %s", err);
+        g_free(err);
+    }
+}
+
+static void cmd_msg(char **argv, int argc, const char *jid)
+{
+    if (argc == 0) {
+        ui_error("Usage: /msg JID [TEXT]");
+        return;
+    }
+    char *to = resolve_contact(argv[0]);
+    if (!to) {
+        ui_error("'%s' is not a valid JID or a unique contact name.", argv[0]);
+        return;
+    }
+    ui_open_chat(to);
+    if (argc > 1 && *argv[1])
+        cmd_chat_send(to, argv[1]);
+    g_free(to);
+}
+
+static void cmd_me(char **argv, int argc, const char *jid)
+{
+    if (!jid) {
+        ui_error("/me works in a chat window.");
+        return;
+    }
+    if (argc == 0) {
+        ui_error("Usage: /me ACTION");
+        return;
+    }
+    char *text = g_strconcat("/me ", argv[0], NULL);
+    cmd_chat_send(jid, text);
+    g_free(text);
+}
+
+static void cmd_status(char **argv, int argc, const char *jid)
+{
+    if (argc == 0) {
+        const char *st = xmpp_own_status();
+        ui_info("You are %s%s%s.", presence_show_name(xmpp_own_show()), st ? ": " : "",
+                st ? st : "");
+        return;
+    }
+    bool ok;
+    presence_show show = presence_show_parse(argv[0], &ok);
+    if (!ok || show == PRESENCE_OFFLINE) {
+        ui_error("Usage: /status online|chat|away|xa|dnd [MESSAGE]");
+        return;
+    }
+    xmpp_set_presence(show, argc > 1 ? argv[1] : NULL);
+    ui_info("Status: %s%s%s%s", presence_show_name(show), argc > 1 ? ": " : "",
+            argc > 1 ? argv[1] : "",
+            xmpp_state() == CONN_CONNECTED ? "" : " (sent when connected)");
+}
+
+static const char *const status_choices[] = {"online", "chat", "away", "xa", "dnd", NULL};
+
+static const cmd_def defs[] = {
+    {"msg", "JID [TEXT]", "Open a chat window with JID, and send TEXT if given",
+     "JID may also be a contact's roster name. Text typed in a chat window is sent\n"
+     "to its contact; start it with // to send a leading slash.",
+     2, NULL, {COMPLETE_JID, COMPLETE_NONE, COMPLETE_NONE}, cmd_msg},
+    {"me", "ACTION", "Send an action (\"* you ACTION\") in this chat", NULL, 1, NULL, {0},
+     cmd_me},
+    {"status", "[online|chat|away|xa|dnd] [MESSAGE]", "Show or set your presence", NULL, 2,
+     status_choices, {COMPLETE_CHOICES, COMPLETE_NONE, COMPLETE_NONE}, cmd_status},
+};
+
+void cmd_chat_register(void)
+{
+    cmd_register(defs, G_N_ELEMENTS(defs));
+}

@@ -1,0 +1,181 @@
+/* cmd-core.c - /help, /quit, /set, /save, /win, /close, /clear, /redraw. */
+#include <string.h>
+
+#include "cmd/internal.h"
+#include "cmd/parse.h"
+#include "config/settings.h"
+#include "core/loop.h"
+#include "ui/ui.h"
+
+static void help_command(const cmd_def *d)
+{
+    ui_info("/%s %s", d->name, d->syntax ? d->syntax : "");
+    ui_info("  %s", d->summary);
+    if (d->help) {
+        char **lines = g_strsplit(d->help, "\n", -1);
+        for (char **l = lines; *l; l++)
+            ui_info("  %s", *l);
+        g_strfreev(lines);
+    }
+}
+
+static void help_setting(const setting_def *s)
+{
+    GString *range = g_string_new(NULL);
+    switch (s->type) {
+    case SETTING_BOOL: g_string_append(range, "on or off"); break;
+    case SETTING_INT: g_string_append_printf(range, "%ld to %ld", s->min, s->max); break;
+    case SETTING_ENUM:
+        for (const char *const *c = s->choices; c && *c; c++)
+            g_string_append_printf(range, "%s%s", c == s->choices ? "" : ", ", *c);
+        break;
+    case SETTING_PATH: g_string_append(range, "a path"); break;
+    default: g_string_append(range, "text"); break;
+    }
+    ui_info("%s = %s  (%s; default %s; %s)", s->key, settings_get(s->key), range->str,
+            *s->def ? s->def : "unset", s->group);
+    ui_info("  %s", s->help);
+    g_string_free(range, TRUE);
+}
+
+static void cmd_help(char **argv, int argc, const char *jid)
+{
+    if (argc == 0) {
+        ui_info("Commands (/help COMMAND for details, /help set KEY for a setting):");
+        GPtrArray *all = cmd_all();
+        for (guint i = 0; i < all->len; i++) {
+            const cmd_def *d = g_ptr_array_index(all, i);
+            ui_info("  /%-11s %s", d->name, d->summary);
+        }
+        ui_info("Keys: Alt+1..0 or Alt+Left/Right switch windows, PgUp/PgDn scroll, "
+                "Alt+Enter new line, Tab completes, Ctrl-L redraws.");
+        return;
+    }
+    const char *name = argv[0][0] == '/' ? argv[0] + 1 : argv[0];
+    if (strcmp(name, "set") == 0 && argc > 1) {
+        const setting_def *s = settings_find(argv[1]);
+        if (!s) {
+            ui_error("No setting '%s'. /set lists them.", argv[1]);
+            return;
+        }
+        help_setting(s);
+        return;
+    }
+    const cmd_def *d = cmd_find(name);
+    if (!d) {
+        ui_error("No command /%s. /help lists them.", name);
+        return;
+    }
+    help_command(d);
+}
+
+static void cmd_quit(char **argv, int argc, const char *jid)
+{
+    loop_quit();
+}
+
+static void cmd_set(char **argv, int argc, const char *jid)
+{
+    if (argc == 0) {
+        size_t n;
+        const setting_def *t = settings_table(&n);
+        const char *group = NULL;
+        for (size_t i = 0; i < n; i++) {
+            if (!group || strcmp(group, t[i].group) != 0) {
+                group = t[i].group;
+                ui_info("[%s]", group);
+            }
+            ui_info("  %-20s %s", t[i].key, settings_get(t[i].key));
+        }
+        ui_info("/set KEY VALUE changes one, /help set KEY explains it, /save keeps them.");
+        return;
+    }
+    if (argc == 1) {
+        const setting_def *s = settings_find(argv[0]);
+        if (!s)
+            ui_error("Unknown setting '%s'. /set lists them.", argv[0]);
+        else
+            help_setting(s);
+        return;
+    }
+    char *err = NULL;
+    if (!settings_set(argv[0], argv[1], &err)) {
+        ui_error("%s", err);
+        g_free(err);
+        return;
+    }
+    ui_info("%s = %s", argv[0], settings_get(argv[0]));
+}
+
+static void cmd_save(char **argv, int argc, const char *jid)
+{
+    char *err = NULL;
+    if (!settings_save(&err)) {
+        ui_error("Could not save settings: %s", err);
+        g_free(err);
+        return;
+    }
+    ui_info("Settings saved.");
+}
+
+static void cmd_win(char **argv, int argc, const char *jid)
+{
+    if (argc == 0 || strcmp(argv[0], "list") == 0) {
+        char **list = ui_window_list();
+        for (char **l = list; *l; l++)
+            ui_info("  %s", *l);
+        g_strfreev(list);
+        return;
+    }
+    if (strcmp(argv[0], "next") == 0) {
+        ui_cycle_window(1);
+        return;
+    }
+    if (strcmp(argv[0], "prev") == 0) {
+        ui_cycle_window(-1);
+        return;
+    }
+    long n;
+    if (!parse_int(argv[0], 1, 1000, &n) || !ui_switch_window((int)n))
+        ui_error("No window %s. /win list shows them.", argv[0]);
+}
+
+static void cmd_close(char **argv, int argc, const char *jid)
+{
+    if (!ui_close_window())
+        ui_error("The console cannot be closed; /quit leaves natter.");
+}
+
+static void cmd_clear(char **argv, int argc, const char *jid)
+{
+    ui_clear_window();
+}
+
+static void cmd_redraw(char **argv, int argc, const char *jid)
+{
+    ui_redraw();
+}
+
+static const char *const win_choices[] = {"list", "next", "prev", NULL};
+
+static const cmd_def defs[] = {
+    {"help", "[COMMAND | set KEY]", "Show commands, or help for one command or setting", NULL, 0,
+     NULL, {COMPLETE_COMMAND, COMPLETE_SETTING, COMPLETE_NONE}, cmd_help},
+    {"quit", "", "Leave natter (disconnects cleanly)", NULL, 0, NULL, {0}, cmd_quit},
+    {"set", "[KEY [VALUE]]", "List settings, show one, or change one",
+     "Values are checked: an unknown key or a bad value is refused with the reason.\n"
+     "Changes apply at once; /save writes them to the settings file.",
+     2, NULL, {COMPLETE_SETTING, COMPLETE_SETVALUE, COMPLETE_NONE}, cmd_set},
+    {"save", "", "Write the current settings to the settings file", NULL, 0, NULL, {0}, cmd_save},
+    {"win", "[N | list | next | prev]", "Switch to window N, or list windows",
+     "Alt+1..Alt+0 switch to windows 1-10, Alt+Left/Right to the previous/next.", 1,
+     win_choices, {COMPLETE_CHOICES, COMPLETE_NONE, COMPLETE_NONE}, cmd_win},
+    {"close", "", "Close the current chat window", NULL, 0, NULL, {0}, cmd_close},
+    {"clear", "", "Clear the current window", NULL, 0, NULL, {0}, cmd_clear},
+    {"redraw", "", "Redraw the screen (also Ctrl-L)", NULL, 0, NULL, {0}, cmd_redraw},
+};
+
+void cmd_core_register(void)
+{
+    cmd_register(defs, G_N_ELEMENTS(defs));
+}

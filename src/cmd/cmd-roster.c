@@ -1,0 +1,99 @@
+/* cmd-roster.c - /roster and /sub: contacts and presence subscriptions. */
+#include <string.h>
+
+#include "cmd/internal.h"
+#include "model/jid.h"
+#include "model/roster.h"
+#include "ui/ui.h"
+#include "xmpp/xmpp.h"
+
+static void report(bool ok, const char *what, char *err)
+{
+    if (ok) {
+        ui_info("%s", what);
+    } else {
+        ui_error("%s", err);
+        g_free(err);
+    }
+}
+
+static void cmd_roster(char **argv, int argc, const char *jid)
+{
+    const char *sub = argc ? argv[0] : "list";
+    char *err = NULL;
+    if (!strcmp(sub, "list")) {
+        GPtrArray *all = roster_sorted();
+        ui_info("%u contacts:", all->len);
+        for (guint i = 0; i < all->len; i++) {
+            roster_contact *c = g_ptr_array_index(all, i);
+            ui_info("  %s%s%s%s  [%s] %s%s%s", c->jid, c->name ? " (" : "", c->name ? c->name : "",
+                    c->name ? ")" : "", c->subscription, presence_show_name(c->show),
+                    c->status ? ": " : "", c->status ? c->status : "");
+        }
+        return;
+    }
+    if (argc < 2) {
+        ui_error("Usage: /roster add JID [NAME] | remove JID | name JID [NAME] | group JID "
+                 "[GROUP]");
+        return;
+    }
+    const char *who = argv[1];
+    const char *val = argc > 2 ? argv[2] : NULL;
+    if (!strcmp(sub, "add"))
+        report(xmpp_roster_add(who, val, &err), "Adding to the roster...", err);
+    else if (!strcmp(sub, "remove"))
+        report(xmpp_roster_remove(who, &err), "Removing from the roster...", err);
+    else if (!strcmp(sub, "name"))
+        report(xmpp_roster_set_name(who, val, &err), "Renaming...", err);
+    else if (!strcmp(sub, "group"))
+        report(xmpp_roster_set_group(who, val, &err), "Changing group...", err);
+    else
+        ui_error("Unknown /roster subcommand '%s'. /help roster", sub);
+}
+
+static void cmd_sub(char **argv, int argc, const char *jid)
+{
+    if (argc < 1) {
+        ui_error("Usage: /sub request|allow|deny|cancel [JID]");
+        return;
+    }
+    const char *who = argc > 1 ? argv[1] : jid;
+    if (!who) {
+        ui_error("/sub %s: which JID?", argv[0]);
+        return;
+    }
+    char *err = NULL;
+    if (!xmpp_subscription(argv[0], who, &err)) {
+        ui_error("/sub: %s", err);
+        g_free(err);
+        return;
+    }
+    if (!strcmp(argv[0], "request"))
+        ui_info("Asked %s to see their presence.", who);
+    else if (!strcmp(argv[0], "allow"))
+        ui_info("Allowed %s to see your presence.", who);
+    else if (!strcmp(argv[0], "deny"))
+        ui_info("Denied %s your presence.", who);
+    else
+        ui_info("Stopped seeing the presence of %s.", who);
+}
+
+static const char *const roster_choices[] = {"list", "add", "remove", "name", "group", NULL};
+static const char *const sub_choices[] = {"request", "allow", "deny", "cancel", NULL};
+
+static const cmd_def defs[] = {
+    {"roster", "[list | add JID [NAME] | remove JID | name JID [NAME] | group JID [GROUP]]",
+     "Show or change your contacts",
+     "The roster pane beside chats shows contacts grouped, with presence marks:\n"
+     "+ online, ~ away, - extended away, ! do not disturb, blank offline.",
+     3, roster_choices, {COMPLETE_CHOICES, COMPLETE_JID, COMPLETE_NONE}, cmd_roster},
+    {"sub", "request|allow|deny|cancel [JID]", "Presence subscriptions",
+     "request: ask to see JID's presence; allow/deny: answer JID's request;\n"
+     "cancel: stop seeing JID's presence. Without JID: the current chat.",
+     2, sub_choices, {COMPLETE_CHOICES, COMPLETE_JID, COMPLETE_NONE}, cmd_sub},
+};
+
+void cmd_roster_register(void)
+{
+    cmd_register(defs, G_N_ELEMENTS(defs));
+}

@@ -1,0 +1,195 @@
+/* cmd.c - the command table, dispatch, /help and the man page. */
+#include "cmd/cmd.h"
+
+#include <string.h>
+
+#include "cmd/internal.h"
+#include "cmd/parse.h"
+#include "config/settings.h"
+#include "ui/ui.h"
+
+static GHashTable *commands; /* name -> const cmd_def* */
+static GPtrArray *sorted;
+
+static gint def_cmp(gconstpointer a, gconstpointer b)
+{
+    return strcmp((*(const cmd_def *const *)a)->name, (*(const cmd_def *const *)b)->name);
+}
+
+void cmd_register(const cmd_def *defs, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        g_hash_table_insert(commands, (gpointer)defs[i].name, (gpointer)&defs[i]);
+        g_ptr_array_add(sorted, (gpointer)&defs[i]);
+    }
+    g_ptr_array_sort(sorted, def_cmp);
+}
+
+const cmd_def *cmd_find(const char *name)
+{
+    return g_hash_table_lookup(commands, name);
+}
+
+GPtrArray *cmd_all(void)
+{
+    return sorted;
+}
+
+void cmd_init(void)
+{
+    commands = g_hash_table_new(g_str_hash, g_str_equal);
+    sorted = g_ptr_array_new();
+    cmd_core_register();
+    cmd_account_register();
+    cmd_chat_register();
+    cmd_roster_register();
+}
+
+void cmd_deinit(void)
+{
+    cmd_account_deinit();
+    if (commands)
+        g_hash_table_destroy(commands);
+    if (sorted)
+        g_ptr_array_free(sorted, TRUE);
+    commands = NULL;
+    sorted = NULL;
+}
+
+static bool run(const char *line, const char *jid, bool report_unknown)
+{
+    char *name;
+    const char *args;
+    if (!parse_command(line, &name, &args))
+        return false;
+    const cmd_def *def = cmd_find(name);
+    if (!def) {
+        if (report_unknown)
+            ui_error("Unknown command /%s. Type /help for the list.", name);
+        g_free(name);
+        return false;
+    }
+    char **words;
+    int count;
+    char *err = NULL;
+    if (!parse_words(args, def->max_words, &words, &count, &err)) {
+        ui_error("/%s: %s", name, err);
+        g_free(err);
+        g_free(name);
+        return true;
+    }
+    def->handler(words, count, jid);
+    g_strfreev(words);
+    g_free(name);
+    return true;
+}
+
+void cmd_handle_line(const char *line, const char *jid)
+{
+    if (line[0] == '/' && line[1] != '/') {
+        char *name;
+        const char *args;
+        if (!parse_command(line, &name, &args)) {
+            ui_error("Type /help for commands; start a message with // to send a leading /.");
+            return;
+        }
+        g_free(name);
+        run(line, jid, true);
+        return;
+    }
+    const char *text = line[0] == '/' ? line + 1 : line; /* "//x" sends "/x" */
+    if (!jid) {
+        ui_error("This is the console: use /msg JID to chat, /help for commands.");
+        return;
+    }
+    cmd_chat_send(jid, text);
+}
+
+bool cmd_execute(const char *line)
+{
+    return run(line, ui_current_jid(), true);
+}
+
+/* ---------- man page ---------- */
+
+static void man_escape(FILE *out, const char *s)
+{
+    bool bol = true;
+    for (; *s; s++) {
+        if (bol && (*s == '.' || *s == '\''))
+            fputs("\\&", out);
+        bol = false;
+        if (*s == '\\')
+            fputs("\\e", out);
+        else if (*s == '-')
+            fputs("\\-", out);
+        else if (*s == '\n') {
+            fputc('\n', out);
+            bol = true;
+        } else
+            fputc(*s, out);
+    }
+}
+
+static void man_commands(FILE *out)
+{
+    for (guint i = 0; i < sorted->len; i++) {
+        const cmd_def *d = g_ptr_array_index(sorted, i);
+        fputs(".TP\n.BI \"/", out);
+        man_escape(out, d->name);
+        fputs(" \" \"", out);
+        man_escape(out, d->syntax ? d->syntax : "");
+        fputs("\"\n", out);
+        man_escape(out, d->summary);
+        fputs("\n", out);
+        if (d->help && *d->help) {
+            fputs(".br\n", out);
+            char **lines = g_strsplit(d->help, "\n", -1);
+            for (char **l = lines; *l; l++) {
+                man_escape(out, *l);
+                fputs(l[1] ? "\n.br\n" : "\n", out);
+            }
+            g_strfreev(lines);
+        }
+    }
+}
+
+static void man_settings(FILE *out)
+{
+    size_t n;
+    const setting_def *t = settings_table(&n);
+    for (size_t i = 0; i < n; i++) {
+        fputs(".TP\n.B ", out);
+        man_escape(out, t[i].key);
+        fputs("\n", out);
+        man_escape(out, t[i].help);
+        fputs(" (", out);
+        man_escape(out, t[i].group);
+        fputs("; default: ", out);
+        man_escape(out, *t[i].def ? t[i].def : "unset");
+        fputs(")\n", out);
+    }
+}
+
+bool cmd_write_man(const char *template_path, FILE *out, char **err)
+{
+    char *text;
+    GError *e = NULL;
+    if (!g_file_get_contents(template_path, &text, NULL, &e)) {
+        *err = g_strdup(e->message);
+        g_error_free(e);
+        return false;
+    }
+    char **lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        if (strcmp(*l, "@COMMANDS@") == 0)
+            man_commands(out);
+        else if (strcmp(*l, "@SETTINGS@") == 0)
+            man_settings(out);
+        else if (**l || l[1])
+            fprintf(out, "%s\n", *l);
+    }
+    g_strfreev(lines);
+    g_free(text);
+    return true;
+}

@@ -1,0 +1,109 @@
+/* complete.c - tab completion from the command table: command names, then
+ * per-argument kinds (contacts, accounts, settings, subcommands). */
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "cmd/internal.h"
+#include "cmd/parse.h"
+#include "config/accounts.h"
+#include "config/settings.h"
+#include "model/roster.h"
+
+static void add_if_prefix(GPtrArray *out, const char *cand, const char *word)
+{
+    if (g_str_has_prefix(cand, word))
+        g_ptr_array_add(out, g_strdup(cand));
+}
+
+static void complete_kind(GPtrArray *out, cmd_complete_kind kind, const cmd_def *def,
+                          char **words, int index, const char *word)
+{
+    switch (kind) {
+    case COMPLETE_JID: {
+        GPtrArray *j = roster_complete(word);
+        for (guint i = 0; i < j->len; i++)
+            g_ptr_array_add(out, g_strdup(g_ptr_array_index(j, i)));
+        g_ptr_array_unref(j);
+        break;
+    }
+    case COMPLETE_ACCOUNT:
+        for (size_t i = 0; i < accounts_count(); i++)
+            add_if_prefix(out, accounts_nth(i)->name, word);
+        break;
+    case COMPLETE_SETTING: {
+        size_t n;
+        const setting_def *t = settings_table(&n);
+        for (size_t i = 0; i < n; i++)
+            add_if_prefix(out, t[i].key, word);
+        break;
+    }
+    case COMPLETE_COMMAND: {
+        GPtrArray *all = cmd_all();
+        for (guint i = 0; i < all->len; i++)
+            add_if_prefix(out, ((const cmd_def *)g_ptr_array_index(all, i))->name, word);
+        break;
+    }
+    case COMPLETE_CHOICES:
+        for (const char *const *c = def->choices; c && *c; c++)
+            add_if_prefix(out, *c, word);
+        break;
+    case COMPLETE_SETVALUE: {
+        const setting_def *s = index > 0 ? settings_find(words[index - 1]) : NULL;
+        if (s && s->type == SETTING_BOOL) {
+            add_if_prefix(out, "on", word);
+            add_if_prefix(out, "off", word);
+        } else if (s && s->type == SETTING_ENUM) {
+            for (const char *const *c = s->choices; c && *c; c++)
+                add_if_prefix(out, *c, word);
+        }
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+char **cmd_complete(const char *line, int start, const char *word)
+{
+    GPtrArray *out = g_ptr_array_new();
+    if (line[0] == '/' && start <= 1) {
+        /* The command name itself. */
+        GPtrArray *all = cmd_all();
+        const char *w = word[0] == '/' ? word + 1 : word;
+        for (guint i = 0; i < all->len; i++) {
+            const cmd_def *d = g_ptr_array_index(all, i);
+            if (g_str_has_prefix(d->name, w))
+                g_ptr_array_add(out, g_strdup_printf("%s%s", start == 0 ? "/" : "", d->name));
+        }
+    } else if (line[0] == '/') {
+        char *name;
+        const char *args;
+        if (parse_command(line, &name, &args)) {
+            const cmd_def *def = cmd_find(name);
+            char *before = g_strndup(args, (gsize)(line + start - args));
+            char **words;
+            int count;
+            char *err = NULL;
+            if (def && parse_words(before, 0, &words, &count, &err)) {
+                /* Subcommand position uses the choices, later ones the
+                 * table's kinds. */
+                int index = count;
+                cmd_complete_kind kind = index < 3 ? def->complete[index] : COMPLETE_NONE;
+                complete_kind(out, kind, def, words, index, word);
+                g_strfreev(words);
+            }
+            g_free(err);
+            g_free(before);
+            g_free(name);
+        }
+    } else {
+        /* Plain text: complete contacts. */
+        complete_kind(out, COMPLETE_JID, NULL, NULL, 0, word);
+    }
+    if (out->len == 0) {
+        g_ptr_array_free(out, TRUE);
+        return NULL;
+    }
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(out, FALSE);
+}

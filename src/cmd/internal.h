@@ -1,0 +1,53 @@
+/* internal.h - shared between the files of cmd/ only. */
+#ifndef NATTER_CMD_INTERNAL_H
+#define NATTER_CMD_INTERNAL_H
+
+#include <glib.h>
+#include <stdbool.h>
+
+/* What to complete for a word of a command's arguments. */
+typedef enum {
+    COMPLETE_NONE,
+    COMPLETE_JID,      /* contacts */
+    COMPLETE_ACCOUNT,  /* account names */
+    COMPLETE_SETTING,  /* setting keys */
+    COMPLETE_COMMAND,  /* command names (for /help) */
+    COMPLETE_CHOICES,  /* the entry's choices list */
+    COMPLETE_SETVALUE, /* values of the setting named by the previous word */
+} cmd_complete_kind;
+
+/* A handler gets the split words, their count and the bare JID of the
+ * window the command was typed in (NULL for the console). */
+typedef void (*cmd_handler)(char **argv, int argc, const char *jid);
+
+typedef struct {
+    const char *name;
+    const char *syntax;   /* "JID [TEXT]" */
+    const char *summary;  /* one line */
+    const char *help;     /* several lines, '\n'-separated */
+    int max_words;        /* how parse_words splits the arguments (0: no limit) */
+    const char *const *choices; /* first-word choices (subcommands), or NULL */
+    cmd_complete_kind complete[3]; /* per word position */
+    cmd_handler handler;
+} cmd_def;
+
+/* Register COUNT commands (the array must outlive the program). */
+void cmd_register(const cmd_def *defs, size_t count);
+/* The command NAME, or NULL. */
+const cmd_def *cmd_find(const char *name);
+/* All commands sorted by name (borrowed). */
+GPtrArray *cmd_all(void);
+
+/* Families. */
+void cmd_core_register(void);
+void cmd_account_register(void);
+void cmd_chat_register(void);
+void cmd_roster_register(void);
+
+/* cmd-chat.c: send TEXT to bare JID. */
+void cmd_chat_send(const char *jid, const char *text);
+
+/* cmd-account.c */
+void cmd_account_deinit(void);
+
+#endif

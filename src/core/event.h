@@ -1,0 +1,128 @@
+/* event.h - the typed event bus: how lower layers tell upper layers what
+ * happened, without knowing who listens.
+ *
+ * xmpp/ and store/ emit; ui/ and cmd/ subscribe. Events are delivered
+ * synchronously, in subscription order, to every subscriber of that type.
+ * Payload pointers are borrowed for the duration of the call only.
+ *
+ * The catalogue (one payload struct per type):
+ */
+#ifndef NATTER_CORE_EVENT_H
+#define NATTER_CORE_EVENT_H
+
+#include <stdbool.h>
+#include <time.h>
+
+typedef enum {
+    EV_LOG,              /* ev_log: a line for a window (console when jid NULL) */
+    EV_CONN_STATE,       /* ev_conn_state: connecting/connected/disconnected */
+    EV_TLS_UNTRUSTED,    /* ev_tls_untrusted: certificate verification failed */
+    EV_ROSTER_LOADED,    /* no payload: full roster replaced (model/roster.h) */
+    EV_ROSTER_ITEM,      /* ev_roster_item: one item added/changed/removed */
+    EV_PRESENCE,         /* ev_presence: a contact's aggregated presence changed */
+    EV_SUBSCRIPTION,     /* ev_subscription: someone asks for / answers subscription */
+    EV_MESSAGE,          /* ev_message: a chat message in or out */
+    EV_MESSAGE_ERROR,    /* ev_message_error: a sent message bounced */
+    EV_CHATSTATE,        /* ev_chatstate: a contact is typing / stopped */
+    EV_OWN_PRESENCE,     /* ev_own_presence: our own presence changed */
+    EV__COUNT
+} event_type;
+
+typedef enum { LOG_INFO, LOG_WARN, LOG_ERROR } ev_log_level;
+
+typedef struct {
+    ev_log_level level;
+    const char *jid;  /* window to show it in (bare JID), NULL: console */
+    const char *text; /* already plain text; the UI still sanitises it */
+} ev_log;
+
+typedef enum {
+    CONN_DISCONNECTED,
+    CONN_CONNECTING,
+    CONN_CONNECTED,
+} conn_state;
+
+typedef struct {
+    conn_state state;
+    const char *account; /* account name */
+    const char *jid;     /* full JID when connected */
+    const char *reason;  /* why we disconnected, or NULL */
+} ev_conn_state;
+
+typedef struct {
+    const char *host;
+    const char *reason;
+    const char *subject;
+    const char *issuer;
+    const char *fingerprint; /* SHA-256, "AB:CD:..." */
+} ev_tls_untrusted;
+
+typedef struct {
+    const char *jid;
+    bool removed;
+} ev_roster_item;
+
+typedef struct {
+    const char *jid;      /* bare JID */
+    const char *resource; /* resource that changed, or NULL */
+    int show;             /* presence_show (model/roster.h), aggregated */
+    int old_show;         /* before the change */
+    const char *status;   /* aggregated status text or NULL */
+} ev_presence;
+
+typedef enum { SUB_REQUEST, SUB_APPROVED, SUB_REVOKED, SUB_UNSUBSCRIBED } sub_kind;
+
+typedef struct {
+    sub_kind kind;
+    const char *jid; /* bare JID of the other side */
+    const char *text; /* optional status text with the request */
+} ev_subscription;
+
+typedef struct {
+    const char *peer;     /* bare JID of the conversation */
+    const char *from;     /* full JID of the sender */
+    const char *body;
+    const char *id;       /* message id or NULL */
+    bool outgoing;
+    bool queued;          /* outgoing, not yet sent (offline) */
+    time_t timestamp;     /* original time (XEP-0203 delay) or now */
+    bool delayed;         /* carried a delay stamp */
+} ev_message;
+
+typedef struct {
+    const char *peer;
+    const char *id;
+    const char *error; /* condition/text */
+} ev_message_error;
+
+typedef enum { CHATSTATE_ACTIVE, CHATSTATE_COMPOSING, CHATSTATE_PAUSED, CHATSTATE_INACTIVE, CHATSTATE_GONE } chatstate;
+
+typedef struct {
+    const char *peer;
+    chatstate state;
+} ev_chatstate;
+
+typedef struct {
+    int show;
+    const char *status;
+} ev_own_presence;
+
+typedef void (*event_cb)(event_type type, const void *payload, void *ud);
+
+/* Call CB(type, payload, UD) for every future event of TYPE. */
+void event_subscribe(event_type type, event_cb cb, void *ud);
+
+/* Remove a subscription made with the same CB and UD. */
+void event_unsubscribe(event_type type, event_cb cb, void *ud);
+
+/* Deliver PAYLOAD to every subscriber of TYPE, synchronously. */
+void event_emit(event_type type, const void *payload);
+
+/* Convenience: emit EV_LOG with a printf-style text. JID NULL: console. */
+void event_log(ev_log_level level, const char *jid, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Drop all subscriptions. */
+void event_deinit(void);
+
+#endif

@@ -1,0 +1,144 @@
+/* bars.c - the title bar (who, presence, encryption, typing) and the status
+ * bar (clock, own presence, window list with activity). */
+#include <string.h>
+#include <time.h>
+
+#include "model/jid.h"
+#include "model/roster.h"
+#include "ui/internal.h"
+#include "ui/sanitize.h"
+#include "ui/textwidth.h"
+#include "ui/theme.h"
+#include "xmpp/xmpp.h"
+
+/* Add sanitised TEXT to W, clipped to the columns left on the row. */
+static void put_clipped(WINDOW *w, const char *text)
+{
+    int y, x, maxy, maxx;
+    getyx(w, y, x);
+    getmaxyx(w, maxy, maxx);
+    (void)y;
+    (void)maxy;
+    if (x >= maxx)
+        return;
+    char *safe = sanitize_text(text, -1, SANITIZE_EXPAND_TAB);
+    size_t n = textwidth_fit(safe, maxx - x, NULL);
+    waddnstr(w, safe, (int)n);
+    g_free(safe);
+}
+
+static const char *conn_word(void)
+{
+    switch (xmpp_state()) {
+    case CONN_CONNECTED: return NULL;
+    case CONN_CONNECTING: return "connecting";
+    default: return "offline";
+    }
+}
+
+char *bars_window_name(const win_t *w)
+{
+    if (w->type == WIN_CONSOLE)
+        return g_strdup("console");
+    char *name = roster_display_name(w->jid);
+    if (g_utf8_strlen(name, -1) > 16) {
+        char *cut = g_utf8_substring(name, 0, 15);
+        g_free(name);
+        name = g_strconcat(cut, "…", NULL);
+        g_free(cut);
+    }
+    return name;
+}
+
+void bars_draw_title(void)
+{
+    WINDOW *t = ui_lay.title;
+    wbkgdset(t, ' ' | theme_attr(THEME_TITLE));
+    werase(t);
+    wattrset(t, theme_attr(THEME_TITLE));
+    wmove(t, 0, 1);
+    win_t *w = win_current();
+    if (w->type == WIN_CONSOLE) {
+        put_clipped(t, "natter " PACKAGE_VERSION " - console");
+        const char *acct = xmpp_account_name();
+        if (acct) {
+            char *s = g_strdup_printf(" - account %s%s%s", acct, conn_word() ? ": " : "",
+                                      conn_word() ? conn_word() : "");
+            put_clipped(t, s);
+            g_free(s);
+        }
+    } else {
+        roster_contact *c = roster_find(w->jid);
+        char *name = roster_display_name(w->jid);
+        char *s;
+        if (c && c->in_roster && c->name)
+            s = g_strdup_printf("%s <%s>", name, w->jid);
+        else
+            s = g_strdup(w->jid);
+        put_clipped(t, s);
+        g_free(s);
+        g_free(name);
+        presence_show show = c ? c->show : PRESENCE_OFFLINE;
+        put_clipped(t, " (");
+        put_clipped(t, presence_show_name(show));
+        if (c && c->status && *c->status) {
+            put_clipped(t, ": ");
+            put_clipped(t, c->status);
+        }
+        put_clipped(t, ")");
+        put_clipped(t, " [unencrypted]");
+        if (w->typing == CHATSTATE_COMPOSING)
+            put_clipped(t, " [typing…]");
+        else if (w->typing == CHATSTATE_PAUSED)
+            put_clipped(t, " [stopped typing]");
+    }
+    wnoutrefresh(t);
+}
+
+void bars_draw_status(void)
+{
+    WINDOW *s = ui_lay.status;
+    wbkgdset(s, ' ' | theme_attr(THEME_STATUS));
+    werase(s);
+    wattrset(s, theme_attr(THEME_STATUS));
+    wmove(s, 0, 0);
+    char clock[16];
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(clock, sizeof(clock), "[%H:%M] ", &tm);
+    put_clipped(s, clock);
+    const char *own = xmpp_own_bare();
+    const char *cw = conn_word();
+    char *me = g_strdup_printf("[%s: %s] ", own ? own : "no account",
+                               cw ? cw : presence_show_name(xmpp_own_show()));
+    put_clipped(s, me);
+    g_free(me);
+    unsigned q = xmpp_queued_count();
+    if (q) {
+        char *qs = g_strdup_printf("[%u queued] ", q);
+        put_clipped(s, qs);
+        g_free(qs);
+    }
+    win_t *cur = win_current();
+    guint n = win_count();
+    for (guint i = 1; i <= n; i++) {
+        win_t *w = win_nth(i);
+        char *name = bars_window_name(w);
+        const char *mark = w->act == ACT_HIGHLIGHT ? "*" : (w->act == ACT_MSG ? "+" : "");
+        char *item = g_strdup_printf("%u:%s%s", i, name, mark);
+        theme_role role = w == cur ? THEME_STATUS_CURRENT
+                          : w->act == ACT_HIGHLIGHT ? THEME_STATUS_HIGHLIGHT
+                          : w->act >= ACT_INFO      ? THEME_STATUS_ACTIVE
+                                                    : THEME_STATUS;
+        wattrset(s, theme_attr(role));
+        put_clipped(s, item);
+        wattrset(s, theme_attr(THEME_STATUS));
+        put_clipped(s, " ");
+        g_free(item);
+        g_free(name);
+    }
+    if (cur->scroll > 0)
+        put_clipped(s, "-- more below (PgDn) --");
+    wnoutrefresh(s);
+}

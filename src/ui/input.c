@@ -1,0 +1,455 @@
+/* input.c - the input line: GNU readline's callback interface fed from the
+ * main loop, drawn by us into the ncurses input window.
+ *
+ * We read stdin ourselves (non-blocking) and hand readline one byte at a
+ * time through rl_getc_function, so the user's inputrc, keys, history and
+ * completion work while ncurses owns the screen. Bracketed paste
+ * (ESC[200~ ... ESC[201~) is cut out before readline sees it and inserted in
+ * one go, newlines included, so a pasted block becomes one message.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include "config/settings.h"
+#include "core/loop.h"
+#include "ui/internal.h"
+#include "ui/sanitize.h"
+#include "ui/textwidth.h"
+#include "ui/theme.h"
+
+#define PASTE_START "\033[200~"
+#define PASTE_END "\033[201~"
+#define PASTE_MAX (1024 * 1024) /* bytes kept from one paste */
+
+static GByteArray *pending;     /* bytes read but not yet given to readline */
+static guint pending_pos;
+static GString *paste;          /* collecting a bracketed paste, or NULL */
+static unsigned stdin_watch;
+static void (*line_cb)(const char *line);
+static void (*secret_cb)(const char *secret, void *ud);
+static void *secret_ud;
+static char *secret_prompt;
+static FILE *devnull;
+static bool paste_truncated;
+
+/* ---------- readline plumbing ---------- */
+
+static int getc_cb(FILE *f)
+{
+    while (pending_pos >= pending->len) {
+        /* Readline wants the rest of a multi-byte key: wait briefly. */
+        struct pollfd p = {STDIN_FILENO, POLLIN, 0};
+        if (poll(&p, 1, 100) <= 0)
+            return EOF;
+        unsigned char buf[256];
+        ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+        if (n <= 0)
+            return EOF;
+        g_byte_array_append(pending, buf, (guint)n);
+    }
+    return pending->data[pending_pos++];
+}
+
+static int input_available_cb(void)
+{
+    return pending_pos < pending->len;
+}
+
+static void redisplay_cb(void)
+{
+    ui_dirty(DIRTY_INPUT);
+}
+
+static void prep_noop(int meta)
+{
+}
+
+static void deprep_noop(void)
+{
+}
+
+static void history_add_for(win_t *w, const char *line)
+{
+    long max = settings_get_int("input_history");
+    if (max <= 0)
+        return;
+    guint n = w->history->len;
+    if (n && strcmp(g_ptr_array_index(w->history, n - 1), line) == 0)
+        return;
+    g_ptr_array_add(w->history, g_strdup(line));
+    add_history(line);
+    while (w->history->len > (guint)max) {
+        g_ptr_array_remove_index(w->history, 0);
+        HIST_ENTRY *e = remove_history(0);
+        if (e)
+            free_history_entry(e);
+    }
+}
+
+static void on_rl_line(char *line)
+{
+    if (!line) /* Ctrl-D on an empty line: ignore, /quit leaves */
+        return;
+    if (secret_cb) {
+        void (*cb)(const char *, void *) = secret_cb;
+        void *ud = secret_ud;
+        secret_cb = NULL;
+        g_clear_pointer(&secret_prompt, g_free);
+        cb(line, ud);
+        explicit_bzero(line, strlen(line));
+        free(line);
+        ui_dirty(DIRTY_INPUT);
+        return;
+    }
+    if (*line) {
+        history_add_for(win_current(), line);
+        if (line_cb)
+            line_cb(line);
+    }
+    free(line);
+    ui_dirty(DIRTY_INPUT);
+}
+
+/* ---------- key bindings ---------- */
+
+static int key_window(int count, int key)
+{
+    int n = key == '0' ? 10 : key - '0';
+    ui_switch_window(n);
+    return 0;
+}
+
+static int key_next_window(int count, int key)
+{
+    ui_cycle_window(1);
+    return 0;
+}
+
+static int key_prev_window(int count, int key)
+{
+    ui_cycle_window(-1);
+    return 0;
+}
+
+static int key_page_up(int count, int key)
+{
+    ui_scroll_pages(1);
+    return 0;
+}
+
+static int key_page_down(int count, int key)
+{
+    ui_scroll_pages(-1);
+    return 0;
+}
+
+static int key_newline(int count, int key)
+{
+    rl_insert_text("\n");
+    return 0;
+}
+
+static int key_redraw(int count, int key)
+{
+    ui_redraw();
+    return 0;
+}
+
+static int key_interrupt(int count, int key)
+{
+    if (secret_cb) {
+        void (*cb)(const char *, void *) = secret_cb;
+        secret_cb = NULL;
+        g_clear_pointer(&secret_prompt, g_free);
+        rl_replace_line("", 1);
+        cb(NULL, secret_ud);
+    } else if (rl_end > 0) {
+        rl_replace_line("", 1);
+    } else {
+        ui_info("Type /quit to leave natter.");
+    }
+    ui_dirty(DIRTY_INPUT);
+    return 0;
+}
+
+static void bind_keys(void)
+{
+    static const char *digits = "1234567890";
+    for (const char *d = digits; *d; d++) {
+        char seq[4] = {'\033', *d, 0, 0};
+        rl_bind_keyseq(seq, key_window);
+    }
+    rl_bind_keyseq("\033[1;3C", key_next_window); /* Alt+Right */
+    rl_bind_keyseq("\033[1;3D", key_prev_window); /* Alt+Left */
+    rl_bind_keyseq("\033\033[C", key_next_window);
+    rl_bind_keyseq("\033\033[D", key_prev_window);
+    rl_bind_keyseq("\033[5~", key_page_up);
+    rl_bind_keyseq("\033[6~", key_page_down);
+    rl_bind_keyseq("\033\r", key_newline); /* Alt+Enter */
+    rl_bind_keyseq("\033\n", key_newline);
+    rl_bind_keyseq("\014", key_redraw); /* Ctrl-L */
+    rl_bind_keyseq("\003", key_interrupt); /* Ctrl-C */
+}
+
+/* ---------- completion ---------- */
+
+static char **attempted_completion(const char *text, int start, int end)
+{
+    rl_attempted_completion_over = 1; /* never fall back to file names */
+    ui_complete_cb cb = ui_internal_completer();
+    if (!cb)
+        return NULL;
+    char *line = g_strndup(rl_line_buffer, (gsize)end);
+    char **cands = cb(line, start, text);
+    g_free(line);
+    if (!cands || !cands[0]) {
+        g_strfreev(cands);
+        return NULL;
+    }
+    /* Readline wants malloc'ed memory: [0] is the common prefix. */
+    guint n = g_strv_length(cands);
+    char **out = calloc(n + 2, sizeof(char *));
+    size_t common = strlen(cands[0]);
+    for (guint i = 1; i < n; i++) {
+        size_t k = 0;
+        while (k < common && cands[i][k] == cands[0][k])
+            k++;
+        common = k;
+    }
+    out[0] = n == 1 ? strdup(cands[0]) : strndup(cands[0], common);
+    for (guint i = 0; n > 1 && i < n; i++)
+        out[i + 1] = strdup(cands[i]);
+    g_strfreev(cands);
+    return out;
+}
+
+static void display_matches(char **matches, int num, int max_len)
+{
+    GString *s = g_string_new("Completions:");
+    for (int i = 1; i <= num && i <= 100; i++)
+        g_string_append_printf(s, " %s", matches[i]);
+    if (num > 100)
+        g_string_append_printf(s, " ... (%d in all)", num);
+    ui_info("%s", s->str);
+    g_string_free(s, TRUE);
+}
+
+/* ---------- stdin ---------- */
+
+static void feed_readline(void)
+{
+    while (pending_pos < pending->len)
+        rl_callback_read_char();
+    g_byte_array_set_size(pending, 0);
+    pending_pos = 0;
+}
+
+static void paste_insert(void)
+{
+    /* Normalise CR LF and CR to LF; drop a trailing newline. */
+    GString *t = g_string_sized_new(paste->len);
+    for (gsize i = 0; i < paste->len; i++) {
+        char c = paste->str[i];
+        if (c == '\r') {
+            if (i + 1 < paste->len && paste->str[i + 1] == '\n')
+                continue;
+            c = '\n';
+        }
+        g_string_append_c(t, c);
+    }
+    while (t->len && t->str[t->len - 1] == '\n')
+        g_string_truncate(t, t->len - 1);
+    if (!g_utf8_validate(t->str, (gssize)t->len, NULL)) {
+        char *v = g_utf8_make_valid(t->str, (gssize)t->len);
+        g_string_assign(t, v);
+        g_free(v);
+    }
+    rl_insert_text(t->str);
+    g_string_free(t, TRUE);
+    if (paste_truncated)
+        ui_error("Paste too long: only the first %d KiB were kept.", PASTE_MAX / 1024);
+    paste_truncated = false;
+    ui_dirty(DIRTY_INPUT);
+}
+
+/* Process newly read bytes BUF: bracketed paste is collected here, the rest
+ * goes to readline. */
+static void process_bytes(const char *buf, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        if (paste) {
+            const char *end = g_strstr_len(buf + i, (gssize)(n - i), PASTE_END);
+            size_t take = end ? (size_t)(end - (buf + i)) : n - i;
+            if (paste->len + take > PASTE_MAX) {
+                paste_truncated = true;
+                take = paste->len < PASTE_MAX ? PASTE_MAX - paste->len : 0;
+            }
+            g_string_append_len(paste, buf + i, (gssize)take);
+            if (!end)
+                return; /* more of the paste in the next read */
+            i = (size_t)(end - buf) + strlen(PASTE_END);
+            paste_insert();
+            g_string_free(paste, TRUE);
+            paste = NULL;
+            continue;
+        }
+        const char *start = g_strstr_len(buf + i, (gssize)(n - i), PASTE_START);
+        size_t take = start ? (size_t)(start - (buf + i)) : n - i;
+        g_byte_array_append(pending, (const guint8 *)buf + i, (guint)take);
+        feed_readline();
+        if (!start)
+            return;
+        i = (size_t)(start - buf) + strlen(PASTE_START);
+        paste = g_string_new(NULL);
+    }
+}
+
+static void on_stdin(int fd, short revents, void *ud)
+{
+    char buf[65536];
+    /* Drain everything available: a big paste arrives in one pass. */
+    for (int rounds = 0; rounds < 64; rounds++) {
+        ssize_t n = read(fd, buf, sizeof(buf));
+        if (n > 0) {
+            process_bytes(buf, (size_t)n);
+            continue;
+        }
+        if (n == 0) {
+            /* The terminal went away (SSH dropped): leave cleanly. */
+            loop_quit();
+        } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+            loop_quit();
+        }
+        break;
+    }
+}
+
+/* ---------- drawing ---------- */
+
+void input_draw(void)
+{
+    WINDOW *w = ui_lay.input;
+    werase(w);
+    int cols = ui_lay.cols;
+    const char *prompt = secret_cb ? (secret_prompt ? secret_prompt : "Password: ") : "> ";
+    wattrset(w, theme_attr(THEME_INPUT) | A_BOLD);
+    mvwaddstr(w, 0, 0, prompt);
+    wattrset(w, theme_attr(THEME_INPUT));
+    int px = textwidth_str(prompt);
+    if (secret_cb) {
+        wmove(w, 0, px);
+        wnoutrefresh(w);
+        return;
+    }
+    /* Show newlines as a visible mark; scroll horizontally to the cursor. */
+    char *before = sanitize_text(rl_line_buffer, rl_point, SANITIZE_EXPAND_TAB);
+    char *after = sanitize_text(rl_line_buffer + rl_point, rl_end - rl_point, SANITIZE_EXPAND_TAB);
+    int avail = cols - px - 1;
+    if (avail < 1)
+        avail = 1;
+    int bw = textwidth_str(before);
+    const char *shown = before;
+    while (bw > avail - 1 && *shown) {
+        const char *next = g_utf8_next_char(shown);
+        bw -= textwidth_n(shown, (size_t)(next - shown));
+        shown = next;
+    }
+    waddstr(w, shown);
+    int cy, cx;
+    getyx(w, cy, cx);
+    size_t fit = textwidth_fit(after, cols - cx - 1 > 0 ? cols - cx - 1 : 0, NULL);
+    waddnstr(w, after, (int)fit);
+    wmove(w, cy, cx);
+    g_free(before);
+    g_free(after);
+    wnoutrefresh(w);
+}
+
+/* ---------- public ---------- */
+
+bool input_init(void)
+{
+    pending = g_byte_array_new();
+    devnull = fopen("/dev/null", "w");
+    int fl = fcntl(STDIN_FILENO, F_GETFL);
+    fcntl(STDIN_FILENO, F_SETFL, fl | O_NONBLOCK);
+    rl_readline_name = "natter";
+    rl_instream = stdin;
+    rl_outstream = devnull;
+    rl_getc_function = getc_cb;
+    rl_input_available_hook = input_available_cb;
+    rl_redisplay_function = redisplay_cb;
+    rl_prep_term_function = prep_noop;
+    rl_deprep_term_function = deprep_noop;
+    rl_catch_signals = 0;
+    rl_catch_sigwinch = 0;
+    rl_change_environment = 0;
+    rl_attempted_completion_function = attempted_completion;
+    rl_completion_display_matches_hook = display_matches;
+    rl_basic_word_break_characters = " \t";
+    using_history();
+    rl_callback_handler_install("", on_rl_line);
+    bind_keys();
+    /* Ask the terminal for bracketed paste. */
+    fputs("\033[?2004h", stdout);
+    fflush(stdout);
+    stdin_watch = loop_add_fd(STDIN_FILENO, POLLIN, on_stdin, NULL);
+    return true;
+}
+
+void input_deinit(void)
+{
+    fputs("\033[?2004l", stdout);
+    fflush(stdout);
+    if (stdin_watch)
+        loop_remove_fd(stdin_watch);
+    rl_callback_handler_remove();
+    clear_history();
+    int fl = fcntl(STDIN_FILENO, F_GETFL);
+    fcntl(STDIN_FILENO, F_SETFL, fl & ~O_NONBLOCK);
+    if (devnull)
+        fclose(devnull);
+    devnull = NULL;
+    if (paste)
+        g_string_free(paste, TRUE);
+    paste = NULL;
+    g_byte_array_unref(pending);
+    g_clear_pointer(&secret_prompt, g_free);
+}
+
+void input_switch(win_t *from, win_t *to)
+{
+    if (from) {
+        g_free(from->draft);
+        from->draft = rl_end > 0 ? g_strndup(rl_line_buffer, (gsize)rl_end) : NULL;
+    }
+    clear_history();
+    for (guint i = 0; i < to->history->len; i++)
+        add_history(g_ptr_array_index(to->history, i));
+    history_set_pos(history_length);
+    rl_replace_line(to->draft ? to->draft : "", 1);
+    rl_point = rl_end;
+    ui_dirty(DIRTY_INPUT);
+}
+
+void input_set_line_handler(void (*cb)(const char *line))
+{
+    line_cb = cb;
+}
+
+void input_set_secret(const char *prompt, void (*cb)(const char *secret, void *ud), void *ud)
+{
+    g_free(secret_prompt);
+    secret_prompt = g_strdup(prompt);
+    secret_cb = cb;
+    secret_ud = ud;
+    rl_replace_line("", 1);
+}

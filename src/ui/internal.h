@@ -1,0 +1,56 @@
+/* internal.h - shared between the files of ui/ only. */
+#ifndef NATTER_UI_INTERNAL_H
+#define NATTER_UI_INTERNAL_H
+
+#include <ncurses.h>
+#include <stdbool.h>
+
+#include "ui/ui.h"
+#include "ui/win.h"
+
+enum {
+    DIRTY_TITLE = 1 << 0,
+    DIRTY_MAIN = 1 << 1,
+    DIRTY_ROSTER = 1 << 2,
+    DIRTY_STATUS = 1 << 3,
+    DIRTY_INPUT = 1 << 4,
+    DIRTY_ALL = 0x1f,
+};
+
+typedef struct {
+    WINDOW *title, *main, *roster, *status, *input;
+    int rows, cols;
+    int main_x, main_w, main_h;
+    int roster_x, roster_w; /* roster_w 0: hidden */
+} ui_layout;
+
+extern ui_layout ui_lay;
+
+/* Ask for a redraw of the parts in FLAGS at the end of this loop pass. */
+void ui_dirty(unsigned flags);
+
+/* ui.c: focus a window (saves/restores input state). */
+void ui_focus(win_t *w);
+
+/* ui.c: the completer main.c installed (or NULL). */
+ui_complete_cb ui_internal_completer(void);
+
+/* bars.c */
+void bars_draw_title(void);
+void bars_draw_status(void);
+/* Name shown for window W in bars (g_free). */
+char *bars_window_name(const win_t *w);
+
+/* rosterpane.c */
+void rosterpane_draw(void);
+
+/* input.c */
+bool input_init(void);
+void input_deinit(void);
+void input_draw(void);
+/* Save the current input into FROM and load TO's history and draft. */
+void input_switch(win_t *from, win_t *to);
+void input_set_line_handler(void (*cb)(const char *line));
+void input_set_secret(const char *prompt, void (*cb)(const char *secret, void *ud), void *ud);
+
+#endif

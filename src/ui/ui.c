@@ -1,0 +1,618 @@
+/* ui.c - screen set-up, layout, the main window's drawing, and turning
+ * events into lines in windows. */
+#include "ui/ui.h"
+
+#include <locale.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config/settings.h"
+#include "core/event.h"
+#include "core/loop.h"
+#include "model/jid.h"
+#include "model/roster.h"
+#include "ui/internal.h"
+#include "ui/textwidth.h"
+#include "ui/theme.h"
+#include "xmpp/xmpp.h"
+
+ui_layout ui_lay;
+static unsigned dirty = DIRTY_ALL;
+static bool active;
+static unsigned clock_timer;
+static ui_line_cb line_handler;
+static ui_complete_cb completer;
+
+void ui_dirty(unsigned flags)
+{
+    dirty |= flags;
+}
+
+/* ---------- layout ---------- */
+
+static void destroy_windows(void)
+{
+    WINDOW **ws[] = {&ui_lay.title, &ui_lay.main, &ui_lay.roster, &ui_lay.status, &ui_lay.input};
+    for (unsigned i = 0; i < G_N_ELEMENTS(ws); i++) {
+        if (*ws[i])
+            delwin(*ws[i]);
+        *ws[i] = NULL;
+    }
+}
+
+static void layout(void)
+{
+    destroy_windows();
+    getmaxyx(stdscr, ui_lay.rows, ui_lay.cols);
+    int rows = ui_lay.rows < 4 ? 4 : ui_lay.rows, cols = ui_lay.cols < 10 ? 10 : ui_lay.cols;
+    ui_lay.main_h = rows - 3;
+    int rw = 0;
+    if (settings_get_bool("roster_pane")) {
+        rw = (int)settings_get_int("roster_width");
+        if (cols - rw < 40)
+            rw = 0; /* too narrow: the chat matters more */
+    }
+    ui_lay.roster_w = rw;
+    ui_lay.main_w = rw ? cols - rw - 1 : cols;
+    bool left = strcmp(settings_get("roster_side"), "left") == 0;
+    ui_lay.main_x = (rw && left) ? rw + 1 : 0;
+    ui_lay.roster_x = left ? 0 : cols - rw;
+    ui_lay.title = newwin(1, cols, 0, 0);
+    ui_lay.main = newwin(ui_lay.main_h, ui_lay.main_w, 1, ui_lay.main_x);
+    if (rw)
+        ui_lay.roster = newwin(ui_lay.main_h, rw + 1, 1, left ? 0 : cols - rw - 1);
+    ui_lay.status = newwin(1, cols, rows - 2, 0);
+    ui_lay.input = newwin(1, cols, rows - 1, 0);
+    leaveok(ui_lay.main, TRUE);
+    leaveok(ui_lay.title, TRUE);
+    leaveok(ui_lay.status, TRUE);
+    if (ui_lay.roster)
+        leaveok(ui_lay.roster, TRUE);
+    dirty = DIRTY_ALL;
+}
+
+static void on_resize(int signo, void *ud)
+{
+    endwin();
+    refresh();
+    layout();
+}
+
+/* ---------- main window drawing ---------- */
+
+typedef struct {
+    const win_line *line;
+    size_t start, len; /* byte range in the body string */
+    bool first;
+} view_row;
+
+static int kind_attr(line_kind k)
+{
+    switch (k) {
+    case LINE_ERROR: return theme_attr(THEME_ERROR);
+    case LINE_INFO: return theme_attr(THEME_INFO);
+    case LINE_PRESENCE: return theme_attr(THEME_PRESENCE);
+    default: return theme_attr(THEME_TEXT);
+    }
+}
+
+/* "HH:MM" (or with the date when not today) of a line (static buffer).
+ * The format is the user's time_format setting, validated by settings. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+static const char *line_stamp(const win_line *l)
+{
+    static char buf[80];
+    struct tm tm, now_tm;
+    time_t now = time(NULL);
+    localtime_r(&l->ts, &tm);
+    localtime_r(&now, &now_tm);
+    const char *fmt = settings_get("time_format");
+    if (tm.tm_year != now_tm.tm_year || tm.tm_yday != now_tm.tm_yday) {
+        char day[32];
+        strftime(day, sizeof(day), "%Y-%m-%d ", &tm);
+        char t[48];
+        if (!strftime(t, sizeof(t), fmt, &tm))
+            t[0] = '\0';
+        g_snprintf(buf, sizeof(buf), "%s%s", day, t);
+    } else if (!strftime(buf, sizeof(buf), fmt, &tm)) {
+        buf[0] = '\0';
+    }
+    return buf;
+}
+#pragma GCC diagnostic pop
+
+/* The text of a line after its timestamp: prefix and body (g_free);
+ * NICK_START and NICK_LEN receive the byte range to colour as a nick. */
+static char *line_body(const win_line *l, size_t *nick_start, size_t *nick_len)
+{
+    *nick_start = *nick_len = 0;
+    switch (l->kind) {
+    case LINE_MSG_IN:
+    case LINE_MSG_OUT:
+        *nick_start = 1;
+        *nick_len = strlen(l->nick ? l->nick : "");
+        return g_strdup_printf("<%s> %s%s", l->nick ? l->nick : "", l->text,
+                               l->queued ? " [queued]" : "");
+    case LINE_ACTION_IN:
+    case LINE_ACTION_OUT:
+        *nick_start = 2;
+        *nick_len = strlen(l->nick ? l->nick : "");
+        return g_strdup_printf("* %s %s%s", l->nick ? l->nick : "", l->text,
+                               l->queued ? " [queued]" : "");
+    case LINE_PRESENCE:
+        return g_strdup_printf("-- %s", l->text);
+    case LINE_ERROR:
+        return g_strdup_printf("!! %s", l->text);
+    default:
+        return g_strdup(l->text);
+    }
+}
+
+static void draw_line_rows(const win_line *l, int y_first, int row_from, int row_to, int avail)
+{
+    /* Draw rows [row_from, row_to) of line L starting at screen row y. */
+    const char *stamp = line_stamp(l);
+    int stamp_w = textwidth_str(stamp) + 1;
+    if (stamp_w > ui_lay.main_w / 2)
+        stamp_w = 0;
+    size_t ns, nl;
+    char *body = line_body(l, &ns, &nl);
+    textwidth_row *rows;
+    size_t nrows = textwidth_wrap(body, ui_lay.main_w - stamp_w > 0 ? ui_lay.main_w - stamp_w : 1,
+                                  &rows);
+    int base = l->kind == LINE_MSG_OUT || l->kind == LINE_ACTION_OUT ? THEME_NICK_OWN
+                                                                     : THEME_NICK_OTHER;
+    for (int r = row_from; r < row_to && (size_t)r < nrows; r++) {
+        int y = y_first + (r - row_from);
+        if (y < 0 || y >= avail)
+            continue;
+        wmove(ui_lay.main, y, 0);
+        if (r == 0 && stamp_w) {
+            wattrset(ui_lay.main, theme_attr(THEME_TIME));
+            waddstr(ui_lay.main, stamp);
+            waddch(ui_lay.main, ' ');
+        } else if (stamp_w) {
+            wmove(ui_lay.main, y, stamp_w);
+        }
+        size_t s = rows[r].start, e = rows[r].start + rows[r].len;
+        /* Split the row into before-nick, nick, after-nick segments. */
+        size_t cuts[4] = {s, s, s, e};
+        if (nl) {
+            size_t a = ns, b = ns + nl;
+            cuts[1] = a < s ? s : (a > e ? e : a);
+            cuts[2] = b < s ? s : (b > e ? e : b);
+        } else {
+            cuts[1] = cuts[2] = e;
+        }
+        for (int seg = 0; seg < 3; seg++) {
+            if (cuts[seg + 1] <= cuts[seg])
+                continue;
+            wattrset(ui_lay.main, seg == 1 ? theme_attr((theme_role)base) : kind_attr(l->kind));
+            waddnstr(ui_lay.main, body + cuts[seg], (int)(cuts[seg + 1] - cuts[seg]));
+        }
+    }
+    wattrset(ui_lay.main, 0);
+    g_free(rows);
+    g_free(body);
+}
+
+static int line_row_count(const win_line *l)
+{
+    const char *stamp = line_stamp(l);
+    int stamp_w = textwidth_str(stamp) + 1;
+    if (stamp_w > ui_lay.main_w / 2)
+        stamp_w = 0;
+    size_t ns, nl;
+    char *body = line_body(l, &ns, &nl);
+    size_t n = textwidth_wrap(body, ui_lay.main_w - stamp_w > 0 ? ui_lay.main_w - stamp_w : 1,
+                              NULL);
+    g_free(body);
+    return (int)n;
+}
+
+static void draw_main(void)
+{
+    werase(ui_lay.main);
+    win_t *w = win_current();
+    int h = ui_lay.main_h;
+    /* Walk back from the newest line until the screen plus the scroll
+     * offset is covered; only those lines are wrapped. */
+    int need = h + w->scroll, have = 0;
+    GList *it = w->lines.tail;
+    GList *first = NULL;
+    int first_rows = 0;
+    for (; it && have < need; it = it->prev) {
+        first_rows = line_row_count(it->data);
+        have += first_rows;
+        first = it;
+    }
+    if (have < need && w->scroll > 0) {
+        /* Top of the buffer reached: clamp the scroll. */
+        w->scroll = have > h ? have - h : 0;
+        need = h + w->scroll;
+    }
+    /* Row index (from the top of the covered block) of the screen's top. */
+    int top = have - need;
+    if (top < 0)
+        top = 0;
+    int y = (have < h) ? 0 : -top; /* screen row of the first covered row */
+    for (GList *l = first; l && y < h; l = l->next) {
+        int n = line_row_count(l->data);
+        if (y + n > 0)
+            draw_line_rows(l->data, y < 0 ? 0 : y, y < 0 ? -y : 0, n, h);
+        y += n;
+    }
+    wnoutrefresh(ui_lay.main);
+}
+
+static void draw_separator(void)
+{
+    if (!ui_lay.roster)
+        return;
+    /* The roster window's first column is the separator. */
+    bool left = strcmp(settings_get("roster_side"), "left") == 0;
+    int x = left ? ui_lay.roster_w : 0;
+    wattrset(ui_lay.roster, theme_attr(THEME_STATUS));
+    mvwvline(ui_lay.roster, 0, x, ' ', ui_lay.main_h);
+    wattrset(ui_lay.roster, 0);
+}
+
+static int redraw_cb(void *ud)
+{
+    if (!active)
+        return -1;
+    if (!dirty)
+        return -1;
+    if (dirty & DIRTY_TITLE)
+        bars_draw_title();
+    if (dirty & DIRTY_MAIN)
+        draw_main();
+    if ((dirty & DIRTY_ROSTER) && ui_lay.roster) {
+        werase(ui_lay.roster);
+        draw_separator();
+        rosterpane_draw();
+        wnoutrefresh(ui_lay.roster);
+    }
+    if (dirty & DIRTY_STATUS)
+        bars_draw_status();
+    input_draw(); /* last: it owns the cursor */
+    doupdate();
+    dirty = 0;
+    return -1;
+}
+
+/* ---------- events -> windows ---------- */
+
+static line_kind level_kind(ev_log_level l)
+{
+    return l == LOG_ERROR || l == LOG_WARN ? LINE_ERROR : LINE_INFO;
+}
+
+static void add_to(win_t *w, line_kind k, const char *nick, const char *text, time_t ts,
+                   bool delayed, bool queued)
+{
+    win_add(w, k, nick, text, ts, delayed, queued);
+    if (w == win_current())
+        ui_dirty(DIRTY_MAIN);
+    else
+        ui_dirty(DIRTY_STATUS);
+}
+
+static void on_log(event_type t, const void *p, void *ud)
+{
+    const ev_log *ev = p;
+    win_t *w = ev->jid ? win_find(ev->jid) : NULL;
+    add_to(w ? w : win_console(), level_kind(ev->level), NULL, ev->text, 0, false, false);
+}
+
+static void on_message(event_type t, const void *p, void *ud)
+{
+    const ev_message *ev = p;
+    win_t *w = win_open_chat(ev->peer);
+    char *nick;
+    if (ev->outgoing) {
+        nick = jid_short_name(xmpp_own_bare() ? xmpp_own_bare() : ev->from);
+    } else {
+        nick = roster_display_name(ev->peer);
+        w->typing = CHATSTATE_ACTIVE;
+    }
+    if (!nick)
+        nick = g_strdup("?");
+    bool action = g_str_has_prefix(ev->body, "/me ");
+    line_kind k = ev->outgoing ? (action ? LINE_ACTION_OUT : LINE_MSG_OUT)
+                               : (action ? LINE_ACTION_IN : LINE_MSG_IN);
+    add_to(w, k, nick, action ? ev->body + 4 : ev->body, ev->timestamp, ev->delayed, ev->queued);
+    g_free(nick);
+    if (!ev->outgoing && w != win_current() && settings_get_bool("beep"))
+        beep();
+    ui_dirty(DIRTY_STATUS | DIRTY_TITLE);
+}
+
+static void on_presence(event_type t, const void *p, void *ud)
+{
+    const ev_presence *ev = p;
+    ui_dirty(DIRTY_ROSTER | DIRTY_TITLE);
+    win_t *w = win_find(ev->jid);
+    if (!w || (ev->show == ev->old_show && !ev->status))
+        return;
+    char *name = roster_display_name(ev->jid);
+    char *text = ev->status && *ev->status
+                     ? g_strdup_printf("%s is now %s: %s", name, presence_show_name(ev->show),
+                                       ev->status)
+                     : g_strdup_printf("%s is now %s", name, presence_show_name(ev->show));
+    add_to(w, LINE_PRESENCE, NULL, text, 0, false, false);
+    g_free(text);
+    g_free(name);
+}
+
+static void on_roster(event_type t, const void *p, void *ud)
+{
+    ui_dirty(DIRTY_ROSTER | DIRTY_TITLE | DIRTY_STATUS);
+}
+
+static void on_subscription(event_type t, const void *p, void *ud)
+{
+    const ev_subscription *ev = p;
+    char *text = NULL;
+    switch (ev->kind) {
+    case SUB_REQUEST:
+        text = g_strdup_printf("%s asks to see your presence: /sub allow %s or /sub deny %s%s%s",
+                               ev->jid, ev->jid, ev->jid, ev->text ? " -- they say: " : "",
+                               ev->text ? ev->text : "");
+        break;
+    case SUB_APPROVED:
+        text = g_strdup_printf("%s allowed you to see their presence.", ev->jid);
+        break;
+    case SUB_REVOKED:
+        text = g_strdup_printf("%s denied or removed your subscription to their presence.",
+                               ev->jid);
+        break;
+    case SUB_UNSUBSCRIBED:
+        text = g_strdup_printf("%s no longer wants to see your presence.", ev->jid);
+        break;
+    }
+    add_to(win_console(), LINE_INFO, NULL, text, 0, false, false);
+    win_t *w = win_find(ev->jid);
+    if (w)
+        add_to(w, LINE_INFO, NULL, text, 0, false, false);
+    g_free(text);
+}
+
+static void on_conn(event_type t, const void *p, void *ud)
+{
+    ui_dirty(DIRTY_STATUS | DIRTY_TITLE | DIRTY_ROSTER);
+}
+
+static void on_chatstate(event_type t, const void *p, void *ud)
+{
+    const ev_chatstate *ev = p;
+    win_t *w = win_find(ev->peer);
+    if (w) {
+        w->typing = ev->state;
+        ui_dirty(DIRTY_TITLE);
+    }
+}
+
+static void on_message_error(event_type t, const void *p, void *ud)
+{
+    const ev_message_error *ev = p;
+    win_t *w = win_find(ev->peer);
+    char *text = g_strdup_printf("Message to %s could not be delivered: %s", ev->peer, ev->error);
+    add_to(w ? w : win_console(), LINE_ERROR, NULL, text, 0, false, false);
+    g_free(text);
+}
+
+/* ---------- clock ---------- */
+
+static void on_clock(void *ud)
+{
+    ui_dirty(DIRTY_STATUS);
+    time_t now = time(NULL);
+    clock_timer = loop_add_timer((unsigned)(60 - now % 60) * 1000 + 50, on_clock, NULL);
+}
+
+/* ---------- public ---------- */
+
+static void on_settings_changed(const char *key, void *ud)
+{
+    if (!active)
+        return;
+    if (g_str_has_prefix(key, "roster"))
+        layout();
+    ui_dirty(DIRTY_ALL);
+}
+
+static void on_line(const char *line)
+{
+    if (line_handler)
+        line_handler(line, win_current()->jid);
+}
+
+bool ui_init(char **err)
+{
+    win_init();
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        *err = g_strdup("natter needs a terminal (stdin and stdout must be a tty)");
+        return false;
+    }
+    if (!initscr()) {
+        *err = g_strdup("cannot initialise the terminal (is TERM set?)");
+        return false;
+    }
+    raw();
+    noecho();
+    nonl();
+    curs_set(1);
+    theme_init();
+    active = true;
+    layout();
+    if (!input_init()) {
+        *err = g_strdup("cannot initialise the input line");
+        return false;
+    }
+    input_set_line_handler(on_line);
+    loop_on_signal(SIGWINCH, on_resize, NULL);
+    loop_add_prepare(100, redraw_cb, NULL);
+    settings_on_change(on_settings_changed, NULL);
+    event_subscribe(EV_LOG, on_log, NULL);
+    event_subscribe(EV_MESSAGE, on_message, NULL);
+    event_subscribe(EV_PRESENCE, on_presence, NULL);
+    event_subscribe(EV_ROSTER_LOADED, on_roster, NULL);
+    event_subscribe(EV_ROSTER_ITEM, on_roster, NULL);
+    event_subscribe(EV_SUBSCRIPTION, on_subscription, NULL);
+    event_subscribe(EV_CONN_STATE, on_conn, NULL);
+    event_subscribe(EV_OWN_PRESENCE, on_conn, NULL);
+    event_subscribe(EV_CHATSTATE, on_chatstate, NULL);
+    event_subscribe(EV_MESSAGE_ERROR, on_message_error, NULL);
+    on_clock(NULL);
+    return true;
+}
+
+void ui_deinit(void)
+{
+    if (active) {
+        input_deinit();
+        destroy_windows();
+        endwin();
+        active = false;
+    }
+    win_deinit();
+}
+
+void ui_set_line_handler(ui_line_cb cb)
+{
+    line_handler = cb;
+}
+
+void ui_set_completer(ui_complete_cb cb)
+{
+    completer = cb;
+}
+
+ui_complete_cb ui_internal_completer(void)
+{
+    return completer;
+}
+
+static void vprint(win_t *w, line_kind k, const char *fmt, va_list ap)
+{
+    char *text = g_strdup_vprintf(fmt, ap);
+    add_to(w, k, NULL, text, 0, false, false);
+    g_free(text);
+}
+
+void ui_info(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vprint(win_current(), LINE_INFO, fmt, ap);
+    va_end(ap);
+}
+
+void ui_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vprint(win_current(), LINE_ERROR, fmt, ap);
+    va_end(ap);
+}
+
+void ui_console(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vprint(win_console(), LINE_INFO, fmt, ap);
+    va_end(ap);
+}
+
+const char *ui_current_jid(void)
+{
+    return win_current()->jid;
+}
+
+void ui_focus(win_t *w)
+{
+    win_t *prev = win_current();
+    if (prev == w)
+        return;
+    input_switch(prev, w);
+    win_focus(w);
+    ui_dirty(DIRTY_ALL);
+}
+
+void ui_open_chat(const char *jid)
+{
+    ui_focus(win_open_chat(jid));
+}
+
+bool ui_switch_window(int num)
+{
+    win_t *w = win_nth((guint)num);
+    if (!w)
+        return false;
+    ui_focus(w);
+    return true;
+}
+
+void ui_cycle_window(int dir)
+{
+    guint n = win_count();
+    guint cur = win_number(win_current());
+    guint next = (cur - 1 + n + (guint)(dir > 0 ? 1 : n - 1)) % n + 1;
+    ui_switch_window((int)next);
+}
+
+bool ui_close_window(void)
+{
+    win_t *w = win_current();
+    if (w->type == WIN_CONSOLE)
+        return false;
+    guint n = win_number(w);
+    win_t *to = win_nth(n - 1);
+    input_switch(w, to);
+    win_close(w);
+    ui_dirty(DIRTY_ALL);
+    return true;
+}
+
+void ui_clear_window(void)
+{
+    win_clear(win_current());
+    ui_dirty(DIRTY_MAIN);
+}
+
+void ui_scroll_pages(int pages)
+{
+    int step = ui_lay.main_h > 2 ? ui_lay.main_h - 1 : 1;
+    win_scroll(win_current(), pages * step);
+    ui_dirty(DIRTY_MAIN | DIRTY_STATUS);
+}
+
+char **ui_window_list(void)
+{
+    guint n = win_count();
+    char **out = g_new0(char *, n + 1);
+    for (guint i = 1; i <= n; i++) {
+        char *name = bars_window_name(win_nth(i));
+        out[i - 1] = g_strdup_printf("%u:%s", i, name);
+        g_free(name);
+    }
+    return out;
+}
+
+void ui_ask_secret(const char *prompt, ui_secret_cb cb, void *ud)
+{
+    input_set_secret(prompt, cb, ud);
+    ui_dirty(DIRTY_INPUT);
+}
+
+void ui_redraw(void)
+{
+    if (!active)
+        return;
+    clearok(curscr, TRUE);
+    ui_dirty(DIRTY_ALL);
+}

@@ -1,0 +1,60 @@
+/* ui.h - the screen: title bar, main window, roster pane, status bar and
+ * input line, drawn with ncursesw and refreshed once per loop pass.
+ *
+ * ui/ listens to the event bus; cmd/ and main.c call these functions.
+ */
+#ifndef NATTER_UI_UI_H
+#define NATTER_UI_UI_H
+
+#include <stdbool.h>
+
+/* Take over the terminal and subscribe to events. Returns false with *ERR
+ * (g_free) when the terminal cannot be used. */
+bool ui_init(char **err);
+/* Give the terminal back. */
+void ui_deinit(void);
+
+/* What to do with an entered line (typed in window with bare JID JID, NULL
+ * for the console). */
+typedef void (*ui_line_cb)(const char *line, const char *jid);
+void ui_set_line_handler(ui_line_cb cb);
+
+/* Completion: return a NULL-terminated g_malloc'ed array of candidates for
+ * the word WORD that starts at byte START of LINE (readline semantics: the
+ * caller frees it with g_strfreev), or NULL for none. */
+typedef char **(*ui_complete_cb)(const char *line, int start, const char *word);
+void ui_set_completer(ui_complete_cb cb);
+
+/* One line of feedback in the current window. */
+void ui_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void ui_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One line in the console. */
+void ui_console(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Bare JID of the current window, NULL for the console. */
+const char *ui_current_jid(void);
+/* Focus the chat window for bare JID, opening it when needed. */
+void ui_open_chat(const char *jid);
+/* Focus window NUM (1-based). Returns false when there is none. */
+bool ui_switch_window(int num);
+/* Focus the next (DIR 1) or previous (DIR -1) window. */
+void ui_cycle_window(int dir);
+/* Close the current window; false for the console. */
+bool ui_close_window(void);
+/* Empty the current window. */
+void ui_clear_window(void);
+/* Scroll the current window by pages (positive: back in time). */
+void ui_scroll_pages(int pages);
+/* Windows as "N:name" for /win list (g_strfreev). */
+char **ui_window_list(void);
+
+/* Ask for a secret (password) in the input line: typed text is not shown
+ * and not kept in history. CB gets it on Enter, or NULL when cancelled
+ * (Ctrl-C / Esc). */
+typedef void (*ui_secret_cb)(const char *secret, void *ud);
+void ui_ask_secret(const char *prompt, ui_secret_cb cb, void *ud);
+
+/* Redraw everything (Ctrl-L). */
+void ui_redraw(void);
+
+#endif

@@ -1,0 +1,190 @@
+/* win.c - the window list and line buffers. */
+#include "ui/win.h"
+
+#include <string.h>
+
+#include "config/settings.h"
+#include "ui/sanitize.h"
+
+static GPtrArray *windows; /* win_t*, index 0 is the console */
+static win_t *current;
+static guint64 version;
+
+static void line_free(gpointer p)
+{
+    win_line *l = p;
+    g_free(l->nick);
+    g_free(l->text);
+    g_free(l);
+}
+
+static void win_free(gpointer p)
+{
+    win_t *w = p;
+    g_free(w->jid);
+    g_queue_clear_full(&w->lines, line_free);
+    g_ptr_array_unref(w->history);
+    g_free(w->draft);
+    g_free(w);
+}
+
+static win_t *win_new(win_type type, const char *jid)
+{
+    win_t *w = g_new0(win_t, 1);
+    w->type = type;
+    w->jid = g_strdup(jid);
+    g_queue_init(&w->lines);
+    w->history = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(windows, w);
+    version++;
+    return w;
+}
+
+void win_init(void)
+{
+    windows = g_ptr_array_new_with_free_func(win_free);
+    current = win_new(WIN_CONSOLE, NULL);
+}
+
+void win_deinit(void)
+{
+    if (windows)
+        g_ptr_array_unref(windows);
+    windows = NULL;
+    current = NULL;
+}
+
+guint win_count(void)
+{
+    return windows->len;
+}
+
+win_t *win_nth(guint num)
+{
+    if (num < 1 || num > windows->len)
+        return NULL;
+    return g_ptr_array_index(windows, num - 1);
+}
+
+guint win_number(const win_t *w)
+{
+    for (guint i = 0; i < windows->len; i++)
+        if (g_ptr_array_index(windows, i) == w)
+            return i + 1;
+    return 0;
+}
+
+win_t *win_console(void)
+{
+    return g_ptr_array_index(windows, 0);
+}
+
+win_t *win_current(void)
+{
+    return current;
+}
+
+win_t *win_find(const char *jid)
+{
+    if (!jid)
+        return NULL;
+    for (guint i = 1; i < windows->len; i++) {
+        win_t *w = g_ptr_array_index(windows, i);
+        if (w->jid && strcmp(w->jid, jid) == 0)
+            return w;
+    }
+    return NULL;
+}
+
+win_t *win_open_chat(const char *jid)
+{
+    win_t *w = win_find(jid);
+    return w ? w : win_new(WIN_CHAT, jid);
+}
+
+win_t *win_focus(win_t *w)
+{
+    win_t *prev = current;
+    current = w;
+    w->act = ACT_NONE;
+    w->unread = 0;
+    version++;
+    return prev;
+}
+
+void win_close(win_t *w)
+{
+    if (!w || w->type == WIN_CONSOLE)
+        return;
+    guint n = win_number(w);
+    if (current == w)
+        current = win_nth(n - 1);
+    g_ptr_array_remove(windows, w);
+    current->act = ACT_NONE;
+    current->unread = 0;
+    version++;
+}
+
+static int line_rows_estimate(const win_line *l)
+{
+    /* Used only to keep a scrolled view still; one row per text line is a
+     * fair approximation that errs towards not jumping. */
+    int rows = 1;
+    for (const char *p = l->text; p && *p; p++)
+        if (*p == '\n')
+            rows++;
+    return rows;
+}
+
+void win_add(win_t *w, line_kind kind, const char *nick, const char *text, time_t ts,
+             bool delayed, bool queued)
+{
+    win_line *l = g_new0(win_line, 1);
+    l->ts = ts ? ts : time(NULL);
+    l->kind = kind;
+    l->nick = nick ? sanitize_text(nick, -1, SANITIZE_EXPAND_TAB) : NULL;
+    l->text = sanitize_text(text ? text : "", -1, SANITIZE_KEEP_NEWLINE | SANITIZE_EXPAND_TAB);
+    l->delayed = delayed;
+    l->queued = queued;
+    g_queue_push_tail(&w->lines, l);
+    long max = settings_get_int("scrollback_lines");
+    if (max < 100)
+        max = 100;
+    while (g_queue_get_length(&w->lines) > (guint)max)
+        line_free(g_queue_pop_head(&w->lines));
+    if (w->scroll > 0)
+        w->scroll += line_rows_estimate(l);
+    if (w != current) {
+        win_activity a = ACT_INFO;
+        if (kind == LINE_MSG_IN || kind == LINE_ACTION_IN) {
+            a = w->type == WIN_CHAT ? ACT_HIGHLIGHT : ACT_MSG;
+            w->unread++;
+        } else if (kind == LINE_ERROR) {
+            a = ACT_MSG;
+        }
+        if (a > w->act)
+            w->act = a;
+    }
+    version++;
+}
+
+void win_clear(win_t *w)
+{
+    g_queue_clear_full(&w->lines, line_free);
+    g_queue_init(&w->lines);
+    w->scroll = 0;
+    version++;
+}
+
+void win_scroll(win_t *w, int rows)
+{
+    w->scroll += rows;
+    if (w->scroll < 0)
+        w->scroll = 0;
+    version++;
+}
+
+guint64 win_version(void)
+{
+    return version;
+}

@@ -1,0 +1,605 @@
+/* conn.c - the XMPP connection: libstrophe context, login, the poll-loop
+ * integration, keepalive pings and reconnecting with backoff. */
+#include "xmpp/internal.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+
+#include "config/settings.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include "model/jid.h"
+
+#define PUMP_MAX_ROUNDS 256     /* bound on back-to-back reads per wake-up */
+#define BUSY_POLL_MS 50         /* while connecting/disconnecting */
+#define PING_TIMEOUT_MS 30000
+#define RECONNECT_FIRST_MS 1000
+
+static xmpp_ctx_t *ctx;
+static xmpp_log_t strophe_logger;
+static xmpp_conn_t *conn;        /* the current connection object, or NULL */
+static GPtrArray *graveyard;     /* conns to release outside callbacks */
+static account_t *account;       /* copy of the account being used */
+static char *password;
+static conn_state state = CONN_DISCONNECTED;
+static char *own_full, *own_bare;
+static bool user_disconnect, auth_failed, tls_refused, ever_connected, no_reconnect;
+static char *last_error;         /* last error libstrophe logged */
+static unsigned fd_watch, reconnect_timer, ping_timer, ping_timeout_timer;
+static int attempts;
+static bool saw_data;
+static unsigned id_counter;
+
+static void schedule_reconnect(void);
+static void start_connect(void);
+
+xmpp_ctx_t *xmpp_internal_ctx(void)
+{
+    return ctx;
+}
+
+xmpp_conn_t *xmpp_internal_conn(void)
+{
+    return state == CONN_CONNECTED ? conn : NULL;
+}
+
+conn_state xmpp_state(void)
+{
+    return state;
+}
+
+const char *xmpp_account_name(void)
+{
+    return account ? account->name : NULL;
+}
+
+const char *xmpp_own_bare(void)
+{
+    return own_bare;
+}
+
+const char *xmpp_own_full(void)
+{
+    return own_full;
+}
+
+char *xmpp_internal_new_id(void)
+{
+    unsigned char rnd[6];
+    for (size_t i = 0; i < sizeof(rnd); i++)
+        rnd[i] = (unsigned char)g_random_int_range(0, 256);
+    char *b = g_base64_encode(rnd, sizeof(rnd));
+    for (char *p = b; *p; p++)
+        if (*p == '/' || *p == '+')
+            *p = 'x';
+    char *id = g_strdup_printf("natter-%s-%u", b, ++id_counter);
+    g_free(b);
+    return id;
+}
+
+xmpp_stanza_t *xmpp_internal_child(xmpp_stanza_t *st, const char *name, const char *ns)
+{
+    if (!st)
+        return NULL;
+    for (xmpp_stanza_t *c = xmpp_stanza_get_children(st); c; c = xmpp_stanza_get_next(c)) {
+        const char *n = xmpp_stanza_get_name(c);
+        if (!n || !xmpp_stanza_is_tag(c) || strcmp(n, name) != 0)
+            continue;
+        if (!ns || g_strcmp0(xmpp_stanza_get_ns(c), ns) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+char *xmpp_internal_child_text(xmpp_stanza_t *st, const char *name)
+{
+    xmpp_stanza_t *c = xmpp_internal_child(st, name, NULL);
+    if (!c)
+        return NULL;
+    char *t = xmpp_stanza_get_text(c);
+    if (!t)
+        return NULL;
+    char *r = g_strdup(t);
+    xmpp_free(ctx, t);
+    return r;
+}
+
+bool xmpp_internal_from_own_account(const char *from)
+{
+    if (!from || !*from)
+        return true;
+    if (!own_bare)
+        return false;
+    if (own_full && strcmp(from, own_full) == 0)
+        return true;
+    jid_t *j = jid_new(from);
+    bool ok = j && !j->resource && strcmp(j->bare, own_bare) == 0;
+    jid_free(j);
+    return ok;
+}
+
+void xmpp_internal_send_error(xmpp_stanza_t *stanza, const char *condition)
+{
+    xmpp_conn_t *c = xmpp_internal_conn();
+    const char *type = xmpp_stanza_get_type(stanza);
+    if (!c || (type && (!strcmp(type, "error") || !strcmp(type, "result"))))
+        return;
+    xmpp_stanza_t *reply = xmpp_stanza_reply(stanza);
+    xmpp_stanza_set_type(reply, "error");
+    xmpp_stanza_t *err = xmpp_stanza_new(ctx);
+    xmpp_stanza_set_name(err, "error");
+    xmpp_stanza_set_type(err, "cancel");
+    xmpp_stanza_t *cond = xmpp_stanza_new(ctx);
+    xmpp_stanza_set_name(cond, condition);
+    xmpp_stanza_set_ns(cond, "urn:ietf:params:xml:ns:xmpp-stanzas");
+    xmpp_stanza_add_child_ex(err, cond, 0);
+    xmpp_stanza_add_child_ex(reply, err, 0);
+    xmpp_send(c, reply);
+    xmpp_stanza_release(reply);
+}
+
+/* libstrophe's log: the only place we learn that bytes were read (so we can
+ * drain TLS-buffered data) and why a login failed. */
+static void strophe_log_cb(void *ud, xmpp_log_level_t level, const char *area, const char *msg)
+{
+    if (strncmp(msg, "RECV: ", 6) == 0) {
+        saw_data = true;
+        if (state != CONN_CONNECTED && strstr(msg, "<failure") && strstr(msg, "xmpp-sasl"))
+            auth_failed = true;
+    }
+    if (level >= XMPP_LEVEL_ERROR) {
+        g_free(last_error);
+        last_error = g_strdup(msg);
+    }
+    if (!log_enabled())
+        return;
+    if (strstr(msg, "<auth") || strstr(msg, "<response") || strstr(msg, "<challenge") ||
+        strstr(msg, "<success") || strstr(msg, "assword")) {
+        log_write("DEBUG", area, "[authentication data redacted]");
+        return;
+    }
+    static const char *const names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
+    log_write(names[level & 3], area, "%s", msg);
+}
+
+static void pump(void)
+{
+    if (!ctx)
+        return;
+    for (int i = 0; i < PUMP_MAX_ROUNDS; i++) {
+        saw_data = false;
+        xmpp_run_once(ctx, 0);
+        if (!saw_data)
+            break;
+    }
+}
+
+static void on_socket(int fd, short revents, void *ud)
+{
+    pump();
+}
+
+static int sockopt_cb(xmpp_conn_t *c, void *sock)
+{
+    int fd = *(int *)sock;
+    if (fd_watch)
+        loop_remove_fd(fd_watch);
+    fd_watch = loop_add_fd(fd, POLLIN, on_socket, NULL);
+    return xmpp_sockopt_cb_keepalive(c, sock);
+}
+
+static int prepare_cb(void *ud)
+{
+    for (guint i = 0; graveyard && i < graveyard->len; i++)
+        xmpp_conn_release(g_ptr_array_index(graveyard, i));
+    if (graveyard)
+        g_ptr_array_set_size(graveyard, 0);
+    if (!conn)
+        return -1;
+    bool busy = state != CONN_CONNECTED || xmpp_conn_is_connecting(conn);
+    if (busy || xmpp_conn_send_queue_len(conn) > 0)
+        pump();
+    if (!conn)
+        return -1;
+    if (fd_watch)
+        loop_fd_set_events(fd_watch,
+                           POLLIN | (xmpp_conn_send_queue_len(conn) > 0 ? POLLOUT : 0));
+    return (state != CONN_CONNECTED || xmpp_conn_is_disconnected(conn)) ? BUSY_POLL_MS : -1;
+}
+
+static void stop_timers(void)
+{
+    if (ping_timer)
+        loop_cancel_timer(ping_timer);
+    if (ping_timeout_timer)
+        loop_cancel_timer(ping_timeout_timer);
+    ping_timer = ping_timeout_timer = 0;
+}
+
+static void on_ping_timeout(void *ud)
+{
+    ping_timeout_timer = 0;
+    event_log(LOG_WARN, NULL, "No answer from the server for %d seconds.", PING_TIMEOUT_MS / 1000);
+    if (conn && state == CONN_CONNECTED) {
+        g_free(last_error);
+        last_error = g_strdup("the server stopped answering");
+        xmpp_disconnect(conn);
+    }
+}
+
+static int on_ping_reply(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
+{
+    if (ping_timeout_timer)
+        loop_cancel_timer(ping_timeout_timer);
+    ping_timeout_timer = 0;
+    return 0;
+}
+
+static void send_ping(void *ud);
+
+static void arm_ping(void)
+{
+    long secs = settings_get_int("keepalive");
+    if (secs > 0)
+        ping_timer = loop_add_timer((unsigned)secs * 1000, send_ping, NULL);
+}
+
+static void send_ping(void *ud)
+{
+    ping_timer = 0;
+    xmpp_conn_t *c = xmpp_internal_conn();
+    if (!c)
+        return;
+    char *id = xmpp_internal_new_id();
+    xmpp_stanza_t *iq = xmpp_iq_new(ctx, "get", id);
+    const char *at = strchr(own_bare, '@');
+    xmpp_stanza_set_to(iq, at ? at + 1 : own_bare);
+    xmpp_stanza_t *ping = xmpp_stanza_new(ctx);
+    xmpp_stanza_set_name(ping, "ping");
+    xmpp_stanza_set_ns(ping, "urn:xmpp:ping");
+    xmpp_stanza_add_child_ex(iq, ping, 0);
+    xmpp_id_handler_add(c, on_ping_reply, id, NULL);
+    xmpp_send(c, iq);
+    xmpp_stanza_release(iq);
+    g_free(id);
+    if (!ping_timeout_timer)
+        ping_timeout_timer = loop_add_timer(PING_TIMEOUT_MS, on_ping_timeout, NULL);
+    arm_ping();
+}
+
+static void set_state(conn_state s, const char *reason)
+{
+    state = s;
+    ev_conn_state ev = {s, account ? account->name : NULL, own_full, reason};
+    event_emit(EV_CONN_STATE, &ev);
+}
+
+static char *stream_error_text(const xmpp_stream_error_t *se)
+{
+    static const char *const names[] = {
+        "bad-format", "bad-namespace-prefix", "conflict", "connection-timeout", "host-gone",
+        "host-unknown", "improper-addressing", "internal-server-error", "invalid-from",
+        "invalid-id", "invalid-namespace", "invalid-xml", "not-authorized", "policy-violation",
+        "remote-connection-failed", "resource-constraint", "restricted-xml", "see-other-host",
+        "system-shutdown", "undefined-condition", "unsupported-encoding",
+        "unsupported-stanza-type", "unsupported-version", "xml-not-well-formed"};
+    const char *name =
+        (unsigned)se->type < G_N_ELEMENTS(names) ? names[se->type] : "undefined-condition";
+    if (se->type == XMPP_SE_CONFLICT)
+        return g_strdup("another client logged in with the same resource (conflict)");
+    if (se->type == XMPP_SE_SYSTEM_SHUTDOWN)
+        return g_strdup("the server is shutting down");
+    if (se->text && *se->text)
+        return g_strdup_printf("the server closed the stream (%s: %s)", name, se->text);
+    return g_strdup_printf("the server closed the stream (%s)", name);
+}
+
+static void conn_handler(xmpp_conn_t *c, xmpp_conn_event_t status, int error,
+                         xmpp_stream_error_t *stream_error, void *ud)
+{
+    if (c != conn)
+        return;
+    if (status == XMPP_CONN_CONNECT) {
+        g_free(own_full);
+        own_full = g_strdup(xmpp_conn_get_bound_jid(c));
+        attempts = 0;
+        ever_connected = true;
+        g_clear_pointer(&last_error, g_free);
+        xmpp_tls_reset();
+        set_state(CONN_CONNECTED, NULL);
+        event_log(LOG_INFO, NULL, "Connected as %s%s", own_full,
+                  xmpp_conn_is_secured(c) ? "" : " (WITHOUT encryption)");
+        xmpp_roster_request(c);
+        arm_ping();
+        return;
+    }
+    if (status == XMPP_CONN_RAW_CONNECT)
+        return;
+
+    /* Disconnected or failed. */
+    stop_timers();
+    if (fd_watch)
+        loop_remove_fd(fd_watch);
+    fd_watch = 0;
+    bool was_connected = state == CONN_CONNECTED;
+    const char *host = account->server ? account->server : strchr(account->jid, '@') + 1;
+    char *reason = NULL;
+    bool retry = !user_disconnect && !no_reconnect;
+    if (auth_failed) {
+        event_log(LOG_ERROR, NULL, "Login failed for %s: wrong password or unknown account",
+                  account->jid);
+        reason = g_strdup("login failed");
+        retry = false;
+    } else if (tls_refused) {
+        reason = g_strdup("certificate not trusted");
+        retry = false;
+    } else if (stream_error) {
+        reason = stream_error_text(stream_error);
+        if (stream_error->type == XMPP_SE_CONFLICT || stream_error->type == XMPP_SE_NOT_AUTHORIZED)
+            retry = false;
+    } else if (error) {
+        reason = g_strdup(g_strerror(error));
+    } else if (last_error) {
+        reason = g_strdup(last_error);
+    } else {
+        reason = g_strdup(was_connected ? "connection closed" : "could not connect");
+    }
+    roster_clear_presence();
+    g_ptr_array_add(graveyard, conn);
+    conn = NULL;
+    set_state(CONN_DISCONNECTED, reason);
+    if (user_disconnect)
+        event_log(LOG_INFO, NULL, "Disconnected.");
+    else if (!auth_failed && !tls_refused)
+        event_log(LOG_ERROR, NULL, "%s from %s: %s",
+                  was_connected ? "Disconnected" : "Could not connect", host, reason);
+    g_free(reason);
+    if (retry && settings_get_bool("reconnect"))
+        schedule_reconnect();
+}
+
+static void on_reconnect_timer(void *ud)
+{
+    reconnect_timer = 0;
+    if (state == CONN_DISCONNECTED && !conn && account)
+        start_connect();
+}
+
+static void schedule_reconnect(void)
+{
+    long max_ms = settings_get_int("reconnect_max_delay") * 1000L;
+    long delay = RECONNECT_FIRST_MS;
+    for (int i = 0; i < attempts && delay < max_ms; i++)
+        delay *= 2;
+    if (delay > max_ms)
+        delay = max_ms;
+    /* Jitter of +-25% so many clients do not hammer a server in step. */
+    delay = delay * 3 / 4 + g_random_int_range(0, (gint32)(delay / 2 + 1));
+    attempts++;
+    if (reconnect_timer)
+        loop_cancel_timer(reconnect_timer);
+    reconnect_timer = loop_add_timer((unsigned)delay, on_reconnect_timer, NULL);
+    event_log(LOG_INFO, NULL, "Reconnecting in %ld seconds", (delay + 500) / 1000);
+}
+
+static void start_connect(void)
+{
+    auth_failed = tls_refused = user_disconnect = no_reconnect = false;
+    g_clear_pointer(&last_error, g_free);
+    conn = xmpp_conn_new(ctx);
+    char *full = g_strdup_printf("%s/%s", account->jid, account->resource);
+    xmpp_conn_set_jid(conn, full);
+    g_free(full);
+    xmpp_conn_set_pass(conn, password);
+    long flags = 0;
+    switch (account->tls) {
+    case ACCOUNT_TLS_FORCE: flags = XMPP_CONN_FLAG_MANDATORY_TLS; break;
+    case ACCOUNT_TLS_DIRECT: flags = XMPP_CONN_FLAG_LEGACY_SSL; break;
+    case ACCOUNT_TLS_ALLOW_PLAIN: flags = 0; break;
+    }
+    /* Stream management resumption is not wired up yet; keep it off so a
+     * dead connection is always a clean reconnect. */
+    flags |= XMPP_CONN_FLAG_DISABLE_SM;
+    xmpp_conn_set_flags(conn, flags);
+    const char *cafile = account->ca_file ? account->ca_file : settings_get("ca_file");
+    const char *capath = account->ca_path ? account->ca_path : settings_get("ca_path");
+    if (cafile && *cafile)
+        xmpp_conn_set_cafile(conn, cafile);
+    if (capath && *capath)
+        xmpp_conn_set_capath(conn, capath);
+    xmpp_conn_set_certfail_handler(conn, xmpp_tls_certfail);
+    xmpp_conn_set_sockopt_callback(conn, sockopt_cb);
+    xmpp_tls_set_account(account->name, account->pinned_certs);
+
+    xmpp_roster_setup(conn);
+    xmpp_presence_setup(conn);
+    xmpp_message_setup(conn);
+    xmpp_disco_setup(conn);
+
+    set_state(CONN_CONNECTING, NULL);
+    const char *host = account->server ? account->server : strchr(account->jid, '@') + 1;
+    char port[16] = "";
+    if (account->port)
+        g_snprintf(port, sizeof(port), ":%d", account->port);
+    event_log(LOG_INFO, NULL, "Connecting to %s%s as %s...", host, port, account->jid);
+    int rc = xmpp_connect_client(conn, account->server, (unsigned short)account->port,
+                                 conn_handler, NULL);
+    if (rc != XMPP_EOK) {
+        g_ptr_array_add(graveyard, conn);
+        conn = NULL;
+        char *reason = g_strdup_printf("cannot resolve or reach %s", host);
+        set_state(CONN_DISCONNECTED, reason);
+        event_log(LOG_ERROR, NULL, "Could not connect to %s: %s", host, reason);
+        g_free(reason);
+        if (settings_get_bool("reconnect"))
+            schedule_reconnect();
+    }
+}
+
+static account_t *account_copy(const account_t *a)
+{
+    account_t *c = g_new0(account_t, 1);
+    c->name = g_strdup(a->name);
+    c->jid = g_strdup(a->jid);
+    c->resource = g_strdup(a->resource && *a->resource ? a->resource : "natter");
+    c->server = g_strdup(a->server);
+    c->port = a->port;
+    c->tls = a->tls;
+    c->ca_file = g_strdup(a->ca_file);
+    c->ca_path = g_strdup(a->ca_path);
+    c->pinned_certs = g_strdupv(a->pinned_certs);
+    c->autoconnect = a->autoconnect;
+    return c;
+}
+
+static void account_copy_free(account_t *a)
+{
+    if (!a)
+        return;
+    g_free(a->name);
+    g_free(a->jid);
+    g_free(a->resource);
+    g_free(a->server);
+    g_free(a->ca_file);
+    g_free(a->ca_path);
+    g_strfreev(a->pinned_certs);
+    g_free(a);
+}
+
+static void forget_password(void)
+{
+    if (password) {
+        explicit_bzero(password, strlen(password));
+        g_free(password);
+        password = NULL;
+    }
+}
+
+bool xmpp_connect_account(const account_t *a, const char *pw, char **err)
+{
+    if (!jid_is_valid_bare(a->jid)) {
+        *err = g_strdup_printf("account %s has an invalid JID '%s'", a->name, a->jid);
+        return false;
+    }
+    if (conn) {
+        *err = g_strdup("already connected or connecting; /disconnect first");
+        return false;
+    }
+    if (reconnect_timer)
+        loop_cancel_timer(reconnect_timer);
+    reconnect_timer = 0;
+    account_copy_free(account);
+    account = account_copy(a);
+    forget_password();
+    password = g_strdup(pw);
+    g_free(own_bare);
+    own_bare = jid_bare_of(a->jid);
+    attempts = 0;
+    ever_connected = false;
+    start_connect();
+    return true;
+}
+
+/* Reconnect now with the same account (after a TLS decision). */
+void xmpp_internal_reconnect_now(void)
+{
+    if (!account || conn)
+        return;
+    if (reconnect_timer)
+        loop_cancel_timer(reconnect_timer);
+    reconnect_timer = 0;
+    start_connect();
+}
+
+/* Called by tls.c when a certificate was refused. */
+void xmpp_internal_tls_refused(void)
+{
+    tls_refused = true;
+}
+
+/* Pin support: update the stored copy of the account. */
+void xmpp_internal_add_pin(const char *fp)
+{
+    if (!account)
+        return;
+    guint n = g_strv_length(account->pinned_certs);
+    account->pinned_certs = g_renew(char *, account->pinned_certs, n + 2);
+    account->pinned_certs[n] = g_strdup(fp);
+    account->pinned_certs[n + 1] = NULL;
+}
+
+void xmpp_disconnect_user(void)
+{
+    if (reconnect_timer) {
+        loop_cancel_timer(reconnect_timer);
+        reconnect_timer = 0;
+        event_log(LOG_INFO, NULL, "Reconnecting cancelled.");
+    }
+    if (!conn)
+        return;
+    user_disconnect = true;
+    if (state == CONN_CONNECTED) {
+        xmpp_stanza_t *pres = xmpp_presence_new(ctx);
+        xmpp_stanza_set_type(pres, "unavailable");
+        xmpp_send(conn, pres);
+        xmpp_stanza_release(pres);
+    }
+    xmpp_disconnect(conn);
+}
+
+void xmpp_internal_roster_ready(void)
+{
+    xmpp_conn_t *c = xmpp_internal_conn();
+    if (!c)
+        return;
+    xmpp_presence_send_current(c);
+    xmpp_message_flush_queue(c);
+}
+
+bool xmpp_init(void)
+{
+    xmpp_initialize();
+    strophe_logger.handler = strophe_log_cb;
+    strophe_logger.userdata = NULL;
+    ctx = xmpp_ctx_new(NULL, &strophe_logger);
+    if (!ctx)
+        return false;
+    graveyard = g_ptr_array_new();
+    loop_add_prepare(0, prepare_cb, NULL);
+    return true;
+}
+
+void xmpp_deinit(void)
+{
+    stop_timers();
+    if (conn) {
+        if (state == CONN_CONNECTED) {
+            user_disconnect = true;
+            xmpp_disconnect(conn);
+            /* Give the goodbye a short, bounded chance to leave. */
+            for (int i = 0; i < 20 && conn; i++)
+                xmpp_run_once(ctx, 10);
+        }
+        if (conn)
+            xmpp_conn_release(conn);
+        conn = NULL;
+    }
+    for (guint i = 0; graveyard && i < graveyard->len; i++)
+        xmpp_conn_release(g_ptr_array_index(graveyard, i));
+    if (graveyard)
+        g_ptr_array_free(graveyard, TRUE);
+    graveyard = NULL;
+    xmpp_message_deinit();
+    xmpp_disco_deinit();
+    if (ctx)
+        xmpp_ctx_free(ctx);
+    ctx = NULL;
+    xmpp_shutdown();
+    account_copy_free(account);
+    account = NULL;
+    forget_password();
+    g_clear_pointer(&own_full, g_free);
+    g_clear_pointer(&own_bare, g_free);
+    g_clear_pointer(&last_error, g_free);
+}

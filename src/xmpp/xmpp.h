@@ -1,0 +1,68 @@
+/* xmpp.h - the XMPP layer's public face (used by cmd/ and main.c).
+ *
+ * One account is connected at a time. Everything that happens on the wire is
+ * announced on the event bus (core/event.h); nothing here knows about the
+ * screen.
+ */
+#ifndef NATTER_XMPP_XMPP_H
+#define NATTER_XMPP_XMPP_H
+
+#include <stdbool.h>
+
+#include "config/accounts.h"
+#include "core/event.h"
+#include "model/roster.h"
+
+/* Create the libstrophe context and hook it into the main loop. */
+bool xmpp_init(void);
+void xmpp_deinit(void);
+
+/* Connect ACCOUNT (copied) with PASSWORD (kept in memory for reconnects,
+ * never logged). Returns false with *ERR (g_free) when the attempt cannot
+ * even start; connection results arrive as EV_CONN_STATE / EV_LOG. */
+bool xmpp_connect_account(const account_t *account, const char *password, char **err);
+
+/* Disconnect at the user's request (no automatic reconnect). */
+void xmpp_disconnect_user(void);
+
+/* Current state, the connected account's name (or NULL), own JIDs. */
+conn_state xmpp_state(void);
+const char *xmpp_account_name(void);
+const char *xmpp_own_bare(void);
+const char *xmpp_own_full(void);
+
+/* Send a chat message BODY to the bare or full JID TO. While not connected
+ * the message is queued and sent after the next login (and EV_MESSAGE says
+ * queued). ACTION is informational only (/me is part of the body). Returns
+ * false with *ERR for an invalid JID or empty body. */
+bool xmpp_send_chat(const char *to, const char *body, char **err);
+
+/* Number of messages waiting for a connection. */
+unsigned xmpp_queued_count(void);
+
+/* Set our presence (also remembered for reconnects). */
+void xmpp_set_presence(presence_show show, const char *status);
+presence_show xmpp_own_show(void);
+const char *xmpp_own_status(void);
+
+/* Roster management (results arrive as roster pushes). NAME/GROUP may be
+ * NULL. Return false with *ERR when offline or the JID is invalid. */
+bool xmpp_roster_add(const char *jid, const char *name, char **err);
+bool xmpp_roster_remove(const char *jid, char **err);
+bool xmpp_roster_set_name(const char *jid, const char *name, char **err);
+bool xmpp_roster_set_group(const char *jid, const char *group, char **err);
+
+/* Subscription management: "request", "allow", "deny", "cancel". */
+bool xmpp_subscription(const char *action, const char *jid, char **err);
+
+/* The certificate that was refused last: trust it for the next connection
+ * only, or pin it in the account (saved). Both reconnect. */
+bool xmpp_tls_trust_once(char **err);
+bool xmpp_tls_pin(char **err);
+/* Describe the current connection's TLS state in one line (g_free). */
+char *xmpp_tls_describe(void);
+
+/* Send a chat state notification to a bare JID (respects settings). */
+void xmpp_send_chatstate(const char *to, chatstate state);
+
+#endif
