@@ -12,7 +12,7 @@
 #include "model/jid.h"
 
 #define PUMP_MAX_ROUNDS 256     /* bound on back-to-back reads per wake-up */
-#define BUSY_POLL_MS 50         /* while connecting/disconnecting */
+#define BUSY_POLL_MS 250        /* libstrophe's own timeouts while (dis)connecting */
 #define PING_TIMEOUT_MS 30000
 #define RECONNECT_FIRST_MS 1000
 
@@ -29,9 +29,18 @@ static char *last_error;         /* last error libstrophe logged */
 static unsigned fd_watch, reconnect_timer, ping_timer, ping_timeout_timer;
 static int attempts;
 static bool saw_data;
+static bool reconnect_asap; /* start again as soon as the old conn is gone */
 static unsigned id_counter;
 
 static void schedule_reconnect(void);
+static void on_reconnect_timer(void *ud);
+
+/* The domain of the account's JID (what TLS verifies). */
+static const char *account_domain(void)
+{
+    const char *at = strchr(account->jid, '@');
+    return at ? at + 1 : account->jid;
+}
 static void start_connect(void);
 
 xmpp_ctx_t *xmpp_internal_ctx(void)
@@ -170,7 +179,7 @@ static void pump(void)
     for (int i = 0; i < PUMP_MAX_ROUNDS; i++) {
         saw_data = false;
         xmpp_run_once(ctx, 0);
-        if (!saw_data)
+        if (!saw_data && i > 0) /* one more: writes what the last read queued */
             break;
     }
 }
@@ -202,9 +211,11 @@ static int prepare_cb(void *ud)
         pump();
     if (!conn)
         return -1;
+    /* POLLOUT only while a TCP connect is in progress or data waits to be
+     * written; otherwise an always-writable socket would spin the loop. */
+    bool want_out = xmpp_conn_is_connecting(conn) || xmpp_conn_send_queue_len(conn) > 0;
     if (fd_watch)
-        loop_fd_set_events(fd_watch,
-                           POLLIN | (xmpp_conn_send_queue_len(conn) > 0 ? POLLOUT : 0));
+        loop_fd_set_events(fd_watch, POLLIN | (want_out ? POLLOUT : 0));
     return (state != CONN_CONNECTED || xmpp_conn_is_disconnected(conn)) ? BUSY_POLL_MS : -1;
 }
 
@@ -323,7 +334,7 @@ static void conn_handler(xmpp_conn_t *c, xmpp_conn_event_t status, int error,
         loop_remove_fd(fd_watch);
     fd_watch = 0;
     bool was_connected = state == CONN_CONNECTED;
-    const char *host = account->server ? account->server : strchr(account->jid, '@') + 1;
+    const char *host = account->server ? account->server : account_domain();
     char *reason = NULL;
     bool retry = !user_disconnect && !no_reconnect;
     if (auth_failed) {
@@ -355,8 +366,12 @@ static void conn_handler(xmpp_conn_t *c, xmpp_conn_event_t status, int error,
         event_log(LOG_ERROR, NULL, "%s from %s: %s",
                   was_connected ? "Disconnected" : "Could not connect", host, reason);
     g_free(reason);
-    if (retry && settings_get_bool("reconnect"))
+    if (reconnect_asap) {
+        reconnect_asap = false;
+        reconnect_timer = loop_add_timer(0, on_reconnect_timer, NULL);
+    } else if (retry && settings_get_bool("reconnect")) {
         schedule_reconnect();
+    }
 }
 
 static void on_reconnect_timer(void *ud)
@@ -410,7 +425,7 @@ static void start_connect(void)
         xmpp_conn_set_capath(conn, capath);
     xmpp_conn_set_certfail_handler(conn, xmpp_tls_certfail);
     xmpp_conn_set_sockopt_callback(conn, sockopt_cb);
-    xmpp_tls_set_account(account->name, account->pinned_certs);
+    xmpp_tls_set_account(account->name, account_domain(), account->pinned_certs);
 
     xmpp_roster_setup(conn);
     xmpp_presence_setup(conn);
@@ -418,7 +433,7 @@ static void start_connect(void)
     xmpp_disco_setup(conn);
 
     set_state(CONN_CONNECTING, NULL);
-    const char *host = account->server ? account->server : strchr(account->jid, '@') + 1;
+    const char *host = account->server ? account->server : account_domain();
     char port[16] = "";
     if (account->port)
         g_snprintf(port, sizeof(port), ":%d", account->port);
@@ -504,8 +519,13 @@ bool xmpp_connect_account(const account_t *a, const char *pw, char **err)
 /* Reconnect now with the same account (after a TLS decision). */
 void xmpp_internal_reconnect_now(void)
 {
-    if (!account || conn)
+    if (!account)
         return;
+    if (conn) {
+        /* The refused attempt is still closing: go again once it has. */
+        reconnect_asap = true;
+        return;
+    }
     if (reconnect_timer)
         loop_cancel_timer(reconnect_timer);
     reconnect_timer = 0;
@@ -592,6 +612,7 @@ void xmpp_deinit(void)
     graveyard = NULL;
     xmpp_message_deinit();
     xmpp_disco_deinit();
+    xmpp_tls_deinit();
     if (ctx)
         xmpp_ctx_free(ctx);
     ctx = NULL;

@@ -34,7 +34,8 @@ void xmpp_internal_add_pin(const char *fp);
 /* tls.c */
 int xmpp_tls_certfail(const xmpp_tlscert_t *cert, const char *errormsg);
 void xmpp_tls_reset(void);
-void xmpp_tls_set_account(const char *account_name, char **pinned);
+void xmpp_tls_set_account(const char *account_name, const char *host, char **pinned);
+void xmpp_tls_deinit(void);
 
 /* roster.c */
 void xmpp_roster_setup(xmpp_conn_t *conn);

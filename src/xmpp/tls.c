@@ -14,6 +14,7 @@ typedef struct {
 static refused_cert last_refused;
 static char *trust_once_fp;  /* accepted for the next connection only */
 static char *account_name;
+static char *tls_host; /* the domain we are verifying */
 static char **pinned;
 
 static void refused_clear(void)
@@ -43,8 +44,10 @@ static char *normalise_fp(const char *fp)
     return g_string_free(out, FALSE);
 }
 
-void xmpp_tls_set_account(const char *name, char **pins)
+void xmpp_tls_set_account(const char *name, const char *host, char **pins)
 {
+    g_free(tls_host);
+    tls_host = g_strdup(host);
     g_free(account_name);
     account_name = g_strdup(name);
     g_strfreev(pinned);
@@ -74,13 +77,9 @@ int xmpp_tls_certfail(const xmpp_tlscert_t *cert, const char *errormsg)
         }
     }
     refused_clear();
-    xmpp_conn_t *c = xmpp_tlscert_get_conn(cert);
-    const char *domain = xmpp_conn_get_jid(c);
-    const char *at = domain ? strchr(domain, '@') : NULL;
-    char *host = g_strdup(at ? at + 1 : (domain ? domain : "server"));
-    char *slash = strchr(host, '/');
-    if (slash)
-        *slash = '\0';
+    /* libstrophe does not tie the certificate to its connection while
+     * verifying, so the host comes from the account being connected. */
+    char *host = g_strdup(tls_host ? tls_host : "the server");
     last_refused.host = host;
     last_refused.reason = g_strdup(errormsg && *errormsg ? errormsg : "verification failed");
     last_refused.subject = g_strdup(xmpp_tlscert_get_string(cert, XMPP_CERT_SUBJECT));
@@ -149,4 +148,14 @@ char *xmpp_tls_describe(void)
         return g_strdup("not connected");
     return g_strdup(xmpp_conn_is_secured(c) ? "connection is encrypted with TLS"
                                              : "connection is NOT encrypted");
+}
+
+void xmpp_tls_deinit(void)
+{
+    refused_clear();
+    g_clear_pointer(&trust_once_fp, g_free);
+    g_clear_pointer(&account_name, g_free);
+    g_clear_pointer(&tls_host, g_free);
+    g_strfreev(pinned);
+    pinned = NULL;
 }
