@@ -18,6 +18,8 @@
 
 #define SETTINGS_GROUP "settings"
 
+/* Built-in themes (more arrive with user theme files). */
+static const char *const theme_choices[] = {"default", NULL};
 static const char *const side_choices[] = {"left", "right", NULL};
 
 /* The one table of all settings, listed by group. */
@@ -35,7 +37,7 @@ static const setting_def table[] = {
      "lines kept in memory per window"},
     {"input_history", SETTING_INT, "500", 0, 100000, NULL, "ui",
      "lines of input history kept per window"},
-    {"theme", SETTING_STRING, "default", 0, 0, NULL, "ui", "name of the colour theme"},
+    {"theme", SETTING_ENUM, "default", 0, 0, theme_choices, "ui", "name of the colour theme"},
     /* connection */
     {"reconnect", SETTING_BOOL, "on", 0, 0, NULL, "connection",
      "reconnect after the connection is lost"},
@@ -44,7 +46,7 @@ static const setting_def table[] = {
     {"ca_file", SETTING_PATH, "", 0, 0, NULL, "connection", "extra CA file for every account"},
     {"ca_path", SETTING_PATH, "", 0, 0, NULL, "connection", "extra CA directory for every account"},
     {"resource", SETTING_STRING, "natter", 0, 0, NULL, "connection",
-     "default resource for accounts that set none"},
+     "resource for accounts that keep the default resource \"natter\""},
     {"keepalive", SETTING_INT, "60", 0, 3600, NULL, "connection",
      "seconds between keepalives (0 disables them)"},
     /* chat */
@@ -86,7 +88,6 @@ static const struct {
     setting_check check;
 } extra_checks[] = {
     {"time_format", check_time_format},
-    {"theme", check_not_empty},
     {"resource", check_not_empty},
 };
 

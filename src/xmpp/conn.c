@@ -457,7 +457,11 @@ static account_t *account_copy(const account_t *a)
     account_t *c = g_new0(account_t, 1);
     c->name = g_strdup(a->name);
     c->jid = g_strdup(a->jid);
-    c->resource = g_strdup(a->resource && *a->resource ? a->resource : "natter");
+    /* An account that keeps the default resource uses the global setting. */
+    const char *res = a->resource && *a->resource ? a->resource : "natter";
+    if (strcmp(res, "natter") == 0)
+        res = settings_get("resource");
+    c->resource = g_strdup(res);
     c->server = g_strdup(a->server);
     c->port = a->port;
     c->tls = a->tls;
