@@ -108,6 +108,7 @@ static void on_rl_line(char *line)
         ui_dirty(DIRTY_INPUT);
         return;
     }
+    ui_note_input(false, true);
     if (*line) {
         history_add_for(win_current(), line);
         if (line_cb)
@@ -245,10 +246,14 @@ static void display_matches(char **matches, int num, int max_len)
 
 static void feed_readline(void)
 {
+    if (pending_pos >= pending->len)
+        return;
     while (pending_pos < pending->len)
         rl_callback_read_char();
     g_byte_array_set_size(pending, 0);
     pending_pos = 0;
+    if (!secret_cb)
+        ui_note_input(rl_end > 0 && rl_line_buffer[0] != '/', false);
 }
 
 static void paste_insert(void)

@@ -35,6 +35,10 @@ void ui_focus(win_t *w);
 /* ui.c: the completer main.c installed (or NULL). */
 ui_complete_cb ui_internal_completer(void);
 
+/* ui.c: the input changed (HAS_TEXT) or a line was entered (SENT); sends
+ * typing notifications for chat windows. */
+void ui_note_input(bool has_text, bool sent);
+
 /* bars.c */
 void bars_draw_title(void);
 void bars_draw_status(void);

@@ -405,6 +405,47 @@ static void on_message_error(event_type t, const void *p, void *ud)
     g_free(text);
 }
 
+/* ---------- our own typing notifications (XEP-0085) ---------- */
+
+#define PAUSED_AFTER_MS 5000
+
+static char *typing_to;       /* bare JID we told "composing", or NULL */
+static unsigned typing_timer;
+
+static void typing_stop(chatstate st, bool send)
+{
+    if (typing_timer)
+        loop_cancel_timer(typing_timer);
+    typing_timer = 0;
+    if (typing_to && send)
+        xmpp_send_chatstate(typing_to, st);
+    g_clear_pointer(&typing_to, g_free);
+}
+
+static void on_typing_pause(void *ud)
+{
+    typing_timer = 0;
+    typing_stop(CHATSTATE_PAUSED, true);
+}
+
+void ui_note_input(bool has_text, bool sent)
+{
+    const char *jid = win_current()->jid;
+    if (sent || !has_text || !jid) {
+        /* A sent message carries <active/> itself; a cleared line says it. */
+        typing_stop(CHATSTATE_ACTIVE, !sent);
+        return;
+    }
+    if (!typing_to || strcmp(typing_to, jid) != 0) {
+        typing_stop(CHATSTATE_PAUSED, true);
+        typing_to = g_strdup(jid);
+        xmpp_send_chatstate(jid, CHATSTATE_COMPOSING);
+    }
+    if (typing_timer)
+        loop_cancel_timer(typing_timer);
+    typing_timer = loop_add_timer(PAUSED_AFTER_MS, on_typing_pause, NULL);
+}
+
 /* ---------- clock ---------- */
 
 static void on_clock(void *ud)
@@ -473,6 +514,7 @@ bool ui_init(char **err)
 
 void ui_deinit(void)
 {
+    g_clear_pointer(&typing_to, g_free);
     if (active) {
         input_deinit();
         destroy_windows();
