@@ -1,0 +1,110 @@
+"""Functional-test harness for natter: a real Prosody, slixmpp peers, natter in tmux.
+
+Import it with tests/functional on sys.path (``import harness``); tests/bench uses
+it too, so the names below are a stable API. Run with /usr/bin/python3 (Debian's
+interpreter, which has slixmpp). Everything listens on 127.0.0.1 only.
+
+Prosody(workdir=None, c2s_port=None, users={'alice': 'pw', 'bob': 'pw'},
+        trusted_cert=True, modules=DEFAULT_MODULES, smacks=False,
+        untrusted_subject=None, direct_tls_port=None, log_level='debug',
+        extra_config='')
+    A private Prosody for VirtualHost "localhost" under workdir/prosody-XXXX/
+    (config, pki/, certs/, data/, prosody.log). Ports are picked free at random
+    (c2s STARTTLS and c2s direct TLS); s2s, http, admin and component sockets are
+    off. c2s_require_encryption = true, internal_hashed auth, internal storage,
+    run_as_root = true (CI runs as root). Modules: roster saslauth tls disco ping
+    carbons mam offline vcard (+ smacks when smacks=True).
+    Attributes: c2s_port, direct_tls_port, domain ("localhost"), ca_file (the test
+    CA, PEM), cert_file/key_file (what the server serves), cert_sha256 (64 hex
+    digits of the served certificate), trusted_cert_file, untrusted_cert_file,
+    log_file, config_file, data_dir, users.
+    trusted_cert=False serves a self-signed "localhost" certificate that the CA
+    did not sign (untrusted_subject: its openssl -subj, e.g. to embed controls).
+    Methods: start(timeout=20) (returns once c2s accepts TCP connections), stop(),
+    restart() (same ports, data, certs), kill(), running(),
+    add_user(user, password) (also while running),
+    set_roster(user, [(jid, name, groups, subscription[, ask])]) BEFORE start(),
+    log_tail(n), jid(user). Context manager: start/stop.
+
+Peer(jid, password, prosody, resource='peer', auto_authorize=None,
+     auto_subscribe=None, initial_presence=True, port=None, ca_file=None,
+     direct_tls=False)
+    A slixmpp client in its own thread and asyncio loop; all methods are
+    thread-safe and block until done. jid may be a bare localpart ('bob').
+    connect(wait=True, timeout=15) (raises PeerError on bad password, untrusted
+    certificate or timeout), connected, wait_connected(), wait_disconnected(),
+    disconnect() (may connect() again), close() (ends the thread),
+    send_message(to, body, mtype='chat'), send_presence(show=None, status=None,
+    to=None, ptype=None, priority=None), send_subscribe(to), approve(jid),
+    deny(jid), unsubscribe(jid), roster_add(jid, name=None, groups=()),
+    roster_remove(jid), get_roster() -> {jid: {name, subscription, ask, groups}},
+    send_raw(xml_string).
+    Receiving: messages / presences (lists of Received: kind, frm, frm_bare, to,
+    type, body, show, status, id, xml), stanzas (raw XML of everything), clear(),
+    wait_for_message(predicate=None, timeout=10, frm=None) -> Received,
+    wait_for_presence(predicate=None, timeout=10, frm=None) -> Received,
+    wait_for_stanza(predicate, timeout=10) -> str,
+    on_message(callback) (callback(Received) in the peer's thread, e.g. a bot that
+    answers with send_message()).
+    A predicate is None (any message with a body / any presence), a str (body
+    equals / presence type equals), a compiled regex (search in body) or a
+    callable(Received). Earlier stanzas count; clear() forgets them.
+    auto_authorize/auto_subscribe: None = answer nothing (tests do it), True/False
+    = slixmpp's automatic accept/refuse.
+
+Natter(binary, workdir, prosody, account='alice', password='pw', cols=100,
+       rows=30, extra_args=(), connect=True, jid=None, tls='force',
+       ca_file=True, accounts_extra=None, log=True, env=None, start=True)
+    Writes $XDG_CONFIG_HOME/natter/accounts (one [account] group: jid, server
+    127.0.0.1, port, tls, ca_file = the Prosody's CA, eval_password=cat FILE with a
+    0600 password file) and runs `natter -a ACCOUNT --log FILE EXTRA_ARGS` in a
+    detached session of a private tmux server (tmux -L <unique> -f /dev/null, no
+    tmux status line, remain-on-exit on) with HOME, XDG_CONFIG_HOME,
+    XDG_DATA_HOME, XDG_STATE_HOME, XDG_RUNTIME_DIR under workdir/natter-XXXX/ and
+    LANG=LC_ALL=C.UTF-8; TERM is what tmux gives. connect=False omits -a.
+    Methods: send_keys(*keys) (tmux key names: 'Enter', 'M-2', 'C-c'),
+    send_text(text) (literal), type_line(text) (literal + Enter),
+    paste(text, bracketed=True) (load-buffer + paste-buffer -p), screen()
+    (capture-pane -p), screen_with_attrs() (capture-pane -p -e), lines(),
+    title() (pane title set by OSC 0/2), wait_for(regex|compiled|predicate,
+    timeout=10) -> screen (raises WaitTimeout with the last screen and log tail,
+    or NatterExited at once if natter died), wait_gone(...), wait_exit(), is_alive(),
+    exit_status(), quit() (types /quit, waits for exit, kills the tmux server;
+    returns the exit status), close() (kill the tmux server), restart() (same
+    directories), write_account(...), describe(), pid, dir, log_file, tmux(*args).
+
+Screen helpers: char_width(ch), text_width(s), columns(line, start, end) (slice
+a captured line by display columns), column_of(line, needle),
+attrs_at(line_with_escapes, needle) (SGR state where needle starts in a -e
+capture), styled_chars(line_with_escapes) ([(char, SGR state)]), strip_escapes(s).
+Utilities: wait_until(predicate, timeout, ...), WaitTimeout, free_port(),
+port_accepts(port), natter_binary() (NATTER_BIN, $top_builddir/natter, then the
+source tree's ./natter), cleanup_all() (stop every Prosody and tmux server this
+process started and has not stopped; registered with atexit, call it from signal
+handlers too).
+"""
+
+import os
+
+from .util import WaitTimeout, cleanup_all, free_port, port_accepts, tail, wait_until
+from .prosody import Prosody, cert_sha256, DEFAULT_MODULES
+from .peer import Peer, PeerError, Received
+from .natter import (Natter, NatterExited, attrs_at, char_width, column_of, columns,
+                     strip_escapes, styled_chars, text_width)
+
+__all__ = ["Prosody", "Peer", "PeerError", "Received", "Natter", "NatterExited",
+           "WaitTimeout", "wait_until", "free_port", "port_accepts", "tail",
+           "cert_sha256", "DEFAULT_MODULES", "attrs_at", "char_width", "column_of",
+           "columns", "strip_escapes", "styled_chars", "text_width", "natter_binary", "cleanup_all"]
+
+_SRC_TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+
+
+def natter_binary():
+    """Path of the natter binary to test: $NATTER_BIN, else $top_builddir/natter,
+    else natter in the source tree's top directory (may not exist yet)."""
+    if os.environ.get("NATTER_BIN"):
+        return os.path.abspath(os.environ["NATTER_BIN"])
+    if os.environ.get("top_builddir"):
+        return os.path.join(os.path.abspath(os.environ["top_builddir"]), "natter")
+    return os.path.join(_SRC_TOP, "natter")

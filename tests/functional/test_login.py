@@ -1,0 +1,139 @@
+"""Logging in: trusted CA, untrusted certificates, wrong password, the roster."""
+
+import re
+import time
+
+import pytest
+
+from screen import (CONNECTED, TS, main_has, main_rows, roster_entry, roster_rows,
+                    status_bar, wait_main_has, wait_main_line)
+
+NOT_TRUSTED = "TLS certificate of localhost is not trusted: "
+TRUST_HINT = "Type /tls trust to connect once, or /tls pin to always trust this certificate."
+
+
+def test_login_with_trusted_ca(prosody, natter_factory, peer_factory):
+    bob = peer_factory("bob", prosody)
+    n = natter_factory(prosody)
+    scr = wait_main_line(n, r"^%s %s$" % (TS, CONNECTED), timeout=15)
+    # The server really has alice's session: bob gets her presence from that resource.
+    bob.wait_for_presence("available", frm="alice@localhost/natter")
+    bar = status_bar(n, scr)
+    assert re.search(r"\[%s\]" % TS, bar), bar
+    assert "online" in bar and "1:console" in bar, bar
+    assert not main_has(n, scr, NOT_TRUSTED)
+    assert n.quit() == 0
+
+
+def _fingerprint_after(n, scr):
+    """Hex digits shown after 'SHA-256:' (possibly wrapped over several rows)."""
+    rows = main_rows(n, scr)
+    for i, row in enumerate(rows):
+        if "SHA-256:" in row:
+            text = row.split("SHA-256:", 1)[1]
+            for nxt in rows[i + 1:]:
+                if re.match(r"^%s " % TS, nxt) or not nxt.strip():
+                    break
+                text += nxt
+            return re.sub(r"[^0-9a-f]", "", text.lower())
+    return None
+
+
+def test_untrusted_certificate_refused_then_trust_once(prosody_factory, natter_factory,
+                                                       peer_factory):
+    p = prosody_factory(trusted_cert=False)
+    bob = peer_factory("bob", p, ca_file=p.cert_file)   # bob trusts that certificate
+    n = natter_factory(p)
+    scr = wait_main_has(n, TRUST_HINT, timeout=15)
+    assert main_has(n, scr, NOT_TRUSTED), "no 'not trusted' line"
+    assert any(re.search(r"subject:.*localhost", r) for r in main_rows(n, scr)), "no subject line"
+    fp = _fingerprint_after(n, scr)
+    assert fp is not None, "no SHA-256 line"
+    assert p.cert_sha256 in fp, "fingerprint shown %s, server's is %s" % (fp, p.cert_sha256)
+    assert CONNECTED not in scr
+    assert not any(r.frm_bare == "alice@localhost" and r.type == "available"
+                   for r in bob.presences), "alice went online with an untrusted certificate"
+
+    n.type_line("/tls trust")
+    n.wait_for(CONNECTED, timeout=15)
+    n.type_line("/msg bob@localhost trusted once")
+    assert bob.wait_for_message("trusted once").frm == "alice@localhost/natter"
+
+
+def test_tls_pin_survives_a_restart(prosody_factory, natter_factory):
+    p = prosody_factory(trusted_cert=False)
+    n = natter_factory(p)
+    wait_main_has(n, TRUST_HINT, timeout=15)
+    n.type_line("/tls pin")
+    n.wait_for(CONNECTED, timeout=15)
+    assert n.quit() == 0
+    n.restart()
+    scr = n.wait_for(CONNECTED, timeout=15)
+    assert not main_has(n, scr, NOT_TRUSTED)
+
+
+def test_trust_once_is_not_remembered(prosody_factory, natter_factory):
+    p = prosody_factory(trusted_cert=False)
+    n = natter_factory(p)
+    wait_main_has(n, TRUST_HINT, timeout=15)
+    n.type_line("/tls trust")
+    n.wait_for(CONNECTED, timeout=15)
+    n.quit()
+    n.restart()
+    scr = wait_main_has(n, TRUST_HINT, timeout=15)
+    assert CONNECTED not in scr
+
+
+@pytest.mark.parametrize("account,password", [("alice", "wrong"), ("nobody", "pw")])
+def test_login_failure(prosody, natter_factory, account, password):
+    n = natter_factory(prosody, account=account, password=password)
+    line = "Login failed for %s@localhost: wrong password or unknown account" % account
+    scr = wait_main_has(n, line, timeout=15)
+    assert "Connected as" not in scr
+    assert n.is_alive()
+
+
+def _row_index(rows, rx):
+    for i, r in enumerate(rows):
+        if re.search(rx, r):
+            return i
+    return None
+
+
+def test_roster_shown_with_groups_names_and_presence(prosody, natter_factory, peer_factory):
+    peer_factory("bob", prosody)   # online; carol stays offline
+    n = natter_factory(prosody)
+    scr = n.wait_for(lambda s: "Carol C." in "\n".join(roster_rows(n, s)), timeout=15)
+    n.wait_for(CONNECTED)
+    scr = n.wait_for(lambda s: _row_index(roster_rows(n, s), r"\bbob\b") is not None)
+    rows = roster_rows(n, scr)
+    friends, work = _row_index(rows, r"\bFriends\b"), _row_index(rows, r"\bWork\b")
+    bob_row, carol_row = _row_index(rows, r"\bbob\b"), _row_index(rows, r"Carol C\.")
+    assert None not in (friends, work, bob_row, carol_row), "\n".join(rows)
+    # contacts under their group headers
+    assert friends < bob_row and work < carol_row
+    assert (friends < bob_row < work < carol_row) or (work < carol_row < friends < bob_row)
+    # presence marks: online bob is shown unlike offline carol (mark or colour)
+    n.wait_for(lambda s: roster_entry(n, "bob") not in (None, roster_entry(n, "Carol C.")),
+               message="online bob looks like offline carol")
+    # roster name when there is one, else the JID's localpart
+    assert "carol@localhost" not in "\n".join(rows)
+    assert "bob@localhost" not in rows[bob_row], \
+        "roster shows %r, not the localpart" % rows[bob_row]
+
+
+@pytest.mark.time_limit(60)
+def test_large_roster_shown_quickly(prosody_factory, natter_factory):
+    items = [("c%04d@localhost" % i, "Contact %04d" % i, ["Group %d" % (i % 10)], "both")
+             for i in range(2000)]
+    p = prosody_factory(start=False, rosters={"alice": items})
+    p.start()
+    t0 = time.monotonic()
+    n = natter_factory(p)
+    n.wait_for(CONNECTED, timeout=20)
+    n.wait_for(lambda s: re.search(r"Contact \d{4}", "\n".join(roster_rows(n, s))), timeout=20)
+    elapsed = time.monotonic() - t0
+    assert elapsed < 10, "2,000-contact roster took %.1f s to show" % elapsed
+    # and natter still answers: a chat with the last contact opens and sends
+    n.type_line("/msg c1999@localhost hello")
+    n.wait_for(r"<alice> hello")
