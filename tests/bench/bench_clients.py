@@ -1,0 +1,378 @@
+"""Terminal clients under test: how to configure, start and read each one.
+
+Every client runs in a detached session of its own private tmux server
+(`tmux -L NAME -f /dev/null`, fixed size, no status line) with HOME and the
+XDG directories pointing into a fresh directory, so no run sees another run's
+state.  The process measured is the pane's process: tmux executes the client
+through `env`, which execs, so the pane PID is the client's PID.
+"""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+class BenchError(RuntimeError):
+    """A run could not be completed (time-out, client exited, ...)."""
+
+
+# ---------------------------------------------------------------------------
+# /proc readers
+
+
+def proc_cpu_seconds(pid):
+    """utime + stime of the process (all its threads), in seconds."""
+    with open("/proc/%d/stat" % pid) as f:
+        data = f.read()
+    fields = data[data.rindex(")") + 2:].split()
+    # fields[0] is field 3 (state); utime and stime are fields 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def proc_cpu_sched_seconds(pid):
+    """CPU time from the scheduler (nanosecond resolution), summed over the
+    live threads; /proc/PID/stat counts in clock ticks (10 ms)."""
+    total = 0
+    task_dir = "/proc/%d/task" % pid
+    for tid in os.listdir(task_dir):
+        try:
+            with open(os.path.join(task_dir, tid, "schedstat")) as f:
+                total += int(f.read().split()[0])
+        except (FileNotFoundError, IndexError, ValueError):
+            pass
+    return total / 1e9
+
+
+def proc_status_kb(pid, key):
+    """A kB figure from /proc/PID/status (e.g. VmHWM, VmRSS), or None."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return None
+
+
+def proc_ctxt_switches(pid):
+    """(voluntary, nonvoluntary) context switches summed over all threads.
+
+    /proc/PID/status counts only the main thread, so the per-thread files
+    under /proc/PID/task are summed instead."""
+    vol = nonvol = 0
+    task_dir = "/proc/%d/task" % pid
+    for tid in os.listdir(task_dir):
+        try:
+            with open(os.path.join(task_dir, tid, "status")) as f:
+                for line in f:
+                    if line.startswith("voluntary_ctxt_switches:"):
+                        vol += int(line.split()[1])
+                    elif line.startswith("nonvoluntary_ctxt_switches:"):
+                        nonvol += int(line.split()[1])
+        except FileNotFoundError:
+            pass  # a thread ended while we read
+    return vol, nonvol
+
+
+def proc_threads(pid):
+    return len(os.listdir("/proc/%d/task" % pid))
+
+
+def pid_alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            data = f.read()
+    except FileNotFoundError:
+        return False
+    state = data[data.rindex(")") + 2:].split()[0]
+    return state not in ("Z", "X")
+
+
+# ---------------------------------------------------------------------------
+# tmux
+
+
+class Pane:
+    """One client in a detached session of a private tmux server."""
+
+    def __init__(self, cols=120, rows=40, poll=0.02):
+        self.sock = "natter-bench-" + uuid.uuid4().hex[:10]
+        self.cols = cols
+        self.rows = rows
+        self.poll = poll
+        self.pid = None
+
+    def tmux(self, *args, check=True, timeout=10):
+        res = subprocess.run(["tmux", "-L", self.sock, "-f", "/dev/null"] + list(args),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             timeout=timeout, text=True, errors="replace")
+        if check and res.returncode != 0:
+            raise BenchError("tmux %s failed: %s" % (args[0], res.stderr.strip()))
+        return res.stdout
+
+    def start(self, argv, env, cwd):
+        """Start argv (a list) in the pane and return the client's PID."""
+        envargs = ["%s=%s" % kv for kv in sorted(env.items())]
+        # The options are set before the session exists so the client starts
+        # at its final size (no status line, no resize right after start).
+        self.tmux("start-server", ";",
+                  "set-option", "-g", "status", "off", ";",
+                  "set-option", "-g", "remain-on-exit", "on", ";",
+                  "set-option", "-g", "history-limit", "0", ";",
+                  "new-session", "-d", "-s", "bench", "-c", cwd,
+                  "-x", str(self.cols), "-y", str(self.rows),
+                  "/usr/bin/env", "-i", *envargs, *argv)
+        self.pid = int(self.tmux("display-message", "-p", "-t", "bench",
+                                 "#{pane_pid}").strip())
+        return self.pid
+
+    def screen(self):
+        return self.tmux("capture-pane", "-p", "-t", "bench")
+
+    def send_keys(self, *keys):
+        self.tmux("send-keys", "-t", "bench", *keys)
+
+    def send_line(self, text):
+        self.tmux("send-keys", "-t", "bench", "-l", text)
+        self.tmux("send-keys", "-t", "bench", "Enter")
+
+    def wait_screen(self, pattern, timeout, what=None):
+        """Poll the screen until pattern (regex string or compiled) matches.
+
+        Returns time.monotonic() of the capture that matched.  Raises
+        BenchError on time-out or when the client has exited."""
+        rx = re.compile(pattern, re.M) if isinstance(pattern, str) else pattern
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.screen()
+            now = time.monotonic()
+            if rx.search(text):
+                return now
+            if self.pid is not None and not pid_alive(self.pid):
+                raise BenchError("client exited while waiting for %s\n%s"
+                                 % (what or rx.pattern, text))
+            if now >= deadline:
+                raise BenchError("no %s on screen after %.0f s\nlast screen:\n%s"
+                                 % (what or rx.pattern, timeout, text))
+            time.sleep(self.poll)
+
+    def close(self, timeout=10):
+        """Kill the tmux server (the client gets SIGHUP) and wait for the PID to go."""
+        self.tmux("kill-server", check=False)
+        pid = self.pid
+        if pid is None:
+            return
+        deadline = time.monotonic() + timeout
+        while pid_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if pid_alive(pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            deadline = time.monotonic() + timeout
+            while pid_alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.02)
+
+
+# ---------------------------------------------------------------------------
+# clients
+
+
+class Account:
+    """What a client needs to log in: the server and one account on it."""
+
+    def __init__(self, user, domain, password_file, port, ca_file, capath):
+        self.user = user
+        self.domain = domain
+        self.jid = "%s@%s" % (user, domain)
+        self.password_file = password_file
+        self.port = port
+        self.ca_file = ca_file
+        self.capath = capath
+
+
+class Client:
+    """Base class: one XMPP client program and how to drive it."""
+
+    name = None
+    default_binary = None
+
+    def __init__(self, binary=None):
+        self.binary = binary or self.default_binary
+
+    def available(self):
+        return bool(self.binary) and os.access(self.binary, os.X_OK)
+
+    def version(self):
+        return ""
+
+    def base_env(self, home):
+        return {
+            "HOME": home,
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8",
+            "TERM": "screen",
+            "XDG_CONFIG_HOME": os.path.join(home, ".config"),
+            "XDG_DATA_HOME": os.path.join(home, ".local", "share"),
+            "XDG_STATE_HOME": os.path.join(home, ".local", "state"),
+            "XDG_CACHE_HOME": os.path.join(home, ".cache"),
+            "XDG_RUNTIME_DIR": os.path.join(home, "run"),
+        }
+
+    def make_home(self, home):
+        if os.path.exists(home):
+            shutil.rmtree(home)
+        env = self.base_env(home)
+        for key in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME",
+                    "XDG_CACHE_HOME", "XDG_RUNTIME_DIR"):
+            os.makedirs(env[key], mode=0o700, exist_ok=True)
+        os.chmod(home, 0o700)
+        return env
+
+    def setup(self, home, account, peer_jid):
+        """Write the configuration; return (argv, env).
+
+        peer_jid: the contact whose chat should be on screen for the flood."""
+        raise NotImplementedError
+
+    def prepare_chat(self, pane, peer_name, timeout):
+        """Bring the chat with peer_name on screen (after log-in)."""
+        raise NotImplementedError
+
+
+def _write(path, text, mode=0o600):
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, mode)
+
+
+class NatterClient(Client):
+    name = "natter"
+    default_binary = None
+
+    def version(self):
+        try:
+            out = subprocess.run([self.binary, "--version"], capture_output=True,
+                                 text=True, timeout=5, stdin=subprocess.DEVNULL)
+            return (out.stdout or out.stderr).strip().splitlines()[0]
+        except Exception:
+            return ""
+
+    def setup(self, home, account, peer_jid):
+        env = self.make_home(home)
+        _write(os.path.join(env["XDG_CONFIG_HOME"], "natter", "accounts"),
+               "[{u}]\njid={jid}\nserver=127.0.0.1\nport={port}\ntls=force\n"
+               "ca_file={ca}\neval_password=cat {pw}\n".format(
+                   u=account.user, jid=account.jid, port=account.port,
+                   ca=account.ca_file, pw=account.password_file))
+        argv = [self.binary, "-a", account.user]
+        if peer_jid:
+            # Focus the peer's chat window from the start.
+            argv += ["-c", "/msg " + peer_jid]
+        return argv, env
+
+    def prepare_chat(self, pane, peer_name, timeout):
+        # The chat window was opened with -c; its title line names the peer.
+        pane.wait_screen(r"\A.*%s" % re.escape(peer_name), timeout,
+                         "natter chat window title")
+
+
+class ProfanityClient(Client):
+    name = "profanity"
+    default_binary = "/usr/bin/profanity"
+
+    def version(self):
+        try:
+            out = subprocess.run([self.binary, "--version"], capture_output=True,
+                                 text=True, timeout=5, stdin=subprocess.DEVNULL)
+            return out.stdout.strip().splitlines()[0]
+        except Exception:
+            return ""
+
+    def setup(self, home, account, peer_jid):
+        env = self.make_home(home)
+        data = os.path.join(env["XDG_DATA_HOME"], "profanity")
+        conf = os.path.join(env["XDG_CONFIG_HOME"], "profanity")
+        lines = ["[%s]" % account.user,
+                 "enabled=true",
+                 "jid=%s" % account.jid,
+                 "server=127.0.0.1",
+                 "port=%d" % account.port,
+                 "resource=profanity",
+                 "eval_password=cat %s" % account.password_file,
+                 "tls.policy=force",
+                 "presence.last=online",
+                 "presence.login=online",
+                 "priority.online=0"]
+        if peer_jid:
+            # A start script runs once the roster is in; it opens and
+            # focuses the peer's chat window.
+            _write(os.path.join(data, "scripts", "bench"), "/msg %s\n" % peer_jid)
+            lines.append("script.start=bench")
+        _write(os.path.join(data, "accounts"), "\n".join(lines) + "\n")
+        # The test CA is trusted through a hashed certificate directory.
+        # Autoping is off: under a 5,000-message burst Profanity's ping reply
+        # waits behind the messages and its 20 s autoping time-out drops the
+        # connection half way through the burst.
+        _write(os.path.join(conf, "profrc"),
+               "[connection]\ntls.certpath=%s\nautoping=0\n" % account.capath)
+        return [self.binary, "-a", account.user], env
+
+    def prepare_chat(self, pane, peer_name, timeout):
+        # The start script focuses the chat window: its title bar (top line)
+        # then names the peer.
+        pane.wait_screen(r"\A %s " % re.escape(peer_name), timeout,
+                         "profanity chat window title")
+
+
+class McabberClient(Client):
+    name = "mcabber"
+    default_binary = "/usr/bin/mcabber"
+
+    def version(self):
+        try:
+            out = subprocess.run([self.binary, "-V"], capture_output=True,
+                                 text=True, timeout=5, stdin=subprocess.DEVNULL)
+            return out.stdout.strip().splitlines()[0]
+        except Exception:
+            return ""
+
+    def setup(self, home, account, peer_jid):
+        env = self.make_home(home)
+        rc = ["set jid = %s" % account.jid,
+              "set resource = mcabber",
+              "set password_eval = \"cat %s\"" % account.password_file,
+              "set server = 127.0.0.1",
+              "set port = %d" % account.port,
+              "set tls = 1",
+              "set ssl_ca = %s" % account.ca_file,
+              "set logging = 0",
+              "set load_logs = 0"]
+        _write(os.path.join(home, ".mcabber", "mcabberrc"), "\n".join(rc) + "\n")
+        return [self.binary], env
+
+    def prepare_chat(self, pane, peer_name, timeout):
+        # Wait for the contact in the roster pane, select it, then press Enter
+        # on the empty input line to enter chat mode, which shows the
+        # contact's buffer.  The status line then reads "~[x] Buddy: NAME".
+        deadline = time.monotonic() + timeout
+        pane.wait_screen(r"\] %s\b" % re.escape(peer_name), timeout,
+                         "contact in mcabber's roster")
+        pane.send_line("/roster search %s" % peer_name)
+        pane.wait_screen(r"Buddy: %s" % re.escape(peer_name),
+                         max(1.0, deadline - time.monotonic()),
+                         "mcabber buddy selection")
+        pane.send_keys("Enter")
+        pane.wait_screen(r"~\[.\] Buddy: %s" % re.escape(peer_name),
+                         max(1.0, deadline - time.monotonic()),
+                         "mcabber chat mode")
+
+
+CLIENTS = {c.name: c for c in (NatterClient, ProfanityClient, McabberClient)}

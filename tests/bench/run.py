@@ -1,0 +1,601 @@
+#!/usr/bin/python3
+"""natter benchmarks: natter side by side with Profanity and mcabber.
+
+All clients run on this machine, in one run, against the same local Prosody
+on 127.0.0.1, each in its own tmux pane.  Scenarios:
+
+  roster  log in to an account with a large roster (default 2,000 contacts):
+          seconds from start until a known contact is shown in the roster,
+          CPU seconds until the client is idle again, peak RSS.
+  flood   a slixmpp contact sends N one-to-one messages (default 5,000) as
+          fast as it can: seconds from the first send until the last
+          message is on screen, CPU seconds spent on them, peak RSS.
+  idle    context switches per second of the connected, idle client over a
+          fixed window (default 30 s).
+
+Each figure is the median over --repeat runs; natter's ratio to each other
+client (natter/other) is printed under each table.  See README.md.
+
+Run with /usr/bin/python3 (Debian's interpreter, which has slixmpp).
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, HERE)
+
+from bench_clients import (BenchError, Pane, Account, CLIENTS,  # noqa: E402
+                           proc_cpu_seconds, proc_cpu_sched_seconds, proc_status_kb,
+                           proc_ctxt_switches, proc_threads, pid_alive)
+
+DOMAIN = "localhost"
+PASSWORD = "bench-pw-1"
+MARKER_NAME = "Aaron Marker"     # the contact that sorts first in every client
+PEER_NAME = "Bob"
+# Prosody modules for the benchmarks: nothing that stores or throttles
+# messages (no offline, mam, carbons, limits, smacks).
+BENCH_MODULES = ("roster", "saslauth", "tls", "disco", "ping")
+BENCH_DISABLED = ("offline", "s2s", "s2s_auth_certs", "admin_socket", "admin_shell",
+                  "http", "bosh", "websocket", "limits", "mam", "carbons", "smacks")
+
+
+def log(msg):
+    sys.stderr.write("[%s] %s\n" % (time.strftime("%H:%M:%S"), msg))
+    sys.stderr.flush()
+
+
+# ---------------------------------------------------------------------------
+# server and peer: the shared harness when usable, else our own launcher
+
+
+class Server:
+    """What the benchmark needs from a running Prosody."""
+
+    def __init__(self, port, ca_file, stop, kind, log_file, obj):
+        self.obj = obj
+        self.port = port
+        self.ca_file = ca_file
+        self.stop = stop
+        self.kind = kind
+        self.log_file = log_file
+
+
+def _import_harness():
+    path = os.path.join(TOP, "tests", "functional")
+    if path not in sys.path:
+        sys.path.insert(0, path)
+    import harness  # noqa: F401
+    for name in ("Prosody", "Peer"):
+        if not hasattr(harness, name):
+            raise ImportError("harness has no %s" % name)
+    return harness
+
+
+def start_server(workdir, users, rosters, use_harness=True):
+    """A private Prosody from the functional-test harness (one launcher for
+    tests and benchmarks)."""
+    harness = _import_harness()
+    disabled = "".join('"%s"; ' % m for m in BENCH_DISABLED)
+    srv = harness.Prosody(
+        workdir, users=users, modules=BENCH_MODULES, log_level="warn",
+        # Later assignment wins in Prosody's config (it only warns).
+        extra_config="modules_disabled = { %s}\n" % disabled)
+    for user, items in rosters.items():
+        srv.set_roster(user, items)
+    srv.start(timeout=60)
+    return Server(srv.c2s_port, srv.ca_file, srv.stop, "harness", srv.log_file, srv), harness
+
+
+class FloodPeer:
+    """The contact that floods (the harness's slixmpp Peer)."""
+
+    def __init__(self, harness, server, user, password):
+        self.harness = harness
+        self.p = harness.Peer(user, password, server.obj, resource="bench")
+        self.p.connect(timeout=30)
+
+    def clear(self):
+        self.p.clear()
+
+    def wait_available(self, bare, timeout):
+        try:
+            self.p.wait_for_presence(
+                lambda r: r.type == "available" and r.frm_bare == bare, timeout=timeout)
+            return True
+        except AssertionError:
+            return False
+
+    def flood(self, to, count, body, timeout=120):
+        """Queue count messages back to back; return monotonic time of the first."""
+        import asyncio
+        client = self.p.client
+
+        async def burst():
+            t0 = time.monotonic()
+            for i in range(count):
+                client.send_message(mto=to, mbody=body(i), mtype="chat")
+            return t0
+        return asyncio.run_coroutine_threadsafe(burst(), self.p.loop).result(timeout)
+
+    def close(self):
+        try:
+            self.p.close()
+        except Exception as exc:  # pragma: no cover - shutdown only
+            log("peer shutdown: %r" % exc)
+
+
+# ---------------------------------------------------------------------------
+# measurement helpers
+
+
+def wait_idle(pid, timeout, window=1.0, max_cpu=0.02, step=0.1):
+    """Wait until the process used at most max_cpu CPU seconds over the last
+    `window` seconds.  Returns seconds waited, or None on time-out."""
+    start = time.monotonic()
+    samples = []
+    while True:
+        now = time.monotonic()
+        if not pid_alive(pid):
+            raise BenchError("client exited while waiting for it to go idle")
+        cpu = proc_cpu_seconds(pid)
+        samples.append((now, cpu))
+        while len(samples) > 1 and now - samples[1][0] >= window:
+            samples.pop(0)
+        if now - samples[0][0] >= window and cpu - samples[0][1] <= max_cpu:
+            return now - start
+        if now - start >= timeout:
+            return None
+        time.sleep(step)
+
+
+def mib(kb):
+    return None if kb is None else round(kb / 1024.0, 2)
+
+
+class Context:
+    def __init__(self, args, workdir, server, pwfile, capath):
+        self.args = args
+        self.workdir = workdir
+        self.server = server
+        self.pwfile = pwfile
+        self.capath = capath
+
+    def account(self, user):
+        return Account(user, DOMAIN, self.pwfile, self.server.port,
+                       self.server.ca_file, self.capath)
+
+    def home(self, client, scenario, rep):
+        return os.path.join(self.workdir, "homes", "%s-%s-%d" % (client.name, scenario, rep))
+
+
+def _save_failure(ctx, client, scenario, rep, pane, exc):
+    path = os.path.join(ctx.workdir, "failures", "%s-%s-%d.txt" % (client.name, scenario, rep))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write("%s\n\n" % exc)
+        try:
+            f.write(pane.screen())
+        except Exception:
+            pass
+    return path
+
+
+# ---------------------------------------------------------------------------
+# scenarios
+
+
+def run_roster(ctx, client, rep):
+    """(a) log in with a large roster."""
+    a = ctx.args
+    argv, env = client.setup(ctx.home(client, "roster", rep), ctx.account("alice"), None)
+    pane = Pane(a.cols, a.rows, a.poll)
+    try:
+        t0 = time.monotonic()
+        pid = pane.start(argv, env, env["HOME"])
+        t_shown = pane.wait_screen(MARKER_NAME, a.timeout, "roster contact '%s'" % MARKER_NAME)
+        cpu_shown = proc_cpu_seconds(pid)
+        settle = wait_idle(pid, a.settle_timeout)
+        return {
+            "roster_s": round(t_shown - t0, 3),
+            "cpu_s": round(proc_cpu_seconds(pid), 3),
+            "cpu_sched_s": round(proc_cpu_sched_seconds(pid), 4),
+            "cpu_at_shown_s": round(cpu_shown, 3),
+            "rss_mib": mib(proc_status_kb(pid, "VmHWM")),
+            "settle_s": None if settle is None else round(settle, 2),
+            "threads": proc_threads(pid),
+        }
+    except BenchError as exc:
+        raise BenchError("%s (screen saved to %s)"
+                         % (str(exc).splitlines()[0],
+                            _save_failure(ctx, client, "roster", rep, pane, exc)))
+    finally:
+        pane.close()
+
+
+def _start_chat_client(ctx, client, scenario, rep, peer, focus_peer):
+    a = ctx.args
+    peer_jid = "bob@%s" % DOMAIN
+    argv, env = client.setup(ctx.home(client, scenario, rep), ctx.account("carol"),
+                             peer_jid if focus_peer else None)
+    peer.clear()
+    pane = Pane(a.cols, a.rows, a.poll)
+    pid = pane.start(argv, env, env["HOME"])
+    return pane, pid
+
+
+def run_flood(ctx, client, rep, peer):
+    """(b) receive a burst of one-to-one messages."""
+    a = ctx.args
+    n = a.messages
+    last = "msg-%05d END" % (n - 1)
+    pane = None
+    try:
+        pane, pid = _start_chat_client(ctx, client, "flood", rep, peer, True)
+        client.prepare_chat(pane, PEER_NAME, a.timeout)
+        if not peer.wait_available("carol@%s" % DOMAIN, a.timeout):
+            raise BenchError("the peer never saw the client come online")
+        if wait_idle(pid, a.settle_timeout) is None:
+            log("  %s did not go idle before the flood; measuring anyway" % client.name)
+        cpu0 = proc_cpu_seconds(pid)
+        sched0 = proc_cpu_sched_seconds(pid)
+        v0, n0 = proc_ctxt_switches(pid)
+
+        def body(i):
+            return last if i == n - 1 else "msg-%05d the quick brown fox jumps over the lazy dog" % i
+        t0 = peer.flood("carol@%s" % DOMAIN, n, body, timeout=a.timeout)
+        t_seen = pane.wait_screen(r"msg-%05d END" % (n - 1), a.timeout, "last message")
+        cpu_seen = proc_cpu_seconds(pid)
+        settle = wait_idle(pid, a.settle_timeout)
+        cpu1 = proc_cpu_seconds(pid)
+        sched1 = proc_cpu_sched_seconds(pid)
+        v1, n1 = proc_ctxt_switches(pid)
+        secs = t_seen - t0
+        return {
+            "flood_s": round(secs, 3),
+            "msgs_per_s": round(n / secs, 1) if secs > 0 else None,
+            "cpu_s": round(cpu1 - cpu0, 3),
+            "cpu_sched_s": round(sched1 - sched0, 4),
+            "cpu_until_seen_s": round(cpu_seen - cpu0, 3),
+            "rss_mib": mib(proc_status_kb(pid, "VmHWM")),
+            "ctxt_switches": (v1 - v0) + (n1 - n0),
+            "settle_s": None if settle is None else round(settle, 2),
+        }
+    except BenchError as exc:
+        raise BenchError("%s (screen saved to %s)"
+                         % (str(exc).splitlines()[0],
+                            _save_failure(ctx, client, "flood", rep, pane, exc)))
+    finally:
+        if pane is not None:
+            pane.close()
+
+
+def run_idle(ctx, client, rep, peer):
+    """(c) wake-ups of a connected, idle client."""
+    a = ctx.args
+    pane = None
+    try:
+        pane, pid = _start_chat_client(ctx, client, "idle", rep, peer, False)
+        if not peer.wait_available("carol@%s" % DOMAIN, a.timeout):
+            raise BenchError("the peer never saw the client come online")
+        if wait_idle(pid, a.settle_timeout) is None:
+            log("  %s did not go idle after log-in; measuring anyway" % client.name)
+        # Nothing polls the pane during the window: the client is left alone.
+        v0, n0 = proc_ctxt_switches(pid)
+        cpu0 = proc_cpu_seconds(pid)
+        t0 = time.monotonic()
+        deadline = t0 + a.idle_seconds
+        while True:  # the window itself is the measurement; check liveness
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            time.sleep(min(left, 1.0))
+            if not pid_alive(pid):
+                raise BenchError("client exited during the idle window")
+        elapsed = time.monotonic() - t0
+        v1, n1 = proc_ctxt_switches(pid)
+        cpu1 = proc_cpu_seconds(pid)
+        return {
+            "wakeups_per_s": round(((v1 - v0) + (n1 - n0)) / elapsed, 2),
+            "voluntary_per_s": round((v1 - v0) / elapsed, 2),
+            "nonvoluntary_per_s": round((n1 - n0) / elapsed, 2),
+            "cpu_ms_per_min": round((cpu1 - cpu0) * 1000.0 * 60.0 / elapsed, 1),
+            "window_s": round(elapsed, 2),
+        }
+    except BenchError as exc:
+        raise BenchError("%s (screen saved to %s)"
+                         % (str(exc).splitlines()[0],
+                            _save_failure(ctx, client, "idle", rep, pane, exc)))
+    finally:
+        if pane is not None:
+            pane.close()
+
+
+# Printed columns per scenario: (key, heading, format).  "lower is better"
+# holds for every printed figure, so natter/other < 1 favours natter.
+SCENARIOS = {
+    "roster": {
+        "title": "(a) log in with a {contacts}-contact roster",
+        "columns": [("roster_s", "roster shown (s)", "%.3f"),
+                    ("cpu_s", "CPU (s)", "%.3f"),
+                    ("rss_mib", "peak RSS (MiB)", "%.1f")],
+    },
+    "flood": {
+        "title": "(b) receive {messages} one-to-one messages",
+        "columns": [("flood_s", "last msg on screen (s)", "%.3f"),
+                    ("cpu_s", "CPU (s)", "%.3f"),
+                    ("rss_mib", "peak RSS (MiB)", "%.1f")],
+    },
+    "idle": {
+        "title": "(c) connected and idle for {idle_seconds:g} s",
+        "columns": [("wakeups_per_s", "ctx switches/s", "%.2f"),
+                    ("cpu_ms_per_min", "CPU ms/min", "%.1f")],
+    },
+}
+
+
+def medians(runs):
+    ok = [r for r in runs if "error" not in r]
+    out = {}
+    if not ok:
+        return out
+    for key in ok[0]:
+        vals = [r[key] for r in ok if isinstance(r.get(key), (int, float))]
+        if vals:
+            out[key] = round(statistics.median(vals), 4)
+    out["runs_ok"] = len(ok)
+    return out
+
+
+def ratios(results, scenario, clients):
+    """natter/other for each printed column."""
+    out = {}
+    med = results[scenario]
+    if "natter" not in med or not med["natter"]["median"]:
+        return out
+    nat = med["natter"]["median"]
+    for other in clients:
+        if other == "natter" or not med.get(other, {}).get("median"):
+            continue
+        oth = med[other]["median"]
+        r = {}
+        for key, _h, _f in SCENARIOS[scenario]["columns"]:
+            if key in nat and key in oth and oth[key]:
+                r[key] = round(nat[key] / oth[key], 3)
+            else:
+                r[key] = None
+        out["natter/%s" % other] = r
+    return out
+
+
+def format_table(scenario, results, clients, args):
+    spec = SCENARIOS[scenario]
+    cols = spec["columns"]
+    title = spec["title"].format(contacts=args.contacts, messages=args.messages,
+                                 idle_seconds=args.idle_seconds)
+    lines = ["", "%s, median of %d" % (title, args.repeat)]
+    head = ["client"] + [h for _k, h, _f in cols] + ["runs ok"]
+    rows = []
+    for name in clients:
+        med = results[scenario][name]["median"]
+        row = [name]
+        for key, _h, fmt in cols:
+            row.append(fmt % med[key] if key in med else "n/a")
+        row.append("%d/%d" % (med.get("runs_ok", 0), len(results[scenario][name]["runs"])))
+        rows.append(row)
+    rat = ratios(results, scenario, clients)
+    for label, r in rat.items():
+        rows.append([label] + ["%.2fx" % r[k] if r.get(k) is not None else "n/a"
+                               for k, _h, _f in cols] + [""])
+    widths = [max(len(str(x[i])) for x in [head] + rows) for i in range(len(head))]
+    fmt_row = lambda row: "  ".join(  # noqa: E731
+        (str(c).ljust(widths[i]) if i == 0 else str(c).rjust(widths[i]))
+        for i, c in enumerate(row))
+    lines.append(fmt_row(head))
+    lines.append("  ".join("-" * w for w in widths))
+    for i, row in enumerate(rows):
+        if i == len(clients) and rat:
+            lines.append("  ".join("-" * w for w in widths))
+        lines.append(fmt_row(row))
+    return "\n".join(lines), rat
+
+
+# ---------------------------------------------------------------------------
+# setup
+
+
+def build_rosters(n_contacts):
+    """alice: n_contacts contacts (one marker, the rest numbered, in groups);
+    carol and bob: each other only."""
+    alice = [("aaron@%s" % DOMAIN, MARKER_NAME, ["Alpha"], "both")]
+    rosters = {}
+    for i in range(max(0, n_contacts - 1)):
+        user = "c%04d" % i
+        alice.append(("%s@%s" % (user, DOMAIN), "Contact %04d" % i,
+                      ["Group %02d" % (i % 20)], "both"))
+    # Each contact has alice in its own roster, so Prosody answers alice's
+    # presence probes with "unavailable", as for a real offline contact.
+    for jid, _name, _groups, _sub in alice:
+        rosters[jid.split("@")[0]] = [("alice@%s" % DOMAIN, "Alice", [], "both")]
+    rosters["alice"] = alice
+    rosters["carol"] = [("bob@%s" % DOMAIN, PEER_NAME, ["Friends"], "both")]
+    rosters["bob"] = [("carol@%s" % DOMAIN, "Carol", ["Friends"], "both")]
+    return rosters
+
+
+def make_capath(workdir, ca_file):
+    """A hashed CA directory (Profanity takes a directory, not a file)."""
+    d = os.path.join(workdir, "capath")
+    os.makedirs(d, exist_ok=True)
+    shutil.copy(ca_file, os.path.join(d, "bench-ca.pem"))
+    subprocess.run(["openssl", "rehash", d], check=True, timeout=30,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return d
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(
+        description="Benchmark natter against Profanity and mcabber on a local Prosody.")
+    p.add_argument("--natter", help="path of the natter binary (default: ./natter in the tree)")
+    p.add_argument("--profanity", default="/usr/bin/profanity")
+    p.add_argument("--mcabber", default="/usr/bin/mcabber")
+    p.add_argument("--clients", default="natter,profanity,mcabber",
+                   help="comma-separated clients to measure (default: %(default)s)")
+    p.add_argument("--scenarios", default="roster,flood,idle",
+                   help="comma-separated scenarios (default: %(default)s)")
+    p.add_argument("--repeat", type=int, default=3, help="runs per client and scenario")
+    p.add_argument("--messages", type=int, default=5000, help="messages in the flood")
+    p.add_argument("--contacts", type=int, default=2000, help="roster size for scenario (a)")
+    p.add_argument("--idle-seconds", type=float, default=30.0,
+                   help="length of the idle window (default: %(default)s)")
+    p.add_argument("--timeout", type=float, default=300.0,
+                   help="limit for any single wait (log-in, roster, flood), seconds")
+    p.add_argument("--settle-timeout", type=float, default=60.0,
+                   help="limit for waiting until a client is idle again, seconds")
+    p.add_argument("--poll", type=float, default=0.02,
+                   help="screen polling interval, seconds (default: %(default)s)")
+    p.add_argument("--cols", type=int, default=120)
+    p.add_argument("--rows", type=int, default=40)
+    p.add_argument("--json", help="write all results to this file")
+    p.add_argument("--workdir", help="keep everything here (default: a temp dir, removed)")
+    p.add_argument("--keep", action="store_true", help="do not remove the temp dir")
+    args = p.parse_args(argv)
+    if args.repeat < 1 or args.messages < 1 or args.contacts < 1 or args.idle_seconds <= 0:
+        p.error("--repeat, --messages, --contacts and --idle-seconds must be positive")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    names = [c.strip() for c in args.clients.split(",") if c.strip()]
+    scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
+    for s in scenarios:
+        if s not in SCENARIOS:
+            sys.exit("unknown scenario %r (known: %s)" % (s, ", ".join(SCENARIOS)))
+    binaries = {"natter": args.natter or os.path.join(TOP, "natter"),
+                "profanity": args.profanity, "mcabber": args.mcabber}
+    clients = []
+    for name in names:
+        if name not in CLIENTS:
+            sys.exit("unknown client %r (known: %s)" % (name, ", ".join(CLIENTS)))
+        c = CLIENTS[name](os.path.abspath(binaries[name]))
+        if not c.available():
+            log("skipping %s: %s is not an executable" % (name, c.binary))
+            continue
+        clients.append(c)
+    if not clients:
+        sys.exit("no client to measure")
+    if shutil.which("tmux") is None:
+        sys.exit("tmux is needed")
+
+    made_workdir = args.workdir is None
+    workdir = os.path.abspath(args.workdir or tempfile.mkdtemp(prefix="natter-bench-"))
+    os.makedirs(workdir, exist_ok=True)
+    pwfile = os.path.join(workdir, "password")
+    with open(pwfile, "w") as f:
+        f.write(PASSWORD + "\n")
+    os.chmod(pwfile, 0o600)
+
+    users = {"alice": PASSWORD, "bob": PASSWORD, "carol": PASSWORD}
+    rosters = build_rosters(args.contacts)
+    log("workdir %s" % workdir)
+    server = None
+    peer = None
+    results = {s: {c.name: {"runs": []} for c in clients} for s in scenarios}
+    meta = {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "host": platform.node(), "kernel": platform.release(),
+        "cpus": os.cpu_count(), "loadavg_start": os.getloadavg(),
+        "args": vars(args),
+        "clients": {c.name: {"binary": c.binary, "version": c.version()} for c in clients},
+    }
+    try:
+        t = time.monotonic()
+        server, harness = start_server(workdir, users, rosters)
+        meta["server"] = {"launcher": server.kind, "port": server.port,
+                          "prosody": _prosody_version()}
+        log("prosody (%s) on 127.0.0.1:%d, up in %.1f s"
+            % (server.kind, server.port, time.monotonic() - t))
+        ctx = Context(args, workdir, server, pwfile, make_capath(workdir, server.ca_file))
+        if "flood" in scenarios or "idle" in scenarios:
+            peer = FloodPeer(harness, server, "bob", PASSWORD)
+        for scenario in scenarios:
+            # Interleave clients within each repeat so that slow drifts in
+            # machine load spread over all of them.
+            for rep in range(args.repeat):
+                for c in clients:
+                    log("%s: %s, run %d/%d" % (scenario, c.name, rep + 1, args.repeat))
+                    try:
+                        if scenario == "roster":
+                            r = run_roster(ctx, c, rep)
+                        elif scenario == "flood":
+                            r = run_flood(ctx, c, rep, peer)
+                        else:
+                            r = run_idle(ctx, c, rep, peer)
+                        log("  %s" % json.dumps(r))
+                    except BenchError as exc:
+                        r = {"error": str(exc)}
+                        log("  FAILED: %s" % exc)
+                    results[scenario][c.name]["runs"].append(r)
+            for c in clients:
+                results[scenario][c.name]["median"] = medians(results[scenario][c.name]["runs"])
+    except KeyboardInterrupt:
+        log("interrupted")
+    except Exception:
+        traceback.print_exc()
+    finally:
+        if peer is not None:
+            peer.close()
+        if server is not None:
+            server.stop()
+    meta["loadavg_end"] = os.getloadavg()
+
+    names = [c.name for c in clients]
+    out = {"meta": meta, "scenarios": {}}
+    print("natter benchmark: %s; %d CPUs; load %.2f at start; prosody %s via %s"
+          % (meta["date"], meta["cpus"], meta["loadavg_start"][0],
+             meta.get("server", {}).get("prosody", "?"),
+             meta.get("server", {}).get("launcher", "?")))
+    for c in clients:
+        print("  %-10s %s (%s)" % (c.name, meta["clients"][c.name]["version"], c.binary))
+    for scenario in scenarios:
+        for name in names:
+            results[scenario][name].setdefault("median", medians(results[scenario][name]["runs"]))
+        table, rat = format_table(scenario, results, names, args)
+        print(table)
+        out["scenarios"][scenario] = {"clients": results[scenario], "ratios": rat}
+    print()
+    print("Lower is better everywhere; natter/X below 1.00x means natter needs less.")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(out, f, indent=2)
+        print("JSON written to %s" % args.json)
+    if made_workdir and not args.keep:
+        if any("error" in r for s in results.values() for c in s.values() for r in c["runs"]):
+            print("failures kept in %s/failures" % workdir)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+def _prosody_version():
+    try:
+        with open("/usr/lib/prosody/prosody.version") as f:
+            return f.read().strip()
+    except OSError:
+        return "?"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
