@@ -14,7 +14,10 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/paths.h"
+#include "model/jid.h"
 #include "model/roster.h"
+#include "store/recorder.h"
+#include "store/store.h"
 #include "ui/ui.h"
 #include "xmpp/xmpp.h"
 
@@ -23,6 +26,8 @@ static char **opt_commands;
 static char *opt_log;
 static char *opt_dump_man;
 static gboolean opt_version;
+static char *opt_export;
+static char *opt_format;
 
 static const GOptionEntry options[] = {
     {"account", 'a', 0, G_OPTION_ARG_STRING, &opt_account, "Connect ACCOUNT at start", "ACCOUNT"},
@@ -31,6 +36,11 @@ static const GOptionEntry options[] = {
     {"log", 0, 0, G_OPTION_ARG_FILENAME, &opt_log, "Write a debug log to FILE (no passwords)",
      "FILE"},
     {"version", 'v', 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL},
+    {"export", 0, 0, G_OPTION_ARG_STRING, &opt_export,
+     "Print the history with JID (or 'all') of the account (-a, or the only one) and exit",
+     "JID"},
+    {"format", 0, 0, G_OPTION_ARG_STRING, &opt_format, "Export format: text (default) or json",
+     "FORMAT"},
     {"dump-man", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &opt_dump_man,
      "Write the man page from TEMPLATE to stdout", "TEMPLATE"},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
@@ -74,6 +84,48 @@ static void show_config_errors(void)
             event_log(LOG_ERROR, NULL, "%s", *l);
     g_strfreev(lines);
     g_clear_pointer(&config_errors, g_free);
+}
+
+/* natter --export: history to stdout, no terminal needed. */
+static int run_export(void)
+{
+    store_export_format fmt = STORE_EXPORT_TEXT;
+    if (opt_format && !strcmp(opt_format, "json"))
+        fmt = STORE_EXPORT_JSON;
+    else if (opt_format && strcmp(opt_format, "text") != 0) {
+        fprintf(stderr, "natter: --format must be text or json\n");
+        return 2;
+    }
+    const account_t *a = opt_account ? accounts_find(opt_account)
+                         : accounts_count() == 1 ? accounts_nth(0) : NULL;
+    if (!a) {
+        fprintf(stderr, "natter: --export needs -a ACCOUNT (one of the accounts file)\n");
+        return 2;
+    }
+    char *peer = NULL;
+    if (strcmp(opt_export, "all") != 0) {
+        peer = jid_bare_of(opt_export);
+        if (!peer) {
+            fprintf(stderr, "natter: '%s' is not a valid JID\n", opt_export);
+            return 2;
+        }
+    }
+    char *err = NULL;
+    if (!store_open(paths_data_dir(), a->jid, &err)) {
+        fprintf(stderr, "natter: cannot open the history of %s: %s\n", a->jid, err);
+        g_free(err);
+        g_free(peer);
+        return 1;
+    }
+    bool ok = store_export(peer, fmt, stdout, &err);
+    if (fflush(stdout) != 0)
+        ok = false;
+    if (!ok)
+        fprintf(stderr, "natter: export failed: %s\n", err ? err : "write error");
+    g_free(err);
+    g_free(peer);
+    store_close();
+    return ok ? 0 : 1;
 }
 
 static char **complete_cb(const char *line, int start, const char *word)
@@ -124,15 +176,23 @@ int main(int argc, char **argv)
     }
     signal(SIGPIPE, SIG_IGN);
     load_config();
+    if (opt_export) {
+        int rc = run_export();
+        accounts_deinit();
+        settings_deinit();
+        return rc;
+    }
     if (!loop_init()) {
         fprintf(stderr, "natter: cannot set up the main loop\n");
         return 1;
     }
     roster_init();
+    recorder_init(); /* before the UI: history is written before it is shown */
     if (!xmpp_init()) {
         fprintf(stderr, "natter: cannot initialise libstrophe\n");
         return 1;
     }
+    xmpp_set_state_hooks(recorder_state_get, recorder_state_set);
     char *err = NULL;
     if (!ui_init(&err)) {
         fprintf(stderr, "natter: %s\n", err);
@@ -166,6 +226,7 @@ int main(int argc, char **argv)
     xmpp_deinit();
     cmd_deinit();
     ui_deinit();
+    recorder_deinit();
     roster_deinit();
     accounts_deinit();
     settings_deinit();
@@ -175,5 +236,7 @@ int main(int argc, char **argv)
     g_free(opt_account);
     g_strfreev(opt_commands);
     g_free(opt_log);
+    g_free(opt_export);
+    g_free(opt_format);
     return 0;
 }

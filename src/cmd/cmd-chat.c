@@ -93,6 +93,50 @@ static void cmd_status(char **argv, int argc, const char *jid)
             xmpp_state() == CONN_CONNECTED ? "" : " (sent when connected)");
 }
 
+static void cmd_correct(char **argv, int argc, const char *jid)
+{
+    if (!jid) {
+        ui_error("/correct works in a chat window.");
+        return;
+    }
+    if (argc == 0 || !*argv[0]) {
+        ui_error("Usage: /correct NEW TEXT (replaces your last message here)");
+        return;
+    }
+    const char *id = ui_last_own_message_id(jid);
+    if (!id) {
+        ui_error("No message of yours to correct in this window.");
+        return;
+    }
+    char *err = NULL;
+    char *copy = g_strdup(id);
+    if (!xmpp_send_correction(jid, copy, argv[0], &err)) {
+        ui_error("Not sent: %s", err);
+        g_free(err);
+    }
+    g_free(copy);
+}
+
+static void cmd_retract(char **argv, int argc, const char *jid)
+{
+    if (!jid) {
+        ui_error("/retract works in a chat window.");
+        return;
+    }
+    const char *id = ui_last_own_message_id(jid);
+    if (!id) {
+        ui_error("No message of yours to retract in this window.");
+        return;
+    }
+    char *err = NULL;
+    char *copy = g_strdup(id);
+    if (!xmpp_send_retraction(jid, copy, &err)) {
+        ui_error("Not sent: %s", err);
+        g_free(err);
+    }
+    g_free(copy);
+}
+
 static const char *const status_choices[] = {"online", "chat", "away", "xa", "dnd", NULL};
 
 static const cmd_def defs[] = {
@@ -102,6 +146,12 @@ static const cmd_def defs[] = {
      2, NULL, {COMPLETE_JID, COMPLETE_NONE, COMPLETE_NONE}, cmd_msg},
     {"me", "ACTION", "Send an action (\"* you ACTION\") in this chat", NULL, 1, NULL, {0},
      cmd_me},
+    {"correct", "NEW TEXT", "Replace your last message in this chat (XEP-0308)",
+     "The original stays in your history; clients without support see a new message.", 1,
+     NULL, {0}, cmd_correct},
+    {"retract", "", "Retract your last message in this chat (XEP-0424)",
+     "Asks the contact's client to remove it; it cannot be forced.", 0, NULL, {0},
+     cmd_retract},
     {"status", "[online|chat|away|xa|dnd] [MESSAGE]", "Show or set your presence", NULL, 2,
      status_choices, {COMPLETE_CHOICES, COMPLETE_NONE, COMPLETE_NONE}, cmd_status},
 };

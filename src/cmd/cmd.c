@@ -43,6 +43,7 @@ void cmd_init(void)
     cmd_account_register();
     cmd_chat_register();
     cmd_roster_register();
+    cmd_history_register();
 }
 
 void cmd_deinit(void)

@@ -43,6 +43,7 @@ void cmd_core_register(void);
 void cmd_account_register(void);
 void cmd_chat_register(void);
 void cmd_roster_register(void);
+void cmd_history_register(void);
 
 /* cmd-chat.c: send TEXT to bare JID. */
 void cmd_chat_send(const char *jid, const char *text);

@@ -25,6 +25,10 @@ typedef enum {
     EV_MESSAGE_ERROR,    /* ev_message_error: a sent message bounced */
     EV_CHATSTATE,        /* ev_chatstate: a contact is typing / stopped */
     EV_OWN_PRESENCE,     /* ev_own_presence: our own presence changed */
+    EV_RECEIPT,          /* ev_receipt: a contact confirmed delivery (XEP-0184) */
+    EV_CORRECTION,       /* ev_correction: a message was corrected (XEP-0308) */
+    EV_RETRACTION,       /* ev_retraction: a message was retracted (XEP-0424) */
+    EV_ARCHIVE_SYNC,     /* ev_archive_sync: MAM catch-up started / finished */
     EV__COUNT
 } event_type;
 
@@ -46,6 +50,7 @@ typedef struct {
     conn_state state;
     const char *account; /* account name */
     const char *jid;     /* full JID when connected */
+    const char *jid_bare; /* the account's bare JID (always set) */
     const char *reason;  /* why we disconnected, or NULL */
 } ev_conn_state;
 
@@ -78,16 +83,62 @@ typedef struct {
     const char *text; /* optional status text with the request */
 } ev_subscription;
 
+/* Filled in by the store's subscriber (it runs first), read by the UI. */
 typedef struct {
-    const char *peer;     /* bare JID of the conversation */
-    const char *from;     /* full JID of the sender */
+    long long rowid;   /* history row, 0 when not stored (yet) */
+    bool duplicate;    /* already in history: do not show it again */
+    bool rejected;     /* (corrections) refused: not from the original sender */
+} ev_result;
+
+typedef struct {
+    const char *peer;       /* bare JID of the conversation */
+    const char *from;       /* full JID of the sender */
     const char *body;
-    const char *id;       /* message id or NULL */
+    const char *id;         /* message id or NULL */
     bool outgoing;
-    bool queued;          /* outgoing, not yet sent (offline) */
-    time_t timestamp;     /* original time (XEP-0203 delay) or now */
-    bool delayed;         /* carried a delay stamp */
+    bool queued;            /* outgoing, not yet sent (offline) */
+    time_t timestamp;       /* original time (XEP-0203 delay) or now */
+    long long timestamp_ms; /* the same in ms (0: use timestamp) */
+    bool delayed;           /* carried a delay stamp */
+    const char *stanza_id;  /* XEP-0359, only when 'by' is our own bare JID */
+    const char *origin_id;  /* XEP-0359 origin-id */
+    bool carbon;            /* copy from another of our devices (XEP-0280) */
+    bool from_archive;      /* from MAM (XEP-0313) */
+    bool receipt_requested; /* outgoing: we asked for a receipt */
+    bool backfill;          /* older history fetched for a scrolled-up window */
+    ev_result *result;      /* may be NULL */
 } ev_message;
+
+typedef struct {
+    const char *peer;
+    const char *id; /* id of our message that was delivered */
+} ev_receipt;
+
+typedef struct {
+    const char *peer;
+    const char *from;       /* full JID of who sent the correction */
+    bool outgoing;
+    const char *replace_id; /* id of the corrected message */
+    const char *body;       /* new text */
+    const char *id;         /* the correction's own id */
+    time_t timestamp;
+    ev_result *result;
+} ev_correction;
+
+typedef struct {
+    const char *peer;
+    const char *from;
+    bool outgoing;
+    const char *retract_id; /* origin-id/id of the retracted message */
+    ev_result *result;
+} ev_retraction;
+
+typedef struct {
+    bool done;          /* false: started */
+    unsigned count;     /* messages received from the archive (when done) */
+    const char *error;  /* why it stopped early, or NULL */
+    const char *peer;   /* NULL: login catch-up; else older history of PEER */
+} ev_archive_sync;
 
 typedef struct {
     const char *peer;

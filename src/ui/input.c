@@ -109,6 +109,10 @@ static void on_rl_line(char *line)
         return;
     }
     ui_note_input(false, true);
+    /* Empty readline's buffer before the command runs: a command that
+     * switches windows must not save the line just entered as a draft. */
+    rl_replace_line("", 1);
+    rl_point = rl_end = 0;
     if (*line) {
         history_add_for(win_current(), line);
         if (line_cb)

@@ -74,7 +74,7 @@ void rosterpane_draw(void)
             group = g;
             first = false;
         }
-        char *name = c->name ? g_strdup(c->name) : g_strdup(c->jid);
+        char *name = roster_display_name(c->jid);
         char *row = g_strdup_printf("%c %s%s", presence_mark(c->show), name,
                                     c->ask ? " (asked)" : "");
         put_row(w, y++, x, width, theme_attr(presence_role(c->show)), row);

@@ -13,6 +13,7 @@
 #include "core/loop.h"
 #include "model/jid.h"
 #include "model/roster.h"
+#include "ui/history.h"
 #include "ui/internal.h"
 #include "ui/textwidth.h"
 #include "ui/theme.h"
@@ -129,19 +130,22 @@ static const char *line_stamp(const win_line *l)
 static char *line_body(const win_line *l, size_t *nick_start, size_t *nick_len)
 {
     *nick_start = *nick_len = 0;
+    const char *mark = l->queued            ? " [queued]"
+                       : l->delivered       ? " \u2713"
+                       : l->receipt_pending ? ""
+                                            : "";
+    const char *edit = l->retracted ? "" : (l->corrected ? " (corrected)" : "");
     switch (l->kind) {
     case LINE_MSG_IN:
     case LINE_MSG_OUT:
         *nick_start = 1;
         *nick_len = strlen(l->nick ? l->nick : "");
-        return g_strdup_printf("<%s> %s%s", l->nick ? l->nick : "", l->text,
-                               l->queued ? " [queued]" : "");
+        return g_strdup_printf("<%s> %s%s%s", l->nick ? l->nick : "", l->text, edit, mark);
     case LINE_ACTION_IN:
     case LINE_ACTION_OUT:
         *nick_start = 2;
         *nick_len = strlen(l->nick ? l->nick : "");
-        return g_strdup_printf("* %s %s%s", l->nick ? l->nick : "", l->text,
-                               l->queued ? " [queued]" : "");
+        return g_strdup_printf("* %s %s%s%s", l->nick ? l->nick : "", l->text, edit, mark);
     case LINE_PRESENCE:
         return g_strdup_printf("-- %s", l->text);
     case LINE_ERROR:
@@ -190,7 +194,12 @@ static void draw_line_rows(const win_line *l, int y_first, int row_from, int row
         for (int seg = 0; seg < 3; seg++) {
             if (cuts[seg + 1] <= cuts[seg])
                 continue;
-            wattrset(ui_lay.main, seg == 1 ? theme_attr((theme_role)base) : kind_attr(l->kind));
+            int attr = seg == 1 ? theme_attr((theme_role)base) : kind_attr(l->kind);
+            if (l->highlight)
+                attr |= A_REVERSE;
+            if (l->retracted && seg != 1)
+                attr |= A_DIM;
+            wattrset(ui_lay.main, attr);
             waddnstr(ui_lay.main, body + cuts[seg], (int)(cuts[seg + 1] - cuts[seg]));
         }
     }
@@ -311,24 +320,139 @@ static void on_log(event_type t, const void *p, void *ud)
 static void on_message(event_type t, const void *p, void *ud)
 {
     const ev_message *ev = p;
-    win_t *w = win_open_chat(ev->peer);
+    if (ev->result && ev->result->duplicate)
+        return; /* already shown once (archive or carbon of a known message) */
+    if (ev->backfill)
+        return; /* older history: shown from the database when the page is complete */
+    win_t *w = win_find(ev->peer);
+    if (!w) {
+        w = win_open_chat(ev->peer);
+        /* The store wrote this message first: load what came before it. */
+        if (ev->result && ev->result->rowid > 0)
+            history_load_latest(w, ev->result->rowid);
+    }
     char *nick;
     if (ev->outgoing) {
         nick = jid_short_name(xmpp_own_bare() ? xmpp_own_bare() : ev->from);
     } else {
         nick = roster_display_name(ev->peer);
-        w->typing = CHATSTATE_ACTIVE;
+        if (!ev->from_archive)
+            w->typing = CHATSTATE_ACTIVE;
     }
     if (!nick)
         nick = g_strdup("?");
     bool action = g_str_has_prefix(ev->body, "/me ");
     line_kind k = ev->outgoing ? (action ? LINE_ACTION_OUT : LINE_MSG_OUT)
                                : (action ? LINE_ACTION_IN : LINE_MSG_IN);
-    add_to(w, k, nick, action ? ev->body + 4 : ev->body, ev->timestamp, ev->delayed, ev->queued);
+    win_line *l = win_line_new(k, nick, action ? ev->body + 4 : ev->body, ev->timestamp);
     g_free(nick);
-    if (!ev->outgoing && w != win_current() && settings_get_bool("beep"))
+    l->delayed = ev->delayed;
+    l->queued = ev->queued;
+    l->rowid = ev->result ? ev->result->rowid : 0;
+    l->id = g_strdup(ev->id);
+    l->origin_id = g_strdup(ev->origin_id);
+    l->sender_bare = jid_bare_of(ev->from);
+    l->receipt_pending = ev->outgoing && ev->receipt_requested;
+    if (w->detached) {
+        /* Showing older history: the new line is in the database and the
+         * window shows it when the user goes back to the bottom. */
+        win_line_free(l);
+        if (w != win_current() && !ev->outgoing) {
+            w->unread++;
+            w->act = ACT_HIGHLIGHT;
+        }
+    } else {
+        win_add_line(w, l);
+    }
+    if (w == win_current())
+        ui_dirty(DIRTY_MAIN);
+    if (!ev->outgoing && !ev->from_archive && w != win_current() && settings_get_bool("beep"))
         beep();
     ui_dirty(DIRTY_STATUS | DIRTY_TITLE);
+}
+
+static void on_receipt(event_type t, const void *p, void *ud)
+{
+    const ev_receipt *ev = p;
+    win_t *w = win_find(ev->peer);
+    win_line *l = w ? win_find_message(w, ev->id, xmpp_own_bare()) : NULL;
+    if (l && (l->kind == LINE_MSG_OUT || l->kind == LINE_ACTION_OUT)) {
+        l->delivered = true;
+        win_touch();
+        ui_dirty(DIRTY_MAIN);
+    }
+}
+
+static void on_correction(event_type t, const void *p, void *ud)
+{
+    const ev_correction *ev = p;
+    if (ev->result && ev->result->rejected)
+        return; /* not the author of the original: ignored */
+    char *bare = jid_bare_of(ev->from);
+    win_t *w = win_find(ev->peer);
+    win_line *l = w ? win_find_message(w, ev->replace_id, bare) : NULL;
+    if (l) {
+        bool action = g_str_has_prefix(ev->body, "/me ");
+        g_free(l->text);
+        win_line *tmp = win_line_new(l->kind, NULL, action ? ev->body + 4 : ev->body, 0);
+        l->text = tmp->text;
+        tmp->text = NULL;
+        win_line_free(tmp);
+        l->corrected = true;
+        win_touch();
+        ui_dirty(DIRTY_MAIN);
+    } else if (!(w && win_find_message(w, ev->replace_id, NULL)) && ev->result &&
+               ev->result->rowid == 0) {
+        /* The original is unknown here: show the corrected text as new. */
+        ev_message m = {.peer = ev->peer, .from = ev->from, .body = ev->body, .id = ev->id,
+                        .outgoing = ev->outgoing, .timestamp = ev->timestamp};
+        on_message(EV_MESSAGE, &m, NULL);
+        w = win_find(ev->peer);
+        win_line *nl = w ? win_find_message(w, ev->id, NULL) : NULL;
+        if (nl)
+            nl->corrected = true;
+    }
+    g_free(bare);
+}
+
+static void on_retraction(event_type t, const void *p, void *ud)
+{
+    const ev_retraction *ev = p;
+    if (ev->result && ev->result->rejected)
+        return;
+    char *bare = jid_bare_of(ev->from);
+    win_t *w = win_find(ev->peer);
+    win_line *l = w ? win_find_message(w, ev->retract_id, bare) : NULL;
+    if (l) {
+        g_free(l->text);
+        l->text = g_strdup("(message retracted)");
+        l->retracted = true;
+        win_touch();
+        ui_dirty(DIRTY_MAIN);
+    }
+    g_free(bare);
+}
+
+static void on_archive_sync(event_type t, const void *p, void *ud)
+{
+    const ev_archive_sync *ev = p;
+    if (!ev->done)
+        return;
+    if (ev->peer) {
+        win_t *w = win_find(ev->peer);
+        if (w)
+            history_archive_done(w, ev->count, ev->error);
+        ui_dirty(DIRTY_MAIN | DIRTY_STATUS);
+        return;
+    }
+    if (ev->error)
+        add_to(win_console(), LINE_INFO, NULL,
+               "History from the server archive was not fetched: the server has no message "
+               "archive or did not answer.",
+               0, false, false);
+    else if (ev->count)
+        ui_console("Fetched %u message%s from the server archive.", ev->count,
+                   ev->count == 1 ? "" : "s");
 }
 
 static void on_presence(event_type t, const void *p, void *ud)
@@ -508,6 +632,10 @@ bool ui_init(char **err)
     event_subscribe(EV_OWN_PRESENCE, on_conn, NULL);
     event_subscribe(EV_CHATSTATE, on_chatstate, NULL);
     event_subscribe(EV_MESSAGE_ERROR, on_message_error, NULL);
+    event_subscribe(EV_RECEIPT, on_receipt, NULL);
+    event_subscribe(EV_CORRECTION, on_correction, NULL);
+    event_subscribe(EV_RETRACTION, on_retraction, NULL);
+    event_subscribe(EV_ARCHIVE_SYNC, on_archive_sync, NULL);
     on_clock(NULL);
     return true;
 }
@@ -515,6 +643,7 @@ bool ui_init(char **err)
 void ui_deinit(void)
 {
     g_clear_pointer(&typing_to, g_free);
+    history_deinit();
     if (active) {
         input_deinit();
         destroy_windows();
@@ -587,7 +716,12 @@ void ui_focus(win_t *w)
 
 void ui_open_chat(const char *jid)
 {
-    ui_focus(win_open_chat(jid));
+    win_t *w = win_find(jid);
+    if (!w) {
+        w = win_open_chat(jid);
+        history_load_latest(w, 0);
+    }
+    ui_focus(w);
 }
 
 bool ui_switch_window(int num)
@@ -626,10 +760,32 @@ void ui_clear_window(void)
     ui_dirty(DIRTY_MAIN);
 }
 
+/* Rows that the lines of W take at the current width. */
+static int total_rows(win_t *w)
+{
+    int rows = 0;
+    for (GList *it = w->lines.head; it; it = it->next)
+        rows += line_row_count(it->data);
+    return rows;
+}
+
 void ui_scroll_pages(int pages)
 {
+    win_t *w = win_current();
     int step = ui_lay.main_h > 2 ? ui_lay.main_h - 1 : 1;
-    win_scroll(win_current(), pages * step);
+    if (pages > 0) {
+        /* Past the oldest line in memory: fetch an older page first. */
+        /* (The scroll offset counts from the bottom, so lines put in
+         * front do not move what is on screen.) */
+        if (w->scroll + pages * step + ui_lay.main_h > total_rows(w))
+            history_load_older(w);
+    } else if (w->detached && w->scroll + pages * step <= 0) {
+        history_reattach(w);
+        w->scroll = 0;
+        ui_dirty(DIRTY_MAIN | DIRTY_STATUS);
+        return;
+    }
+    win_scroll(w, pages * step);
     ui_dirty(DIRTY_MAIN | DIRTY_STATUS);
 }
 
@@ -657,4 +813,23 @@ void ui_redraw(void)
         return;
     clearok(curscr, TRUE);
     ui_dirty(DIRTY_ALL);
+}
+
+const char *ui_last_own_message_id(const char *jid)
+{
+    win_t *w = win_find(jid);
+    win_line *l = w ? win_last_own(w) : NULL;
+    if (!l)
+        return NULL;
+    return l->origin_id ? l->origin_id : l->id;
+}
+
+bool ui_search(const char *query, const char *peer, char **err)
+{
+    return history_search(query, peer, err);
+}
+
+bool ui_search_context(int n, char **err)
+{
+    return history_context(n, err);
 }

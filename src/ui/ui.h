@@ -54,6 +54,14 @@ char **ui_window_list(void);
 typedef void (*ui_secret_cb)(const char *secret, void *ud);
 void ui_ask_secret(const char *prompt, ui_secret_cb cb, void *ud);
 
+/* Id of the last message the user sent in the chat with bare JID (for
+ * /correct and /retract), or NULL (borrowed). */
+const char *ui_last_own_message_id(const char *jid);
+/* Search history into a results window; jump to result N. Return false
+ * with *ERR (g_free). */
+bool ui_search(const char *query, const char *peer, char **err);
+bool ui_search_context(int n, char **err);
+
 /* Redraw everything (Ctrl-L). */
 void ui_redraw(void);
 

@@ -15,7 +15,26 @@ static void line_free(gpointer p)
     win_line *l = p;
     g_free(l->nick);
     g_free(l->text);
+    g_free(l->id);
+    g_free(l->origin_id);
+    g_free(l->sender_bare);
     g_free(l);
+}
+
+void win_line_free(win_line *l)
+{
+    if (l)
+        line_free(l);
+}
+
+win_line *win_line_new(line_kind kind, const char *nick, const char *text, time_t ts)
+{
+    win_line *l = g_new0(win_line, 1);
+    l->ts = ts ? ts : time(NULL);
+    l->kind = kind;
+    l->nick = nick ? sanitize_text(nick, -1, SANITIZE_EXPAND_TAB) : NULL;
+    l->text = sanitize_text(text ? text : "", -1, SANITIZE_KEEP_NEWLINE | SANITIZE_EXPAND_TAB);
+    return l;
 }
 
 static void win_free(gpointer p)
@@ -25,6 +44,7 @@ static void win_free(gpointer p)
     g_queue_clear_full(&w->lines, line_free);
     g_ptr_array_unref(w->history);
     g_free(w->draft);
+    g_free(w->title);
     g_free(w);
 }
 
@@ -136,25 +156,23 @@ static int line_rows_estimate(const win_line *l)
     return rows;
 }
 
-void win_add(win_t *w, line_kind kind, const char *nick, const char *text, time_t ts,
-             bool delayed, bool queued)
+static long scrollback_limit(void)
 {
-    win_line *l = g_new0(win_line, 1);
-    l->ts = ts ? ts : time(NULL);
-    l->kind = kind;
-    l->nick = nick ? sanitize_text(nick, -1, SANITIZE_EXPAND_TAB) : NULL;
-    l->text = sanitize_text(text ? text : "", -1, SANITIZE_KEEP_NEWLINE | SANITIZE_EXPAND_TAB);
-    l->delayed = delayed;
-    l->queued = queued;
-    g_queue_push_tail(&w->lines, l);
     long max = settings_get_int("scrollback_lines");
-    if (max < 100)
-        max = 100;
-    while (g_queue_get_length(&w->lines) > (guint)max)
+    return max < 100 ? 100 : max;
+}
+
+void win_add_line(win_t *w, win_line *l)
+{
+    g_queue_push_tail(&w->lines, l);
+    while (g_queue_get_length(&w->lines) > (guint)scrollback_limit()) {
         line_free(g_queue_pop_head(&w->lines));
+        w->history_done = false; /* what was dropped is still in the database */
+    }
     if (w->scroll > 0)
         w->scroll += line_rows_estimate(l);
     if (w != current) {
+        line_kind kind = l->kind;
         win_activity a = ACT_INFO;
         if (kind == LINE_MSG_IN || kind == LINE_ACTION_IN) {
             a = w->type == WIN_CHAT ? ACT_HIGHLIGHT : ACT_MSG;
@@ -168,11 +186,72 @@ void win_add(win_t *w, line_kind kind, const char *nick, const char *text, time_
     version++;
 }
 
+void win_add(win_t *w, line_kind kind, const char *nick, const char *text, time_t ts,
+             bool delayed, bool queued)
+{
+    win_line *l = win_line_new(kind, nick, text, ts);
+    l->delayed = delayed;
+    l->queued = queued;
+    win_add_line(w, l);
+}
+
+void win_prepend_lines(win_t *w, GPtrArray *lines)
+{
+    for (guint i = lines->len; i > 0; i--)
+        g_queue_push_head(&w->lines, g_ptr_array_index(lines, i - 1));
+    g_ptr_array_set_free_func(lines, NULL);
+    g_ptr_array_set_size(lines, 0);
+    while (g_queue_get_length(&w->lines) > (guint)scrollback_limit()) {
+        line_free(g_queue_pop_tail(&w->lines));
+        w->detached = true;
+    }
+    version++;
+}
+
+win_line *win_find_message(win_t *w, const char *id, const char *sender_bare)
+{
+    if (!id)
+        return NULL;
+    for (GList *it = w->lines.tail; it; it = it->prev) {
+        win_line *l = it->data;
+        if ((l->id && strcmp(l->id, id) == 0) || (l->origin_id && strcmp(l->origin_id, id) == 0)) {
+            if (!sender_bare || (l->sender_bare && strcmp(l->sender_bare, sender_bare) == 0))
+                return l;
+        }
+    }
+    return NULL;
+}
+
+win_line *win_last_own(win_t *w)
+{
+    for (GList *it = w->lines.tail; it; it = it->prev) {
+        win_line *l = it->data;
+        if ((l->kind == LINE_MSG_OUT || l->kind == LINE_ACTION_OUT) && !l->retracted &&
+            (l->origin_id || l->id))
+            return l;
+    }
+    return NULL;
+}
+
+win_t *win_open_search(const char *title)
+{
+    win_t *w = win_new(WIN_SEARCH, NULL);
+    w->title = g_strdup(title);
+    return w;
+}
+
+void win_touch(void)
+{
+    version++;
+}
+
 void win_clear(win_t *w)
 {
     g_queue_clear_full(&w->lines, line_free);
     g_queue_init(&w->lines);
     w->scroll = 0;
+    w->history_done = false;
+    w->detached = false;
     version++;
 }
 

@@ -14,7 +14,7 @@
 
 #include "core/event.h"
 
-typedef enum { WIN_CONSOLE, WIN_CHAT } win_type;
+typedef enum { WIN_CONSOLE, WIN_CHAT, WIN_SEARCH } win_type;
 
 typedef enum { ACT_NONE, ACT_INFO, ACT_MSG, ACT_HIGHLIGHT } win_activity;
 
@@ -35,6 +35,16 @@ typedef struct {
     char *text; /* sanitised, may hold '\n' */
     bool delayed;
     bool queued;
+    /* Messages only: */
+    long long rowid;     /* history row, 0 when not stored */
+    char *id;            /* message id (raw, for matching) */
+    char *origin_id;     /* origin-id (raw) */
+    char *sender_bare;   /* who wrote it (raw bare JID) */
+    bool receipt_pending;
+    bool delivered;
+    bool corrected;
+    bool retracted;
+    bool highlight;      /* the line a search jumped to */
 } win_line;
 
 typedef struct {
@@ -47,6 +57,11 @@ typedef struct {
     chatstate typing;  /* contact's chat state */
     GPtrArray *history; /* input history of this window (char*) */
     char *draft;       /* unsent input kept when switching away */
+    char *title;       /* search windows: what was searched */
+    bool history_done; /* no older history left in the database */
+    bool detached;     /* showing older history: live lines are not appended */
+    bool archive_done; /* the server archive has nothing older either */
+    bool archive_busy; /* an older page is being fetched from the server */
 } win_t;
 
 void win_init(void);
@@ -76,6 +91,26 @@ void win_close(win_t *w);
  * line beyond the scrollback limit. */
 void win_add(win_t *w, line_kind kind, const char *nick, const char *text, time_t ts,
              bool delayed, bool queued);
+/* A new message line with sanitised copies of NICK and TEXT (raw ids kept
+ * for matching). Free with win_line_free unless handed to win_add_line. */
+win_line *win_line_new(line_kind kind, const char *nick, const char *text, time_t ts);
+void win_line_free(win_line *l);
+/* Append L (taken over) with the same rules as win_add. */
+void win_add_line(win_t *w, win_line *l);
+/* Put LINES (win_line*, oldest first, taken over; the array is emptied) before
+ * the first line, dropping the newest lines beyond the scrollback limit (the
+ * window is then detached from the live end). */
+void win_prepend_lines(win_t *w, GPtrArray *lines);
+/* The newest line whose id or origin-id is ID (and, when SENDER_BARE is not
+ * NULL, written by it), or NULL. */
+win_line *win_find_message(win_t *w, const char *id, const char *sender_bare);
+/* The newest line the user wrote (outgoing, not retracted), or NULL. */
+win_line *win_last_own(win_t *w);
+/* Open a search results window titled TITLE (not focused). */
+win_t *win_open_search(const char *title);
+/* Mark content changed (after editing a line in place). */
+void win_touch(void);
+
 /* Drop all lines. */
 void win_clear(win_t *w);
 

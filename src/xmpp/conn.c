@@ -128,14 +128,27 @@ bool xmpp_internal_from_own_account(const char *from)
     return ok;
 }
 
+xmpp_stanza_t *xmpp_internal_iq_reply(xmpp_stanza_t *st, const char *type)
+{
+    /* Built by hand: xmpp_stanza_reply() crashes on stanzas without 'from'
+     * (the server's own roster pushes have none). */
+    xmpp_stanza_t *reply = xmpp_iq_new(ctx, type, xmpp_stanza_get_id(st));
+    const char *from = xmpp_stanza_get_from(st);
+    if (from)
+        xmpp_stanza_set_to(reply, from);
+    return reply;
+}
+
 void xmpp_internal_send_error(xmpp_stanza_t *stanza, const char *condition)
 {
     xmpp_conn_t *c = xmpp_internal_conn();
     const char *type = xmpp_stanza_get_type(stanza);
     if (!c || (type && (!strcmp(type, "error") || !strcmp(type, "result"))))
         return;
-    xmpp_stanza_t *reply = xmpp_stanza_reply(stanza);
-    xmpp_stanza_set_type(reply, "error");
+    if (!xmpp_stanza_get_name(stanza) || strcmp(xmpp_stanza_get_name(stanza), "iq") != 0 ||
+        !xmpp_stanza_get_id(stanza))
+        return;
+    xmpp_stanza_t *reply = xmpp_internal_iq_reply(stanza, "error");
     xmpp_stanza_t *err = xmpp_stanza_new(ctx);
     xmpp_stanza_set_name(err, "error");
     xmpp_stanza_set_type(err, "cancel");
@@ -282,7 +295,7 @@ static void send_ping(void *ud)
 static void set_state(conn_state s, const char *reason)
 {
     state = s;
-    ev_conn_state ev = {s, account ? account->name : NULL, own_full, reason};
+    ev_conn_state ev = {s, account ? account->name : NULL, own_full, own_bare, reason};
     event_emit(EV_CONN_STATE, &ev);
 }
 
@@ -334,7 +347,7 @@ static void conn_handler(xmpp_conn_t *c, xmpp_conn_event_t status, int error,
         loop_remove_fd(fd_watch);
     fd_watch = 0;
     bool was_connected = state == CONN_CONNECTED;
-    const char *host = account->server ? account->server : account_domain();
+    const char *host = account_domain();
     char *reason = NULL;
     bool retry = !user_disconnect && !no_reconnect;
     if (auth_failed) {
@@ -357,6 +370,7 @@ static void conn_handler(xmpp_conn_t *c, xmpp_conn_event_t status, int error,
         reason = g_strdup(was_connected ? "connection closed" : "could not connect");
     }
     roster_clear_presence();
+    xmpp_mam_reset();
     g_ptr_array_add(graveyard, conn);
     conn = NULL;
     set_state(CONN_DISCONNECTED, reason);
@@ -395,7 +409,8 @@ static void schedule_reconnect(void)
     if (reconnect_timer)
         loop_cancel_timer(reconnect_timer);
     reconnect_timer = loop_add_timer((unsigned)delay, on_reconnect_timer, NULL);
-    event_log(LOG_INFO, NULL, "Reconnecting in %ld seconds", (delay + 500) / 1000);
+    long secs = (delay + 500) / 1000;
+    event_log(LOG_INFO, NULL, "Reconnecting in %ld second%s", secs, secs == 1 ? "" : "s");
 }
 
 static void start_connect(void)
@@ -577,6 +592,10 @@ void xmpp_internal_roster_ready(void)
     xmpp_conn_t *c = xmpp_internal_conn();
     if (!c)
         return;
+    /* Archive first (live messages are held meanwhile), then presence,
+     * which makes the server deliver offline messages. */
+    xmpp_carbons_enable(c);
+    xmpp_mam_start(c, true);
     xmpp_presence_send_current(c);
     xmpp_message_flush_queue(c);
 }
@@ -615,6 +634,7 @@ void xmpp_deinit(void)
         g_ptr_array_free(graveyard, TRUE);
     graveyard = NULL;
     xmpp_message_deinit();
+    xmpp_mam_reset();
     xmpp_disco_deinit();
     xmpp_tls_deinit();
     if (ctx)

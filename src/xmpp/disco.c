@@ -69,8 +69,7 @@ static int on_disco_info(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
         xmpp_internal_send_error(st, "item-not-found");
         return 1;
     }
-    xmpp_stanza_t *reply = xmpp_stanza_reply(st);
-    xmpp_stanza_set_type(reply, "result");
+    xmpp_stanza_t *reply = xmpp_internal_iq_reply(st, "result");
     xmpp_stanza_t *rq = xmpp_stanza_new(x);
     xmpp_stanza_set_name(rq, "query");
     xmpp_stanza_set_ns(rq, NS_DISCO_INFO);
@@ -97,8 +96,7 @@ static int on_disco_info(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 
 static int on_ping(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
-    xmpp_stanza_t *reply = xmpp_stanza_reply(st);
-    xmpp_stanza_set_type(reply, "result");
+    xmpp_stanza_t *reply = xmpp_internal_iq_reply(st, "result");
     xmpp_send(c, reply);
     xmpp_stanza_release(reply);
     return 1;

@@ -1,6 +1,8 @@
-/* message.c - one-to-one chat messages in and out (RFC 6121), with delay
- * stamps (XEP-0203), chat states (XEP-0085), receipts (XEP-0184) and
- * origin ids (XEP-0359); a queue for messages written while offline. */
+/* message.c - incoming one-to-one messages (RFC 6121) from every source:
+ * live, carbon copies (XEP-0280, via carbons.c) and the archive (XEP-0313,
+ * via mam.c). One path turns a <message/> into events: chat states
+ * (XEP-0085), receipts (XEP-0184), corrections (XEP-0308), retractions
+ * (XEP-0424), delay stamps (XEP-0203) and stanza ids (XEP-0359). */
 #include "xmpp/internal.h"
 
 #include <string.h>
@@ -9,43 +11,17 @@
 #include "core/log.h"
 #include "model/jid.h"
 
-#define NS_CHATSTATES "http://jabber.org/protocol/chatstates"
-#define NS_RECEIPTS "urn:xmpp:receipts"
-#define NS_DELAY "urn:xmpp:delay"
-#define NS_SID "urn:xmpp:sid:0"
-
-typedef struct {
-    char *to;
-    char *body;
-    char *id;
-} queued_message;
-
-static GQueue offline_queue = G_QUEUE_INIT;
-
-static void queued_free(gpointer p)
+static time_t parse_stamp(xmpp_stanza_t *delay, long long *ms)
 {
-    queued_message *q = p;
-    g_free(q->to);
-    g_free(q->body);
-    g_free(q->id);
-    g_free(q);
-}
-
-static time_t parse_delay(xmpp_stanza_t *st, bool *delayed)
-{
-    xmpp_stanza_t *d = xmpp_internal_child(st, "delay", NS_DELAY);
-    const char *stamp = d ? xmpp_stanza_get_attribute(d, "stamp") : NULL;
-    if (stamp) {
-        GDateTime *dt = g_date_time_new_from_iso8601(stamp, NULL);
-        if (dt) {
-            time_t t = (time_t)g_date_time_to_unix(dt);
-            g_date_time_unref(dt);
-            *delayed = true;
-            return t;
-        }
-    }
-    *delayed = false;
-    return time(NULL);
+    const char *stamp = delay ? xmpp_stanza_get_attribute(delay, "stamp") : NULL;
+    GDateTime *dt = stamp ? g_date_time_new_from_iso8601(stamp, NULL) : NULL;
+    if (!dt)
+        return 0;
+    time_t t = (time_t)g_date_time_to_unix(dt);
+    if (ms)
+        *ms = (long long)t * 1000 + g_date_time_get_microsecond(dt) / 1000;
+    g_date_time_unref(dt);
+    return t;
 }
 
 static void handle_chatstate(xmpp_stanza_t *st, const char *peer)
@@ -73,36 +49,92 @@ static void send_receipt(xmpp_conn_t *c, const char *to, const char *id)
     xmpp_stanza_release(m);
 }
 
-static int on_message(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
+/* Receipts only to contacts that may see our presence anyway, so strangers
+ * cannot probe whether we are online. */
+static bool may_send_receipt(const char *bare)
 {
-    const char *from = xmpp_stanza_get_from(st);
+    roster_contact *rc = roster_find(bare);
+    return rc && rc->in_roster &&
+           (!strcmp(rc->subscription, "from") || !strcmp(rc->subscription, "both"));
+}
+
+static void emit_error(xmpp_stanza_t *st, const char *peer, const char *id)
+{
+    xmpp_stanza_t *e = xmpp_internal_child(st, "error", NULL);
+    xmpp_stanza_t *cond = e ? xmpp_stanza_get_children(e) : NULL;
+    while (cond && !xmpp_stanza_is_tag(cond))
+        cond = xmpp_stanza_get_next(cond);
+    char *text = e ? xmpp_internal_child_text(e, "text") : NULL;
+    char *msg = g_strdup_printf("%s%s%s", cond ? xmpp_stanza_get_name(cond) : "error",
+                                text ? ": " : "", text ? text : "");
+    ev_message_error ev = {peer, id, msg};
+    event_emit(EV_MESSAGE_ERROR, &ev);
+    g_free(msg);
+    g_free(text);
+}
+
+/* The server's stanza-id (XEP-0359) if our own account stamped it: a
+ * stanza-id 'by' anyone else could be forged by the sender. */
+static const char *own_stanza_id(xmpp_stanza_t *st)
+{
+    const char *own = xmpp_own_bare();
+    for (xmpp_stanza_t *c = xmpp_stanza_get_children(st); c; c = xmpp_stanza_get_next(c)) {
+        if (!xmpp_stanza_is_tag(c) || g_strcmp0(xmpp_stanza_get_name(c), "stanza-id") ||
+            g_strcmp0(xmpp_stanza_get_ns(c), NS_SID))
+            continue;
+        const char *by = xmpp_stanza_get_attribute(c, "by");
+        if (own && by && jid_bare_equal(by, own))
+            return xmpp_stanza_get_attribute(c, "id");
+    }
+    return NULL;
+}
+
+void xmpp_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
+{
+    const char *own = xmpp_own_bare();
     const char *type = xmpp_stanza_get_type(st);
+    if (type && strcmp(type, "groupchat") == 0)
+        return; /* group chat arrives with a later release */
+    const char *from = xmpp_stanza_get_from(st);
+    const char *to = xmpp_stanza_get_to(st);
+    jid_t *fj = from ? jid_new(from) : (own ? jid_new(own) : NULL);
+    if (!fj) {
+        log_debug("message", "dropped message with an invalid from");
+        return;
+    }
+    bool outgoing = own && strcmp(fj->bare, own) == 0 && (src->carbon_sent || src->archive);
+    jid_t *tj = to ? jid_new(to) : NULL;
+    if (outgoing && !tj) {
+        jid_free(fj);
+        return;
+    }
+    const char *peer = outgoing ? tj->bare : fj->bare;
     const char *id = xmpp_stanza_get_id(st);
-    jid_t *j = from ? jid_new(from) : NULL;
-    if (!j) {
-        log_debug("message", "dropped message with missing or invalid from");
-        return 1;
-    }
-    if (type && strcmp(type, "groupchat") == 0) {
-        jid_free(j); /* group chat arrives with a later release */
-        return 1;
-    }
+    bool live = !src->carbon && !src->archive;
+
     if (type && strcmp(type, "error") == 0) {
-        xmpp_stanza_t *e = xmpp_internal_child(st, "error", NULL);
-        xmpp_stanza_t *cond = e ? xmpp_stanza_get_children(e) : NULL;
-        while (cond && !xmpp_stanza_is_tag(cond))
-            cond = xmpp_stanza_get_next(cond);
-        char *text = e ? xmpp_internal_child_text(e, "text") : NULL;
-        char *msg = g_strdup_printf("%s%s%s", cond ? xmpp_stanza_get_name(cond) : "error",
-                                    text ? ": " : "", text ? text : "");
-        ev_message_error ev = {j->bare, id, msg};
-        event_emit(EV_MESSAGE_ERROR, &ev);
-        g_free(msg);
-        g_free(text);
-        jid_free(j);
-        return 1;
+        if (live)
+            emit_error(st, peer, id);
+        goto out;
     }
-    handle_chatstate(st, j->bare);
+    if (!outgoing && !src->archive)
+        handle_chatstate(st, peer);
+
+    xmpp_stanza_t *rcv = xmpp_internal_child(st, "received", NS_RECEIPTS);
+    if (rcv && !outgoing && xmpp_stanza_get_attribute(rcv, "id")) {
+        ev_receipt ev = {peer, xmpp_stanza_get_attribute(rcv, "id")};
+        event_emit(EV_RECEIPT, &ev);
+    }
+
+    xmpp_stanza_t *retract = xmpp_internal_child(st, "retract", NS_RETRACT);
+    if (retract && xmpp_stanza_get_attribute(retract, "id")) {
+        ev_result res = {0};
+        ev_retraction ev = {peer, fj->full, outgoing, xmpp_stanza_get_attribute(retract, "id"),
+                            &res};
+        event_emit(EV_RETRACTION, &ev);
+        goto out;
+    }
+
     char *body = xmpp_internal_child_text(st, "body");
     if (body && *body) {
         if (!g_utf8_validate(body, -1, NULL)) {
@@ -110,140 +142,68 @@ static int on_message(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
             g_free(body);
             body = fixed;
         }
-        bool delayed = false;
-        time_t ts = parse_delay(st, &delayed);
-        ev_message ev = {.peer = j->bare,
-                         .from = j->full,
-                         .body = body,
-                         .id = id,
-                         .outgoing = false,
-                         .queued = false,
-                         .timestamp = ts,
-                         .delayed = delayed};
-        event_emit(EV_MESSAGE, &ev);
-        roster_contact *rc = roster_find(j->bare);
-        /* Receipts only to contacts we share presence with (no leak to
-         * strangers that we are online). */
-        if (id && settings_get_bool("receipts") && xmpp_internal_child(st, "request", NS_RECEIPTS) &&
-            rc && rc->in_roster &&
-            (!strcmp(rc->subscription, "from") || !strcmp(rc->subscription, "both")))
-            send_receipt(c, j->full, id);
+        long long ms = 0;
+        time_t ts = src->archive_ts;
+        if (ts)
+            ms = src->archive_ts_ms;
+        else
+            ts = parse_stamp(xmpp_internal_child(st, "delay", NS_DELAY), &ms);
+        bool delayed = ts != 0;
+        if (!ts) {
+            gint64 now = g_get_real_time();
+            ts = (time_t)(now / G_USEC_PER_SEC);
+            ms = now / 1000;
+        }
+        xmpp_stanza_t *oid = xmpp_internal_child(st, "origin-id", NS_SID);
+        xmpp_stanza_t *repl = xmpp_internal_child(st, "replace", NS_CORRECT);
+        ev_result res = {0};
+        if (repl && xmpp_stanza_get_attribute(repl, "id")) {
+            ev_correction ev = {peer, fj->full, outgoing, xmpp_stanza_get_attribute(repl, "id"),
+                                body, id, ts, &res};
+            event_emit(EV_CORRECTION, &ev);
+        } else {
+            ev_message ev = {.peer = peer,
+                             .from = fj->full,
+                             .body = body,
+                             .id = id,
+                             .outgoing = outgoing,
+                             .timestamp = ts,
+                             .timestamp_ms = ms,
+                             .delayed = delayed || src->archive,
+                             .stanza_id = src->archive ? src->archive_id : own_stanza_id(st),
+                             .origin_id = oid ? xmpp_stanza_get_attribute(oid, "id") : NULL,
+                             .carbon = src->carbon,
+                             .from_archive = src->archive,
+                             .receipt_requested =
+                                 outgoing && xmpp_internal_child(st, "request", NS_RECEIPTS),
+                             .backfill = src->backfill,
+                             .result = &res};
+            event_emit(EV_MESSAGE, &ev);
+        }
+        if (live && id && settings_get_bool("receipts") &&
+            xmpp_internal_child(st, "request", NS_RECEIPTS) && may_send_receipt(peer))
+            send_receipt(c, fj->full, id);
     }
     g_free(body);
-    jid_free(j);
+out:
+    jid_free(fj);
+    jid_free(tj);
+}
+
+static int on_message(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
+{
+    if (xmpp_carbons_handle(c, st))
+        return 1;
+    if (xmpp_mam_handle_result(c, st))
+        return 1;
+    if (xmpp_mam_hold(st))
+        return 1;
+    msg_source live = {0};
+    xmpp_message_process(c, st, &live);
     return 1;
 }
 
 void xmpp_message_setup(xmpp_conn_t *c)
 {
     xmpp_handler_add(c, on_message, NULL, "message", NULL, NULL);
-}
-
-static void add_child_ns(xmpp_stanza_t *parent, const char *name, const char *ns)
-{
-    xmpp_stanza_t *e = xmpp_stanza_new(xmpp_internal_ctx());
-    xmpp_stanza_set_name(e, name);
-    xmpp_stanza_set_ns(e, ns);
-    xmpp_stanza_add_child_ex(parent, e, 0);
-}
-
-static void send_now(xmpp_conn_t *c, const char *to, const char *body, const char *id)
-{
-    xmpp_ctx_t *x = xmpp_internal_ctx();
-    xmpp_stanza_t *m = xmpp_message_new(x, "chat", to, id);
-    xmpp_message_set_body(m, body);
-    xmpp_stanza_t *oid = xmpp_stanza_new(x);
-    xmpp_stanza_set_name(oid, "origin-id");
-    xmpp_stanza_set_ns(oid, NS_SID);
-    xmpp_stanza_set_attribute(oid, "id", id);
-    xmpp_stanza_add_child_ex(m, oid, 0);
-    if (settings_get_bool("receipts"))
-        add_child_ns(m, "request", NS_RECEIPTS);
-    if (settings_get_bool("chat_states"))
-        add_child_ns(m, "active", NS_CHATSTATES);
-    xmpp_send(c, m);
-    xmpp_stanza_release(m);
-}
-
-bool xmpp_send_chat(const char *to, const char *body, char **err)
-{
-    jid_t *j = jid_new(to);
-    if (!j) {
-        *err = g_strdup_printf("'%s' is not a valid JID", to);
-        return false;
-    }
-    if (!body || !*body) {
-        jid_free(j);
-        *err = g_strdup("nothing to send");
-        return false;
-    }
-    if (!g_utf8_validate(body, -1, NULL)) {
-        jid_free(j);
-        *err = g_strdup("the message is not valid UTF-8");
-        return false;
-    }
-    char *id = xmpp_internal_new_id();
-    xmpp_conn_t *c = xmpp_internal_conn();
-    bool queued = c == NULL;
-    if (c) {
-        send_now(c, j->full, body, id);
-    } else {
-        queued_message *q = g_new0(queued_message, 1);
-        q->to = g_strdup(j->full);
-        q->body = g_strdup(body);
-        q->id = g_strdup(id);
-        g_queue_push_tail(&offline_queue, q);
-    }
-    const char *own = xmpp_own_full() ? xmpp_own_full() : (xmpp_own_bare() ? xmpp_own_bare() : "");
-    ev_message ev = {.peer = j->bare,
-                     .from = own,
-                     .body = body,
-                     .id = id,
-                     .outgoing = true,
-                     .queued = queued,
-                     .timestamp = time(NULL),
-                     .delayed = false};
-    event_emit(EV_MESSAGE, &ev);
-    if (queued)
-        event_log(LOG_WARN, j->bare,
-                  "Not connected: message queued and will be sent when reconnected.");
-    g_free(id);
-    jid_free(j);
-    return true;
-}
-
-unsigned xmpp_queued_count(void)
-{
-    return g_queue_get_length(&offline_queue);
-}
-
-void xmpp_message_flush_queue(xmpp_conn_t *c)
-{
-    unsigned n = 0;
-    queued_message *q;
-    while ((q = g_queue_pop_head(&offline_queue))) {
-        send_now(c, q->to, q->body, q->id);
-        queued_free(q);
-        n++;
-    }
-    if (n)
-        event_log(LOG_INFO, NULL, "Sent %u queued message%s.", n, n == 1 ? "" : "s");
-}
-
-void xmpp_send_chatstate(const char *to, chatstate state)
-{
-    static const char *const names[] = {"active", "composing", "paused", "inactive", "gone"};
-    xmpp_conn_t *c = xmpp_internal_conn();
-    if (!c || !settings_get_bool("chat_states") || (unsigned)state >= G_N_ELEMENTS(names))
-        return;
-    xmpp_stanza_t *m = xmpp_message_new(xmpp_internal_ctx(), "chat", to, NULL);
-    add_child_ns(m, names[state], NS_CHATSTATES);
-    add_child_ns(m, "no-store", "urn:xmpp:hints");
-    xmpp_send(c, m);
-    xmpp_stanza_release(m);
-}
-
-void xmpp_message_deinit(void)
-{
-    g_queue_clear_full(&offline_queue, queued_free);
 }

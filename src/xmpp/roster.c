@@ -86,12 +86,10 @@ static int on_roster_push(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
          it = xmpp_stanza_get_next(it))
         if (xmpp_stanza_is_tag(it) && !g_strcmp0(xmpp_stanza_get_name(it), "item"))
             items += apply_item(it, true) ? 1 : 0;
-    xmpp_stanza_t *reply = xmpp_stanza_reply(st);
-    xmpp_stanza_set_type(reply, items == 1 ? "result" : "error");
     if (items != 1) {
-        xmpp_stanza_release(reply);
         xmpp_internal_send_error(st, "bad-request");
     } else {
+        xmpp_stanza_t *reply = xmpp_internal_iq_reply(st, "result");
         xmpp_send(c, reply);
         xmpp_stanza_release(reply);
     }

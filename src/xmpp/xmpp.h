@@ -37,6 +37,23 @@ const char *xmpp_own_full(void);
  * false with *ERR for an invalid JID or empty body. */
 bool xmpp_send_chat(const char *to, const char *body, char **err);
 
+/* Correct our message REPLACE_ID sent to TO with BODY (XEP-0308), or
+ * retract it (XEP-0424). Queued like messages while offline. */
+bool xmpp_send_correction(const char *to, const char *replace_id, const char *body, char **err);
+bool xmpp_send_retraction(const char *to, const char *retract_id, char **err);
+
+/* Fetch up to MAX archived messages with PEER older than END_MS (UTC ms)
+ * from the server archive; they arrive as EV_MESSAGE with backfill set,
+ * then EV_ARCHIVE_SYNC with peer set. One fetch at a time. */
+bool xmpp_mam_fetch_before(const char *peer, long long end_ms, int max, char **err);
+
+/* Persistent key/value state the XMPP layer needs across runs (the archive
+ * sync point), provided by whoever owns storage (main.c wires store/). GET
+ * returns a new string (g_free) or NULL. */
+typedef char *(*xmpp_state_get_fn)(const char *key);
+typedef bool (*xmpp_state_set_fn)(const char *key, const char *value);
+void xmpp_set_state_hooks(xmpp_state_get_fn get, xmpp_state_set_fn set);
+
 /* Number of messages waiting for a connection. */
 unsigned xmpp_queued_count(void);
 

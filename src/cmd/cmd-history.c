@@ -1,0 +1,154 @@
+/* cmd-history.c - /search, /context and /history: the local history. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/internal.h"
+#include "cmd/parse.h"
+#include "core/paths.h"
+#include "model/jid.h"
+#include "store/store.h"
+#include "ui/ui.h"
+
+static void cmd_search(char **argv, int argc, const char *jid)
+{
+    const char *query = argc ? argv[0] : "";
+    const char *peer = NULL;
+    if (g_str_has_prefix(query, "-here ") || g_str_has_prefix(query, "--here ")) {
+        if (!jid) {
+            ui_error("/search -here works in a chat window.");
+            return;
+        }
+        peer = jid;
+        query = strchr(query, ' ') + 1;
+    }
+    while (*query == ' ')
+        query++;
+    if (!*query) {
+        ui_error("Usage: /search [-here] WORDS or \"a phrase\"");
+        return;
+    }
+    char *err = NULL;
+    if (!ui_search(query, peer, &err)) {
+        ui_error("Search failed: %s", err);
+        g_free(err);
+    }
+}
+
+static void cmd_context(char **argv, int argc, const char *jid)
+{
+    long n;
+    if (argc < 1 || !parse_int(argv[0], 1, 1000000, &n)) {
+        ui_error("Usage: /context N (a result number of the last /search)");
+        return;
+    }
+    char *err = NULL;
+    if (!ui_search_context((int)n, &err)) {
+        ui_error("%s", err);
+        g_free(err);
+    }
+}
+
+/* Default file for an export: in the data directory, never overwriting. */
+static char *export_path(const char *peer, store_export_format fmt)
+{
+    char *dir = g_build_filename(paths_data_dir(), "export", NULL);
+    char *err = NULL;
+    if (!paths_ensure_dir(dir, &err)) {
+        g_free(err);
+    }
+    GDateTime *now = g_date_time_new_now_local();
+    char *stamp = g_date_time_format(now, "%Y%m%d-%H%M%S");
+    g_date_time_unref(now);
+    char *name = g_strdup_printf("%s-%s.%s", peer ? peer : "all", stamp,
+                                 fmt == STORE_EXPORT_JSON ? "json" : "txt");
+    char *path = g_build_filename(dir, name, NULL);
+    g_free(name);
+    g_free(stamp);
+    g_free(dir);
+    return path;
+}
+
+static void cmd_history(char **argv, int argc, const char *jid)
+{
+    if (argc == 0 || strcmp(argv[0], "export") != 0) {
+        ui_error("Usage: /history export [JID | all] [--format text|json] [--output FILE]");
+        return;
+    }
+    const char *peer = jid;
+    store_export_format fmt = STORE_EXPORT_TEXT;
+    const char *out_path = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--format") && i + 1 < argc) {
+            const char *f = argv[++i];
+            if (!strcmp(f, "json"))
+                fmt = STORE_EXPORT_JSON;
+            else if (!strcmp(f, "text"))
+                fmt = STORE_EXPORT_TEXT;
+            else {
+                ui_error("/history export: --format must be text or json");
+                return;
+            }
+        } else if (!strcmp(argv[i], "--output") && i + 1 < argc) {
+            out_path = argv[++i];
+        } else if (!strcmp(argv[i], "all")) {
+            peer = NULL;
+        } else if (jid_is_valid_bare(argv[i])) {
+            peer = argv[i];
+        } else {
+            ui_error("/history export: '%s' is not a JID, 'all', --format or --output", argv[i]);
+            return;
+        }
+    }
+    if (!store_is_open()) {
+        ui_error("No history database is open (connect an account first).");
+        return;
+    }
+    char *bare = peer ? jid_bare_of(peer) : NULL;
+    char *path = out_path ? g_strdup(out_path) : export_path(bare, fmt);
+    FILE *f = fopen(path, "wx");
+    if (!f && out_path)
+        f = fopen(path, "w");
+    if (!f) {
+        ui_error("/history export: cannot write %s: %s", path, g_strerror(errno));
+        g_free(path);
+        g_free(bare);
+        return;
+    }
+    char *err = NULL;
+    bool ok = store_export(bare, fmt, f, &err);
+    if (fclose(f) != 0 && ok) {
+        ok = false;
+        err = g_strdup_printf("writing %s failed", path);
+    }
+    if (ok)
+        ui_info("Exported %s to %s", bare ? bare : "all conversations", path);
+    else {
+        ui_error("/history export: %s", err);
+        g_free(err);
+    }
+    g_free(path);
+    g_free(bare);
+}
+
+static const char *const history_choices[] = {"export", NULL};
+
+static const cmd_def defs[] = {
+    {"search", "[-here] WORDS", "Search the local history (all chats, or -here: this one)",
+     "Words are all required; \"quoted words\" must appear together. Results open in\n"
+     "a new window, newest first; /context N shows result N in its conversation.",
+     1, NULL, {0}, cmd_search},
+    {"context", "N", "Show search result N in its conversation", "PgDn at the bottom goes "
+     "back to the latest messages.", 1, NULL, {0}, cmd_context},
+    {"history", "export [JID | all] [--format text|json] [--output FILE]",
+     "Export history to a file",
+     "Without JID: the current chat (or all from the console). Without --output the\n"
+     "file goes to $XDG_DATA_HOME/natter/export/. natter --export does the same from\n"
+     "a shell.",
+     0, history_choices, {COMPLETE_CHOICES, COMPLETE_JID, COMPLETE_NONE}, cmd_history},
+};
+
+void cmd_history_register(void)
+{
+    cmd_register(defs, G_N_ELEMENTS(defs));
+}

@@ -1,0 +1,610 @@
+/* history.c - adding messages (with dedup), the pending queue, paging,
+ * receipts, corrections and retractions.
+ *
+ * Every add is its own committed transaction (WAL, synchronous=NORMAL), so
+ * a message is on disk when store_add returns and kill -9 cannot lose it;
+ * store_add_batch writes many in one transaction. A write that fails keeps
+ * the message in memory, in order, and later messages queue behind it so
+ * that the history keeps the order in which messages arrived.
+ */
+#include "store/internal.h"
+
+#include <string.h>
+
+#include <glib.h>
+
+/* A message that could not be written yet. */
+typedef struct {
+    store_msg *m;
+    char *bare; /* bare sender */
+} pend;
+
+static GQueue pending = G_QUEUE_INIT;
+static bool fault_reported; /* the current run of faults has been told */
+static int last_fault_rc;   /* SQLite code of the last failed write, 0 if none */
+static gint64 last_reopen_us;
+
+/* Retries before an add do not wait for locks, and reopen a broken
+ * database at most this often. */
+#define REOPEN_INTERVAL_US (1000 * 1000)
+
+static void pend_free(gpointer p)
+{
+    pend *e = p;
+    store_msg_free(e->m);
+    g_free(e->bare);
+    g_free(e);
+}
+
+void store_fault_reset(void)
+{
+    fault_reported = false;
+    last_fault_rc = 0;
+}
+
+/* Remember a fault RC; the first of a run puts its line into *ERR. */
+static void note_fault(int rc, char **err)
+{
+    last_fault_rc = rc;
+    if (fault_reported)
+        return;
+    fault_reported = true;
+    if (err)
+        *err = store_fault_line(rc);
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
+
+/* The dedup rules (store.h) between two messages: A with bare sender ABARE
+ * against B with BBARE. */
+static bool same_message(const store_msg *a, const char *abare, const store_msg *b,
+                         const char *bbare)
+{
+    if (a->stanza_id && a->stanza_id_by && str_eq(a->stanza_id, b->stanza_id) &&
+        str_eq(a->stanza_id_by, b->stanza_id_by))
+        return true;
+    if (!str_eq(a->peer, b->peer) || !str_eq(abare, bbare))
+        return false;
+    if (a->origin_id && str_eq(a->origin_id, b->origin_id))
+        return true;
+    if (a->msg_id && str_eq(a->msg_id, b->msg_id)) {
+        int64_t d = a->ts - b->ts;
+        return d <= STORE_MSGID_WINDOW_MS && d >= -STORE_MSGID_WINDOW_MS;
+    }
+    return false;
+}
+
+/* A pending message that M (bare sender BARE) duplicates, or NULL. */
+static pend *find_pending_dup(const store_msg *m, const char *bare)
+{
+    for (GList *l = pending.head; l; l = l->next) {
+        pend *e = l->data;
+        if (same_message(m, bare, e->m, e->bare))
+            return e;
+    }
+    return NULL;
+}
+
+/* Run a lookup statement ST (already bound) and return column 0 of its
+ * first row, or 0; *STANZA (when not NULL) gets whether column 1 is NULL.
+ * Returns -1 with *RC on error. */
+static int64_t lookup_id(sqlite3_stmt *st, bool *stanza_missing, int *rc)
+{
+    int64_t id = 0;
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        id = sqlite3_column_int64(st, 0);
+        if (stanza_missing)
+            *stanza_missing = sqlite3_column_type(st, 1) == SQLITE_NULL;
+    } else if (r != SQLITE_DONE) {
+        *rc = r;
+        id = -1;
+    }
+    sqlite3_reset(st);
+    return id;
+}
+
+/* The rowid of a stored message that M (bare sender BARE) duplicates, 0 if
+ * none, -1 with *RC on error. With LEARN, a duplicate found by origin-id or
+ * id that lacks a stanza-id gets M's (a MAM copy of our own live message). */
+static int64_t find_stored_dup(const store_msg *m, const char *bare, bool learn, int *rc)
+{
+    sqlite3_stmt *st;
+    int64_t id = 0;
+    bool missing = false;
+
+    if (m->stanza_id && m->stanza_id_by) {
+        if (!(st = store_stmt(ST_DUP_STANZA, rc)))
+            return -1;
+        store_bind_text(st, 1, m->stanza_id);
+        store_bind_text(st, 2, m->stanza_id_by);
+        if ((id = lookup_id(st, NULL, rc)) != 0)
+            return id;
+    }
+    if (m->origin_id) {
+        if (!(st = store_stmt(ST_DUP_ORIGIN, rc)))
+            return -1;
+        store_bind_text(st, 1, m->peer);
+        store_bind_text(st, 2, m->origin_id);
+        store_bind_text(st, 3, bare);
+        id = lookup_id(st, &missing, rc);
+    }
+    if (id == 0 && m->msg_id) {
+        if (!(st = store_stmt(ST_DUP_MSGID, rc)))
+            return -1;
+        store_bind_text(st, 1, m->peer);
+        store_bind_text(st, 2, m->msg_id);
+        store_bind_text(st, 3, bare);
+        sqlite3_bind_int64(st, 4, m->ts);
+        id = lookup_id(st, &missing, rc);
+    }
+    if (id > 0 && learn && missing && m->stanza_id && m->stanza_id_by) {
+        if (!(st = store_stmt(ST_LEARN_STANZA, rc)))
+            return -1;
+        sqlite3_bind_int64(st, 1, id);
+        store_bind_text(st, 2, m->stanza_id);
+        store_bind_text(st, 3, m->stanza_id_by);
+        int r = store_stmt_run(st);
+        if (r != SQLITE_DONE) {
+            *rc = r;
+            return -1;
+        }
+    }
+    return id;
+}
+
+/* Insert M (bare sender BARE) unless it is a duplicate; inside an open
+ * transaction. Sets M->rowid and *RES. Returns SQLITE_OK or the fault. */
+static int write_one(store_msg *m, const char *bare, store_add_result *res)
+{
+    int rc = SQLITE_OK;
+    int64_t dup = find_stored_dup(m, bare, true, &rc);
+    if (dup < 0)
+        return rc;
+    if (dup > 0) {
+        m->rowid = dup;
+        *res = STORE_DUPLICATE;
+        return SQLITE_OK;
+    }
+    sqlite3_stmt *st = store_stmt(ST_INSERT, &rc);
+    if (!st)
+        return rc;
+    store_bind_text(st, 1, m->peer);
+    store_bind_text(st, 2, m->sender);
+    store_bind_text(st, 3, bare);
+    sqlite3_bind_int(st, 4, m->outgoing ? 1 : 0);
+    store_bind_text(st, 5, m->body ? m->body : "");
+    sqlite3_bind_int64(st, 6, m->ts);
+    store_bind_text(st, 7, m->stanza_id);
+    store_bind_text(st, 8, m->stanza_id_by);
+    store_bind_text(st, 9, m->origin_id);
+    store_bind_text(st, 10, m->msg_id);
+    sqlite3_bind_int(st, 11, (int)m->encryption);
+    sqlite3_bind_int(st, 12, (int)m->receipt);
+    sqlite3_bind_int(st, 13, m->corrected ? 1 : 0);
+    store_bind_text(st, 14, m->original_body);
+    sqlite3_bind_int(st, 15, m->retracted ? 1 : 0);
+    sqlite3_bind_int(st, 16, m->from_archive ? 1 : 0);
+    rc = store_stmt_run(st);
+    if (rc != SQLITE_DONE)
+        return rc;
+    m->rowid = sqlite3_last_insert_rowid(store_db());
+    *res = STORE_ADDED;
+    return SQLITE_OK;
+}
+
+/* Run BEGIN IMMEDIATE / COMMIT. Returns SQLITE_OK or the fault. */
+static int txn(store_stmt_id id)
+{
+    int rc = SQLITE_OK;
+    sqlite3_stmt *st = store_stmt(id, &rc);
+    if (!st)
+        return rc;
+    rc = store_stmt_run(st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static void rollback(void)
+{
+    sqlite3 *db = store_db();
+    if (db && !sqlite3_get_autocommit(db))
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Write N messages (bare senders BARES) in one transaction. Returns SQLITE_OK,
+ * or the fault after rolling back (rowids reset to 0). */
+static int write_many(store_msg **msgs, char **bares, guint n, store_add_result *res)
+{
+    if (!store_db())
+        return SQLITE_MISUSE;
+    int rc = txn(ST_BEGIN);
+    if (rc != SQLITE_OK)
+        return rc;
+    for (guint i = 0; i < n && rc == SQLITE_OK; i++)
+        if (msgs[i])
+            rc = write_one(msgs[i], bares[i], &res[i]);
+    if (rc == SQLITE_OK)
+        rc = txn(ST_COMMIT);
+    if (rc != SQLITE_OK) {
+        rollback();
+        for (guint i = 0; i < n; i++)
+            if (msgs[i])
+                msgs[i]->rowid = 0;
+    }
+    return rc;
+}
+
+guint store_pending_flush(bool wait)
+{
+    if (g_queue_is_empty(&pending))
+        return 0;
+    if (!store_db() || store_fault_needs_reopen(last_fault_rc)) {
+        gint64 now = g_get_monotonic_time();
+        if (!wait && now - last_reopen_us < REOPEN_INTERVAL_US)
+            return pending.length;
+        last_reopen_us = now;
+        if (!store_reopen(NULL)) {
+            last_fault_rc = SQLITE_MISUSE;
+            return pending.length;
+        }
+    }
+    guint n = pending.length;
+    store_msg **msgs = g_new(store_msg *, n);
+    char **bares = g_new(char *, n);
+    store_add_result *res = g_new(store_add_result, n);
+    guint i = 0;
+    for (GList *l = pending.head; l; l = l->next, i++) {
+        pend *e = l->data;
+        msgs[i] = e->m;
+        bares[i] = e->bare;
+    }
+    if (!wait)
+        sqlite3_busy_timeout(store_db(), 0);
+    int rc = write_many(msgs, bares, n, res);
+    if (!wait)
+        sqlite3_busy_timeout(store_db(), STORE_BUSY_TIMEOUT_MS);
+    g_free(msgs);
+    g_free(bares);
+    g_free(res);
+    if (rc != SQLITE_OK) {
+        last_fault_rc = rc;
+        return pending.length;
+    }
+    g_queue_clear_full(&pending, pend_free);
+    store_fault_reset();
+    return 0;
+}
+
+guint store_pending_clear(void)
+{
+    guint n = pending.length;
+    g_queue_clear_full(&pending, pend_free);
+    return n;
+}
+
+/* Try to write the pending messages now (waiting for locks, reopening a
+ * broken database). Returns how many are still pending. */
+guint store_retry_pending(void)
+{
+    return store_pending_flush(true);
+}
+
+/* How many messages are kept in memory, not yet written. */
+guint store_pending_count(void)
+{
+    return pending.length;
+}
+
+/* Store N messages in one transaction (a MAM page): each is handled as by
+ * store_add, its result in RESULTS[i] (MSGS[i]->rowid set). Returns true
+ * when none had to be kept pending; otherwise false and *ERR (g_free; ERR
+ * may be NULL) as for store_add. */
+bool store_add_batch(store_msg **msgs, guint n, store_add_result *results, char **err)
+{
+    if (err)
+        *err = NULL;
+    g_return_val_if_fail(n == 0 || (msgs && results), false);
+    store_msg **ok = g_new0(store_msg *, n ? n : 1);
+    char **bares = g_new0(char *, n ? n : 1);
+    for (guint i = 0; i < n; i++) {
+        store_msg *m = msgs[i];
+        results[i] = STORE_DUPLICATE;
+        if (!m || !m->peer || !m->sender) {
+            g_critical("store_add: a message needs a peer and a sender");
+            continue;
+        }
+        m->rowid = 0;
+        ok[i] = m;
+        bares[i] = store_bare_of(m->sender);
+    }
+
+    int rc = SQLITE_MISUSE;
+    if (!g_queue_is_empty(&pending))
+        store_pending_flush(false);
+    if (g_queue_is_empty(&pending)) {
+        rc = write_many(ok, bares, n, results);
+        if (rc == SQLITE_OK)
+            store_fault_reset();
+    } else {
+        rc = last_fault_rc ? last_fault_rc : SQLITE_MISUSE;
+    }
+
+    bool all_written = true;
+    if (rc != SQLITE_OK) {
+        /* Keep them in order; still recognise duplicates as far as the
+         * queue and a readable database allow. */
+        for (guint i = 0; i < n; i++) {
+            if (!ok[i])
+                continue;
+            int rrc = SQLITE_OK;
+            int64_t dup = 0;
+            if (find_pending_dup(ok[i], bares[i]))
+                dup = -2;
+            else if (store_db())
+                dup = find_stored_dup(ok[i], bares[i], false, &rrc);
+            if (dup > 0 || dup == -2) {
+                ok[i]->rowid = dup > 0 ? dup : 0;
+                results[i] = STORE_DUPLICATE;
+                continue;
+            }
+            pend *e = g_new0(pend, 1);
+            e->m = store_msg_copy(ok[i]);
+            e->bare = bares[i];
+            bares[i] = NULL;
+            g_queue_push_tail(&pending, e);
+            results[i] = STORE_PENDING;
+            all_written = false;
+        }
+        if (!all_written)
+            note_fault(rc, err);
+    }
+    for (guint i = 0; i < n; i++)
+        g_free(bares[i]);
+    g_free(bares);
+    g_free(ok);
+    return all_written;
+}
+
+/* Store M (copied; M->rowid set); see store.h for the dedup rules. */
+store_add_result store_add(store_msg *m, char **err)
+{
+    store_add_result r = STORE_DUPLICATE;
+    store_add_batch(&m, 1, &r, err);
+    return r;
+}
+
+/* ---- reading ---- */
+
+/* Step ST (bound) and append each row to OUT. */
+static void collect(sqlite3_stmt *st, GPtrArray *out)
+{
+    while (sqlite3_step(st) == SQLITE_ROW)
+        g_ptr_array_add(out, store_msg_from_row(st));
+    sqlite3_reset(st);
+}
+
+static void reverse(GPtrArray *a)
+{
+    for (guint i = 0, j = a->len ? a->len - 1 : 0; i < j; i++, j--) {
+        gpointer t = a->pdata[i];
+        a->pdata[i] = a->pdata[j];
+        a->pdata[j] = t;
+    }
+}
+
+/* The ts of row ROWID of PEER into *TS; false when there is no such row. */
+static bool cursor_ts(const char *peer, int64_t rowid, int64_t *ts)
+{
+    sqlite3_stmt *st = store_stmt(ST_CURSOR, NULL);
+    if (!st)
+        return false;
+    sqlite3_bind_int64(st, 1, rowid);
+    store_bind_text(st, 2, peer);
+    bool found = sqlite3_step(st) == SQLITE_ROW;
+    if (found)
+        *ts = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return found;
+}
+
+/* Rows of PEER before (ts, id) = (TS, ROWID), at most LIMIT, appended to OUT
+ * oldest first. AFTER: the rows after instead. */
+static void rows_around(const char *peer, int64_t ts, int64_t rowid, int limit, bool after,
+                        GPtrArray *out)
+{
+    sqlite3_stmt *st = store_stmt(after ? ST_PAGE_AFTER : ST_PAGE_BEFORE, NULL);
+    if (!st)
+        return;
+    store_bind_text(st, 1, peer);
+    sqlite3_bind_int64(st, 2, ts);
+    sqlite3_bind_int64(st, 3, rowid);
+    sqlite3_bind_int(st, 4, limit);
+    if (after) {
+        collect(st, out);
+        return;
+    }
+    GPtrArray *tmp = g_ptr_array_new();
+    collect(st, tmp);
+    reverse(tmp);
+    for (guint i = 0; i < tmp->len; i++)
+        g_ptr_array_add(out, tmp->pdata[i]);
+    g_ptr_array_free(tmp, TRUE);
+}
+
+/* Messages of PEER in time order (ts, then rowid) older than BEFORE_ROWID
+ * (0: the newest), at most LIMIT stored ones, oldest first; with
+ * BEFORE_ROWID 0 the pending messages of PEER follow (rowid 0). Free with
+ * g_ptr_array_unref. */
+GPtrArray *store_page(const char *peer, int64_t before_rowid, int limit)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)store_msg_free);
+    if (!peer)
+        return out;
+    if (limit > 0 && store_db()) {
+        if (before_rowid == 0) {
+            sqlite3_stmt *st = store_stmt(ST_PAGE_NEWEST, NULL);
+            if (st) {
+                store_bind_text(st, 1, peer);
+                sqlite3_bind_int(st, 2, limit);
+                collect(st, out);
+                reverse(out);
+            }
+        } else {
+            int64_t ts;
+            if (cursor_ts(peer, before_rowid, &ts))
+                rows_around(peer, ts, before_rowid, limit, false, out);
+        }
+    }
+    if (before_rowid == 0) {
+        for (GList *l = pending.head; l; l = l->next) {
+            pend *e = l->data;
+            if (str_eq(e->m->peer, peer))
+                g_ptr_array_add(out, store_msg_copy(e->m));
+        }
+    }
+    return out;
+}
+
+/* COUNT messages of PEER before ROWID, the message itself and COUNT after,
+ * oldest first (empty when ROWID is not a message of PEER). Free with
+ * g_ptr_array_unref. */
+GPtrArray *store_context(const char *peer, int64_t rowid, int count)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)store_msg_free);
+    int64_t ts;
+    if (!peer || !store_db() || !cursor_ts(peer, rowid, &ts))
+        return out;
+    if (count > 0)
+        rows_around(peer, ts, rowid, count, false, out);
+    sqlite3_stmt *st = store_stmt(ST_GET_ROW, NULL);
+    if (st) {
+        sqlite3_bind_int64(st, 1, rowid);
+        collect(st, out);
+    }
+    if (count > 0)
+        rows_around(peer, ts, rowid, count, true, out);
+    return out;
+}
+
+/* ---- receipts, corrections, retractions ---- */
+
+/* Mark our message MSG_ID (its id or origin-id) in PEER delivered, stored
+ * or pending. Returns true when a message changed. */
+bool store_mark_delivered(const char *peer, const char *msg_id)
+{
+    if (!peer || !msg_id)
+        return false;
+    bool changed = false;
+    for (GList *l = pending.head; l; l = l->next) {
+        store_msg *m = ((pend *)l->data)->m;
+        if (m->outgoing && str_eq(m->peer, peer) &&
+            (str_eq(m->msg_id, msg_id) || str_eq(m->origin_id, msg_id)) &&
+            m->receipt != STORE_RECEIPT_DELIVERED) {
+            m->receipt = STORE_RECEIPT_DELIVERED;
+            changed = true;
+        }
+    }
+    store_stmt_id ids[2] = {ST_DELIVERED_MSGID, ST_DELIVERED_ORIGIN};
+    for (int i = 0; i < 2; i++) {
+        sqlite3_stmt *st = store_stmt(ids[i], NULL);
+        if (!st)
+            break;
+        store_bind_text(st, 1, peer);
+        store_bind_text(st, 2, msg_id);
+        if (store_stmt_run(st) == SQLITE_DONE && sqlite3_changes(store_db()) > 0)
+            changed = true;
+    }
+    return changed;
+}
+
+/* Step the bound lookup ST: column 0 of the first row, or 0; *FLAG (when
+ * not NULL) gets column 1 as a boolean. */
+static int64_t first_id(sqlite3_stmt *st, bool *flag)
+{
+    int64_t row = 0;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        row = sqlite3_column_int64(st, 0);
+        if (flag)
+            *flag = sqlite3_column_int(st, 1) != 0;
+    }
+    sqlite3_reset(st);
+    return row;
+}
+
+/* The newest message of PEER by SENDER_BARE whose id (looked up by MSGID_FIRST
+ * ? msg_id then origin_id : the other way round) is ID: its rowid, 0 when
+ * there is none, -1 when the id belongs to another sender's message in
+ * PEER. *RETRACTED says whether the message found is retracted. */
+static int64_t find_target(bool msgid_first, const char *peer, const char *sender_bare,
+                           const char *id, bool *retracted)
+{
+    store_stmt_id own[2] = {ST_FIND_MSGID, ST_FIND_ORIGIN};
+    store_stmt_id any[2] = {ST_ANY_MSGID, ST_ANY_ORIGIN};
+    for (int k = 0; k < 2; k++) {
+        int i = msgid_first ? k : 1 - k;
+        sqlite3_stmt *st = store_stmt(own[i], NULL);
+        if (!st)
+            return 0;
+        store_bind_text(st, 1, peer);
+        store_bind_text(st, 2, id);
+        store_bind_text(st, 3, sender_bare);
+        int64_t row = first_id(st, retracted);
+        if (row)
+            return row;
+    }
+    for (int i = 0; i < 2; i++) {
+        sqlite3_stmt *st = store_stmt(any[i], NULL);
+        if (!st)
+            return 0;
+        store_bind_text(st, 1, peer);
+        store_bind_text(st, 2, id);
+        if (first_id(st, NULL))
+            return -1;
+    }
+    return 0;
+}
+
+/* Replace the body of the message REPLACE_ID (its id, else its origin-id) by
+ * SENDER_BARE in PEER with NEW_BODY, keeping the first body. A retracted
+ * message stays retracted (its rowid is returned, nothing changes). Returns
+ * the rowid; 0 when there is no such stored message or it cannot be written
+ * now (the caller then stores the correction as a message); -1 when the id
+ * is another sender's (forged: nothing changes). */
+int64_t store_correct(const char *peer, const char *sender_bare, const char *replace_id,
+                      const char *new_body)
+{
+    if (!peer || !sender_bare || !replace_id || !new_body)
+        return 0;
+    bool retracted = false;
+    int64_t row = find_target(true, peer, sender_bare, replace_id, &retracted);
+    if (row <= 0 || retracted)
+        return row;
+    sqlite3_stmt *st = store_stmt(ST_CORRECT, NULL);
+    if (!st)
+        return 0;
+    sqlite3_bind_int64(st, 1, row);
+    store_bind_text(st, 2, new_body);
+    return store_stmt_run(st) == SQLITE_DONE ? row : 0;
+}
+
+/* Retract the message ID (its origin-id, else its id) by SENDER_BARE in PEER:
+ * body "", retracted set, the first body kept as original_body. Returns the
+ * rowid; 0 when there is no such stored message or it cannot be written
+ * now; -1 when the id is another sender's (forged: nothing changes). */
+int64_t store_retract(const char *peer, const char *sender_bare, const char *id)
+{
+    if (!peer || !sender_bare || !id)
+        return 0;
+    bool retracted = false;
+    int64_t row = find_target(false, peer, sender_bare, id, &retracted);
+    if (row <= 0 || retracted)
+        return row;
+    sqlite3_stmt *st = store_stmt(ST_RETRACT, NULL);
+    if (!st)
+        return 0;
+    sqlite3_bind_int64(st, 1, row);
+    return store_stmt_run(st) == SQLITE_DONE ? row : 0;
+}

@@ -1,0 +1,133 @@
+/* internal.h - what the files of store/ share with each other (and with
+ * tests/unit/test_store.c); nothing outside src/store includes this.
+ *
+ * store.c    connection: open/close/reopen, pragmas, statement cache, fault
+ *            wording, key/value state, counts, peers, store_msg helpers
+ * schema.c   the schema and its migrations (PRAGMA user_version)
+ * history.c  add/dedup, the pending queue, paging, receipts, corrections
+ * search.c   FTS5 query building, search, export
+ */
+#ifndef NATTER_STORE_INTERNAL_H
+#define NATTER_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+/* The schema version this build writes (PRAGMA user_version). */
+#define STORE_SCHEMA_VERSION 1
+
+/* How long a statement waits for another connection's lock. */
+#define STORE_BUSY_TIMEOUT_MS 200
+
+/* Dedup rule 3: the same msg_id counts as a duplicate within this window. */
+#define STORE_MSGID_WINDOW_MS (5 * 60 * 1000)
+
+/* Every SQL statement natter runs, prepared once and reused. The SQL text
+ * is in store.c (store_stmt_sql). */
+typedef enum {
+    ST_BEGIN,          /* BEGIN IMMEDIATE */
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_INSERT,         /* 16 columns, see store.c */
+    ST_DUP_STANZA,     /* ?1 stanza_id ?2 stanza_id_by -> id */
+    ST_DUP_ORIGIN,     /* ?1 peer ?2 origin_id ?3 sender_bare -> id, stanza_id */
+    ST_DUP_MSGID,      /* ?1 peer ?2 msg_id ?3 sender_bare ?4 ts -> id, stanza_id */
+    ST_LEARN_STANZA,   /* ?1 id ?2 stanza_id ?3 by: fill a missing stanza-id */
+    ST_CURSOR,         /* ?1 id ?2 peer -> ts */
+    ST_PAGE_NEWEST,    /* ?1 peer ?2 limit */
+    ST_PAGE_BEFORE,    /* ?1 peer ?2 ts ?3 id ?4 limit (newest first) */
+    ST_PAGE_AFTER,     /* ?1 peer ?2 ts ?3 id ?4 limit (oldest first) */
+    ST_GET_ROW,        /* ?1 id */
+    ST_FIND_MSGID,     /* ?1 peer ?2 msg_id ?3 sender_bare -> id, retracted */
+    ST_FIND_ORIGIN,    /* ?1 peer ?2 origin_id ?3 sender_bare -> id, retracted */
+    ST_ANY_MSGID,      /* ?1 peer ?2 msg_id -> id (any sender) */
+    ST_ANY_ORIGIN,     /* ?1 peer ?2 origin_id -> id (any sender) */
+    ST_CORRECT,        /* ?1 id ?2 new body */
+    ST_RETRACT,        /* ?1 id */
+    ST_DELIVERED_MSGID,  /* ?1 peer ?2 msg_id */
+    ST_DELIVERED_ORIGIN, /* ?1 peer ?2 origin_id */
+    ST_STATE_GET,
+    ST_STATE_SET,
+    ST_STATE_DEL,
+    ST_COUNT,
+    ST_PEERS,
+    ST_SEARCH_ALL,     /* ?1 fts query ?2 limit */
+    ST_SEARCH_PEER,    /* ?1 fts query ?2 limit ?3 peer */
+    ST_EXPORT_ALL,
+    ST_EXPORT_PEER,    /* ?1 peer */
+    ST__COUNT
+} store_stmt_id;
+
+/* The columns every message-returning statement selects, in the order
+ * store_msg_from_row() reads them. */
+#define STORE_MSG_COLS                                                                        \
+    "id, peer, sender, outgoing, body, ts, stanza_id, stanza_id_by, origin_id, msg_id, "     \
+    "encryption, receipt, corrected, original_body, retracted, from_archive"
+
+/* ---- store.c ---- */
+
+/* The open connection, or NULL. Borrowed. */
+sqlite3 *store_db(void);
+/* The path of the database last opened or tried (borrowed), or NULL. */
+const char *store_db_path(void);
+/* The cached prepared statement ID, reset and ready to bind; NULL (with
+ * *RC set when RC is not NULL) when nothing is open or preparing fails. */
+sqlite3_stmt *store_stmt(store_stmt_id id, int *rc);
+/* The SQL text of statement ID (static). */
+const char *store_stmt_sql(store_stmt_id id);
+/* Step a statement that returns no rows (or whose rows are ignored) and
+ * reset it. Returns the SQLite result code (SQLITE_DONE on success). */
+int store_stmt_run(sqlite3_stmt *st);
+/* Bind a string or NULL to parameter I. */
+int store_bind_text(sqlite3_stmt *st, int i, const char *s);
+/* A store_msg built from the current row of a statement selecting
+ * STORE_MSG_COLS (caller frees). */
+store_msg *store_msg_from_row(sqlite3_stmt *st);
+/* One clear line (g_free) for a failed write with SQLite code RC. */
+char *store_fault_line(int rc);
+/* True when RC (extended or primary) is a fault that reopening the
+ * database might cure (read-only, damaged, cannot open). */
+bool store_fault_needs_reopen(int rc);
+/* Close and open the last path again (keeping the pending queue). Returns
+ * false with *ERR (g_free; ERR may be NULL). */
+bool store_reopen(char **err);
+/* The error line of the last failed open (borrowed), or NULL. */
+const char *store_open_error(void);
+/* The part of JID before the first '/' (g_free). */
+char *store_bare_of(const char *jid);
+
+/* ---- schema.c ---- */
+
+/* One migration step: turns a database of version TO-1 into version TO. */
+typedef struct {
+    int to;          /* the version after this step */
+    const char *sql; /* statements run inside the migration transaction */
+} store_migration;
+
+/* natter's steps, in order (STEPS[i].to == i + 1); *N gets the count. */
+const store_migration *store_schema_steps(int *n);
+/* Bring DB from its user_version up to the last step's version, all steps in
+ * one transaction (all or nothing). A database newer than the steps is
+ * refused. Returns false with *ERR (g_free). */
+bool store_schema_migrate(sqlite3 *db, const store_migration *steps, int n, char **err);
+
+/* ---- history.c ---- */
+
+/* Try to write the pending queue. WAIT: use the normal busy timeout and
+ * reopen a broken connection; otherwise fail fast (used before every add).
+ * Returns how many are still pending. */
+guint store_pending_flush(bool wait);
+/* Drop every pending message (store_close). Returns how many there were. */
+guint store_pending_clear(void);
+/* Forget that a fault was reported (a new run of faults reports again). */
+void store_fault_reset(void);
+
+/* ---- search.c ---- */
+
+/* The FTS5 MATCH expression for the user's TEXT (g_free): every word and
+ * every "quoted phrase" becomes a double-quoted FTS5 string, ANDed. Returns
+ * NULL with *ERR (g_free) when nothing searchable is left. */
+char *store_search_fts_query(const char *text, char **err);
+
+#endif

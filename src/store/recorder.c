@@ -1,0 +1,139 @@
+/* recorder.c - the store's side of the event bus: every message, receipt,
+ * correction and retraction is written here before the screen sees it
+ * (this subscriber is registered before the UI's), and the result (row,
+ * duplicate, rejected) is handed on in the event. */
+#include "store/recorder.h"
+
+#include <string.h>
+
+#include "core/event.h"
+#include "core/paths.h"
+#include "model/jid.h"
+#include "store/store.h"
+
+static char *open_account; /* bare JID whose database is open */
+
+static void report(char *err)
+{
+    if (err) {
+        event_log(LOG_ERROR, NULL, "%s", err);
+        g_free(err);
+    }
+}
+
+static void on_conn(event_type t, const void *p, void *ud)
+{
+    const ev_conn_state *ev = p;
+    if (ev->state != CONN_CONNECTING || !ev->jid_bare)
+        return;
+    if (open_account && strcmp(open_account, ev->jid_bare) == 0 && store_is_open())
+        return;
+    store_close();
+    g_free(open_account);
+    open_account = g_strdup(ev->jid_bare);
+    char *err = NULL;
+    if (!store_open(paths_data_dir(), ev->jid_bare, &err)) {
+        event_log(LOG_ERROR, NULL, "History is not being saved: %s", err ? err : "unknown error");
+        event_log(LOG_ERROR, NULL, "Messages are kept in memory and saved once it works again.");
+        g_free(err);
+    }
+}
+
+static void on_message(event_type t, const void *p, void *ud)
+{
+    const ev_message *ev = p;
+    store_msg *m = store_msg_new();
+    m->peer = g_strdup(ev->peer);
+    m->sender = g_strdup(ev->from);
+    m->outgoing = ev->outgoing;
+    m->body = g_strdup(ev->body);
+    m->ts = ev->timestamp_ms ? ev->timestamp_ms : (int64_t)ev->timestamp * 1000;
+    if (ev->stanza_id && open_account) {
+        m->stanza_id = g_strdup(ev->stanza_id);
+        m->stanza_id_by = g_strdup(open_account);
+    }
+    m->origin_id = g_strdup(ev->origin_id);
+    m->msg_id = g_strdup(ev->id);
+    m->receipt = ev->outgoing && ev->receipt_requested ? STORE_RECEIPT_PENDING : STORE_RECEIPT_NONE;
+    m->from_archive = ev->from_archive;
+    char *err = NULL;
+    store_add_result r = store_add(m, &err);
+    report(err);
+    if (ev->result) {
+        ev->result->rowid = m->rowid;
+        ev->result->duplicate = r == STORE_DUPLICATE;
+    }
+    store_msg_free(m);
+}
+
+static void on_receipt(event_type t, const void *p, void *ud)
+{
+    const ev_receipt *ev = p;
+    store_mark_delivered(ev->peer, ev->id);
+}
+
+static void on_correction(event_type t, const void *p, void *ud)
+{
+    const ev_correction *ev = p;
+    char *bare = jid_bare_of(ev->from);
+    int64_t row = bare ? store_correct(ev->peer, bare, ev->replace_id, ev->body) : 0;
+    if (row == 0 && bare) {
+        /* The original is not in history: keep the correction as a message
+         * of its own, marked corrected. */
+        store_msg *m = store_msg_new();
+        m->peer = g_strdup(ev->peer);
+        m->sender = g_strdup(ev->from);
+        m->outgoing = ev->outgoing;
+        m->body = g_strdup(ev->body);
+        m->ts = (int64_t)ev->timestamp * 1000;
+        m->msg_id = g_strdup(ev->id);
+        m->corrected = true;
+        char *err = NULL;
+        store_add(m, &err);
+        report(err);
+        store_msg_free(m);
+    }
+    if (ev->result) {
+        ev->result->rowid = row > 0 ? row : 0;
+        /* Known message, other author: a forged correction. */
+        ev->result->rejected = row < 0;
+    }
+    g_free(bare);
+}
+
+static void on_retraction(event_type t, const void *p, void *ud)
+{
+    const ev_retraction *ev = p;
+    char *bare = jid_bare_of(ev->from);
+    int64_t row = bare ? store_retract(ev->peer, bare, ev->retract_id) : 0;
+    if (ev->result) {
+        ev->result->rowid = row > 0 ? row : 0;
+        ev->result->rejected = row < 0;
+    }
+    g_free(bare);
+}
+
+void recorder_init(void)
+{
+    event_subscribe(EV_CONN_STATE, on_conn, NULL);
+    event_subscribe(EV_MESSAGE, on_message, NULL);
+    event_subscribe(EV_RECEIPT, on_receipt, NULL);
+    event_subscribe(EV_CORRECTION, on_correction, NULL);
+    event_subscribe(EV_RETRACTION, on_retraction, NULL);
+}
+
+void recorder_deinit(void)
+{
+    store_close();
+    g_clear_pointer(&open_account, g_free);
+}
+
+char *recorder_state_get(const char *key)
+{
+    return store_get_state(key);
+}
+
+bool recorder_state_set(const char *key, const char *value)
+{
+    return store_set_state(key, value);
+}

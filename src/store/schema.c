@@ -1,0 +1,143 @@
+/* schema.c - the history schema and its migrations.
+ *
+ * PRAGMA user_version holds the schema version. Each step turns version
+ * N-1 into N; opening a database runs every step it lacks, all in one
+ * transaction, so a database is always at one version or the next, never
+ * half way. To change the schema, append a step (never edit a shipped one)
+ * and raise STORE_SCHEMA_VERSION.
+ */
+#include "store/internal.h"
+
+#include <glib.h>
+
+/* Version 1: messages, their indexes, the key/value state and the FTS5
+ * index over body (external content, kept in step by triggers). */
+static const char schema_v1[] =
+    "CREATE TABLE messages ("
+    " id INTEGER PRIMARY KEY,"
+    " peer TEXT NOT NULL,"          /* bare JID of the conversation */
+    " sender TEXT NOT NULL,"        /* full JID of the author */
+    " sender_bare TEXT NOT NULL,"   /* its bare JID (dedup, corrections) */
+    " outgoing INTEGER NOT NULL DEFAULT 0,"
+    " body TEXT NOT NULL DEFAULT '',"
+    " ts INTEGER NOT NULL,"         /* UTC milliseconds */
+    " stanza_id TEXT,"
+    " stanza_id_by TEXT,"
+    " origin_id TEXT,"
+    " msg_id TEXT,"
+    " encryption INTEGER NOT NULL DEFAULT 0,"
+    " receipt INTEGER NOT NULL DEFAULT 0,"
+    " corrected INTEGER NOT NULL DEFAULT 0,"
+    " original_body TEXT,"
+    " retracted INTEGER NOT NULL DEFAULT 0,"
+    " from_archive INTEGER NOT NULL DEFAULT 0);"
+    /* paging and context: (peer, ts) and the implied rowid */
+    "CREATE INDEX messages_peer_ts ON messages (peer, ts);"
+    /* dedup rule 1 */
+    "CREATE INDEX messages_stanza_id ON messages (stanza_id, stanza_id_by)"
+    " WHERE stanza_id IS NOT NULL;"
+    /* dedup rule 2, corrections, retractions, receipts */
+    "CREATE INDEX messages_origin_id ON messages (peer, origin_id)"
+    " WHERE origin_id IS NOT NULL;"
+    /* dedup rule 3, corrections, retractions, receipts */
+    "CREATE INDEX messages_msg_id ON messages (peer, msg_id)"
+    " WHERE msg_id IS NOT NULL;"
+    "CREATE TABLE state (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;"
+    "CREATE VIRTUAL TABLE messages_fts USING fts5(body, content = 'messages',"
+    " content_rowid = 'id', columnsize = 0, tokenize = 'unicode61 remove_diacritics 2');"
+    "CREATE TRIGGER messages_fts_ai AFTER INSERT ON messages BEGIN"
+    " INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);"
+    " END;"
+    "CREATE TRIGGER messages_fts_ad AFTER DELETE ON messages BEGIN"
+    " INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.id, old.body);"
+    " END;"
+    "CREATE TRIGGER messages_fts_au AFTER UPDATE OF body ON messages BEGIN"
+    " INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.id, old.body);"
+    " INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);"
+    " END;";
+
+static const store_migration steps[] = {
+    {1, schema_v1},
+    /* {2, "ALTER TABLE messages ADD COLUMN ...;"}, */
+};
+
+const store_migration *store_schema_steps(int *n)
+{
+    *n = (int)G_N_ELEMENTS(steps);
+    G_STATIC_ASSERT(G_N_ELEMENTS(steps) == STORE_SCHEMA_VERSION);
+    return steps;
+}
+
+/* The user_version of DB into *V. Returns the SQLite code. */
+static int read_version(sqlite3 *db, int *v)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            *v = sqlite3_column_int(st, 0);
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+bool store_schema_migrate(sqlite3 *db, const store_migration *list, int n, char **err)
+{
+    int target = n > 0 ? list[n - 1].to : 0;
+    int v = 0;
+    int rc = read_version(db, &v);
+    if (rc != SQLITE_OK)
+        goto sqlerr;
+    if (v == target)
+        return true;
+    if (v > target) {
+        *err = g_strdup_printf("it was written by a newer natter (schema version %d, this "
+                               "natter knows %d) and is left untouched",
+                               v, target);
+        return false;
+    }
+
+    rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        goto sqlerr;
+    /* Another natter may have migrated between the read and the lock. */
+    rc = read_version(db, &v);
+    if (rc != SQLITE_OK)
+        goto rollback;
+    for (int i = 0; i < n; i++) {
+        if (list[i].to <= v)
+            continue;
+        if (list[i].to != v + 1) {
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            *err = g_strdup_printf("no migration from schema version %d", v);
+            return false;
+        }
+        rc = sqlite3_exec(db, list[i].sql, NULL, NULL, NULL);
+        if (rc != SQLITE_OK)
+            goto rollback;
+        v = list[i].to;
+    }
+    /* PRAGMA takes no bound parameters; V is our own integer. */
+    char *set = g_strdup_printf("PRAGMA user_version = %d", v);
+    rc = sqlite3_exec(db, set, NULL, NULL, NULL);
+    g_free(set);
+    if (rc != SQLITE_OK)
+        goto rollback;
+    rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        goto rollback;
+    return true;
+
+rollback:
+    *err = g_strdup_printf("cannot upgrade the schema to version %d (%s)", v + 1,
+                           sqlite3_errmsg(db));
+    if (!sqlite3_get_autocommit(db))
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return false;
+sqlerr:
+    *err = g_strdup_printf("cannot read the schema version (%s)", sqlite3_errmsg(db));
+    return false;
+}

@@ -1,0 +1,550 @@
+/* store.c - the history database connection: open and close, pragmas, the
+ * prepared-statement cache, fault wording, key/value state, counts, peers
+ * and the store_msg helpers. Adding, paging and search live in history.c and
+ * search.c; the schema in schema.c. */
+#include "store/internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "core/paths.h"
+
+/* The module's state: one connection at a time. */
+static struct {
+    sqlite3 *db;
+    char *path;       /* last path opened or tried (for reopening) */
+    char *open_error; /* the line of the last failed open, or NULL */
+    sqlite3_stmt *stmts[ST__COUNT];
+} S;
+
+/* ---- SQL ---- */
+
+static const char *const sql_text[ST__COUNT] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_INSERT] = "INSERT INTO messages (peer, sender, sender_bare, outgoing, body, ts, "
+                  "stanza_id, stanza_id_by, origin_id, msg_id, encryption, receipt, corrected, "
+                  "original_body, retracted, from_archive) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    [ST_DUP_STANZA] = "SELECT id FROM messages WHERE stanza_id = ?1 AND stanza_id_by = ?2 LIMIT 1",
+    [ST_DUP_ORIGIN] = "SELECT id, stanza_id FROM messages "
+                      "WHERE peer = ?1 AND origin_id = ?2 AND sender_bare = ?3 LIMIT 1",
+    [ST_DUP_MSGID] = "SELECT id, stanza_id FROM messages "
+                     "WHERE peer = ?1 AND msg_id = ?2 AND sender_bare = ?3 "
+                     /* +ts: look up by the id, then check the time */
+                     "AND +ts BETWEEN ?4 - 300000 AND ?4 + 300000 LIMIT 1",
+    [ST_LEARN_STANZA] = "UPDATE messages SET stanza_id = ?2, stanza_id_by = ?3 "
+                        "WHERE id = ?1 AND stanza_id IS NULL",
+    [ST_CURSOR] = "SELECT ts FROM messages WHERE id = ?1 AND peer = ?2",
+    [ST_PAGE_NEWEST] = "SELECT " STORE_MSG_COLS " FROM messages WHERE peer = ?1 "
+                       "ORDER BY ts DESC, id DESC LIMIT ?2",
+    [ST_PAGE_BEFORE] = "SELECT " STORE_MSG_COLS " FROM messages "
+                       "WHERE peer = ?1 AND (ts, id) < (?2, ?3) "
+                       "ORDER BY ts DESC, id DESC LIMIT ?4",
+    [ST_PAGE_AFTER] = "SELECT " STORE_MSG_COLS " FROM messages "
+                      "WHERE peer = ?1 AND (ts, id) > (?2, ?3) "
+                      "ORDER BY ts ASC, id ASC LIMIT ?4",
+    [ST_GET_ROW] = "SELECT " STORE_MSG_COLS " FROM messages WHERE id = ?1",
+    [ST_FIND_MSGID] = "SELECT id, retracted FROM messages "
+                      "WHERE peer = ?1 AND msg_id = ?2 AND sender_bare = ?3 "
+                      "ORDER BY id DESC LIMIT 1",
+    [ST_FIND_ORIGIN] = "SELECT id, retracted FROM messages "
+                       "WHERE peer = ?1 AND origin_id = ?2 AND sender_bare = ?3 "
+                       "ORDER BY id DESC LIMIT 1",
+    [ST_ANY_MSGID] = "SELECT id FROM messages WHERE peer = ?1 AND msg_id = ?2 LIMIT 1",
+    [ST_ANY_ORIGIN] = "SELECT id FROM messages WHERE peer = ?1 AND origin_id = ?2 LIMIT 1",
+    [ST_CORRECT] = "UPDATE messages SET original_body = coalesce(original_body, body), "
+                   "body = ?2, corrected = 1 WHERE id = ?1",
+    [ST_RETRACT] = "UPDATE messages SET original_body = coalesce(original_body, body), "
+                   "body = '', retracted = 1 WHERE id = ?1",
+    [ST_DELIVERED_MSGID] = "UPDATE messages SET receipt = 2 "
+                           "WHERE peer = ?1 AND msg_id = ?2 AND outgoing = 1 AND receipt <> 2",
+    [ST_DELIVERED_ORIGIN] = "UPDATE messages SET receipt = 2 "
+                            "WHERE peer = ?1 AND origin_id = ?2 AND outgoing = 1 AND receipt <> 2",
+    [ST_STATE_GET] = "SELECT value FROM state WHERE key = ?1",
+    [ST_STATE_SET] = "INSERT INTO state (key, value) VALUES (?1, ?2) "
+                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    [ST_STATE_DEL] = "DELETE FROM state WHERE key = ?1",
+    [ST_COUNT] = "SELECT count(*) FROM messages",
+    /* Distinct peers by skipping through the (peer, ts) index: one seek per
+     * peer instead of a scan of every message. */
+    [ST_PEERS] = "WITH RECURSIVE p(peer) AS ("
+                 " SELECT (SELECT peer FROM messages ORDER BY peer LIMIT 1)"
+                 " UNION ALL"
+                 " SELECT (SELECT m.peer FROM messages m WHERE m.peer > p.peer"
+                 "         ORDER BY m.peer LIMIT 1) FROM p WHERE p.peer IS NOT NULL)"
+                 " SELECT peer, (SELECT max(ts) FROM messages m WHERE m.peer = p.peer) AS last"
+                 " FROM p WHERE peer IS NOT NULL ORDER BY last DESC, peer",
+    [ST_SEARCH_ALL] = "SELECT m.id, m.peer, m.sender, m.outgoing, m.body, m.ts, m.stanza_id, "
+                      "m.stanza_id_by, m.origin_id, m.msg_id, m.encryption, m.receipt, "
+                      "m.corrected, m.original_body, m.retracted, m.from_archive "
+                      "FROM messages_fts f JOIN messages m ON m.id = f.rowid "
+                      "WHERE messages_fts MATCH ?1 ORDER BY f.rowid DESC LIMIT ?2",
+    [ST_SEARCH_PEER] = "SELECT m.id, m.peer, m.sender, m.outgoing, m.body, m.ts, m.stanza_id, "
+                       "m.stanza_id_by, m.origin_id, m.msg_id, m.encryption, m.receipt, "
+                       "m.corrected, m.original_body, m.retracted, m.from_archive "
+                       "FROM messages_fts f JOIN messages m ON m.id = f.rowid "
+                       "WHERE messages_fts MATCH ?1 AND m.peer = ?3 "
+                       "ORDER BY f.rowid DESC LIMIT ?2",
+    [ST_EXPORT_ALL] = "SELECT " STORE_MSG_COLS " FROM messages ORDER BY peer, ts, id",
+    [ST_EXPORT_PEER] = "SELECT " STORE_MSG_COLS " FROM messages WHERE peer = ?1 "
+                       "ORDER BY ts, id",
+};
+
+const char *store_stmt_sql(store_stmt_id id)
+{
+    g_return_val_if_fail(id < ST__COUNT, NULL);
+    return sql_text[id];
+}
+
+sqlite3 *store_db(void)
+{
+    return S.db;
+}
+
+const char *store_db_path(void)
+{
+    return S.path;
+}
+
+const char *store_open_error(void)
+{
+    return S.open_error;
+}
+
+sqlite3_stmt *store_stmt(store_stmt_id id, int *rc)
+{
+    g_return_val_if_fail(id < ST__COUNT, NULL);
+    if (!S.db) {
+        if (rc)
+            *rc = SQLITE_MISUSE;
+        return NULL;
+    }
+    if (!S.stmts[id]) {
+        int r = sqlite3_prepare_v3(S.db, sql_text[id], -1, SQLITE_PREPARE_PERSISTENT,
+                                   &S.stmts[id], NULL);
+        if (r != SQLITE_OK) {
+            g_warning("store: cannot prepare statement %d: %s", (int)id, sqlite3_errmsg(S.db));
+            sqlite3_finalize(S.stmts[id]);
+            S.stmts[id] = NULL;
+            if (rc)
+                *rc = r;
+            return NULL;
+        }
+    }
+    sqlite3_reset(S.stmts[id]);
+    return S.stmts[id];
+}
+
+int store_stmt_run(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        rc = SQLITE_DONE;
+    int rc2 = sqlite3_reset(st);
+    /* sqlite3_reset repeats the step's error; keep the step's own code. */
+    return rc == SQLITE_DONE ? (rc2 == SQLITE_OK ? SQLITE_DONE : rc2) : rc;
+}
+
+int store_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (!s)
+        return sqlite3_bind_null(st, i);
+    return sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+}
+
+/* The text of column I, copied (g_free), or NULL. */
+static char *col_dup(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? g_strdup((const char *)t) : NULL;
+}
+
+store_msg *store_msg_from_row(sqlite3_stmt *st)
+{
+    store_msg *m = store_msg_new();
+    m->rowid = sqlite3_column_int64(st, 0);
+    m->peer = col_dup(st, 1);
+    m->sender = col_dup(st, 2);
+    m->outgoing = sqlite3_column_int(st, 3) != 0;
+    m->body = col_dup(st, 4);
+    if (!m->body)
+        m->body = g_strdup("");
+    m->ts = sqlite3_column_int64(st, 5);
+    m->stanza_id = col_dup(st, 6);
+    m->stanza_id_by = col_dup(st, 7);
+    m->origin_id = col_dup(st, 8);
+    m->msg_id = col_dup(st, 9);
+    m->encryption = sqlite3_column_int(st, 10) == STORE_ENC_OMEMO ? STORE_ENC_OMEMO
+                                                                   : STORE_ENC_NONE;
+    int r = sqlite3_column_int(st, 11);
+    m->receipt = (r >= STORE_RECEIPT_NONE && r <= STORE_RECEIPT_DELIVERED) ? (store_receipt)r
+                                                                           : STORE_RECEIPT_NONE;
+    m->corrected = sqlite3_column_int(st, 12) != 0;
+    m->original_body = col_dup(st, 13);
+    m->retracted = sqlite3_column_int(st, 14) != 0;
+    m->from_archive = sqlite3_column_int(st, 15) != 0;
+    return m;
+}
+
+char *store_bare_of(const char *jid)
+{
+    if (!jid)
+        return NULL;
+    const char *slash = strchr(jid, '/');
+    return slash ? g_strndup(jid, (gsize)(slash - jid)) : g_strdup(jid);
+}
+
+/* ---- store_msg ---- */
+
+/* A new empty message (g_new0; free with store_msg_free). */
+store_msg *store_msg_new(void)
+{
+    return g_new0(store_msg, 1);
+}
+
+/* Free M and the strings it owns (NULL is fine). */
+void store_msg_free(store_msg *m)
+{
+    if (!m)
+        return;
+    g_free(m->peer);
+    g_free(m->sender);
+    g_free(m->body);
+    g_free(m->stanza_id);
+    g_free(m->stanza_id_by);
+    g_free(m->origin_id);
+    g_free(m->msg_id);
+    g_free(m->original_body);
+    g_free(m);
+}
+
+/* A deep copy of M (store_msg_free). */
+store_msg *store_msg_copy(const store_msg *m)
+{
+    store_msg *c = store_msg_new();
+    *c = *m;
+    c->peer = g_strdup(m->peer);
+    c->sender = g_strdup(m->sender);
+    c->body = g_strdup(m->body);
+    c->stanza_id = g_strdup(m->stanza_id);
+    c->stanza_id_by = g_strdup(m->stanza_id_by);
+    c->origin_id = g_strdup(m->origin_id);
+    c->msg_id = g_strdup(m->msg_id);
+    c->original_body = g_strdup(m->original_body);
+    return c;
+}
+
+/* ---- faults ---- */
+
+bool store_fault_needs_reopen(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_READONLY:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+    case SQLITE_MISUSE: /* nothing open */
+        return true;
+    default:
+        return false;
+    }
+}
+
+char *store_fault_line(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return g_strdup("history database is locked (another natter?): messages are kept in "
+                        "memory and will be saved when it is free");
+    case SQLITE_FULL:
+        return g_strdup("disk full: the history database cannot grow; messages are kept in "
+                        "memory and will be saved when there is space");
+    case SQLITE_IOERR:
+        return g_strdup_printf("cannot write the history database (%s): messages are kept in "
+                               "memory and will be saved when it works again",
+                               sqlite3_errstr(rc));
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return g_strdup_printf("history database %s is damaged (%s): messages are kept in "
+                               "memory; move the file away to start a new history",
+                               S.path ? S.path : "", sqlite3_errstr(rc));
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_CANTOPEN:
+        return g_strdup_printf("history database %s is read-only: messages are kept in memory "
+                               "and will be saved when it is writable",
+                               S.path ? S.path : "");
+    case SQLITE_MISUSE:
+        if (S.open_error)
+            return g_strdup(S.open_error);
+        return g_strdup("no history database is open: messages are kept in memory and will be "
+                        "saved when it opens");
+    default:
+        return g_strdup_printf("cannot write the history database (%s): messages are kept in "
+                               "memory and will be retried",
+                               sqlite3_errstr(rc));
+    }
+}
+
+/* The line for an open of PATH that failed with RC and SQLite's MSG. */
+static char *open_fault_line(const char *path, int rc, const char *msg)
+{
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return g_strdup_printf("history database %s is locked (another natter?): messages are "
+                               "kept in memory and will be saved when it is free",
+                               path);
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return g_strdup_printf("history database %s is damaged (%s): messages are kept in "
+                               "memory; move the file away to start a new history",
+                               path, msg);
+    default:
+        return g_strdup_printf("cannot open history database %s (%s): messages are kept in "
+                               "memory",
+                               path, msg);
+    }
+}
+
+/* ---- open / close ---- */
+
+static void finalize_all(void)
+{
+    for (int i = 0; i < ST__COUNT; i++) {
+        sqlite3_finalize(S.stmts[i]);
+        S.stmts[i] = NULL;
+    }
+}
+
+static void close_db(void)
+{
+    finalize_all();
+    if (S.db) {
+        sqlite3_close_v2(S.db);
+        S.db = NULL;
+    }
+}
+
+/* Run one pragma (or other row-less statement) on DB. Returns the code. */
+static int exec_sql(sqlite3 *db, const char *sql)
+{
+    return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+/* Create PATH with mode 0600 when it does not exist, and take group/other
+ * bits away when it does (a file made read-only on purpose stays so). The
+ * -wal and -shm files get the database's mode: left read-only from a time
+ * the database was read-only, they would keep it read-only after the user
+ * made the database writable again. */
+static void prepare_file(const char *path)
+{
+    int fd = g_open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        close(fd);
+        return;
+    }
+    GStatBuf sb;
+    if (g_stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return;
+    mode_t mode = sb.st_mode & 0700;
+    if (sb.st_mode & 077)
+        g_chmod(path, mode);
+    const char *suffixes[] = {"-wal", "-shm"};
+    for (int i = 0; i < 2; i++) {
+        char *side = g_strconcat(path, suffixes[i], NULL);
+        GStatBuf ss;
+        if (g_lstat(side, &ss) == 0 && S_ISREG(ss.st_mode) && ss.st_uid == sb.st_uid &&
+            (ss.st_mode & 0777) != mode)
+            g_chmod(side, mode);
+        g_free(side);
+    }
+}
+
+/* Open PATH into S.db: pragmas and migrations. Returns false with S.open_error
+ * set (and copied to *ERR when ERR is not NULL). */
+static bool open_db(const char *path, char **err)
+{
+    g_clear_pointer(&S.open_error, g_free);
+    prepare_file(path);
+
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(path, &db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             NULL);
+    char *mig_err = NULL;
+    if (rc == SQLITE_OK) {
+        sqlite3_extended_result_codes(db, 1);
+        sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
+        /* journal_mode returns the mode; on a read-only file it stays what
+         * it was, which is fine: writes then fail and are kept pending. */
+        rc = exec_sql(db, "PRAGMA journal_mode = WAL");
+        if (rc == SQLITE_OK)
+            rc = exec_sql(db, "PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;"
+                              "PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 4000");
+        if (rc == SQLITE_OK) {
+            int n = 0;
+            const store_migration *steps = store_schema_steps(&n);
+            if (!store_schema_migrate(db, steps, n, &mig_err))
+                rc = SQLITE_ERROR;
+        }
+    }
+    if (rc != SQLITE_OK) {
+        if (mig_err)
+            S.open_error = g_strdup_printf("history database %s: %s: messages are kept in memory",
+                                           path, mig_err);
+        else
+            S.open_error = open_fault_line(path, rc, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        g_free(mig_err);
+        sqlite3_close_v2(db);
+        if (err)
+            *err = g_strdup(S.open_error);
+        return false;
+    }
+    S.db = db;
+    return true;
+}
+
+/* Open the database at PATH (creating or migrating it). Returns false with
+ * *ERR (g_free); messages added meanwhile are kept pending and written when
+ * an open succeeds. */
+bool store_open_path(const char *path, char **err)
+{
+    g_return_val_if_fail(path != NULL, false);
+    /* Pending messages belong to the database they were meant for: a
+     * different database drops them (store_close); the same path keeps them. */
+    if (S.path && strcmp(S.path, path) != 0)
+        store_close();
+    close_db();
+    if (!S.path)
+        S.path = g_strdup(path);
+    if (!open_db(path, err))
+        return false;
+    store_fault_reset();
+    store_pending_flush(true);
+    return true;
+}
+
+/* Open DATA_DIR/<ACCOUNT_JID>.db, creating DATA_DIR (0700). Returns false
+ * with *ERR (g_free). */
+bool store_open(const char *data_dir, const char *account_jid, char **err)
+{
+    g_return_val_if_fail(data_dir != NULL && account_jid != NULL, false);
+    if (!paths_ensure_dir(data_dir, err))
+        return false;
+    /* A bare JID cannot hold '/', but the name must stay in DATA_DIR
+     * whatever it is given. */
+    char *name = g_strdup_printf("%s.db", account_jid);
+    g_strdelimit(name, "/\\", '_');
+    if (name[0] == '.')
+        name[0] = '_';
+    char *path = g_build_filename(data_dir, name, NULL);
+    bool ok = store_open_path(path, err);
+    g_free(path);
+    g_free(name);
+    return ok;
+}
+
+bool store_reopen(char **err)
+{
+    if (!S.path) {
+        if (err)
+            *err = g_strdup("no history database was opened");
+        return false;
+    }
+    close_db();
+    char *path = g_strdup(S.path);
+    bool ok = open_db(path, err);
+    g_free(path);
+    return ok;
+}
+
+/* Write what can be written, then close. Messages still pending are
+ * dropped (check store_pending_count() first to warn the user). */
+void store_close(void)
+{
+    if (S.db)
+        store_pending_flush(true);
+    guint lost = store_pending_clear();
+    if (lost)
+        g_warning("store: %u messages could not be saved", lost);
+    close_db();
+    g_clear_pointer(&S.path, g_free);
+    g_clear_pointer(&S.open_error, g_free);
+    store_fault_reset();
+}
+
+/* True when a database is open. */
+bool store_is_open(void)
+{
+    return S.db != NULL;
+}
+
+/* ---- key/value state ---- */
+
+/* The value stored under KEY (g_free), or NULL. */
+char *store_get_state(const char *key)
+{
+    sqlite3_stmt *st = store_stmt(ST_STATE_GET, NULL);
+    if (!st || !key)
+        return NULL;
+    store_bind_text(st, 1, key);
+    char *v = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = col_dup(st, 0);
+    sqlite3_reset(st);
+    return v;
+}
+
+/* Store VALUE under KEY (VALUE NULL deletes it). Returns false when it
+ * could not be written. */
+bool store_set_state(const char *key, const char *value)
+{
+    g_return_val_if_fail(key != NULL, false);
+    sqlite3_stmt *st = store_stmt(value ? ST_STATE_SET : ST_STATE_DEL, NULL);
+    if (!st)
+        return false;
+    store_bind_text(st, 1, key);
+    if (value)
+        store_bind_text(st, 2, value);
+    return store_stmt_run(st) == SQLITE_DONE;
+}
+
+/* ---- counts and peers ---- */
+
+/* Number of stored messages (pending ones not counted); 0 when closed. */
+int64_t store_count(void)
+{
+    sqlite3_stmt *st = store_stmt(ST_COUNT, NULL);
+    if (!st)
+        return 0;
+    int64_t n = 0;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return n;
+}
+
+/* Peers with stored messages, the most recent conversation first
+ * (GPtrArray of g_strdup'ed bare JIDs, free with g_ptr_array_unref). */
+GPtrArray *store_peers(void)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+    sqlite3_stmt *st = store_stmt(ST_PEERS, NULL);
+    if (!st)
+        return out;
+    while (sqlite3_step(st) == SQLITE_ROW)
+        g_ptr_array_add(out, col_dup(st, 0));
+    sqlite3_reset(st);
+    return out;
+}

@@ -1,0 +1,318 @@
+/* mam.c - catching up from the server archive (XEP-0313, urn:xmpp:mam:2)
+ * on every login: page forward from the last archived id we saw (RSM
+ * 'after'), until the server says complete. Live messages that arrive
+ * meanwhile are held and processed in order afterwards, so a conversation
+ * never shows a new message above older ones. Results are accepted only
+ * from our own account and only for the query we sent. */
+#include "xmpp/internal.h"
+
+#include <string.h>
+
+#include "core/log.h"
+#include "core/loop.h"
+#include "model/jid.h"
+
+#define PAGE_SIZE 250
+#define FIRST_PAGE 100 /* with no sync point yet: only the newest messages */
+#define STATE_KEY "mam_last_id"
+#define SYNC_TIMEOUT_MS 60000 /* never hold live messages longer than this */
+
+static char *query_id;    /* queryid of the query in flight, or NULL */
+static char *iq_id;       /* id of its iq */
+static bool syncing;
+static unsigned received; /* results in this catch-up */
+static char *last_id;     /* newest archive id processed in this catch-up */
+static GQueue held = G_QUEUE_INIT; /* xmpp_stanza_t* copies */
+static xmpp_state_get_fn state_get;
+static xmpp_state_set_fn state_set;
+static unsigned timeout_timer;
+static char *bf_peer;      /* conversation whose older history is being fetched */
+static char *bf_query_id;
+static unsigned bf_received;
+
+void xmpp_set_state_hooks(xmpp_state_get_fn get, xmpp_state_set_fn set)
+{
+    state_get = get;
+    state_set = set;
+}
+
+static void release_held(xmpp_conn_t *c, bool process)
+{
+    xmpp_stanza_t *st;
+    while ((st = g_queue_pop_head(&held))) {
+        if (process && c) {
+            msg_source live = {0};
+            xmpp_message_process(c, st, &live);
+        }
+        xmpp_stanza_release(st);
+    }
+}
+
+static void finish(xmpp_conn_t *c, const char *error)
+{
+    if (timeout_timer)
+        loop_cancel_timer(timeout_timer);
+    timeout_timer = 0;
+    syncing = false;
+    g_clear_pointer(&query_id, g_free);
+    g_clear_pointer(&iq_id, g_free);
+    ev_archive_sync ev = {true, received, error, NULL};
+    event_emit(EV_ARCHIVE_SYNC, &ev);
+    release_held(c, true);
+}
+
+static xmpp_stanza_t *text_child(const char *name, const char *text)
+{
+    xmpp_ctx_t *x = xmpp_internal_ctx();
+    xmpp_stanza_t *e = xmpp_stanza_new(x);
+    xmpp_stanza_set_name(e, name);
+    if (text) {
+        xmpp_stanza_t *t = xmpp_stanza_new(x);
+        xmpp_stanza_set_text(t, text);
+        xmpp_stanza_add_child_ex(e, t, 0);
+    }
+    return e;
+}
+
+static int on_query_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud);
+
+static void add_field(xmpp_stanza_t *form, const char *var, const char *type, const char *value)
+{
+    xmpp_stanza_t *field = xmpp_stanza_new(xmpp_internal_ctx());
+    xmpp_stanza_set_name(field, "field");
+    xmpp_stanza_set_attribute(field, "var", var);
+    if (type)
+        xmpp_stanza_set_type(field, type);
+    xmpp_stanza_add_child_ex(field, text_child("value", value), 0);
+    xmpp_stanza_add_child_ex(form, field, 0);
+}
+
+/* A MAM query iq with id IQ_ID and queryid QID: WITH/END filter (may be
+ * NULL), MAX results, after AFTER or (AFTER NULL) the newest page. */
+static xmpp_stanza_t *build_query(const char *iq_id_, const char *qid, const char *with,
+                                  const char *end, int max_n, const char *after)
+{
+    xmpp_ctx_t *x = xmpp_internal_ctx();
+    xmpp_stanza_t *iq = xmpp_iq_new(x, "set", iq_id_);
+    xmpp_stanza_t *q = xmpp_stanza_new(x);
+    xmpp_stanza_set_name(q, "query");
+    xmpp_stanza_set_ns(q, NS_MAM);
+    xmpp_stanza_set_attribute(q, "queryid", qid);
+    xmpp_stanza_t *form = xmpp_stanza_new(x);
+    xmpp_stanza_set_name(form, "x");
+    xmpp_stanza_set_ns(form, "jabber:x:data");
+    xmpp_stanza_set_type(form, "submit");
+    add_field(form, "FORM_TYPE", "hidden", NS_MAM);
+    if (with)
+        add_field(form, "with", NULL, with);
+    if (end)
+        add_field(form, "end", NULL, end);
+    xmpp_stanza_add_child_ex(q, form, 0);
+    xmpp_stanza_t *set = xmpp_stanza_new(x);
+    xmpp_stanza_set_name(set, "set");
+    xmpp_stanza_set_ns(set, NS_RSM);
+    char max[16];
+    g_snprintf(max, sizeof(max), "%d", max_n);
+    xmpp_stanza_add_child_ex(set, text_child("max", max), 0);
+    xmpp_stanza_add_child_ex(set, after ? text_child("after", after) : text_child("before", NULL),
+                             0);
+    xmpp_stanza_add_child_ex(q, set, 0);
+    xmpp_stanza_add_child_ex(iq, q, 0);
+    return iq;
+}
+
+/* Ask for the page after AFTER (NULL: the newest page, backwards). */
+static void send_query(xmpp_conn_t *c, const char *after)
+{
+    g_free(query_id);
+    query_id = xmpp_internal_new_id();
+    g_free(iq_id);
+    iq_id = xmpp_internal_new_id();
+    xmpp_stanza_t *iq =
+        build_query(iq_id, query_id, NULL, NULL, after ? PAGE_SIZE : FIRST_PAGE, after);
+    xmpp_id_handler_add(c, on_query_result, iq_id, NULL);
+    xmpp_send(c, iq);
+    xmpp_stanza_release(iq);
+}
+
+static void remember(const char *id)
+{
+    if (!id)
+        return;
+    g_free(last_id);
+    last_id = g_strdup(id);
+    if (state_set)
+        state_set(STATE_KEY, id);
+}
+
+static int on_query_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
+{
+    if (!syncing)
+        return 0;
+    const char *type = xmpp_stanza_get_type(st);
+    if (!xmpp_internal_from_own_account(xmpp_stanza_get_from(st)))
+        return 1; /* not from our archive: keep waiting for the real answer */
+    if (!type || strcmp(type, "result") != 0) {
+        bool not_found = xmpp_stanza_get_child_by_name(st, "error") &&
+                         xmpp_internal_child(xmpp_stanza_get_child_by_name(st, "error"),
+                                             "item-not-found", NULL);
+        if (not_found && state_set) {
+            /* Our sync point fell out of the archive: start afresh. */
+            state_set(STATE_KEY, "");
+            send_query(c, NULL);
+            return 0;
+        }
+        finish(c, "the server refused the archive query");
+        return 0;
+    }
+    xmpp_stanza_t *fin = xmpp_internal_child(st, "fin", NS_MAM);
+    xmpp_stanza_t *set = fin ? xmpp_internal_child(fin, "set", NS_RSM) : NULL;
+    char *last = set ? xmpp_internal_child_text(set, "last") : NULL;
+    const char *complete = fin ? xmpp_stanza_get_attribute(fin, "complete") : NULL;
+    bool done = (complete && (!strcmp(complete, "true") || !strcmp(complete, "1"))) || !last;
+    bool backwards = ud != NULL;
+    if (last)
+        remember(last);
+    if (done || backwards) {
+        finish(c, NULL);
+    } else {
+        send_query(c, last);
+    }
+    g_free(last);
+    return 0;
+}
+
+bool xmpp_mam_handle_result(xmpp_conn_t *c, xmpp_stanza_t *st)
+{
+    xmpp_stanza_t *res = xmpp_internal_child(st, "result", NS_MAM);
+    if (!res)
+        return false;
+    const char *qid = xmpp_stanza_get_attribute(res, "queryid");
+    bool for_sync = syncing && query_id && qid && strcmp(qid, query_id) == 0;
+    bool for_backfill = bf_query_id && qid && strcmp(qid, bf_query_id) == 0;
+    if ((!for_sync && !for_backfill) || !xmpp_internal_from_own_account(xmpp_stanza_get_from(st))) {
+        log_warn("mam", "dropped an archive result that answers no query of ours (from %s)",
+                 xmpp_stanza_get_from(st) ? xmpp_stanza_get_from(st) : "our server");
+        return true;
+    }
+    xmpp_stanza_t *fwd = xmpp_internal_child(res, "forwarded", NS_FORWARD);
+    xmpp_stanza_t *inner = fwd ? xmpp_internal_child(fwd, "message", NULL) : NULL;
+    const char *aid = xmpp_stanza_get_attribute(res, "id");
+    if (!inner || !aid)
+        return true;
+    msg_source src = {.archive = true, .archive_id = aid, .backfill = for_backfill};
+    xmpp_stanza_t *delay = xmpp_internal_child(fwd, "delay", NS_DELAY);
+    const char *stamp = delay ? xmpp_stanza_get_attribute(delay, "stamp") : NULL;
+    GDateTime *dt = stamp ? g_date_time_new_from_iso8601(stamp, NULL) : NULL;
+    if (dt) {
+        src.archive_ts = (time_t)g_date_time_to_unix(dt);
+        src.archive_ts_ms = (long long)src.archive_ts * 1000 + g_date_time_get_microsecond(dt) / 1000;
+        g_date_time_unref(dt);
+    }
+    if (for_backfill)
+        bf_received++;
+    else
+        received++;
+    xmpp_message_process(c, inner, &src);
+    return true;
+}
+
+/* ---------- older history of one conversation ---------- */
+
+static int on_backfill_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
+{
+    if (!bf_peer)
+        return 0;
+    if (!xmpp_internal_from_own_account(xmpp_stanza_get_from(st)))
+        return 1;
+    const char *type = xmpp_stanza_get_type(st);
+    bool ok = type && strcmp(type, "result") == 0;
+    char *peer = bf_peer;
+    bf_peer = NULL;
+    g_clear_pointer(&bf_query_id, g_free);
+    ev_archive_sync ev = {true, bf_received, ok ? NULL : "the server refused the archive query",
+                          peer};
+    event_emit(EV_ARCHIVE_SYNC, &ev);
+    g_free(peer);
+    return 0;
+}
+
+bool xmpp_mam_fetch_before(const char *peer, long long end_ms, int max, char **err)
+{
+    xmpp_conn_t *c = xmpp_internal_conn();
+    if (!c) {
+        *err = g_strdup("not connected");
+        return false;
+    }
+    if (bf_peer) {
+        *err = g_strdup("already fetching older history");
+        return false;
+    }
+    GDateTime *dt = g_date_time_new_from_unix_utc(end_ms / 1000);
+    char *end = dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : NULL;
+    if (dt)
+        g_date_time_unref(dt);
+    bf_peer = g_strdup(peer);
+    bf_received = 0;
+    bf_query_id = xmpp_internal_new_id();
+    char *id = xmpp_internal_new_id();
+    xmpp_stanza_t *iq = build_query(id, bf_query_id, peer, end, max, NULL);
+    xmpp_id_handler_add(c, on_backfill_result, id, NULL);
+    xmpp_send(c, iq);
+    xmpp_stanza_release(iq);
+    g_free(id);
+    g_free(end);
+    return true;
+}
+
+bool xmpp_mam_hold(xmpp_stanza_t *st)
+{
+    if (!syncing)
+        return false;
+    g_queue_push_tail(&held, xmpp_stanza_copy(st));
+    return true;
+}
+
+static void on_sync_timeout(void *ud)
+{
+    timeout_timer = 0;
+    if (syncing)
+        finish(xmpp_internal_conn(), "the archive did not answer in time");
+}
+
+void xmpp_mam_start(xmpp_conn_t *c, bool server_has_mam)
+{
+    release_held(NULL, false);
+    if (!server_has_mam)
+        return;
+    syncing = true;
+    received = 0;
+    g_clear_pointer(&last_id, g_free);
+    char *after = state_get ? state_get(STATE_KEY) : NULL;
+    ev_archive_sync ev = {false, 0, NULL, NULL};
+    event_emit(EV_ARCHIVE_SYNC, &ev);
+    timeout_timer = loop_add_timer(SYNC_TIMEOUT_MS, on_sync_timeout, NULL);
+    if (after && *after) {
+        send_query(c, after);
+    } else {
+        send_query(c, NULL);
+        /* Mark the backwards first page so its result ends the sync. */
+        xmpp_id_handler_delete(c, on_query_result, iq_id);
+        xmpp_id_handler_add(c, on_query_result, iq_id, (void *)1);
+    }
+    g_free(after);
+}
+
+void xmpp_mam_reset(void)
+{
+    g_clear_pointer(&bf_peer, g_free);
+    g_clear_pointer(&bf_query_id, g_free);
+    if (timeout_timer)
+        loop_cancel_timer(timeout_timer);
+    timeout_timer = 0;
+    syncing = false;
+    release_held(NULL, false);
+    g_clear_pointer(&query_id, g_free);
+    g_clear_pointer(&iq_id, g_free);
+    g_clear_pointer(&last_id, g_free);
+}

@@ -1,0 +1,197 @@
+/* send.c - outgoing one-to-one messages: chat, corrections (XEP-0308),
+ * retractions (XEP-0424), chat states (XEP-0085), with origin ids
+ * (XEP-0359) and receipt requests (XEP-0184); a queue for what the user
+ * writes while offline, sent in order after the next login. */
+#include "xmpp/internal.h"
+
+#include <string.h>
+
+#include "config/settings.h"
+#include "model/jid.h"
+
+typedef enum { OUT_CHAT, OUT_CORRECTION, OUT_RETRACTION } out_kind;
+
+typedef struct {
+    out_kind kind;
+    char *to;
+    char *body;
+    char *id;
+    char *ref_id; /* corrected / retracted message */
+} queued_message;
+
+static GQueue offline_queue = G_QUEUE_INIT;
+
+static void queued_free(gpointer p)
+{
+    queued_message *q = p;
+    g_free(q->to);
+    g_free(q->body);
+    g_free(q->id);
+    g_free(q->ref_id);
+    g_free(q);
+}
+
+static void add_child_ns(xmpp_stanza_t *parent, const char *name, const char *ns)
+{
+    xmpp_stanza_t *e = xmpp_stanza_new(xmpp_internal_ctx());
+    xmpp_stanza_set_name(e, name);
+    xmpp_stanza_set_ns(e, ns);
+    xmpp_stanza_add_child_ex(parent, e, 0);
+}
+
+static void add_child_id(xmpp_stanza_t *parent, const char *name, const char *ns, const char *id)
+{
+    xmpp_stanza_t *e = xmpp_stanza_new(xmpp_internal_ctx());
+    xmpp_stanza_set_name(e, name);
+    xmpp_stanza_set_ns(e, ns);
+    xmpp_stanza_set_attribute(e, "id", id);
+    xmpp_stanza_add_child_ex(parent, e, 0);
+}
+
+static void send_now(xmpp_conn_t *c, const queued_message *q)
+{
+    xmpp_ctx_t *x = xmpp_internal_ctx();
+    xmpp_stanza_t *m = xmpp_message_new(x, "chat", q->to, q->id);
+    if (q->kind == OUT_RETRACTION) {
+        add_child_id(m, "retract", NS_RETRACT, q->ref_id);
+        add_child_ns(m, "fallback", "urn:xmpp:fallback:0");
+        xmpp_message_set_body(m, "This person attempted to retract a previous message, but "
+                                 "it's unsupported by your client.");
+        add_child_ns(m, "store", "urn:xmpp:hints");
+    } else {
+        xmpp_message_set_body(m, q->body);
+        if (q->kind == OUT_CORRECTION)
+            add_child_id(m, "replace", NS_CORRECT, q->ref_id);
+        if (settings_get_bool("receipts"))
+            add_child_ns(m, "request", NS_RECEIPTS);
+        if (settings_get_bool("chat_states"))
+            add_child_ns(m, "active", NS_CHATSTATES);
+    }
+    add_child_id(m, "origin-id", NS_SID, q->id);
+    xmpp_send(c, m);
+    xmpp_stanza_release(m);
+}
+
+/* Validate, send or queue, and announce one outgoing message. */
+static bool send_or_queue(out_kind kind, const char *to, const char *body, const char *ref_id,
+                          char **err)
+{
+    jid_t *j = jid_new(to);
+    if (!j) {
+        *err = g_strdup_printf("'%s' is not a valid JID", to);
+        return false;
+    }
+    if (kind != OUT_RETRACTION && (!body || !*body)) {
+        jid_free(j);
+        *err = g_strdup("nothing to send");
+        return false;
+    }
+    if (body && !g_utf8_validate(body, -1, NULL)) {
+        jid_free(j);
+        *err = g_strdup("the message is not valid UTF-8");
+        return false;
+    }
+    queued_message *q = g_new0(queued_message, 1);
+    q->kind = kind;
+    q->to = g_strdup(j->full);
+    q->body = g_strdup(body);
+    q->id = xmpp_internal_new_id();
+    q->ref_id = g_strdup(ref_id);
+    xmpp_conn_t *c = xmpp_internal_conn();
+    bool queued = c == NULL;
+    if (c)
+        send_now(c, q);
+    else
+        g_queue_push_tail(&offline_queue, q);
+
+    const char *own = xmpp_own_full() ? xmpp_own_full() : (xmpp_own_bare() ? xmpp_own_bare() : "");
+    gint64 now = g_get_real_time();
+    ev_result res = {0};
+    if (kind == OUT_CHAT) {
+        ev_message ev = {.peer = j->bare,
+                         .from = own,
+                         .body = body,
+                         .id = q->id,
+                         .outgoing = true,
+                         .queued = queued,
+                         .timestamp = (time_t)(now / G_USEC_PER_SEC),
+                         .timestamp_ms = now / 1000,
+                         .origin_id = q->id,
+                         .receipt_requested = settings_get_bool("receipts"),
+                         .result = &res};
+        event_emit(EV_MESSAGE, &ev);
+    } else if (kind == OUT_CORRECTION) {
+        ev_correction ev = {j->bare, own, true, ref_id, body, q->id,
+                            (time_t)(now / G_USEC_PER_SEC), &res};
+        event_emit(EV_CORRECTION, &ev);
+    } else {
+        ev_retraction ev = {j->bare, own, true, ref_id, &res};
+        event_emit(EV_RETRACTION, &ev);
+    }
+    if (queued)
+        event_log(LOG_WARN, j->bare,
+                  "Not connected: message queued and will be sent when reconnected.");
+    if (!queued)
+        queued_free(q);
+    jid_free(j);
+    return true;
+}
+
+bool xmpp_send_chat(const char *to, const char *body, char **err)
+{
+    return send_or_queue(OUT_CHAT, to, body, NULL, err);
+}
+
+bool xmpp_send_correction(const char *to, const char *replace_id, const char *body, char **err)
+{
+    if (!replace_id || !*replace_id) {
+        *err = g_strdup("no message to correct");
+        return false;
+    }
+    return send_or_queue(OUT_CORRECTION, to, body, replace_id, err);
+}
+
+bool xmpp_send_retraction(const char *to, const char *retract_id, char **err)
+{
+    if (!retract_id || !*retract_id) {
+        *err = g_strdup("no message to retract");
+        return false;
+    }
+    return send_or_queue(OUT_RETRACTION, to, NULL, retract_id, err);
+}
+
+unsigned xmpp_queued_count(void)
+{
+    return g_queue_get_length(&offline_queue);
+}
+
+void xmpp_message_flush_queue(xmpp_conn_t *c)
+{
+    unsigned n = 0;
+    queued_message *q;
+    while ((q = g_queue_pop_head(&offline_queue))) {
+        send_now(c, q);
+        queued_free(q);
+        n++;
+    }
+    if (n)
+        event_log(LOG_INFO, NULL, "Sent %u queued message%s.", n, n == 1 ? "" : "s");
+}
+
+void xmpp_send_chatstate(const char *to, chatstate state)
+{
+    static const char *const names[] = {"active", "composing", "paused", "inactive", "gone"};
+    xmpp_conn_t *c = xmpp_internal_conn();
+    if (!c || !settings_get_bool("chat_states") || (unsigned)state >= G_N_ELEMENTS(names))
+        return;
+    xmpp_stanza_t *m = xmpp_message_new(xmpp_internal_ctx(), "chat", to, NULL);
+    add_child_ns(m, names[state], NS_CHATSTATES);
+    add_child_ns(m, "no-store", "urn:xmpp:hints");
+    xmpp_send(c, m);
+    xmpp_stanza_release(m);
+}
+
+void xmpp_message_deinit(void)
+{
+    g_queue_clear_full(&offline_queue, queued_free);
+}
