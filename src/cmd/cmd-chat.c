@@ -147,6 +147,7 @@ static const cmd_def defs[] = {
     {"me", "ACTION", "Send an action (\"* you ACTION\") in this chat", NULL, 1, NULL, {0},
      cmd_me},
     {"correct", "NEW TEXT", "Replace your last message in this chat (XEP-0308)",
+     "Up on an empty input line in a chat fills in /correct with your last message.\n"
      "The original stays in your history; clients without support see a new message.", 1,
      NULL, {0}, cmd_correct},
     {"retract", "", "Retract your last message in this chat (XEP-0424)",

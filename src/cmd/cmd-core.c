@@ -48,7 +48,8 @@ static void cmd_help(char **argv, int argc, const char *jid)
             ui_info("  /%-11s %s", d->name, d->summary);
         }
         ui_info("Keys: Alt+1..0 or Alt+Left/Right switch windows, PgUp/PgDn scroll, "
-                "Alt+Enter new line, Tab completes, Ctrl-L redraws.");
+                "Alt+Enter new line, Tab completes, Up on an empty line edits your last message, "
+                "Ctrl-L redraws.");
         return;
     }
     const char *name = argv[0][0] == '/' ? argv[0] + 1 : argv[0];

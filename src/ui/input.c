@@ -184,6 +184,23 @@ static int key_interrupt(int count, int key)
     return 0;
 }
 
+/* Up on an empty line in a chat: edit the last message sent there (it is
+ * sent as a correction); otherwise readline's previous-history. */
+static int key_up(int count, int key)
+{
+    win_t *w = win_current();
+    win_line *last = (rl_end == 0 && w->type == WIN_CHAT) ? win_last_own(w) : NULL;
+    if (!last || where_history() != history_length)
+        return rl_get_previous_history(count, key);
+    char *text = g_strconcat("/correct ", last->kind == LINE_ACTION_OUT ? "/me " : "", last->text,
+                             NULL);
+    rl_replace_line(text, 1);
+    rl_point = rl_end;
+    g_free(text);
+    ui_dirty(DIRTY_INPUT);
+    return 0;
+}
+
 static void bind_keys(void)
 {
     static const char *digits = "1234567890";
@@ -195,6 +212,8 @@ static void bind_keys(void)
     rl_bind_keyseq("\033[1;3D", key_prev_window); /* Alt+Left */
     rl_bind_keyseq("\033\033[C", key_next_window);
     rl_bind_keyseq("\033\033[D", key_prev_window);
+    rl_bind_keyseq("\033[A", key_up);
+    rl_bind_keyseq("\033OA", key_up);
     rl_bind_keyseq("\033[5~", key_page_up);
     rl_bind_keyseq("\033[6~", key_page_down);
     rl_bind_keyseq("\033\r", key_newline); /* Alt+Enter */
