@@ -138,6 +138,8 @@ typedef struct {
     unsigned count;     /* messages received from the archive (when done) */
     const char *error;  /* why it stopped early, or NULL */
     const char *peer;   /* NULL: login catch-up; else older history of PEER */
+    const char *first_id; /* older history: the oldest archive id of the page */
+    bool complete;      /* older history: the archive has nothing older */
 } ev_archive_sync;
 
 typedef struct {

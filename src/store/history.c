@@ -24,6 +24,12 @@ static bool fault_reported; /* the current run of faults has been told */
 static int last_fault_rc;   /* SQLite code of the last failed write, 0 if none */
 static gint64 last_reopen_us;
 
+/* Batching (store_batch_begin/end): adds share one transaction that is
+ * committed at the end of a main-loop pass, before anything is drawn. */
+static bool batch_wanted;     /* a batch is open */
+static bool batch_txn;        /* ... and its transaction has begun */
+static GPtrArray *batch_rows; /* pend* copies of what the transaction holds */
+
 /* Retries before an add do not wait for locks, and reopen a broken
  * database at most this often. */
 #define REOPEN_INTERVAL_US (1000 * 1000)
@@ -36,6 +42,7 @@ static void pend_free(gpointer p)
     g_free(e);
 }
 
+/* End the current run of faults: the next fault is reported again. */
 void store_fault_reset(void)
 {
     fault_reported = false;
@@ -71,8 +78,10 @@ static bool same_message(const store_msg *a, const char *abare, const store_msg 
     if (a->origin_id && str_eq(a->origin_id, b->origin_id))
         return true;
     if (a->msg_id && str_eq(a->msg_id, b->msg_id)) {
-        int64_t d = a->ts - b->ts;
-        return d <= STORE_MSGID_WINDOW_MS && d >= -STORE_MSGID_WINDOW_MS;
+        /* |a - b| without overflow, whatever times the network sent */
+        uint64_t d =
+            a->ts >= b->ts ? (uint64_t)a->ts - (uint64_t)b->ts : (uint64_t)b->ts - (uint64_t)a->ts;
+        return d <= STORE_MSGID_WINDOW_MS;
     }
     return false;
 }
@@ -216,11 +225,55 @@ static void rollback(void)
 
 /* Write N messages (bare senders BARES) in one transaction. Returns SQLITE_OK,
  * or the fault after rolling back (rowids reset to 0). */
+/* The open batch failed: its transaction is gone, so what it held goes
+ * back to the pending queue, in order, ahead of anything newer. */
+static void batch_abort(void)
+{
+    rollback();
+    batch_txn = false;
+    if (!batch_rows)
+        return;
+    for (guint i = batch_rows->len; i > 0; i--)
+        g_queue_push_head(&pending, g_ptr_array_index(batch_rows, i - 1));
+    g_ptr_array_set_size(batch_rows, 0);
+}
+
 static int write_many(store_msg **msgs, char **bares, guint n, store_add_result *res)
 {
     if (!store_db())
         return SQLITE_MISUSE;
-    int rc = txn(ST_BEGIN);
+    int rc = SQLITE_OK;
+    if (batch_wanted) {
+        if (!batch_txn) {
+            rc = txn(ST_BEGIN);
+            if (rc != SQLITE_OK)
+                return rc;
+            batch_txn = true;
+        }
+        for (guint i = 0; i < n && rc == SQLITE_OK; i++)
+            if (msgs[i])
+                rc = write_one(msgs[i], bares[i], &res[i]);
+        if (rc != SQLITE_OK) {
+            batch_abort();
+            for (guint i = 0; i < n; i++)
+                if (msgs[i])
+                    msgs[i]->rowid = 0;
+            return rc;
+        }
+        if (!batch_rows)
+            batch_rows = g_ptr_array_new();
+        for (guint i = 0; i < n; i++) {
+            if (!msgs[i] || res[i] != STORE_ADDED)
+                continue;
+            pend *e = g_new0(pend, 1);
+            e->m = store_msg_copy(msgs[i]);
+            e->m->rowid = 0;
+            e->bare = g_strdup(bares[i]);
+            g_ptr_array_add(batch_rows, e);
+        }
+        return SQLITE_OK;
+    }
+    rc = txn(ST_BEGIN);
     if (rc != SQLITE_OK)
         return rc;
     for (guint i = 0; i < n && rc == SQLITE_OK; i++)
@@ -237,6 +290,38 @@ static int write_many(store_msg **msgs, char **bares, guint n, store_add_result 
     return rc;
 }
 
+/* Start a batch: later adds share one transaction until store_batch_end. */
+void store_batch_begin(void)
+{
+    batch_wanted = true;
+}
+
+/* Commit the batch. On failure what it held is kept pending (and retried)
+ * and *ERR gets the fault line as for store_add. Returns false then. */
+bool store_batch_end(char **err)
+{
+    if (err)
+        *err = NULL;
+    batch_wanted = false;
+    if (!batch_txn)
+        return true;
+    int rc = txn(ST_COMMIT);
+    if (rc != SQLITE_OK) {
+        batch_abort();
+        note_fault(rc, err);
+        return false;
+    }
+    batch_txn = false;
+    if (batch_rows) {
+        g_ptr_array_set_free_func(batch_rows, pend_free);
+        g_ptr_array_set_size(batch_rows, 0);
+        g_ptr_array_set_free_func(batch_rows, NULL);
+    }
+    return true;
+}
+
+/* Write the pending queue in one transaction (see internal.h for WAIT).
+ * Returns how many are still pending. */
 guint store_pending_flush(bool wait)
 {
     if (g_queue_is_empty(&pending))
@@ -278,6 +363,7 @@ guint store_pending_flush(bool wait)
     return 0;
 }
 
+/* Drop the pending queue. Returns how many messages it held. */
 guint store_pending_clear(void)
 {
     guint n = pending.length;
@@ -306,9 +392,11 @@ bool store_add_batch(store_msg **msgs, guint n, store_add_result *results, char 
 {
     if (err)
         *err = NULL;
-    g_return_val_if_fail(n == 0 || (msgs && results), false);
-    store_msg **ok = g_new0(store_msg *, n ? n : 1);
-    char **bares = g_new0(char *, n ? n : 1);
+    if (n == 0)
+        return true;
+    g_return_val_if_fail(msgs && results, false);
+    store_msg **ok = g_new0(store_msg *, n);
+    char **bares = g_new0(char *, n);
     for (guint i = 0; i < n; i++) {
         store_msg *m = msgs[i];
         results[i] = STORE_DUPLICATE;
@@ -607,4 +695,63 @@ int64_t store_retract(const char *peer, const char *sender_bare, const char *id)
         return 0;
     sqlite3_bind_int64(st, 1, row);
     return store_stmt_run(st) == SQLITE_DONE ? row : 0;
+}
+
+/* True when a message with id ID is stored in any conversation. */
+static bool id_anywhere(const char *id)
+{
+    sqlite3_stmt *st = store_stmt(ST_ID_ANYWHERE, NULL);
+    if (!st)
+        return false;
+    store_bind_text(st, 1, id);
+    bool found = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_reset(st);
+    return found;
+}
+
+/* store_correct/store_retract, refusing ids that belong to a message in
+ * another conversation: nobody may edit a message of a different chat. */
+int64_t store_correct_checked(const char *peer, const char *sender_bare, const char *replace_id,
+                              const char *new_body)
+{
+    int64_t row = store_correct(peer, sender_bare, replace_id, new_body);
+    if (row == 0 && replace_id && id_anywhere(replace_id))
+        return -1;
+    return row;
+}
+
+int64_t store_retract_checked(const char *peer, const char *sender_bare, const char *id)
+{
+    int64_t row = store_retract(peer, sender_bare, id);
+    if (row == 0 && id && id_anywhere(id))
+        return -1;
+    return row;
+}
+
+/* The oldest archive id (stanza-id) stored for PEER (g_free), or NULL. */
+char *store_oldest_stanza_id(const char *peer)
+{
+    sqlite3_stmt *st = store_stmt(ST_OLDEST_STANZA, NULL);
+    if (!st)
+        return NULL;
+    store_bind_text(st, 1, peer);
+    char *id = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        id = g_strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    return id;
+}
+
+/* Time (UTC ms) of the oldest message stored for PEER, 0 when none. */
+int64_t store_oldest_ts(const char *peer)
+{
+    sqlite3_stmt *st = store_stmt(ST_OLDEST_TS, NULL);
+    if (!st)
+        return 0;
+    store_bind_text(st, 1, peer);
+    int64_t ts = 0;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        ts = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return ts;
 }

@@ -26,25 +26,24 @@
 /* Every SQL statement natter runs, prepared once and reused. The SQL text
  * is in store.c (store_stmt_sql). */
 typedef enum {
-    ST_BEGIN,          /* BEGIN IMMEDIATE */
+    ST_BEGIN, /* BEGIN IMMEDIATE */
     ST_COMMIT,
-    ST_ROLLBACK,
-    ST_INSERT,         /* 16 columns, see store.c */
-    ST_DUP_STANZA,     /* ?1 stanza_id ?2 stanza_id_by -> id */
-    ST_DUP_ORIGIN,     /* ?1 peer ?2 origin_id ?3 sender_bare -> id, stanza_id */
-    ST_DUP_MSGID,      /* ?1 peer ?2 msg_id ?3 sender_bare ?4 ts -> id, stanza_id */
-    ST_LEARN_STANZA,   /* ?1 id ?2 stanza_id ?3 by: fill a missing stanza-id */
-    ST_CURSOR,         /* ?1 id ?2 peer -> ts */
-    ST_PAGE_NEWEST,    /* ?1 peer ?2 limit */
-    ST_PAGE_BEFORE,    /* ?1 peer ?2 ts ?3 id ?4 limit (newest first) */
-    ST_PAGE_AFTER,     /* ?1 peer ?2 ts ?3 id ?4 limit (oldest first) */
-    ST_GET_ROW,        /* ?1 id */
-    ST_FIND_MSGID,     /* ?1 peer ?2 msg_id ?3 sender_bare -> id, retracted */
-    ST_FIND_ORIGIN,    /* ?1 peer ?2 origin_id ?3 sender_bare -> id, retracted */
-    ST_ANY_MSGID,      /* ?1 peer ?2 msg_id -> id (any sender) */
-    ST_ANY_ORIGIN,     /* ?1 peer ?2 origin_id -> id (any sender) */
-    ST_CORRECT,        /* ?1 id ?2 new body */
-    ST_RETRACT,        /* ?1 id */
+    ST_INSERT,           /* 16 columns, see store.c */
+    ST_DUP_STANZA,       /* ?1 stanza_id ?2 stanza_id_by -> id */
+    ST_DUP_ORIGIN,       /* ?1 peer ?2 origin_id ?3 sender_bare -> id, stanza_id */
+    ST_DUP_MSGID,        /* ?1 peer ?2 msg_id ?3 sender_bare ?4 ts -> id, stanza_id */
+    ST_LEARN_STANZA,     /* ?1 id ?2 stanza_id ?3 by: fill a missing stanza-id */
+    ST_CURSOR,           /* ?1 id ?2 peer -> ts */
+    ST_PAGE_NEWEST,      /* ?1 peer ?2 limit */
+    ST_PAGE_BEFORE,      /* ?1 peer ?2 ts ?3 id ?4 limit (newest first) */
+    ST_PAGE_AFTER,       /* ?1 peer ?2 ts ?3 id ?4 limit (oldest first) */
+    ST_GET_ROW,          /* ?1 id */
+    ST_FIND_MSGID,       /* ?1 peer ?2 msg_id ?3 sender_bare -> id, retracted */
+    ST_FIND_ORIGIN,      /* ?1 peer ?2 origin_id ?3 sender_bare -> id, retracted */
+    ST_ANY_MSGID,        /* ?1 peer ?2 msg_id -> id (any sender) */
+    ST_ANY_ORIGIN,       /* ?1 peer ?2 origin_id -> id (any sender) */
+    ST_CORRECT,          /* ?1 id ?2 new body */
+    ST_RETRACT,          /* ?1 id */
     ST_DELIVERED_MSGID,  /* ?1 peer ?2 msg_id */
     ST_DELIVERED_ORIGIN, /* ?1 peer ?2 origin_id */
     ST_STATE_GET,
@@ -52,17 +51,22 @@ typedef enum {
     ST_STATE_DEL,
     ST_COUNT,
     ST_PEERS,
-    ST_SEARCH_ALL,     /* ?1 fts query ?2 limit */
-    ST_SEARCH_PEER,    /* ?1 fts query ?2 limit ?3 peer */
+    ST_SEARCH_ALL, /* ?1 fts query ?2 limit */
+    ST_FTS_IDS,    /* ?1 fts query -> rowid, newest stored first */
+    ST_ROW_PEER,   /* ?1 id -> peer */
+    ST_PEER_IDS,   /* ?1 peer -> id (any order) */
     ST_EXPORT_ALL,
-    ST_EXPORT_PEER,    /* ?1 peer */
+    ST_EXPORT_PEER, /* ?1 peer */
+    ST_OLDEST_TS,     /* ?1 peer: time of its oldest message */
+    ST_ID_ANYWHERE,   /* ?1 msg id, in any conversation */
+    ST_OLDEST_STANZA, /* ?1 peer: its oldest archive id */
     ST__COUNT
 } store_stmt_id;
 
 /* The columns every message-returning statement selects, in the order
  * store_msg_from_row() reads them. */
-#define STORE_MSG_COLS                                                                        \
-    "id, peer, sender, outgoing, body, ts, stanza_id, stanza_id_by, origin_id, msg_id, "     \
+#define STORE_MSG_COLS                                                                             \
+    "id, peer, sender, outgoing, body, ts, stanza_id, stanza_id_by, origin_id, msg_id, "           \
     "encryption, receipt, corrected, original_body, retracted, from_archive"
 
 /* ---- store.c ---- */

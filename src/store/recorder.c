@@ -7,11 +7,37 @@
 #include <string.h>
 
 #include "core/event.h"
+#include "core/loop.h"
 #include "core/paths.h"
 #include "model/jid.h"
 #include "store/store.h"
 
 static char *open_account; /* bare JID whose database is open */
+static bool batching;      /* a store batch is open in this loop pass */
+
+/* Writes of one loop pass share a transaction (a flood costs one commit
+ * per pass, not per message); it is committed here, before the UI's
+ * redraw hook runs, so nothing is shown that is not on disk. */
+static int commit_hook(void *ud)
+{
+    if (!batching)
+        return -1;
+    batching = false;
+    char *err = NULL;
+    if (!store_batch_end(&err) && err) {
+        event_log(LOG_ERROR, NULL, "%s", err);
+        g_free(err);
+    }
+    return -1;
+}
+
+static void batch(void)
+{
+    if (!batching && store_is_open()) {
+        store_batch_begin();
+        batching = true;
+    }
+}
 
 static void report(char *err)
 {
@@ -28,6 +54,7 @@ static void on_conn(event_type t, const void *p, void *ud)
         return;
     if (open_account && strcmp(open_account, ev->jid_bare) == 0 && store_is_open())
         return;
+    commit_hook(NULL);
     store_close();
     g_free(open_account);
     open_account = g_strdup(ev->jid_bare);
@@ -42,12 +69,22 @@ static void on_conn(event_type t, const void *p, void *ud)
 static void on_message(event_type t, const void *p, void *ud)
 {
     const ev_message *ev = p;
+    batch();
     store_msg *m = store_msg_new();
     m->peer = g_strdup(ev->peer);
     m->sender = g_strdup(ev->from);
     m->outgoing = ev->outgoing;
     m->body = g_strdup(ev->body);
-    m->ts = ev->timestamp_ms ? ev->timestamp_ms : (int64_t)ev->timestamp * 1000;
+    /* Whole seconds, like the server archive's stamps: within one second,
+     * messages then keep the order in which natter learnt of them. */
+    m->ts = (int64_t)ev->timestamp * 1000;
+    if (ev->backfill) {
+        /* Older history arrives newest first; archive stamps have whole
+         * seconds, so keep each strictly before what is already stored. */
+        int64_t oldest = store_oldest_ts(ev->peer);
+        if (oldest && m->ts >= oldest)
+            m->ts = oldest - 1;
+    }
     if (ev->stanza_id && open_account) {
         m->stanza_id = g_strdup(ev->stanza_id);
         m->stanza_id_by = g_strdup(open_account);
@@ -69,14 +106,16 @@ static void on_message(event_type t, const void *p, void *ud)
 static void on_receipt(event_type t, const void *p, void *ud)
 {
     const ev_receipt *ev = p;
+    batch();
     store_mark_delivered(ev->peer, ev->id);
 }
 
 static void on_correction(event_type t, const void *p, void *ud)
 {
     const ev_correction *ev = p;
+    batch();
     char *bare = jid_bare_of(ev->from);
-    int64_t row = bare ? store_correct(ev->peer, bare, ev->replace_id, ev->body) : 0;
+    int64_t row = bare ? store_correct_checked(ev->peer, bare, ev->replace_id, ev->body) : 0;
     if (row == 0 && bare) {
         /* The original is not in history: keep the correction as a message
          * of its own, marked corrected. */
@@ -104,8 +143,9 @@ static void on_correction(event_type t, const void *p, void *ud)
 static void on_retraction(event_type t, const void *p, void *ud)
 {
     const ev_retraction *ev = p;
+    batch();
     char *bare = jid_bare_of(ev->from);
-    int64_t row = bare ? store_retract(ev->peer, bare, ev->retract_id) : 0;
+    int64_t row = bare ? store_retract_checked(ev->peer, bare, ev->retract_id) : 0;
     if (ev->result) {
         ev->result->rowid = row > 0 ? row : 0;
         ev->result->rejected = row < 0;
@@ -115,6 +155,7 @@ static void on_retraction(event_type t, const void *p, void *ud)
 
 void recorder_init(void)
 {
+    loop_add_prepare(50, commit_hook, NULL);
     event_subscribe(EV_CONN_STATE, on_conn, NULL);
     event_subscribe(EV_MESSAGE, on_message, NULL);
     event_subscribe(EV_RECEIPT, on_receipt, NULL);
@@ -124,6 +165,7 @@ void recorder_init(void)
 
 void recorder_deinit(void)
 {
+    commit_hook(NULL);
     store_close();
     g_clear_pointer(&open_account, g_free);
 }

@@ -15,12 +15,12 @@
 static const char schema_v1[] =
     "CREATE TABLE messages ("
     " id INTEGER PRIMARY KEY,"
-    " peer TEXT NOT NULL,"          /* bare JID of the conversation */
-    " sender TEXT NOT NULL,"        /* full JID of the author */
-    " sender_bare TEXT NOT NULL,"   /* its bare JID (dedup, corrections) */
+    " peer TEXT NOT NULL,"        /* bare JID of the conversation */
+    " sender TEXT NOT NULL,"      /* full JID of the author */
+    " sender_bare TEXT NOT NULL," /* its bare JID (dedup, corrections) */
     " outgoing INTEGER NOT NULL DEFAULT 0,"
     " body TEXT NOT NULL DEFAULT '',"
-    " ts INTEGER NOT NULL,"         /* UTC milliseconds */
+    " ts INTEGER NOT NULL," /* UTC milliseconds */
     " stanza_id TEXT,"
     " stanza_id_by TEXT,"
     " origin_id TEXT,"
@@ -33,15 +33,21 @@ static const char schema_v1[] =
     " from_archive INTEGER NOT NULL DEFAULT 0);"
     /* paging and context: (peer, ts) and the implied rowid */
     "CREATE INDEX messages_peer_ts ON messages (peer, ts);"
-    /* dedup rule 1 */
-    "CREATE INDEX messages_stanza_id ON messages (stanza_id, stanza_id_by)"
-    " WHERE stanza_id IS NOT NULL;"
-    /* dedup rule 2, corrections, retractions, receipts */
+    /* dedup rule 1 ('by' is checked on the row: a stanza-id is unique
+     * enough, and the index stays small) */
+    "CREATE INDEX messages_stanza_id ON messages (stanza_id) WHERE stanza_id IS NOT NULL;"
+    /* dedup rule 2, corrections, retractions, receipts. Most clients send
+     * the same value as id and origin-id: those rows are found through
+     * messages_msg_id, and only the others are indexed here, which spares
+     * one index write per message. */
     "CREATE INDEX messages_origin_id ON messages (peer, origin_id)"
-    " WHERE origin_id IS NOT NULL;"
+    " WHERE origin_id IS NOT NULL AND origin_id IS NOT msg_id;"
     /* dedup rule 3, corrections, retractions, receipts */
     "CREATE INDEX messages_msg_id ON messages (peer, msg_id)"
     " WHERE msg_id IS NOT NULL;"
+    /* a correction or retraction whose original is in another conversation
+     * (someone else's message: refused) */
+    "CREATE INDEX messages_msg_id_any ON messages (msg_id) WHERE msg_id IS NOT NULL;"
     "CREATE TABLE state (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;"
     "CREATE VIRTUAL TABLE messages_fts USING fts5(body, content = 'messages',"
     " content_rowid = 'id', columnsize = 0, tokenize = 'unicode61 remove_diacritics 2');"
@@ -61,6 +67,7 @@ static const store_migration steps[] = {
     /* {2, "ALTER TABLE messages ADD COLUMN ...;"}, */
 };
 
+/* natter's migration steps (static), *N of them. */
 const store_migration *store_schema_steps(int *n)
 {
     *n = (int)G_N_ELEMENTS(steps);
@@ -84,6 +91,8 @@ static int read_version(sqlite3 *db, int *v)
     return rc;
 }
 
+/* Run the steps of LIST that DB lacks, in one transaction. Returns false
+ * with *ERR (g_free) and DB unchanged when a step fails or DB is newer. */
 bool store_schema_migrate(sqlite3 *db, const store_migration *list, int n, char **err)
 {
     int target = n > 0 ? list[n - 1].to : 0;
@@ -132,8 +141,8 @@ bool store_schema_migrate(sqlite3 *db, const store_migration *list, int n, char 
     return true;
 
 rollback:
-    *err = g_strdup_printf("cannot upgrade the schema to version %d (%s)", v + 1,
-                           sqlite3_errmsg(db));
+    *err =
+        g_strdup_printf("cannot upgrade the schema to version %d (%s)", v + 1, sqlite3_errmsg(db));
     if (!sqlite3_get_autocommit(db))
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     return false;

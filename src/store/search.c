@@ -54,6 +54,8 @@ static void append_fts_string(GString *q, const char *s, const char *end)
     g_string_append_c(q, '"');
 }
 
+/* The safe FTS5 expression for the user's TEXT (g_free), or NULL with
+ * *ERR (g_free; ERR may be NULL) when nothing searchable is left. */
 char *store_search_fts_query(const char *text, char **err)
 {
     char *valid = g_utf8_make_valid(text ? text : "", -1);
@@ -98,6 +100,102 @@ char *store_search_fts_query(const char *text, char **err)
     return g_string_free(q, FALSE);
 }
 
+/* How many of the newest matches a search in one conversation checks one by
+ * one (a row lookup each, about a microsecond) before it walks the
+ * conversation's own ids instead. */
+#define PEER_PROBE_BUDGET 2000
+
+static int cmp_id_desc(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x > y ? -1 : x < y;
+}
+
+/* The rowids of PEER's messages, newest stored first, into a new GArray of
+ * int64_t (g_array_unref); NULL with *RC on error. */
+static GArray *peer_ids(const char *peer, int *rc)
+{
+    sqlite3_stmt *st = store_stmt(ST_PEER_IDS, rc);
+    if (!st)
+        return NULL;
+    store_bind_text(st, 1, peer);
+    GArray *a = g_array_new(FALSE, FALSE, sizeof(int64_t));
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        g_array_append_val(a, id);
+    }
+    sqlite3_reset(st);
+    if (r != SQLITE_DONE) {
+        *rc = r;
+        g_array_unref(a);
+        return NULL;
+    }
+    g_array_sort(a, cmp_id_desc);
+    return a;
+}
+
+/* True when row ID belongs to PEER; false with *RC on error. */
+static bool row_in_peer(int64_t id, const char *peer, int *rc)
+{
+    sqlite3_stmt *st = store_stmt(ST_ROW_PEER, rc);
+    if (!st)
+        return false;
+    sqlite3_bind_int64(st, 1, id);
+    bool in = false;
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        in = g_strcmp0((const char *)sqlite3_column_text(st, 0), peer) == 0;
+    else if (r != SQLITE_DONE)
+        *rc = r;
+    sqlite3_reset(st);
+    return in;
+}
+
+/* The rowids of PEER's messages matching FTS, newest stored first, at most
+ * WANT, appended to IDS. The matches come newest first from the FTS index
+ * (cheap); the newest are checked one by one, which is quick when the
+ * conversation holds many of them; past PEER_PROBE_BUDGET the match stream
+ * is merged with the conversation's sorted ids, so a word that is frequent
+ * elsewhere but rare here costs a walk over ids, not a row lookup per
+ * match. Returns SQLITE_OK or the error. */
+static int peer_match_ids(const char *fts, const char *peer, guint want, GArray *ids)
+{
+    int rc = SQLITE_OK;
+    sqlite3_stmt *m = store_stmt(ST_FTS_IDS, &rc);
+    if (!m)
+        return rc;
+    store_bind_text(m, 1, fts);
+    GArray *own = NULL;
+    guint pos = 0, probes = 0;
+    int r = SQLITE_DONE;
+    while (ids->len < want && (r = sqlite3_step(m)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(m, 0);
+        if (probes < PEER_PROBE_BUDGET) {
+            probes++;
+            if (row_in_peer(id, peer, &rc))
+                g_array_append_val(ids, id);
+            if (rc != SQLITE_OK)
+                break;
+            continue;
+        }
+        if (!own && !(own = peer_ids(peer, &rc)))
+            break;
+        while (pos < own->len && g_array_index(own, int64_t, pos) > id)
+            pos++;
+        if (pos == own->len)
+            break; /* no older message of PEER left */
+        if (g_array_index(own, int64_t, pos) == id)
+            g_array_append_val(ids, id);
+    }
+    sqlite3_reset(m);
+    if (own)
+        g_array_unref(own);
+    if (rc == SQLITE_OK && r != SQLITE_ROW && r != SQLITE_DONE)
+        rc = r;
+    return rc;
+}
+
 /* Messages whose body has every word and phrase of QUERY, in PEER or
  * everywhere (PEER NULL), newest stored first, at most LIMIT (<= 0: all).
  * Returns a GPtrArray of store_msg* (g_ptr_array_unref), or NULL with *ERR
@@ -107,25 +205,45 @@ GPtrArray *store_search(const char *query, const char *peer, int limit, char **e
     char *fts = store_search_fts_query(query, err);
     if (!fts)
         return NULL;
-    int rc = SQLITE_OK;
-    sqlite3_stmt *st = store_stmt(peer ? ST_SEARCH_PEER : ST_SEARCH_ALL, &rc);
-    if (!st) {
+    if (!store_db()) {
         if (err)
-            *err = store_db() ? g_strdup_printf("search failed: %s", sqlite3_errstr(rc))
-                              : g_strdup("search failed: no history database is open");
+            *err = g_strdup("search failed: no history database is open");
         g_free(fts);
         return NULL;
     }
-    store_bind_text(st, 1, fts);
-    sqlite3_bind_int(st, 2, limit > 0 ? limit : -1);
-    if (peer)
-        store_bind_text(st, 3, peer);
     GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)store_msg_free);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        g_ptr_array_add(out, store_msg_from_row(st));
-    sqlite3_reset(st);
+    int rc = SQLITE_OK;
+    if (peer) {
+        GArray *ids = g_array_new(FALSE, FALSE, sizeof(int64_t));
+        rc = peer_match_ids(fts, peer, limit > 0 ? (guint)limit : G_MAXUINT, ids);
+        for (guint i = 0; rc == SQLITE_OK && i < ids->len; i++) {
+            sqlite3_stmt *st = store_stmt(ST_GET_ROW, &rc);
+            if (!st)
+                break;
+            sqlite3_bind_int64(st, 1, g_array_index(ids, int64_t, i));
+            int r = sqlite3_step(st);
+            if (r == SQLITE_ROW)
+                g_ptr_array_add(out, store_msg_from_row(st));
+            else if (r != SQLITE_DONE)
+                rc = r;
+            sqlite3_reset(st);
+        }
+        g_array_unref(ids);
+    } else {
+        sqlite3_stmt *st = store_stmt(ST_SEARCH_ALL, &rc);
+        if (st) {
+            store_bind_text(st, 1, fts);
+            sqlite3_bind_int(st, 2, limit > 0 ? limit : -1);
+            int r;
+            while ((r = sqlite3_step(st)) == SQLITE_ROW)
+                g_ptr_array_add(out, store_msg_from_row(st));
+            sqlite3_reset(st);
+            if (r != SQLITE_DONE)
+                rc = r;
+        }
+    }
     g_free(fts);
-    if (rc != SQLITE_DONE) {
+    if (rc != SQLITE_OK) {
         if (err)
             *err = g_strdup_printf("search failed: %s", sqlite3_errstr(rc));
         g_ptr_array_unref(out);
@@ -255,8 +373,8 @@ static void export_one(GString *out, const store_msg *m, store_export_format fmt
     json_append_string(out, m->peer);
     g_string_append(out, ", \"sender\": ");
     json_append_string(out, m->sender);
-    g_string_append_printf(out, ", \"outgoing\": %s, \"ts\": \"%s\", \"body\": ",
-                           m->outgoing ? "true" : "false", ts);
+    g_string_append_printf(
+        out, ", \"outgoing\": %s, \"ts\": \"%s\", \"body\": ", m->outgoing ? "true" : "false", ts);
     json_append_string(out, m->body);
     g_string_append(out, ", \"stanza_id\": ");
     json_append_string(out, m->stanza_id);

@@ -63,7 +63,10 @@ store_msg *store_msg_copy(const store_msg *m);
  * keeps messages in memory (store_add still accepts them and keeps them
  * pending). Only one database is open at a time. */
 bool store_open(const char *data_dir, const char *account_jid, char **err);
-/* Open a database at an explicit PATH (tests, benchmarks, export tool). */
+/* Open a database at an explicit PATH (tests, benchmarks, export tool).
+ * Opening again the path already tried keeps the pending messages and
+ * writes them; another path drops them (as store_close). A read-only file
+ * opens for reading; its writes are kept pending until it is writable. */
 bool store_open_path(const char *path, char **err);
 /* Flush what can be flushed and close. Messages still pending after that
  * are dropped (check store_pending_count() first to tell the user). */
@@ -96,6 +99,15 @@ store_add_result store_add(store_msg *m, char **err);
  * Returns true when none had to be kept pending, else false with *ERR as
  * for store_add. */
 bool store_add_batch(store_msg **msgs, guint n, store_add_result *results, char **err);
+
+/* Batching for a main loop: between store_batch_begin() and
+ * store_batch_end() adds share one transaction, committed by
+ * store_batch_end() (natter calls it once per loop pass, before the screen
+ * is redrawn, so whatever is shown is on disk). If the commit fails, what
+ * the batch held is kept pending like any failed add, and *ERR (g_free)
+ * gets the fault line; returns false then. */
+void store_batch_begin(void);
+bool store_batch_end(char **err);
 
 /* Try to write pending messages now, waiting for locks and reopening a
  * database that was not open, read-only or damaged. Returns how many are
@@ -136,6 +148,19 @@ int64_t store_correct(const char *peer, const char *sender_bare, const char *rep
  * when there is no such message or it cannot be written now, or -1 when it
  * was written by someone else (nothing changes). */
 int64_t store_retract(const char *peer, const char *sender_bare, const char *id);
+
+/* As store_correct / store_retract, but an id that belongs to a message in
+ * another conversation also gives -1 (what the recorder uses). */
+int64_t store_correct_checked(const char *peer, const char *sender_bare, const char *replace_id,
+                              const char *new_body);
+int64_t store_retract_checked(const char *peer, const char *sender_bare, const char *id);
+
+/* The oldest archive id (XEP-0359 stanza-id) stored for PEER (g_free), or
+ * NULL: where paging back through the server archive continues. */
+char *store_oldest_stanza_id(const char *peer);
+
+/* Time (UTC ms) of the oldest message stored for PEER, 0 when none. */
+int64_t store_oldest_ts(const char *peer);
 
 /* Full-text search for the user's words QUERY (plain words, quoted phrases;
  * FTS syntax characters are treated as text, never as operators, so no query

@@ -40,6 +40,8 @@ char *bars_window_name(const win_t *w)
 {
     if (w->type == WIN_CONSOLE)
         return g_strdup("console");
+    if (w->type == WIN_SEARCH)
+        return g_strdup("search");
     char *name = roster_display_name(w->jid);
     if (g_utf8_strlen(name, -1) > 16) {
         char *cut = g_utf8_substring(name, 0, 15);
@@ -67,6 +69,9 @@ void bars_draw_title(void)
             put_clipped(t, s);
             g_free(s);
         }
+    } else if (w->type == WIN_SEARCH) {
+        put_clipped(t, w->title ? w->title : "search");
+        put_clipped(t, " - /context N shows a result in its conversation, /close closes");
     } else {
         roster_contact *c = roster_find(w->jid);
         char *name = roster_display_name(w->jid);

@@ -73,11 +73,17 @@ static void fetch_from_archive(win_t *w)
 {
     if (w->archive_done || w->archive_busy || xmpp_state() != CONN_CONNECTED)
         return;
+    /* Continue before the oldest archive id we have; without one, before
+     * the oldest line's second. */
+    char *before =
+        w->archive_cursor ? g_strdup(w->archive_cursor) : store_oldest_stanza_id(w->jid);
     long long end_ms = (long long)time(NULL) * 1000;
     if (w->lines.head)
-        end_ms = (long long)((win_line *)w->lines.head->data)->ts * 1000;
+        end_ms = (long long)((win_line *)w->lines.head->data)->ts * 1000 - 1000;
     char *err = NULL;
-    if (xmpp_mam_fetch_before(w->jid, end_ms, PAGE / 2, &err)) {
+    bool ok = xmpp_mam_fetch_before(w->jid, before, end_ms, PAGE / 2, &err);
+    g_free(before);
+    if (ok) {
         w->archive_busy = true;
         win_add(w, LINE_INFO, NULL, "Fetching older messages from the server archive...", 0,
                 false, false);
@@ -85,9 +91,14 @@ static void fetch_from_archive(win_t *w)
     g_free(err);
 }
 
-void history_archive_done(win_t *w, unsigned count, const char *error)
+void history_archive_done(win_t *w, unsigned count, const char *error, const char *first_id,
+                          bool complete)
 {
     w->archive_busy = false;
+    if (first_id) {
+        g_free(w->archive_cursor);
+        w->archive_cursor = g_strdup(first_id);
+    }
     /* Drop the "Fetching..." note. */
     win_line *last = w->lines.tail ? w->lines.tail->data : NULL;
     if (last && last->kind == LINE_INFO && g_str_has_prefix(last->text, "Fetching older"))
@@ -97,7 +108,12 @@ void history_archive_done(win_t *w, unsigned count, const char *error)
         w->archive_done = true;
         return;
     }
-    if (count == 0) {
+    if (count > 0) {
+        /* The archive's messages are in the database now. */
+        w->history_done = false;
+        history_load_older(w);
+    }
+    if (count == 0 || complete) {
         w->archive_done = true;
         win_line *first = w->lines.head ? w->lines.head->data : NULL;
         if (!first || !g_str_has_prefix(first->text, "Beginning of the history")) {
@@ -107,11 +123,7 @@ void history_archive_done(win_t *w, unsigned count, const char *error)
             win_prepend_lines(w, one);
             g_ptr_array_unref(one);
         }
-        return;
     }
-    /* The archive's messages are in the database now. */
-    w->history_done = false;
-    history_load_older(w);
 }
 
 bool history_load_older(win_t *w)

@@ -16,7 +16,8 @@ void history_load_latest(win_t *w, long long before_rowid);
  * is no older history. */
 bool history_load_older(win_t *w);
 /* The server archive answered W's request for older messages. */
-void history_archive_done(win_t *w, unsigned count, const char *error);
+void history_archive_done(win_t *w, unsigned count, const char *error, const char *first_id,
+                          bool complete);
 /* W shows older history (detached): go back to the latest page. */
 void history_reattach(win_t *w);
 /* Search QUERY in PEER (NULL: everywhere) into a new results window. */

@@ -327,9 +327,20 @@ static void on_message(event_type t, const void *p, void *ud)
     win_t *w = win_find(ev->peer);
     if (!w) {
         w = win_open_chat(ev->peer);
-        /* The store wrote this message first: load what came before it. */
-        if (ev->result && ev->result->rowid > 0)
-            history_load_latest(w, ev->result->rowid);
+        /* The store wrote this message first: the newest page includes it
+         * (and whatever arrived in the same second before it). */
+        if (ev->result && ev->result->rowid > 0) {
+            history_load_latest(w, 0);
+            win_line *last = w->lines.tail ? w->lines.tail->data : NULL;
+            if (last && last->rowid == ev->result->rowid) {
+                if (w != win_current() && !ev->outgoing) {
+                    w->unread++;
+                    w->act = ACT_HIGHLIGHT;
+                }
+                ui_dirty(DIRTY_STATUS | DIRTY_TITLE | DIRTY_MAIN);
+                return;
+            }
+        }
     }
     char *nick;
     if (ev->outgoing) {
@@ -441,7 +452,7 @@ static void on_archive_sync(event_type t, const void *p, void *ud)
     if (ev->peer) {
         win_t *w = win_find(ev->peer);
         if (w)
-            history_archive_done(w, ev->count, ev->error);
+            history_archive_done(w, ev->count, ev->error, ev->first_id, ev->complete);
         ui_dirty(DIRTY_MAIN | DIRTY_STATUS);
         return;
     }

@@ -45,6 +45,7 @@ static void win_free(gpointer p)
     g_ptr_array_unref(w->history);
     g_free(w->draft);
     g_free(w->title);
+    g_free(w->archive_cursor);
     g_free(w);
 }
 

@@ -62,6 +62,7 @@ typedef struct {
     bool detached;     /* showing older history: live lines are not appended */
     bool archive_done; /* the server archive has nothing older either */
     bool archive_busy; /* an older page is being fetched from the server */
+    char *archive_cursor; /* RSM: fetch the archive before this id next */
 } win_t;
 
 void win_init(void);

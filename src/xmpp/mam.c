@@ -13,7 +13,7 @@
 #include "model/jid.h"
 
 #define PAGE_SIZE 250
-#define FIRST_PAGE 100 /* with no sync point yet: only the newest messages */
+#define FIRST_PAGE 50 /* with no sync point yet: the newest page (servers cap at 50) */
 #define STATE_KEY "mam_last_id"
 #define SYNC_TIMEOUT_MS 60000 /* never hold live messages longer than this */
 
@@ -29,11 +29,17 @@ static unsigned timeout_timer;
 static char *bf_peer;      /* conversation whose older history is being fetched */
 static char *bf_query_id;
 static unsigned bf_received;
+static GQueue bf_page = G_QUEUE_INIT; /* (result, forwarded message) copies, oldest first */
 
 void xmpp_set_state_hooks(xmpp_state_get_fn get, xmpp_state_set_fn set)
 {
     state_get = get;
     state_set = set;
+}
+
+static void release_stanza(gpointer st)
+{
+    xmpp_stanza_release(st);
 }
 
 static void release_held(xmpp_conn_t *c, bool process)
@@ -56,7 +62,7 @@ static void finish(xmpp_conn_t *c, const char *error)
     syncing = false;
     g_clear_pointer(&query_id, g_free);
     g_clear_pointer(&iq_id, g_free);
-    ev_archive_sync ev = {true, received, error, NULL};
+    ev_archive_sync ev = {true, received, error, NULL, NULL, false};
     event_emit(EV_ARCHIVE_SYNC, &ev);
     release_held(c, true);
 }
@@ -90,7 +96,8 @@ static void add_field(xmpp_stanza_t *form, const char *var, const char *type, co
 /* A MAM query iq with id IQ_ID and queryid QID: WITH/END filter (may be
  * NULL), MAX results, after AFTER or (AFTER NULL) the newest page. */
 static xmpp_stanza_t *build_query(const char *iq_id_, const char *qid, const char *with,
-                                  const char *end, int max_n, const char *after)
+                                  const char *end, int max_n, const char *after,
+                                  const char *before)
 {
     xmpp_ctx_t *x = xmpp_internal_ctx();
     xmpp_stanza_t *iq = xmpp_iq_new(x, "set", iq_id_);
@@ -114,7 +121,7 @@ static xmpp_stanza_t *build_query(const char *iq_id_, const char *qid, const cha
     char max[16];
     g_snprintf(max, sizeof(max), "%d", max_n);
     xmpp_stanza_add_child_ex(set, text_child("max", max), 0);
-    xmpp_stanza_add_child_ex(set, after ? text_child("after", after) : text_child("before", NULL),
+    xmpp_stanza_add_child_ex(set, after ? text_child("after", after) : text_child("before", before),
                              0);
     xmpp_stanza_add_child_ex(q, set, 0);
     xmpp_stanza_add_child_ex(iq, q, 0);
@@ -129,7 +136,7 @@ static void send_query(xmpp_conn_t *c, const char *after)
     g_free(iq_id);
     iq_id = xmpp_internal_new_id();
     xmpp_stanza_t *iq =
-        build_query(iq_id, query_id, NULL, NULL, after ? PAGE_SIZE : FIRST_PAGE, after);
+        build_query(iq_id, query_id, NULL, NULL, after ? PAGE_SIZE : FIRST_PAGE, after, NULL);
     xmpp_id_handler_add(c, on_query_result, iq_id, NULL);
     xmpp_send(c, iq);
     xmpp_stanza_release(iq);
@@ -209,12 +216,35 @@ bool xmpp_mam_handle_result(xmpp_conn_t *c, xmpp_stanza_t *st)
         src.archive_ts_ms = (long long)src.archive_ts * 1000 + g_date_time_get_microsecond(dt) / 1000;
         g_date_time_unref(dt);
     }
-    if (for_backfill)
+    if (for_backfill) {
+        /* Keep the page; it is processed newest first when complete. */
         bf_received++;
-    else
-        received++;
+        g_queue_push_tail(&bf_page, xmpp_stanza_copy(res));
+        return true;
+    }
+    received++;
     xmpp_message_process(c, inner, &src);
     return true;
+}
+
+/* Process one buffered backfill <result/>. */
+static void process_backfill(xmpp_conn_t *c, xmpp_stanza_t *res)
+{
+    xmpp_stanza_t *fwd = xmpp_internal_child(res, "forwarded", NS_FORWARD);
+    xmpp_stanza_t *inner = fwd ? xmpp_internal_child(fwd, "message", NULL) : NULL;
+    const char *aid = xmpp_stanza_get_attribute(res, "id");
+    if (!inner || !aid)
+        return;
+    msg_source src = {.archive = true, .archive_id = aid, .backfill = true};
+    xmpp_stanza_t *delay = xmpp_internal_child(fwd, "delay", NS_DELAY);
+    const char *stamp = delay ? xmpp_stanza_get_attribute(delay, "stamp") : NULL;
+    GDateTime *dt = stamp ? g_date_time_new_from_iso8601(stamp, NULL) : NULL;
+    if (dt) {
+        src.archive_ts = (time_t)g_date_time_to_unix(dt);
+        src.archive_ts_ms = (long long)src.archive_ts * 1000;
+        g_date_time_unref(dt);
+    }
+    xmpp_message_process(c, inner, &src);
 }
 
 /* ---------- older history of one conversation ---------- */
@@ -230,14 +260,28 @@ static int on_backfill_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
     char *peer = bf_peer;
     bf_peer = NULL;
     g_clear_pointer(&bf_query_id, g_free);
+    /* Newest first, so each can be stored just before the one after it. */
+    xmpp_stanza_t *res;
+    while ((res = g_queue_pop_tail(&bf_page))) {
+        if (ok)
+            process_backfill(c, res);
+        xmpp_stanza_release(res);
+    }
+    xmpp_stanza_t *fin = xmpp_internal_child(st, "fin", NS_MAM);
+    xmpp_stanza_t *set = fin ? xmpp_internal_child(fin, "set", NS_RSM) : NULL;
+    char *first = set ? xmpp_internal_child_text(set, "first") : NULL;
+    const char *complete = fin ? xmpp_stanza_get_attribute(fin, "complete") : NULL;
     ev_archive_sync ev = {true, bf_received, ok ? NULL : "the server refused the archive query",
-                          peer};
+                          peer, first,
+                          complete && (!strcmp(complete, "true") || !strcmp(complete, "1"))};
     event_emit(EV_ARCHIVE_SYNC, &ev);
+    g_free(first);
     g_free(peer);
     return 0;
 }
 
-bool xmpp_mam_fetch_before(const char *peer, long long end_ms, int max, char **err)
+bool xmpp_mam_fetch_before(const char *peer, const char *before_id, long long end_ms, int max,
+                           char **err)
 {
     xmpp_conn_t *c = xmpp_internal_conn();
     if (!c) {
@@ -248,15 +292,18 @@ bool xmpp_mam_fetch_before(const char *peer, long long end_ms, int max, char **e
         *err = g_strdup("already fetching older history");
         return false;
     }
-    GDateTime *dt = g_date_time_new_from_unix_utc(end_ms / 1000);
-    char *end = dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : NULL;
-    if (dt)
-        g_date_time_unref(dt);
+    char *end = NULL;
+    if (!before_id) {
+        GDateTime *dt = g_date_time_new_from_unix_utc(end_ms / 1000);
+        end = dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : NULL;
+        if (dt)
+            g_date_time_unref(dt);
+    }
     bf_peer = g_strdup(peer);
     bf_received = 0;
     bf_query_id = xmpp_internal_new_id();
     char *id = xmpp_internal_new_id();
-    xmpp_stanza_t *iq = build_query(id, bf_query_id, peer, end, max, NULL);
+    xmpp_stanza_t *iq = build_query(id, bf_query_id, peer, end, max, NULL, before_id);
     xmpp_id_handler_add(c, on_backfill_result, id, NULL);
     xmpp_send(c, iq);
     xmpp_stanza_release(iq);
@@ -289,7 +336,7 @@ void xmpp_mam_start(xmpp_conn_t *c, bool server_has_mam)
     received = 0;
     g_clear_pointer(&last_id, g_free);
     char *after = state_get ? state_get(STATE_KEY) : NULL;
-    ev_archive_sync ev = {false, 0, NULL, NULL};
+    ev_archive_sync ev = {false, 0, NULL, NULL, NULL, false};
     event_emit(EV_ARCHIVE_SYNC, &ev);
     timeout_timer = loop_add_timer(SYNC_TIMEOUT_MS, on_sync_timeout, NULL);
     if (after && *after) {
@@ -305,6 +352,7 @@ void xmpp_mam_start(xmpp_conn_t *c, bool server_has_mam)
 
 void xmpp_mam_reset(void)
 {
+    g_queue_clear_full(&bf_page, release_stanza);
     g_clear_pointer(&bf_peer, g_free);
     g_clear_pointer(&bf_query_id, g_free);
     if (timeout_timer)

@@ -42,10 +42,12 @@ bool xmpp_send_chat(const char *to, const char *body, char **err);
 bool xmpp_send_correction(const char *to, const char *replace_id, const char *body, char **err);
 bool xmpp_send_retraction(const char *to, const char *retract_id, char **err);
 
-/* Fetch up to MAX archived messages with PEER older than END_MS (UTC ms)
- * from the server archive; they arrive as EV_MESSAGE with backfill set,
- * then EV_ARCHIVE_SYNC with peer set. One fetch at a time. */
-bool xmpp_mam_fetch_before(const char *peer, long long end_ms, int max, char **err);
+/* Fetch up to MAX archived messages with PEER from the server archive:
+ * those before archive id BEFORE_ID, or (BEFORE_ID NULL) up to END_MS (UTC
+ * ms). They arrive as EV_MESSAGE with backfill set, then EV_ARCHIVE_SYNC
+ * with peer set (count 0 and no error: nothing older). One at a time. */
+bool xmpp_mam_fetch_before(const char *peer, const char *before_id, long long end_ms, int max,
+                           char **err);
 
 /* Persistent key/value state the XMPP layer needs across runs (the archive
  * sync point), provided by whoever owns storage (main.c wires store/). GET

@@ -1,0 +1,1289 @@
+/* test_store.c - unit tests for src/store (history database). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "store/internal.h"
+#include "store/store.h"
+
+#define ME "me@example.org"
+#define ALICE "alice@example.org"
+#define BOB "bob@example.org"
+#define T0 INT64_C(1700000000000) /* 2023-11-14 22:13:20 UTC */
+
+typedef struct {
+    char *dir;
+    char *db;
+} fixture;
+
+/* ---- helpers ---- */
+
+/* Remove DIR and what is in it (one level of subdirectories). */
+static void rm_tree(const char *dir)
+{
+    GDir *d = g_dir_open(dir, 0, NULL);
+    if (d) {
+        const char *name;
+        while ((name = g_dir_read_name(d))) {
+            char *p = g_build_filename(dir, name, NULL);
+            if (g_file_test(p, G_FILE_TEST_IS_DIR))
+                rm_tree(p);
+            else
+                g_remove(p);
+            g_free(p);
+        }
+        g_dir_close(d);
+    }
+    g_rmdir(dir);
+}
+
+static int setup(void **state)
+{
+    fixture *f = g_new0(fixture, 1);
+    f->dir = g_dir_make_tmp("natter-store-XXXXXX", NULL);
+    assert_non_null(f->dir);
+    f->db = g_build_filename(f->dir, "test.db", NULL);
+    *state = f;
+    return 0;
+}
+
+static int setup_open(void **state)
+{
+    setup(state);
+    fixture *f = *state;
+    char *err = NULL;
+    assert_true(store_open_path(f->db, &err));
+    assert_null(err);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    store_close();
+    rm_tree(f->dir);
+    g_free(f->dir);
+    g_free(f->db);
+    g_free(f);
+    return 0;
+}
+
+/* A message (store_msg_free). ID arguments may be NULL. */
+static store_msg *mk(const char *peer, const char *sender, const char *body, int64_t ts,
+                     const char *stanza_id, const char *by, const char *origin_id,
+                     const char *msg_id)
+{
+    store_msg *m = store_msg_new();
+    m->peer = g_strdup(peer);
+    m->sender = g_strdup(sender);
+    m->outgoing = g_str_has_prefix(sender, ME);
+    m->body = g_strdup(body);
+    m->ts = ts;
+    m->stanza_id = g_strdup(stanza_id);
+    m->stanza_id_by = g_strdup(by);
+    m->origin_id = g_strdup(origin_id);
+    m->msg_id = g_strdup(msg_id);
+    return m;
+}
+
+/* Add a message, expecting RESULT; returns its rowid. */
+static int64_t add_expect(store_msg *m, store_add_result expected)
+{
+    char *err = NULL;
+    store_add_result r = store_add(m, &err);
+    if (r != expected)
+        fail_msg("store_add of '%s': result %d, expected %d (%s)", m->body, r, expected,
+                 err ? err : "no error");
+    g_free(err);
+    int64_t id = m->rowid;
+    store_msg_free(m);
+    return id;
+}
+
+/* A plain incoming message from alice's phone without ids. */
+static int64_t add_plain(const char *peer, const char *body, int64_t ts)
+{
+    char *sender = g_strdup_printf("%s/phone", peer);
+    int64_t id = add_expect(mk(peer, sender, body, ts, NULL, NULL, NULL, NULL), STORE_ADDED);
+    g_free(sender);
+    return id;
+}
+
+/* The bodies of A joined by '|'. */
+static char *bodies(GPtrArray *a)
+{
+    GString *s = g_string_new(NULL);
+    for (guint i = 0; i < a->len; i++) {
+        store_msg *m = a->pdata[i];
+        if (i)
+            g_string_append_c(s, '|');
+        g_string_append(s, m->body);
+    }
+    return g_string_free(s, FALSE);
+}
+
+static void assert_bodies(GPtrArray *a, const char *expected)
+{
+    assert_non_null(a);
+    char *b = bodies(a);
+    assert_string_equal(b, expected);
+    g_free(b);
+}
+
+/* An integer from SQL on a separate connection to PATH. */
+static int64_t sql_int(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+static void exec_ok(sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", sql, msg ? msg : "?");
+}
+
+static sqlite3 *raw_open(const char *path)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 1000);
+    return db;
+}
+
+static void write_file(const char *path, const char *data)
+{
+    assert_true(g_file_set_contents(path, data, -1, NULL));
+}
+
+/* ---- opening and schema ---- */
+
+static void test_open_private_files(void **state)
+{
+    fixture *f = *state;
+    char *data = g_build_filename(f->dir, "data", "natter", NULL);
+    char *err = NULL;
+    assert_true(store_open(data, ME, &err));
+    assert_null(err);
+    assert_true(store_is_open());
+    add_plain(ALICE, "hello", T0);
+
+    GStatBuf sb;
+    assert_int_equal(g_stat(data, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0700);
+    char *file = g_build_filename(data, ME ".db", NULL);
+    assert_int_equal(g_stat(file, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    char *wal = g_strconcat(file, "-wal", NULL);
+    assert_int_equal(g_stat(wal, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+
+    assert_int_equal(sql_int(file, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    sqlite3 *db = store_db();
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+    sqlite3_finalize(st);
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA synchronous", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 1); /* NORMAL */
+    sqlite3_finalize(st);
+
+    /* A file left group-readable is tightened on open. */
+    store_close();
+    g_chmod(file, 0644);
+    assert_true(store_open(data, ME, &err));
+    assert_int_equal(g_stat(file, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    assert_int_equal(store_count(), 1);
+    g_free(wal);
+    g_free(file);
+    g_free(data);
+}
+
+/* An empty (v0) file gets the whole schema. */
+static void test_migrate_empty_file(void **state)
+{
+    fixture *f = *state;
+    write_file(f->db, "");
+    char *err = NULL;
+    assert_true(store_open_path(f->db, &err));
+    assert_null(err);
+    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 1);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
+                                    "AND name IN ('messages', 'state', 'messages_fts')"),
+                     3);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' "
+                                    "AND tbl_name = 'messages' AND sql IS NOT NULL"),
+                     5);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"),
+                     3);
+}
+
+/* A v0 database with other content keeps it and gains the schema. */
+static void test_migrate_v0_with_content(void **state)
+{
+    fixture *f = *state;
+    sqlite3 *db = raw_open(f->db);
+    exec_ok(db, "CREATE TABLE notes (x TEXT); INSERT INTO notes VALUES ('kept');");
+    sqlite3_close(db);
+    char *err = NULL;
+    assert_true(store_open_path(f->db, &err));
+    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 1);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM notes"), 1);
+    add_plain(ALICE, "after migration", T0);
+    assert_int_equal(store_count(), 1);
+}
+
+/* Re-opening a v1 database runs no step and keeps everything. */
+static void test_reopen_v1(void **state)
+{
+    fixture *f = *state;
+    char *err = NULL;
+    assert_true(store_open_path(f->db, &err));
+    add_plain(ALICE, "one", T0);
+    add_plain(ALICE, "two", T0 + 1);
+    assert_true(store_set_state("mam-last", "abc"));
+    store_close();
+    assert_false(store_is_open());
+    assert_true(store_open_path(f->db, &err));
+    assert_null(err);
+    assert_int_equal(store_count(), 2);
+    char *v = store_get_state("mam-last");
+    assert_string_equal(v, "abc");
+    g_free(v);
+    GPtrArray *p = store_page(ALICE, 0, 10);
+    assert_bodies(p, "one|two");
+    g_ptr_array_unref(p);
+    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 1);
+}
+
+/* The runner applies only the steps a database lacks: a version 2 step
+ * slots in after version 1. */
+static void test_migration_steps(void **state)
+{
+    fixture *f = *state;
+    static const store_migration steps[] = {
+        {1, "CREATE TABLE a (x INTEGER);"},
+        {2, "ALTER TABLE a ADD COLUMN y TEXT; INSERT INTO a VALUES (2, 'two');"},
+    };
+    char *err = NULL;
+    sqlite3 *db = raw_open(f->db);
+    assert_true(store_schema_migrate(db, steps, 1, &err));
+    exec_ok(db, "INSERT INTO a VALUES (1)");
+    sqlite3_close(db);
+    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 1);
+
+    db = raw_open(f->db);
+    assert_true(store_schema_migrate(db, steps, 2, &err));
+    assert_true(store_schema_migrate(db, steps, 2, &err)); /* again: nothing to do */
+    sqlite3_close(db);
+    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 2);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM a"), 2);
+    assert_int_equal(sql_int(f->db, "SELECT x FROM a WHERE y = 'two'"), 2);
+
+    /* natter's own list starts at version 1 and ends at the current one. */
+    int n = 0;
+    const store_migration *own = store_schema_steps(&n);
+    assert_int_equal(n, STORE_SCHEMA_VERSION);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(own[i].to, i + 1);
+}
+
+/* A failing step leaves the database as it was. */
+static void test_migration_failure_rolls_back(void **state)
+{
+    fixture *f = *state;
+    sqlite3 *db = raw_open(f->db);
+    exec_ok(db, "CREATE TABLE messages (whatever TEXT)");
+    sqlite3_close(db);
+    char *err = NULL;
+    assert_false(store_open_path(f->db, &err));
+    char *expected = g_strdup_printf("history database %s: cannot upgrade the schema to version "
+                                     "1 (table messages already exists): messages are kept in "
+                                     "memory",
+                                     f->db);
+    assert_string_equal(err, expected);
+    g_free(expected);
+    g_free(err);
+    assert_false(store_is_open());
+    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 0);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_schema WHERE name = 'state'"), 0);
+}
+
+static void test_newer_schema_refused(void **state)
+{
+    fixture *f = *state;
+    sqlite3 *db = raw_open(f->db);
+    exec_ok(db, "CREATE TABLE future (x); PRAGMA user_version = 7;");
+    sqlite3_close(db);
+    char *err = NULL;
+    assert_false(store_open_path(f->db, &err));
+    char *expected = g_strdup_printf("history database %s: it was written by a newer natter "
+                                     "(schema version 7, this natter knows 1) and is left "
+                                     "untouched: messages are kept in memory",
+                                     f->db);
+    assert_string_equal(err, expected);
+    g_free(expected);
+    g_free(err);
+    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 7);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_schema WHERE name = 'messages'"),
+                     0);
+}
+
+/* Every lookup uses an index: no statement scans the messages table. */
+static void test_query_plans_use_indexes(void **state)
+{
+    sqlite3 *db = store_db();
+    for (int id = 0; id < ST__COUNT; id++) {
+        if (id == ST_BEGIN || id == ST_COMMIT)
+            continue;
+        char *sql = g_strdup_printf("EXPLAIN QUERY PLAN %s", store_stmt_sql(id));
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+            fail_msg("statement %d: %s", id, sqlite3_errmsg(db));
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            const char *d = (const char *)sqlite3_column_text(st, 3);
+            bool full_scan =
+                (g_str_has_prefix(d, "SCAN messages") || g_str_has_prefix(d, "SCAN m ")) &&
+                !strstr(d, "INDEX");
+            /* Export of everything reads the whole table through the
+             * (peer, ts) index; count(*) scans the smallest index. */
+            if (full_scan || (strstr(d, "TEMP B-TREE") && id != ST_PEERS))
+                fail_msg("statement %d (%s): %s", id, store_stmt_sql(id), d);
+        }
+        sqlite3_finalize(st);
+        g_free(sql);
+    }
+    /* The lookups that matter use the index made for them. */
+#define BY_MSGID "SEARCH messages USING INDEX messages_msg_id (peer=? AND msg_id=?)"
+#define BY_ORIGIN "SEARCH messages USING INDEX messages_origin_id (peer=? AND origin_id=?)"
+    static const struct {
+        store_stmt_id id;
+        const char *plan; /* every line of the plan, joined by '|' */
+    } expect[] = {
+        {ST_DUP_STANZA, "SEARCH messages USING INDEX messages_stanza_id (stanza_id=?)"},
+        {ST_DUP_ORIGIN, "COMPOUND QUERY|LEFT-MOST SUBQUERY|" BY_ORIGIN "|UNION ALL|" BY_MSGID},
+        {ST_DUP_MSGID, BY_MSGID},
+        {ST_FIND_MSGID, BY_MSGID},
+        {ST_FIND_ORIGIN, "MERGE (UNION ALL)|LEFT|" BY_ORIGIN "|RIGHT|" BY_MSGID},
+        {ST_ANY_ORIGIN, "COMPOUND QUERY|LEFT-MOST SUBQUERY|" BY_ORIGIN "|UNION ALL|" BY_MSGID},
+        {ST_DELIVERED_MSGID, BY_MSGID},
+        {ST_DELIVERED_ORIGIN, BY_ORIGIN},
+        {ST_PAGE_NEWEST, "SEARCH messages USING INDEX messages_peer_ts (peer=?)"},
+        {ST_PAGE_BEFORE, "SEARCH messages USING INDEX messages_peer_ts (peer=? AND ts<?)"},
+        {ST_PAGE_AFTER, "SEARCH messages USING INDEX messages_peer_ts (peer=? AND ts>?)"},
+        {ST_CURSOR, "SEARCH messages USING INTEGER PRIMARY KEY (rowid=?)"},
+        {ST_SEARCH_ALL,
+         "SCAN f VIRTUAL TABLE INDEX 192:M1|SEARCH m USING INTEGER PRIMARY KEY (rowid=?)"},
+        {ST_FTS_IDS, "SCAN messages_fts VIRTUAL TABLE INDEX 192:M1"},
+        {ST_ROW_PEER, "SEARCH messages USING INTEGER PRIMARY KEY (rowid=?)"},
+        {ST_PEER_IDS, "SEARCH messages USING COVERING INDEX messages_peer_ts (peer=?)"},
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(expect); i++) {
+        char *sql = g_strdup_printf("EXPLAIN QUERY PLAN %s", store_stmt_sql(expect[i].id));
+        sqlite3_stmt *st = NULL;
+        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+        GString *plan = g_string_new(NULL);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            if (plan->len)
+                g_string_append_c(plan, '|');
+            g_string_append(plan, (const char *)sqlite3_column_text(st, 3));
+        }
+        if (strcmp(plan->str, expect[i].plan) != 0)
+            fail_msg("statement %d: plan '%s', expected '%s'", expect[i].id, plan->str,
+                     expect[i].plan);
+        g_string_free(plan, TRUE);
+        sqlite3_finalize(st);
+        g_free(sql);
+    }
+    /* Statements are prepared once and reused. */
+    sqlite3_stmt *a = store_stmt(ST_INSERT, NULL);
+    assert_ptr_equal(store_stmt(ST_INSERT, NULL), a);
+}
+
+/* ---- dedup ---- */
+
+static void test_dedup_stanza_id(void **state)
+{
+    int64_t id = add_expect(mk(ALICE, ALICE "/a", "one", T0, "S1", ME, NULL, NULL), STORE_ADDED);
+    store_msg *m = mk(ALICE, ALICE "/b", "one again", T0 + 999999, "S1", ME, "other", "other");
+    assert_int_equal(store_add(m, NULL), STORE_DUPLICATE);
+    assert_int_equal(m->rowid, id);
+    store_msg_free(m);
+    /* same stanza-id from another 'by' is another message */
+    add_expect(mk(ALICE, ALICE "/a", "by room", T0, "S1", "room@muc.example.org", NULL, NULL),
+               STORE_ADDED);
+    /* a stanza-id without 'by' is not a dedup key */
+    add_expect(mk(ALICE, ALICE "/a", "no by", T0, "S1", NULL, NULL, NULL), STORE_ADDED);
+    add_expect(mk(ALICE, ALICE "/a", "no by", T0, "S1", NULL, NULL, NULL), STORE_ADDED);
+    assert_int_equal(store_count(), 4);
+}
+
+static void test_dedup_origin_id(void **state)
+{
+    int64_t id = add_expect(mk(ALICE, ALICE "/a", "o", T0, NULL, NULL, "O1", NULL), STORE_ADDED);
+    /* other resource of the same sender, much later: still the same */
+    store_msg *m = mk(ALICE, ALICE "/b", "o", T0 + 86400000, NULL, NULL, "O1", NULL);
+    assert_int_equal(store_add(m, NULL), STORE_DUPLICATE);
+    assert_int_equal(m->rowid, id);
+    store_msg_free(m);
+    /* another sender, or another conversation: not a duplicate */
+    add_expect(mk(ALICE, "mallory@evil.example/x", "o", T0, NULL, NULL, "O1", NULL), STORE_ADDED);
+    add_expect(mk(BOB, ALICE "/a", "o", T0, NULL, NULL, "O1", NULL), STORE_ADDED);
+    assert_int_equal(store_count(), 3);
+}
+
+/* Origin-ids equal to the id and different from it are both found (they
+ * live in different indexes). */
+static void test_origin_id_forms(void **state)
+{
+    int64_t same = add_expect(mk(ALICE, ME "/n", "same", T0, NULL, NULL, "X1", "X1"), STORE_ADDED);
+    int64_t diff =
+        add_expect(mk(ALICE, ME "/n", "diff", T0 + 1, NULL, NULL, "X2", "Y2"), STORE_ADDED);
+    int64_t noid =
+        add_expect(mk(ALICE, ME "/n", "noid", T0 + 2, NULL, NULL, "X3", NULL), STORE_ADDED);
+    int64_t expect_ids[3] = {same, diff, noid};
+    const char *origins[3] = {"X1", "X2", "X3"};
+    for (int i = 0; i < 3; i++) {
+        store_msg *m = mk(ALICE, ME "/other", "dup", T0 + 86400000, NULL, NULL, origins[i], NULL);
+        assert_int_equal(store_add(m, NULL), STORE_DUPLICATE);
+        assert_int_equal(m->rowid, expect_ids[i]);
+        store_msg_free(m);
+        assert_int_equal(store_retract(ALICE, ME, origins[i]), expect_ids[i]);
+        assert_int_equal(store_retract(ALICE, BOB, origins[i]), -1);
+    }
+    store_msg *m = mk(ALICE, ME "/n", "out", T0 + 3, NULL, NULL, "X4", "Y4");
+    m->receipt = STORE_RECEIPT_PENDING;
+    add_expect(m, STORE_ADDED);
+    assert_true(store_mark_delivered(ALICE, "X4"));
+    assert_false(store_mark_delivered(ALICE, "Y4"));
+    assert_int_equal(store_count(), 4);
+}
+
+static void test_dedup_msg_id_window(void **state)
+{
+    int64_t id = add_expect(mk(ALICE, ALICE "/a", "m", T0, NULL, NULL, NULL, "M1"), STORE_ADDED);
+    store_msg *m = mk(ALICE, ALICE "/b", "m", T0 + 300000, NULL, NULL, NULL, "M1");
+    assert_int_equal(store_add(m, NULL), STORE_DUPLICATE); /* exactly 5 minutes later */
+    assert_int_equal(m->rowid, id);
+    store_msg_free(m);
+    m = mk(ALICE, ALICE "/b", "m", T0 - 300000, NULL, NULL, NULL, "M1");
+    assert_int_equal(store_add(m, NULL), STORE_DUPLICATE); /* 5 minutes earlier */
+    store_msg_free(m);
+    add_expect(mk(ALICE, ALICE "/a", "m", T0 + 300001, NULL, NULL, NULL, "M1"), STORE_ADDED);
+    add_expect(mk(ALICE, "carol@example.org/a", "m", T0, NULL, NULL, NULL, "M1"), STORE_ADDED);
+    add_expect(mk(BOB, ALICE "/a", "m", T0, NULL, NULL, NULL, "M1"), STORE_ADDED);
+    assert_int_equal(store_count(), 4);
+}
+
+static void test_dedup_no_ids_never(void **state)
+{
+    add_expect(mk(ALICE, ALICE "/a", "same", T0, NULL, NULL, NULL, NULL), STORE_ADDED);
+    add_expect(mk(ALICE, ALICE "/a", "same", T0, NULL, NULL, NULL, NULL), STORE_ADDED);
+    assert_int_equal(store_count(), 2);
+}
+
+/* Our own message stored live (origin-id) comes back from MAM with a
+ * stanza-id: a duplicate, and the row learns the stanza-id. */
+static void test_dedup_learns_stanza_id(void **state)
+{
+    fixture *f = *state;
+    int64_t id =
+        add_expect(mk(ALICE, ME "/natter", "mine", T0, NULL, NULL, "O9", "O9"), STORE_ADDED);
+    store_msg *m = mk(ALICE, ME "/natter", "mine", T0 + 10, "A77", ME, "O9", "O9");
+    m->from_archive = true;
+    assert_int_equal(store_add(m, NULL), STORE_DUPLICATE);
+    assert_int_equal(m->rowid, id);
+    store_msg_free(m);
+    store_close();
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM messages WHERE stanza_id = 'A77' "
+                                    "AND stanza_id_by = '" ME "'"),
+                     1);
+    char *err = NULL;
+    assert_true(store_open_path(f->db, &err));
+    /* now the stanza-id alone identifies it */
+    m = mk(ALICE, ME "/natter", "mine", T0 + 86400000, "A77", ME, NULL, NULL);
+    assert_int_equal(store_add(m, NULL), STORE_DUPLICATE);
+    assert_int_equal(m->rowid, id);
+    store_msg_free(m);
+}
+
+static void test_batch(void **state)
+{
+    store_msg *msgs[4] = {
+        mk(ALICE, ALICE "/a", "b1", T0, "S1", ME, NULL, NULL),
+        mk(ALICE, ALICE "/a", "b2", T0 + 1, "S2", ME, NULL, NULL),
+        mk(ALICE, ALICE "/a", "b1 again", T0, "S1", ME, NULL, NULL), /* dup within the batch */
+        mk(BOB, BOB "/a", "b3", T0 + 2, "S3", ME, NULL, NULL),
+    };
+    store_add_result res[4];
+    char *err = NULL;
+    assert_true(store_add_batch(msgs, 4, res, &err));
+    assert_null(err);
+    assert_int_equal(res[0], STORE_ADDED);
+    assert_int_equal(res[1], STORE_ADDED);
+    assert_int_equal(res[2], STORE_DUPLICATE);
+    assert_int_equal(res[3], STORE_ADDED);
+    assert_int_equal(msgs[2]->rowid, msgs[0]->rowid);
+    assert_int_equal(msgs[1]->rowid, msgs[0]->rowid + 1);
+    assert_int_equal(store_count(), 3);
+    for (int i = 0; i < 4; i++)
+        store_msg_free(msgs[i]);
+}
+
+/* ---- reading ---- */
+
+static void test_page(void **state)
+{
+    int64_t ids[120];
+    for (int i = 0; i < 120; i++) {
+        char body[16];
+        g_snprintf(body, sizeof body, "a%d", i);
+        ids[i] = add_plain(ALICE, body, T0 + i * 1000);
+        add_plain(BOB, "b", T0 + i * 1000);
+    }
+    GPtrArray *p = store_page(ALICE, 0, 50);
+    assert_int_equal(p->len, 50);
+    assert_string_equal(((store_msg *)p->pdata[0])->body, "a70");
+    assert_string_equal(((store_msg *)p->pdata[49])->body, "a119");
+    assert_int_equal(((store_msg *)p->pdata[49])->rowid, ids[119]);
+    int64_t first = ((store_msg *)p->pdata[0])->rowid;
+    g_ptr_array_unref(p);
+
+    p = store_page(ALICE, first, 50);
+    assert_int_equal(p->len, 50);
+    assert_string_equal(((store_msg *)p->pdata[0])->body, "a20");
+    assert_string_equal(((store_msg *)p->pdata[49])->body, "a69");
+    first = ((store_msg *)p->pdata[0])->rowid;
+    g_ptr_array_unref(p);
+
+    p = store_page(ALICE, first, 50);
+    assert_int_equal(p->len, 20);
+    assert_string_equal(((store_msg *)p->pdata[0])->body, "a0");
+    first = ((store_msg *)p->pdata[0])->rowid;
+    g_ptr_array_unref(p);
+
+    p = store_page(ALICE, first, 50);
+    assert_int_equal(p->len, 0);
+    g_ptr_array_unref(p);
+
+    /* a rowid of another conversation is no cursor here */
+    p = store_page(BOB, ids[5], 50);
+    assert_int_equal(p->len, 0);
+    g_ptr_array_unref(p);
+}
+
+/* Time order: a delayed message lands at its time; equal times keep the
+ * order of arrival, and paging does not skip or repeat them. */
+static void test_page_time_order(void **state)
+{
+    add_plain(ALICE, "t10", T0 + 10);
+    add_plain(ALICE, "t30", T0 + 30);
+    add_plain(ALICE, "t20 delayed", T0 + 20);
+    add_plain(ALICE, "t30 second", T0 + 30);
+    add_plain(ALICE, "t30 third", T0 + 30);
+    GPtrArray *p = store_page(ALICE, 0, 10);
+    assert_bodies(p, "t10|t20 delayed|t30|t30 second|t30 third");
+    g_ptr_array_unref(p);
+    p = store_page(ALICE, 0, 2);
+    assert_bodies(p, "t30 second|t30 third");
+    int64_t cur = ((store_msg *)p->pdata[0])->rowid;
+    g_ptr_array_unref(p);
+    p = store_page(ALICE, cur, 2);
+    assert_bodies(p, "t20 delayed|t30");
+    cur = ((store_msg *)p->pdata[0])->rowid;
+    g_ptr_array_unref(p);
+    p = store_page(ALICE, cur, 2);
+    assert_bodies(p, "t10");
+    g_ptr_array_unref(p);
+}
+
+static void test_context(void **state)
+{
+    int64_t ids[10];
+    for (int i = 0; i < 10; i++) {
+        char body[8];
+        g_snprintf(body, sizeof body, "c%d", i);
+        ids[i] = add_plain(ALICE, body, T0 + i);
+        add_plain(BOB, "other", T0 + i);
+    }
+    GPtrArray *c = store_context(ALICE, ids[5], 2);
+    assert_bodies(c, "c3|c4|c5|c6|c7");
+    g_ptr_array_unref(c);
+    c = store_context(ALICE, ids[0], 3);
+    assert_bodies(c, "c0|c1|c2|c3");
+    g_ptr_array_unref(c);
+    c = store_context(ALICE, ids[9], 0);
+    assert_bodies(c, "c9");
+    g_ptr_array_unref(c);
+    c = store_context(BOB, ids[9], 2);
+    assert_int_equal(c->len, 0);
+    g_ptr_array_unref(c);
+}
+
+static void test_peers_and_state(void **state)
+{
+    add_plain(ALICE, "x", T0 + 5);
+    add_plain(BOB, "y", T0 + 9);
+    add_plain("carol@example.org", "z", T0 + 1);
+    add_plain(ALICE, "x2", T0 + 7);
+    GPtrArray *p = store_peers();
+    assert_int_equal(p->len, 3);
+    assert_string_equal(p->pdata[0], BOB);
+    assert_string_equal(p->pdata[1], ALICE);
+    assert_string_equal(p->pdata[2], "carol@example.org");
+    g_ptr_array_unref(p);
+
+    assert_null(store_get_state("k"));
+    assert_true(store_set_state("k", "v1"));
+    assert_true(store_set_state("k", "v2"));
+    char *v = store_get_state("k");
+    assert_string_equal(v, "v2");
+    g_free(v);
+    assert_true(store_set_state("k", NULL));
+    assert_null(store_get_state("k"));
+}
+
+/* ---- receipts, corrections, retractions ---- */
+
+static void test_mark_delivered(void **state)
+{
+    store_msg *m = mk(ALICE, ME "/natter", "out", T0, NULL, NULL, "OR1", "ID1");
+    m->receipt = STORE_RECEIPT_PENDING;
+    int64_t out1 = add_expect(m, STORE_ADDED);
+    m = mk(ALICE, ME "/natter", "out2", T0 + 1, NULL, NULL, "OR2", "ID2");
+    m->receipt = STORE_RECEIPT_PENDING;
+    int64_t out2 = add_expect(m, STORE_ADDED);
+    add_expect(mk(ALICE, ALICE "/a", "in", T0 + 2, NULL, NULL, NULL, "ID3"), STORE_ADDED);
+
+    assert_true(store_mark_delivered(ALICE, "ID1"));
+    assert_false(store_mark_delivered(ALICE, "ID1")); /* already */
+    assert_true(store_mark_delivered(ALICE, "OR2"));  /* by origin-id */
+    assert_false(store_mark_delivered(ALICE, "ID3")); /* incoming: not ours */
+    assert_false(store_mark_delivered(BOB, "ID1"));   /* other conversation */
+    GPtrArray *c = store_context(ALICE, out1, 0);
+    assert_int_equal(((store_msg *)c->pdata[0])->receipt, STORE_RECEIPT_DELIVERED);
+    g_ptr_array_unref(c);
+    c = store_context(ALICE, out2, 0);
+    assert_int_equal(((store_msg *)c->pdata[0])->receipt, STORE_RECEIPT_DELIVERED);
+    g_ptr_array_unref(c);
+}
+
+static void test_correct(void **state)
+{
+    int64_t id =
+        add_expect(mk(ALICE, ALICE "/a", "helo wrold", T0, NULL, NULL, "O1", "M1"), STORE_ADDED);
+    assert_int_equal(store_correct(ALICE, ALICE, "M1", "hello wrold"), id);
+    assert_int_equal(store_correct(ALICE, ALICE, "O1", "hello world"), id); /* by origin-id */
+    GPtrArray *c = store_context(ALICE, id, 0);
+    store_msg *m = c->pdata[0];
+    assert_string_equal(m->body, "hello world");
+    assert_string_equal(m->original_body, "helo wrold");
+    assert_true(m->corrected);
+    g_ptr_array_unref(c);
+
+    /* someone else cannot correct it; unknown ids are 0 */
+    assert_int_equal(store_correct(ALICE, "mallory@evil.example", "M1", "pwned"), -1);
+    assert_int_equal(store_correct(ALICE, ALICE, "nope", "x"), 0);
+    assert_int_equal(store_correct(BOB, ALICE, "M1", "x"), 0);
+
+    /* the index follows the body */
+    char *err = NULL;
+    GPtrArray *r = store_search("world", NULL, 10, &err);
+    assert_int_equal(r->len, 1);
+    g_ptr_array_unref(r);
+    r = store_search("wrold", NULL, 10, &err);
+    assert_int_equal(r->len, 0);
+    g_ptr_array_unref(r);
+    r = store_search("pwned", NULL, 10, &err);
+    assert_int_equal(r->len, 0);
+    g_ptr_array_unref(r);
+}
+
+static void test_retract(void **state)
+{
+    int64_t id =
+        add_expect(mk(ALICE, ALICE "/a", "secret plan", T0, NULL, NULL, "O1", "M1"), STORE_ADDED);
+    assert_int_equal(store_retract(ALICE, "mallory@evil.example", "O1"), -1);
+    assert_int_equal(store_retract(ALICE, ALICE, "O1"), id);
+    GPtrArray *c = store_context(ALICE, id, 0);
+    store_msg *m = c->pdata[0];
+    assert_string_equal(m->body, "");
+    assert_string_equal(m->original_body, "secret plan");
+    assert_true(m->retracted);
+    g_ptr_array_unref(c);
+    /* a correction does not bring it back */
+    assert_int_equal(store_correct(ALICE, ALICE, "M1", "secret plan v2"), id);
+    c = store_context(ALICE, id, 0);
+    assert_string_equal(((store_msg *)c->pdata[0])->body, "");
+    g_ptr_array_unref(c);
+    char *err = NULL;
+    GPtrArray *r = store_search("secret", NULL, 10, &err);
+    assert_int_equal(r->len, 0);
+    g_ptr_array_unref(r);
+    assert_int_equal(store_retract(ALICE, ALICE, "unknown"), 0);
+}
+
+/* ---- search ---- */
+
+static void expect_query(const char *text, const char *expected)
+{
+    char *err = NULL;
+    char *q = store_search_fts_query(text, &err);
+    if (!q)
+        fail_msg("'%s': %s", text, err);
+    assert_string_equal(q, expected);
+    g_free(q);
+}
+
+static void expect_query_error(const char *text, const char *expected)
+{
+    char *err = NULL;
+    char *q = store_search_fts_query(text, &err);
+    if (q)
+        fail_msg("'%s' gave %s", text, q);
+    assert_string_equal(err, expected);
+    g_free(err);
+}
+
+static void test_fts_query_building(void **state)
+{
+    expect_query("hello", "\"hello\"");
+    expect_query("  hello   world ", "\"hello\" AND \"world\"");
+    expect_query("\"hello world\" foo", "\"hello world\" AND \"foo\"");
+    expect_query("\"unterminated phrase", "\"unterminated phrase\"");
+    expect_query("a\"b c\"", "\"a\" AND \"b c\"");
+    expect_query("it's", "\"it's\"");
+    expect_query("foo* -bar ^baz", "\"foo*\" AND \"-bar\" AND \"^baz\"");
+    expect_query("NEAR(a b)", "\"NEAR(a\" AND \"b)\"");
+    expect_query("a OR b AND NOT c",
+                 "\"a\" AND \"OR\" AND \"b\" AND \"AND\" AND \"NOT\" AND \"c\"");
+    expect_query("body:x {body}: y", "\"body:x\" AND \"{body}:\" AND \"y\"");
+    expect_query("café 日本語", "\"café\" AND \"日本語\"");
+    expect_query("* hello ***", "\"hello\""); /* punctuation-only words go */
+    expect_query("'; DROP TABLE messages; --", "\"DROP\" AND \"TABLE\" AND \"messages;\"");
+    expect_query_error("", "empty search: type the words to look for");
+    expect_query_error(" \t ", "empty search: type the words to look for");
+    expect_query_error(NULL, "empty search: type the words to look for");
+    expect_query_error("* - ^", "nothing to search for in \"* - ^\": search matches words of "
+                                "letters and digits");
+    expect_query_error("\"\"", "nothing to search for in \"\"\"\": search matches words of "
+                               "letters and digits");
+}
+
+/* Search through the store for TEXT (in PEER) and expect these bodies. */
+static void expect_search(const char *text, const char *peer, const char *expected)
+{
+    char *err = NULL;
+    GPtrArray *r = store_search(text, peer, 50, &err);
+    if (!r)
+        fail_msg("search '%s': %s", text, err);
+    char *b = bodies(r);
+    if (strcmp(b, expected) != 0)
+        fail_msg("search '%s': got '%s', expected '%s'", text, b, expected);
+    g_free(b);
+    g_ptr_array_unref(r);
+}
+
+static void test_search(void **state)
+{
+    const char *texts[] = {
+        "hello world",
+        "say \"quoted\" text",
+        "it's a test",
+        "use foo* and -bar ^baz",
+        "NEAR the river AND OR NOT",
+        "call f(x): done",
+        "Café au lait",
+        "日本語 のテキスト",
+        "world hello",
+        "food court",
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(texts); i++)
+        add_plain(i % 2 ? BOB : ALICE, texts[i], T0 + i);
+    expect_search("hello world", NULL, "world hello|hello world");
+    expect_search("\"hello world\"", NULL, "hello world");
+    expect_search("HELLO", ALICE, "world hello|hello world");
+    expect_search("hello", BOB, "");
+    expect_search("\"quoted\"", NULL, "say \"quoted\" text");
+    expect_search("say \"quoted", NULL, "say \"quoted\" text");
+    expect_search("it's", NULL, "it's a test");
+    expect_search("foo*", NULL, "use foo* and -bar ^baz"); /* no prefix search */
+    expect_search("-bar", NULL, "use foo* and -bar ^baz"); /* no NOT */
+    expect_search("^baz", NULL, "use foo* and -bar ^baz");
+    expect_search("NEAR", NULL, "NEAR the river AND OR NOT");
+    expect_search("river OR hello", NULL, ""); /* OR is a word, ANDed */
+    expect_search("AND NOT", NULL, "NEAR the river AND OR NOT");
+    expect_search("f(x):", NULL, "call f(x): done");
+    expect_search("(x)", NULL, "call f(x): done");
+    expect_search("body:hello", NULL, "");
+    expect_search("cafe", NULL, "Café au lait");
+    expect_search("CAFÉ", NULL, "Café au lait");
+    expect_search("日本語", NULL, "日本語 のテキスト");
+    expect_search("'; DROP TABLE messages; --", NULL, "");
+    assert_int_equal(store_count(), 10);
+
+    char *err = NULL;
+    assert_null(store_search("'", NULL, 10, &err));
+    assert_string_equal(err, "nothing to search for in \"'\": search matches words of letters "
+                             "and digits");
+    g_free(err);
+    err = NULL;
+    GPtrArray *r = store_search("hello", NULL, 1, &err);
+    assert_bodies(r, "world hello");
+    g_ptr_array_unref(r);
+}
+
+/* A search in one conversation finds its matches past the first 2,000 of
+ * other conversations (the merge with the conversation's own ids). */
+static void test_search_peer_many_matches(void **state)
+{
+    struct {
+        const char *peer;
+        const char *body;
+        int n;
+    } runs[] = {
+        {ALICE, "common A1", 1}, {BOB, "common b", 300},  {ALICE, "common A2", 1},
+        {BOB, "common b", 300},  {ALICE, "common A3", 1}, {BOB, "common b", 2500},
+        {ALICE, "common A4", 1}, {BOB, "common b", 10},   {ALICE, "other", 5},
+    };
+    int64_t ts = T0;
+    for (guint r = 0; r < G_N_ELEMENTS(runs); r++) {
+        store_msg **msgs = g_new(store_msg *, runs[r].n);
+        store_add_result *res = g_new(store_add_result, runs[r].n);
+        for (int i = 0; i < runs[r].n; i++)
+            msgs[i] = mk(runs[r].peer, runs[r].peer, runs[r].body, ts++, NULL, NULL, NULL, NULL);
+        assert_true(store_add_batch(msgs, (guint)runs[r].n, res, NULL));
+        for (int i = 0; i < runs[r].n; i++)
+            store_msg_free(msgs[i]);
+        g_free(msgs);
+        g_free(res);
+    }
+    expect_search("common", ALICE, "common A4|common A3|common A2|common A1");
+    expect_search("a2", ALICE, "common A2");
+    expect_search("other", BOB, "");
+    char *err = NULL;
+    GPtrArray *r = store_search("common", ALICE, 3, &err);
+    assert_bodies(r, "common A4|common A3|common A2");
+    g_ptr_array_unref(r);
+    r = store_search("common", ALICE, 0, &err);
+    assert_int_equal(r->len, 4);
+    g_ptr_array_unref(r);
+    r = store_search("common", BOB, 0, &err);
+    assert_int_equal(r->len, 3110);
+    g_ptr_array_unref(r);
+}
+
+/* ---- export ---- */
+
+static char *export_str(const char *peer, store_export_format fmt)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    char *err = NULL;
+    if (!store_export(peer, fmt, f, &err))
+        fail_msg("export: %s", err);
+    fclose(f);
+    return buf;
+}
+
+static void add_export_sample(void)
+{
+    store_msg *m = mk(ALICE, ALICE "/phone", "hi\nsecond line", T0 + 123, "s1", ME, NULL, "m1");
+    add_expect(m, STORE_ADDED);
+    m = mk(ALICE, ME "/natter", "tab\there \"q\" \\ ok\x1b[31m", T0 + 60000, NULL, NULL, "o2",
+           "o2");
+    m->receipt = STORE_RECEIPT_PENDING;
+    m->encryption = STORE_ENC_OMEMO;
+    add_expect(m, STORE_ADDED);
+    add_expect(mk(BOB, BOB "/x", "gone", T0 + 1000, NULL, NULL, "b1", NULL), STORE_ADDED);
+    assert_int_equal(store_retract(BOB, BOB, "b1") > 0, 1);
+}
+
+static void test_export_text(void **state)
+{
+    add_export_sample();
+    char *s = export_str(ALICE, STORE_EXPORT_TEXT);
+    assert_string_equal(s, "2023-11-14 22:13:20 <alice@example.org/phone> hi\n"
+                           "\tsecond line\n"
+                           "2023-11-14 22:14:20 <me@example.org/natter> tab\there \"q\" \\ "
+                           "ok\xef\xbf\xbd[31m\n");
+    free(s);
+    s = export_str(NULL, STORE_EXPORT_TEXT);
+    assert_string_equal(s, "# alice@example.org\n"
+                           "2023-11-14 22:13:20 <alice@example.org/phone> hi\n"
+                           "\tsecond line\n"
+                           "2023-11-14 22:14:20 <me@example.org/natter> tab\there \"q\" \\ "
+                           "ok\xef\xbf\xbd[31m\n"
+                           "\n# bob@example.org\n"
+                           "2023-11-14 22:13:21 <bob@example.org/x> (message retracted)\n");
+    free(s);
+}
+
+static void test_export_json(void **state)
+{
+    add_export_sample();
+    char *s = export_str(ALICE, STORE_EXPORT_JSON);
+    assert_string_equal(
+        s, "[\n"
+           "  {\"peer\": \"alice@example.org\", \"sender\": \"alice@example.org/phone\", "
+           "\"outgoing\": false, \"ts\": \"2023-11-14T22:13:20.123Z\", \"body\": \"hi\\nsecond "
+           "line\", \"stanza_id\": \"s1\", \"stanza_id_by\": \"me@example.org\", \"origin_id\": "
+           "null, \"msg_id\": \"m1\", \"encryption\": \"none\", \"receipt\": \"none\", "
+           "\"corrected\": false, \"original_body\": null, \"retracted\": false, "
+           "\"from_archive\": false},\n"
+           "  {\"peer\": \"alice@example.org\", \"sender\": \"me@example.org/natter\", "
+           "\"outgoing\": true, \"ts\": \"2023-11-14T22:14:20.000Z\", \"body\": \"tab\\there "
+           "\\\"q\\\" \\\\ ok\\u001b[31m\", \"stanza_id\": null, \"stanza_id_by\": null, "
+           "\"origin_id\": \"o2\", \"msg_id\": \"o2\", \"encryption\": \"omemo\", \"receipt\": "
+           "\"pending\", \"corrected\": false, \"original_body\": null, \"retracted\": false, "
+           "\"from_archive\": false}\n"
+           "]\n");
+    free(s);
+    s = export_str("nobody@example.org", STORE_EXPORT_JSON);
+    assert_string_equal(s, "[]\n");
+    free(s);
+}
+
+/* ---- faults ---- */
+
+static const char locked_line[] = "history database is locked (another natter?): messages are "
+                                  "kept in memory and will be saved when it is free";
+
+/* A second connection holding the write lock, as another natter would. */
+static sqlite3 *hold_lock(const char *path)
+{
+    sqlite3 *other = raw_open(path);
+    exec_ok(other, "BEGIN IMMEDIATE");
+    return other;
+}
+
+static void test_locked(void **state)
+{
+    fixture *f = *state;
+    add_plain(ALICE, "before", T0);
+    sqlite3 *other = hold_lock(f->db);
+
+    char *err = NULL;
+    gint64 t = g_get_monotonic_time();
+    store_msg *m = mk(ALICE, ME "/natter", "during 1", T0 + 1, NULL, NULL, "P1", "P1");
+    m->receipt = STORE_RECEIPT_PENDING;
+    assert_int_equal(store_add(m, &err), STORE_PENDING);
+    assert_int_equal(m->rowid, 0);
+    store_msg_free(m);
+    gint64 waited_ms = (g_get_monotonic_time() - t) / 1000;
+    assert_true(waited_ms < 2000); /* the busy timeout, not forever */
+    assert_string_equal(err, locked_line);
+    g_free(err);
+    err = NULL;
+    /* the next one is queued behind it without a second error line */
+    m = mk(ALICE, ALICE "/a", "during 2", T0 + 2, "S2", ME, NULL, NULL);
+    assert_int_equal(store_add(m, &err), STORE_PENDING);
+    assert_null(err);
+    store_msg_free(m);
+    /* a duplicate of a pending message is recognised */
+    m = mk(ALICE, ALICE "/a", "during 2", T0 + 2, "S2", ME, NULL, NULL);
+    assert_int_equal(store_add(m, &err), STORE_DUPLICATE);
+    store_msg_free(m);
+    assert_int_equal(store_pending_count(), 2);
+    assert_true(store_mark_delivered(ALICE, "P1"));
+
+    GPtrArray *p = store_page(ALICE, 0, 50);
+    assert_bodies(p, "before|during 1|during 2");
+    assert_int_equal(((store_msg *)p->pdata[1])->rowid, 0);
+    assert_int_equal(((store_msg *)p->pdata[1])->receipt, STORE_RECEIPT_DELIVERED);
+    g_ptr_array_unref(p);
+
+    exec_ok(other, "ROLLBACK");
+    /* the next add writes the queue first, in order */
+    int64_t id =
+        add_expect(mk(ALICE, ALICE "/a", "after", T0 + 3, NULL, NULL, NULL, NULL), STORE_ADDED);
+    assert_int_equal(store_pending_count(), 0);
+    p = store_page(ALICE, 0, 50);
+    assert_bodies(p, "before|during 1|during 2|after");
+    assert_int_equal(((store_msg *)p->pdata[3])->rowid, id);
+    assert_int_equal(((store_msg *)p->pdata[2])->rowid, id - 1);
+    assert_int_equal(((store_msg *)p->pdata[1])->receipt, STORE_RECEIPT_DELIVERED);
+    g_ptr_array_unref(p);
+
+    /* a new run of faults is reported again */
+    exec_ok(other, "BEGIN IMMEDIATE");
+    m = mk(ALICE, ALICE "/a", "again", T0 + 4, NULL, NULL, NULL, NULL);
+    assert_int_equal(store_add(m, &err), STORE_PENDING);
+    assert_string_equal(err, locked_line);
+    g_free(err);
+    store_msg_free(m);
+    exec_ok(other, "ROLLBACK");
+    assert_int_equal(store_retry_pending(), 0);
+    assert_int_equal(store_count(), 5);
+    sqlite3_close(other);
+}
+
+static void test_batch_locked(void **state)
+{
+    fixture *f = *state;
+    sqlite3 *other = hold_lock(f->db);
+    store_msg *msgs[3] = {
+        mk(ALICE, ALICE "/a", "p1", T0, "S1", ME, NULL, NULL),
+        mk(ALICE, ALICE "/a", "p2", T0 + 1, "S2", ME, NULL, NULL),
+        mk(ALICE, ALICE "/a", "p1", T0, "S1", ME, NULL, NULL),
+    };
+    store_add_result res[3];
+    char *err = NULL;
+    assert_false(store_add_batch(msgs, 3, res, &err));
+    assert_string_equal(err, locked_line);
+    g_free(err);
+    assert_int_equal(res[0], STORE_PENDING);
+    assert_int_equal(res[1], STORE_PENDING);
+    assert_int_equal(res[2], STORE_DUPLICATE);
+    assert_int_equal(store_pending_count(), 2);
+    assert_int_equal(store_retry_pending(), 2); /* still locked */
+    exec_ok(other, "ROLLBACK");
+    sqlite3_close(other);
+    assert_int_equal(store_retry_pending(), 0);
+    assert_int_equal(store_count(), 2);
+    for (int i = 0; i < 3; i++)
+        store_msg_free(msgs[i]);
+}
+
+/* A file that is not a database: open fails with one clear line, messages
+ * wait in memory, and are written once the file is moved away. */
+static void test_corrupt_file(void **state)
+{
+    fixture *f = *state;
+    GString *junk = g_string_new(NULL);
+    for (int i = 0; i < 400; i++)
+        g_string_append(junk, "this is not a database. ");
+    write_file(f->db, junk->str);
+    g_string_free(junk, TRUE);
+
+    char *err = NULL;
+    assert_false(store_open_path(f->db, &err));
+    char *expected = g_strdup_printf("history database %s is damaged (file is not a database): "
+                                     "messages are kept in memory; move the file away to start "
+                                     "a new history",
+                                     f->db);
+    assert_string_equal(err, expected);
+    g_free(err);
+    err = NULL;
+    assert_false(store_is_open());
+
+    store_msg *m = mk(ALICE, ALICE "/a", "kept", T0, NULL, NULL, NULL, NULL);
+    assert_int_equal(store_add(m, &err), STORE_PENDING);
+    assert_string_equal(err, expected);
+    g_free(err);
+    store_msg_free(m);
+    GPtrArray *p = store_page(ALICE, 0, 50);
+    assert_bodies(p, "kept");
+    g_ptr_array_unref(p);
+    assert_int_equal(store_retry_pending(), 1); /* still garbage */
+
+    char *moved = g_strconcat(f->db, ".broken", NULL);
+    assert_int_equal(g_rename(f->db, moved), 0);
+    assert_int_equal(store_retry_pending(), 0);
+    assert_true(store_is_open());
+    assert_int_equal(store_count(), 1);
+    g_free(moved);
+    g_free(expected);
+}
+
+/* A full disk (here: the page limit reached) keeps messages pending. */
+static void test_full_disk(void **state)
+{
+    add_plain(ALICE, "small", T0);
+    sqlite3 *db = store_db();
+    exec_ok(db, "PRAGMA max_page_count = 1"); /* clamps to the current size */
+    char *big = g_strnfill(200000, 'x');
+    char *err = NULL;
+    store_msg *m = mk(ALICE, ALICE "/a", big, T0 + 1, NULL, NULL, NULL, NULL);
+    assert_int_equal(store_add(m, &err), STORE_PENDING);
+    assert_string_equal(err, "disk full: the history database cannot grow; messages are kept in "
+                             "memory and will be saved when there is space");
+    g_free(err);
+    store_msg_free(m);
+    assert_int_equal(store_retry_pending(), 1);
+    exec_ok(db, "PRAGMA max_page_count = 1000000");
+    assert_int_equal(store_retry_pending(), 0);
+    GPtrArray *p = store_page(ALICE, 0, 5);
+    assert_int_equal(p->len, 2);
+    assert_int_equal(strlen(((store_msg *)p->pdata[1])->body), 200000);
+    g_ptr_array_unref(p);
+    g_free(big);
+}
+
+/* A read-only file opens for reading; writes wait in memory until it is
+ * writable again. Root ignores file modes, so the test drops to nobody. */
+static void test_read_only_file(void **state)
+{
+    fixture *f = *state;
+    add_plain(ALICE, "old", T0);
+    store_close();
+    bool root = geteuid() == 0;
+    if (root) {
+        assert_int_equal(chown(f->dir, 65534, 65534), 0);
+        assert_int_equal(chown(f->db, 65534, 65534), 0);
+        assert_int_equal(setegid(65534), 0);
+        assert_int_equal(seteuid(65534), 0);
+    }
+    assert_int_equal(g_chmod(f->db, 0400), 0);
+
+    char *err = NULL;
+    assert_true(store_open_path(f->db, &err));
+    GPtrArray *p = store_page(ALICE, 0, 5);
+    assert_bodies(p, "old");
+    g_ptr_array_unref(p);
+    store_msg *m = mk(ALICE, ALICE "/a", "new", T0 + 1, NULL, NULL, NULL, NULL);
+    store_add_result r = store_add(m, &err);
+    store_msg_free(m);
+    char *expected = g_strdup_printf("history database %s is read-only: messages are kept in "
+                                     "memory and will be saved when it is writable",
+                                     f->db);
+    bool ok = r == STORE_PENDING && err && strcmp(err, expected) == 0;
+    char *got = g_strdup(err ? err : "(none)");
+    g_free(err);
+    g_chmod(f->db, 0600);
+    guint left = store_retry_pending();
+    int64_t count = store_count();
+    store_close();
+    if (root) {
+        assert_int_equal(seteuid(0), 0);
+        assert_int_equal(setegid(0), 0);
+    }
+    if (!ok)
+        fail_msg("result %d, error '%s'", r, got);
+    assert_int_equal(left, 0);
+    assert_int_equal(count, 2);
+    g_free(got);
+    g_free(expected);
+}
+
+/* Messages added before any database is open wait and are written by the
+ * open. */
+static void test_not_open(void **state)
+{
+    fixture *f = *state;
+    char *err = NULL;
+    store_msg *m = mk(ALICE, ALICE "/a", "early", T0, NULL, NULL, NULL, NULL);
+    assert_int_equal(store_add(m, &err), STORE_PENDING);
+    assert_string_equal(err, "no history database is open: messages are kept in memory and "
+                             "will be saved when it opens");
+    g_free(err);
+    store_msg_free(m);
+    assert_null(store_search("early", NULL, 5, &err));
+    assert_string_equal(err, "search failed: no history database is open");
+    g_free(err);
+    assert_true(store_open_path(f->db, &err));
+    assert_int_equal(store_pending_count(), 0);
+    assert_int_equal(store_count(), 1);
+}
+
+/* kill -9 right after store_add returned loses nothing. */
+static void test_kill9_keeps_acknowledged(void **state)
+{
+    fixture *f = *state;
+    store_close();
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        if (!store_open_path(f->db, NULL))
+            _exit(2);
+        for (int i = 0;; i++) {
+            store_msg *m = mk(ALICE, ALICE "/a", "flood", T0 + i, NULL, NULL, NULL, NULL);
+            if (store_add(m, NULL) != STORE_ADDED)
+                _exit(3);
+            int64_t id = m->rowid;
+            store_msg_free(m);
+            if (write(fds[1], &id, sizeof id) != sizeof id)
+                _exit(4);
+        }
+    }
+    close(fds[1]);
+    int64_t id = 0, last = 0;
+    int acked = 0;
+    while (acked < 300 && read(fds[0], &id, sizeof id) == sizeof id) {
+        last = id;
+        acked++;
+    }
+    kill(pid, SIGKILL);
+    while (read(fds[0], &id, sizeof id) == sizeof id) {
+        last = id;
+        acked++;
+    }
+    close(fds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    assert_true(WIFSIGNALED(status));
+    assert_true(acked >= 300);
+    char *sql =
+        g_strdup_printf("SELECT count(*) FROM messages WHERE id <= %" G_GINT64_FORMAT, last);
+    assert_int_equal(sql_int(f->db, sql), acked);
+    g_free(sql);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_open_private_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_empty_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_v0_with_content, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reopen_v1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_steps, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_failure_rolls_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_query_plans_use_indexes, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_dedup_stanza_id, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_dedup_origin_id, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_origin_id_forms, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_dedup_msg_id_window, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_dedup_no_ids_never, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_dedup_learns_stanza_id, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_batch, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_page, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_page_time_order, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_context, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_peers_and_state, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_mark_delivered, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_correct, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_retract, setup_open, teardown),
+        cmocka_unit_test(test_fts_query_building),
+        cmocka_unit_test_setup_teardown(test_search, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_search_peer_many_matches, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_export_text, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_export_json, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_locked, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_locked, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_corrupt_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_full_disk, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_read_only_file, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_not_open, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kill9_keeps_acknowledged, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
