@@ -16,6 +16,7 @@
 #include <glib/gstdio.h>
 
 #include "config/atomicfile.h"
+#include "config/values.h"
 #include "model/jid.h"
 
 #define DEFAULT_RESOURCE "natter"
@@ -100,35 +101,6 @@ static bool name_ok(const char *name)
             return false;
     }
     return true;
-}
-
-/* True when S has a C0/C1 control character or DEL (S is valid UTF-8). */
-static bool has_control(const char *s)
-{
-    for (const char *p = s; *p; p = g_utf8_next_char(p)) {
-        gunichar c = g_utf8_get_char(p);
-        if (c < 0x20 || (c >= 0x7f && c <= 0x9f))
-            return true;
-    }
-    return false;
-}
-
-/* Parse a boolean in any of the spellings settings accept. */
-static bool parse_bool(const char *s, bool *out)
-{
-    static const char *const yes[] = {"on", "true", "yes", "1"};
-    static const char *const no[] = {"off", "false", "no", "0"};
-    for (size_t i = 0; i < G_N_ELEMENTS(yes); i++) {
-        if (g_ascii_strcasecmp(s, yes[i]) == 0) {
-            *out = true;
-            return true;
-        }
-        if (g_ascii_strcasecmp(s, no[i]) == 0) {
-            *out = false;
-            return true;
-        }
-    }
-    return false;
 }
 
 /* A SHA-256 fingerprint "AB:CD:..." (32 pairs) or 64 hex digits, in any
@@ -227,7 +199,7 @@ static char *normalise(const char *key, const char *value, char **err)
     }
     if (strcmp(key, "password") == 0)
         return g_strdup(value);
-    if (has_control(value)) {
+    if (config_has_control(value)) {
         *err = g_strdup_printf("%s must not contain control characters", key);
         return NULL;
     }
@@ -272,7 +244,7 @@ static char *normalise(const char *key, const char *value, char **err)
     }
     if (strcmp(key, "autoconnect") == 0) {
         bool b;
-        if (!parse_bool(value, &b)) {
+        if (!config_parse_bool(value, &b)) {
             *err = g_strdup("autoconnect must be on or off");
             return NULL;
         }

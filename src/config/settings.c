@@ -15,6 +15,7 @@
 #include <glib.h>
 
 #include "config/atomicfile.h"
+#include "config/values.h"
 
 #define SETTINGS_GROUP "settings"
 
@@ -113,35 +114,6 @@ static int find_index(const char *key)
     return -1;
 }
 
-/* True when S has a C0/C1 control character or DEL. */
-static bool has_control(const char *s)
-{
-    for (const char *p = s; *p; p = g_utf8_next_char(p)) {
-        gunichar c = g_utf8_get_char(p);
-        if (c < 0x20 || (c >= 0x7f && c <= 0x9f))
-            return true;
-    }
-    return false;
-}
-
-/* Parse a boolean in any of the accepted spellings. */
-static bool parse_bool(const char *s, bool *out)
-{
-    static const char *const yes[] = {"on", "true", "yes", "1"};
-    static const char *const no[] = {"off", "false", "no", "0"};
-    for (size_t i = 0; i < G_N_ELEMENTS(yes); i++) {
-        if (g_ascii_strcasecmp(s, yes[i]) == 0) {
-            *out = true;
-            return true;
-        }
-        if (g_ascii_strcasecmp(s, no[i]) == 0) {
-            *out = false;
-            return true;
-        }
-    }
-    return false;
-}
-
 /* "a, b or c" for the choices of an enum (g_free). */
 static char *choices_text(const char *const *choices)
 {
@@ -170,7 +142,7 @@ static char *normalise(const setting_def *d, const char *value, char **err)
     switch (d->type) {
     case SETTING_BOOL: {
         bool b;
-        if (!parse_bool(value, &b)) {
+        if (!config_parse_bool(value, &b)) {
             *err = g_strdup_printf("%s must be on or off", d->key);
             return NULL;
         }
@@ -200,7 +172,7 @@ static char *normalise(const setting_def *d, const char *value, char **err)
         break;
     case SETTING_STRING:
     case SETTING_PATH:
-        if (has_control(value)) {
+        if (config_has_control(value)) {
             *err = g_strdup_printf("%s must not contain control characters", d->key);
             return NULL;
         }

@@ -66,18 +66,26 @@ static void on_conn(event_type t, const void *p, void *ud)
     }
 }
 
+/* A new store_msg with the fields every message has. Timestamps are kept
+ * in whole seconds, like the server archive's stamps: within one second,
+ * messages then keep the order in which natter learnt of them. */
+static store_msg *msg_new(const char *peer, const char *from, bool outgoing, const char *body,
+                          time_t ts)
+{
+    store_msg *m = store_msg_new();
+    m->peer = g_strdup(peer);
+    m->sender = g_strdup(from);
+    m->outgoing = outgoing;
+    m->body = g_strdup(body);
+    m->ts = (int64_t)ts * 1000;
+    return m;
+}
+
 static void on_message(event_type t, const void *p, void *ud)
 {
     const ev_message *ev = p;
     batch();
-    store_msg *m = store_msg_new();
-    m->peer = g_strdup(ev->peer);
-    m->sender = g_strdup(ev->from);
-    m->outgoing = ev->outgoing;
-    m->body = g_strdup(ev->body);
-    /* Whole seconds, like the server archive's stamps: within one second,
-     * messages then keep the order in which natter learnt of them. */
-    m->ts = (int64_t)ev->timestamp * 1000;
+    store_msg *m = msg_new(ev->peer, ev->from, ev->outgoing, ev->body, ev->timestamp);
     if (ev->backfill) {
         /* Older history arrives newest first; archive stamps have whole
          * seconds, so keep each strictly before what is already stored. */
@@ -119,12 +127,7 @@ static void on_correction(event_type t, const void *p, void *ud)
     if (row == 0 && bare) {
         /* The original is not in history: keep the correction as a message
          * of its own, marked corrected. */
-        store_msg *m = store_msg_new();
-        m->peer = g_strdup(ev->peer);
-        m->sender = g_strdup(ev->from);
-        m->outgoing = ev->outgoing;
-        m->body = g_strdup(ev->body);
-        m->ts = (int64_t)ev->timestamp * 1000;
+        store_msg *m = msg_new(ev->peer, ev->from, ev->outgoing, ev->body, ev->timestamp);
         m->msg_id = g_strdup(ev->id);
         m->corrected = true;
         char *err = NULL;
