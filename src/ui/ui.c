@@ -525,7 +525,7 @@ static void on_chatstate(event_type t, const void *p, void *ud)
 {
     const ev_chatstate *ev = p;
     win_t *w = win_find(ev->peer);
-    if (w) {
+    if (w && settings_get_bool("chat_states")) {
         w->typing = ev->state;
         ui_dirty(DIRTY_TITLE);
     }

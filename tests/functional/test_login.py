@@ -137,3 +137,22 @@ def test_large_roster_shown_quickly(prosody_factory, natter_factory):
     # and natter still answers: a chat with the last contact opens and sends
     n.type_line("/msg c1999@localhost hello")
     n.wait_for(r"<alice> hello")
+
+
+def test_system_trust_store_via_ssl_cert_file(prosody, natter_factory):
+    """No ca_file in the account: OpenSSL's default paths are used, so
+    SSL_CERT_FILE naming the test CA is enough to log in."""
+    n = natter_factory(prosody, ca_file=False, env={"SSL_CERT_FILE": prosody.ca_file})
+    wait_main_line(n, r"^%s %s$" % (TS, CONNECTED), timeout=15)
+    assert not main_has(n, n.screen(), NOT_TRUSTED)
+    assert n.quit() == 0
+
+
+def test_without_any_trust_anchor_the_certificate_is_refused(prosody, natter_factory):
+    """Neither ca_file nor SSL_CERT_FILE: the test CA is unknown, so the
+    certificate is refused (never accepted silently)."""
+    n = natter_factory(prosody, ca_file=False,
+                       env={"SSL_CERT_FILE": "/nonexistent", "SSL_CERT_DIR": "/nonexistent"})
+    n.wait_for(re.escape(NOT_TRUSTED), timeout=15)
+    assert not main_has(n, n.screen(), CONNECTED)
+    assert n.quit() == 0
