@@ -75,8 +75,10 @@ void rosterpane_draw(void)
             first = false;
         }
         char *name = roster_display_name(c->jid);
-        char *row = g_strdup_printf("%c %s%s", presence_mark(c->show), name,
-                                    c->ask ? " (asked)" : "");
+        /* Status text after the name, as far as the pane is wide. */
+        char *row = g_strdup_printf("%c %s%s%s%s", presence_mark(c->show), name,
+                                    c->ask ? " (asked)" : "", c->status ? " - " : "",
+                                    c->status ? c->status : "");
         put_row(w, y++, x, width, theme_attr(presence_role(c->show)), row);
         g_free(row);
         g_free(name);
