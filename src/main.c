@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include "cmd/cmd.h"
+#include "cmd/remote.h"
 #include "config/accounts.h"
 #include "config/settings.h"
 #include "core/event.h"
@@ -27,6 +28,8 @@ static char *opt_log;
 static char *opt_dump_man;
 static gboolean opt_version;
 static char *opt_export;
+static char **opt_remote;
+static char *opt_commands_file;
 static char *opt_format;
 
 static const GOptionEntry options[] = {
@@ -39,6 +42,10 @@ static const GOptionEntry options[] = {
     {"export", 0, 0, G_OPTION_ARG_STRING, &opt_export,
      "Print the history with JID (or 'all') of the account (-a, or the only one) and exit",
      "JID"},
+    {"remote", 'r', 0, G_OPTION_ARG_STRING_ARRAY, &opt_remote,
+     "Run COMMAND in the natter already running (-a picks which); repeatable", "COMMAND"},
+    {"commands-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_commands_file,
+     "Run the commands in FILE at start (default: $XDG_CONFIG_HOME/natter/startup)", "FILE"},
     {"format", 0, 0, G_OPTION_ARG_STRING, &opt_format, "Export format: text (default) or json",
      "FORMAT"},
     {"dump-man", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &opt_dump_man,
@@ -128,6 +135,35 @@ static int run_export(void)
     return ok ? 0 : 1;
 }
 
+/* Commands run at start: one per line, '#' comments, from --commands-file
+ * or $XDG_CONFIG_HOME/natter/startup when it exists. */
+static void run_startup_file(void)
+{
+    char *path = opt_commands_file ? g_strdup(opt_commands_file) : paths_config_file("startup");
+    char *text = NULL;
+    GError *e = NULL;
+    if (!g_file_get_contents(path, &text, NULL, &e)) {
+        if (opt_commands_file)
+            ui_error("Cannot read %s: %s", path, e->message);
+        g_error_free(e);
+        g_free(path);
+        return;
+    }
+    char **lines = g_strsplit(text, "\n", -1);
+    int n = 0;
+    for (char **l = lines; *l; l++) {
+        n++;
+        char *line = g_strstrip(*l);
+        if (!*line || *line == '#')
+            continue;
+        if (!g_utf8_validate(line, -1, NULL) || *line != '/' || !cmd_execute(line))
+            ui_error("%s:%d: not a command: %s", path, n, line);
+    }
+    g_strfreev(lines);
+    g_free(text);
+    g_free(path);
+}
+
 static char **complete_cb(const char *line, int start, const char *word)
 {
     return cmd_complete(line, start, word);
@@ -154,6 +190,8 @@ int main(int argc, char **argv)
         printf("natter %s\n", PACKAGE_VERSION);
         return 0;
     }
+    if (opt_remote)
+        return remote_run(opt_account, opt_remote);
     if (opt_dump_man) {
         settings_init(NULL, NULL);
         cmd_init();
@@ -200,6 +238,7 @@ int main(int argc, char **argv)
         return 1;
     }
     cmd_init();
+    cmd_load_user_config();
     ui_set_line_handler(cmd_handle_line);
     ui_set_completer(complete_cb);
     loop_on_signal(SIGTERM, on_quit_signal, NULL);
@@ -217,12 +256,19 @@ int main(int argc, char **argv)
         if (accounts_count() == 0)
             ui_console("No account yet: /account add NAME JID, then /connect NAME.");
     }
+    run_startup_file();
     for (char **c = opt_commands; c && *c; c++)
         if (!cmd_execute(*c))
             ui_error("-c: '%s' is not a command", *c);
+    char *rerr = NULL;
+    if (!remote_init(opt_account, &rerr)) {
+        ui_error("Remote control is off: %s", rerr);
+        g_free(rerr);
+    }
 
     loop_run();
 
+    remote_deinit();
     xmpp_deinit();
     cmd_deinit();
     ui_deinit();
@@ -237,6 +283,8 @@ int main(int argc, char **argv)
     g_strfreev(opt_commands);
     g_free(opt_log);
     g_free(opt_export);
+    g_strfreev(opt_remote);
+    g_free(opt_commands_file);
     g_free(opt_format);
     return 0;
 }

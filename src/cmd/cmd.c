@@ -44,11 +44,20 @@ void cmd_init(void)
     cmd_chat_register();
     cmd_roster_register();
     cmd_history_register();
+    cmd_exec_register();
+    cmd_alias_register();
+}
+
+void cmd_load_user_config(void)
+{
+    cmd_alias_init();
 }
 
 void cmd_deinit(void)
 {
     cmd_account_deinit();
+    cmd_exec_deinit();
+    cmd_alias_deinit();
     if (commands)
         g_hash_table_destroy(commands);
     if (sorted)
@@ -64,6 +73,10 @@ static bool run(const char *line, const char *jid, bool report_unknown)
     if (!parse_command(line, &name, &args))
         return false;
     const cmd_def *def = cmd_find(name);
+    if (!def && cmd_alias_run(name, args, jid)) {
+        g_free(name);
+        return true;
+    }
     if (!def) {
         if (report_unknown)
             ui_error("Unknown command /%s. Type /help for the list.", name);

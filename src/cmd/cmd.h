@@ -11,6 +11,8 @@
 /* Register the built-in commands. */
 void cmd_init(void);
 void cmd_deinit(void);
+/* Load the user's aliases (needs the UI for its error lines). */
+void cmd_load_user_config(void);
 
 /* Handle one line typed in the window of bare JID (NULL: console): a
  * command, or text to send to that window's contact. */

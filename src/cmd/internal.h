@@ -44,6 +44,15 @@ void cmd_account_register(void);
 void cmd_chat_register(void);
 void cmd_roster_register(void);
 void cmd_history_register(void);
+void cmd_exec_register(void);
+void cmd_exec_deinit(void);
+void cmd_alias_register(void);
+/* Load saved aliases (after the built-in commands are registered). */
+void cmd_alias_init(void);
+void cmd_alias_deinit(void);
+/* Run alias NAME with ARGS typed in the window of JID; false when NAME is
+ * no alias. */
+bool cmd_alias_run(const char *name, const char *args, const char *jid);
 
 /* cmd-chat.c: send TEXT to bare JID. */
 void cmd_chat_send(const char *jid, const char *text);

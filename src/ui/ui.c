@@ -300,9 +300,36 @@ static line_kind level_kind(ev_log_level l)
     return l == LOG_ERROR || l == LOG_WARN ? LINE_ERROR : LINE_INFO;
 }
 
+/* Lines printed while a remote command runs (ui_capture_begin). */
+static GString *capture;
+static bool capture_error;
+
+void ui_capture_begin(void)
+{
+    if (!capture)
+        capture = g_string_new(NULL);
+    g_string_truncate(capture, 0);
+    capture_error = false;
+}
+
+char *ui_capture_end(bool *had_error)
+{
+    if (!capture)
+        return g_strdup("");
+    *had_error = capture_error;
+    char *out = g_string_free(capture, FALSE);
+    capture = NULL;
+    return out;
+}
+
 static void add_to(win_t *w, line_kind k, const char *nick, const char *text, time_t ts,
                    bool delayed, bool queued)
 {
+    if (capture) {
+        g_string_append_printf(capture, "%s%s\n", k == LINE_ERROR ? "error: " : "", text);
+        if (k == LINE_ERROR)
+            capture_error = true;
+    }
     win_add(w, k, nick, text, ts, delayed, queued);
     if (w == win_current())
         ui_dirty(DIRTY_MAIN);
@@ -699,6 +726,15 @@ void ui_error(const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     vprint(win_current(), LINE_ERROR, fmt, ap);
+    va_end(ap);
+}
+
+void ui_print_in(const char *jid, bool error, const char *fmt, ...)
+{
+    win_t *w = jid ? win_find(jid) : NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    vprint(w ? w : win_console(), error ? LINE_ERROR : LINE_INFO, fmt, ap);
     va_end(ap);
 }
 

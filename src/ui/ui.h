@@ -28,6 +28,10 @@ void ui_set_completer(ui_complete_cb cb);
 /* One line of feedback in the current window. */
 void ui_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ui_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One line in the window of bare JID (the console when JID is NULL or its
+ * window is gone); ERROR marks it as an error. */
+void ui_print_in(const char *jid, bool error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* One line in the console. */
 void ui_console(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -61,6 +65,11 @@ const char *ui_last_own_message_id(const char *jid);
  * with *ERR (g_free). */
 bool ui_search(const char *query, const char *peer, char **err);
 bool ui_search_context(int n, char **err);
+
+/* Collect the text of lines printed until ui_capture_end (for remote
+ * control); the end returns it (g_free) and whether an error was among them. */
+void ui_capture_begin(void);
+char *ui_capture_end(bool *had_error);
 
 /* Redraw everything (Ctrl-L). */
 void ui_redraw(void);

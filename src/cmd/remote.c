@@ -1,0 +1,316 @@
+/* remote.c - the remote-control socket (see remote.h). */
+#include "cmd/remote.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "core/loop.h"
+#include "ui/ui.h"
+
+#define MAX_REQUEST (64 * 1024)
+#define CLIENT_TIMEOUT_MS 5000
+
+typedef struct {
+    int fd;
+    unsigned watch, timer;
+    GString *buf;
+} client;
+
+static int listen_fd = -1;
+static unsigned listen_watch;
+static char *sock_path;
+
+/* $XDG_RUNTIME_DIR/natter, created 0700 and checked to be ours and private
+ * (a directory anyone else can write to could swap the socket). */
+static char *socket_dir(char **err)
+{
+    const char *rt = g_getenv("XDG_RUNTIME_DIR");
+    char *dir = (rt && g_path_is_absolute(rt))
+                    ? g_build_filename(rt, "natter", NULL)
+                    : g_strdup_printf("/tmp/natter-%u", (unsigned)getuid());
+    if (g_mkdir_with_parents(dir, 0700) < 0) {
+        *err = g_strdup_printf("cannot create %s: %s", dir, g_strerror(errno));
+        g_free(dir);
+        return NULL;
+    }
+    struct stat st;
+    if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid()) {
+        *err = g_strdup_printf("%s is not a directory of ours; not using it", dir);
+        g_free(dir);
+        return NULL;
+    }
+    if ((st.st_mode & 077) != 0 && chmod(dir, 0700) < 0) {
+        *err = g_strdup_printf("cannot make %s private", dir);
+        g_free(dir);
+        return NULL;
+    }
+    return dir;
+}
+
+static char *socket_path(const char *name, char **err)
+{
+    char *dir = socket_dir(err);
+    if (!dir)
+        return NULL;
+    char *file = g_strdup_printf("%s.sock", name && *name ? name : "default");
+    for (char *p = file; *p; p++)
+        if (*p == '/')
+            *p = '_';
+    char *path = g_build_filename(dir, file, NULL);
+    g_free(file);
+    g_free(dir);
+    return path;
+}
+
+static void client_close(client *c)
+{
+    if (c->watch)
+        loop_remove_fd(c->watch);
+    if (c->timer)
+        loop_cancel_timer(c->timer);
+    close(c->fd);
+    g_string_free(c->buf, TRUE);
+    g_free(c);
+}
+
+static void write_all(int fd, const char *s, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, s, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && errno == EAGAIN) {
+            struct pollfd p = {fd, POLLOUT, 0};
+            if (poll(&p, 1, 1000) <= 0)
+                return;
+            continue;
+        }
+        if (w <= 0)
+            return;
+        s += w;
+        n -= (size_t)w;
+    }
+}
+
+/* Run the request's command lines and answer. */
+static void serve(client *c)
+{
+    GString *answer = g_string_new(NULL);
+    bool failed = false;
+    char **lines = g_strsplit(c->buf->str, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        g_strchomp(*l);
+        if (!**l)
+            continue;
+        if (**l != '/') {
+            g_string_append_printf(answer, "error: not a command: %s\n", *l);
+            failed = true;
+            continue;
+        }
+        ui_capture_begin();
+        bool known = cmd_execute(*l);
+        bool had_error = false;
+        char *out = ui_capture_end(&had_error);
+        g_string_append(answer, out);
+        g_free(out);
+        if (!known || had_error)
+            failed = true;
+    }
+    g_strfreev(lines);
+    g_string_append(answer, failed ? "error\n" : "ok\n");
+    write_all(c->fd, answer->str, answer->len);
+    g_string_free(answer, TRUE);
+}
+
+static void on_client_timeout(void *ud)
+{
+    client *c = ud;
+    c->timer = 0;
+    write_all(c->fd, "error: request not finished in time\n", 36);
+    client_close(c);
+}
+
+static void on_client(int fd, short revents, void *ud)
+{
+    client *c = ud;
+    char buf[4096];
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n > 0) {
+        if (c->buf->len + (size_t)n > MAX_REQUEST) {
+            write_all(fd, "error: request too long\n", 24);
+            client_close(c);
+            return;
+        }
+        g_string_append_len(c->buf, buf, n);
+        return;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (n == 0 && g_utf8_validate(c->buf->str, (gssize)c->buf->len, NULL) &&
+        !memchr(c->buf->str, '\0', c->buf->len))
+        serve(c);
+    else if (n == 0)
+        write_all(fd, "error: request is not UTF-8 text\n", 33);
+    client_close(c);
+}
+
+static void on_accept(int fd, short revents, void *ud)
+{
+    int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (cfd < 0)
+        return;
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != geteuid()) {
+        close(cfd); /* only the same user may drive natter */
+        return;
+    }
+    client *c = g_new0(client, 1);
+    c->fd = cfd;
+    c->buf = g_string_new(NULL);
+    c->watch = loop_add_fd(cfd, POLLIN, on_client, c);
+    c->timer = loop_add_timer(CLIENT_TIMEOUT_MS, on_client_timeout, c);
+}
+
+/* True when something answers on PATH (another natter). */
+static bool socket_alive(const char *path)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    g_strlcpy(sa.sun_path, path, sizeof(sa.sun_path));
+    bool alive = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+    if (fd >= 0)
+        close(fd);
+    return alive;
+}
+
+bool remote_init(const char *name, char **err)
+{
+    char *path = socket_path(name, err);
+    if (!path)
+        return false;
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof(sa.sun_path)) {
+        *err = g_strdup_printf("socket path too long: %s", path);
+        g_free(path);
+        return false;
+    }
+    if (socket_alive(path)) {
+        *err = g_strdup_printf("another natter already listens on %s", path);
+        g_free(path);
+        return false;
+    }
+    unlink(path); /* a stale socket of a natter that died */
+    g_strlcpy(sa.sun_path, path, sizeof(sa.sun_path));
+    listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    mode_t old = umask(0177);
+    bool ok = listen_fd >= 0 && bind(listen_fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+              listen(listen_fd, 8) == 0;
+    umask(old);
+    if (!ok) {
+        *err = g_strdup_printf("cannot listen on %s: %s", path, g_strerror(errno));
+        if (listen_fd >= 0)
+            close(listen_fd);
+        listen_fd = -1;
+        g_free(path);
+        return false;
+    }
+    chmod(path, 0600);
+    sock_path = path;
+    listen_watch = loop_add_fd(listen_fd, POLLIN, on_accept, NULL);
+    return true;
+}
+
+void remote_deinit(void)
+{
+    if (listen_watch)
+        loop_remove_fd(listen_watch);
+    listen_watch = 0;
+    if (listen_fd >= 0)
+        close(listen_fd);
+    listen_fd = -1;
+    if (sock_path)
+        unlink(sock_path);
+    g_clear_pointer(&sock_path, g_free);
+}
+
+/* The only socket in the directory, for --remote without -a. */
+static char *only_socket(char **err)
+{
+    char *dir = socket_dir(err);
+    if (!dir)
+        return NULL;
+    GDir *d = g_dir_open(dir, 0, NULL);
+    char *found = NULL;
+    int n = 0;
+    const char *e;
+    while (d && (e = g_dir_read_name(d))) {
+        if (!g_str_has_suffix(e, ".sock"))
+            continue;
+        char *p = g_build_filename(dir, e, NULL);
+        if (socket_alive(p)) {
+            n++;
+            g_free(found);
+            found = p;
+        } else {
+            g_free(p);
+        }
+    }
+    if (d)
+        g_dir_close(d);
+    if (n != 1) {
+        *err = n == 0 ? g_strdup_printf("no natter is running (nothing listens in %s)", dir)
+                      : g_strdup("several natters are running: choose one with -a ACCOUNT");
+        g_clear_pointer(&found, g_free);
+    }
+    g_free(dir);
+    return found;
+}
+
+int remote_run(const char *name, char **commands)
+{
+    char *err = NULL;
+    char *path = name ? socket_path(name, &err) : only_socket(&err);
+    if (!path) {
+        fprintf(stderr, "natter: %s\n", err);
+        g_free(err);
+        return 2;
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    g_strlcpy(sa.sun_path, path, sizeof(sa.sun_path));
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        fprintf(stderr, "natter: no natter answers on %s: %s\n", path, g_strerror(errno));
+        g_free(path);
+        if (fd >= 0)
+            close(fd);
+        return 2;
+    }
+    g_free(path);
+    for (char **c = commands; c && *c; c++) {
+        write_all(fd, *c, strlen(*c));
+        write_all(fd, "\n", 1);
+    }
+    shutdown(fd, SHUT_WR);
+    GString *answer = g_string_new(NULL);
+    char buf[4096];
+    ssize_t n;
+    struct pollfd p = {fd, POLLIN, 0};
+    while (poll(&p, 1, 10000) > 0 && (n = read(fd, buf, sizeof(buf))) > 0)
+        g_string_append_len(answer, buf, n);
+    close(fd);
+    fputs(answer->str, stdout);
+    bool ok = g_str_has_suffix(answer->str, "ok\n");
+    g_string_free(answer, TRUE);
+    return ok ? 0 : 1;
+}

@@ -1,0 +1,24 @@
+/* remote.h - remote control for scripts: a per-user Unix socket through
+ * which `natter --remote '/msg bob hi'` runs commands in a running natter.
+ *
+ * The socket is $XDG_RUNTIME_DIR/natter/NAME.sock (NAME: the account given
+ * with -a, else "default"); the directory is 0700, the socket 0600, and a
+ * connection is served only when the peer's user id (SO_PEERCRED) is ours.
+ * The client sends command lines and closes its side; natter answers with
+ * what the commands printed, then "ok" or "error: ...".
+ */
+#ifndef NATTER_CMD_REMOTE_H
+#define NATTER_CMD_REMOTE_H
+
+#include <stdbool.h>
+
+/* Listen on the socket for NAME. Returns false with *ERR (g_free). */
+bool remote_init(const char *name, char **err);
+void remote_deinit(void);
+
+/* Client side (no terminal needed): send COMMANDS (NULL-terminated) to the
+ * natter named NAME (NULL: the only one running). Prints the answer;
+ * returns the process exit status (0 ok, 1 error, 2 no natter). */
+int remote_run(const char *name, char **commands);
+
+#endif
