@@ -424,6 +424,9 @@ bool input_init(void)
     rl_completion_display_matches_hook = display_matches;
     rl_basic_word_break_characters = " \t";
     using_history();
+    /* One Tab lists the candidates (in the window) when they are several;
+     * the user's inputrc, read by the install below, may say otherwise. */
+    rl_variable_bind("show-all-if-ambiguous", "on");
     rl_callback_handler_install("", on_rl_line);
     bind_keys();
     /* Ask the terminal for bracketed paste. */

@@ -1,0 +1,373 @@
+"""The terminal side of natter: tab completion, Alt+Enter, per-window input
+history, resizing, typing notifications, /set and /save, /help, the man page
+and the 80x24 layout."""
+
+import os
+import re
+import shutil
+import stat
+import subprocess
+
+import pytest
+
+from harness import column_of
+from screen import (CONNECTED, ROSTER_WIDTH, TS, main_line, main_rows, main_text,
+                    status_bar, title_bar, wait_main_line)
+
+SRC_TOP = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+CHATSTATES = "http://jabber.org/protocol/chatstates"
+# The status bar of a connected alice: "[HH:MM] [alice@localhost: online] 1:console ..."
+STATUS_RX = re.compile(r"^\[%s\] \[alice@localhost: online\] 1:console" % TS)
+
+
+@pytest.fixture
+def bob(prosody, peer_factory):
+    return peer_factory("bob", prosody)
+
+
+# ---- small readers of the screen -------------------------------------------------
+
+def input_line(n, scr=None):
+    """The input line (last row), trailing blanks removed."""
+    return n.lines(scr)[n.rows - 1].rstrip()
+
+
+def cursor(n):
+    """(column, row) of the cursor in the pane."""
+    x, y = n.tmux("display-message", "-p", "-t", "natter", "#{cursor_x},#{cursor_y}").split(",")
+    return int(x), int(y)
+
+
+def wait_input(n, text, timeout=5):
+    """Wait until the input line shows exactly '> ' + text; returns the screen."""
+    want = ("> " + text).rstrip()
+    return n.wait_for(lambda s: input_line(n, s) == want, timeout,
+                      message="input line never became %r" % want)
+
+
+def wait_input_and_cursor(n, text, timeout=5):
+    """Wait until the input line is '> ' + text with the cursor right after text
+    (so a trailing space counts)."""
+    want = ("> " + text).rstrip()
+    col = 2 + len(text)
+    return n.wait_for(lambda s: input_line(n, s) == want and cursor(n) == (col, n.rows - 1),
+                      timeout, message="input line never became %r with the cursor at column %d"
+                      % ("> " + text, col))
+
+
+def open_chat(n, jid="bob@localhost", nick="bob"):
+    """/msg JID opens the chat window and focuses it; returns its number."""
+    n.type_line("/msg %s" % jid)
+    rx = re.compile(r"\b(\d+):%s\b" % re.escape(nick))
+    scr = n.wait_for(lambda s: rx.search(status_bar(n, s)) and jid in title_bar(n, s))
+    return int(rx.search(status_bar(n, scr)).group(1))
+
+
+def resized(n, cols, rows):
+    """Resize the tmux window (natter gets SIGWINCH) and adopt the new size."""
+    n.tmux("resize-window", "-t", "natter", "-x", str(cols), "-y", str(rows))
+    n.cols, n.rows = cols, rows
+
+
+def layout_is(n, scr, cols, rows):
+    """The capture has the new size, the status bar is on row rows-2 and nowhere
+    else, the input prompt on the last row, the title bar on row 0."""
+    lines = scr.split("\n")
+    if len(lines) < rows or any(len(l) > cols for l in lines):
+        return False
+    lines = lines[:rows]
+    status_rows = [i for i, l in enumerate(lines) if STATUS_RX.search(l)]
+    return (status_rows == [rows - 2] and (lines[rows - 1] + " ").startswith("> ")
+            and "bob@localhost" in lines[0])
+
+
+def help_commands(n, timeout=10):
+    """Type /help and return the command names it lists (without '/'), in order.
+    Needs a window tall enough to show the whole list."""
+    n.type_line("/help")
+    head = r"^%s Commands \(" % TS
+    scr = n.wait_for(lambda s: main_line(n, s, head) and main_line(n, s, r"^%s Keys:" % TS),
+                     timeout, message="/help list not shown whole")
+    rows = main_rows(n, scr)
+    first = next(i for i, r in enumerate(rows) if re.search(head, r))
+    last = next(i for i, r in enumerate(rows) if re.search(r"^%s Keys:" % TS, r))
+    names = []
+    for r in rows[first + 1:last]:
+        m = re.match(r"^%s {3}/(\S+) " % TS, r)
+        if m:
+            names.append(m.group(1))
+    return names
+
+
+# ---- 1. tab completion ------------------------------------------------------------
+
+def test_tab_completes_command_name_and_contact(alice):
+    alice.send_text("/ms")
+    wait_input(alice, "/ms")
+    alice.send_keys("Tab")
+    wait_input_and_cursor(alice, "/msg ")
+    alice.send_keys("C-u")
+    wait_input(alice, "")
+    alice.send_text("/msg b")
+    wait_input(alice, "/msg b")
+    alice.send_keys("Tab")
+    wait_input_and_cursor(alice, "/msg bob@localhost ")
+
+
+def test_tab_lists_ambiguous_setting_names(alice):
+    """One Tab on '/set rost' keeps the common prefix and lists the candidates
+    in the current window."""
+    open_chat(alice)
+    alice.send_text("/set rost")
+    wait_input(alice, "/set rost")
+    alice.send_keys("Tab")
+    scr = wait_main_line(alice, r"^%s Completions:" % TS, timeout=5)
+    row = main_line(alice, scr, r"^%s Completions:" % TS)
+    listed = row.split("Completions:", 1)[1].split()
+    assert sorted(listed) == ["roster_pane", "roster_show_offline", "roster_side",
+                              "roster_width"], row
+    assert input_line(alice, scr) == "> /set roster_"
+    assert "bob@localhost" in title_bar(alice, scr), "the list went to another window"
+
+
+# ---- 2. Alt+Enter -----------------------------------------------------------------
+
+def test_alt_enter_inserts_newline_into_one_message(alice, bob):
+    open_chat(alice)
+    alice.send_text("line one")
+    alice.send_keys("M-Enter")
+    alice.send_text("line two")
+    alice.send_keys("Enter")
+    got = bob.wait_for_message(re.compile("line"), frm="alice@localhost")
+    assert got.body == "line one\nline two"
+    alice.type_line("after")
+    bob.wait_for_message("after", frm="alice@localhost")
+    bodies = [m.body for m in bob.messages if m.frm_bare == "alice@localhost" and m.body]
+    assert bodies == ["line one\nline two", "after"]
+    scr = wait_main_line(alice, r"^%s <alice> after$" % TS)
+    rows = main_rows(alice, scr)
+    first = [i for i, r in enumerate(rows) if re.search(r"^%s <alice> line one$" % TS, r)]
+    assert len(first) == 1, "\n".join(rows)
+    assert rows[first[0] + 1].strip() == "line two", "\n".join(rows)
+
+
+# ---- 3. per-window input history -----------------------------------------------------
+
+def test_input_history_is_per_window(alice, bob):
+    open_chat(alice)
+    alice.type_line("alpha")
+    bob.wait_for_message("alpha")
+    wait_main_line(alice, r"^%s <alice> alpha$" % TS)
+    alice.send_keys("M-1")
+    alice.wait_for(lambda s: "console" in title_bar(alice, s) and CONNECTED in main_text(alice, s))
+    alice.type_line("/help")
+    wait_main_line(alice, r"^%s Keys:" % TS)
+    alice.send_keys("M-2")
+    alice.wait_for(lambda s: "bob@localhost" in title_bar(alice, s)
+                   and main_line(alice, s, r"<alice> alpha$"))
+    wait_input(alice, "")
+    alice.send_keys("Up")          # empty line in a chat: edit the last message
+    wait_input(alice, "/correct alpha")
+    alice.send_keys("Up")          # then this window's history: alpha, not /help
+    wait_input(alice, "alpha")
+    alice.send_keys("C-u")
+    wait_input(alice, "")
+
+
+# ---- 4. resizing ------------------------------------------------------------------
+
+def test_resize_redraws_and_hides_roster_when_narrow(alice, bob):
+    open_chat(alice)
+    bob.send_message("alice@localhost", "before resize")
+    wait_main_line(alice, r"^%s <bob> before resize$" % TS)
+
+    resized(alice, 80, 24)
+    scr = alice.wait_for(lambda s: layout_is(alice, s, 80, 24)
+                         and any(column_of(l, "Roster") == 80 - ROSTER_WIDTH
+                                 for l in alice.lines(s)[1:22]),
+                         message="no 80x24 layout with the roster pane")
+    assert STATUS_RX.search(alice.lines(scr)[22])
+    assert main_line(alice, scr, r"^%s <bob> before resize$" % TS)
+
+    resized(alice, 60, 20)
+    scr = alice.wait_for(lambda s: layout_is(alice, s, 60, 20) and "Roster" not in s,
+                         message="no 60x20 layout without the roster pane")
+    assert STATUS_RX.search(alice.lines(scr)[18])
+    rows = [l.rstrip() for l in alice.lines(scr)[1:18]]
+    assert any(re.search(r"^%s <bob> before resize$" % TS, r) for r in rows), "\n".join(rows)
+    # still usable after the resizes
+    alice.type_line("still here")
+    bob.wait_for_message("still here")
+
+
+# ---- 5. typing notifications -----------------------------------------------------------
+
+def _chatstate(state):
+    return ("<message to='alice@localhost' type='chat'><%s xmlns='%s'/></message>"
+            % (state, CHATSTATES))
+
+
+def test_typing_notifications_shown_in_title(alice, bob):
+    open_chat(alice)
+    assert "typing" not in title_bar(alice, alice.screen())
+    bob.send_raw(_chatstate("composing"))
+    alice.wait_for(lambda s: "[typing…]" in title_bar(alice, s))
+    bob.send_raw(_chatstate("paused"))
+    scr = alice.wait_for(lambda s: "[stopped typing]" in title_bar(alice, s))
+    assert "[typing…]" not in title_bar(alice, scr)
+    bob.send_raw(_chatstate("composing"))
+    alice.wait_for(lambda s: "[typing…]" in title_bar(alice, s))
+    bob.send_message("alice@localhost", "done typing")
+    scr = wait_main_line(alice, r"^%s <bob> done typing$" % TS)
+    alice.wait_for(lambda s: "typing" not in title_bar(alice, s),
+                   message="title still says typing after bob's message")
+
+
+def _is_chatstate(r, state=None):
+    """A message from alice carrying a chat state (state: that one)."""
+    if r.frm_bare != "alice@localhost" or CHATSTATES not in r.xml:
+        return False
+    return state is None or re.search(r"<%s xmlns=.%s" % (state, re.escape(CHATSTATES)), r.xml)
+
+
+def test_own_typing_sends_chat_states_unless_off(alice, bob):
+    open_chat(alice)
+    alice.send_text("hello bob")
+    wait_input(alice, "hello bob")
+    composing = bob.wait_for_message(lambda r: _is_chatstate(r, "composing") and r.body is None)
+    alice.send_keys("C-u")          # a cleared line ends "composing" (active or paused)
+    wait_input(alice, "")
+    bob.wait_for_message(lambda r: r.when >= composing.when and r is not composing
+                         and _is_chatstate(r) and not _is_chatstate(r, "composing"))
+    alice.type_line("/set chat_states off")
+    wait_main_line(alice, r"^%s chat_states = off$" % TS)
+    mark = len(bob.messages)
+    alice.send_text("quiet words")
+    wait_input(alice, "quiet words")
+    alice.send_keys("Enter")
+    bob.wait_for_message("quiet words", frm="alice@localhost")
+    later = [r for r in bob.messages[mark:] if r.frm_bare == "alice@localhost"]
+    assert [r.body for r in later] == ["quiet words"], \
+        "with chat_states off bob got:\n" + "\n".join(r.xml for r in later)
+    assert CHATSTATES not in later[0].xml, later[0].xml
+
+
+# ---- 6. /set and /save ------------------------------------------------------------
+
+def test_set_checks_values_moves_roster_and_save_is_private(natter_factory, tmp_path):
+    """A fresh XDG_CONFIG_HOME without a natter directory: /save creates it 0700
+    and the settings file 0600 (the test runs with umask 022)."""
+    config_home = tmp_path / "fresh-config"
+    config_home.mkdir(mode=0o755)
+    n = natter_factory(None, connect=False, env={"XDG_CONFIG_HOME": str(config_home)})
+    n.wait_for(lambda s: any(column_of(l, "Roster") == n.cols - ROSTER_WIDTH
+                             for l in n.lines(s)[1:n.rows - 2]))
+    n.type_line("/set roster_width 5")
+    scr = wait_main_line(n, r"roster_width must be\b.*\b10\b.*\b80\b")
+    row = main_line(n, scr, r"roster_width must be")
+    assert re.search(r"roster_width must be .*\d+ to \d+", row), row
+    n.type_line("/set roster_width")
+    wait_main_line(n, r"^%s roster_width = 24\b" % TS)
+    n.type_line("/set nosuch 1")
+    wait_main_line(n, r"[Uu]nknown setting\b.*nosuch")
+
+    n.type_line("/set roster_side left")
+    scr = n.wait_for(lambda s: column_of(n.lines(s)[1], "Roster") == 0,
+                     message="roster header not at column 0")
+    # the main window moved right of the pane
+    for l in n.lines(scr)[1:n.rows - 2]:
+        m = re.search(r"%s roster_side = left" % TS, l)
+        if m:
+            assert column_of(l, "roster_side = left") > ROSTER_WIDTH, l
+            break
+    else:
+        raise AssertionError("no 'roster_side = left' line:\n" + scr)
+
+    n.type_line("/save")
+    n.wait_for(r"Settings saved")
+    natter_dir = config_home / "natter"
+    settings = natter_dir / "settings"
+    assert settings.is_file()
+    assert stat.S_IMODE(os.stat(settings).st_mode) == 0o600, oct(os.stat(settings).st_mode)
+    assert stat.S_IMODE(os.stat(natter_dir).st_mode) == 0o700, oct(os.stat(natter_dir).st_mode)
+    text = settings.read_text()
+    assert re.search(r"^\s*roster_side\s*=\s*left\s*$", text, re.M), text
+    assert not re.search(r"^\s*roster_width\s*=\s*5\s*$", text, re.M), text
+
+
+# ---- 7. /help ---------------------------------------------------------------------
+
+def test_help_lists_commands_and_shows_syntax(natter_factory):
+    n = natter_factory(None, connect=False, rows=50)
+    n.wait_for(r"/quit")
+    names = help_commands(n)
+    for name in ("msg", "search", "set", "help", "quit", "connect"):
+        assert name in names, names
+    n.type_line("/help msg")
+    wait_main_line(n, r"^%s /msg JID \[TEXT\]$" % TS)
+    n.type_line("/frobnicate")
+    wait_main_line(n, r"Unknown command /frobnicate\b")
+
+
+# ---- 8. the man page --------------------------------------------------------------
+
+def _man_sections(text):
+    """{HEADING: [lines]} of a rendered man page."""
+    sections, current = {}, None
+    for line in text.split("\n"):
+        if re.match(r"^[A-Z][A-Z ]+$", line):
+            current = line.strip()
+            sections[current] = []
+        elif current:
+            sections[current].append(line)
+    return sections
+
+
+def test_man_page_generated_from_command_table(natter_bin, natter_factory, tmp_path):
+    assert shutil.which("man"), "man(1) is needed to render the page"
+    template = os.path.join(SRC_TOP, "man", "natter.1.in")
+    page = tmp_path / "natter.1"
+    # the Makefile's rule for man/natter.1
+    with open(page, "wb") as f:
+        res = subprocess.run([natter_bin, "--dump-man", template], stdout=f,
+                             stderr=subprocess.PIPE, timeout=10)
+    assert res.returncode == 0, res.stderr
+    env = dict(os.environ, MANWIDTH="100", LC_ALL="C.UTF-8", MANPAGER="cat", PAGER="cat")
+    env.pop("MAN_KEEP_FORMATTING", None)
+    res = subprocess.run(["man", "-l", str(page)], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, timeout=20, env=env)
+    assert res.returncode == 0, res.stderr
+    text = re.sub(r".\x08", "", res.stdout.decode("utf-8", "replace"))
+    assert "@COMMANDS@" not in text and "@SETTINGS@" not in text
+    sections = _man_sections(text)
+    assert "COMMANDS" in sections and "SETTINGS" in sections, sorted(sections)
+    man_cmds = [m.group(1) for l in sections["COMMANDS"]
+                for m in [re.match(r"^ {7}/([a-z]+)\b", l)] if m]
+    man_settings = [m.group(1) for l in sections["SETTINGS"]
+                    for m in [re.match(r"^ {7}([a-z_]+)\s*$", l)] if m]
+    for name in ("msg", "connect", "search"):
+        assert name in man_cmds, man_cmds
+    assert "roster_width" in man_settings, man_settings
+    assert re.search(r"^ {7}/msg JID \[TEXT\]", "\n".join(sections["COMMANDS"]), re.M)
+
+    n = natter_factory(None, connect=False, rows=50)
+    n.wait_for(r"/quit")
+    listed = help_commands(n)
+    assert len(listed) >= 10, listed
+    assert sorted(listed) == sorted(man_cmds), \
+        "/help: %s\nman: %s" % (sorted(listed), sorted(man_cmds))
+
+
+# ---- 9. 80x24 -----------------------------------------------------------------------
+
+def test_layout_at_80x24(prosody, natter_factory):
+    n = natter_factory(prosody, cols=80, rows=24)
+    scr = n.wait_for(lambda s: CONNECTED in s and STATUS_RX.search(n.lines(s)[22]),
+                     timeout=15)
+    lines = n.lines(scr)
+    assert re.search(r"\bnatter\b", lines[0]) and "console" in lines[0], lines[0]
+    assert [i for i, l in enumerate(lines) if STATUS_RX.search(l)] == [22]
+    assert (lines[23] + " ").startswith("> "), lines[23]   # capture-pane drops trailing blanks
+    n.wait_for(lambda s: cursor(n) == (2, 23), timeout=5, message="cursor not after the prompt")
+    assert any(column_of(l, "Roster") == 80 - ROSTER_WIDTH for l in lines[1:22])
+    assert any(CONNECTED in l for l in lines[1:22])
