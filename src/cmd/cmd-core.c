@@ -157,6 +157,17 @@ static void cmd_redraw(char **argv, int argc, const char *jid)
     ui_redraw();
 }
 
+static void cmd_notify(char **argv, int argc, const char *jid)
+{
+    char *err = NULL;
+    if (!ui_notify_rule(argc ? argv[0] : NULL, &err)) {
+        ui_error("/notify: %s", err);
+        g_free(err);
+    }
+}
+
+static const char *const notify_choices[] = {"all", "mentions", "none", "default", NULL};
+
 static const char *const win_choices[] = {"list", "next", "prev", NULL};
 
 static const cmd_def defs[] = {
@@ -172,6 +183,11 @@ static const cmd_def defs[] = {
      "Alt+1..Alt+0 switch to windows 1-10, Alt+Left/Right to the previous/next.", 1,
      win_choices, {COMPLETE_CHOICES, COMPLETE_NONE, COMPLETE_NONE}, cmd_win},
     {"close", "", "Close the current chat window", NULL, 0, NULL, {0}, cmd_close},
+    {"notify", "[all | mentions | none | default]", "Notification rule for this window",
+     "default follows the notify setting. How: beep (bell, marks the tmux window),\n"
+     "notify_osc (OSC 777 / OSC 9 desktop notifications over SSH), notify_command;\n"
+     "quiet_hours silences them. Nothing notifies while you look at the window.",
+     1, notify_choices, {COMPLETE_CHOICES, COMPLETE_NONE, COMPLETE_NONE}, cmd_notify},
     {"clear", "", "Clear the current window", NULL, 0, NULL, {0}, cmd_clear},
     {"redraw", "", "Redraw the screen (also Ctrl-L)", NULL, 0, NULL, {0}, cmd_redraw},
 };

@@ -46,6 +46,7 @@ void cmd_init(void)
     cmd_history_register();
     cmd_exec_register();
     cmd_alias_register();
+    cmd_theme_register();
 }
 
 void cmd_load_user_config(void)

@@ -47,6 +47,7 @@ void cmd_history_register(void);
 void cmd_exec_register(void);
 void cmd_exec_deinit(void);
 void cmd_alias_register(void);
+void cmd_theme_register(void);
 /* Load saved aliases (after the built-in commands are registered). */
 void cmd_alias_init(void);
 void cmd_alias_deinit(void);

@@ -19,8 +19,8 @@
 
 #define SETTINGS_GROUP "settings"
 
-/* Built-in themes (more arrive with user theme files). */
-static const char *const theme_choices[] = {"default", NULL};
+static const char *const notify_choices[] = {"all", "mentions", "none", NULL};
+static const char *const osc_choices[] = {"off", "777", "9", NULL};
 static const char *const side_choices[] = {"left", "right", NULL};
 
 /* The one table of all settings, listed by group. */
@@ -38,7 +38,8 @@ static const setting_def table[] = {
      "lines kept in memory per window"},
     {"input_history", SETTING_INT, "500", 0, 100000, NULL, "ui",
      "lines of input history kept per window"},
-    {"theme", SETTING_ENUM, "default", 0, 0, theme_choices, "ui", "name of the colour theme"},
+    {"theme", SETTING_STRING, "default", 0, 0, NULL, "ui",
+     "colour theme (/theme list shows them; a theme that fails to load is refused)"},
     /* connection */
     {"reconnect", SETTING_BOOL, "on", 0, 0, NULL, "connection",
      "reconnect after the connection is lost"},
@@ -54,8 +55,16 @@ static const setting_def table[] = {
     {"receipts", SETTING_BOOL, "on", 0, 0, NULL, "chat",
      "ask for and send message delivery receipts"},
     {"chat_states", SETTING_BOOL, "on", 0, 0, NULL, "chat", "send and show typing notifications"},
-    {"beep", SETTING_BOOL, "off", 0, 0, NULL, "chat",
-     "ring the terminal bell on a new message in an inactive window"},
+    {"beep", SETTING_BOOL, "on", 0, 0, NULL, "notify",
+     "ring the terminal bell to notify (tmux and terminals then mark the window)"},
+    {"notify", SETTING_ENUM, "all", 0, 0, notify_choices, "notify",
+     "which messages notify: all, mentions (of your name) or none (/notify per window)"},
+    {"notify_osc", SETTING_ENUM, "off", 0, 0, osc_choices, "notify",
+     "desktop notifications through the terminal: off, 777 (OSC 777) or 9 (OSC 9)"},
+    {"notify_command", SETTING_STRING, "", 0, 0, NULL, "notify",
+     "command run to notify, with $NATTER_FROM and $NATTER_TEXT (e.g. notify-send)"},
+    {"quiet_hours", SETTING_STRING, "", 0, 0, NULL, "notify",
+     "HH:MM-HH:MM without notifications (may wrap midnight; empty: none)"},
 };
 
 #define N_SETTINGS (sizeof table / sizeof table[0])
@@ -69,6 +78,18 @@ static bool check_time_format(const setting_def *d, const char *value, char **er
     glong n = g_utf8_strlen(value, -1);
     if (n < 1 || n > 64) {
         *err = g_strdup_printf("%s must be 1 to 64 characters long", d->key);
+        return false;
+    }
+    return true;
+}
+
+/* quiet_hours: "" or HH:MM-HH:MM. */
+static bool check_quiet_hours(const setting_def *d, const char *value, char **err)
+{
+    int f, t;
+    bool on;
+    if (!config_parse_time_range(value, &f, &t, &on)) {
+        *err = g_strdup_printf("%s must be HH:MM-HH:MM (e.g. 23:00-07:00) or empty", d->key);
         return false;
     }
     return true;
@@ -89,6 +110,8 @@ static const struct {
     setting_check check;
 } extra_checks[] = {
     {"time_format", check_time_format},
+    {"theme", check_not_empty},
+    {"quiet_hours", check_quiet_hours},
     {"resource", check_not_empty},
 };
 

@@ -2,6 +2,8 @@
 #include "config/values.h"
 
 #include <glib.h>
+#include <stdio.h>
+#include <string.h>
 
 bool config_has_control(const char *s)
 {
@@ -28,4 +30,28 @@ bool config_parse_bool(const char *s, bool *out)
         }
     }
     return false;
+}
+
+static bool parse_hhmm(const char *s, int *min)
+{
+    int h, m;
+    char tail;
+    if (strlen(s) != 5 || sscanf(s, "%2d:%2d%c", &h, &m, &tail) != 2 || h < 0 || h > 23 ||
+        m < 0 || m > 59 || !g_ascii_isdigit(s[0]) || !g_ascii_isdigit(s[3]))
+        return false;
+    *min = h * 60 + m;
+    return true;
+}
+
+bool config_parse_time_range(const char *s, int *from_min, int *to_min, bool *enabled)
+{
+    *enabled = false;
+    if (!s || !*s)
+        return true;
+    char **parts = g_strsplit(s, "-", -1);
+    bool ok = g_strv_length(parts) == 2 && parse_hhmm(g_strstrip(parts[0]), from_min) &&
+              parse_hhmm(g_strstrip(parts[1]), to_min) && *from_min != *to_min;
+    g_strfreev(parts);
+    *enabled = ok;
+    return ok;
 }

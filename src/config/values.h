@@ -11,4 +11,9 @@ bool config_has_control(const char *s);
  * false (and leaves *OUT alone) for anything else. */
 bool config_parse_bool(const char *s, bool *out);
 
+/* Parse a daily time range "HH:MM-HH:MM" (may wrap midnight; "" means none)
+ * into minutes since midnight; *ENABLED is false for "". Returns false for
+ * a malformed value. */
+bool config_parse_time_range(const char *s, int *from_min, int *to_min, bool *enabled);
+
 #endif

@@ -20,6 +20,7 @@
 #include "config/settings.h"
 #include "core/loop.h"
 #include "ui/internal.h"
+#include "ui/notify.h"
 #include "ui/sanitize.h"
 #include "ui/textwidth.h"
 #include "ui/theme.h"
@@ -201,6 +202,18 @@ static int key_up(int count, int key)
     return 0;
 }
 
+static int key_focus_in(int count, int key)
+{
+    notify_set_focus(true);
+    return 0;
+}
+
+static int key_focus_out(int count, int key)
+{
+    notify_set_focus(false);
+    return 0;
+}
+
 static void bind_keys(void)
 {
     static const char *digits = "1234567890";
@@ -219,6 +232,8 @@ static void bind_keys(void)
     rl_bind_keyseq("\033\r", key_newline); /* Alt+Enter */
     rl_bind_keyseq("\033\n", key_newline);
     rl_bind_keyseq("\014", key_redraw); /* Ctrl-L */
+    rl_bind_keyseq("\033[I", key_focus_in); /* focus reporting */
+    rl_bind_keyseq("\033[O", key_focus_out);
     rl_bind_keyseq("\003", key_interrupt); /* Ctrl-C */
 }
 
@@ -429,8 +444,8 @@ bool input_init(void)
     rl_variable_bind("show-all-if-ambiguous", "on");
     rl_callback_handler_install("", on_rl_line);
     bind_keys();
-    /* Ask the terminal for bracketed paste. */
-    fputs("\033[?2004h", stdout);
+    /* Ask the terminal for bracketed paste and focus reports. */
+    fputs("\033[?2004h\033[?1004h", stdout);
     fflush(stdout);
     stdin_watch = loop_add_fd(STDIN_FILENO, POLLIN, on_stdin, NULL);
     return true;
@@ -438,7 +453,7 @@ bool input_init(void)
 
 void input_deinit(void)
 {
-    fputs("\033[?2004l", stdout);
+    fputs("\033[?2004l\033[?1004l", stdout);
     fflush(stdout);
     if (stdin_watch)
         loop_remove_fd(stdin_watch);

@@ -1,11 +1,16 @@
-/* theme.h - colour roles and their ncurses attributes.
+/* theme.h - colour roles, themes and their ncurses attributes.
  *
  * Code asks for a role (THEME_TITLE, THEME_NICK_OWN, ...); the theme maps
- * roles to colours. The built-in default works on 8-colour terminals and
- * degrades to attributes (bold/reverse) without colour.
+ * roles to colours. Themes are files (see themefile.h) found in
+ * $XDG_CONFIG_HOME/natter/themes, then natter's installed themes directory.
+ * Colours degrade to what the terminal has: 256-colour and #rrggbb values
+ * become the nearest of 256, 16 or 8 colours, and without colour the
+ * built-in attributes (bold, reverse, ...) are used.
  */
 #ifndef NATTER_UI_THEME_H
 #define NATTER_UI_THEME_H
+
+#include <stdbool.h>
 
 typedef enum {
     THEME_TEXT,
@@ -29,9 +34,26 @@ typedef enum {
     THEME__COUNT
 } theme_role;
 
-/* Set up colour pairs (after initscr). */
+/* Set up colours (after initscr) with the built-in default theme. */
 void theme_init(void);
+void theme_deinit(void);
 /* The attribute (colour pair and flags) for ROLE. */
 int theme_attr(theme_role role);
+
+/* Load theme NAME (a file NAME.theme in the theme directories). On failure
+ * the current theme stays and *ERRORS (g_free) lists every problem as
+ * "FILE:LINE: message". */
+bool theme_load(const char *name, char **errors);
+/* Name of the theme in use. */
+const char *theme_current(void);
+/* Names of all themes found (g_strfreev), sorted, "default" included. */
+char **theme_list(void);
+/* Attribute ROLE would have in theme NAME (for previews); false with
+ * *ERRORS when NAME does not load. ATTRS receives THEME__COUNT values. */
+bool theme_preview(const char *name, int *attrs, char **errors);
+
+/* The XEP-0392 colour attribute for a contact named S (nick or JID), or
+ * the THEME_NICK_OTHER attribute when contact colours are off. */
+int theme_contact_attr(const char *s);
 
 #endif

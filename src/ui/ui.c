@@ -15,8 +15,10 @@
 #include "model/roster.h"
 #include "ui/history.h"
 #include "ui/internal.h"
+#include "ui/notify.h"
 #include "ui/textwidth.h"
 #include "ui/theme.h"
+#include "ui/themefile.h"
 #include "xmpp/xmpp.h"
 
 ui_layout ui_lay;
@@ -167,8 +169,10 @@ static void draw_line_rows(const win_line *l, int y_first, int row_from, int row
     textwidth_row *rows;
     size_t nrows = textwidth_wrap(body, ui_lay.main_w - stamp_w > 0 ? ui_lay.main_w - stamp_w : 1,
                                   &rows);
-    int base = l->kind == LINE_MSG_OUT || l->kind == LINE_ACTION_OUT ? THEME_NICK_OWN
-                                                                     : THEME_NICK_OTHER;
+    bool own = l->kind == LINE_MSG_OUT || l->kind == LINE_ACTION_OUT;
+    /* Other people's nicks in their consistent colour (XEP-0392). */
+    int nick_attr = own ? theme_attr(THEME_NICK_OWN)
+                        : theme_contact_attr(l->sender_bare ? l->sender_bare : l->nick);
     for (int r = row_from; r < row_to && (size_t)r < nrows; r++) {
         int y = y_first + (r - row_from);
         if (y < 0 || y >= avail)
@@ -194,7 +198,7 @@ static void draw_line_rows(const win_line *l, int y_first, int row_from, int row
         for (int seg = 0; seg < 3; seg++) {
             if (cuts[seg + 1] <= cuts[seg])
                 continue;
-            int attr = seg == 1 ? theme_attr((theme_role)base) : kind_attr(l->kind);
+            int attr = seg == 1 ? nick_attr : (l->use_attr ? l->attr : kind_attr(l->kind));
             if (l->highlight)
                 attr |= A_REVERSE;
             if (l->retracted && seg != 1)
@@ -404,8 +408,11 @@ static void on_message(event_type t, const void *p, void *ud)
     }
     if (w == win_current())
         ui_dirty(DIRTY_MAIN);
-    if (!ev->outgoing && !ev->from_archive && w != win_current() && settings_get_bool("beep"))
-        beep();
+    if (!ev->outgoing && !ev->from_archive && !ev->backfill) {
+        char *name = roster_display_name(ev->peer);
+        notify_message(w, name, ev->body);
+        g_free(name);
+    }
     ui_dirty(DIRTY_STATUS | DIRTY_TITLE);
 }
 
@@ -619,12 +626,36 @@ static void on_clock(void *ud)
 
 /* ---------- public ---------- */
 
+/* Load the theme the settings name; when it fails, say why (every line)
+ * and keep the one in use. */
+static void apply_theme_setting(void)
+{
+    char *errors = NULL;
+    const char *name = settings_get("theme");
+    if (theme_load(name, &errors)) {
+        ui_dirty(DIRTY_ALL);
+        return;
+    }
+    char **lines = g_strsplit(errors ? errors : "", "\n", -1);
+    for (char **l = lines; *l; l++)
+        if (**l)
+            add_to(win_current(), LINE_ERROR, NULL, *l, 0, false, false);
+    g_strfreev(lines);
+    g_free(errors);
+    ui_error("Theme '%s' not loaded; keeping '%s'.", name, theme_current());
+    char *keep = g_strdup(theme_current());
+    settings_set("theme", keep, NULL); /* back to what is shown */
+    g_free(keep);
+}
+
 static void on_settings_changed(const char *key, void *ud)
 {
     if (!active)
         return;
     if (g_str_has_prefix(key, "roster"))
         layout();
+    if (!strcmp(key, "theme") && strcmp(settings_get("theme"), theme_current()) != 0)
+        apply_theme_setting();
     ui_dirty(DIRTY_ALL);
 }
 
@@ -657,6 +688,7 @@ bool ui_init(char **err)
         return false;
     }
     input_set_line_handler(on_line);
+    notify_init();
     loop_on_signal(SIGWINCH, on_resize, NULL);
     loop_add_prepare(100, redraw_cb, NULL);
     settings_on_change(on_settings_changed, NULL);
@@ -675,6 +707,13 @@ bool ui_init(char **err)
     event_subscribe(EV_RETRACTION, on_retraction, NULL);
     event_subscribe(EV_ARCHIVE_SYNC, on_archive_sync, NULL);
     on_clock(NULL);
+    if (strcmp(settings_get("theme"), "default") != 0)
+        apply_theme_setting();
+    else {
+        char *errors = NULL;
+        theme_load("default", &errors); /* the shipped file when installed */
+        g_free(errors);
+    }
     return true;
 }
 
@@ -682,10 +721,12 @@ void ui_deinit(void)
 {
     g_clear_pointer(&typing_to, g_free);
     history_deinit();
+    notify_deinit();
     if (active) {
         input_deinit();
         destroy_windows();
         endwin();
+        theme_deinit();
         active = false;
     }
     win_deinit();
@@ -879,4 +920,45 @@ bool ui_search(const char *query, const char *peer, char **err)
 bool ui_search_context(int n, char **err)
 {
     return history_context(n, err);
+}
+
+bool ui_theme_preview(const char *name, char **errors)
+{
+    int attrs[THEME__COUNT];
+    if (!theme_preview(name, attrs, errors))
+        return false;
+    win_t *w = win_current();
+    char *head = g_strdup_printf("Preview of theme '%s' (/theme load %s to use it):", name, name);
+    add_to(w, LINE_INFO, NULL, head, 0, false, false);
+    g_free(head);
+    for (int r = 0; r < THEME__COUNT; r++) {
+        char *text = g_strdup_printf("  %-18s the quick brown fox", themefile_role_name(r));
+        win_line *l = win_line_new(LINE_INFO, NULL, text, 0);
+        l->attr = attrs[r];
+        l->use_attr = true;
+        win_add_line(w, l);
+        g_free(text);
+    }
+    ui_dirty(DIRTY_MAIN);
+    return true;
+}
+
+bool ui_notify_rule(const char *level, char **err)
+{
+    win_t *w = win_current();
+    if (!level) {
+        notify_level l = notify_window_level(w);
+        ui_info("Notifications here: %s%s", notify_level_name(l),
+                l == NOTIFY_DEFAULT ? " (the notify setting decides)" : "");
+        return true;
+    }
+    notify_level l;
+    if (!notify_level_parse(level, &l)) {
+        *err = g_strdup("use all, mentions, none or default");
+        return false;
+    }
+    if (!notify_set_window_level(w, l, err))
+        return false;
+    ui_info("Notifications here: %s", notify_level_name(l));
+    return true;
 }

@@ -71,6 +71,14 @@ bool ui_search_context(int n, char **err);
 void ui_capture_begin(void);
 char *ui_capture_end(bool *had_error);
 
+/* Show every role of theme NAME in the current window. Returns false with
+ * *ERRORS (g_free) when it does not load. */
+bool ui_theme_preview(const char *name, char **errors);
+
+/* Show (LEVEL NULL) or set the notification rule of the current window:
+ * all, mentions, none, default. Returns false with *ERR. */
+bool ui_notify_rule(const char *level, char **err);
+
 /* Redraw everything (Ctrl-L). */
 void ui_redraw(void);
 

@@ -45,6 +45,8 @@ typedef struct {
     bool corrected;
     bool retracted;
     bool highlight;      /* the line a search jumped to */
+    int attr;            /* explicit attributes (theme previews) ... */
+    bool use_attr;       /* ... when set; otherwise by kind */
 } win_line;
 
 typedef struct {

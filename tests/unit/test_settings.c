@@ -121,7 +121,7 @@ static void test_table_sane(void **state)
 {
     size_t n = 0;
     const setting_def *t = settings_table(&n);
-    assert_int_equal(n, 17);
+    assert_int_equal(n, 21);
     assert_true(settings_init(NULL, NULL));
     for (size_t i = 0; i < n; i++) {
         assert_non_null(t[i].key);
@@ -164,7 +164,7 @@ static void test_defaults(void **state)
     assert_int_equal(settings_get_int("keepalive"), 60);
     assert_true(settings_get_bool("receipts"));
     assert_true(settings_get_bool("chat_states"));
-    assert_false(settings_get_bool("beep"));
+    assert_true(settings_get_bool("beep"));
     assert_null(settings_get("nope"));
 }
 
@@ -285,7 +285,8 @@ static void test_string_values(void **state)
     expect_set_error("time_format", "%H\xc2\x9b",
                      "time_format must not contain control characters");
     expect_set_error("time_format", "\xff%H", "time_format must be valid UTF-8 text");
-    expect_set("theme", "default", "default");
+    expect_set_error("theme", "", "theme must not be empty");
+    expect_set("theme", "solarized", "solarized");
     expect_set_error("resource", "", "resource must not be empty");
 }
 
@@ -355,7 +356,7 @@ static const char sample[] = "# my settings\n"          /* 1 */
                              "roster_width = 500\n"     /* 4 */
                              "colour = blue\n"          /* 5 */
                              "\n"                       /* 6 */
-                             "  beep=yes\n"             /* 7 */
+                             "  beep=no\n"              /* 7 */
                              "roster_side = middle\n"   /* 8 */
                              "\n"                       /* 9 */
                              "[other]\n"                /* 10 */
@@ -384,7 +385,7 @@ static void test_load_with_problems(void **state)
 
     /* the good values loaded, the bad ones stayed at their defaults */
     assert_string_equal(settings_get("time_format"), "%H:%M:%S");
-    assert_true(settings_get_bool("beep"));
+    assert_false(settings_get_bool("beep"));
     assert_int_equal(settings_get_int("roster_width"), 24);
     assert_string_equal(settings_get("roster_side"), "right");
 
@@ -412,13 +413,13 @@ static void test_load_duplicate_key_reports_last_line(void **state)
     assert_int_equal(settings_get_int("roster_width"), 24);
 
     /* a reset cannot bring the first copy back */
-    write_text(path, "[settings]\nbeep = on\nbeep = on\n");
+    write_text(path, "[settings]\nbeep = off\nbeep = off\n");
     assert_true(settings_init(path, NULL));
-    assert_true(settings_get_bool("beep"));
+    assert_false(settings_get_bool("beep"));
     assert_true(settings_reset("beep"));
     assert_true(settings_save(NULL));
     assert_true(settings_init(path, NULL));
-    assert_false(settings_get_bool("beep"));
+    assert_true(settings_get_bool("beep"));
     g_free(path);
 }
 
@@ -519,7 +520,7 @@ static void test_save_roundtrip(void **state)
     char *path = g_build_filename(dir, "settings", NULL);
     assert_true(settings_init(path, NULL));
     assert_true(settings_set("roster_width", "42", NULL));
-    assert_true(settings_set("beep", "yes", NULL));
+    assert_true(settings_set("beep", "no", NULL));
     assert_true(settings_set("roster_pane", "off", NULL));
     assert_true(settings_set("roster_side", "left", NULL));
     assert_true(settings_set("time_format", " %H:%M ; # x=y \\ ", NULL));
@@ -539,7 +540,7 @@ static void test_save_roundtrip(void **state)
     char *text = read_text(path);
     /* only non-defaults are written */
     assert_non_null(strstr(text, "roster_width=42"));
-    assert_non_null(strstr(text, "beep=on"));
+    assert_non_null(strstr(text, "beep=off"));
     assert_null(strstr(text, "keepalive"));
     assert_null(strstr(text, "reconnect"));
     /* the path is written as given, not expanded */
@@ -552,7 +553,7 @@ static void test_save_roundtrip(void **state)
     assert_true(settings_init(path, &errors));
     assert_null(errors);
     assert_int_equal(settings_get_int("roster_width"), 42);
-    assert_true(settings_get_bool("beep"));
+    assert_false(settings_get_bool("beep"));
     assert_false(settings_get_bool("roster_pane"));
     assert_string_equal(settings_get("roster_side"), "left");
     assert_string_equal(settings_get("time_format"), " %H:%M ; # x=y \\ ");
@@ -578,7 +579,7 @@ static void test_save_keeps_comments_and_unknown(void **state)
     assert_non_null(strstr(text, "# my settings"));
     assert_non_null(strstr(text, "colour=blue"));   /* unknown key kept */
     assert_non_null(strstr(text, "[other]"));       /* unknown group kept */
-    assert_non_null(strstr(text, "beep=yes"));      /* unchanged, as written */
+    assert_non_null(strstr(text, "beep=no"));       /* unchanged, as written */
     assert_non_null(strstr(text, "keepalive=120")); /* new */
     assert_null(strstr(text, "roster_width"));      /* invalid, now the default */
     assert_null(strstr(text, "middle"));
@@ -591,7 +592,7 @@ static void test_save_drops_reset_values(void **state)
 {
     char *path = g_build_filename(*state, "settings", NULL);
     assert_true(settings_init(path, NULL));
-    assert_true(settings_set("beep", "on", NULL));
+    assert_true(settings_set("beep", "off", NULL));
     assert_true(settings_set("keepalive", "30", NULL));
     assert_true(settings_save(NULL));
     assert_true(settings_reset("beep"));
