@@ -490,11 +490,12 @@ static void on_archive_sync(event_type t, const void *p, void *ud)
         ui_dirty(DIRTY_MAIN | DIRTY_STATUS);
         return;
     }
-    if (ev->error)
-        add_to(win_console(), LINE_INFO, NULL,
-               "History from the server archive was not fetched: the server has no message "
-               "archive or did not answer.",
-               0, false, false);
+    if (ev->error && ev->count)
+        ui_console("Fetched %u message%s from the server archive, then stopped: %s. The rest "
+                   "follows at the next login.",
+                   ev->count, ev->count == 1 ? "" : "s", ev->error);
+    else if (ev->error)
+        ui_console("History from the server archive was not fetched: %s.", ev->error);
     else if (ev->count)
         ui_console("Fetched %u message%s from the server archive.", ev->count,
                    ev->count == 1 ? "" : "s");

@@ -15,7 +15,7 @@
 #define PAGE_SIZE 250
 #define FIRST_PAGE 50 /* with no sync point yet: the newest page (servers cap at 50) */
 #define STATE_KEY "mam_last_id"
-#define SYNC_TIMEOUT_MS 60000 /* never hold live messages longer than this */
+#define PAGE_TIMEOUT_MS 30000 /* a page that takes longer ends the catch-up */
 
 static char *query_id;    /* queryid of the query in flight, or NULL */
 static char *iq_id;       /* id of its iq */
@@ -81,6 +81,7 @@ static xmpp_stanza_t *text_child(const char *name, const char *text)
 }
 
 static int on_query_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud);
+static void on_sync_timeout(void *ud);
 
 static void add_field(xmpp_stanza_t *form, const char *var, const char *type, const char *value)
 {
@@ -169,7 +170,7 @@ static int on_query_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
             send_query(c, NULL);
             return 0;
         }
-        finish(c, "the server refused the archive query");
+        finish(c, "the server has no message archive or refused the query");
         return 0;
     }
     xmpp_stanza_t *fin = xmpp_internal_child(st, "fin", NS_MAM);
@@ -183,6 +184,11 @@ static int on_query_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
     if (done || backwards) {
         finish(c, NULL);
     } else {
+        /* The time limit is per page: a big archive may take long in
+         * all, but each page must come. */
+        if (timeout_timer)
+            loop_cancel_timer(timeout_timer);
+        timeout_timer = loop_add_timer(PAGE_TIMEOUT_MS, on_sync_timeout, NULL);
         send_query(c, last);
     }
     g_free(last);
@@ -324,7 +330,7 @@ static void on_sync_timeout(void *ud)
 {
     timeout_timer = 0;
     if (syncing)
-        finish(xmpp_internal_conn(), "the archive did not answer in time");
+        finish(xmpp_internal_conn(), "the server archive did not answer in time");
 }
 
 void xmpp_mam_start(xmpp_conn_t *c, bool server_has_mam)
@@ -338,7 +344,7 @@ void xmpp_mam_start(xmpp_conn_t *c, bool server_has_mam)
     char *after = state_get ? state_get(STATE_KEY) : NULL;
     ev_archive_sync ev = {false, 0, NULL, NULL, NULL, false};
     event_emit(EV_ARCHIVE_SYNC, &ev);
-    timeout_timer = loop_add_timer(SYNC_TIMEOUT_MS, on_sync_timeout, NULL);
+    timeout_timer = loop_add_timer(PAGE_TIMEOUT_MS, on_sync_timeout, NULL);
     if (after && *after) {
         send_query(c, after);
     } else {

@@ -105,6 +105,7 @@ class Pane:
         self.rows = rows
         self.poll = poll
         self.pid = None
+        self.last_match = None  # the re.Match of the last successful wait_screen
 
     def tmux(self, *args, check=True, timeout=10):
         res = subprocess.run(["tmux", "-L", self.sock, "-f", "/dev/null"] + list(args),
@@ -143,14 +144,17 @@ class Pane:
     def wait_screen(self, pattern, timeout, what=None):
         """Poll the screen until pattern (regex string or compiled) matches.
 
-        Returns time.monotonic() of the capture that matched.  Raises
-        BenchError on time-out or when the client has exited."""
+        Returns time.monotonic() of the capture that matched (the match is
+        kept in self.last_match).  Raises BenchError on time-out or when the
+        client has exited."""
         rx = re.compile(pattern, re.M) if isinstance(pattern, str) else pattern
         deadline = time.monotonic() + timeout
         while True:
             text = self.screen()
             now = time.monotonic()
-            if rx.search(text):
+            m = rx.search(text)
+            if m:
+                self.last_match = m
                 return now
             if self.pid is not None and not pid_alive(self.pid):
                 raise BenchError("client exited while waiting for %s\n%s"
@@ -245,6 +249,18 @@ class Client:
         """Bring the chat with peer_name on screen (after log-in)."""
         raise NotImplementedError
 
+    def quit(self, pane, timeout):
+        """Quit the client the way a user does and wait until it has exited."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _wait_exit(pane, timeout, what):
+        deadline = time.monotonic() + timeout
+        while pid_alive(pane.pid):
+            if time.monotonic() >= deadline:
+                raise BenchError("%s did not exit %.0f s after quitting" % (what, timeout))
+            time.sleep(0.05)
+
 
 def _write(path, text, mode=0o600):
     os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
@@ -277,6 +293,10 @@ class NatterClient(Client):
             # Focus the peer's chat window from the start.
             argv += ["-c", "/msg " + peer_jid]
         return argv, env
+
+    def quit(self, pane, timeout):
+        pane.send_line("/quit")
+        self._wait_exit(pane, timeout, "natter")
 
     def prepare_chat(self, pane, peer_name, timeout):
         # The chat window was opened with -c; its title line names the peer.

@@ -12,6 +12,11 @@ on 127.0.0.1, each in its own tmux pane.  Scenarios:
           message is on screen, CPU seconds spent on them, peak RSS.
   idle    context switches per second of the connected, idle client over a
           fixed window (default 30 s).
+  mam     catch-up from the server archive (XEP-0313): the client logged in
+          once before, then N messages (default 10,000) were archived while
+          it was offline; seconds from start until it reports the catch-up
+          complete, its CPU seconds and peak RSS.  A second Prosody, with
+          mod_mam, serves this scenario only.
 
 Each figure is the median over --repeat runs; natter's ratio to each other
 client (natter/other) is printed under each table.  See README.md.
@@ -49,6 +54,20 @@ PEER_NAME = "Bob"
 BENCH_MODULES = ("roster", "saslauth", "tls", "disco", "ping")
 BENCH_DISABLED = ("offline", "s2s", "s2s_auth_certs", "admin_socket", "admin_shell",
                   "http", "bosh", "websocket", "limits", "mam", "carbons", "smacks")
+# The "mam" scenario's own Prosody: the same, plus mod_mam.  No mod_offline,
+# so only the archive delivers what was sent while the client was away.
+MAM_MODULES = BENCH_MODULES + ("mam",)
+MAM_DISABLED = tuple(m for m in BENCH_DISABLED if m != "mam")
+# natter asks for 250 results per archive query (src/xmpp/mam.c, PAGE_SIZE).
+NATTER_MAM_PAGE = 250
+# Why other clients have no figure in the "mam" scenario.
+MAM_NA = {
+    "profanity": "Profanity 0.13 has no account-wide catch-up at log-in: '/mam on' "
+                 "(experimental, 'mostly here for developers' per its man page) only "
+                 "queries one contact's archive when that contact's chat window opens, "
+                 "and reports no completion",
+    "mcabber": "mcabber has no MAM (XEP-0313) support",
+}
 
 
 def log(msg):
@@ -83,15 +102,22 @@ def _import_harness():
     return harness
 
 
-def start_server(workdir, users, rosters, use_harness=True):
+def start_server(workdir, users, rosters, modules=BENCH_MODULES, disabled=BENCH_DISABLED,
+                 extra_config=""):
     """A private Prosody from the functional-test harness (one launcher for
     tests and benchmarks)."""
     harness = _import_harness()
-    disabled = "".join('"%s"; ' % m for m in BENCH_DISABLED)
+    dis = "".join('"%s"; ' % m for m in disabled)
+    # The harness sets a global modules_disabled already; a second global one
+    # is a "Duplicate option", whose warning crashes Prosody 0.12's config
+    # reader when the config path is longer than Lua's 60-character source
+    # names.  A host-level modules_disabled replaces the global one for the
+    # host, and the harness's own VirtualHost line (which follows) only
+    # re-enters the same host.
     srv = harness.Prosody(
-        workdir, users=users, modules=BENCH_MODULES, log_level="warn",
-        # Later assignment wins in Prosody's config (it only warns).
-        extra_config="modules_disabled = { %s}\n" % disabled)
+        workdir, users=users, modules=modules, log_level="warn",
+        extra_config='%sVirtualHost "%s"\n\tmodules_disabled = { %s}\n'
+                     % (extra_config, DOMAIN, dis))
     for user, items in rosters.items():
         srv.set_roster(user, items)
     srv.start(timeout=60)
@@ -129,11 +155,73 @@ class FloodPeer:
             return t0
         return asyncio.run_coroutine_threadsafe(burst(), self.p.loop).result(timeout)
 
+    def send(self, to, body):
+        self.p.send_message(to, body, mtype="chat")
+
+    def sync(self, timeout):
+        """One iq round trip (a roster get) behind everything sent so far:
+        Prosody handles a session's stanzas in order, so once it answers, it
+        has routed (and archived) all of them."""
+        self.p.get_roster(timeout=timeout)
+
     def close(self):
         try:
             self.p.close()
         except Exception as exc:  # pragma: no cover - shutdown only
             log("peer shutdown: %r" % exc)
+
+
+class MamSetup:
+    """The "mam" scenario's own Prosody (the benchmark's modules plus
+    mod_mam, no mod_offline), its sending peer (bob) and one fresh account
+    per run (alice0, alice1, ...), so that every run starts from an archive
+    holding only its own messages."""
+
+    def __init__(self, args, workdir, n_runs):
+        self.accounts = ["alice%d" % i for i in range(n_runs)]
+        self.next = 0
+        users = {u: PASSWORD for u in self.accounts}
+        users["bob"] = PASSWORD
+        rosters = {u: [("bob@%s" % DOMAIN, PEER_NAME, ["Friends"], "both")]
+                   for u in self.accounts}
+        rosters["bob"] = [("%s@%s" % (u, DOMAIN), "Alice %s" % u[5:], ["Friends"], "both")
+                          for u in self.accounts]
+        # mod_storage_internal refuses to archive past storage_archive_item_limit
+        # items per user (default 10,000; mod_mam then truncates the oldest 1%),
+        # which would drop the sync point.  bob's own archive also keeps a copy of
+        # everything he sends in every run.
+        self.item_limit = max(10000, (args.mam_messages + 10) * (n_runs + 1))
+        self.extra_config = (
+            "max_archive_query_results = %d\n" % args.mam_page_limit
+            + "storage_archive_item_limit = %d\n" % self.item_limit
+            + 'archive_expires_after = "1w"\n')
+        d = os.path.join(workdir, "mam-server")
+        os.makedirs(d, exist_ok=True)
+        self.server, self.harness = start_server(
+            d, users, rosters, modules=MAM_MODULES, disabled=MAM_DISABLED,
+            extra_config=self.extra_config)
+        self.peer = FloodPeer(self.harness, self.server, "bob", PASSWORD)
+
+    def take_account(self):
+        user = self.accounts[self.next]
+        self.next += 1
+        return user
+
+    def archive_count(self, user):
+        """Items in user's archive, read from Prosody's internal storage
+        (one "item(" per archived stanza in DATA/localhost/archive/USER.list)."""
+        harness = self.harness
+        path = os.path.join(self.server.obj.data_dir, harness.prosody.path_encode(DOMAIN),
+                            "archive", harness.prosody.path_encode(user) + ".list")
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                return sum(1 for line in f if line.startswith("item("))
+        except FileNotFoundError:
+            return 0
+
+    def close(self):
+        self.peer.close()
+        self.server.stop()
 
 
 # ---------------------------------------------------------------------------
@@ -322,6 +410,91 @@ def run_idle(ctx, client, rep, peer):
             pane.close()
 
 
+FETCHED_RX = r"Fetched (\d+) messages? from the server archive\.|(History from the server archive was not fetched)"
+
+
+def _wait_fetched(pane, timeout, what):
+    """Wait for natter's catch-up report in its console; return (time, count)."""
+    t = pane.wait_screen(FETCHED_RX, timeout, what)
+    m = pane.last_match
+    if m.group(2):
+        raise BenchError("%s: natter says the archive was not fetched" % what)
+    return t, int(m.group(1))
+
+
+def run_mam(ctx, client, rep, mam):
+    """(d) catch up on messages archived while the client was offline."""
+    a = ctx.args
+    n = a.mam_messages
+    user = mam.take_account()
+    jid = "%s@%s" % (user, DOMAIN)
+    home = ctx.home(client, "mam", rep)
+    argv, env = client.setup(home, ctx.account(user), None)
+    peer = mam.peer
+    pane = None
+    try:
+        # One archived message first: with no sync point natter asks for the
+        # newest page and keeps the id of its newest result, which an empty
+        # archive does not give.
+        peer.send(jid, "mam-warmup")
+        peer.sync(a.timeout)
+        # First log-in: natter stores its sync point and quits.
+        pane = Pane(a.cols, a.rows, a.poll)
+        pid = pane.start(argv, env, home)
+        _t, got = _wait_fetched(pane, a.timeout, "first log-in's catch-up")
+        if got != 1:
+            raise BenchError("first log-in fetched %d messages, expected 1" % got)
+        wait_idle(pid, a.settle_timeout)
+        client.quit(pane, a.timeout)
+        pane.close()
+        pane = None
+        # N messages while the client is offline; Prosody archives them.
+        last = "mam-%05d END" % (n - 1)
+
+        def body(i):
+            return last if i == n - 1 else "mam-%05d the quick brown fox jumps over the lazy dog" % i
+        t_send = time.monotonic()
+        peer.flood(jid, n, body, timeout=a.timeout)
+        peer.sync(a.timeout)
+        send_s = time.monotonic() - t_send
+        archived = mam.archive_count(user)
+        if archived != n + 1:
+            raise BenchError("the archive holds %d messages, expected %d" % (archived, n + 1))
+        # Second log-in: catch up.
+        server_pid = mam.server.obj.proc.pid
+        srv_cpu0 = proc_cpu_seconds(server_pid)
+        pane = Pane(a.cols, a.rows, a.poll)
+        t0 = time.monotonic()
+        pid = pane.start(argv, env, home)
+        t_done, got = _wait_fetched(pane, a.timeout, "catch-up of %d messages" % n)
+        cpu_done = proc_cpu_seconds(pid)
+        srv_cpu = proc_cpu_seconds(server_pid) - srv_cpu0
+        rss_done = proc_status_kb(pid, "VmHWM")
+        if got != n:
+            raise BenchError("fetched %d messages, expected %d" % (got, n))
+        settle = wait_idle(pid, a.settle_timeout)
+        return {
+            "mam_s": round(t_done - t0, 3),
+            "msgs_per_s": round(n / (t_done - t0), 1) if t_done > t0 else None,
+            "cpu_s": round(proc_cpu_seconds(pid), 3),
+            "cpu_sched_s": round(proc_cpu_sched_seconds(pid), 4),
+            "cpu_at_done_s": round(cpu_done, 3),
+            "rss_mib": mib(proc_status_kb(pid, "VmHWM")),
+            "rss_at_done_mib": mib(rss_done),
+            "server_cpu_s": round(srv_cpu, 3),
+            "settle_s": None if settle is None else round(settle, 2),
+            "send_and_archive_s": round(send_s, 2),
+            "archived": archived,
+        }
+    except BenchError as exc:
+        raise BenchError("%s (screen saved to %s)"
+                         % (str(exc).splitlines()[0],
+                            _save_failure(ctx, client, "mam", rep, pane, exc)))
+    finally:
+        if pane is not None:
+            pane.close()
+
+
 # Printed columns per scenario: (key, heading, format).  "lower is better"
 # holds for every printed figure, so natter/other < 1 favours natter.
 SCENARIOS = {
@@ -341,6 +514,14 @@ SCENARIOS = {
         "title": "(c) connected and idle for {idle_seconds:g} s",
         "columns": [("wakeups_per_s", "ctx switches/s", "%.2f"),
                     ("cpu_ms_per_min", "CPU ms/min", "%.1f")],
+    },
+    "mam": {
+        "title": "(d) MAM catch-up of {mam_messages} archived messages"
+                 " (server pages of up to {mam_page_limit})",
+        "columns": [("mam_s", "caught up (s)", "%.3f"),
+                    ("cpu_s", "CPU (s)", "%.3f"),
+                    ("rss_mib", "peak RSS (MiB)", "%.1f"),
+                    ("server_cpu_s", "Prosody CPU (s)", "%.3f")],
     },
 }
 
@@ -383,16 +564,23 @@ def format_table(scenario, results, clients, args):
     spec = SCENARIOS[scenario]
     cols = spec["columns"]
     title = spec["title"].format(contacts=args.contacts, messages=args.messages,
-                                 idle_seconds=args.idle_seconds)
+                                 idle_seconds=args.idle_seconds,
+                                 mam_messages=args.mam_messages,
+                                 mam_page_limit=args.mam_page_limit)
     lines = ["", "%s, median of %d" % (title, args.repeat)]
     head = ["client"] + [h for _k, h, _f in cols] + ["runs ok"]
     rows = []
+    notes = []
     for name in clients:
         med = results[scenario][name]["median"]
         row = [name]
         for key, _h, fmt in cols:
             row.append(fmt % med[key] if key in med else "n/a")
-        row.append("%d/%d" % (med.get("runs_ok", 0), len(results[scenario][name]["runs"])))
+        if results[scenario][name].get("na"):
+            row.append("-")
+            notes.append("%s: n/a: %s." % (name, results[scenario][name]["na"]))
+        else:
+            row.append("%d/%d" % (med.get("runs_ok", 0), len(results[scenario][name]["runs"])))
         rows.append(row)
     rat = ratios(results, scenario, clients)
     for label, r in rat.items():
@@ -408,6 +596,7 @@ def format_table(scenario, results, clients, args):
         if i == len(clients) and rat:
             lines.append("  ".join("-" * w for w in widths))
         lines.append(fmt_row(row))
+    lines.extend(notes)
     return "\n".join(lines), rat
 
 
@@ -452,13 +641,19 @@ def parse_args(argv):
     p.add_argument("--mcabber", default="/usr/bin/mcabber")
     p.add_argument("--clients", default="natter,profanity,mcabber",
                    help="comma-separated clients to measure (default: %(default)s)")
-    p.add_argument("--scenarios", default="roster,flood,idle",
+    p.add_argument("--scenarios", default="roster,flood,idle,mam",
                    help="comma-separated scenarios (default: %(default)s)")
     p.add_argument("--repeat", type=int, default=3, help="runs per client and scenario")
     p.add_argument("--messages", type=int, default=5000, help="messages in the flood")
     p.add_argument("--contacts", type=int, default=2000, help="roster size for scenario (a)")
     p.add_argument("--idle-seconds", type=float, default=30.0,
                    help="length of the idle window (default: %(default)s)")
+    p.add_argument("--mam-messages", type=int, default=10000,
+                   help="messages archived while the client is offline (default: %(default)s)")
+    p.add_argument("--mam-page-limit", type=int, default=NATTER_MAM_PAGE,
+                   help="Prosody's max_archive_query_results, the most results per "
+                        "archive query (Prosody's default: 50; default here: %(default)s, "
+                        "natter's page size)")
     p.add_argument("--timeout", type=float, default=300.0,
                    help="limit for any single wait (log-in, roster, flood), seconds")
     p.add_argument("--settle-timeout", type=float, default=60.0,
@@ -471,8 +666,10 @@ def parse_args(argv):
     p.add_argument("--workdir", help="keep everything here (default: a temp dir, removed)")
     p.add_argument("--keep", action="store_true", help="do not remove the temp dir")
     args = p.parse_args(argv)
-    if args.repeat < 1 or args.messages < 1 or args.contacts < 1 or args.idle_seconds <= 0:
-        p.error("--repeat, --messages, --contacts and --idle-seconds must be positive")
+    if (args.repeat < 1 or args.messages < 1 or args.contacts < 1 or args.idle_seconds <= 0
+            or args.mam_messages < 1 or args.mam_page_limit < 1):
+        p.error("--repeat, --messages, --contacts, --idle-seconds, --mam-messages and "
+                "--mam-page-limit must be positive")
     return args
 
 
@@ -512,6 +709,7 @@ def main(argv=None):
     log("workdir %s" % workdir)
     server = None
     peer = None
+    mam = None
     results = {s: {c.name: {"runs": []} for c in clients} for s in scenarios}
     meta = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -531,23 +729,49 @@ def main(argv=None):
         if "flood" in scenarios or "idle" in scenarios:
             peer = FloodPeer(harness, server, "bob", PASSWORD)
         for scenario in scenarios:
+            sctx = ctx
+            measured = clients
+            if scenario == "mam":
+                measured = []
+                for c in clients:
+                    if c.name in MAM_NA:
+                        results[scenario][c.name]["na"] = MAM_NA[c.name]
+                        log("mam: %s n/a: %s" % (c.name, MAM_NA[c.name]))
+                    else:
+                        measured.append(c)
+                if measured:
+                    t = time.monotonic()
+                    mam = MamSetup(args, workdir, args.repeat * len(measured))
+                    meta["mam_server"] = {"port": mam.server.port,
+                                          "modules": list(MAM_MODULES),
+                                          "config": mam.extra_config}
+                    log("prosody with mod_mam on 127.0.0.1:%d, up in %.1f s"
+                        % (mam.server.port, time.monotonic() - t))
+                    sctx = Context(args, workdir, mam.server, pwfile,
+                                   make_capath(os.path.join(workdir, "mam-server"),
+                                               mam.server.ca_file))
             # Interleave clients within each repeat so that slow drifts in
             # machine load spread over all of them.
             for rep in range(args.repeat):
-                for c in clients:
+                for c in measured:
                     log("%s: %s, run %d/%d" % (scenario, c.name, rep + 1, args.repeat))
                     try:
                         if scenario == "roster":
-                            r = run_roster(ctx, c, rep)
+                            r = run_roster(sctx, c, rep)
                         elif scenario == "flood":
-                            r = run_flood(ctx, c, rep, peer)
+                            r = run_flood(sctx, c, rep, peer)
+                        elif scenario == "idle":
+                            r = run_idle(sctx, c, rep, peer)
                         else:
-                            r = run_idle(ctx, c, rep, peer)
+                            r = run_mam(sctx, c, rep, mam)
                         log("  %s" % json.dumps(r))
                     except BenchError as exc:
                         r = {"error": str(exc)}
                         log("  FAILED: %s" % exc)
                     results[scenario][c.name]["runs"].append(r)
+            if mam is not None:
+                mam.close()
+                mam = None
             for c in clients:
                 results[scenario][c.name]["median"] = medians(results[scenario][c.name]["runs"])
     except KeyboardInterrupt:
@@ -555,6 +779,8 @@ def main(argv=None):
     except Exception:
         traceback.print_exc()
     finally:
+        if mam is not None:
+            mam.close()
         if peer is not None:
             peer.close()
         if server is not None:
