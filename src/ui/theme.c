@@ -71,7 +71,9 @@ static short terminal_colour(tcol c, bool *bold)
         return -1;
     int n = COLORS >= 256 ? 256 : COLORS >= 16 ? 16 : 8;
     int idx = c.kind == TCOL_RGB ? themefile_nearest(c.rgb, n) : c.index;
-    if (idx >= n)
+    /* Bright named colours on 8 colours: the base colour in bold (below);
+     * anything else beyond the palette: the nearest colour it has. */
+    if (idx >= n && !(n == 8 && idx < 16))
         idx = themefile_nearest(themefile_palette(idx), n);
     if (n == 8 && idx >= 8) {
         idx -= 8;

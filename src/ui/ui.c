@@ -368,6 +368,11 @@ static void on_message(event_type t, const void *p, void *ud)
                     w->unread++;
                     w->act = ACT_HIGHLIGHT;
                 }
+                if (!ev->outgoing && !ev->from_archive && !ev->backfill) {
+                    char *who = roster_display_name(ev->peer);
+                    notify_message(w, who, ev->body);
+                    g_free(who);
+                }
                 ui_dirty(DIRTY_STATUS | DIRTY_TITLE | DIRTY_MAIN);
                 return;
             }
