@@ -34,19 +34,9 @@ static char *aliases_path(void)
 
 static bool save(char **err)
 {
-    GKeyFile *kf = g_key_file_new();
-    GHashTableIter it;
-    gpointer k, v;
-    g_hash_table_iter_init(&it, aliases);
-    while (g_hash_table_iter_next(&it, &k, &v))
-        g_key_file_set_string(kf, "aliases", k, v);
-    gsize len;
-    char *data = g_key_file_to_data(kf, &len, NULL);
     char *path = aliases_path();
-    bool ok = atomicfile_write(path, data, len, err);
+    bool ok = atomicfile_write_group(path, "aliases", aliases, err);
     g_free(path);
-    g_free(data);
-    g_key_file_free(kf);
     return ok;
 }
 

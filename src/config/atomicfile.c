@@ -200,3 +200,19 @@ out:
     g_free(target);
     return ok;
 }
+
+bool atomicfile_write_group(const char *path, const char *group, GHashTable *table, char **err)
+{
+    GKeyFile *kf = g_key_file_new();
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, table);
+    while (g_hash_table_iter_next(&it, &k, &v))
+        g_key_file_set_string(kf, group, k, v);
+    gsize len;
+    char *data = g_key_file_to_data(kf, &len, NULL);
+    bool ok = atomicfile_write(path, data, len, err);
+    g_free(data);
+    g_key_file_free(kf);
+    return ok;
+}

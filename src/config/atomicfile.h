@@ -11,6 +11,7 @@
 #ifndef NATTER_CONFIG_ATOMICFILE_H
 #define NATTER_CONFIG_ATOMICFILE_H
 
+#include <glib.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -19,6 +20,11 @@
  * "cannot write /path: No space left on device"; the old file, if any, is
  * then untouched. */
 bool atomicfile_write(const char *path, const char *data, size_t len, char **err);
+
+/* Write the string pairs of TABLE (char* -> char*) as group GROUP of an INI
+ * file at PATH, atomically as atomicfile_write does. Returns false with
+ * *ERR (g_free). */
+bool atomicfile_write_group(const char *path, const char *group, GHashTable *table, char **err);
 
 /* Read the whole file PATH into *DATA (g_free; NUL-terminated, *LEN bytes
  * without the NUL; LEN may be NULL). A missing file is not an error: returns

@@ -72,19 +72,9 @@ bool notify_set_window_level(const win_t *w, notify_level l, char **err)
         g_hash_table_remove(rules, window_key(w));
     else
         g_hash_table_replace(rules, g_strdup(window_key(w)), g_strdup(notify_level_name(l)));
-    GKeyFile *kf = g_key_file_new();
-    GHashTableIter it;
-    gpointer k, v;
-    g_hash_table_iter_init(&it, rules);
-    while (g_hash_table_iter_next(&it, &k, &v))
-        g_key_file_set_string(kf, "windows", k, v);
-    gsize len;
-    char *data = g_key_file_to_data(kf, &len, NULL);
     char *path = rules_path();
-    bool ok = atomicfile_write(path, data, len, err);
+    bool ok = atomicfile_write_group(path, "windows", rules, err);
     g_free(path);
-    g_free(data);
-    g_key_file_free(kf);
     return ok;
 }
 
