@@ -273,21 +273,78 @@ double themefile_hue(const char *s)
     return (double)v / 65536.0 * 360.0;
 }
 
+/* HSLuv (the XEP's colour space) to sRGB, components 0..1. */
+static const double M[3][3] = {
+    {3.240969941904521, -1.537383177570093, -0.498610760293},
+    {-0.96924363628087, 1.87596750150772, 0.041555057407175},
+    {0.055630079696993, -0.20397695888897, 1.056971514242878},
+};
+#define REF_U 0.19783000664283
+#define REF_V 0.46831999493879
+#define KAPPA 903.2962962
+#define EPSILON 0.0088564516
+
+/* Largest chroma for lightness L and hue H (degrees) that stays in sRGB:
+ * the nearest of the six lines where a channel reaches 0 or 1. */
+static double max_chroma(double l, double h)
+{
+    double sub1 = pow(l + 16, 3) / 1560896.0;
+    double sub2 = sub1 > EPSILON ? sub1 : l / KAPPA;
+    double hrad = h / 360.0 * 2 * M_PI;
+    double best = INFINITY;
+    for (int c = 0; c < 3; c++) {
+        double m1 = M[c][0], m2 = M[c][1], m3 = M[c][2];
+        for (int t = 0; t < 2; t++) {
+            double top1 = (284517 * m1 - 94839 * m3) * sub2;
+            double top2 = (838422 * m3 + 769860 * m2 + 731718 * m1) * l * sub2 - 769860.0 * t * l;
+            double bottom = (632260 * m3 - 126452 * m2) * sub2 + 126452.0 * t;
+            double slope = top1 / bottom, intercept = top2 / bottom;
+            double len = intercept / (sin(hrad) - slope * cos(hrad));
+            if (len >= 0 && len < best)
+                best = len;
+        }
+    }
+    return best;
+}
+
+static double from_linear(double c)
+{
+    return c <= 0.0031308 ? 12.92 * c : 1.055 * pow(c, 1 / 2.4) - 0.055;
+}
+
+static void hsluv_to_rgb(double h, double s, double l, double rgb[3])
+{
+    /* HSLuv -> LCh(uv) */
+    double c = (l > 99.9999999 || l < 1e-8) ? 0 : max_chroma(l, h) / 100 * s;
+    double hrad = h / 360.0 * 2 * M_PI;
+    /* LCh -> Luv */
+    double u = cos(hrad) * c, v = sin(hrad) * c;
+    /* Luv -> XYZ */
+    double x = 0, y = 0, z = 0;
+    if (l > 0) {
+        double var_u = u / (13 * l) + REF_U, var_v = v / (13 * l) + REF_V;
+        y = l <= 8 ? l / KAPPA : pow((l + 16) / 116, 3);
+        x = 0 - (9 * y * var_u) / ((var_u - 4) * var_v - var_u * var_v);
+        z = (9 * y - 15 * var_v * y - var_v * x) / (3 * var_v);
+    }
+    /* XYZ -> sRGB */
+    for (int i = 0; i < 3; i++) {
+        double lin = M[i][0] * x + M[i][1] * y + M[i][2] * z;
+        double g = from_linear(lin);
+        rgb[i] = g < 0 ? 0 : (g > 1 ? 1 : g);
+    }
+}
+
+void themefile_consistent_rgbf(const char *s, double rgb[3])
+{
+    /* XEP-0392 5.2: saturation 100, lightness 50 in HSLuv. */
+    hsluv_to_rgb(themefile_hue(s), 100, 50, rgb);
+}
+
 uint32_t themefile_consistent_rgb(const char *s)
 {
-    /* HSL with saturation 1 and lightness 0.5 (the XEP asks for HSLuv; on
-     * a terminal palette the nearest colour is what shows either way). */
-    double h = themefile_hue(s) / 60.0;
-    double x = 1.0 - fabs(fmod(h, 2.0) - 1.0);
-    double r = 0, g = 0, b = 0;
-    switch ((int)h % 6) {
-    case 0: r = 1, g = x; break;
-    case 1: r = x, g = 1; break;
-    case 2: g = 1, b = x; break;
-    case 3: g = x, b = 1; break;
-    case 4: r = x, b = 1; break;
-    default: r = 1, b = x; break;
-    }
-    return (uint32_t)lround(r * 255) << 16 | (uint32_t)lround(g * 255) << 8 |
-           (uint32_t)lround(b * 255);
+    double rgb[3];
+    themefile_consistent_rgbf(s, rgb);
+    return (uint32_t)lround(rgb[0] * 255) << 16 | (uint32_t)lround(rgb[1] * 255) << 8 |
+           (uint32_t)lround(rgb[2] * 255);
 }

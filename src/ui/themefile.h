@@ -70,8 +70,10 @@ int themefile_nearest(uint32_t rgb, int n);
 uint32_t themefile_palette(int i);
 
 /* XEP-0392 consistent colour of S: the hue angle (0-360) from SHA-1, and
- * an RGB value for it (saturation 100%, lightness 50%). */
+ * its colour in HSLuv with saturation 100 and lightness 50, as sRGB
+ * components 0..1 (RGBF) or 0xRRGGBB. */
 double themefile_hue(const char *s);
+void themefile_consistent_rgbf(const char *s, double rgb[3]);
 uint32_t themefile_consistent_rgb(const char *s);
 
 #endif

@@ -109,17 +109,30 @@ static void test_consistent_colour(void **state)
 {
     /* XEP-0392 test vectors (angles). */
     assert_true(fabs(themefile_hue("Romeo") - 327.255249) < 0.001);
-    assert_true(fabs(themefile_hue("juliet@capulet.lit") - 209.410706) < 0.001);
+    assert_true(fabs(themefile_hue("juliet@capulet.lit") - 209.410400) < 0.0001);
     assert_true(fabs(themefile_hue("council") - 359.994507) < 0.001);
     /* The same input always gives the same colour; different ones differ. */
     assert_int_equal(themefile_consistent_rgb("Romeo"), themefile_consistent_rgb("Romeo"));
     assert_int_not_equal(themefile_consistent_rgb("Romeo"),
                          themefile_consistent_rgb("juliet@capulet.lit"));
-    /* Hue ~327 degrees is a pink-magenta: red full, green low, blue high. */
-    uint32_t rgb = themefile_consistent_rgb("Romeo");
-    assert_int_equal(rgb >> 16, 0xff);
-    assert_true((rgb >> 8 & 0xff) < 0x10);
-    assert_true((rgb & 0xff) > 0x70);
+    assert_true(fabs(themefile_hue("Board") - 171.430664) < 0.0001);
+    /* The XEP's RGB test vectors (HSLuv, saturation 100, lightness 50). */
+    static const struct {
+        const char *s;
+        double r, g, b;
+    } v[] = {{"Romeo", 0.865, 0.000, 0.686},
+             {"juliet@capulet.lit", 0.000, 0.515, 0.573},
+             {"\xf0\x9f\x98\xba", 0.872, 0.000, 0.659},
+             {"council", 0.918, 0.000, 0.394},
+             {"Board", 0.000, 0.527, 0.457}};
+    for (unsigned i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        double rgb[3];
+        themefile_consistent_rgbf(v[i].s, rgb);
+        if (fabs(rgb[0] - v[i].r) > 0.001 || fabs(rgb[1] - v[i].g) > 0.001 ||
+            fabs(rgb[2] - v[i].b) > 0.001)
+            fail_msg("%s: got %.3f %.3f %.3f, want %.3f %.3f %.3f", v[i].s, rgb[0], rgb[1],
+                     rgb[2], v[i].r, v[i].g, v[i].b);
+    }
 }
 
 int main(void)
