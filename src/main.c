@@ -190,8 +190,10 @@ int main(int argc, char **argv)
         printf("natter %s\n", PACKAGE_VERSION);
         return 0;
     }
-    if (opt_remote)
+    if (opt_remote) {
+        signal(SIGPIPE, SIG_IGN);
         return remote_run(opt_account, opt_remote);
+    }
     if (opt_dump_man) {
         settings_init(NULL, NULL);
         cmd_init();

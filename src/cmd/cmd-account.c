@@ -22,9 +22,11 @@
 typedef struct {
     account_t acct; /* owned strings */
     char *save_to;  /* /account password: save into this account instead */
+    unsigned generation; /* eval_password jobs: valid while it equals eval_generation */
 } pending_login;
 
-static pending_login *pending;
+static pending_login *pending;   /* the login waiting at the password prompt */
+static unsigned eval_generation;  /* bumped to cancel running eval_password jobs */
 
 static void pending_free(pending_login *p)
 {
@@ -91,14 +93,15 @@ static void on_secret(const char *secret, void *ud)
     pending_free(p);
 }
 
+/* The eval_password job owns its login (UD) and frees it here, whatever
+ * happened meanwhile; a login started or cancelled since makes it stale. */
 static void on_eval_done(int status, const char *output, const char *err, void *ud)
 {
     pending_login *p = ud;
-    if (p != pending) {
+    if (p->generation != eval_generation || xmpp_state() != CONN_DISCONNECTED) {
         pending_free(p);
         return;
     }
-    pending = NULL;
     if (err || status != 0) {
         ui_error("eval_password for %s failed: %s", p->acct.name,
                  err ? err : (status > 0 ? "the command exited with an error" : "no output"));
@@ -122,25 +125,28 @@ static void login(const account_t *a)
         ui_error("Already connected or connecting; /disconnect first.");
         return;
     }
+    /* A new login replaces any earlier one still waiting. */
     pending_free(pending);
-    pending = pending_from(a);
+    pending = NULL;
+    eval_generation++;
     if (a->password) {
-        pending_login *p = pending;
-        pending = NULL;
+        pending_login *p = pending_from(a);
         do_connect(p, a->password);
         pending_free(p);
         return;
     }
     if (a->eval_password) {
+        pending_login *p = pending_from(a);
+        p->generation = eval_generation;
         char *err = NULL;
-        if (!spawn_shell(a->eval_password, EVAL_TIMEOUT_MS, 4096, on_eval_done, pending, &err)) {
+        if (!spawn_shell(a->eval_password, EVAL_TIMEOUT_MS, 4096, on_eval_done, p, &err)) {
             ui_error("Cannot run eval_password for %s: %s", a->name, err);
             g_free(err);
-            pending_free(pending);
-            pending = NULL;
+            pending_free(p);
         }
         return;
     }
+    pending = pending_from(a);
     char *prompt = g_strdup_printf("Password for %s: ", a->jid);
     ui_ask_secret(prompt, on_secret, NULL);
     g_free(prompt);
@@ -221,6 +227,7 @@ static void cmd_connect(char **argv, int argc, const char *jid)
 
 static void cmd_disconnect(char **argv, int argc, const char *jid)
 {
+    eval_generation++; /* a password command still running is forgotten */
     if (pending) {
         pending_free(pending);
         pending = NULL;
@@ -366,6 +373,7 @@ static void cmd_tls(char **argv, int argc, const char *jid)
 
 void cmd_account_deinit(void)
 {
+    eval_generation++;
     pending_free(pending);
     pending = NULL;
 }

@@ -50,7 +50,7 @@ static void load(void)
         for (char **k = keys; k && *k; k++) {
             char *v = g_key_file_get_string(kf, "aliases", *k, NULL);
             if (v && valid_name(*k) && !cmd_find(*k) && v[0] == '/')
-                g_hash_table_replace(aliases, g_strdup(*k), v);
+                g_hash_table_replace(aliases, g_ascii_strdown(*k, -1), v);
             else {
                 ui_error("%s: alias '%s' ignored (bad name, built-in name, or not a command)",
                          path, *k);
@@ -101,7 +101,9 @@ static void cmd_alias(char **argv, int argc, const char *jid)
         g_list_free(keys);
         return;
     }
-    const char *name = argv[0][0] == '/' ? argv[0] + 1 : argv[0];
+    /* Command names are case-insensitive: aliases too. */
+    g_autofree char *lname = g_ascii_strdown(argv[0][0] == '/' ? argv[0] + 1 : argv[0], -1);
+    const char *name = lname;
     if (!strcmp(name, "-remove")) {
         const char *which = argc > 1 ? argv[1] : "";
         if (which[0] == '/')

@@ -107,6 +107,10 @@ static void on_output(int fd, short revents, void *ud)
     j->watch = 0;
     close(j->fd);
     j->fd = -1;
+    if (j->reap_timer) { /* already polling (the job was stopped) */
+        loop_cancel_timer(j->reap_timer);
+        j->reap_timer = 0;
+    }
     try_reap(j);
 }
 
@@ -118,6 +122,8 @@ static void on_hard_kill(void *ud)
     kill(j->pid, SIGKILL);
 }
 
+static void try_reap(void *ud);
+
 static void stop_job(job *j)
 {
     j->stopped = true;
@@ -125,6 +131,10 @@ static void stop_job(job *j)
     kill(j->pid, SIGTERM);
     if (!j->kill_timer)
         j->kill_timer = loop_add_timer(KILL_GRACE_MS, on_hard_kill, j);
+    /* Something detached may hold the output open: finish once the
+     * command itself is gone, whether or not the pipe closes. */
+    if (!j->reap_timer)
+        j->reap_timer = loop_add_timer(REAP_STEP_MS, try_reap, j);
 }
 
 static void on_timeout(void *ud)

@@ -52,12 +52,19 @@ static void on_conn(event_type t, const void *p, void *ud)
     const ev_conn_state *ev = p;
     if (ev->state != CONN_CONNECTING || !ev->jid_bare)
         return;
-    if (open_account && strcmp(open_account, ev->jid_bare) == 0 && store_is_open())
+    bool same = open_account && strcmp(open_account, ev->jid_bare) == 0;
+    if (same && store_is_open())
         return;
     commit_hook(NULL);
-    store_close();
-    g_free(open_account);
-    open_account = g_strdup(ev->jid_bare);
+    if (!same) {
+        /* Another account: its own database (what the old one still held
+         * in memory was tried once more by store_close). */
+        store_close();
+        g_free(open_account);
+        open_account = g_strdup(ev->jid_bare);
+    }
+    /* The same account whose database failed: opening it again keeps the
+     * messages held in memory. */
     char *err = NULL;
     if (!store_open(paths_data_dir(), ev->jid_bare, &err)) {
         event_log(LOG_ERROR, NULL, "History is not being saved: %s", err ? err : "unknown error");

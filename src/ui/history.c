@@ -104,8 +104,9 @@ void history_archive_done(win_t *w, unsigned count, const char *error, const cha
     if (last && last->kind == LINE_INFO && g_str_has_prefix(last->text, "Fetching older"))
         win_line_free(g_queue_pop_tail(&w->lines));
     if (error) {
-        win_add(w, LINE_ERROR, NULL, error, 0, false, false);
-        w->archive_done = true;
+        char *text = g_strdup_printf("Older messages not fetched: %s (PgUp tries again).", error);
+        win_add(w, LINE_ERROR, NULL, text, 0, false, false);
+        g_free(text);
         return;
     }
     if (count > 0) {

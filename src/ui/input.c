@@ -189,6 +189,8 @@ static int key_interrupt(int count, int key)
  * sent as a correction); otherwise readline's previous-history. */
 static int key_up(int count, int key)
 {
+    if (secret_cb)
+        return 0; /* no history in a password prompt */
     win_t *w = win_current();
     win_line *last = (rl_end == 0 && w->type == WIN_CHAT) ? win_last_own(w) : NULL;
     if (!last || where_history() != history_length)
@@ -322,37 +324,60 @@ static void paste_insert(void)
     ui_dirty(DIRTY_INPUT);
 }
 
-/* Process newly read bytes BUF: bracketed paste is collected here, the rest
- * goes to readline. */
-static void process_bytes(const char *buf, size_t n)
+/* Length of the longest tail of BUF[0..N) that is a proper prefix of
+ * MARKER (a marker cut in two by the read). */
+static size_t partial_marker(const char *buf, size_t n, const char *marker)
 {
-    size_t i = 0;
+    size_t m = strlen(marker);
+    for (size_t k = m - 1; k > 0; k--)
+        if (n >= k && memcmp(buf + n - k, marker, k) == 0)
+            return k;
+    return 0;
+}
+
+static GByteArray *carry; /* the start of a marker cut by the last read */
+
+/* Process newly read bytes BUF: bracketed paste is collected here, the rest
+ * goes to readline. A marker cut between two reads is kept back until the
+ * next read completes it. */
+static void process_bytes(const char *in, size_t in_len)
+{
+    if (!carry)
+        carry = g_byte_array_new();
+    g_byte_array_append(carry, (const guint8 *)in, (guint)in_len);
+    GByteArray *data = carry;
+    carry = g_byte_array_new();
+    const char *buf = (const char *)data->data;
+    size_t n = data->len, i = 0;
     while (i < n) {
+        const char *marker = paste ? PASTE_END : PASTE_START;
+        const char *hit = memmem(buf + i, n - i, marker, strlen(marker));
+        size_t take = hit ? (size_t)(hit - (buf + i)) : n - i;
+        size_t held = hit ? 0 : partial_marker(buf + i, n - i, marker);
+        take -= held;
         if (paste) {
-            const char *end = g_strstr_len(buf + i, (gssize)(n - i), PASTE_END);
-            size_t take = end ? (size_t)(end - (buf + i)) : n - i;
-            if (paste->len + take > PASTE_MAX) {
+            size_t room = paste->len < PASTE_MAX ? PASTE_MAX - paste->len : 0;
+            if (take > room)
                 paste_truncated = true;
-                take = paste->len < PASTE_MAX ? PASTE_MAX - paste->len : 0;
-            }
-            g_string_append_len(paste, buf + i, (gssize)take);
-            if (!end)
-                return; /* more of the paste in the next read */
-            i = (size_t)(end - buf) + strlen(PASTE_END);
+            g_string_append_len(paste, buf + i, (gssize)(take < room ? take : room));
+        } else {
+            g_byte_array_append(pending, (const guint8 *)buf + i, (guint)take);
+            feed_readline();
+        }
+        if (!hit) {
+            g_byte_array_append(carry, (const guint8 *)buf + i + take, (guint)held);
+            break;
+        }
+        i = (size_t)(hit - buf) + strlen(marker);
+        if (paste) {
             paste_insert();
             g_string_free(paste, TRUE);
             paste = NULL;
-            continue;
+        } else {
+            paste = g_string_new(NULL);
         }
-        const char *start = g_strstr_len(buf + i, (gssize)(n - i), PASTE_START);
-        size_t take = start ? (size_t)(start - (buf + i)) : n - i;
-        g_byte_array_append(pending, (const guint8 *)buf + i, (guint)take);
-        feed_readline();
-        if (!start)
-            return;
-        i = (size_t)(start - buf) + strlen(PASTE_START);
-        paste = g_string_new(NULL);
     }
+    g_byte_array_unref(data);
 }
 
 static void on_stdin(int fd, short revents, void *ud)
@@ -468,11 +493,20 @@ void input_deinit(void)
         g_string_free(paste, TRUE);
     paste = NULL;
     g_byte_array_unref(pending);
+    if (carry)
+        g_byte_array_unref(carry);
+    carry = NULL;
     g_clear_pointer(&secret_prompt, g_free);
 }
 
 void input_switch(win_t *from, win_t *to)
 {
+    if (secret_cb) {
+        /* A password being typed is nobody's draft, and no draft may
+         * become part of it. */
+        ui_dirty(DIRTY_INPUT);
+        return;
+    }
     if (from) {
         g_free(from->draft);
         from->draft = rl_end > 0 ? g_strndup(rl_line_buffer, (gsize)rl_end) : NULL;

@@ -68,6 +68,10 @@ notify_level notify_window_level(const win_t *w)
 
 bool notify_set_window_level(const win_t *w, notify_level l, char **err)
 {
+    if (w->type == WIN_SEARCH) {
+        *err = g_strdup("search windows have no notifications");
+        return false;
+    }
     if (l == NOTIFY_DEFAULT)
         g_hash_table_remove(rules, window_key(w));
     else
@@ -110,8 +114,12 @@ static char *osc_text(const char *s, bool title)
     return g_string_free(out, FALSE);
 }
 
+#define MAX_COMMANDS 2 /* notify_command processes at once; more are dropped */
+static unsigned commands_running;
+
 static void on_command_done(int status, const char *output, const char *err, void *ud)
 {
+    commands_running--;
 }
 
 void notify_message(win_t *w, const char *from_name, const char *body)
@@ -145,13 +153,15 @@ void notify_message(win_t *w, const char *from_name, const char *body)
         g_free(text);
     }
     const char *cmd = settings_get("notify_command");
-    if (cmd && *cmd) {
+    if (cmd && *cmd && commands_running < MAX_COMMANDS) {
         /* The text goes through the environment, never into the command
          * line: "$NATTER_TEXT" in the command is safe to expand. */
         g_setenv("NATTER_FROM", from_name, TRUE);
         g_setenv("NATTER_TEXT", body, TRUE);
         char *err = NULL;
-        if (!spawn_shell(cmd, 10000, 4096, on_command_done, NULL, &err))
+        if (spawn_shell(cmd, 10000, 4096, on_command_done, NULL, &err))
+            commands_running++;
+        else
             g_free(err);
         g_unsetenv("NATTER_FROM");
         g_unsetenv("NATTER_TEXT");

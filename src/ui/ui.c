@@ -15,6 +15,7 @@
 #include "model/roster.h"
 #include "ui/history.h"
 #include "ui/internal.h"
+#include "ui/sanitize.h"
 #include "ui/notify.h"
 #include "ui/textwidth.h"
 #include "ui/theme.h"
@@ -330,7 +331,10 @@ static void add_to(win_t *w, line_kind k, const char *nick, const char *text, ti
                    bool delayed, bool queued)
 {
     if (capture) {
-        g_string_append_printf(capture, "%s%s\n", k == LINE_ERROR ? "error: " : "", text);
+        /* The remote client prints this to a terminal: sanitise it too. */
+        char *safe = sanitize_text(text, -1, SANITIZE_KEEP_NEWLINE | SANITIZE_EXPAND_TAB);
+        g_string_append_printf(capture, "%s%s\n", k == LINE_ERROR ? "error: " : "", safe);
+        g_free(safe);
         if (k == LINE_ERROR)
             capture_error = true;
     }

@@ -380,7 +380,7 @@ static void conn_handler(xmpp_conn_t *c, xmpp_conn_event_t status, int error,
         event_log(LOG_ERROR, NULL, "%s from %s: %s",
                   was_connected ? "Disconnected" : "Could not connect", host, reason);
     g_free(reason);
-    if (reconnect_asap) {
+    if (reconnect_asap && !user_disconnect) {
         reconnect_asap = false;
         reconnect_timer = loop_add_timer(0, on_reconnect_timer, NULL);
     } else if (retry && settings_get_bool("reconnect")) {
@@ -523,6 +523,7 @@ bool xmpp_connect_account(const account_t *a, const char *pw, char **err)
     if (reconnect_timer)
         loop_cancel_timer(reconnect_timer);
     reconnect_timer = 0;
+    reconnect_asap = false;
     account_copy_free(account);
     account = account_copy(a);
     forget_password();
@@ -570,6 +571,7 @@ void xmpp_internal_add_pin(const char *fp)
 
 void xmpp_disconnect_user(void)
 {
+    reconnect_asap = false;
     if (reconnect_timer) {
         loop_cancel_timer(reconnect_timer);
         reconnect_timer = 0;

@@ -29,6 +29,7 @@ static unsigned timeout_timer;
 static char *bf_peer;      /* conversation whose older history is being fetched */
 static char *bf_query_id;
 static unsigned bf_received;
+static unsigned bf_timer;
 static GQueue bf_page = G_QUEUE_INIT; /* (result, forwarded message) copies, oldest first */
 
 void xmpp_set_state_hooks(xmpp_state_get_fn get, xmpp_state_set_fn set)
@@ -82,6 +83,7 @@ static xmpp_stanza_t *text_child(const char *name, const char *text)
 
 static int on_query_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud);
 static void on_sync_timeout(void *ud);
+static void on_backfill_timeout(void *ud);
 
 static void add_field(xmpp_stanza_t *form, const char *var, const char *type, const char *value)
 {
@@ -259,6 +261,9 @@ static int on_backfill_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
     if (!bf_peer)
         return 0;
+    if (bf_timer)
+        loop_cancel_timer(bf_timer);
+    bf_timer = 0;
     if (!xmpp_internal_from_own_account(xmpp_stanza_get_from(st)))
         return 1;
     const char *type = xmpp_stanza_get_type(st);
@@ -311,6 +316,7 @@ bool xmpp_mam_fetch_before(const char *peer, const char *before_id, long long en
     char *id = xmpp_internal_new_id();
     xmpp_stanza_t *iq = build_query(id, bf_query_id, peer, end, max, NULL, before_id);
     xmpp_id_handler_add(c, on_backfill_result, id, NULL);
+    bf_timer = loop_add_timer(PAGE_TIMEOUT_MS, on_backfill_timeout, NULL);
     xmpp_send(c, iq);
     xmpp_stanza_release(iq);
     g_free(id);
@@ -356,10 +362,33 @@ void xmpp_mam_start(xmpp_conn_t *c, bool server_has_mam)
     g_free(after);
 }
 
+/* End an older-history fetch that will not be answered (lost connection,
+ * no answer in time): the window must learn it is over. */
+static void backfill_abort(const char *why)
+{
+    if (bf_timer)
+        loop_cancel_timer(bf_timer);
+    bf_timer = 0;
+    g_queue_clear_full(&bf_page, release_stanza);
+    if (!bf_peer)
+        return;
+    char *peer = bf_peer;
+    bf_peer = NULL;
+    g_clear_pointer(&bf_query_id, g_free);
+    ev_archive_sync ev = {true, 0, why, peer, NULL, false};
+    event_emit(EV_ARCHIVE_SYNC, &ev);
+    g_free(peer);
+}
+
+static void on_backfill_timeout(void *ud)
+{
+    bf_timer = 0;
+    backfill_abort("the server archive did not answer in time");
+}
+
 void xmpp_mam_reset(void)
 {
-    g_queue_clear_full(&bf_page, release_stanza);
-    g_clear_pointer(&bf_peer, g_free);
+    backfill_abort("the connection was lost");
     g_clear_pointer(&bf_query_id, g_free);
     if (timeout_timer)
         loop_cancel_timer(timeout_timer);

@@ -148,6 +148,9 @@ void xmpp_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *s
             ms = src->archive_ts_ms;
         else
             ts = parse_stamp(xmpp_internal_child(st, "delay", NS_DELAY), &ms);
+        /* A stamp in the future is a lie (or a wrong clock): use now. */
+        if (ts > time(NULL) + 300)
+            ts = 0;
         bool delayed = ts != 0;
         if (!ts) {
             gint64 now = g_get_real_time();

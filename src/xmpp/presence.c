@@ -80,6 +80,13 @@ static int on_presence(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
         jid_free(j);
         return 1;
     }
+    /* Presence of strangers is not kept: anyone can send it from endless
+     * addresses, and nothing shows it. */
+    roster_contact *known = roster_find(j->bare);
+    if (!type && (!known || !known->in_roster)) {
+        jid_free(j);
+        return 1;
+    }
     presence_show show = type ? PRESENCE_OFFLINE : parse_show(st);
     char *status = xmpp_internal_child_text(st, "status");
     char *prio = xmpp_internal_child_text(st, "priority");

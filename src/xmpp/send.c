@@ -13,6 +13,7 @@ typedef enum { OUT_CHAT, OUT_CORRECTION, OUT_RETRACTION } out_kind;
 
 typedef struct {
     out_kind kind;
+    char *account; /* bare JID of the account it was written with */
     char *to;
     char *body;
     char *id;
@@ -24,6 +25,7 @@ static GQueue offline_queue = G_QUEUE_INIT;
 static void queued_free(gpointer p)
 {
     queued_message *q = p;
+    g_free(q->account);
     g_free(q->to);
     g_free(q->body);
     g_free(q->id);
@@ -93,6 +95,7 @@ static bool send_or_queue(out_kind kind, const char *to, const char *body, const
     }
     queued_message *q = g_new0(queued_message, 1);
     q->kind = kind;
+    q->account = g_strdup(xmpp_own_bare());
     q->to = g_strdup(j->full);
     q->body = g_strdup(body);
     q->id = xmpp_internal_new_id();
@@ -169,11 +172,21 @@ void xmpp_message_flush_queue(xmpp_conn_t *c)
 {
     unsigned n = 0;
     queued_message *q;
+    unsigned dropped = 0;
     while ((q = g_queue_pop_head(&offline_queue))) {
-        send_now(c, q);
+        /* Written as another account: never send it from this one. */
+        if (q->account && xmpp_own_bare() && strcmp(q->account, xmpp_own_bare()) != 0) {
+            dropped++;
+        } else {
+            send_now(c, q);
+            n++;
+        }
         queued_free(q);
-        n++;
     }
+    if (dropped)
+        event_log(LOG_WARN, NULL,
+                  "%u queued message%s written as another account %s not sent from this one.",
+                  dropped, dropped == 1 ? "" : "s", dropped == 1 ? "was" : "were");
     if (n)
         event_log(LOG_INFO, NULL, "Sent %u queued message%s.", n, n == 1 ? "" : "s");
 }

@@ -46,6 +46,12 @@ static char *normalise_fp(const char *fp)
 
 void xmpp_tls_set_account(const char *name, const char *host, char **pins)
 {
+    /* A refusal belongs to the account it happened to: /tls pin must not
+     * pin another account's certificate. */
+    if (g_strcmp0(name, account_name) != 0) {
+        refused_clear();
+        g_clear_pointer(&trust_once_fp, g_free);
+    }
     g_free(tls_host);
     tls_host = g_strdup(host);
     g_free(account_name);
@@ -56,8 +62,10 @@ void xmpp_tls_set_account(const char *name, const char *host, char **pins)
 
 void xmpp_tls_reset(void)
 {
-    /* A successful login used up the one-time trust. */
+    /* A successful login used up the one-time trust, and there is no
+     * refusal left to decide about. */
     g_clear_pointer(&trust_once_fp, g_free);
+    refused_clear();
 }
 
 int xmpp_tls_certfail(const xmpp_tlscert_t *cert, const char *errormsg)
