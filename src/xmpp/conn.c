@@ -15,6 +15,7 @@
 #define BUSY_POLL_MS 250        /* libstrophe's own timeouts while (dis)connecting */
 #define PING_TIMEOUT_MS 30000
 #define RECONNECT_FIRST_MS 1000
+#define STABLE_MS 60000 /* a connection this old resets the backoff */
 
 static xmpp_ctx_t *ctx;
 static xmpp_log_t strophe_logger;
@@ -28,6 +29,7 @@ static bool user_disconnect, auth_failed, tls_refused, ever_connected, no_reconn
 static char *last_error;         /* last error libstrophe logged */
 static unsigned fd_watch, reconnect_timer, ping_timer, ping_timeout_timer;
 static int attempts;
+static int64_t connected_at; /* when the current connection was established */
 static bool saw_data;
 static bool reconnect_asap; /* start again as soon as the old conn is gone */
 static unsigned id_counter;
@@ -327,7 +329,7 @@ static void conn_handler(xmpp_conn_t *c, xmpp_conn_event_t status, int error,
     if (status == XMPP_CONN_CONNECT) {
         g_free(own_full);
         own_full = g_strdup(xmpp_conn_get_bound_jid(c));
-        attempts = 0;
+        connected_at = loop_now_ms();
         ever_connected = true;
         g_clear_pointer(&last_error, g_free);
         xmpp_tls_reset();
@@ -347,6 +349,10 @@ static void conn_handler(xmpp_conn_t *c, xmpp_conn_event_t status, int error,
         loop_remove_fd(fd_watch);
     fd_watch = 0;
     bool was_connected = state == CONN_CONNECTED;
+    /* Only a connection that held for a while resets the backoff: a server
+     * that accepts and drops at once is not hammered every second. */
+    if (was_connected && loop_now_ms() - connected_at > STABLE_MS)
+        attempts = 0;
     const char *host = account_domain();
     char *reason = NULL;
     bool retry = !user_disconnect && !no_reconnect;
