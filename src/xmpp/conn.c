@@ -376,6 +376,7 @@ static void conn_handler(xmpp_conn_t *c, xmpp_conn_event_t status, int error,
         reason = g_strdup(was_connected ? "connection closed" : "could not connect");
     }
     roster_clear_presence();
+    xmpp_roster_reset();
     xmpp_mam_reset();
     g_ptr_array_add(graveyard, conn);
     conn = NULL;

@@ -64,6 +64,8 @@ void xmpp_tls_deinit(void);
 /* roster.c */
 void xmpp_roster_setup(xmpp_conn_t *conn);
 void xmpp_roster_request(xmpp_conn_t *conn);
+/* Forget the pending roster request (connection lost). */
+void xmpp_roster_reset(void);
 
 /* presence.c */
 void xmpp_presence_setup(xmpp_conn_t *conn);

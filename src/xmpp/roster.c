@@ -5,9 +5,21 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/loop.h"
 #include "model/jid.h"
 
 #define NS_ROSTER "jabber:iq:roster"
+#define ROSTER_TIMEOUT_MS 30000 /* log in without the roster after this */
+
+static unsigned roster_timer; /* pending initial roster request */
+
+static void on_roster_timeout(void *ud)
+{
+    roster_timer = 0;
+    event_log(LOG_WARN, NULL, "The server did not send the roster in %d seconds; going "
+              "online without it.", ROSTER_TIMEOUT_MS / 1000);
+    xmpp_internal_roster_ready();
+}
 
 /* Apply one <item/> to the model; returns false when it was malformed. */
 static bool apply_item(xmpp_stanza_t *item, bool emit)
@@ -53,6 +65,10 @@ static int on_roster_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
     const char *type = xmpp_stanza_get_type(st);
     if (!xmpp_internal_from_own_account(xmpp_stanza_get_from(st)))
         return 1; /* not the reply we wait for; keep waiting */
+    bool late = roster_timer == 0; /* went online without it already */
+    if (roster_timer)
+        loop_cancel_timer(roster_timer);
+    roster_timer = 0;
     if (type && strcmp(type, "result") == 0) {
         xmpp_stanza_t *q = xmpp_internal_child(st, "query", NS_ROSTER);
         roster_clear();
@@ -64,7 +80,8 @@ static int on_roster_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
     } else {
         event_log(LOG_WARN, NULL, "The server refused to send the roster.");
     }
-    xmpp_internal_roster_ready();
+    if (!late)
+        xmpp_internal_roster_ready();
     return 0;
 }
 
@@ -110,6 +127,9 @@ void xmpp_roster_request(xmpp_conn_t *c)
     xmpp_stanza_set_ns(q, NS_ROSTER);
     xmpp_stanza_add_child_ex(iq, q, 0);
     xmpp_id_handler_add(c, on_roster_result, id, NULL);
+    if (roster_timer)
+        loop_cancel_timer(roster_timer);
+    roster_timer = loop_add_timer(ROSTER_TIMEOUT_MS, on_roster_timeout, NULL);
     xmpp_send(c, iq);
     xmpp_stanza_release(iq);
     g_free(id);
@@ -201,4 +221,11 @@ bool xmpp_roster_set_name(const char *jid, const char *name, char **err)
 bool xmpp_roster_set_group(const char *jid, const char *group, char **err)
 {
     return roster_set(jid, NULL, group ? group : "", false, "regroup", err);
+}
+
+void xmpp_roster_reset(void)
+{
+    if (roster_timer)
+        loop_cancel_timer(roster_timer);
+    roster_timer = 0;
 }
