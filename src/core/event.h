@@ -98,7 +98,6 @@ typedef struct {
     bool outgoing;
     bool queued;            /* outgoing, not yet sent (offline) */
     time_t timestamp;       /* original time (XEP-0203 delay) or now */
-    long long timestamp_ms; /* the same in ms (0: use timestamp) */
     bool delayed;           /* carried a delay stamp */
     const char *stanza_id;  /* XEP-0359, only when 'by' is our own bare JID */
     const char *origin_id;  /* XEP-0359 origin-id */

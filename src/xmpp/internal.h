@@ -24,7 +24,6 @@ typedef struct {
     bool archive;           /* XEP-0313 result, already checked by mam.c */
     const char *archive_id; /* its archive id (a stanza-id by our account) */
     time_t archive_ts;      /* its archive time, 0 when unknown */
-    long long archive_ts_ms;
     bool backfill;          /* older history asked for by a scrolled window */
 } msg_source;
 
@@ -73,6 +72,8 @@ void xmpp_presence_send_current(xmpp_conn_t *conn);
 
 /* message.c */
 void xmpp_message_setup(xmpp_conn_t *conn);
+/* The XEP-0203 <delay/> stamp inside PARENT as UTC seconds, 0 when none. */
+time_t xmpp_internal_delay_of(xmpp_stanza_t *parent);
 /* Turn one <message/> into events (see msg_source). */
 void xmpp_message_process(xmpp_conn_t *conn, xmpp_stanza_t *st, const msg_source *src);
 

@@ -20,8 +20,8 @@
 static char *query_id;    /* queryid of the query in flight, or NULL */
 static char *iq_id;       /* id of its iq */
 static bool syncing;
+static bool query_backwards; /* the query in flight asks for the newest page */
 static unsigned received; /* results in this catch-up */
-static char *last_id;     /* newest archive id processed in this catch-up */
 static GQueue held = G_QUEUE_INIT; /* xmpp_stanza_t* copies */
 static xmpp_state_get_fn state_get;
 static xmpp_state_set_fn state_set;
@@ -134,6 +134,9 @@ static xmpp_stanza_t *build_query(const char *iq_id_, const char *qid, const cha
 /* Ask for the page after AFTER (NULL: the newest page, backwards). */
 static void send_query(xmpp_conn_t *c, const char *after)
 {
+    /* Without a sync point only the newest page is fetched; it ends the
+     * catch-up. */
+    query_backwards = after == NULL;
     g_free(query_id);
     query_id = xmpp_internal_new_id();
     g_free(iq_id);
@@ -149,8 +152,6 @@ static void remember(const char *id)
 {
     if (!id)
         return;
-    g_free(last_id);
-    last_id = g_strdup(id);
     if (state_set)
         state_set(STATE_KEY, id);
 }
@@ -180,7 +181,7 @@ static int on_query_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
     char *last = set ? xmpp_internal_child_text(set, "last") : NULL;
     const char *complete = fin ? xmpp_stanza_get_attribute(fin, "complete") : NULL;
     bool done = (complete && (!strcmp(complete, "true") || !strcmp(complete, "1"))) || !last;
-    bool backwards = ud != NULL;
+    bool backwards = query_backwards;
     if (last)
         remember(last);
     if (done || backwards) {
@@ -197,6 +198,21 @@ static int on_query_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
     return 0;
 }
 
+/* Turn one accepted archive <result/> into events. */
+static void process_result(xmpp_conn_t *c, xmpp_stanza_t *res, bool backfill)
+{
+    xmpp_stanza_t *fwd = xmpp_internal_child(res, "forwarded", NS_FORWARD);
+    xmpp_stanza_t *inner = fwd ? xmpp_internal_child(fwd, "message", NULL) : NULL;
+    const char *aid = xmpp_stanza_get_attribute(res, "id");
+    if (!inner || !aid)
+        return;
+    msg_source src = {.archive = true,
+                      .archive_id = aid,
+                      .archive_ts = xmpp_internal_delay_of(fwd),
+                      .backfill = backfill};
+    xmpp_message_process(c, inner, &src);
+}
+
 bool xmpp_mam_handle_result(xmpp_conn_t *c, xmpp_stanza_t *st)
 {
     xmpp_stanza_t *res = xmpp_internal_child(st, "result", NS_MAM);
@@ -210,20 +226,6 @@ bool xmpp_mam_handle_result(xmpp_conn_t *c, xmpp_stanza_t *st)
                  xmpp_stanza_get_from(st) ? xmpp_stanza_get_from(st) : "our server");
         return true;
     }
-    xmpp_stanza_t *fwd = xmpp_internal_child(res, "forwarded", NS_FORWARD);
-    xmpp_stanza_t *inner = fwd ? xmpp_internal_child(fwd, "message", NULL) : NULL;
-    const char *aid = xmpp_stanza_get_attribute(res, "id");
-    if (!inner || !aid)
-        return true;
-    msg_source src = {.archive = true, .archive_id = aid, .backfill = for_backfill};
-    xmpp_stanza_t *delay = xmpp_internal_child(fwd, "delay", NS_DELAY);
-    const char *stamp = delay ? xmpp_stanza_get_attribute(delay, "stamp") : NULL;
-    GDateTime *dt = stamp ? g_date_time_new_from_iso8601(stamp, NULL) : NULL;
-    if (dt) {
-        src.archive_ts = (time_t)g_date_time_to_unix(dt);
-        src.archive_ts_ms = (long long)src.archive_ts * 1000 + g_date_time_get_microsecond(dt) / 1000;
-        g_date_time_unref(dt);
-    }
     if (for_backfill) {
         /* Keep the page; it is processed newest first when complete. */
         bf_received++;
@@ -231,28 +233,8 @@ bool xmpp_mam_handle_result(xmpp_conn_t *c, xmpp_stanza_t *st)
         return true;
     }
     received++;
-    xmpp_message_process(c, inner, &src);
+    process_result(c, res, false);
     return true;
-}
-
-/* Process one buffered backfill <result/>. */
-static void process_backfill(xmpp_conn_t *c, xmpp_stanza_t *res)
-{
-    xmpp_stanza_t *fwd = xmpp_internal_child(res, "forwarded", NS_FORWARD);
-    xmpp_stanza_t *inner = fwd ? xmpp_internal_child(fwd, "message", NULL) : NULL;
-    const char *aid = xmpp_stanza_get_attribute(res, "id");
-    if (!inner || !aid)
-        return;
-    msg_source src = {.archive = true, .archive_id = aid, .backfill = true};
-    xmpp_stanza_t *delay = xmpp_internal_child(fwd, "delay", NS_DELAY);
-    const char *stamp = delay ? xmpp_stanza_get_attribute(delay, "stamp") : NULL;
-    GDateTime *dt = stamp ? g_date_time_new_from_iso8601(stamp, NULL) : NULL;
-    if (dt) {
-        src.archive_ts = (time_t)g_date_time_to_unix(dt);
-        src.archive_ts_ms = (long long)src.archive_ts * 1000;
-        g_date_time_unref(dt);
-    }
-    xmpp_message_process(c, inner, &src);
 }
 
 /* ---------- older history of one conversation ---------- */
@@ -275,7 +257,7 @@ static int on_backfill_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
     xmpp_stanza_t *res;
     while ((res = g_queue_pop_tail(&bf_page))) {
         if (ok)
-            process_backfill(c, res);
+            process_result(c, res, true);
         xmpp_stanza_release(res);
     }
     xmpp_stanza_t *fin = xmpp_internal_child(st, "fin", NS_MAM);
@@ -346,19 +328,11 @@ void xmpp_mam_start(xmpp_conn_t *c, bool server_has_mam)
         return;
     syncing = true;
     received = 0;
-    g_clear_pointer(&last_id, g_free);
     char *after = state_get ? state_get(STATE_KEY) : NULL;
     ev_archive_sync ev = {false, 0, NULL, NULL, NULL, false};
     event_emit(EV_ARCHIVE_SYNC, &ev);
     timeout_timer = loop_add_timer(PAGE_TIMEOUT_MS, on_sync_timeout, NULL);
-    if (after && *after) {
-        send_query(c, after);
-    } else {
-        send_query(c, NULL);
-        /* Mark the backwards first page so its result ends the sync. */
-        xmpp_id_handler_delete(c, on_query_result, iq_id);
-        xmpp_id_handler_add(c, on_query_result, iq_id, (void *)1);
-    }
+    send_query(c, after && *after ? after : NULL);
     g_free(after);
 }
 
@@ -397,5 +371,4 @@ void xmpp_mam_reset(void)
     release_held(NULL, false);
     g_clear_pointer(&query_id, g_free);
     g_clear_pointer(&iq_id, g_free);
-    g_clear_pointer(&last_id, g_free);
 }

@@ -11,15 +11,14 @@
 #include "core/log.h"
 #include "model/jid.h"
 
-static time_t parse_stamp(xmpp_stanza_t *delay, long long *ms)
+time_t xmpp_internal_delay_of(xmpp_stanza_t *parent)
 {
+    xmpp_stanza_t *delay = xmpp_internal_child(parent, "delay", NS_DELAY);
     const char *stamp = delay ? xmpp_stanza_get_attribute(delay, "stamp") : NULL;
     GDateTime *dt = stamp ? g_date_time_new_from_iso8601(stamp, NULL) : NULL;
     if (!dt)
         return 0;
     time_t t = (time_t)g_date_time_to_unix(dt);
-    if (ms)
-        *ms = (long long)t * 1000 + g_date_time_get_microsecond(dt) / 1000;
     g_date_time_unref(dt);
     return t;
 }
@@ -142,21 +141,13 @@ void xmpp_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *s
             g_free(body);
             body = fixed;
         }
-        long long ms = 0;
-        time_t ts = src->archive_ts;
-        if (ts)
-            ms = src->archive_ts_ms;
-        else
-            ts = parse_stamp(xmpp_internal_child(st, "delay", NS_DELAY), &ms);
+        time_t ts = src->archive_ts ? src->archive_ts : xmpp_internal_delay_of(st);
         /* A stamp in the future is a lie (or a wrong clock): use now. */
         if (ts > time(NULL) + 300)
             ts = 0;
         bool delayed = ts != 0;
-        if (!ts) {
-            gint64 now = g_get_real_time();
-            ts = (time_t)(now / G_USEC_PER_SEC);
-            ms = now / 1000;
-        }
+        if (!ts)
+            ts = time(NULL);
         xmpp_stanza_t *oid = xmpp_internal_child(st, "origin-id", NS_SID);
         xmpp_stanza_t *repl = xmpp_internal_child(st, "replace", NS_CORRECT);
         ev_result res = {0};
@@ -171,7 +162,6 @@ void xmpp_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *s
                              .id = id,
                              .outgoing = outgoing,
                              .timestamp = ts,
-                             .timestamp_ms = ms,
                              .delayed = delayed || src->archive,
                              .stanza_id = src->archive ? src->archive_id : own_stanza_id(st),
                              .origin_id = oid ? xmpp_stanza_get_attribute(oid, "id") : NULL,

@@ -118,7 +118,6 @@ static bool send_or_queue(out_kind kind, const char *to, const char *body, const
                          .outgoing = true,
                          .queued = queued,
                          .timestamp = (time_t)(now / G_USEC_PER_SEC),
-                         .timestamp_ms = now / 1000,
                          .origin_id = q->id,
                          .receipt_requested = settings_get_bool("receipts"),
                          .result = &res};
