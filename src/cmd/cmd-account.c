@@ -20,7 +20,7 @@
 
 /* A connection waiting for its password. */
 typedef struct {
-    account_t acct; /* owned strings */
+    account_t *acct; /* a copy without secrets */
     char *save_to;  /* /account password: save into this account instead */
     unsigned generation; /* eval_password jobs: valid while it equals eval_generation */
 } pending_login;
@@ -32,13 +32,7 @@ static void pending_free(pending_login *p)
 {
     if (!p)
         return;
-    g_free(p->acct.name);
-    g_free(p->acct.jid);
-    g_free(p->acct.resource);
-    g_free(p->acct.server);
-    g_free(p->acct.ca_file);
-    g_free(p->acct.ca_path);
-    g_strfreev(p->acct.pinned_certs);
+    accounts_free_copy(p->acct);
     g_free(p->save_to);
     g_free(p);
 }
@@ -46,23 +40,14 @@ static void pending_free(pending_login *p)
 static pending_login *pending_from(const account_t *a)
 {
     pending_login *p = g_new0(pending_login, 1);
-    p->acct = *a;
-    p->acct.name = g_strdup(a->name);
-    p->acct.jid = g_strdup(a->jid);
-    p->acct.resource = g_strdup(a->resource ? a->resource : "natter");
-    p->acct.server = g_strdup(a->server);
-    p->acct.password = NULL;
-    p->acct.eval_password = NULL;
-    p->acct.ca_file = g_strdup(a->ca_file);
-    p->acct.ca_path = g_strdup(a->ca_path);
-    p->acct.pinned_certs = g_strdupv(a->pinned_certs ? a->pinned_certs : (char *[]){NULL});
+    p->acct = accounts_copy(a);
     return p;
 }
 
 static void do_connect(pending_login *p, const char *password)
 {
     char *err = NULL;
-    if (!xmpp_connect_account(&p->acct, password, &err)) {
+    if (!xmpp_connect_account(p->acct, password, &err)) {
         ui_error("Cannot connect: %s", err);
         g_free(err);
     }
@@ -103,7 +88,7 @@ static void on_eval_done(int status, const char *output, const char *err, void *
         return;
     }
     if (err || status != 0) {
-        ui_error("eval_password for %s failed: %s", p->acct.name,
+        ui_error("eval_password for %s failed: %s", p->acct->name,
                  err ? err : (status > 0 ? "the command exited with an error" : "no output"));
         pending_free(p);
         return;
@@ -111,7 +96,7 @@ static void on_eval_done(int status, const char *output, const char *err, void *
     const char *nl = strchr(output, '\n');
     char *pw = g_strndup(output, nl ? (gsize)(nl - output) : strlen(output));
     if (!*pw)
-        ui_error("eval_password for %s printed nothing.", p->acct.name);
+        ui_error("eval_password for %s printed nothing.", p->acct->name);
     else
         do_connect(p, pw);
     explicit_bzero(pw, strlen(pw));

@@ -72,6 +72,27 @@ static void account_free(account_t *a)
     g_free(a);
 }
 
+account_t *accounts_copy(const account_t *a)
+{
+    account_t *c = g_new0(account_t, 1);
+    c->name = g_strdup(a->name);
+    c->jid = g_strdup(a->jid);
+    c->resource = g_strdup(a->resource && *a->resource ? a->resource : DEFAULT_RESOURCE);
+    c->server = g_strdup(a->server);
+    c->port = a->port;
+    c->tls = a->tls;
+    c->ca_file = g_strdup(a->ca_file);
+    c->ca_path = g_strdup(a->ca_path);
+    c->pinned_certs = a->pinned_certs ? g_strdupv(a->pinned_certs) : g_new0(char *, 1);
+    c->autoconnect = a->autoconnect;
+    return c;
+}
+
+void accounts_free_copy(account_t *a)
+{
+    account_free(a);
+}
+
 /* account_free() for a GPtrArray. */
 static void account_free_cb(void *a)
 {

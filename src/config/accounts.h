@@ -77,6 +77,11 @@ bool accounts_pin_cert(const char *name, const char *fingerprint, char **err);
 /* Write the file atomically (temp + rename, 0600, dir 0700). */
 bool accounts_save(char **err);
 
+/* A copy of A for connecting with, without its password and eval_password
+ * (secrets stay in the accounts table). Free with accounts_free_copy(). */
+account_t *accounts_copy(const account_t *a);
+void accounts_free_copy(account_t *a);
+
 /* "force", "direct" or "allow-plain". */
 const char *accounts_tls_name(account_tls tls);
 

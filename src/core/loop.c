@@ -41,7 +41,7 @@ typedef struct {
 static GArray *watches;  /* fd_watch */
 static GArray *timers;   /* timer_entry, unsorted (few of them) */
 static GArray *prepares; /* prepare_hook, sorted by priority */
-static GArray *dispatching; /* ids of due timers not yet run in this pass */
+static GArray *dispatching; /* timer_entry: the due timers of this pass */
 static signal_hook signal_hooks[65];
 static int self_pipe[2] = {-1, -1};
 static volatile sig_atomic_t pending_signals[65];
@@ -142,8 +142,9 @@ void loop_cancel_timer(unsigned id)
     }
     /* Already taken out to run in this pass: it must not run now. */
     for (guint i = 0; dispatching && i < dispatching->len; i++) {
-        if (g_array_index(dispatching, unsigned, i) == id) {
-            g_array_remove_index_fast(dispatching, i);
+        timer_entry *t = &g_array_index(dispatching, timer_entry, i);
+        if (t->id == id) {
+            t->cb = NULL;
             return;
         }
     }
@@ -219,33 +220,26 @@ static void run_due_timers(void)
 {
     int64_t now = loop_now_ms();
     /* Collect first: callbacks may add or cancel timers. */
-    GArray *due = g_array_new(FALSE, FALSE, sizeof(timer_entry));
+    GArray *due = NULL;
     for (guint i = 0; i < timers->len;) {
         timer_entry *t = &g_array_index(timers, timer_entry, i);
         if (t->due <= now) {
+            if (!due)
+                due = g_array_new(FALSE, FALSE, sizeof(timer_entry));
             g_array_append_val(due, *t);
             g_array_remove_index_fast(timers, i);
         } else {
             i++;
         }
     }
-    dispatching = g_array_new(FALSE, FALSE, sizeof(unsigned));
-    for (guint i = 0; i < due->len; i++)
-        g_array_append_val(dispatching, g_array_index(due, timer_entry, i).id);
+    if (!due)
+        return;
+    dispatching = due;
     for (guint i = 0; i < due->len; i++) {
-        timer_entry *t = &g_array_index(due, timer_entry, i);
-        bool live = false;
-        for (guint k = 0; k < dispatching->len; k++) {
-            if (g_array_index(dispatching, unsigned, k) == t->id) {
-                g_array_remove_index_fast(dispatching, k);
-                live = true;
-                break;
-            }
-        }
-        if (live) /* not cancelled by an earlier callback of this pass */
-            t->cb(t->ud);
+        timer_entry t = g_array_index(due, timer_entry, i);
+        if (t.cb) /* NULL: cancelled by an earlier callback of this pass */
+            t.cb(t.ud);
     }
-    g_array_free(dispatching, TRUE);
     dispatching = NULL;
     g_array_free(due, TRUE);
 }

@@ -235,12 +235,12 @@ static void draw_main(void)
     /* Walk back from the newest line until the screen plus the scroll
      * offset is covered; only those lines are wrapped. */
     int need = h + w->scroll, have = 0;
-    GList *it = w->lines.tail;
+    GArray *rows = g_array_new(FALSE, FALSE, sizeof(int)); /* per line, newest first */
     GList *first = NULL;
-    int first_rows = 0;
-    for (; it && have < need; it = it->prev) {
-        first_rows = line_row_count(it->data);
-        have += first_rows;
+    for (GList *it = w->lines.tail; it && have < need; it = it->prev) {
+        int n = line_row_count(it->data);
+        g_array_append_val(rows, n);
+        have += n;
         first = it;
     }
     if (have < need && w->scroll > 0) {
@@ -253,12 +253,14 @@ static void draw_main(void)
     if (top < 0)
         top = 0;
     int y = (have < h) ? 0 : -top; /* screen row of the first covered row */
-    for (GList *l = first; l && y < h; l = l->next) {
-        int n = line_row_count(l->data);
+    guint k = rows->len;
+    for (GList *l = first; l && y < h && k > 0; l = l->next) {
+        int n = g_array_index(rows, int, --k);
         if (y + n > 0)
             draw_line_rows(l->data, y < 0 ? 0 : y, y < 0 ? -y : 0, n, h);
         y += n;
     }
+    g_array_free(rows, TRUE);
     wnoutrefresh(ui_lay.main);
 }
 

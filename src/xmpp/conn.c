@@ -474,38 +474,16 @@ static void start_connect(void)
     }
 }
 
+/* The account to connect with: an account that keeps the default
+ * resource uses the global resource setting. */
 static account_t *account_copy(const account_t *a)
 {
-    account_t *c = g_new0(account_t, 1);
-    c->name = g_strdup(a->name);
-    c->jid = g_strdup(a->jid);
-    /* An account that keeps the default resource uses the global setting. */
-    const char *res = a->resource && *a->resource ? a->resource : "natter";
-    if (strcmp(res, "natter") == 0)
-        res = settings_get("resource");
-    c->resource = g_strdup(res);
-    c->server = g_strdup(a->server);
-    c->port = a->port;
-    c->tls = a->tls;
-    c->ca_file = g_strdup(a->ca_file);
-    c->ca_path = g_strdup(a->ca_path);
-    c->pinned_certs = g_strdupv(a->pinned_certs);
-    c->autoconnect = a->autoconnect;
+    account_t *c = accounts_copy(a);
+    if (strcmp(c->resource, "natter") == 0) {
+        g_free(c->resource);
+        c->resource = g_strdup(settings_get("resource"));
+    }
     return c;
-}
-
-static void account_copy_free(account_t *a)
-{
-    if (!a)
-        return;
-    g_free(a->name);
-    g_free(a->jid);
-    g_free(a->resource);
-    g_free(a->server);
-    g_free(a->ca_file);
-    g_free(a->ca_path);
-    g_strfreev(a->pinned_certs);
-    g_free(a);
 }
 
 static void forget_password(void)
@@ -531,7 +509,7 @@ bool xmpp_connect_account(const account_t *a, const char *pw, char **err)
         loop_cancel_timer(reconnect_timer);
     reconnect_timer = 0;
     reconnect_asap = false;
-    account_copy_free(account);
+    accounts_free_copy(account);
     account = account_copy(a);
     forget_password();
     password = g_strdup(pw);
@@ -650,7 +628,7 @@ void xmpp_deinit(void)
         xmpp_ctx_free(ctx);
     ctx = NULL;
     xmpp_shutdown();
-    account_copy_free(account);
+    accounts_free_copy(account);
     account = NULL;
     forget_password();
     g_clear_pointer(&own_full, g_free);
