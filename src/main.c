@@ -16,6 +16,8 @@
 #include "core/loop.h"
 #include "core/paths.h"
 #include "model/jid.h"
+#include "model/muc.h"
+#include "model/muc.h"
 #include "model/roster.h"
 #include "store/recorder.h"
 #include "store/store.h"
@@ -227,6 +229,7 @@ int main(int argc, char **argv)
         return 1;
     }
     roster_init();
+    muc_model_init();
     recorder_init(); /* before the UI: history is written before it is shown */
     if (!xmpp_init()) {
         fprintf(stderr, "natter: cannot initialise libstrophe\n");
@@ -275,6 +278,7 @@ int main(int argc, char **argv)
     cmd_deinit();
     ui_deinit();
     recorder_deinit();
+    muc_model_deinit();
     roster_deinit();
     accounts_deinit();
     settings_deinit();

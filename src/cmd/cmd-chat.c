@@ -3,6 +3,7 @@
 
 #include "cmd/internal.h"
 #include "model/jid.h"
+#include "model/muc.h"
 #include "model/roster.h"
 #include "ui/ui.h"
 #include "xmpp/xmpp.h"
@@ -47,7 +48,11 @@ static void cmd_msg(char **argv, int argc, const char *jid)
         ui_error("Usage: /msg JID [TEXT]");
         return;
     }
-    char *to = resolve_contact(argv[0]);
+    /* In a room, a nick means a private conversation with that occupant. */
+    muc_room *room = jid && ui_current_is_room() ? muc_room_find(jid) : NULL;
+    char *to = room && muc_occupant_find(room, argv[0])
+                   ? g_strdup_printf("%s/%s", room->jid, argv[0])
+                   : resolve_contact(argv[0]);
     if (!to) {
         ui_error("'%s' is not a valid JID or a unique contact name.", argv[0]);
         return;
@@ -140,21 +145,42 @@ static void cmd_retract(char **argv, int argc, const char *jid)
 static const char *const status_choices[] = {"online", "chat", "away", "xa", "dnd", NULL};
 
 static const cmd_def defs[] = {
-    {"msg", "JID [TEXT]", "Open a chat window with JID, and send TEXT if given",
-     "JID may also be a contact's roster name. Text typed in a chat window is sent\n"
-     "to its contact; start it with // to send a leading slash.",
-     2, NULL, {COMPLETE_JID, COMPLETE_NONE, COMPLETE_NONE}, cmd_msg},
-    {"me", "ACTION", "Send an action (\"* you ACTION\") in this chat", NULL, 1, NULL, {0},
-     cmd_me},
-    {"correct", "NEW TEXT", "Replace your last message in this chat (XEP-0308)",
+    {"msg",
+     "JID|NICK [TEXT]",
+     "Open a chat window with JID, and send TEXT if given",
+     "JID may also be a contact's roster name, or in a room an occupant's nick (a\n"
+     "private conversation). Text typed in a chat window is sent to its contact;\n"
+     "start it with // to send a leading slash.",
+     2,
+     NULL,
+     {COMPLETE_JID, COMPLETE_NONE, COMPLETE_NONE},
+     cmd_msg},
+    {"me", "ACTION", "Send an action (\"* you ACTION\") in this chat", NULL, 1, NULL, {0}, cmd_me},
+    {"correct",
+     "NEW TEXT",
+     "Replace your last message in this chat (XEP-0308)",
      "Up on an empty input line in a chat fills in /correct with your last message.\n"
-     "The original stays in your history; clients without support see a new message.", 1,
-     NULL, {0}, cmd_correct},
-    {"retract", "", "Retract your last message in this chat (XEP-0424)",
-     "Asks the contact's client to remove it; it cannot be forced.", 0, NULL, {0},
+     "The original stays in your history; clients without support see a new message.",
+     1,
+     NULL,
+     {0},
+     cmd_correct},
+    {"retract",
+     "",
+     "Retract your last message in this chat (XEP-0424)",
+     "Asks the contact's client to remove it; it cannot be forced.",
+     0,
+     NULL,
+     {0},
      cmd_retract},
-    {"status", "[online|chat|away|xa|dnd] [MESSAGE]", "Show or set your presence", NULL, 2,
-     status_choices, {COMPLETE_CHOICES, COMPLETE_NONE, COMPLETE_NONE}, cmd_status},
+    {"status",
+     "[online|chat|away|xa|dnd] [MESSAGE]",
+     "Show or set your presence",
+     NULL,
+     2,
+     status_choices,
+     {COMPLETE_CHOICES, COMPLETE_NONE, COMPLETE_NONE},
+     cmd_status},
 };
 
 void cmd_chat_register(void)

@@ -47,6 +47,7 @@ void cmd_init(void)
     cmd_exec_register();
     cmd_alias_register();
     cmd_theme_register();
+    cmd_muc_register();
 }
 
 void cmd_load_user_config(void)

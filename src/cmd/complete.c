@@ -7,7 +7,9 @@
 #include "cmd/parse.h"
 #include "config/accounts.h"
 #include "config/settings.h"
+#include "model/muc.h"
 #include "model/roster.h"
+#include "ui/ui.h"
 
 static void add_if_prefix(GPtrArray *out, const char *cand, const char *word)
 {
@@ -15,8 +17,29 @@ static void add_if_prefix(GPtrArray *out, const char *cand, const char *word)
         g_ptr_array_add(out, g_strdup(cand));
 }
 
-static void complete_kind(GPtrArray *out, cmd_complete_kind kind, const cmd_def *def,
-                          char **words, int index, const char *word)
+/* Nicks of the current room starting with WORD (any case); SUFFIX after. */
+static void complete_nicks(GPtrArray *out, const char *word, const char *suffix)
+{
+    const char *jid = ui_current_is_room() ? ui_current_jid() : NULL;
+    muc_room *r = jid ? muc_room_find(jid) : NULL;
+    if (!r)
+        return;
+    char *w = g_utf8_casefold(word, -1);
+    GSequenceIter *it = g_sequence_get_begin_iter(muc_room_order(r));
+    for (; !g_sequence_iter_is_end(it); it = g_sequence_iter_next(it)) {
+        muc_occupant *o = g_sequence_get(it);
+        if (r->nick && !strcmp(o->nick, r->nick))
+            continue;
+        char *n = g_utf8_casefold(o->nick, -1);
+        if (g_str_has_prefix(n, w))
+            g_ptr_array_add(out, g_strconcat(o->nick, suffix, NULL));
+        g_free(n);
+    }
+    g_free(w);
+}
+
+static void complete_kind(GPtrArray *out, cmd_complete_kind kind, const cmd_def *def, char **words,
+                          int index, const char *word)
 {
     switch (kind) {
     case COMPLETE_JID: {
@@ -58,6 +81,9 @@ static void complete_kind(GPtrArray *out, cmd_complete_kind kind, const cmd_def 
         }
         break;
     }
+    case COMPLETE_NICK:
+        complete_nicks(out, word, "");
+        break;
     default:
         break;
     }
@@ -96,6 +122,9 @@ char **cmd_complete(const char *line, int start, const char *word)
             g_free(before);
             g_free(name);
         }
+    } else if (ui_current_is_room()) {
+        /* In a room: nicks ("nick: " at the start of the line). */
+        complete_nicks(out, word, start == 0 ? ":" : "");
     } else {
         /* Plain text: complete contacts. */
         complete_kind(out, COMPLETE_JID, NULL, NULL, 0, word);

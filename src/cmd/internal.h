@@ -14,6 +14,7 @@ typedef enum {
     COMPLETE_COMMAND,  /* command names (for /help) */
     COMPLETE_CHOICES,  /* the entry's choices list */
     COMPLETE_SETVALUE, /* values of the setting named by the previous word */
+    COMPLETE_NICK,     /* occupants of the current room */
 } cmd_complete_kind;
 
 /* A handler gets the split words, their count and the bare JID of the
@@ -48,6 +49,7 @@ void cmd_exec_register(void);
 void cmd_exec_deinit(void);
 void cmd_alias_register(void);
 void cmd_theme_register(void);
+void cmd_muc_register(void);
 /* Load saved aliases (after the built-in commands are registered). */
 void cmd_alias_init(void);
 void cmd_alias_deinit(void);

@@ -14,21 +14,25 @@
 #include <time.h>
 
 typedef enum {
-    EV_LOG,              /* ev_log: a line for a window (console when jid NULL) */
-    EV_CONN_STATE,       /* ev_conn_state: connecting/connected/disconnected */
-    EV_TLS_UNTRUSTED,    /* ev_tls_untrusted: certificate verification failed */
-    EV_ROSTER_LOADED,    /* no payload: full roster replaced (model/roster.h) */
-    EV_ROSTER_ITEM,      /* ev_roster_item: one item added/changed/removed */
-    EV_PRESENCE,         /* ev_presence: a contact's aggregated presence changed */
-    EV_SUBSCRIPTION,     /* ev_subscription: someone asks for / answers subscription */
-    EV_MESSAGE,          /* ev_message: a chat message in or out */
-    EV_MESSAGE_ERROR,    /* ev_message_error: a sent message bounced */
-    EV_CHATSTATE,        /* ev_chatstate: a contact is typing / stopped */
-    EV_OWN_PRESENCE,     /* ev_own_presence: our own presence changed */
-    EV_RECEIPT,          /* ev_receipt: a contact confirmed delivery (XEP-0184) */
-    EV_CORRECTION,       /* ev_correction: a message was corrected (XEP-0308) */
-    EV_RETRACTION,       /* ev_retraction: a message was retracted (XEP-0424) */
-    EV_ARCHIVE_SYNC,     /* ev_archive_sync: MAM catch-up started / finished */
+    EV_LOG,           /* ev_log: a line for a window (console when jid NULL) */
+    EV_CONN_STATE,    /* ev_conn_state: connecting/connected/disconnected */
+    EV_TLS_UNTRUSTED, /* ev_tls_untrusted: certificate verification failed */
+    EV_ROSTER_LOADED, /* no payload: full roster replaced (model/roster.h) */
+    EV_ROSTER_ITEM,   /* ev_roster_item: one item added/changed/removed */
+    EV_PRESENCE,      /* ev_presence: a contact's aggregated presence changed */
+    EV_SUBSCRIPTION,  /* ev_subscription: someone asks for / answers subscription */
+    EV_MESSAGE,       /* ev_message: a chat message in or out */
+    EV_MESSAGE_ERROR, /* ev_message_error: a sent message bounced */
+    EV_CHATSTATE,     /* ev_chatstate: a contact is typing / stopped */
+    EV_OWN_PRESENCE,  /* ev_own_presence: our own presence changed */
+    EV_RECEIPT,       /* ev_receipt: a contact confirmed delivery (XEP-0184) */
+    EV_CORRECTION,    /* ev_correction: a message was corrected (XEP-0308) */
+    EV_RETRACTION,    /* ev_retraction: a message was retracted (XEP-0424) */
+    EV_ARCHIVE_SYNC,  /* ev_archive_sync: MAM catch-up started / finished */
+    EV_MUC_ROOM,      /* ev_muc_room: our own state in a group chat changed */
+    EV_MUC_OCCUPANT,  /* ev_muc_occupant: someone joined, left or changed in a room */
+    EV_MUC_INVITE,    /* ev_muc_invite: an invitation to a room arrived */
+    EV_BOOKMARKS,     /* no payload: the bookmark list (xmpp_bookmarks()) changed */
     EV__COUNT
 } event_type;
 
@@ -48,10 +52,10 @@ typedef enum {
 
 typedef struct {
     conn_state state;
-    const char *account; /* account name */
-    const char *jid;     /* full JID when connected */
+    const char *account;  /* account name */
+    const char *jid;      /* full JID when connected */
     const char *jid_bare; /* the account's bare JID (always set) */
-    const char *reason;  /* why we disconnected, or NULL */
+    const char *reason;   /* why we disconnected, or NULL */
 } ev_conn_state;
 
 typedef struct {
@@ -79,33 +83,36 @@ typedef enum { SUB_REQUEST, SUB_APPROVED, SUB_REVOKED, SUB_UNSUBSCRIBED } sub_ki
 
 typedef struct {
     sub_kind kind;
-    const char *jid; /* bare JID of the other side */
+    const char *jid;  /* bare JID of the other side */
     const char *text; /* optional status text with the request */
 } ev_subscription;
 
 /* Filled in by the store's subscriber (it runs first), read by the UI. */
 typedef struct {
-    long long rowid;   /* history row, 0 when not stored (yet) */
-    bool duplicate;    /* already in history: do not show it again */
-    bool rejected;     /* (corrections) refused: not from the original sender */
+    long long rowid; /* history row, 0 when not stored (yet) */
+    bool duplicate;  /* already in history: do not show it again */
+    bool rejected;   /* (corrections) refused: not from the original sender */
 } ev_result;
 
 typedef struct {
-    const char *peer;       /* bare JID of the conversation */
-    const char *from;       /* full JID of the sender */
+    const char *peer; /* bare JID of the conversation */
+    const char *from; /* full JID of the sender */
     const char *body;
-    const char *id;         /* message id or NULL */
+    const char *id; /* message id or NULL */
     bool outgoing;
-    bool queued;            /* outgoing, not yet sent (offline) */
-    time_t timestamp;       /* original time (XEP-0203 delay) or now */
-    bool delayed;           /* carried a delay stamp */
-    const char *stanza_id;  /* XEP-0359, only when 'by' is our own bare JID */
-    const char *origin_id;  /* XEP-0359 origin-id */
-    bool carbon;            /* copy from another of our devices (XEP-0280) */
-    bool from_archive;      /* from MAM (XEP-0313) */
-    bool receipt_requested; /* outgoing: we asked for a receipt */
-    bool backfill;          /* older history fetched for a scrolled-up window */
-    ev_result *result;      /* may be NULL */
+    bool queued;             /* outgoing, not yet sent (offline) */
+    time_t timestamp;        /* original time (XEP-0203 delay) or now */
+    bool delayed;            /* carried a delay stamp */
+    const char *stanza_id;   /* XEP-0359, only when 'by' is our own bare JID */
+    const char *origin_id;   /* XEP-0359 origin-id */
+    bool carbon;             /* copy from another of our devices (XEP-0280) */
+    bool from_archive;       /* from MAM (XEP-0313) */
+    bool receipt_requested;  /* outgoing: we asked for a receipt */
+    bool backfill;           /* older history fetched for a scrolled-up window */
+    bool groupchat;          /* a room message: PEER is the room, FROM room/nick */
+    bool muc_private;        /* a private message with an occupant: PEER is room/nick */
+    const char *occupant_id; /* XEP-0421, only when the room vouches for it */
+    ev_result *result;       /* may be NULL */
 } ev_message;
 
 typedef struct {
@@ -115,12 +122,14 @@ typedef struct {
 
 typedef struct {
     const char *peer;
-    const char *from;       /* full JID of who sent the correction */
+    const char *from; /* full JID of who sent the correction */
     bool outgoing;
     const char *replace_id; /* id of the corrected message */
     const char *body;       /* new text */
     const char *id;         /* the correction's own id */
     time_t timestamp;
+    bool groupchat;          /* FROM is room/nick: the author is the occupant */
+    const char *occupant_id; /* rooms: XEP-0421 id when the room vouches for it */
     ev_result *result;
 } ev_correction;
 
@@ -128,17 +137,24 @@ typedef struct {
     const char *peer;
     const char *from;
     bool outgoing;
-    const char *retract_id; /* origin-id/id of the retracted message */
+    const char *retract_id;  /* origin-id/id of the retracted message */
+    bool groupchat;          /* FROM is room/nick: the author is the occupant */
+    const char *occupant_id; /* rooms: XEP-0421 id when the room vouches for it */
+    /* Moderation (XEP-0425): the room removed a message. RETRACT_ID is then
+     * the room's stanza-id, and only the room itself can say this. */
+    bool moderation;
+    const char *moderator; /* nick (or JID) of the moderator, may be NULL */
+    const char *reason;    /* may be NULL */
     ev_result *result;
 } ev_retraction;
 
 typedef struct {
-    bool done;          /* false: started */
-    unsigned count;     /* messages received from the archive (when done) */
-    const char *error;  /* why it stopped early, or NULL */
-    const char *peer;   /* NULL: login catch-up; else older history of PEER */
+    bool done;            /* false: started */
+    unsigned count;       /* messages received from the archive (when done) */
+    const char *error;    /* why it stopped early, or NULL */
+    const char *peer;     /* NULL: login catch-up; else older history of PEER */
     const char *first_id; /* older history: the oldest archive id of the page */
-    bool complete;      /* older history: the archive has nothing older */
+    bool complete;        /* older history: the archive has nothing older */
 } ev_archive_sync;
 
 typedef struct {
@@ -147,7 +163,13 @@ typedef struct {
     const char *error; /* condition/text */
 } ev_message_error;
 
-typedef enum { CHATSTATE_ACTIVE, CHATSTATE_COMPOSING, CHATSTATE_PAUSED, CHATSTATE_INACTIVE, CHATSTATE_GONE } chatstate;
+typedef enum {
+    CHATSTATE_ACTIVE,
+    CHATSTATE_COMPOSING,
+    CHATSTATE_PAUSED,
+    CHATSTATE_INACTIVE,
+    CHATSTATE_GONE
+} chatstate;
 
 typedef struct {
     const char *peer;
@@ -158,6 +180,63 @@ typedef struct {
     int show;
     const char *status;
 } ev_own_presence;
+
+typedef enum {
+    MUC_EV_JOINING,     /* a join was sent (open the room's window) */
+    MUC_EV_JOINED,      /* our own presence came back: in the room as NICK */
+    MUC_EV_SYNCED,      /* the room's history (discussion history, archive) is stored */
+    MUC_EV_JOIN_FAILED, /* TEXT says why */
+    MUC_EV_LEFT,        /* we left (or lost the connection) */
+    MUC_EV_KICKED,      /* removed by ACTOR for REASON */
+    MUC_EV_BANNED,
+    MUC_EV_REMOVED,   /* removed for another reason (TEXT) */
+    MUC_EV_NICK,      /* our nick is now NICK (OLD_NICK before) */
+    MUC_EV_SUBJECT,   /* the subject is TEXT, set by NICK (INITIAL: sent on join) */
+    MUC_EV_CREATED,   /* we created the room (instant configuration applied) */
+    MUC_EV_REJOINING, /* self-ping found us out of the room: joining again */
+} muc_ev_kind;
+
+typedef struct {
+    muc_ev_kind kind;
+    const char *room; /* bare room JID */
+    const char *nick; /* see kind */
+    const char *old_nick;
+    const char *actor;  /* who kicked/banned, or NULL */
+    const char *reason; /* or NULL */
+    const char *text;   /* see kind */
+    bool initial;       /* subject: the one sent on join */
+    unsigned count;     /* joined: occupants; synced: messages fetched from the archive */
+} ev_muc_room;
+
+typedef enum {
+    OCC_JOINED,
+    OCC_LEFT,
+    OCC_NICK, /* NICK is now NEW_NICK */
+    OCC_KICKED,
+    OCC_BANNED,
+    OCC_REMOVED,  /* affiliation change or members-only */
+    OCC_ROLE,     /* role changed (see model/muc.h for the occupant) */
+    OCC_PRESENCE, /* show/status changed */
+} occ_ev_kind;
+
+typedef struct {
+    occ_ev_kind kind;
+    const char *room;
+    const char *nick;
+    const char *new_nick;
+    const char *actor;
+    const char *reason;
+    bool initial; /* part of the occupant list sent while we join */
+} ev_muc_occupant;
+
+typedef struct {
+    const char *room;
+    const char *from;     /* who invites (bare or full JID) */
+    const char *reason;   /* or NULL */
+    const char *password; /* or NULL */
+    bool mediated;        /* XEP-0045 (through the room) rather than XEP-0249 */
+    bool declined;        /* someone declined OUR mediated invitation */
+} ev_muc_invite;
 
 typedef void (*event_cb)(event_type type, const void *payload, void *ud);
 

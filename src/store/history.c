@@ -406,7 +406,7 @@ bool store_add_batch(store_msg **msgs, guint n, store_add_result *results, char 
         }
         m->rowid = 0;
         ok[i] = m;
-        bares[i] = store_bare_of(m->sender);
+        bares[i] = m->author ? g_strdup(m->author) : store_bare_of(m->sender);
     }
 
     int rc = SQLITE_MISUSE;
@@ -695,6 +695,26 @@ int64_t store_retract(const char *peer, const char *sender_bare, const char *id)
         return 0;
     sqlite3_bind_int64(st, 1, row);
     return store_stmt_run(st) == SQLITE_DONE ? row : 0;
+}
+
+int64_t store_retract_stanza(const char *by, const char *stanza_id)
+{
+    if (!by || !stanza_id)
+        return 0;
+    sqlite3_stmt *st = store_stmt(ST_DUP_STANZA, NULL);
+    if (!st)
+        return 0;
+    store_bind_text(st, 1, stanza_id);
+    store_bind_text(st, 2, by);
+    int64_t row = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    if (row <= 0)
+        return 0;
+    sqlite3_stmt *up = store_stmt(ST_RETRACT, NULL);
+    if (!up)
+        return 0;
+    sqlite3_bind_int64(up, 1, row);
+    return store_stmt_run(up) == SQLITE_DONE ? row : 0;
 }
 
 /* True when a message with id ID is stored in any conversation. */

@@ -67,7 +67,7 @@ typedef enum {
  * store_msg_from_row() reads them. */
 #define STORE_MSG_COLS                                                                             \
     "id, peer, sender, outgoing, body, ts, stanza_id, stanza_id_by, origin_id, msg_id, "           \
-    "encryption, receipt, corrected, original_body, retracted, from_archive"
+    "encryption, receipt, corrected, original_body, retracted, from_archive, sender_bare"
 
 /* ---- store.c ---- */
 

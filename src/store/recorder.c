@@ -10,6 +10,7 @@
 #include "core/loop.h"
 #include "core/paths.h"
 #include "model/jid.h"
+#include "model/muc.h"
 #include "store/store.h"
 
 static char *open_account; /* bare JID whose database is open */
@@ -101,9 +102,12 @@ static void on_message(event_type t, const void *p, void *ud)
             m->ts = oldest - 1;
     }
     if (ev->stanza_id && open_account) {
+        /* In a room the room stamps ids; elsewhere our own account does. */
         m->stanza_id = g_strdup(ev->stanza_id);
-        m->stanza_id_by = g_strdup(open_account);
+        m->stanza_id_by = g_strdup(ev->groupchat ? ev->peer : open_account);
     }
+    if (ev->groupchat)
+        m->author = muc_author_key(ev->peer, ev->from, ev->occupant_id);
     m->origin_id = g_strdup(ev->origin_id);
     m->msg_id = g_strdup(ev->id);
     m->receipt = ev->outgoing && ev->receipt_requested ? STORE_RECEIPT_PENDING : STORE_RECEIPT_NONE;
@@ -129,7 +133,9 @@ static void on_correction(event_type t, const void *p, void *ud)
 {
     const ev_correction *ev = p;
     batch();
-    char *bare = jid_bare_of(ev->from);
+    /* In a room the author is the occupant (room/nick), not the room. */
+    char *bare =
+        ev->groupchat ? muc_author_key(ev->peer, ev->from, ev->occupant_id) : jid_bare_of(ev->from);
     int64_t row = bare ? store_correct_checked(ev->peer, bare, ev->replace_id, ev->body) : 0;
     if (row == 0 && bare) {
         /* The original is not in history: keep the correction as a message
@@ -137,6 +143,7 @@ static void on_correction(event_type t, const void *p, void *ud)
         store_msg *m = msg_new(ev->peer, ev->from, ev->outgoing, ev->body, ev->timestamp);
         m->msg_id = g_strdup(ev->id);
         m->corrected = true;
+        m->author = ev->groupchat ? g_strdup(bare) : NULL;
         char *err = NULL;
         store_add(m, &err);
         report(err);
@@ -154,7 +161,15 @@ static void on_retraction(event_type t, const void *p, void *ud)
 {
     const ev_retraction *ev = p;
     batch();
-    char *bare = jid_bare_of(ev->from);
+    if (ev->moderation) {
+        /* The room removed a message it stamped (xmpp/ checked the sender). */
+        int64_t row = store_retract_stanza(ev->peer, ev->retract_id);
+        if (ev->result)
+            ev->result->rowid = row;
+        return;
+    }
+    char *bare =
+        ev->groupchat ? muc_author_key(ev->peer, ev->from, ev->occupant_id) : jid_bare_of(ev->from);
     int64_t row = bare ? store_retract_checked(ev->peer, bare, ev->retract_id) : 0;
     if (ev->result) {
         ev->result->rowid = row > 0 ? row : 0;

@@ -218,6 +218,7 @@ store_msg *store_msg_from_row(sqlite3_stmt *st)
     m->original_body = col_dup(st, 13);
     m->retracted = sqlite3_column_int(st, 14) != 0;
     m->from_archive = sqlite3_column_int(st, 15) != 0;
+    m->author = col_dup(st, 16);
     return m;
 }
 
@@ -251,6 +252,7 @@ void store_msg_free(store_msg *m)
     g_free(m->origin_id);
     g_free(m->msg_id);
     g_free(m->original_body);
+    g_free(m->author);
     g_free(m);
 }
 
@@ -267,6 +269,7 @@ store_msg *store_msg_copy(const store_msg *m)
     c->origin_id = g_strdup(m->origin_id);
     c->msg_id = g_strdup(m->msg_id);
     c->original_body = g_strdup(m->original_body);
+    c->author = g_strdup(m->author);
     return c;
 }
 

@@ -50,6 +50,9 @@ typedef struct {
     char *original_body;    /* first body when corrected, else NULL */
     bool retracted;         /* XEP-0424 */
     bool from_archive;      /* arrived through MAM */
+    char *author;           /* who wrote it, for dedup and corrections: NULL = the
+                             * bare JID of SENDER; in rooms the occupant
+                             * (muc_author_key); read back from the database */
 } store_msg;
 
 /* A new empty message (g_new0) / free one (NULL is fine). */
@@ -154,6 +157,11 @@ int64_t store_retract(const char *peer, const char *sender_bare, const char *id)
 int64_t store_correct_checked(const char *peer, const char *sender_bare, const char *replace_id,
                               const char *new_body);
 int64_t store_retract_checked(const char *peer, const char *sender_bare, const char *id);
+
+/* Retract the message the room BY stamped with STANZA_ID (moderation,
+ * XEP-0425: only the room itself may ask). Returns the rowid, 0 when not
+ * stored. */
+int64_t store_retract_stanza(const char *by, const char *stanza_id);
 
 /* The oldest archive id (XEP-0359 stanza-id) stored for PEER (g_free), or
  * NULL: where paging back through the server archive continues. */

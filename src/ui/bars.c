@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "model/jid.h"
+#include "model/muc.h"
 #include "model/roster.h"
 #include "ui/internal.h"
 #include "ui/sanitize.h"
@@ -30,9 +31,12 @@ static void put_clipped(WINDOW *w, const char *text)
 static const char *conn_word(void)
 {
     switch (xmpp_state()) {
-    case CONN_CONNECTED: return NULL;
-    case CONN_CONNECTING: return "connecting";
-    default: return "offline";
+    case CONN_CONNECTED:
+        return NULL;
+    case CONN_CONNECTING:
+        return "connecting";
+    default:
+        return "offline";
     }
 }
 
@@ -42,7 +46,18 @@ char *bars_window_name(const win_t *w)
         return g_strdup("console");
     if (w->type == WIN_SEARCH)
         return g_strdup("search");
-    char *name = roster_display_name(w->jid);
+    char *name;
+    jid_t *j = w->jid ? jid_new(w->jid) : NULL;
+    if (w->type == WIN_ROOM && j && j->local) {
+        name = g_strdup(j->local);
+    } else if (j && j->resource && muc_room_find(j->bare)) {
+        char *nick = room_nick_visible(j->resource);
+        name = g_strdup_printf("%s/%s", nick, j->local ? j->local : j->domain);
+        g_free(nick);
+    } else {
+        name = roster_display_name(w->jid);
+    }
+    jid_free(j);
     if (g_utf8_strlen(name, -1) > 16) {
         char *cut = g_utf8_substring(name, 0, 15);
         g_free(name);
@@ -72,6 +87,35 @@ void bars_draw_title(void)
     } else if (w->type == WIN_SEARCH) {
         put_clipped(t, w->title ? w->title : "search");
         put_clipped(t, " - /context N shows a result in its conversation, /close closes");
+    } else if (w->type == WIN_ROOM) {
+        muc_room *r = muc_room_find(w->jid);
+        put_clipped(t, w->jid);
+        if (!r || r->state == MUC_STATE_LEFT) {
+            put_clipped(t, " (not joined)");
+        } else if (r->state == MUC_STATE_JOINING) {
+            put_clipped(t, " (joining...)");
+        } else {
+            char *n = g_strdup_printf("  %u occupant%s", muc_room_count(r),
+                                      muc_room_count(r) == 1 ? "" : "s");
+            put_clipped(t, n);
+            g_free(n);
+        }
+        if (r && r->subject) {
+            put_clipped(t, "  ");
+            put_clipped(t, r->subject);
+        }
+    } else if (strchr(w->jid, '/')) {
+        /* A private conversation with a room occupant. */
+        jid_t *j = jid_new(w->jid);
+        char *nick = room_nick_visible(j ? j->resource : NULL);
+        char *s = g_strdup_printf("%s in %s (private)", nick, j ? j->bare : w->jid);
+        put_clipped(t, s);
+        muc_room *r = j ? muc_room_find(j->bare) : NULL;
+        if (r && !muc_occupant_find(r, j->resource))
+            put_clipped(t, " - not in the room now");
+        g_free(s);
+        g_free(nick);
+        jid_free(j);
     } else {
         roster_contact *c = roster_find(w->jid);
         char *name = roster_display_name(w->jid);
@@ -132,7 +176,7 @@ void bars_draw_status(void)
         char *name = bars_window_name(w);
         const char *mark = w->act == ACT_HIGHLIGHT ? "*" : (w->act == ACT_MSG ? "+" : "");
         char *item = g_strdup_printf("%u:%s%s", i, name, mark);
-        theme_role role = w == cur ? THEME_STATUS_CURRENT
+        theme_role role = w == cur                  ? THEME_STATUS_CURRENT
                           : w->act == ACT_HIGHLIGHT ? THEME_STATUS_HIGHLIGHT
                           : w->act >= ACT_INFO      ? THEME_STATUS_ACTIVE
                                                     : THEME_STATUS;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "model/jid.h"
+#include "model/muc.h"
 #include "model/roster.h"
 #include "store/store.h"
 #include "ui/internal.h"
@@ -15,6 +16,27 @@
 /* Nick shown for a message of PEER (outgoing: our localpart). */
 static char *nick_for(const store_msg *m)
 {
+    if (strchr(m->peer, '/')) {
+        /* A private conversation with a room occupant. */
+        muc_room *r = NULL;
+        char *bare = jid_bare_of(m->peer);
+        r = bare ? muc_room_find(bare) : NULL;
+        g_free(bare);
+        if (m->outgoing && r && r->nick)
+            return room_nick_visible(r->nick);
+        if (!m->outgoing) {
+            char *res = jid_resource_of(m->peer);
+            char *v = room_nick_visible(res);
+            g_free(res);
+            return v;
+        }
+    } else if (muc_room_find(m->peer)) {
+        /* A room: the author is the sender's nick. */
+        char *res = jid_resource_of(m->sender);
+        char *v = room_nick_visible(res);
+        g_free(res);
+        return v;
+    }
     if (m->outgoing) {
         char *own = jid_short_name(xmpp_own_bare() ? xmpp_own_bare() : m->sender);
         return own ? own : g_strdup("me");
@@ -34,7 +56,13 @@ win_line *history_line(const store_msg *m)
     l->rowid = m->rowid;
     l->id = g_strdup(m->msg_id);
     l->origin_id = g_strdup(m->origin_id);
-    l->sender_bare = jid_bare_of(m->sender);
+    bool room = !strchr(m->peer, '/') && muc_room_find(m->peer);
+    /* In rooms the author is the occupant (room/nick). */
+    l->sender_bare = room && m->author ? g_strdup(m->author) : jid_bare_of(m->sender);
+    if (room) {
+        l->stanza_id = g_strdup(m->stanza_id);
+        l->mention = !m->outgoing && !m->retracted && m->body && room_mentions(m->peer, m->body);
+    }
     l->delivered = m->receipt == STORE_RECEIPT_DELIVERED;
     l->receipt_pending = m->receipt == STORE_RECEIPT_PENDING;
     l->corrected = m->corrected;
@@ -75,8 +103,7 @@ static void fetch_from_archive(win_t *w)
         return;
     /* Continue before the oldest archive id we have; without one, before
      * the oldest line's second. */
-    char *before =
-        w->archive_cursor ? g_strdup(w->archive_cursor) : store_oldest_stanza_id(w->jid);
+    char *before = w->archive_cursor ? g_strdup(w->archive_cursor) : store_oldest_stanza_id(w->jid);
     long long end_ms = (long long)time(NULL) * 1000;
     if (w->lines.head)
         end_ms = (long long)((win_line *)w->lines.head->data)->ts * 1000 - 1000;
@@ -85,8 +112,8 @@ static void fetch_from_archive(win_t *w)
     g_free(before);
     if (ok) {
         w->archive_busy = true;
-        win_add(w, LINE_INFO, NULL, "Fetching older messages from the server archive...", 0,
-                false, false);
+        win_add(w, LINE_INFO, NULL, "Fetching older messages from the server archive...", 0, false,
+                false);
     }
     g_free(err);
 }

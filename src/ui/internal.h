@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "ui/ui.h"
+#include "model/roster.h"
 #include "ui/win.h"
 
 enum {
@@ -47,6 +48,23 @@ char *bars_window_name(const win_t *w);
 
 /* rosterpane.c */
 void rosterpane_draw(void);
+/* One presence character and the attribute for presence S. */
+char ui_presence_mark(presence_show s);
+int ui_presence_attr(presence_show s);
+/* Draw sanitised TEXT at Y, X of pane W, clipped to WIDTH columns. */
+void ui_pane_row(WINDOW *w, int y, int x, int width, int attr, const char *text);
+
+/* occupantpane.c: the occupants of the current room window. */
+void occupantpane_draw(void);
+
+/* room.c */
+void room_init(void);
+void room_deinit(void);
+/* A group chat message (EV_MESSAGE with groupchat set). */
+void room_on_message(const ev_message *ev);
+/* True when BODY mentions our nick in ROOM. */
+bool room_mentions(const char *room, const char *body);
+
 
 /* input.c */
 bool input_init(void);

@@ -122,19 +122,22 @@ static void on_command_done(int status, const char *output, const char *err, voi
     commands_running--;
 }
 
-void notify_message(win_t *w, const char *from_name, const char *body)
+void notify_message(win_t *w, const char *from_name, const char *body, const char *mention_nick)
 {
     if (!g_utf8_validate(body, -1, NULL) || !g_utf8_validate(from_name, -1, NULL))
         return;
     notify_level global = NOTIFY_ALL;
     notify_level_parse(settings_get("notify"), &global);
-    char *own = xmpp_own_bare() ? jid_short_name(xmpp_own_bare()) : NULL;
+    char *own = mention_nick           ? g_strdup(mention_nick)
+                : xmpp_own_bare() ? jid_short_name(xmpp_own_bare())
+                                  : NULL;
     notify_input in = {
         .global = global,
         .window = notify_window_level(w),
         .mention = own && notify_mentions(body, own),
         .seen = focused && w == win_current() && w->scroll == 0,
         .quiet = quiet_now(),
+        .room = w->type == WIN_ROOM,
     };
     g_free(own);
     if (!notify_decide(&in))

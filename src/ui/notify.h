@@ -15,8 +15,9 @@
 void notify_init(void);
 void notify_deinit(void);
 
-/* A message BODY from FROM_NAME arrived in W: notify when the rules say. */
-void notify_message(win_t *w, const char *from_name, const char *body);
+/* A message BODY from FROM_NAME arrived in W: notify when the rules say.
+ * MENTION_NICK is the name a mention must contain (NULL: our localpart). */
+void notify_message(win_t *w, const char *from_name, const char *body, const char *mention_nick);
 
 /* The terminal gained or lost focus (focus reporting). */
 void notify_set_focus(bool focused);

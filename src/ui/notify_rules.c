@@ -52,6 +52,8 @@ bool notify_decide(const notify_input *in)
     if (in->seen || in->quiet)
         return false;
     notify_level l = in->window == NOTIFY_DEFAULT ? in->global : in->window;
+    if (in->room && in->window == NOTIFY_DEFAULT && l == NOTIFY_ALL)
+        l = NOTIFY_MENTIONS;
     switch (l) {
     case NOTIFY_ALL: return true;
     case NOTIFY_MENTIONS: return in->mention;

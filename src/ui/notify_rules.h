@@ -24,6 +24,8 @@ typedef struct {
     bool mention;             /* the message mentions the user */
     bool seen;                /* the user is looking at it (window current, terminal focused) */
     bool quiet;               /* quiet hours now */
+    bool room;          /* a group chat: "all" there means mentions, unless the
+                         * window's own rule says otherwise */
 } notify_input;
 
 /* Whether to notify. */

@@ -10,7 +10,7 @@
 #include "ui/textwidth.h"
 #include "ui/theme.h"
 
-static char presence_mark(presence_show s)
+char ui_presence_mark(presence_show s)
 {
     switch (s) {
     case PRESENCE_CHAT:
@@ -22,19 +22,19 @@ static char presence_mark(presence_show s)
     }
 }
 
-static theme_role presence_role(presence_show s)
+int ui_presence_attr(presence_show s)
 {
     switch (s) {
     case PRESENCE_CHAT:
-    case PRESENCE_ONLINE: return THEME_ROSTER_ONLINE;
+    case PRESENCE_ONLINE: return theme_attr(THEME_ROSTER_ONLINE);
     case PRESENCE_AWAY:
-    case PRESENCE_XA: return THEME_ROSTER_AWAY;
-    case PRESENCE_DND: return THEME_ROSTER_DND;
-    default: return THEME_ROSTER_OFFLINE;
+    case PRESENCE_XA: return theme_attr(THEME_ROSTER_AWAY);
+    case PRESENCE_DND: return theme_attr(THEME_ROSTER_DND);
+    default: return theme_attr(THEME_ROSTER_OFFLINE);
     }
 }
 
-static void put_row(WINDOW *w, int y, int x, int width, int attr, const char *text)
+void ui_pane_row(WINDOW *w, int y, int x, int width, int attr, const char *text)
 {
     char *safe = sanitize_text(text, -1, SANITIZE_EXPAND_TAB);
     size_t n = textwidth_fit(safe, width, NULL);
@@ -56,7 +56,7 @@ void rosterpane_draw(void)
         if (((roster_contact *)g_ptr_array_index(all, i))->show != PRESENCE_OFFLINE)
             online++;
     char *head = g_strdup_printf("Roster %u/%u", online, all->len);
-    put_row(w, 0, x, width, theme_attr(THEME_ROSTER_GROUP) | A_UNDERLINE, head);
+    ui_pane_row(w, 0, x, width, theme_attr(THEME_ROSTER_GROUP) | A_UNDERLINE, head);
     g_free(head);
     int y = 1;
     const char *group = NULL;
@@ -70,16 +70,16 @@ void rosterpane_draw(void)
         if (first || g_strcmp0(g, group) != 0) {
             if (y >= h - 1)
                 break;
-            put_row(w, y++, x, width, theme_attr(THEME_ROSTER_GROUP), g ? g : "General");
+            ui_pane_row(w, y++, x, width, theme_attr(THEME_ROSTER_GROUP), g ? g : "General");
             group = g;
             first = false;
         }
         char *name = roster_display_name(c->jid);
         /* Status text after the name, as far as the pane is wide. */
-        char *row = g_strdup_printf("%c %s%s%s%s", presence_mark(c->show), name,
+        char *row = g_strdup_printf("%c %s%s%s%s", ui_presence_mark(c->show), name,
                                     c->ask ? " (asked)" : "", c->status ? " - " : "",
                                     c->status ? c->status : "");
-        put_row(w, y++, x, width, theme_attr(presence_role(c->show)), row);
+        ui_pane_row(w, y++, x, width, ui_presence_attr(c->show), row);
         g_free(row);
         g_free(name);
         shown++;

@@ -12,6 +12,7 @@
 #include "core/event.h"
 #include "core/loop.h"
 #include "model/jid.h"
+#include "model/muc.h"
 #include "model/roster.h"
 #include "ui/history.h"
 #include "ui/internal.h"
@@ -46,18 +47,27 @@ static void destroy_windows(void)
     }
 }
 
+/* Columns of the side pane for window W at COLS: the occupants beside a
+ * room, the roster beside everything else. */
+static int side_width(const win_t *w, int cols)
+{
+    bool room = w && w->type == WIN_ROOM;
+    int rw = 0;
+    if (settings_get_bool(room ? "occupants_pane" : "roster_pane")) {
+        rw = (int)settings_get_int(room ? "occupants_width" : "roster_width");
+        if (cols - rw < 40)
+            rw = 0; /* too narrow: the chat matters more */
+    }
+    return rw;
+}
+
 static void layout(void)
 {
     destroy_windows();
     getmaxyx(stdscr, ui_lay.rows, ui_lay.cols);
     int rows = ui_lay.rows < 4 ? 4 : ui_lay.rows, cols = ui_lay.cols < 10 ? 10 : ui_lay.cols;
     ui_lay.main_h = rows - 3;
-    int rw = 0;
-    if (settings_get_bool("roster_pane")) {
-        rw = (int)settings_get_int("roster_width");
-        if (cols - rw < 40)
-            rw = 0; /* too narrow: the chat matters more */
-    }
+    int rw = side_width(win_current(), cols);
     ui_lay.roster_w = rw;
     ui_lay.main_w = rw ? cols - rw - 1 : cols;
     bool left = strcmp(settings_get("roster_side"), "left") == 0;
@@ -95,10 +105,14 @@ typedef struct {
 static int kind_attr(line_kind k)
 {
     switch (k) {
-    case LINE_ERROR: return theme_attr(THEME_ERROR);
-    case LINE_INFO: return theme_attr(THEME_INFO);
-    case LINE_PRESENCE: return theme_attr(THEME_PRESENCE);
-    default: return theme_attr(THEME_TEXT);
+    case LINE_ERROR:
+        return theme_attr(THEME_ERROR);
+    case LINE_INFO:
+        return theme_attr(THEME_INFO);
+    case LINE_PRESENCE:
+        return theme_attr(THEME_PRESENCE);
+    default:
+        return theme_attr(THEME_TEXT);
     }
 }
 
@@ -168,8 +182,8 @@ static void draw_line_rows(const win_line *l, int y_first, int row_from, int row
     size_t ns, nl;
     char *body = line_body(l, &ns, &nl);
     textwidth_row *rows;
-    size_t nrows = textwidth_wrap(body, ui_lay.main_w - stamp_w > 0 ? ui_lay.main_w - stamp_w : 1,
-                                  &rows);
+    size_t nrows =
+        textwidth_wrap(body, ui_lay.main_w - stamp_w > 0 ? ui_lay.main_w - stamp_w : 1, &rows);
     bool own = l->kind == LINE_MSG_OUT || l->kind == LINE_ACTION_OUT;
     /* Other people's nicks in their consistent colour (XEP-0392). */
     int nick_attr = own ? theme_attr(THEME_NICK_OWN)
@@ -221,8 +235,8 @@ static int line_row_count(const win_line *l)
         stamp_w = 0;
     size_t ns, nl;
     char *body = line_body(l, &ns, &nl);
-    size_t n = textwidth_wrap(body, ui_lay.main_w - stamp_w > 0 ? ui_lay.main_w - stamp_w : 1,
-                              NULL);
+    size_t n =
+        textwidth_wrap(body, ui_lay.main_w - stamp_w > 0 ? ui_lay.main_w - stamp_w : 1, NULL);
     g_free(body);
     return (int)n;
 }
@@ -289,7 +303,10 @@ static int redraw_cb(void *ud)
     if ((dirty & DIRTY_ROSTER) && ui_lay.roster) {
         werase(ui_lay.roster);
         draw_separator();
-        rosterpane_draw();
+        if (win_current()->type == WIN_ROOM)
+            occupantpane_draw();
+        else
+            rosterpane_draw();
         wnoutrefresh(ui_lay.roster);
     }
     if (dirty & DIRTY_STATUS)
@@ -357,6 +374,10 @@ static void on_log(event_type t, const void *p, void *ud)
 static void on_message(event_type t, const void *p, void *ud)
 {
     const ev_message *ev = p;
+    if (ev->groupchat) {
+        room_on_message(ev);
+        return;
+    }
     if (ev->result && ev->result->duplicate)
         return; /* already shown once (archive or carbon of a known message) */
     if (ev->backfill)
@@ -376,7 +397,7 @@ static void on_message(event_type t, const void *p, void *ud)
                 }
                 if (!ev->outgoing && !ev->from_archive && !ev->backfill) {
                     char *who = roster_display_name(ev->peer);
-                    notify_message(w, who, ev->body);
+                    notify_message(w, who, ev->body, NULL);
                     g_free(who);
                 }
                 ui_dirty(DIRTY_STATUS | DIRTY_TITLE | DIRTY_MAIN);
@@ -385,7 +406,17 @@ static void on_message(event_type t, const void *p, void *ud)
         }
     }
     char *nick;
-    if (ev->outgoing) {
+    muc_room *pm_room = NULL;
+    if (ev->muc_private) {
+        char *bare = jid_bare_of(ev->peer);
+        pm_room = bare ? muc_room_find(bare) : NULL;
+        g_free(bare);
+    }
+    if (ev->muc_private) {
+        char *res = jid_resource_of(ev->peer);
+        nick = room_nick_visible(ev->outgoing ? (pm_room ? pm_room->nick : NULL) : res);
+        g_free(res);
+    } else if (ev->outgoing) {
         nick = jid_short_name(xmpp_own_bare() ? xmpp_own_bare() : ev->from);
     } else {
         nick = roster_display_name(ev->peer);
@@ -421,7 +452,7 @@ static void on_message(event_type t, const void *p, void *ud)
         ui_dirty(DIRTY_MAIN);
     if (!ev->outgoing && !ev->from_archive && !ev->backfill) {
         char *name = roster_display_name(ev->peer);
-        notify_message(w, name, ev->body);
+        notify_message(w, name, ev->body, NULL);
         g_free(name);
     }
     ui_dirty(DIRTY_STATUS | DIRTY_TITLE);
@@ -444,7 +475,8 @@ static void on_correction(event_type t, const void *p, void *ud)
     const ev_correction *ev = p;
     if (ev->result && ev->result->rejected)
         return; /* not the author of the original: ignored */
-    char *bare = jid_bare_of(ev->from);
+    char *bare =
+        ev->groupchat ? muc_author_key(ev->peer, ev->from, ev->occupant_id) : jid_bare_of(ev->from);
     win_t *w = win_find(ev->peer);
     win_line *l = w ? win_find_message(w, ev->replace_id, bare) : NULL;
     if (l) {
@@ -460,8 +492,14 @@ static void on_correction(event_type t, const void *p, void *ud)
     } else if (!(w && win_find_message(w, ev->replace_id, NULL)) && ev->result &&
                ev->result->rowid == 0) {
         /* The original is unknown here: show the corrected text as new. */
-        ev_message m = {.peer = ev->peer, .from = ev->from, .body = ev->body, .id = ev->id,
-                        .outgoing = ev->outgoing, .timestamp = ev->timestamp};
+        ev_message m = {.peer = ev->peer,
+                        .from = ev->from,
+                        .body = ev->body,
+                        .id = ev->id,
+                        .outgoing = ev->outgoing,
+                        .timestamp = ev->timestamp,
+                        .groupchat = ev->groupchat,
+                        .occupant_id = ev->occupant_id};
         on_message(EV_MESSAGE, &m, NULL);
         w = win_find(ev->peer);
         win_line *nl = w ? win_find_message(w, ev->id, NULL) : NULL;
@@ -476,8 +514,30 @@ static void on_retraction(event_type t, const void *p, void *ud)
     const ev_retraction *ev = p;
     if (ev->result && ev->result->rejected)
         return;
-    char *bare = jid_bare_of(ev->from);
     win_t *w = win_find(ev->peer);
+    if (ev->moderation) {
+        /* The room removed a message: found by the id the room gave it. */
+        win_line *m = NULL;
+        for (GList *it = w ? w->lines.tail : NULL; it && !m; it = it->prev) {
+            win_line *c = it->data;
+            if (c->stanza_id && !strcmp(c->stanza_id, ev->retract_id))
+                m = c;
+        }
+        if (m) {
+            g_free(m->text);
+            char *txt = g_strdup_printf("[removed by %s%s%s]",
+                                        ev->moderator ? ev->moderator : "a moderator",
+                                        ev->reason ? ": " : "", ev->reason ? ev->reason : "");
+            m->text = sanitize_text(txt, -1, SANITIZE_EXPAND_TAB);
+            g_free(txt);
+            m->retracted = true;
+            win_touch();
+            ui_dirty(DIRTY_MAIN);
+        }
+        return;
+    }
+    char *bare =
+        ev->groupchat ? muc_author_key(ev->peer, ev->from, ev->occupant_id) : jid_bare_of(ev->from);
     win_line *l = w ? win_find_message(w, ev->retract_id, bare) : NULL;
     if (l) {
         g_free(l->text);
@@ -520,10 +580,10 @@ static void on_presence(event_type t, const void *p, void *ud)
     if (!w || (ev->show == ev->old_show && !ev->status))
         return;
     char *name = roster_display_name(ev->jid);
-    char *text = ev->status && *ev->status
-                     ? g_strdup_printf("%s is now %s: %s", name, presence_show_name(ev->show),
-                                       ev->status)
-                     : g_strdup_printf("%s is now %s", name, presence_show_name(ev->show));
+    char *text =
+        ev->status && *ev->status
+            ? g_strdup_printf("%s is now %s: %s", name, presence_show_name(ev->show), ev->status)
+            : g_strdup_printf("%s is now %s", name, presence_show_name(ev->show));
     add_to(w, LINE_PRESENCE, NULL, text, 0, false, false);
     g_free(text);
     g_free(name);
@@ -548,8 +608,8 @@ static void on_subscription(event_type t, const void *p, void *ud)
         text = g_strdup_printf("%s allowed you to see their presence.", ev->jid);
         break;
     case SUB_REVOKED:
-        text = g_strdup_printf("%s denied or removed your subscription to their presence.",
-                               ev->jid);
+        text =
+            g_strdup_printf("%s denied or removed your subscription to their presence.", ev->jid);
         break;
     case SUB_UNSUBSCRIBED:
         text = g_strdup_printf("%s no longer wants to see your presence.", ev->jid);
@@ -590,7 +650,7 @@ static void on_message_error(event_type t, const void *p, void *ud)
 
 #define PAUSED_AFTER_MS 5000
 
-static char *typing_to;       /* bare JID we told "composing", or NULL */
+static char *typing_to; /* bare JID we told "composing", or NULL */
 static unsigned typing_timer;
 
 static void typing_stop(chatstate st, bool send)
@@ -664,8 +724,10 @@ static void on_settings_changed(const char *key, void *ud)
 {
     if (!active)
         return;
-    if (g_str_has_prefix(key, "roster"))
+    if (g_str_has_prefix(key, "roster") || g_str_has_prefix(key, "occupants"))
         layout();
+    if (!strcmp(key, "muc_selfping"))
+        xmpp_muc_settings_changed();
     if (!strcmp(key, "theme") && strcmp(settings_get("theme"), theme_current()) != 0)
         apply_theme_setting();
     ui_dirty(DIRTY_ALL);
@@ -718,6 +780,7 @@ bool ui_init(char **err)
     event_subscribe(EV_CORRECTION, on_correction, NULL);
     event_subscribe(EV_RETRACTION, on_retraction, NULL);
     event_subscribe(EV_ARCHIVE_SYNC, on_archive_sync, NULL);
+    room_init();
     on_clock(NULL);
     if (strcmp(settings_get("theme"), "default") != 0)
         apply_theme_setting();
@@ -733,6 +796,7 @@ void ui_deinit(void)
 {
     g_clear_pointer(&typing_to, g_free);
     history_deinit();
+    room_deinit();
     notify_deinit();
     if (active) {
         input_deinit();
@@ -811,7 +875,50 @@ void ui_focus(win_t *w)
         return;
     input_switch(prev, w);
     win_focus(w);
+    /* Rooms and chats may want side panes of different widths. */
+    if (active && side_width(w, ui_lay.cols) != side_width(prev, ui_lay.cols))
+        layout();
     ui_dirty(DIRTY_ALL);
+}
+
+void ui_open_room(const char *jid)
+{
+    win_t *w = win_find(jid);
+    if (!w) {
+        w = win_open_room(jid);
+        history_load_latest(w, 0);
+    }
+    ui_focus(w);
+}
+
+bool ui_toggle_occupants(void)
+{
+    bool on = !settings_get_bool("occupants_pane");
+    settings_set("occupants_pane", on ? "on" : "off", NULL);
+    return on;
+}
+
+const char *ui_last_stanza_id_of(const char *room, const char *nick)
+{
+    win_t *w = win_find(room);
+    muc_room *r = muc_room_find(room);
+    muc_occupant *o = r ? muc_occupant_find(r, nick) : NULL;
+    char *full = g_strdup_printf("%s/%s", room, nick);
+    char *from = muc_author_key(room, full, o ? o->occupant_id : NULL);
+    g_free(full);
+    const char *sid = NULL;
+    for (GList *it = w ? w->lines.tail : NULL; it && !sid; it = it->prev) {
+        win_line *l = it->data;
+        if (l->sender_bare && !strcmp(l->sender_bare, from) && !l->retracted)
+            sid = l->stanza_id;
+    }
+    g_free(from);
+    return sid;
+}
+
+bool ui_current_is_room(void)
+{
+    return win_current()->type == WIN_ROOM;
 }
 
 void ui_open_chat(const char *jid)
@@ -846,6 +953,8 @@ bool ui_close_window(void)
     win_t *w = win_current();
     if (w->type == WIN_CONSOLE)
         return false;
+    if (w->type == WIN_ROOM)
+        xmpp_muc_forget(w->jid); /* closing a room leaves it */
     guint n = win_number(w);
     win_t *to = win_nth(n - 1);
     input_switch(w, to);

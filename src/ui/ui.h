@@ -82,4 +82,24 @@ bool ui_notify_rule(const char *level, char **err);
 /* Redraw everything (Ctrl-L). */
 void ui_redraw(void);
 
+/* Open (if needed) and focus the window of room JID. */
+void ui_open_room(const char *jid);
+/* Focus the window of room NAME (local part or JID) once its join starts. */
+void ui_focus_room_when_joining(const char *name);
+/* True when the current window is a room's. */
+bool ui_current_is_room(void);
+/* Switch the occupants pane on or off (saved like /set); returns the new state. */
+bool ui_toggle_occupants(void);
+/* The room's stanza-id of NICK's newest message shown in ROOM, or NULL. */
+const char *ui_last_stanza_id_of(const char *room, const char *nick);
+
+/* room.c: NICK with invisible characters and edge spaces made visible
+ * (g_free): "<U+200B>" for a zero-width space, "\u2423" for an edge space. */
+char *room_nick_visible(const char *nick);
+/* room.c: the pending invitation to ROOM: who sent it (and whether through
+ * the room), its password; NULL when none. Forget it once used. */
+const char *room_invite_from(const char *room, bool *mediated);
+const char *room_invite_password(const char *room);
+void room_invite_forget(const char *room);
+
 #endif

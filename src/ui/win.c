@@ -18,6 +18,7 @@ static void line_free(gpointer p)
     g_free(l->id);
     g_free(l->origin_id);
     g_free(l->sender_bare);
+    g_free(l->stanza_id);
     g_free(l);
 }
 
@@ -123,6 +124,12 @@ win_t *win_open_chat(const char *jid)
     return w ? w : win_new(WIN_CHAT, jid);
 }
 
+win_t *win_open_room(const char *jid)
+{
+    win_t *w = win_find(jid);
+    return w ? w : win_new(WIN_ROOM, jid);
+}
+
 win_t *win_focus(win_t *w)
 {
     win_t *prev = current;
@@ -176,7 +183,7 @@ void win_add_line(win_t *w, win_line *l)
         line_kind kind = l->kind;
         win_activity a = ACT_INFO;
         if (kind == LINE_MSG_IN || kind == LINE_ACTION_IN) {
-            a = w->type == WIN_CHAT ? ACT_HIGHLIGHT : ACT_MSG;
+            a = w->type == WIN_CHAT || l->mention ? ACT_HIGHLIGHT : ACT_MSG;
             w->unread++;
         } else if (kind == LINE_ERROR) {
             a = ACT_MSG;

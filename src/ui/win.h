@@ -14,7 +14,12 @@
 
 #include "core/event.h"
 
-typedef enum { WIN_CONSOLE, WIN_CHAT, WIN_SEARCH } win_type;
+typedef enum {
+    WIN_CONSOLE,
+    WIN_CHAT,   /* a contact (bare JID) or a room occupant (room/nick) */
+    WIN_SEARCH,
+    WIN_ROOM,   /* a group chat (bare room JID) */
+} win_type;
 
 typedef enum { ACT_NONE, ACT_INFO, ACT_MSG, ACT_HIGHLIGHT } win_activity;
 
@@ -45,6 +50,9 @@ typedef struct {
     bool corrected;
     bool retracted;
     bool highlight;      /* the line a search jumped to */
+    char *stanza_id;     /* rooms: the id the room gave it (moderation) */
+    bool mention;        /* rooms: it mentions our nick */
+    unsigned fold_joins, fold_leaves; /* a folded join/leave line: counts */
     int attr;            /* explicit attributes (theme previews) ... */
     bool use_attr;       /* ... when set; otherwise by kind */
 } win_line;
@@ -65,6 +73,8 @@ typedef struct {
     bool archive_done; /* the server archive has nothing older either */
     bool archive_busy; /* an older page is being fetched from the server */
     char *archive_cursor; /* RSM: fetch the archive before this id next */
+    bool syncing;      /* rooms: history of the join still arriving (stored, not shown) */
+    guint sync_mark;   /* rooms: lines the window had when the join began */
 } win_t;
 
 void win_init(void);
@@ -83,6 +93,8 @@ win_t *win_current(void);
 win_t *win_find(const char *jid);
 /* Find or create the chat window for bare JID (not focused). */
 win_t *win_open_chat(const char *jid);
+/* Find or create the window of room JID (not focused). */
+win_t *win_open_room(const char *jid);
 
 /* Make W current: clears its activity. Returns the previous window. */
 win_t *win_focus(win_t *w);

@@ -11,22 +11,22 @@
 #include "core/loop.h"
 #include "model/jid.h"
 
-#define PUMP_MAX_ROUNDS 256     /* bound on back-to-back reads per wake-up */
-#define BUSY_POLL_MS 250        /* libstrophe's own timeouts while (dis)connecting */
+#define PUMP_MAX_ROUNDS 256 /* bound on back-to-back reads per wake-up */
+#define BUSY_POLL_MS 250    /* libstrophe's own timeouts while (dis)connecting */
 #define PING_TIMEOUT_MS 30000
 #define RECONNECT_FIRST_MS 1000
 #define STABLE_MS 60000 /* a connection this old resets the backoff */
 
 static xmpp_ctx_t *ctx;
 static xmpp_log_t strophe_logger;
-static xmpp_conn_t *conn;        /* the current connection object, or NULL */
-static GPtrArray *graveyard;     /* conns to release outside callbacks */
-static account_t *account;       /* copy of the account being used */
+static xmpp_conn_t *conn;    /* the current connection object, or NULL */
+static GPtrArray *graveyard; /* conns to release outside callbacks */
+static account_t *account;   /* copy of the account being used */
 static char *password;
 static conn_state state = CONN_DISCONNECTED;
 static char *own_full, *own_bare;
 static bool user_disconnect, auth_failed, tls_refused, ever_connected, no_reconnect;
-static char *last_error;         /* last error libstrophe logged */
+static char *last_error; /* last error libstrophe logged */
 static unsigned fd_watch, reconnect_timer, ping_timer, ping_timeout_timer;
 static int attempts;
 static int64_t connected_at; /* when the current connection was established */
@@ -128,6 +128,29 @@ bool xmpp_internal_from_own_account(const char *from)
     bool ok = j && !j->resource && strcmp(j->bare, own_bare) == 0;
     jid_free(j);
     return ok;
+}
+
+xmpp_stanza_t *xmpp_internal_iq_new(const char *type)
+{
+    char *id = xmpp_internal_new_id();
+    xmpp_stanza_t *iq = xmpp_iq_new(ctx, type, id);
+    g_free(id);
+    return iq;
+}
+
+void xmpp_internal_send_iq(xmpp_conn_t *c, xmpp_stanza_t *iq, xmpp_handler handler, void *ud)
+{
+    xmpp_id_handler_add(c, handler, xmpp_stanza_get_id(iq), ud);
+    xmpp_send(c, iq);
+    xmpp_stanza_release(iq);
+}
+
+bool xmpp_internal_from_own_server(const char *from)
+{
+    if (!from || !*from)
+        return true;
+    const char *at = own_bare ? strchr(own_bare, '@') : NULL;
+    return at && g_ascii_strcasecmp(from, at + 1) == 0;
 }
 
 xmpp_stanza_t *xmpp_internal_iq_reply(xmpp_stanza_t *st, const char *type)
@@ -303,13 +326,30 @@ static void set_state(conn_state s, const char *reason)
 
 static char *stream_error_text(const xmpp_stream_error_t *se)
 {
-    static const char *const names[] = {
-        "bad-format", "bad-namespace-prefix", "conflict", "connection-timeout", "host-gone",
-        "host-unknown", "improper-addressing", "internal-server-error", "invalid-from",
-        "invalid-id", "invalid-namespace", "invalid-xml", "not-authorized", "policy-violation",
-        "remote-connection-failed", "resource-constraint", "restricted-xml", "see-other-host",
-        "system-shutdown", "undefined-condition", "unsupported-encoding",
-        "unsupported-stanza-type", "unsupported-version", "xml-not-well-formed"};
+    static const char *const names[] = {"bad-format",
+                                        "bad-namespace-prefix",
+                                        "conflict",
+                                        "connection-timeout",
+                                        "host-gone",
+                                        "host-unknown",
+                                        "improper-addressing",
+                                        "internal-server-error",
+                                        "invalid-from",
+                                        "invalid-id",
+                                        "invalid-namespace",
+                                        "invalid-xml",
+                                        "not-authorized",
+                                        "policy-violation",
+                                        "remote-connection-failed",
+                                        "resource-constraint",
+                                        "restricted-xml",
+                                        "see-other-host",
+                                        "system-shutdown",
+                                        "undefined-condition",
+                                        "unsupported-encoding",
+                                        "unsupported-stanza-type",
+                                        "unsupported-version",
+                                        "xml-not-well-formed"};
     const char *name =
         (unsigned)se->type < G_N_ELEMENTS(names) ? names[se->type] : "undefined-condition";
     if (se->type == XMPP_SE_CONFLICT)
@@ -378,6 +418,8 @@ static void conn_handler(xmpp_conn_t *c, xmpp_conn_event_t status, int error,
     roster_clear_presence();
     xmpp_roster_reset();
     xmpp_mam_reset();
+    xmpp_muc_offline();
+    xmpp_bookmarks_reset();
     g_ptr_array_add(graveyard, conn);
     conn = NULL;
     set_state(CONN_DISCONNECTED, reason);
@@ -431,9 +473,15 @@ static void start_connect(void)
     xmpp_conn_set_pass(conn, password);
     long flags = 0;
     switch (account->tls) {
-    case ACCOUNT_TLS_FORCE: flags = XMPP_CONN_FLAG_MANDATORY_TLS; break;
-    case ACCOUNT_TLS_DIRECT: flags = XMPP_CONN_FLAG_LEGACY_SSL; break;
-    case ACCOUNT_TLS_ALLOW_PLAIN: flags = 0; break;
+    case ACCOUNT_TLS_FORCE:
+        flags = XMPP_CONN_FLAG_MANDATORY_TLS;
+        break;
+    case ACCOUNT_TLS_DIRECT:
+        flags = XMPP_CONN_FLAG_LEGACY_SSL;
+        break;
+    case ACCOUNT_TLS_ALLOW_PLAIN:
+        flags = 0;
+        break;
     }
     /* Stream management resumption is not wired up yet; keep it off so a
      * dead connection is always a clean reconnect. */
@@ -460,8 +508,8 @@ static void start_connect(void)
     if (account->port)
         g_snprintf(port, sizeof(port), ":%d", account->port);
     event_log(LOG_INFO, NULL, "Connecting to %s%s as %s...", host, port, account->jid);
-    int rc = xmpp_connect_client(conn, account->server, (unsigned short)account->port,
-                                 conn_handler, NULL);
+    int rc = xmpp_connect_client(conn, account->server, (unsigned short)account->port, conn_handler,
+                                 NULL);
     if (rc != XMPP_EOK) {
         g_ptr_array_add(graveyard, conn);
         conn = NULL;
@@ -585,6 +633,9 @@ void xmpp_internal_roster_ready(void)
     xmpp_mam_start(c, true);
     xmpp_presence_send_current(c);
     xmpp_message_flush_queue(c);
+    /* Rooms joined before a reconnect, then the bookmarks' autojoin. */
+    xmpp_muc_online(c);
+    xmpp_bookmarks_fetch(c);
 }
 
 bool xmpp_init(void)
@@ -622,6 +673,9 @@ void xmpp_deinit(void)
     graveyard = NULL;
     xmpp_message_deinit();
     xmpp_mam_reset();
+    xmpp_muc_deinit();
+    xmpp_muc_admin_deinit();
+    xmpp_bookmarks_reset();
     xmpp_disco_deinit();
     xmpp_tls_deinit();
     if (ctx)

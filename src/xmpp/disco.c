@@ -5,15 +5,23 @@
 
 #include <string.h>
 
-#define NS_DISCO_INFO "http://jabber.org/protocol/disco#info"
 #define NS_CAPS "http://jabber.org/protocol/caps"
-#define NS_PING "urn:xmpp:ping"
 #define NS_ROSTER "jabber:iq:roster"
 #define CAPS_NODE "https://natter.invalid/caps"
 
 static const char *const features[] = {
-    NS_DISCO_INFO, NS_CAPS, "http://jabber.org/protocol/chatstates", NS_PING,
-    "urn:xmpp:receipts", "urn:xmpp:sid:0", "urn:xmpp:delay",
+    NS_DISCO_INFO,
+    NS_CAPS,
+    "http://jabber.org/protocol/chatstates",
+    NS_PING,
+    "urn:xmpp:receipts",
+    "urn:xmpp:sid:0",
+    "urn:xmpp:delay",
+    "http://jabber.org/protocol/muc",
+    "jabber:x:conference",
+    "urn:xmpp:bookmarks:1+notify",
+    "urn:xmpp:message-correct:0",
+    "urn:xmpp:message-retract:1",
 };
 
 static char *caps_ver; /* computed once */

@@ -4,6 +4,7 @@
 
 #include <strophe.h>
 
+#include "model/muc.h"
 #include "xmpp/xmpp.h"
 
 #define NS_CHATSTATES "http://jabber.org/protocol/chatstates"
@@ -16,6 +17,16 @@
 #define NS_FORWARD "urn:xmpp:forward:0"
 #define NS_MAM "urn:xmpp:mam:2"
 #define NS_RSM "http://jabber.org/protocol/rsm"
+#define NS_MUC "http://jabber.org/protocol/muc"
+#define NS_MUC_USER "http://jabber.org/protocol/muc#user"
+#define NS_MUC_ADMIN "http://jabber.org/protocol/muc#admin"
+#define NS_MUC_OWNER "http://jabber.org/protocol/muc#owner"
+#define NS_DATA "jabber:x:data"
+#define NS_CONFERENCE "jabber:x:conference"
+#define NS_OCCUPANT_ID "urn:xmpp:occupant-id:0"
+#define NS_PING "urn:xmpp:ping"
+#define NS_DISCO_INFO "http://jabber.org/protocol/disco#info"
+#define NS_DISCO_ITEMS "http://jabber.org/protocol/disco#items"
 
 /* Where an incoming <message/> came from (message.c decides what it means). */
 typedef struct {
@@ -33,6 +44,10 @@ xmpp_ctx_t *xmpp_internal_ctx(void);
 xmpp_conn_t *xmpp_internal_conn(void);
 /* A new id for an outgoing stanza (g_free). */
 char *xmpp_internal_new_id(void);
+/* A new <iq type=TYPE/> with a fresh id (send it with xmpp_internal_send_iq). */
+xmpp_stanza_t *xmpp_internal_iq_new(const char *type);
+/* Send IQ (released here); HANDLER(conn, answer, UD) gets its answer. */
+void xmpp_internal_send_iq(xmpp_conn_t *conn, xmpp_stanza_t *iq, xmpp_handler handler, void *ud);
 /* An empty <iq/> of TYPE answering ST (same id, to its sender). */
 xmpp_stanza_t *xmpp_internal_iq_reply(xmpp_stanza_t *st, const char *type);
 /* Send an <iq type='error'> reply with CONDITION (cancel type) to STANZA. */
@@ -74,6 +89,11 @@ void xmpp_presence_send_current(xmpp_conn_t *conn);
 void xmpp_message_setup(xmpp_conn_t *conn);
 /* The XEP-0203 <delay/> stamp inside PARENT as UTC seconds, 0 when none. */
 time_t xmpp_internal_delay_of(xmpp_stanza_t *parent);
+/* When message ST was written (the archive's time, its delay stamp, else
+ * now; *DELAYED says whether it was stamped). */
+time_t xmpp_internal_message_time(xmpp_stanza_t *st, const msg_source *src, bool *delayed);
+/* The <body/> of ST as valid UTF-8 (g_free), or NULL. */
+char *xmpp_internal_body(xmpp_stanza_t *st);
 /* Turn one <message/> into events (see msg_source). */
 void xmpp_message_process(xmpp_conn_t *conn, xmpp_stanza_t *st, const msg_source *src);
 
@@ -92,6 +112,79 @@ void xmpp_mam_start(xmpp_conn_t *conn, bool server_has_mam);
 bool xmpp_mam_handle_result(xmpp_conn_t *conn, xmpp_stanza_t *st);
 bool xmpp_mam_hold(xmpp_stanza_t *st);
 void xmpp_mam_reset(void);
+/* An element NAME holding TEXT (NULL: empty); the caller adds it somewhere. */
+xmpp_stanza_t *xmpp_internal_text_child(const char *name, const char *text);
+/* Append a data form field VAR (TYPE may be NULL) with one VALUE to FORM. */
+void xmpp_internal_add_field(xmpp_stanza_t *form, const char *var, const char *type,
+                             const char *value);
+/* A MAM query <iq type='set' id=IQ_ID> with queryid QID: WITH and END
+ * filters (may be NULL), MAX results, after AFTER or else before BEFORE
+ * ("" or NULL: the newest page). The caller sets 'to' and releases it. */
+xmpp_stanza_t *xmpp_internal_mam_query(const char *iq_id, const char *qid, const char *with,
+                                       const char *end, int max_n, const char *after,
+                                       const char *before);
+
+/* muc.c, muc_message.c, muc_admin.c: protocol state of one room. */
+typedef struct {
+    char *room;
+    bool got_subject;  /* the subject (end of the join's history) arrived */
+    bool syncing;      /* history of this join not complete yet */
+    bool info_done;    /* the room's disco#info answered (or failed) */
+    bool mam_done;     /* the archive part of the sync is over */
+    bool ping_busy;    /* a self-ping is out */
+    int64_t ping_sent; /* loop_now_ms() when it left */
+    unsigned sync_timer;
+    char *mam_qid, *mam_iq; /* archive query in flight */
+    unsigned fetched;       /* archive messages of this sync */
+    char *last_sid;         /* the newest stanza-id the room gave us ... */
+    gint64 last_ts;         /* ... and its time (UTC ms): the sync point */
+    unsigned unsaved;       /* sync point changes not yet persisted */
+} muc_proto;
+
+/* The protocol state of ROOM (created with its persisted sync point). */
+muc_proto *xmpp_muc_proto(const char *room);
+/* Persist P's sync point if it changed. */
+void xmpp_muc_persist(muc_proto *p);
+/* Presence from a room natter joined (consumed: true), else false. */
+bool xmpp_muc_handle_presence(xmpp_conn_t *conn, xmpp_stanza_t *st);
+/* After login / on disconnect: rejoin wanted rooms / mark all rooms left. */
+void xmpp_muc_online(xmpp_conn_t *conn);
+void xmpp_muc_offline(void);
+/* Our presence changed: tell every joined room. */
+void xmpp_muc_presence_broadcast(xmpp_conn_t *conn);
+void xmpp_muc_deinit(void);
+/* muc_message.c: a type='groupchat' message (SRC: live or room archive). */
+void xmpp_muc_message(xmpp_conn_t *conn, xmpp_stanza_t *st, const msg_source *src);
+/* Invitations (XEP-0249 direct, XEP-0045 mediated) and declines:
+ * consumed (true) or not one. */
+bool xmpp_muc_handle_invite(xmpp_stanza_t *st);
+/* A room archive result (consumed: true), else false. */
+bool xmpp_muc_handle_archive(xmpp_conn_t *conn, xmpp_stanza_t *st);
+/* Start / end the history sync of a room we just joined. */
+void xmpp_muc_sync_start(xmpp_conn_t *conn, muc_room *room);
+void xmpp_muc_sync_finish(muc_room *room, const char *error);
+/* muc_admin.c: accept the default configuration of a room we created. */
+void xmpp_muc_accept_instant(xmpp_conn_t *conn, muc_room *room);
+
+/* Error condition of an error stanza ST ("error" when none; borrowed) and
+ * "condition: text" (g_free). */
+const char *xmpp_internal_error_condition(xmpp_stanza_t *st);
+char *xmpp_internal_error_text(xmpp_stanza_t *st);
+/* A new child NAME (namespace NS, may be NULL) of PARENT (borrowed). */
+xmpp_stanza_t *xmpp_internal_add_child(xmpp_stanza_t *parent, const char *name, const char *ns);
+/* Append <NAME>TEXT</NAME> to PARENT. */
+void xmpp_internal_add_text(xmpp_stanza_t *parent, const char *name, const char *text);
+/* True when FROM is absent or our own server's domain. */
+bool xmpp_internal_from_own_server(const char *from);
+/* The persistent state hooks (NULL when none is set). */
+char *xmpp_internal_state_get(const char *key);
+bool xmpp_internal_state_set(const char *key, const char *value);
+
+/* bookmarks.c: fetch after login (autojoin), forget on disconnect. */
+void xmpp_bookmarks_fetch(xmpp_conn_t *conn);
+void xmpp_bookmarks_reset(void);
+/* A PEP notification of the bookmarks node (consumed: true). */
+bool xmpp_bookmarks_handle_event(xmpp_stanza_t *st);
 
 /* disco.c */
 void xmpp_disco_setup(xmpp_conn_t *conn);

@@ -17,16 +17,16 @@
 #define STATE_KEY "mam_last_id"
 #define PAGE_TIMEOUT_MS 30000 /* a page that takes longer ends the catch-up */
 
-static char *query_id;    /* queryid of the query in flight, or NULL */
-static char *iq_id;       /* id of its iq */
+static char *query_id; /* queryid of the query in flight, or NULL */
+static char *iq_id;    /* id of its iq */
 static bool syncing;
-static bool query_backwards; /* the query in flight asks for the newest page */
-static unsigned received; /* results in this catch-up */
+static bool query_backwards;       /* the query in flight asks for the newest page */
+static unsigned received;          /* results in this catch-up */
 static GQueue held = G_QUEUE_INIT; /* xmpp_stanza_t* copies */
 static xmpp_state_get_fn state_get;
 static xmpp_state_set_fn state_set;
 static unsigned timeout_timer;
-static char *bf_peer;      /* conversation whose older history is being fetched */
+static char *bf_peer; /* conversation whose older history is being fetched */
 static char *bf_query_id;
 static unsigned bf_received;
 static unsigned bf_timer;
@@ -36,6 +36,16 @@ void xmpp_set_state_hooks(xmpp_state_get_fn get, xmpp_state_set_fn set)
 {
     state_get = get;
     state_set = set;
+}
+
+char *xmpp_internal_state_get(const char *key)
+{
+    return state_get ? state_get(key) : NULL;
+}
+
+bool xmpp_internal_state_set(const char *key, const char *value)
+{
+    return state_set ? state_set(key, value) : false;
 }
 
 static void release_stanza(gpointer st)
@@ -68,7 +78,7 @@ static void finish(xmpp_conn_t *c, const char *error)
     release_held(c, true);
 }
 
-static xmpp_stanza_t *text_child(const char *name, const char *text)
+xmpp_stanza_t *xmpp_internal_text_child(const char *name, const char *text)
 {
     xmpp_ctx_t *x = xmpp_internal_ctx();
     xmpp_stanza_t *e = xmpp_stanza_new(x);
@@ -85,22 +95,23 @@ static int on_query_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud);
 static void on_sync_timeout(void *ud);
 static void on_backfill_timeout(void *ud);
 
-static void add_field(xmpp_stanza_t *form, const char *var, const char *type, const char *value)
+void xmpp_internal_add_field(xmpp_stanza_t *form, const char *var, const char *type,
+                             const char *value)
 {
     xmpp_stanza_t *field = xmpp_stanza_new(xmpp_internal_ctx());
     xmpp_stanza_set_name(field, "field");
     xmpp_stanza_set_attribute(field, "var", var);
     if (type)
         xmpp_stanza_set_type(field, type);
-    xmpp_stanza_add_child_ex(field, text_child("value", value), 0);
+    xmpp_stanza_add_child_ex(field, xmpp_internal_text_child("value", value), 0);
     xmpp_stanza_add_child_ex(form, field, 0);
 }
 
 /* A MAM query iq with id IQ_ID and queryid QID: WITH/END filter (may be
  * NULL), MAX results, after AFTER or (AFTER NULL) the newest page. */
-static xmpp_stanza_t *build_query(const char *iq_id_, const char *qid, const char *with,
-                                  const char *end, int max_n, const char *after,
-                                  const char *before)
+xmpp_stanza_t *xmpp_internal_mam_query(const char *iq_id_, const char *qid, const char *with,
+                                       const char *end, int max_n, const char *after,
+                                       const char *before)
 {
     xmpp_ctx_t *x = xmpp_internal_ctx();
     xmpp_stanza_t *iq = xmpp_iq_new(x, "set", iq_id_);
@@ -112,19 +123,21 @@ static xmpp_stanza_t *build_query(const char *iq_id_, const char *qid, const cha
     xmpp_stanza_set_name(form, "x");
     xmpp_stanza_set_ns(form, "jabber:x:data");
     xmpp_stanza_set_type(form, "submit");
-    add_field(form, "FORM_TYPE", "hidden", NS_MAM);
+    xmpp_internal_add_field(form, "FORM_TYPE", "hidden", NS_MAM);
     if (with)
-        add_field(form, "with", NULL, with);
+        xmpp_internal_add_field(form, "with", NULL, with);
     if (end)
-        add_field(form, "end", NULL, end);
+        xmpp_internal_add_field(form, "end", NULL, end);
     xmpp_stanza_add_child_ex(q, form, 0);
     xmpp_stanza_t *set = xmpp_stanza_new(x);
     xmpp_stanza_set_name(set, "set");
     xmpp_stanza_set_ns(set, NS_RSM);
     char max[16];
     g_snprintf(max, sizeof(max), "%d", max_n);
-    xmpp_stanza_add_child_ex(set, text_child("max", max), 0);
-    xmpp_stanza_add_child_ex(set, after ? text_child("after", after) : text_child("before", before),
+    xmpp_stanza_add_child_ex(set, xmpp_internal_text_child("max", max), 0);
+    xmpp_stanza_add_child_ex(set,
+                             after ? xmpp_internal_text_child("after", after)
+                                   : xmpp_internal_text_child("before", before),
                              0);
     xmpp_stanza_add_child_ex(q, set, 0);
     xmpp_stanza_add_child_ex(iq, q, 0);
@@ -141,8 +154,8 @@ static void send_query(xmpp_conn_t *c, const char *after)
     query_id = xmpp_internal_new_id();
     g_free(iq_id);
     iq_id = xmpp_internal_new_id();
-    xmpp_stanza_t *iq =
-        build_query(iq_id, query_id, NULL, NULL, after ? PAGE_SIZE : FIRST_PAGE, after, NULL);
+    xmpp_stanza_t *iq = xmpp_internal_mam_query(iq_id, query_id, NULL, NULL,
+                                                after ? PAGE_SIZE : FIRST_PAGE, after, NULL);
     xmpp_id_handler_add(c, on_query_result, iq_id, NULL);
     xmpp_send(c, iq);
     xmpp_stanza_release(iq);
@@ -164,9 +177,9 @@ static int on_query_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
     if (!xmpp_internal_from_own_account(xmpp_stanza_get_from(st)))
         return 1; /* not from our archive: keep waiting for the real answer */
     if (!type || strcmp(type, "result") != 0) {
-        bool not_found = xmpp_stanza_get_child_by_name(st, "error") &&
-                         xmpp_internal_child(xmpp_stanza_get_child_by_name(st, "error"),
-                                             "item-not-found", NULL);
+        bool not_found =
+            xmpp_stanza_get_child_by_name(st, "error") &&
+            xmpp_internal_child(xmpp_stanza_get_child_by_name(st, "error"), "item-not-found", NULL);
         if (not_found && state_set) {
             /* Our sync point fell out of the archive: start afresh. */
             state_set(STATE_KEY, "");
@@ -264,9 +277,9 @@ static int on_backfill_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
     xmpp_stanza_t *set = fin ? xmpp_internal_child(fin, "set", NS_RSM) : NULL;
     char *first = set ? xmpp_internal_child_text(set, "first") : NULL;
     const char *complete = fin ? xmpp_stanza_get_attribute(fin, "complete") : NULL;
-    ev_archive_sync ev = {true, bf_received, ok ? NULL : "the server refused the archive query",
-                          peer, first,
-                          complete && (!strcmp(complete, "true") || !strcmp(complete, "1"))};
+    ev_archive_sync ev = {
+        true, bf_received, ok ? NULL : "the server refused the archive query",
+        peer, first,       complete && (!strcmp(complete, "true") || !strcmp(complete, "1"))};
     event_emit(EV_ARCHIVE_SYNC, &ev);
     g_free(first);
     g_free(peer);
@@ -296,7 +309,7 @@ bool xmpp_mam_fetch_before(const char *peer, const char *before_id, long long en
     bf_received = 0;
     bf_query_id = xmpp_internal_new_id();
     char *id = xmpp_internal_new_id();
-    xmpp_stanza_t *iq = build_query(id, bf_query_id, peer, end, max, NULL, before_id);
+    xmpp_stanza_t *iq = xmpp_internal_mam_query(id, bf_query_id, peer, end, max, NULL, before_id);
     xmpp_id_handler_add(c, on_backfill_result, id, NULL);
     bf_timer = loop_add_timer(PAGE_TIMEOUT_MS, on_backfill_timeout, NULL);
     xmpp_send(c, iq);

@@ -23,6 +23,27 @@ time_t xmpp_internal_delay_of(xmpp_stanza_t *parent)
     return t;
 }
 
+time_t xmpp_internal_message_time(xmpp_stanza_t *st, const msg_source *src, bool *delayed)
+{
+    time_t ts = src->archive_ts ? src->archive_ts : xmpp_internal_delay_of(st);
+    /* A stamp in the future is a lie (or a wrong clock): use now. */
+    if (ts > time(NULL) + 300)
+        ts = 0;
+    *delayed = ts != 0;
+    return ts ? ts : time(NULL);
+}
+
+char *xmpp_internal_body(xmpp_stanza_t *st)
+{
+    char *body = xmpp_internal_child_text(st, "body");
+    if (body && !g_utf8_validate(body, -1, NULL)) {
+        char *fixed = g_utf8_make_valid(body, -1);
+        g_free(body);
+        body = fixed;
+    }
+    return body;
+}
+
 static void handle_chatstate(xmpp_stanza_t *st, const char *peer)
 {
     static const char *const names[] = {"active", "composing", "paused", "inactive", "gone"};
@@ -92,8 +113,22 @@ void xmpp_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *s
 {
     const char *own = xmpp_own_bare();
     const char *type = xmpp_stanza_get_type(st);
-    if (type && strcmp(type, "groupchat") == 0)
-        return; /* group chat arrives with a later release */
+    bool room_error = false;
+    if (type && !strcmp(type, "error") && xmpp_stanza_get_from(st) &&
+        !strchr(xmpp_stanza_get_from(st), '/')) {
+        muc_room *r = muc_room_find(xmpp_stanza_get_from(st));
+        room_error = r != NULL;
+    }
+    if ((type && strcmp(type, "groupchat") == 0) || room_error) {
+        /* Rooms are live only: our own archive never vouches for them. */
+        if (!src->carbon && !src->archive)
+            xmpp_muc_message(c, st, src);
+        return;
+    }
+    if (!src->carbon && !src->archive && xmpp_muc_handle_invite(st))
+        return;
+    if (!src->carbon && !src->archive && xmpp_bookmarks_handle_event(st))
+        return;
     const char *from = xmpp_stanza_get_from(st);
     const char *to = xmpp_stanza_get_to(st);
     jid_t *fj = from ? jid_new(from) : (own ? jid_new(own) : NULL);
@@ -108,6 +143,12 @@ void xmpp_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *s
         return;
     }
     const char *peer = outgoing ? tj->bare : fj->bare;
+    /* A private message with a room occupant: the conversation is room/nick. */
+    jid_t *pj = outgoing ? tj : fj;
+    bool muc_private = pj->resource && (muc_room_find(pj->bare) != NULL ||
+                                        xmpp_internal_child(st, "x", NS_MUC_USER) != NULL);
+    if (muc_private)
+        peer = pj->full;
     const char *id = xmpp_stanza_get_id(st);
     bool live = !src->carbon && !src->archive;
 
@@ -128,32 +169,31 @@ void xmpp_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *s
     xmpp_stanza_t *retract = xmpp_internal_child(st, "retract", NS_RETRACT);
     if (retract && xmpp_stanza_get_attribute(retract, "id")) {
         ev_result res = {0};
-        ev_retraction ev = {peer, fj->full, outgoing, xmpp_stanza_get_attribute(retract, "id"),
-                            &res};
+        ev_retraction ev = {.peer = peer,
+                            .from = fj->full,
+                            .outgoing = outgoing,
+                            .retract_id = xmpp_stanza_get_attribute(retract, "id"),
+                            .result = &res};
         event_emit(EV_RETRACTION, &ev);
         goto out;
     }
 
-    char *body = xmpp_internal_child_text(st, "body");
+    char *body = xmpp_internal_body(st);
     if (body && *body) {
-        if (!g_utf8_validate(body, -1, NULL)) {
-            char *fixed = g_utf8_make_valid(body, -1);
-            g_free(body);
-            body = fixed;
-        }
-        time_t ts = src->archive_ts ? src->archive_ts : xmpp_internal_delay_of(st);
-        /* A stamp in the future is a lie (or a wrong clock): use now. */
-        if (ts > time(NULL) + 300)
-            ts = 0;
-        bool delayed = ts != 0;
-        if (!ts)
-            ts = time(NULL);
+        bool delayed;
+        time_t ts = xmpp_internal_message_time(st, src, &delayed);
         xmpp_stanza_t *oid = xmpp_internal_child(st, "origin-id", NS_SID);
         xmpp_stanza_t *repl = xmpp_internal_child(st, "replace", NS_CORRECT);
         ev_result res = {0};
         if (repl && xmpp_stanza_get_attribute(repl, "id")) {
-            ev_correction ev = {peer, fj->full, outgoing, xmpp_stanza_get_attribute(repl, "id"),
-                                body, id, ts, &res};
+            ev_correction ev = {.peer = peer,
+                                .from = fj->full,
+                                .outgoing = outgoing,
+                                .replace_id = xmpp_stanza_get_attribute(repl, "id"),
+                                .body = body,
+                                .id = id,
+                                .timestamp = ts,
+                                .result = &res};
             event_emit(EV_CORRECTION, &ev);
         } else {
             ev_message ev = {.peer = peer,
@@ -170,6 +210,7 @@ void xmpp_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *s
                              .receipt_requested =
                                  outgoing && xmpp_internal_child(st, "request", NS_RECEIPTS),
                              .backfill = src->backfill,
+                             .muc_private = muc_private,
                              .result = &res};
             event_emit(EV_MESSAGE, &ev);
         }
@@ -186,6 +227,8 @@ out:
 static int on_message(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
     if (xmpp_carbons_handle(c, st))
+        return 1;
+    if (xmpp_muc_handle_archive(c, st))
         return 1;
     if (xmpp_mam_handle_result(c, st))
         return 1;

@@ -61,6 +61,8 @@ static void handle_subscription(const char *type, const char *bare, xmpp_stanza_
 
 static int on_presence(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
+    if (xmpp_muc_handle_presence(c, st))
+        return 1;
     const char *from = xmpp_stanza_get_from(st);
     jid_t *j = from ? jid_new(from) : NULL;
     if (!j)
@@ -140,8 +142,10 @@ void xmpp_set_presence(presence_show show, const char *status)
     g_free(own_status);
     own_status = (status && *status) ? g_strdup(status) : NULL;
     xmpp_conn_t *c = xmpp_internal_conn();
-    if (c)
+    if (c) {
         xmpp_presence_send_current(c);
+        xmpp_muc_presence_broadcast(c);
+    }
     ev_own_presence ev = {own_show, own_status};
     event_emit(EV_OWN_PRESENCE, &ev);
 }

@@ -50,10 +50,26 @@ static void add_child_id(xmpp_stanza_t *parent, const char *name, const char *ns
     xmpp_stanza_add_child_ex(parent, e, 0);
 }
 
+/* Where a message to TO goes: a room we are in, an occupant, or a
+ * contact. */
+typedef enum { DEST_CONTACT, DEST_ROOM, DEST_OCCUPANT } dest_kind;
+
+static dest_kind dest_of(const jid_t *j)
+{
+    if (!muc_room_find(j->bare))
+        return DEST_CONTACT;
+    return j->resource ? DEST_OCCUPANT : DEST_ROOM;
+}
+
 static void send_now(xmpp_conn_t *c, const queued_message *q)
 {
     xmpp_ctx_t *x = xmpp_internal_ctx();
-    xmpp_stanza_t *m = xmpp_message_new(x, "chat", q->to, q->id);
+    jid_t *j = jid_new(q->to);
+    dest_kind dest = j ? dest_of(j) : DEST_CONTACT;
+    jid_free(j);
+    xmpp_stanza_t *m = xmpp_message_new(x, dest == DEST_ROOM ? "groupchat" : "chat", q->to, q->id);
+    if (dest == DEST_OCCUPANT)
+        add_child_ns(m, "x", NS_MUC_USER);
     if (q->kind == OUT_RETRACTION) {
         add_child_id(m, "retract", NS_RETRACT, q->ref_id);
         add_child_ns(m, "fallback", "urn:xmpp:fallback:0");
@@ -64,9 +80,10 @@ static void send_now(xmpp_conn_t *c, const queued_message *q)
         xmpp_message_set_body(m, q->body);
         if (q->kind == OUT_CORRECTION)
             add_child_id(m, "replace", NS_CORRECT, q->ref_id);
-        if (settings_get_bool("receipts"))
+        /* No receipts in rooms (XEP-0184 section 5.3). */
+        if (settings_get_bool("receipts") && dest == DEST_CONTACT)
             add_child_ns(m, "request", NS_RECEIPTS);
-        if (settings_get_bool("chat_states"))
+        if (settings_get_bool("chat_states") && dest != DEST_ROOM)
             add_child_ns(m, "active", NS_CHATSTATES);
     }
     add_child_id(m, "origin-id", NS_SID, q->id);
@@ -93,6 +110,15 @@ static bool send_or_queue(out_kind kind, const char *to, const char *body, const
         *err = g_strdup("the message is not valid UTF-8");
         return false;
     }
+    dest_kind dest = dest_of(j);
+    if (dest != DEST_CONTACT) {
+        muc_room *r = muc_room_find(j->bare);
+        if (r->state != MUC_STATE_JOINED || !xmpp_internal_conn()) {
+            *err = g_strdup_printf("you are not in %s (/join %s)", r->jid, r->jid);
+            jid_free(j);
+            return false;
+        }
+    }
     queued_message *q = g_new0(queued_message, 1);
     q->kind = kind;
     q->account = g_strdup(xmpp_own_bare());
@@ -107,11 +133,19 @@ static bool send_or_queue(out_kind kind, const char *to, const char *body, const
     else
         g_queue_push_tail(&offline_queue, q);
 
+    if (dest == DEST_ROOM) {
+        /* The room reflects it back to us: shown and stored then, with the
+         * room's stanza-id, like everyone else sees it. */
+        queued_free(q);
+        jid_free(j);
+        return true;
+    }
+    const char *peer = dest == DEST_OCCUPANT ? j->full : j->bare;
     const char *own = xmpp_own_full() ? xmpp_own_full() : (xmpp_own_bare() ? xmpp_own_bare() : "");
     gint64 now = g_get_real_time();
     ev_result res = {0};
     if (kind == OUT_CHAT) {
-        ev_message ev = {.peer = j->bare,
+        ev_message ev = {.peer = peer,
                          .from = own,
                          .body = body,
                          .id = q->id,
@@ -119,19 +153,27 @@ static bool send_or_queue(out_kind kind, const char *to, const char *body, const
                          .queued = queued,
                          .timestamp = (time_t)(now / G_USEC_PER_SEC),
                          .origin_id = q->id,
-                         .receipt_requested = settings_get_bool("receipts"),
+                         .receipt_requested = settings_get_bool("receipts") && dest == DEST_CONTACT,
+                         .muc_private = dest == DEST_OCCUPANT,
                          .result = &res};
         event_emit(EV_MESSAGE, &ev);
     } else if (kind == OUT_CORRECTION) {
-        ev_correction ev = {j->bare, own, true, ref_id, body, q->id,
-                            (time_t)(now / G_USEC_PER_SEC), &res};
+        ev_correction ev = {.peer = peer,
+                            .from = own,
+                            .outgoing = true,
+                            .replace_id = ref_id,
+                            .body = body,
+                            .id = q->id,
+                            .timestamp = (time_t)(now / G_USEC_PER_SEC),
+                            .result = &res};
         event_emit(EV_CORRECTION, &ev);
     } else {
-        ev_retraction ev = {j->bare, own, true, ref_id, &res};
+        ev_retraction ev = {
+            .peer = peer, .from = own, .outgoing = true, .retract_id = ref_id, .result = &res};
         event_emit(EV_RETRACTION, &ev);
     }
     if (queued)
-        event_log(LOG_WARN, j->bare,
+        event_log(LOG_WARN, peer,
                   "Not connected: message queued and will be sent when reconnected.");
     if (!queued)
         queued_free(q);
@@ -196,6 +238,11 @@ void xmpp_send_chatstate(const char *to, chatstate state)
     xmpp_conn_t *c = xmpp_internal_conn();
     if (!c || !settings_get_bool("chat_states") || (unsigned)state >= G_N_ELEMENTS(names))
         return;
+    jid_t *j = jid_new(to);
+    bool skip = !j || (!j->resource && muc_room_find(j->bare));
+    jid_free(j);
+    if (skip)
+        return; /* not in rooms: a thousand occupants need not know */
     xmpp_stanza_t *m = xmpp_message_new(xmpp_internal_ctx(), "chat", to, NULL);
     add_child_ns(m, names[state], NS_CHATSTATES);
     add_child_ns(m, "no-store", "urn:xmpp:hints");

@@ -11,6 +11,7 @@
 
 #include "config/accounts.h"
 #include "core/event.h"
+#include "model/muc.h"
 #include "model/roster.h"
 
 /* Create the libstrophe context and hook it into the main loop. */
@@ -83,5 +84,63 @@ char *xmpp_tls_describe(void);
 
 /* Send a chat state notification to a bare JID (respects settings). */
 void xmpp_send_chatstate(const char *to, chatstate state);
+
+/* ---------- group chat (XEP-0045): muc.c, muc_admin.c ---------- */
+
+/* The server's group chat service found at login, or NULL. */
+const char *xmpp_muc_service(void);
+/* NAME ("room" or "room@service") as a normalised room JID (g_free), or
+ * NULL with *ERR. */
+char *xmpp_muc_room_jid(const char *name, char **err);
+/* Join NAME as NICK (NULL: the room's last nick or our localpart), with
+ * PASSWORD (may be NULL). Progress arrives as EV_MUC_ROOM; while offline
+ * the room is joined after the next login. */
+bool xmpp_muc_join(const char *name, const char *nick, const char *password, char **err);
+/* Leave ROOM (REASON may be NULL); it is not rejoined. */
+bool xmpp_muc_leave(const char *room, const char *reason, char **err);
+/* Leave (if in it) and forget ROOM entirely. */
+void xmpp_muc_forget(const char *room);
+bool xmpp_muc_change_nick(const char *room, const char *nick, char **err);
+bool xmpp_muc_set_subject(const char *room, const char *subject, char **err);
+/* Change NICK's role / WHO's (nick or JID) affiliation; WHAT names the
+ * action in an error line ("kick", "ban", ...). */
+bool xmpp_muc_set_role(const char *room, const char *nick, muc_role role, const char *reason,
+                       const char *what, char **err);
+bool xmpp_muc_set_affiliation(const char *room, const char *who, muc_affiliation aff,
+                              const char *reason, const char *what, char **err);
+/* Ask the room to remove the message with the room's STANZA_ID, written by
+ * NICK (XEP-0425). */
+bool xmpp_muc_moderate(const char *room, const char *stanza_id, const char *nick,
+                       const char *reason, char **err);
+/* Invite JID to ROOM (XEP-0249 direct, or MEDIATED through the room). */
+bool xmpp_muc_invite(const char *room, const char *jid, const char *reason, bool mediated,
+                     char **err);
+/* Decline a mediated invitation to ROOM from INVITER. */
+bool xmpp_muc_decline(const char *room, const char *inviter, const char *reason, char **err);
+/* The room configuration form: fetch and show it, change a field, send
+ * (or CANCEL) it. */
+bool xmpp_muc_config_request(const char *room, char **err);
+bool xmpp_muc_config_set(const char *room, const char *var, const char *value, char **err);
+bool xmpp_muc_config_submit(const char *room, bool cancel, char **err);
+void xmpp_muc_admin_deinit(void);
+/* The muc_selfping setting changed. */
+void xmpp_muc_settings_changed(void);
+
+/* ---------- bookmarks (XEP-0402 / XEP-0048): bookmarks.c ---------- */
+
+typedef struct {
+    char *jid;      /* room */
+    char *name;     /* or NULL */
+    char *nick;     /* or NULL */
+    char *password; /* or NULL */
+    bool autojoin;
+} xmpp_bookmark;
+
+/* The bookmarks (xmpp_bookmark*, borrowed), NULL until fetched. */
+const GPtrArray *xmpp_bookmarks(void);
+/* Add or change the bookmark of ROOM (NICK/PASSWORD NULL: keep). */
+bool xmpp_bookmark_set(const char *room, const char *nick, const char *password, bool autojoin,
+                       char **err);
+bool xmpp_bookmark_remove(const char *room, char **err);
 
 #endif

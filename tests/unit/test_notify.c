@@ -72,7 +72,7 @@ static void test_mentions(void **state)
 
 static void test_decide(void **state)
 {
-    notify_input in = {NOTIFY_ALL, NOTIFY_DEFAULT, false, false, false};
+    notify_input in = {NOTIFY_ALL, NOTIFY_DEFAULT, false, false, false, false};
     assert_true(notify_decide(&in));
     in.seen = true;
     assert_false(notify_decide(&in));
@@ -92,13 +92,28 @@ static void test_decide(void **state)
     assert_true(notify_decide(&in));
 }
 
+/* In rooms "all" means mentions, unless the room's own rule says all. */
+static void test_decide_room(void **state)
+{
+    notify_input in = {NOTIFY_ALL, NOTIFY_DEFAULT, false, false, false, true};
+    assert_false(notify_decide(&in));
+    in.mention = true;
+    assert_true(notify_decide(&in));
+    in.mention = false;
+    in.window = NOTIFY_ALL;
+    assert_true(notify_decide(&in));
+    in.window = NOTIFY_NONE;
+    in.mention = true;
+    assert_false(notify_decide(&in));
+}
+
 int main(void)
 {
     setlocale(LC_ALL, "C.UTF-8");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_levels),   cmocka_unit_test(test_quiet_parse),
         cmocka_unit_test(test_quiet_window), cmocka_unit_test(test_mentions),
-        cmocka_unit_test(test_decide),
+        cmocka_unit_test(test_decide), cmocka_unit_test(test_decide_room),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,427 @@
+/* room.c - group chats on screen: room windows and private windows with
+ * occupants, what happens in rooms (joins, leaves, nick changes, kicks,
+ * topics) as lines, messages with mentions, invitations, and nicks made
+ * safe to look at.
+ *
+ * The join of a room brings its history twice over (the room's discussion
+ * history and its archive); both go to the history store, which drops the
+ * duplicates, and the window shows the result from the database once the
+ * room says the history is complete. */
+#include <string.h>
+
+#include "config/settings.h"
+#include "model/jid.h"
+#include "model/muc.h"
+#include "ui/history.h"
+#include "ui/internal.h"
+#include "ui/notify.h"
+#include "xmpp/xmpp.h"
+
+/* ---------- nicks ---------- */
+
+/* Invisible in a nick: format characters (zero-width, bidi controls, ...),
+ * and separators other than the plain space. */
+static bool invisible(gunichar c)
+{
+    GUnicodeType t = g_unichar_type(c);
+    return t == G_UNICODE_FORMAT || t == G_UNICODE_LINE_SEPARATOR ||
+           t == G_UNICODE_PARAGRAPH_SEPARATOR || (t == G_UNICODE_SPACE_SEPARATOR && c != ' ') ||
+           c == 0x034F || (c >= 0xFE00 && c <= 0xFE0F) || c == 0x115F || c == 0x1160 ||
+           c == 0x3164 || c == 0xFFA0;
+}
+
+char *room_nick_visible(const char *nick)
+{
+    if (!nick)
+        return g_strdup("?");
+    char *valid = g_utf8_make_valid(nick, -1);
+    GString *out = g_string_sized_new(strlen(valid) + 8);
+    const char *first = valid, *end = valid + strlen(valid);
+    /* Leading and trailing spaces are shown, so "bob " is not "bob". */
+    while (*first == ' ') {
+        g_string_append(out, "\u2423");
+        first++;
+    }
+    const char *last = end;
+    while (last > first && last[-1] == ' ')
+        last--;
+    for (const char *p = first; p < last; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        if (invisible(c))
+            g_string_append_printf(out, "<U+%04X>", c);
+        else
+            g_string_append_unichar(out, c);
+    }
+    for (const char *p = last; p < end; p++)
+        g_string_append(out, "\u2423");
+    if (out->len == 0)
+        g_string_append(out, "\u2423");
+    g_free(valid);
+    return g_string_free(out, FALSE);
+}
+
+/* The nick shown for FROM (room/nick). */
+static char *nick_of(const char *from)
+{
+    char *res = jid_resource_of(from);
+    char *v = room_nick_visible(res);
+    g_free(res);
+    return v;
+}
+
+/* ---------- windows ---------- */
+
+static void add(win_t *w, line_kind k, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void add(win_t *w, line_kind k, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    win_add(w, k, NULL, text, 0, false, false);
+    g_free(text);
+    ui_dirty(w == win_current() ? DIRTY_MAIN | DIRTY_STATUS : DIRTY_STATUS);
+}
+
+static win_t *room_window(const char *room)
+{
+    win_t *w = win_find(room);
+    if (!w) {
+        w = win_open_room(room);
+        history_load_latest(w, 0);
+        ui_dirty(DIRTY_STATUS);
+    }
+    return w;
+}
+
+bool room_mentions(const char *room, const char *body)
+{
+    muc_room *r = muc_room_find(room);
+    return r && r->nick && notify_mentions(body, r->nick);
+}
+
+/* ---------- messages ---------- */
+
+void room_on_message(const ev_message *ev)
+{
+    if (ev->result && ev->result->duplicate)
+        return;
+    win_t *w = room_window(ev->peer);
+    if (w->syncing)
+        return; /* stored; shown from the database when the sync ends */
+    bool action = g_str_has_prefix(ev->body, "/me ");
+    line_kind k = ev->outgoing ? (action ? LINE_ACTION_OUT : LINE_MSG_OUT)
+                               : (action ? LINE_ACTION_IN : LINE_MSG_IN);
+    char *nick = nick_of(ev->from);
+    win_line *l = win_line_new(k, nick, action ? ev->body + 4 : ev->body, ev->timestamp);
+    l->delayed = ev->delayed;
+    l->rowid = ev->result ? ev->result->rowid : 0;
+    l->id = g_strdup(ev->id);
+    l->origin_id = g_strdup(ev->origin_id);
+    l->sender_bare = muc_author_key(ev->peer, ev->from, ev->occupant_id);
+    l->stanza_id = g_strdup(ev->stanza_id);
+    l->mention = !ev->outgoing && room_mentions(ev->peer, ev->body);
+    bool mention = l->mention;
+    if (w->detached) {
+        win_line_free(l);
+        if (w != win_current() && !ev->outgoing) {
+            w->unread++;
+            w->act = mention ? ACT_HIGHLIGHT : (w->act > ACT_MSG ? w->act : ACT_MSG);
+        }
+    } else {
+        win_add_line(w, l);
+    }
+    if (!ev->outgoing && !ev->from_archive) {
+        muc_room *r = muc_room_find(ev->peer);
+        notify_message(w, nick, ev->body, r ? r->nick : NULL);
+    }
+    g_free(nick);
+    ui_dirty(w == win_current() ? DIRTY_MAIN | DIRTY_STATUS : DIRTY_STATUS);
+}
+
+/* ---------- our own state in rooms ---------- */
+
+static char *expected; /* a /join waiting for the service: focus it when it starts */
+
+void ui_focus_room_when_joining(const char *name)
+{
+    g_free(expected);
+    expected = g_strdup(name);
+}
+
+static void show_synced(win_t *w, muc_room *r, const ev_muc_room *ev)
+{
+    /* The history of the join is in the database: show it from there, then
+     * what the join said. */
+    GPtrArray *keep = g_ptr_array_new();
+    guint i = 0;
+    for (GList *it = w->lines.head; it; it = it->next, i++) {
+        win_line *l = it->data;
+        if (i >= w->sync_mark &&
+            (l->kind == LINE_INFO || l->kind == LINE_ERROR || l->kind == LINE_PRESENCE)) {
+            g_ptr_array_add(keep, l);
+            it->data = NULL;
+        }
+    }
+    for (GList *it = w->lines.head; it; it = it->next)
+        if (it->data)
+            win_line_free(it->data);
+    g_queue_clear(&w->lines);
+    w->scroll = 0;
+    w->detached = false;
+    w->history_done = false;
+    w->syncing = false;
+    history_load_latest(w, 0);
+    for (guint k = 0; k < keep->len; k++)
+        win_add_line(w, g_ptr_array_index(keep, k));
+    g_ptr_array_free(keep, TRUE);
+    char *nick = room_nick_visible(r->nick);
+    add(w, LINE_INFO, "You joined %s as %s (%u occupant%s)", r->jid, nick, muc_room_count(r),
+        muc_room_count(r) == 1 ? "" : "s");
+    g_free(nick);
+    if (r->subject)
+        add(w, LINE_INFO, "Topic: %s", r->subject);
+    if (ev->text)
+        add(w, LINE_ERROR, "The room's history is incomplete: %s", ev->text);
+    win_touch();
+}
+
+static void on_room(event_type t, const void *p, void *ud)
+{
+    const ev_muc_room *ev = p;
+    muc_room *r = muc_room_find(ev->room);
+    if (!r)
+        return;
+    win_t *w = room_window(ev->room);
+    char *nick = room_nick_visible(ev->nick);
+    const char *reason = ev->reason;
+    switch (ev->kind) {
+    case MUC_EV_JOINING:
+        if (!ev->text) {
+            w->syncing = true;
+            w->sync_mark = g_queue_get_length(&w->lines);
+        }
+        if (expected) {
+            char *local = jid_short_name(r->jid);
+            if (!g_strcmp0(local, expected) || jid_bare_equal(expected, r->jid)) {
+                g_clear_pointer(&expected, g_free);
+                ui_focus(w);
+            }
+            g_free(local);
+        }
+        break;
+    case MUC_EV_JOINED:
+        if (ev->text) /* "again": /join of a room we are in */
+            break;
+        break;
+    case MUC_EV_SYNCED:
+        show_synced(w, r, ev);
+        break;
+    case MUC_EV_JOIN_FAILED:
+        w->syncing = false;
+        add(w, LINE_ERROR, "Cannot join %s: %s", r->jid, ev->text ? ev->text : "unknown error");
+        break;
+    case MUC_EV_LEFT:
+        w->syncing = false;
+        if (ev->text && !strcmp(ev->text, "disconnected"))
+            add(w, LINE_INFO, "Disconnected: natter rejoins %s after reconnecting", r->jid);
+        else
+            add(w, LINE_INFO, "You left %s%s%s%s", r->jid, reason ? " (" : "", reason ? reason : "",
+                reason ? ")" : "");
+        break;
+    case MUC_EV_KICKED:
+    case MUC_EV_BANNED:
+        w->syncing = false;
+        add(w, LINE_ERROR, "You were %s from %s%s%s%s%s%s",
+            ev->kind == MUC_EV_KICKED ? "kicked" : "banned", r->jid, ev->actor ? " by " : "",
+            ev->actor ? ev->actor : "", reason ? " (" : "", reason ? reason : "",
+            reason ? ")" : "");
+        break;
+    case MUC_EV_REMOVED:
+        w->syncing = false;
+        add(w, LINE_ERROR, "You were removed from %s: %s%s%s%s", r->jid, ev->text ? ev->text : "",
+            reason ? " (" : "", reason ? reason : "", reason ? ")" : "");
+        break;
+    case MUC_EV_NICK:
+        add(w, LINE_PRESENCE, "You are now known as %s", nick);
+        break;
+    case MUC_EV_SUBJECT:
+        if (!ev->initial) {
+            if (ev->text)
+                add(w, LINE_INFO, "%s changed the topic to: %s", ev->nick ? nick : r->jid,
+                    ev->text);
+            else
+                add(w, LINE_INFO, "%s cleared the topic", ev->nick ? nick : r->jid);
+        }
+        break;
+    case MUC_EV_CREATED:
+        add(w, LINE_INFO,
+            "Room %s created with the default configuration (/room config to change it)", r->jid);
+        break;
+    case MUC_EV_REJOINING:
+        add(w, LINE_ERROR, "Rejoining %s: natter was no longer in the room", r->jid);
+        break;
+    }
+    g_free(nick);
+    ui_dirty(DIRTY_TITLE | DIRTY_STATUS | DIRTY_ROSTER | (w == win_current() ? DIRTY_MAIN : 0));
+}
+
+/* ---------- occupants ---------- */
+
+/* Joins and leaves in a big room: one line that counts them. */
+static bool fold(win_t *w, muc_room *r, bool join)
+{
+    long limit = settings_get_int("muc_fold");
+    if (muc_room_count(r) <= (guint)limit && limit > 0)
+        return false;
+    win_line *last = w->lines.tail ? w->lines.tail->data : NULL;
+    if (!last || !(last->fold_joins || last->fold_leaves)) {
+        last = win_line_new(LINE_PRESENCE, NULL, "", 0);
+        win_add_line(w, last);
+    }
+    if (join)
+        last->fold_joins++;
+    else
+        last->fold_leaves++;
+    g_free(last->text);
+    last->text = g_strdup_printf("%u joined, %u left", last->fold_joins, last->fold_leaves);
+    last->ts = time(NULL);
+    win_touch();
+    return true;
+}
+
+static void on_occupant(event_type t, const void *p, void *ud)
+{
+    const ev_muc_occupant *ev = p;
+    muc_room *r = muc_room_find(ev->room);
+    win_t *w = r ? win_find(ev->room) : NULL;
+    if (!w)
+        return;
+    bool current = w == win_current();
+    ui_dirty((current ? DIRTY_ROSTER | DIRTY_TITLE : 0));
+    if (ev->initial || w->syncing)
+        return; /* the occupant list sent while we join: the pane shows it */
+    char *nick = room_nick_visible(ev->nick);
+    const char *reason = ev->reason;
+    const char *ro = reason ? " (" : "", *rr = reason ? reason : "", *rc = reason ? ")" : "";
+    switch (ev->kind) {
+    case OCC_JOINED:
+        if (!fold(w, r, true))
+            add(w, LINE_PRESENCE, "\u2192 %s joined", nick);
+        break;
+    case OCC_LEFT:
+        if (!fold(w, r, false))
+            add(w, LINE_PRESENCE, "\u2190 %s left%s%s%s", nick, ro, rr, rc);
+        break;
+    case OCC_NICK: {
+        char *nn = room_nick_visible(ev->new_nick);
+        add(w, LINE_PRESENCE, "%s is now known as %s", nick, nn);
+        g_free(nn);
+        break;
+    }
+    case OCC_KICKED:
+    case OCC_BANNED:
+        add(w, LINE_PRESENCE, "%s was %s%s%s%s%s%s", nick,
+            ev->kind == OCC_KICKED ? "kicked" : "banned", ev->actor ? " by " : "",
+            ev->actor ? ev->actor : "", ro, rr, rc);
+        break;
+    case OCC_REMOVED:
+        add(w, LINE_PRESENCE, "%s was removed from the room%s%s%s", nick, ro, rr, rc);
+        break;
+    case OCC_ROLE: {
+        muc_occupant *o = muc_occupant_find(r, ev->nick);
+        if (o)
+            add(w, LINE_PRESENCE, "%s is now a %s", nick, muc_role_name(o->role));
+        break;
+    }
+    case OCC_PRESENCE:
+        break;
+    }
+    g_free(nick);
+}
+
+/* ---------- invitations ---------- */
+
+#define MAX_INVITES 100 /* remembered at once: anyone can send invitations */
+
+typedef struct {
+    char *from;
+    char *password;
+    bool mediated;
+} invite;
+
+static GHashTable *invites; /* room -> invite* (for /join and /decline) */
+
+static void invite_free(invite *i)
+{
+    g_free(i->from);
+    g_free(i->password);
+    g_free(i);
+}
+
+const char *room_invite_from(const char *room, bool *mediated)
+{
+    invite *i = invites ? g_hash_table_lookup(invites, room) : NULL;
+    if (mediated)
+        *mediated = i && i->mediated;
+    return i ? i->from : NULL;
+}
+
+const char *room_invite_password(const char *room)
+{
+    invite *i = invites ? g_hash_table_lookup(invites, room) : NULL;
+    return i ? i->password : NULL;
+}
+
+static void on_invite(event_type t, const void *p, void *ud)
+{
+    const ev_muc_invite *ev = p;
+    if (ev->declined) {
+        win_t *w = win_find(ev->room);
+        add(w ? w : win_console(), LINE_INFO, "%s declined your invitation to %s%s%s", ev->from,
+            ev->room, ev->reason ? ": " : "", ev->reason ? ev->reason : "");
+        return;
+    }
+    if (!invites)
+        invites =
+            g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)invite_free);
+    if (g_hash_table_size(invites) < MAX_INVITES || g_hash_table_contains(invites, ev->room)) {
+        invite *i = g_new0(invite, 1);
+        i->from = g_strdup(ev->from);
+        i->password = g_strdup(ev->password);
+        i->mediated = ev->mediated;
+        g_hash_table_replace(invites, g_strdup(ev->room), i);
+    }
+    add(win_console(), LINE_INFO,
+        "%s invites you to %s%s%s. /join %s to accept, /decline %s to refuse.", ev->from, ev->room,
+        ev->reason ? ": " : "", ev->reason ? ev->reason : "", ev->room, ev->room);
+    notify_message(win_console(), ev->from, "invites you to a group chat", NULL);
+}
+
+void room_invite_forget(const char *room)
+{
+    if (invites)
+        g_hash_table_remove(invites, room);
+}
+
+static void on_bookmarks(event_type t, const void *p, void *ud)
+{
+    ui_dirty(DIRTY_STATUS);
+}
+
+void room_init(void)
+{
+    event_subscribe(EV_MUC_ROOM, on_room, NULL);
+    event_subscribe(EV_MUC_OCCUPANT, on_occupant, NULL);
+    event_subscribe(EV_MUC_INVITE, on_invite, NULL);
+    event_subscribe(EV_BOOKMARKS, on_bookmarks, NULL);
+}
+
+void room_deinit(void)
+{
+    g_clear_pointer(&expected, g_free);
+    if (invites)
+        g_hash_table_destroy(invites);
+    invites = NULL;
+}

@@ -1,0 +1,959 @@
+/* muc.c - being in group chats (XEP-0045): joining, the presence the room
+ * sends about its occupants and about us, leaving, nick changes, finding
+ * the server's MUC service, rejoining after a reconnect, and XEP-0410
+ * self-pings that notice when a room silently dropped us.
+ *
+ * Only presence from a room the user asked to join is taken as occupant
+ * data; an occupant's real JID comes only from the room's <item jid=''/>.
+ * Messages in rooms live in muc_message.c, moderation and configuration in
+ * muc_admin.c. */
+#include "xmpp/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/settings.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include "model/jid.h"
+#include "model/muc.h"
+
+#define SELFPING_TIMEOUT_MS 30000
+
+static char *service;          /* the server's MUC service, once found */
+static int disco_pending = -1; /* service lookups out (-1: not started) */
+typedef struct {
+    char *name, *nick, *password;
+} pending_join;
+static GPtrArray *pending_joins; /* joins waiting for the service */
+static unsigned ping_timer;
+static GHashTable *protos; /* room jid -> muc_proto* */
+
+/* ---------- per-room protocol state ---------- */
+
+static void proto_free(muc_proto *p)
+{
+    if (!p)
+        return;
+    if (p->sync_timer)
+        loop_cancel_timer(p->sync_timer);
+    g_free(p->room);
+    g_free(p->last_sid);
+    g_free(p->mam_qid);
+    g_free(p->mam_iq);
+    g_free(p);
+}
+
+muc_proto *xmpp_muc_proto(const char *room)
+{
+    if (!protos)
+        protos = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)proto_free);
+    muc_proto *p = g_hash_table_lookup(protos, room);
+    if (!p) {
+        p = g_new0(muc_proto, 1);
+        p->room = g_strdup(room);
+        g_hash_table_insert(protos, p->room, p);
+        /* The sync point survives restarts: "<ms> <stanza-id>". */
+        char *key = g_strdup_printf("muc_last:%s", room);
+        char *v = xmpp_internal_state_get(key);
+        if (v) {
+            char *sp = strchr(v, ' ');
+            if (sp) {
+                p->last_ts = g_ascii_strtoll(v, NULL, 10);
+                p->last_sid = g_strdup(sp + 1);
+            }
+        }
+        g_free(v);
+        g_free(key);
+    }
+    return p;
+}
+
+void xmpp_muc_persist(muc_proto *p)
+{
+    if (!p || !p->last_sid || !p->unsaved)
+        return;
+    char *key = g_strdup_printf("muc_last:%s", p->room);
+    char *v = g_strdup_printf("%lld %s", (long long)p->last_ts, p->last_sid);
+    xmpp_internal_state_set(key, v);
+    g_free(v);
+    g_free(key);
+    p->unsaved = 0;
+}
+
+/* ---------- small helpers ---------- */
+
+char *xmpp_internal_error_text(xmpp_stanza_t *st)
+{
+    xmpp_stanza_t *e = xmpp_internal_child(st, "error", NULL);
+    if (!e)
+        return g_strdup("unknown error");
+    xmpp_stanza_t *cond = xmpp_stanza_get_children(e);
+    while (cond && (!xmpp_stanza_is_tag(cond) || !g_strcmp0(xmpp_stanza_get_name(cond), "text")))
+        cond = xmpp_stanza_get_next(cond);
+    char *text = xmpp_internal_child_text(e, "text");
+    char *out = g_strdup_printf("%s%s%s", cond ? xmpp_stanza_get_name(cond) : "error",
+                                text && *text ? ": " : "", text && *text ? text : "");
+    g_free(text);
+    return out;
+}
+
+const char *xmpp_internal_error_condition(xmpp_stanza_t *st)
+{
+    xmpp_stanza_t *e = xmpp_internal_child(st, "error", NULL);
+    for (xmpp_stanza_t *c = e ? xmpp_stanza_get_children(e) : NULL; c; c = xmpp_stanza_get_next(c))
+        if (xmpp_stanza_is_tag(c) && g_strcmp0(xmpp_stanza_get_name(c), "text"))
+            return xmpp_stanza_get_name(c);
+    return "error";
+}
+
+xmpp_stanza_t *xmpp_internal_add_child(xmpp_stanza_t *parent, const char *name, const char *ns)
+{
+    xmpp_stanza_t *e = xmpp_stanza_new(xmpp_internal_ctx());
+    xmpp_stanza_set_name(e, name);
+    if (ns)
+        xmpp_stanza_set_ns(e, ns);
+    xmpp_stanza_add_child_ex(parent, e, 0);
+    return e;
+}
+
+void xmpp_internal_add_text(xmpp_stanza_t *parent, const char *name, const char *text)
+{
+    xmpp_stanza_add_child_ex(parent, xmpp_internal_text_child(name, text), 0);
+}
+
+static void room_event(muc_ev_kind kind, muc_room *r, const char *nick, const char *actor,
+                       const char *reason, const char *text)
+{
+    ev_muc_room ev = {.kind = kind,
+                      .room = r->jid,
+                      .nick = nick,
+                      .actor = actor,
+                      .reason = reason,
+                      .text = text,
+                      .count = muc_room_count(r)};
+    event_emit(EV_MUC_ROOM, &ev);
+}
+
+/* ---------- the MUC service ---------- */
+
+const char *xmpp_muc_service(void)
+{
+    return service;
+}
+
+static void pending_free(pending_join *p)
+{
+    g_free(p->name);
+    g_free(p->nick);
+    g_free(p->password);
+    g_free(p);
+}
+
+/* The service lookup ended (found or not): run the joins that waited. */
+static void service_known(void)
+{
+    if (!pending_joins)
+        return;
+    GPtrArray *list = pending_joins;
+    pending_joins = NULL;
+    for (guint i = 0; i < list->len; i++) {
+        pending_join *p = g_ptr_array_index(list, i);
+        char *err = NULL;
+        if (!xmpp_muc_join(p->name, p->nick, p->password, &err)) {
+            event_log(LOG_ERROR, NULL, "Cannot join %s: %s", p->name, err);
+            g_free(err);
+        }
+    }
+    g_ptr_array_unref(list);
+}
+
+static int on_item_info(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
+{
+    char *item = ud;
+    const char *from = xmpp_stanza_get_from(st);
+    xmpp_stanza_t *q = xmpp_internal_child(st, "query", NS_DISCO_INFO);
+    if (!service && q && from && jid_bare_equal(from, item) &&
+        !g_strcmp0(xmpp_stanza_get_type(st), "result")) {
+        for (xmpp_stanza_t *i = xmpp_stanza_get_children(q); i; i = xmpp_stanza_get_next(i)) {
+            if (xmpp_stanza_is_tag(i) && !g_strcmp0(xmpp_stanza_get_name(i), "identity") &&
+                !g_strcmp0(xmpp_stanza_get_attribute(i, "category"), "conference") &&
+                !g_strcmp0(xmpp_stanza_get_attribute(i, "type"), "text")) {
+                service = g_strdup(item);
+                log_debug("muc", "group chat service: %s", service);
+                break;
+            }
+        }
+    }
+    g_free(item);
+    if (disco_pending > 0)
+        disco_pending--;
+    if (service || disco_pending == 0) {
+        disco_pending = 0;
+        service_known();
+    }
+    return 0;
+}
+
+static int on_server_items(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
+{
+    xmpp_stanza_t *q = xmpp_internal_child(st, "query", NS_DISCO_ITEMS);
+    if (!q || !xmpp_internal_from_own_server(xmpp_stanza_get_from(st))) {
+        disco_pending = 0;
+        service_known();
+        return 0;
+    }
+    unsigned asked = 0;
+    for (xmpp_stanza_t *i = xmpp_stanza_get_children(q); i && asked < 50;
+         i = xmpp_stanza_get_next(i)) {
+        const char *jid = xmpp_stanza_is_tag(i) ? xmpp_stanza_get_attribute(i, "jid") : NULL;
+        if (!jid || !jid_is_valid(jid) || strchr(jid, '@') || strchr(jid, '/'))
+            continue;
+        xmpp_stanza_t *iq = xmpp_internal_iq_new("get");
+        xmpp_stanza_set_to(iq, jid);
+        xmpp_internal_add_child(iq, "query", NS_DISCO_INFO);
+        xmpp_internal_send_iq(c, iq, on_item_info, g_strdup(jid));
+        asked++;
+    }
+    disco_pending = (int)asked;
+    if (!asked)
+        service_known();
+    return 0;
+}
+
+static void discover_service(xmpp_conn_t *c)
+{
+    if (service)
+        return;
+    const char *own = xmpp_own_bare();
+    const char *at = own ? strchr(own, '@') : NULL;
+    if (!at)
+        return;
+    xmpp_stanza_t *iq = xmpp_internal_iq_new("get");
+    xmpp_stanza_set_to(iq, at + 1);
+    xmpp_internal_add_child(iq, "query", NS_DISCO_ITEMS);
+    disco_pending = 1;
+    xmpp_internal_send_iq(c, iq, on_server_items, NULL);
+}
+
+/* ---------- joining ---------- */
+
+static int on_room_info(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
+{
+    char *room = ud;
+    muc_room *r = muc_room_find(room);
+    const char *from = xmpp_stanza_get_from(st);
+    xmpp_stanza_t *q = xmpp_internal_child(st, "query", NS_DISCO_INFO);
+    if (r && q && from && jid_bare_equal(from, room) && !strchr(from, '/') &&
+        !g_strcmp0(xmpp_stanza_get_type(st), "result")) {
+        r->has_mam = r->has_moderation = r->has_occupant_id = false;
+        r->nonanonymous = r->members_only = false;
+        g_clear_pointer(&r->moderation_ns, g_free);
+        for (xmpp_stanza_t *f = xmpp_stanza_get_children(q); f; f = xmpp_stanza_get_next(f)) {
+            const char *var =
+                xmpp_stanza_is_tag(f) && !g_strcmp0(xmpp_stanza_get_name(f), "feature")
+                    ? xmpp_stanza_get_attribute(f, "var")
+                    : NULL;
+            if (!var)
+                continue;
+            if (!strcmp(var, NS_MAM))
+                r->has_mam = true;
+            else if (!strcmp(var, NS_OCCUPANT_ID))
+                r->has_occupant_id = true;
+            else if (!strcmp(var, "muc_nonanonymous"))
+                r->nonanonymous = true;
+            else if (!strcmp(var, "muc_membersonly"))
+                r->members_only = true;
+            else if (!strcmp(var, "urn:xmpp:message-moderate:1") ||
+                     (!strcmp(var, "urn:xmpp:message-moderate:0") && !r->moderation_ns)) {
+                r->has_moderation = true;
+                g_free(r->moderation_ns);
+                r->moderation_ns = g_strdup(var);
+            }
+        }
+        muc_proto *p = xmpp_muc_proto(r->jid);
+        p->info_done = true;
+        if (r->state == MUC_STATE_JOINED)
+            xmpp_muc_sync_start(c, r);
+    } else if (r) {
+        /* No features (the room may not exist yet): the join decides. */
+        xmpp_muc_proto(r->jid)->info_done = true;
+        if (r->state == MUC_STATE_JOINED)
+            xmpp_muc_sync_start(c, r);
+    }
+    g_free(room);
+    return 0;
+}
+
+static void on_sync_timeout(void *ud)
+{
+    muc_proto *p = ud;
+    p->sync_timer = 0;
+    muc_room *r = muc_room_find(p->room);
+    if (r && p->syncing)
+        xmpp_muc_sync_finish(r, "the room did not send its history in time");
+}
+
+static void send_join(xmpp_conn_t *c, muc_room *r)
+{
+    xmpp_ctx_t *x = xmpp_internal_ctx();
+    muc_proto *p = xmpp_muc_proto(r->jid);
+    r->state = MUC_STATE_JOINING;
+    muc_room_clear_occupants(r);
+    p->got_subject = false;
+    p->syncing = true;
+    p->info_done = false;
+    p->mam_done = false;
+    p->fetched = 0;
+    g_clear_pointer(&p->mam_qid, g_free);
+    g_clear_pointer(&p->mam_iq, g_free);
+    if (p->sync_timer)
+        loop_cancel_timer(p->sync_timer);
+    p->sync_timer = loop_add_timer(30000, on_sync_timeout, p);
+    room_event(MUC_EV_JOINING, r, r->nick, NULL, NULL, NULL);
+
+    /* What the room supports (archive, moderation, occupant ids). */
+    xmpp_stanza_t *iq = xmpp_internal_iq_new("get");
+    xmpp_stanza_set_to(iq, r->jid);
+    xmpp_internal_add_child(iq, "query", NS_DISCO_INFO);
+    xmpp_internal_send_iq(c, iq, on_room_info, g_strdup(r->jid));
+
+    char *to = g_strdup_printf("%s/%s", r->jid, r->nick);
+    xmpp_stanza_t *pres = xmpp_presence_new(x);
+    xmpp_stanza_set_to(pres, to);
+    xmpp_stanza_t *mx = xmpp_internal_add_child(pres, "x", NS_MUC);
+    xmpp_stanza_t *hist = xmpp_internal_add_child(mx, "history", NULL);
+    if (p->last_ts > 0) {
+        /* Only what we have not seen; duplicates of the boundary second
+         * are dropped by the history's dedup. */
+        GDateTime *dt = g_date_time_new_from_unix_utc(p->last_ts / 1000);
+        char *since = dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : NULL;
+        if (since)
+            xmpp_stanza_set_attribute(hist, "since", since);
+        g_free(since);
+        if (dt)
+            g_date_time_unref(dt);
+    } else {
+        char n[16];
+        g_snprintf(n, sizeof(n), "%ld", settings_get_int("muc_history"));
+        xmpp_stanza_set_attribute(hist, "maxstanzas", n);
+    }
+    if (r->password)
+        xmpp_internal_add_text(mx, "password", r->password);
+    presence_show show = xmpp_own_show();
+    if (show != PRESENCE_ONLINE)
+        xmpp_internal_add_text(pres, "show", presence_show_name(show));
+    if (xmpp_own_status())
+        xmpp_internal_add_text(pres, "status", xmpp_own_status());
+    xmpp_stanza_add_child_ex(pres, xmpp_disco_caps_element(x), 0);
+    xmpp_send(c, pres);
+    xmpp_stanza_release(pres);
+    g_free(to);
+}
+
+/* "ROOM" or "ROOM@SERVICE" into a normalised bare JID (g_free), or NULL
+ * with *ERR. */
+static char *room_jid(const char *name, char **err)
+{
+    char *full = strchr(name, '@') ? g_strdup(name)
+                 : service         ? g_strdup_printf("%s@%s", name, service)
+                                   : NULL;
+    if (!full) {
+        *err = g_strdup_printf("no group chat service is known on this server: give the room "
+                               "as %s@SERVICE",
+                               name);
+        return NULL;
+    }
+    jid_t *j = jid_new(full);
+    g_free(full);
+    if (!j || j->resource || !j->local) {
+        jid_free(j);
+        *err = g_strdup_printf("'%s' is not a valid room address", name);
+        return NULL;
+    }
+    char *bare = g_strdup(j->bare);
+    jid_free(j);
+    return bare;
+}
+
+static bool valid_nick(const char *nick)
+{
+    if (!nick || !*nick || strlen(nick) > 1023 || !g_utf8_validate(nick, -1, NULL))
+        return false;
+    for (const char *p = nick; *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        if (c < 0x20 || c == 0x7f)
+            return false;
+    }
+    return true;
+}
+
+char *xmpp_muc_room_jid(const char *name, char **err)
+{
+    return room_jid(name, err);
+}
+
+bool xmpp_muc_join(const char *name, const char *nick, const char *password, char **err)
+{
+    xmpp_conn_t *c = xmpp_internal_conn();
+    if (!strchr(name, '@') && !service && (!c || disco_pending != 0)) {
+        /* The service is still being looked for (or we are offline): join
+         * once it is known. */
+        pending_join *p = g_new0(pending_join, 1);
+        p->name = g_strdup(name);
+        p->nick = g_strdup(nick);
+        p->password = g_strdup(password);
+        if (!pending_joins)
+            pending_joins = g_ptr_array_new_with_free_func((GDestroyNotify)pending_free);
+        g_ptr_array_add(pending_joins, p);
+        event_log(LOG_INFO, NULL, "Joining %s as soon as the server's group chat service is known.",
+                  name);
+        return true;
+    }
+    char *room = room_jid(name, err);
+    if (!room)
+        return false;
+    muc_room *r = muc_room_find(room);
+    const char *use = nick && *nick ? nick : (r && r->nick ? r->nick : NULL);
+    char *dflt = NULL;
+    if (!use) {
+        dflt = jid_short_name(xmpp_own_bare() ? xmpp_own_bare() : "me");
+        use = dflt;
+    }
+    if (!valid_nick(use)) {
+        *err = g_strdup("a nick must be text without control characters");
+        g_free(room);
+        g_free(dflt);
+        return false;
+    }
+    r = muc_room_ensure(room);
+    g_free(room);
+    bool same = r->nick && !strcmp(r->nick, use);
+    if (r->state != MUC_STATE_LEFT && same) {
+        g_free(dflt);
+        room_event(r->state == MUC_STATE_JOINED ? MUC_EV_JOINED : MUC_EV_JOINING, r, r->nick, NULL,
+                   NULL, "again");
+        return true; /* already there (or on the way) */
+    }
+    g_free(r->nick);
+    r->nick = g_strdup(use);
+    g_free(dflt);
+    if (password) {
+        g_free(r->password);
+        r->password = g_strdup(password);
+    }
+    r->wanted = true;
+    if (!c) {
+        room_event(MUC_EV_JOINING, r, r->nick, NULL, NULL, NULL);
+        event_log(LOG_WARN, r->jid, "Not connected: natter joins %s after the next login.", r->jid);
+        return true;
+    }
+    send_join(c, r);
+    return true;
+}
+
+static void send_unavailable(xmpp_conn_t *c, muc_room *r, const char *reason)
+{
+    char *to = g_strdup_printf("%s/%s", r->jid, r->nick);
+    xmpp_stanza_t *pres = xmpp_presence_new(xmpp_internal_ctx());
+    xmpp_stanza_set_type(pres, "unavailable");
+    xmpp_stanza_set_to(pres, to);
+    if (reason && *reason)
+        xmpp_internal_add_text(pres, "status", reason);
+    xmpp_send(c, pres);
+    xmpp_stanza_release(pres);
+    g_free(to);
+}
+
+bool xmpp_muc_leave(const char *room, const char *reason, char **err)
+{
+    muc_room *r = muc_room_find(room);
+    if (!r) {
+        *err = g_strdup_printf("%s is not a room natter knows", room);
+        return false;
+    }
+    r->wanted = false;
+    xmpp_conn_t *c = xmpp_internal_conn();
+    if (r->state == MUC_STATE_LEFT || !c) {
+        r->state = MUC_STATE_LEFT;
+        muc_room_clear_occupants(r);
+        room_event(MUC_EV_LEFT, r, r->nick, NULL, reason, NULL);
+        return true;
+    }
+    send_unavailable(c, r, reason);
+    /* The room answers with our unavailable presence; until then we are
+     * on the way out. */
+    return true;
+}
+
+void xmpp_muc_forget(const char *room)
+{
+    muc_room *r = muc_room_find(room);
+    if (!r)
+        return;
+    xmpp_conn_t *c = xmpp_internal_conn();
+    if (c && r->state != MUC_STATE_LEFT)
+        send_unavailable(c, r, NULL);
+    muc_proto *p = protos ? g_hash_table_lookup(protos, r->jid) : NULL;
+    if (p) {
+        xmpp_muc_persist(p);
+        g_hash_table_remove(protos, r->jid);
+    }
+    muc_room_forget(r);
+}
+
+bool xmpp_muc_change_nick(const char *room, const char *nick, char **err)
+{
+    muc_room *r = muc_room_find(room);
+    xmpp_conn_t *c = xmpp_internal_conn();
+    if (!r || r->state != MUC_STATE_JOINED || !c) {
+        *err = g_strdup_printf("you are not in %s", room);
+        return false;
+    }
+    if (!valid_nick(nick)) {
+        *err = g_strdup("a nick must be text without control characters");
+        return false;
+    }
+    char *to = g_strdup_printf("%s/%s", r->jid, nick);
+    if (!jid_is_valid(to)) {
+        g_free(to);
+        *err = g_strdup_printf("'%s' cannot be a nick", nick);
+        return false;
+    }
+    xmpp_stanza_t *pres = xmpp_presence_new(xmpp_internal_ctx());
+    xmpp_stanza_set_to(pres, to);
+    xmpp_send(c, pres);
+    xmpp_stanza_release(pres);
+    g_free(to);
+    return true;
+}
+
+/* ---------- presence from rooms ---------- */
+
+typedef struct {
+    bool self;
+    bool codes[1000];
+    const char *role, *affiliation, *jid, *item_nick, *actor, *occupant_id;
+    char *reason;
+} muc_user_info;
+
+static void parse_muc_user(xmpp_stanza_t *st, muc_room *r, muc_user_info *u)
+{
+    memset(u, 0, sizeof(*u));
+    xmpp_stanza_t *x = xmpp_internal_child(st, "x", NS_MUC_USER);
+    if (r->has_occupant_id) {
+        xmpp_stanza_t *oid = xmpp_internal_child(st, "occupant-id", NS_OCCUPANT_ID);
+        u->occupant_id = oid ? xmpp_stanza_get_attribute(oid, "id") : NULL;
+    }
+    if (!x)
+        return;
+    for (xmpp_stanza_t *c = xmpp_stanza_get_children(x); c; c = xmpp_stanza_get_next(c)) {
+        if (!xmpp_stanza_is_tag(c))
+            continue;
+        const char *name = xmpp_stanza_get_name(c);
+        if (!strcmp(name, "status")) {
+            const char *code = xmpp_stanza_get_attribute(c, "code");
+            long n = code ? strtol(code, NULL, 10) : 0;
+            if (n > 0 && n < 1000)
+                u->codes[n] = true;
+        } else if (!strcmp(name, "item") && !u->role) {
+            u->role = xmpp_stanza_get_attribute(c, "role");
+            u->affiliation = xmpp_stanza_get_attribute(c, "affiliation");
+            u->jid = xmpp_stanza_get_attribute(c, "jid");
+            u->item_nick = xmpp_stanza_get_attribute(c, "nick");
+            xmpp_stanza_t *actor = xmpp_internal_child(c, "actor", NULL);
+            if (actor)
+                u->actor = xmpp_stanza_get_attribute(actor, "nick")
+                               ? xmpp_stanza_get_attribute(actor, "nick")
+                               : xmpp_stanza_get_attribute(actor, "jid");
+            u->reason = xmpp_internal_child_text(c, "reason");
+        }
+    }
+    u->self = u->codes[110];
+}
+
+static presence_show show_of(xmpp_stanza_t *st)
+{
+    char *s = xmpp_internal_child_text(st, "show");
+    presence_show v = PRESENCE_ONLINE;
+    if (s) {
+        v = !strcmp(s, "away")   ? PRESENCE_AWAY
+            : !strcmp(s, "xa")   ? PRESENCE_XA
+            : !strcmp(s, "dnd")  ? PRESENCE_DND
+            : !strcmp(s, "chat") ? PRESENCE_CHAT
+                                 : PRESENCE_ONLINE;
+    }
+    g_free(s);
+    return v;
+}
+
+static void occ_event(occ_ev_kind k, muc_room *r, const char *nick, const char *new_nick,
+                      const muc_user_info *u, bool initial)
+{
+    ev_muc_occupant ev = {k,
+                          r->jid,
+                          nick,
+                          new_nick,
+                          u ? u->actor : NULL,
+                          u && u->reason && *u->reason ? u->reason : NULL,
+                          initial};
+    event_emit(EV_MUC_OCCUPANT, &ev);
+}
+
+/* Why a join failed, in words. */
+static char *join_error_text(muc_room *r, xmpp_stanza_t *st)
+{
+    const char *cond = xmpp_internal_error_condition(st);
+    if (!strcmp(cond, "conflict"))
+        return g_strdup_printf("the nickname %s is taken (try /join %s nick OTHER)", r->nick,
+                               r->jid);
+    if (!strcmp(cond, "forbidden"))
+        return g_strdup("you are banned from it");
+    if (!strcmp(cond, "registration-required"))
+        return g_strdup("it is members-only and you are not a member");
+    if (!strcmp(cond, "not-authorized"))
+        return r->password
+                   ? g_strdup("the password is wrong")
+                   : g_strdup_printf("a password is required (/join %s password PW)", r->jid);
+    if (!strcmp(cond, "item-not-found") || !strcmp(cond, "not-allowed"))
+        return g_strdup("it does not exist and cannot be created here");
+    if (!strcmp(cond, "service-unavailable"))
+        return g_strdup("the room is full or unavailable");
+    if (!strcmp(cond, "jid-malformed"))
+        return g_strdup("the nick is not acceptable");
+    if (!strcmp(cond, "remote-server-not-found") || !strcmp(cond, "remote-server-timeout"))
+        return g_strdup("its server cannot be reached");
+    return xmpp_internal_error_text(st);
+}
+
+static void self_removed(muc_room *r, const muc_user_info *u)
+{
+    muc_proto *p = xmpp_muc_proto(r->jid);
+    xmpp_muc_persist(p);
+    p->syncing = false;
+    r->state = MUC_STATE_LEFT;
+    muc_room_clear_occupants(r);
+    const char *reason = u->reason && *u->reason ? u->reason : NULL;
+    if (u->codes[301]) {
+        r->wanted = false;
+        room_event(MUC_EV_BANNED, r, r->nick, u->actor, reason, NULL);
+    } else if (u->codes[307]) {
+        r->wanted = false;
+        room_event(MUC_EV_KICKED, r, r->nick, u->actor, reason, NULL);
+    } else if (u->codes[321] || u->codes[322]) {
+        r->wanted = false;
+        room_event(MUC_EV_REMOVED, r, r->nick, u->actor, reason,
+                   u->codes[321] ? "your affiliation changed" : "the room is now members-only");
+    } else if (u->codes[332]) {
+        /* The service is shutting down: stay wanted, a reconnect rejoins. */
+        room_event(MUC_EV_REMOVED, r, r->nick, NULL, reason, "the service is shutting down");
+    } else {
+        r->wanted = false;
+        room_event(MUC_EV_LEFT, r, r->nick, NULL, reason, NULL);
+    }
+}
+
+static void handle_self(xmpp_conn_t *c, muc_room *r, const char *nick, xmpp_stanza_t *st,
+                        const muc_user_info *u, bool unavailable)
+{
+    if (unavailable) {
+        if (u->codes[303] && u->item_nick) {
+            /* Our nick changes: the available presence follows. */
+            char *old = r->nick;
+            r->nick = g_strdup(u->item_nick);
+            muc_occupant_rename(r, nick, u->item_nick);
+            ev_muc_room ev = {.kind = MUC_EV_NICK,
+                              .room = r->jid,
+                              .nick = r->nick,
+                              .old_nick = old,
+                              .count = muc_room_count(r)};
+            event_emit(EV_MUC_ROOM, &ev);
+            g_free(old);
+            return;
+        }
+        self_removed(r, u);
+        return;
+    }
+    muc_role role = MUC_ROLE_PARTICIPANT;
+    muc_affiliation aff = MUC_AFF_NONE;
+    if (u->role)
+        muc_role_parse(u->role, &role);
+    if (u->affiliation)
+        muc_affiliation_parse(u->affiliation, &aff);
+    muc_occupant_set(r, nick, role, aff, u->jid, u->occupant_id, show_of(st), NULL, NULL);
+    if (r->state == MUC_STATE_JOINED) {
+        if (strcmp(r->nick, nick) != 0) {
+            /* The room renamed us (210) after a nick change. */
+            g_free(r->nick);
+            r->nick = g_strdup(nick);
+        }
+        return; /* our own presence update */
+    }
+    if (strcmp(r->nick, nick) != 0) {
+        g_free(r->nick);
+        r->nick = g_strdup(nick); /* 210: the room chose another nick */
+    }
+    r->state = MUC_STATE_JOINED;
+    room_event(MUC_EV_JOINED, r, r->nick, NULL, NULL, NULL);
+    if (u->codes[201])
+        xmpp_muc_accept_instant(c, r);
+    muc_proto *p = xmpp_muc_proto(r->jid);
+    if (p->info_done)
+        xmpp_muc_sync_start(c, r);
+}
+
+static void handle_error(muc_room *r, const char *nick, xmpp_stanza_t *st)
+{
+    if (r->state == MUC_STATE_JOINING) {
+        char *why = join_error_text(r, st);
+        r->state = MUC_STATE_LEFT;
+        /* A rejoin after a reconnect that fails stops trying. */
+        r->wanted = false;
+        muc_proto *p = xmpp_muc_proto(r->jid);
+        p->syncing = false;
+        if (p->sync_timer)
+            loop_cancel_timer(p->sync_timer);
+        p->sync_timer = 0;
+        room_event(MUC_EV_JOIN_FAILED, r, r->nick, NULL, NULL, why);
+        g_free(why);
+    } else if (nick && r->nick && strcmp(nick, r->nick) != 0) {
+        const char *cond = xmpp_internal_error_condition(st);
+        char *why = !strcmp(cond, "conflict") ? g_strdup("the nickname is taken")
+                                              : xmpp_internal_error_text(st);
+        event_log(LOG_ERROR, r->jid, "Cannot change your nick to %s: %s", nick, why);
+        g_free(why);
+    } else {
+        char *why = xmpp_internal_error_text(st);
+        event_log(LOG_ERROR, r->jid, "The room sent an error: %s", why);
+        g_free(why);
+    }
+}
+
+bool xmpp_muc_handle_presence(xmpp_conn_t *c, xmpp_stanza_t *st)
+{
+    const char *from = xmpp_stanza_get_from(st);
+    jid_t *j = from ? jid_new(from) : NULL;
+    muc_room *r = j ? muc_room_find(j->bare) : NULL;
+    if (!r) {
+        jid_free(j);
+        return false;
+    }
+    const char *type = xmpp_stanza_get_type(st);
+    const char *nick = j->resource;
+    if (type && !strcmp(type, "error")) {
+        handle_error(r, nick, st);
+        goto done;
+    }
+    if (!nick || (type && strcmp(type, "unavailable") != 0))
+        goto done; /* the room's bare JID has no presence of interest */
+    if (r->state == MUC_STATE_LEFT)
+        goto done; /* stale presence after we left */
+    bool unavailable = type != NULL;
+    muc_user_info u;
+    parse_muc_user(st, r, &u);
+    /* Our own presence: status 110, or (servers without it) our nick while
+     * joining. */
+    if (u.self || (!u.codes[110] && r->nick && !strcmp(nick, r->nick) &&
+                   r->state == MUC_STATE_JOINING && !xmpp_internal_child(st, "x", NS_MUC_USER))) {
+        handle_self(c, r, nick, st, &u, unavailable);
+        g_free(u.reason);
+        goto done;
+    }
+    bool initial = r->state == MUC_STATE_JOINING;
+    if (unavailable) {
+        if (u.codes[303] && u.item_nick && valid_nick(u.item_nick)) {
+            muc_occupant_rename(r, nick, u.item_nick);
+            occ_event(OCC_NICK, r, nick, u.item_nick, &u, initial);
+        } else {
+            bool known = muc_occupant_find(r, nick) != NULL;
+            muc_occupant_remove(r, nick);
+            if (known || u.codes[301] || u.codes[307])
+                occ_event(u.codes[301]                     ? OCC_BANNED
+                          : u.codes[307]                   ? OCC_KICKED
+                          : (u.codes[321] || u.codes[322]) ? OCC_REMOVED
+                                                           : OCC_LEFT,
+                          r, nick, NULL, &u, initial);
+        }
+        g_free(u.reason);
+        goto done;
+    }
+    muc_role role = MUC_ROLE_PARTICIPANT;
+    muc_affiliation aff = MUC_AFF_NONE;
+    if (u.role)
+        muc_role_parse(u.role, &role);
+    if (u.affiliation)
+        muc_affiliation_parse(u.affiliation, &aff);
+    muc_occupant *old = muc_occupant_find(r, nick);
+    muc_role old_role = old ? old->role : role;
+    char *status = xmpp_internal_child_text(st, "status");
+    bool added = false;
+    muc_occupant_set(r, nick, role, aff, u.jid, u.occupant_id, show_of(st), status, &added);
+    g_free(status);
+    if (added)
+        occ_event(OCC_JOINED, r, nick, NULL, &u, initial);
+    else if (old_role != role)
+        occ_event(OCC_ROLE, r, nick, NULL, &u, initial);
+    else
+        occ_event(OCC_PRESENCE, r, nick, NULL, &u, initial);
+    g_free(u.reason);
+done:
+    jid_free(j);
+    return true;
+}
+
+void xmpp_muc_presence_broadcast(xmpp_conn_t *c)
+{
+    /* Directed presence does not follow the broadcast: tell each room. */
+    const GPtrArray *rooms = muc_rooms();
+    for (guint i = 0; i < rooms->len; i++) {
+        muc_room *r = g_ptr_array_index(rooms, i);
+        if (r->state != MUC_STATE_JOINED)
+            continue;
+        char *to = g_strdup_printf("%s/%s", r->jid, r->nick);
+        xmpp_stanza_t *pres = xmpp_presence_new(xmpp_internal_ctx());
+        xmpp_stanza_set_to(pres, to);
+        presence_show show = xmpp_own_show();
+        if (show != PRESENCE_ONLINE)
+            xmpp_internal_add_text(pres, "show", presence_show_name(show));
+        if (xmpp_own_status())
+            xmpp_internal_add_text(pres, "status", xmpp_own_status());
+        xmpp_send(c, pres);
+        xmpp_stanza_release(pres);
+        g_free(to);
+    }
+}
+
+/* ---------- XEP-0410 self-ping ---------- */
+
+static int on_selfping(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
+{
+    char *room = ud;
+    muc_room *r = muc_room_find(room);
+    muc_proto *p = r ? xmpp_muc_proto(r->jid) : NULL;
+    const char *from = xmpp_stanza_get_from(st);
+    if (p && from && jid_bare_equal(from, room) && r->state == MUC_STATE_JOINED) {
+        p->ping_busy = false;
+        const char *type = xmpp_stanza_get_type(st);
+        if (type && !strcmp(type, "error")) {
+            const char *cond = xmpp_internal_error_condition(st);
+            /* Still joined: the ping reached a client that does not
+             * answer pings, or the room took a while. */
+            bool joined =
+                !strcmp(cond, "service-unavailable") || !strcmp(cond, "feature-not-implemented") ||
+                !strcmp(cond, "remote-server-timeout") || !strcmp(cond, "remote-server-not-found");
+            if (!joined) {
+                room_event(MUC_EV_REJOINING, r, r->nick, NULL, NULL, cond);
+                send_join(c, r);
+            }
+        }
+    }
+    g_free(room);
+    return 0;
+}
+
+static void arm_selfping(void);
+
+static void on_selfping_timer(void *ud)
+{
+    ping_timer = 0;
+    xmpp_conn_t *c = xmpp_internal_conn();
+    const GPtrArray *rooms = muc_rooms();
+    for (guint i = 0; c && i < rooms->len; i++) {
+        muc_room *r = g_ptr_array_index(rooms, i);
+        if (r->state != MUC_STATE_JOINED)
+            continue;
+        muc_proto *p = xmpp_muc_proto(r->jid);
+        if (p->ping_busy) {
+            /* Still out: an unanswered ping means the room or its server
+             * is gone; joining again finds out. */
+            if (loop_now_ms() - p->ping_sent < SELFPING_TIMEOUT_MS)
+                continue;
+            p->ping_busy = false;
+            room_event(MUC_EV_REJOINING, r, r->nick, NULL, NULL, "no answer");
+            send_join(c, r);
+            continue;
+        }
+        p->ping_busy = true;
+        p->ping_sent = loop_now_ms();
+        char *to = g_strdup_printf("%s/%s", r->jid, r->nick);
+        xmpp_stanza_t *iq = xmpp_internal_iq_new("get");
+        xmpp_stanza_set_to(iq, to);
+        xmpp_internal_add_child(iq, "ping", NS_PING);
+        xmpp_internal_send_iq(c, iq, on_selfping, g_strdup(r->jid));
+        g_free(to);
+    }
+    arm_selfping();
+}
+
+static void arm_selfping(void)
+{
+    long secs = settings_get_int("muc_selfping");
+    if (ping_timer || secs <= 0 || !xmpp_internal_conn())
+        return;
+    ping_timer = loop_add_timer((unsigned)secs * 1000, on_selfping_timer, NULL);
+}
+
+/* ---------- login, logout ---------- */
+
+void xmpp_muc_online(xmpp_conn_t *c)
+{
+    disco_pending = -1;
+    discover_service(c);
+    const GPtrArray *rooms = muc_rooms();
+    for (guint i = 0; i < rooms->len; i++) {
+        muc_room *r = g_ptr_array_index(rooms, i);
+        if (r->wanted && r->state == MUC_STATE_LEFT)
+            send_join(c, r);
+    }
+    arm_selfping();
+}
+
+void xmpp_muc_offline(void)
+{
+    if (ping_timer)
+        loop_cancel_timer(ping_timer);
+    ping_timer = 0;
+    const GPtrArray *rooms = muc_rooms();
+    for (guint i = 0; i < rooms->len; i++) {
+        muc_room *r = g_ptr_array_index(rooms, i);
+        muc_proto *p = xmpp_muc_proto(r->jid);
+        xmpp_muc_persist(p);
+        p->syncing = p->ping_busy = false;
+        if (p->sync_timer)
+            loop_cancel_timer(p->sync_timer);
+        p->sync_timer = 0;
+        if (r->state == MUC_STATE_LEFT)
+            continue;
+        r->state = MUC_STATE_LEFT;
+        muc_room_clear_occupants(r);
+        room_event(MUC_EV_LEFT, r, r->nick, NULL, NULL, "disconnected");
+    }
+}
+
+void xmpp_muc_deinit(void)
+{
+    if (ping_timer)
+        loop_cancel_timer(ping_timer);
+    ping_timer = 0;
+    if (protos) {
+        GHashTableIter it;
+        gpointer v;
+        g_hash_table_iter_init(&it, protos);
+        while (g_hash_table_iter_next(&it, NULL, &v))
+            xmpp_muc_persist(v);
+        g_hash_table_destroy(protos);
+    }
+    protos = NULL;
+    g_clear_pointer(&service, g_free);
+    if (pending_joins)
+        g_ptr_array_unref(pending_joins);
+    pending_joins = NULL;
+}
+
+void xmpp_muc_settings_changed(void)
+{
+    if (ping_timer)
+        loop_cancel_timer(ping_timer);
+    ping_timer = 0;
+    arm_selfping();
+}

@@ -1,0 +1,385 @@
+/* muc_message.c - what rooms say: group chat messages, the subject,
+ * corrections and retractions by occupants, moderation (XEP-0425),
+ * invitations (XEP-0249 direct, XEP-0045 mediated), and the history sync
+ * on join: the room's discussion history plus its archive (MUC MAM),
+ * deduplicated by the history store.
+ *
+ * Trust: a room's message is taken only from a room natter joined; the
+ * author is the occupant nick in the 'from'; stanza ids and occupant ids
+ * only when the room itself stamped them; moderation only from the room's
+ * bare JID; archive results only from the room, for our query. */
+#include "xmpp/internal.h"
+
+#include <string.h>
+
+#include "core/log.h"
+#include "core/loop.h"
+#include "model/jid.h"
+#include "model/muc.h"
+
+#define SYNC_PAGE 100
+#define SYNC_MAX 2000     /* archive messages fetched per join at most */
+#define FIRST_SYNC 50     /* without a sync point: the newest page */
+#define PERSIST_EVERY 100 /* messages between sync point writes */
+
+/* The room's stanza-id (XEP-0359) when the room stamped it. */
+static const char *room_stanza_id(xmpp_stanza_t *st, const char *room)
+{
+    for (xmpp_stanza_t *c = xmpp_stanza_get_children(st); c; c = xmpp_stanza_get_next(c)) {
+        if (!xmpp_stanza_is_tag(c) || g_strcmp0(xmpp_stanza_get_name(c), "stanza-id") ||
+            g_strcmp0(xmpp_stanza_get_ns(c), NS_SID))
+            continue;
+        const char *by = xmpp_stanza_get_attribute(c, "by");
+        if (by && jid_bare_equal(by, room) && !strchr(by, '/'))
+            return xmpp_stanza_get_attribute(c, "id");
+    }
+    return NULL;
+}
+
+static void note_sync_point(muc_proto *p, const char *sid, time_t ts)
+{
+    gint64 ms = (gint64)ts * 1000;
+    if (!sid || ms < p->last_ts)
+        return;
+    g_free(p->last_sid);
+    p->last_sid = g_strdup(sid);
+    p->last_ts = ms;
+    if (++p->unsaved >= PERSIST_EVERY)
+        xmpp_muc_persist(p);
+}
+
+/* A moderation notice (XEP-0425, versions 0 and 1) from the room itself. */
+static bool handle_moderation(muc_room *r, xmpp_stanza_t *st)
+{
+    const char *target = NULL, *by = NULL;
+    char *reason = NULL;
+    xmpp_stanza_t *retract = xmpp_internal_child(st, "retract", NS_RETRACT);
+    xmpp_stanza_t *mod =
+        retract ? xmpp_internal_child(retract, "moderated", "urn:xmpp:message-moderate:1") : NULL;
+    if (mod) {
+        target = xmpp_stanza_get_attribute(retract, "id");
+        by = xmpp_stanza_get_attribute(mod, "by");
+        reason = xmpp_internal_child_text(retract, "reason");
+    } else {
+        xmpp_stanza_t *apply = xmpp_internal_child(st, "apply-to", "urn:xmpp:fasten:0");
+        mod = apply ? xmpp_internal_child(apply, "moderated", "urn:xmpp:message-moderate:0") : NULL;
+        if (!mod || !xmpp_internal_child(mod, "retract", "urn:xmpp:message-retract:0"))
+            return false;
+        target = xmpp_stanza_get_attribute(apply, "id");
+        by = xmpp_stanza_get_attribute(mod, "by");
+        reason = xmpp_internal_child_text(mod, "reason");
+    }
+    if (target) {
+        char *who = by ? jid_resource_of(by) : NULL;
+        ev_result res = {0};
+        ev_retraction ev = {.peer = r->jid,
+                            .from = r->jid,
+                            .retract_id = target,
+                            .groupchat = true,
+                            .moderation = true,
+                            .moderator = who ? who : by,
+                            .reason = reason && *reason ? reason : NULL,
+                            .result = &res};
+        event_emit(EV_RETRACTION, &ev);
+        g_free(who);
+    }
+    g_free(reason);
+    return true;
+}
+
+static void handle_subject(xmpp_conn_t *c, muc_room *r, const char *nick, xmpp_stanza_t *st)
+{
+    muc_proto *p = xmpp_muc_proto(r->jid);
+    char *subject = xmpp_internal_child_text(st, "subject");
+    if (subject && !g_utf8_validate(subject, -1, NULL)) {
+        char *fixed = g_utf8_make_valid(subject, -1);
+        g_free(subject);
+        subject = fixed;
+    }
+    g_free(r->subject);
+    r->subject = subject && *subject ? g_strdup(subject) : NULL;
+    g_free(r->subject_by);
+    r->subject_by = g_strdup(nick);
+    bool initial = !p->got_subject;
+    p->got_subject = true;
+    ev_muc_room ev = {.kind = MUC_EV_SUBJECT,
+                      .room = r->jid,
+                      .nick = nick,
+                      .text = r->subject,
+                      .initial = initial,
+                      .count = muc_room_count(r)};
+    event_emit(EV_MUC_ROOM, &ev);
+    g_free(subject);
+    /* The subject ends the discussion history: the sync may be over. */
+    if (p->syncing && (p->mam_done || !r->has_mam))
+        xmpp_muc_sync_finish(r, NULL);
+}
+
+void xmpp_muc_message(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
+{
+    const char *from = xmpp_stanza_get_from(st);
+    jid_t *fj = from ? jid_new(from) : NULL;
+    muc_room *r = fj ? muc_room_find(fj->bare) : NULL;
+    if (!r) {
+        log_debug("muc", "dropped a group chat message from %s: not a room of ours",
+                  from ? from : "(nobody)");
+        jid_free(fj);
+        return;
+    }
+    const char *nick = fj->resource;
+    const char *type = xmpp_stanza_get_type(st);
+    muc_proto *p = xmpp_muc_proto(r->jid);
+    if (type && !strcmp(type, "error")) {
+        if (!src->archive) {
+            char *why = xmpp_internal_error_text(st);
+            event_log(LOG_ERROR, r->jid, "The room refused a message: %s", why);
+            g_free(why);
+        }
+        goto out;
+    }
+    char *body = xmpp_internal_body(st);
+    if (!src->archive && xmpp_internal_child(st, "subject", NULL) && !(body && *body)) {
+        handle_subject(c, r, nick, st);
+        g_free(body);
+        goto out;
+    }
+    if (!nick) {
+        /* The room speaks for itself: moderation, or a notice. */
+        if (!handle_moderation(r, st) && body && *body && !src->archive)
+            event_log(LOG_INFO, r->jid, "%s: %s", r->jid, body);
+        g_free(body);
+        goto out;
+    }
+    char *full = g_strdup_printf("%s/%s", r->jid, nick);
+    bool outgoing = r->nick && !strcmp(nick, r->nick);
+    const char *occupant_id = NULL;
+    if (r->has_occupant_id) {
+        xmpp_stanza_t *oid = xmpp_internal_child(st, "occupant-id", NS_OCCUPANT_ID);
+        occupant_id = oid ? xmpp_stanza_get_attribute(oid, "id") : NULL;
+    }
+    const char *sid = src->archive ? src->archive_id : room_stanza_id(st, r->jid);
+    bool delayed;
+    time_t ts = xmpp_internal_message_time(st, src, &delayed);
+    note_sync_point(p, sid, ts);
+
+    xmpp_stanza_t *retract = xmpp_internal_child(st, "retract", NS_RETRACT);
+    if (retract && xmpp_stanza_get_attribute(retract, "id")) {
+        ev_result res = {0};
+        ev_retraction ev = {.peer = r->jid,
+                            .from = full,
+                            .outgoing = outgoing,
+                            .retract_id = xmpp_stanza_get_attribute(retract, "id"),
+                            .groupchat = true,
+                            .occupant_id = occupant_id,
+                            .result = &res};
+        event_emit(EV_RETRACTION, &ev);
+    } else if (body && *body) {
+        xmpp_stanza_t *oid = xmpp_internal_child(st, "origin-id", NS_SID);
+        xmpp_stanza_t *repl = xmpp_internal_child(st, "replace", NS_CORRECT);
+        ev_result res = {0};
+        if (repl && xmpp_stanza_get_attribute(repl, "id")) {
+            ev_correction ev = {.peer = r->jid,
+                                .from = full,
+                                .outgoing = outgoing,
+                                .replace_id = xmpp_stanza_get_attribute(repl, "id"),
+                                .body = body,
+                                .id = xmpp_stanza_get_id(st),
+                                .timestamp = ts,
+                                .groupchat = true,
+                                .occupant_id = occupant_id,
+                                .result = &res};
+            event_emit(EV_CORRECTION, &ev);
+        } else {
+            ev_message ev = {.peer = r->jid,
+                             .from = full,
+                             .body = body,
+                             .id = xmpp_stanza_get_id(st),
+                             .outgoing = outgoing,
+                             .timestamp = ts,
+                             .delayed = delayed || src->archive,
+                             .stanza_id = sid,
+                             .origin_id = oid ? xmpp_stanza_get_attribute(oid, "id") : NULL,
+                             .from_archive = src->archive || (delayed && p->syncing),
+                             .groupchat = true,
+                             .occupant_id = occupant_id,
+                             .result = &res};
+            event_emit(EV_MESSAGE, &ev);
+        }
+    }
+    g_free(full);
+    g_free(body);
+out:
+    jid_free(fj);
+}
+
+/* ---------- invitations ---------- */
+
+bool xmpp_muc_handle_invite(xmpp_stanza_t *st)
+{
+    const char *from = xmpp_stanza_get_from(st);
+    if (!from || !g_strcmp0(xmpp_stanza_get_type(st), "error") ||
+        !g_strcmp0(xmpp_stanza_get_type(st), "groupchat"))
+        return false;
+    xmpp_stanza_t *direct = xmpp_internal_child(st, "x", NS_CONFERENCE);
+    if (direct) {
+        const char *room = xmpp_stanza_get_attribute(direct, "jid");
+        if (room && jid_is_valid_bare(room) && strchr(room, '@')) {
+            ev_muc_invite ev = {room,
+                                from,
+                                xmpp_stanza_get_attribute(direct, "reason"),
+                                xmpp_stanza_get_attribute(direct, "password"),
+                                false,
+                                false};
+            event_emit(EV_MUC_INVITE, &ev);
+        }
+        return true;
+    }
+    xmpp_stanza_t *x = xmpp_internal_child(st, "x", NS_MUC_USER);
+    if (!x || strchr(from, '/'))
+        return false;
+    /* Mediated: the room itself relays it. */
+    xmpp_stanza_t *inv = xmpp_internal_child(x, "invite", NULL);
+    xmpp_stanza_t *dec = inv ? NULL : xmpp_internal_child(x, "decline", NULL);
+    xmpp_stanza_t *e = inv ? inv : dec;
+    if (!e)
+        return false;
+    if (!jid_is_valid_bare(from) || !strchr(from, '@'))
+        return true;
+    char *reason = xmpp_internal_child_text(e, "reason");
+    char *password = xmpp_internal_child_text(x, "password");
+    const char *who = xmpp_stanza_get_attribute(e, "from");
+    ev_muc_invite ev = {from,
+                        who ? who : from,
+                        reason && *reason ? reason : NULL,
+                        password && *password ? password : NULL,
+                        true,
+                        dec != NULL};
+    event_emit(EV_MUC_INVITE, &ev);
+    g_free(reason);
+    g_free(password);
+    return true;
+}
+
+/* ---------- history sync on join ---------- */
+
+static void sync_timer_cancel(muc_proto *p)
+{
+    if (p->sync_timer)
+        loop_cancel_timer(p->sync_timer);
+    p->sync_timer = 0;
+}
+
+void xmpp_muc_sync_finish(muc_room *r, const char *error)
+{
+    muc_proto *p = xmpp_muc_proto(r->jid);
+    if (!p->syncing)
+        return;
+    p->syncing = false;
+    p->mam_done = true;
+    g_clear_pointer(&p->mam_qid, g_free);
+    g_clear_pointer(&p->mam_iq, g_free);
+    sync_timer_cancel(p);
+    xmpp_muc_persist(p);
+    ev_muc_room ev = {
+        .kind = MUC_EV_SYNCED, .room = r->jid, .nick = r->nick, .text = error, .count = p->fetched};
+    event_emit(EV_MUC_ROOM, &ev);
+}
+
+static void send_page(xmpp_conn_t *c, muc_room *r, const char *after);
+
+static int on_page_done(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
+{
+    char *room = ud;
+    muc_room *r = muc_room_find(room);
+    muc_proto *p = r ? xmpp_muc_proto(r->jid) : NULL;
+    const char *from = xmpp_stanza_get_from(st);
+    if (!p || !p->mam_iq || g_strcmp0(xmpp_stanza_get_id(st), p->mam_iq) || !from ||
+        !jid_bare_equal(from, room) || strchr(from, '/')) {
+        g_free(room);
+        return 0;
+    }
+    const char *type = xmpp_stanza_get_type(st);
+    xmpp_stanza_t *fin = xmpp_internal_child(st, "fin", NS_MAM);
+    bool complete = fin && (!g_strcmp0(xmpp_stanza_get_attribute(fin, "complete"), "true") ||
+                            !g_strcmp0(xmpp_stanza_get_attribute(fin, "complete"), "1"));
+    xmpp_stanza_t *set = fin ? xmpp_internal_child(fin, "set", NS_RSM) : NULL;
+    char *last = set ? xmpp_internal_child_text(set, "last") : NULL;
+    if (g_strcmp0(type, "result") != 0) {
+        char *why = xmpp_internal_error_text(st);
+        char *msg = g_strdup_printf("the room's archive refused: %s", why);
+        p->mam_done = true;
+        if (p->got_subject)
+            xmpp_muc_sync_finish(r, msg);
+        g_free(msg);
+        g_free(why);
+    } else if (!complete && last && p->fetched < SYNC_MAX && p->fetched > 0) {
+        send_page(c, r, last);
+    } else {
+        p->mam_done = true;
+        if (p->got_subject)
+            xmpp_muc_sync_finish(r, !complete && p->fetched >= SYNC_MAX
+                                        ? "older messages stay in the room's archive"
+                                        : NULL);
+    }
+    g_free(last);
+    g_free(room);
+    return 0;
+}
+
+/* Ask the room's archive for what follows AFTER (NULL: the newest page). */
+static void send_page(xmpp_conn_t *c, muc_room *r, const char *after)
+{
+    muc_proto *p = xmpp_muc_proto(r->jid);
+    g_free(p->mam_qid);
+    p->mam_qid = xmpp_internal_new_id();
+    g_free(p->mam_iq);
+    p->mam_iq = xmpp_internal_new_id();
+    xmpp_stanza_t *iq = xmpp_internal_mam_query(p->mam_iq, p->mam_qid, NULL, NULL,
+                                                after ? SYNC_PAGE : FIRST_SYNC, after, "");
+    xmpp_stanza_set_to(iq, r->jid);
+    xmpp_id_handler_add(c, on_page_done, p->mam_iq, g_strdup(r->jid));
+    xmpp_send(c, iq);
+    xmpp_stanza_release(iq);
+}
+
+void xmpp_muc_sync_start(xmpp_conn_t *c, muc_room *r)
+{
+    muc_proto *p = xmpp_muc_proto(r->jid);
+    if (!p->syncing || p->mam_qid || p->mam_done)
+        return;
+    if (!r->has_mam) {
+        p->mam_done = true;
+        if (p->got_subject)
+            xmpp_muc_sync_finish(r, NULL);
+        return;
+    }
+    /* Forward from the sync point; without one, the newest page. */
+    send_page(c, r, p->last_sid);
+}
+
+bool xmpp_muc_handle_archive(xmpp_conn_t *c, xmpp_stanza_t *st)
+{
+    xmpp_stanza_t *res = xmpp_internal_child(st, "result", NS_MAM);
+    const char *from = xmpp_stanza_get_from(st);
+    if (!res || !from || !strchr(from, '@') || xmpp_internal_from_own_account(from))
+        return false; /* not from a room: mam.c decides */
+    muc_room *r = muc_room_find(from);
+    muc_proto *p = r && !strchr(from, '/') ? xmpp_muc_proto(r->jid) : NULL;
+    const char *qid = xmpp_stanza_get_attribute(res, "queryid");
+    if (!p || !p->mam_qid || !qid || strcmp(qid, p->mam_qid) != 0) {
+        log_warn("muc", "dropped an archive result that answers no query of ours (from %s)", from);
+        return true;
+    }
+    xmpp_stanza_t *fwd = xmpp_internal_child(res, "forwarded", NS_FORWARD);
+    xmpp_stanza_t *inner = fwd ? xmpp_internal_child(fwd, "message", NULL) : NULL;
+    const char *inner_from = inner ? xmpp_stanza_get_from(inner) : NULL;
+    /* The archived message must be the room's own. */
+    if (!inner || !inner_from || !jid_bare_equal(inner_from, r->jid))
+        return true;
+    msg_source src = {.archive = true,
+                      .archive_id = xmpp_stanza_get_attribute(res, "id"),
+                      .archive_ts = xmpp_internal_delay_of(fwd)};
+    p->fetched++;
+    xmpp_muc_message(c, inner, &src);
+    return true;
+}
