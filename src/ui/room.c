@@ -105,8 +105,8 @@ bool room_mentions(const char *room, const char *body)
 
 void room_on_message(const ev_message *ev)
 {
-    if (ev->result && ev->result->duplicate)
-        return;
+    if ((ev->result && ev->result->duplicate) || ev->backfill)
+        return; /* known, or older history: shown from the database per page */
     win_t *w = room_window(ev->peer);
     if (w->syncing)
         return; /* stored; shown from the database when the sync ends */

@@ -214,6 +214,10 @@ static void draw_line_rows(const win_line *l, int y_first, int row_from, int row
             if (cuts[seg + 1] <= cuts[seg])
                 continue;
             int attr = seg == 1 ? nick_attr : (l->use_attr ? l->attr : kind_attr(l->kind));
+            /* A message that mentions us stands out like its window does
+             * in the status bar. */
+            if (l->mention && seg != 1)
+                attr = theme_attr(THEME_STATUS_HIGHLIGHT) | A_BOLD;
             if (l->highlight)
                 attr |= A_REVERSE;
             if (l->retracted && seg != 1)

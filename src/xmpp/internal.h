@@ -36,6 +36,7 @@ typedef struct {
     const char *archive_id; /* its archive id (a stanza-id by our account) */
     time_t archive_ts;      /* its archive time, 0 when unknown */
     bool backfill;          /* older history asked for by a scrolled window */
+    bool room;              /* ... from a room's archive (checked by mam.c) */
 } msg_source;
 
 /* conn.c */

@@ -28,6 +28,7 @@ static xmpp_state_set_fn state_set;
 static unsigned timeout_timer;
 static char *bf_peer; /* conversation whose older history is being fetched */
 static char *bf_query_id;
+static bool bf_room;       /* bf_peer is a room: its own archive answers */
 static unsigned bf_received;
 static unsigned bf_timer;
 static GQueue bf_page = G_QUEUE_INIT; /* (result, forwarded message) copies, oldest first */
@@ -219,11 +220,25 @@ static void process_result(xmpp_conn_t *c, xmpp_stanza_t *res, bool backfill)
     const char *aid = xmpp_stanza_get_attribute(res, "id");
     if (!inner || !aid)
         return;
+    /* A room's archive holds that room's messages only. */
+    const char *inner_from = xmpp_stanza_get_from(inner);
+    if (backfill && bf_room && (!inner_from || !bf_peer || !jid_bare_equal(inner_from, bf_peer)))
+        return;
     msg_source src = {.archive = true,
                       .archive_id = aid,
                       .archive_ts = xmpp_internal_delay_of(fwd),
-                      .backfill = backfill};
+                      .backfill = backfill,
+                      .room = backfill && bf_room};
     xmpp_message_process(c, inner, &src);
+}
+
+/* Who may answer: our own account, or for older history of a room the
+ * room itself (its bare JID). */
+static bool from_archive_owner(const char *from, bool backfill)
+{
+    if (backfill && bf_room)
+        return from && bf_peer && !strchr(from, '/') && jid_bare_equal(from, bf_peer);
+    return xmpp_internal_from_own_account(from);
 }
 
 bool xmpp_mam_handle_result(xmpp_conn_t *c, xmpp_stanza_t *st)
@@ -234,7 +249,7 @@ bool xmpp_mam_handle_result(xmpp_conn_t *c, xmpp_stanza_t *st)
     const char *qid = xmpp_stanza_get_attribute(res, "queryid");
     bool for_sync = syncing && query_id && qid && strcmp(qid, query_id) == 0;
     bool for_backfill = bf_query_id && qid && strcmp(qid, bf_query_id) == 0;
-    if ((!for_sync && !for_backfill) || !xmpp_internal_from_own_account(xmpp_stanza_get_from(st))) {
+    if ((!for_sync && !for_backfill) || !from_archive_owner(xmpp_stanza_get_from(st), for_backfill)) {
         log_warn("mam", "dropped an archive result that answers no query of ours (from %s)",
                  xmpp_stanza_get_from(st) ? xmpp_stanza_get_from(st) : "our server");
         return true;
@@ -259,7 +274,7 @@ static int on_backfill_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
     if (bf_timer)
         loop_cancel_timer(bf_timer);
     bf_timer = 0;
-    if (!xmpp_internal_from_own_account(xmpp_stanza_get_from(st)))
+    if (!from_archive_owner(xmpp_stanza_get_from(st), true))
         return 1;
     const char *type = xmpp_stanza_get_type(st);
     bool ok = type && strcmp(type, "result") == 0;
@@ -308,8 +323,13 @@ bool xmpp_mam_fetch_before(const char *peer, const char *before_id, long long en
     bf_peer = g_strdup(peer);
     bf_received = 0;
     bf_query_id = xmpp_internal_new_id();
+    /* A room keeps its own archive (MUC MAM); ours has our chats. */
+    bf_room = !strchr(peer, '/') && muc_room_find(peer) != NULL;
     char *id = xmpp_internal_new_id();
-    xmpp_stanza_t *iq = xmpp_internal_mam_query(id, bf_query_id, peer, end, max, NULL, before_id);
+    xmpp_stanza_t *iq = xmpp_internal_mam_query(id, bf_query_id, bf_room ? NULL : peer, end, max,
+                                                NULL, before_id);
+    if (bf_room)
+        xmpp_stanza_set_to(iq, peer);
     xmpp_id_handler_add(c, on_backfill_result, id, NULL);
     bf_timer = loop_add_timer(PAGE_TIMEOUT_MS, on_backfill_timeout, NULL);
     xmpp_send(c, iq);

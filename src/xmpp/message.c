@@ -120,8 +120,9 @@ void xmpp_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *s
         room_error = r != NULL;
     }
     if ((type && strcmp(type, "groupchat") == 0) || room_error) {
-        /* Rooms are live only: our own archive never vouches for them. */
-        if (!src->carbon && !src->archive)
+        /* Live, or from the room's own archive: our account's archive and
+         * carbons never vouch for rooms. */
+        if (!src->carbon && (!src->archive || src->room))
             xmpp_muc_message(c, st, src);
         return;
     }

@@ -200,6 +200,7 @@ void xmpp_muc_message(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
                              .stanza_id = sid,
                              .origin_id = oid ? xmpp_stanza_get_attribute(oid, "id") : NULL,
                              .from_archive = src->archive || (delayed && p->syncing),
+                             .backfill = src->backfill,
                              .groupchat = true,
                              .occupant_id = occupant_id,
                              .result = &res};
@@ -366,10 +367,8 @@ bool xmpp_muc_handle_archive(xmpp_conn_t *c, xmpp_stanza_t *st)
     muc_room *r = muc_room_find(from);
     muc_proto *p = r && !strchr(from, '/') ? xmpp_muc_proto(r->jid) : NULL;
     const char *qid = xmpp_stanza_get_attribute(res, "queryid");
-    if (!p || !p->mam_qid || !qid || strcmp(qid, p->mam_qid) != 0) {
-        log_warn("muc", "dropped an archive result that answers no query of ours (from %s)", from);
-        return true;
-    }
+    if (!p || !p->mam_qid || !qid || strcmp(qid, p->mam_qid) != 0)
+        return false; /* maybe older history (mam.c), else dropped there */
     xmpp_stanza_t *fwd = xmpp_internal_child(res, "forwarded", NS_FORWARD);
     xmpp_stanza_t *inner = fwd ? xmpp_internal_child(fwd, "message", NULL) : NULL;
     const char *inner_from = inner ? xmpp_stanza_get_from(inner) : NULL;
@@ -378,7 +377,8 @@ bool xmpp_muc_handle_archive(xmpp_conn_t *c, xmpp_stanza_t *st)
         return true;
     msg_source src = {.archive = true,
                       .archive_id = xmpp_stanza_get_attribute(res, "id"),
-                      .archive_ts = xmpp_internal_delay_of(fwd)};
+                      .archive_ts = xmpp_internal_delay_of(fwd),
+                      .room = true};
     p->fetched++;
     xmpp_muc_message(c, inner, &src);
     return true;
