@@ -6,6 +6,7 @@
 #include "cmd/internal.h"
 #include "model/jid.h"
 #include "model/muc.h"
+#include "ui/sanitize.h"
 #include "ui/ui.h"
 #include "xmpp/xmpp.h"
 
@@ -215,7 +216,7 @@ static void cmd_whois(char **argv, int argc, const char *jid)
         ui_error("Nobody called '%s' is in %s.", argv[0], r->jid);
         return;
     }
-    char *nick = room_nick_visible(o->nick);
+    char *nick = sanitize_nick(o->nick);
     ui_info("%s: %s, %s%s%s; %s%s%s", nick, muc_role_name(o->role),
             muc_affiliation_name(o->affiliation), o->jid ? "; real JID " : "", o->jid ? o->jid : "",
             presence_show_name(o->show), o->status ? ": " : "", o->status ? o->status : "");

@@ -51,7 +51,7 @@ char *bars_window_name(const win_t *w)
     if (w->type == WIN_ROOM && j && j->local) {
         name = g_strdup(j->local);
     } else if (j && j->resource && muc_room_find(j->bare)) {
-        char *nick = room_nick_visible(j->resource);
+        char *nick = sanitize_nick(j->resource);
         name = g_strdup_printf("%s/%s", nick, j->local ? j->local : j->domain);
         g_free(nick);
     } else {
@@ -107,7 +107,7 @@ void bars_draw_title(void)
     } else if (strchr(w->jid, '/')) {
         /* A private conversation with a room occupant. */
         jid_t *j = jid_new(w->jid);
-        char *nick = room_nick_visible(j ? j->resource : NULL);
+        char *nick = sanitize_nick(j ? j->resource : NULL);
         char *s = g_strdup_printf("%s in %s (private)", nick, j ? j->bare : w->jid);
         put_clipped(t, s);
         muc_room *r = j ? muc_room_find(j->bare) : NULL;

@@ -9,6 +9,7 @@
 #include "model/roster.h"
 #include "store/store.h"
 #include "ui/internal.h"
+#include "ui/sanitize.h"
 #include "xmpp/xmpp.h"
 
 #define PAGE 100
@@ -23,17 +24,17 @@ static char *nick_for(const store_msg *m)
         r = bare ? muc_room_find(bare) : NULL;
         g_free(bare);
         if (m->outgoing && r && r->nick)
-            return room_nick_visible(r->nick);
+            return sanitize_nick(r->nick);
         if (!m->outgoing) {
             char *res = jid_resource_of(m->peer);
-            char *v = room_nick_visible(res);
+            char *v = sanitize_nick(res);
             g_free(res);
             return v;
         }
     } else if (muc_room_find(m->peer)) {
         /* A room: the author is the sender's nick. */
         char *res = jid_resource_of(m->sender);
-        char *v = room_nick_visible(res);
+        char *v = sanitize_nick(res);
         g_free(res);
         return v;
     }

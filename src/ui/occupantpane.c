@@ -7,6 +7,7 @@
 #include "config/settings.h"
 #include "model/muc.h"
 #include "ui/internal.h"
+#include "ui/sanitize.h"
 #include "ui/theme.h"
 
 static const char *role_heading(muc_role r)
@@ -69,7 +70,7 @@ void occupantpane_draw(void)
             g_free(more);
             break;
         }
-        char *nick = room_nick_visible(o->nick);
+        char *nick = sanitize_nick(o->nick);
         char *row = g_strdup_printf("%c%s", affiliation_mark(o->affiliation), nick);
         ui_pane_row(w, y++, x, width, ui_presence_attr(o->show), row);
         g_free(row);

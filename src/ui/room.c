@@ -15,56 +15,16 @@
 #include "ui/history.h"
 #include "ui/internal.h"
 #include "ui/notify.h"
+#include "ui/sanitize.h"
 #include "xmpp/xmpp.h"
 
 /* ---------- nicks ---------- */
-
-/* Invisible in a nick: format characters (zero-width, bidi controls, ...),
- * and separators other than the plain space. */
-static bool invisible(gunichar c)
-{
-    GUnicodeType t = g_unichar_type(c);
-    return t == G_UNICODE_FORMAT || t == G_UNICODE_LINE_SEPARATOR ||
-           t == G_UNICODE_PARAGRAPH_SEPARATOR || (t == G_UNICODE_SPACE_SEPARATOR && c != ' ') ||
-           c == 0x034F || (c >= 0xFE00 && c <= 0xFE0F) || c == 0x115F || c == 0x1160 ||
-           c == 0x3164 || c == 0xFFA0;
-}
-
-char *room_nick_visible(const char *nick)
-{
-    if (!nick)
-        return g_strdup("?");
-    char *valid = g_utf8_make_valid(nick, -1);
-    GString *out = g_string_sized_new(strlen(valid) + 8);
-    const char *first = valid, *end = valid + strlen(valid);
-    /* Leading and trailing spaces are shown, so "bob " is not "bob". */
-    while (*first == ' ') {
-        g_string_append(out, "\u2423");
-        first++;
-    }
-    const char *last = end;
-    while (last > first && last[-1] == ' ')
-        last--;
-    for (const char *p = first; p < last; p = g_utf8_next_char(p)) {
-        gunichar c = g_utf8_get_char(p);
-        if (invisible(c))
-            g_string_append_printf(out, "<U+%04X>", c);
-        else
-            g_string_append_unichar(out, c);
-    }
-    for (const char *p = last; p < end; p++)
-        g_string_append(out, "\u2423");
-    if (out->len == 0)
-        g_string_append(out, "\u2423");
-    g_free(valid);
-    return g_string_free(out, FALSE);
-}
 
 /* The nick shown for FROM (room/nick). */
 static char *nick_of(const char *from)
 {
     char *res = jid_resource_of(from);
-    char *v = room_nick_visible(res);
+    char *v = sanitize_nick(res);
     g_free(res);
     return v;
 }
@@ -176,7 +136,7 @@ static void show_synced(win_t *w, muc_room *r, const ev_muc_room *ev)
     for (guint k = 0; k < keep->len; k++)
         win_add_line(w, g_ptr_array_index(keep, k));
     g_ptr_array_free(keep, TRUE);
-    char *nick = room_nick_visible(r->nick);
+    char *nick = sanitize_nick(r->nick);
     add(w, LINE_INFO, "You joined %s as %s (%u occupant%s)", r->jid, nick, muc_room_count(r),
         muc_room_count(r) == 1 ? "" : "s");
     g_free(nick);
@@ -194,7 +154,7 @@ static void on_room(event_type t, const void *p, void *ud)
     if (!r)
         return;
     win_t *w = room_window(ev->room);
-    char *nick = room_nick_visible(ev->nick);
+    char *nick = sanitize_nick(ev->nick);
     const char *reason = ev->reason;
     switch (ev->kind) {
     case MUC_EV_JOINING:
@@ -302,7 +262,7 @@ static void on_occupant(event_type t, const void *p, void *ud)
     ui_dirty((current ? DIRTY_ROSTER | DIRTY_TITLE : 0));
     if (ev->initial || w->syncing)
         return; /* the occupant list sent while we join: the pane shows it */
-    char *nick = room_nick_visible(ev->nick);
+    char *nick = sanitize_nick(ev->nick);
     const char *reason = ev->reason;
     const char *ro = reason ? " (" : "", *rr = reason ? reason : "", *rc = reason ? ")" : "";
     switch (ev->kind) {
@@ -315,7 +275,7 @@ static void on_occupant(event_type t, const void *p, void *ud)
             add(w, LINE_PRESENCE, "\u2190 %s left%s%s%s", nick, ro, rr, rc);
         break;
     case OCC_NICK: {
-        char *nn = room_nick_visible(ev->new_nick);
+        char *nn = sanitize_nick(ev->new_nick);
         add(w, LINE_PRESENCE, "%s is now known as %s", nick, nn);
         g_free(nn);
         break;

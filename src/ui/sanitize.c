@@ -10,6 +10,7 @@
  */
 #include "ui/sanitize.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -165,4 +166,47 @@ int sanitize_needed(const char *s, unsigned flags)
         p += k;
     }
     return 0;
+}
+
+/* ---------- nicks ---------- */
+
+/* Invisible in a nick: format characters (zero-width, bidi controls, ...),
+ * and separators other than the plain space. */
+static bool nick_invisible(gunichar c)
+{
+    GUnicodeType t = g_unichar_type(c);
+    return t == G_UNICODE_FORMAT || t == G_UNICODE_LINE_SEPARATOR ||
+           t == G_UNICODE_PARAGRAPH_SEPARATOR || (t == G_UNICODE_SPACE_SEPARATOR && c != ' ') ||
+           c == 0x034F || (c >= 0xFE00 && c <= 0xFE0F) || c == 0x115F || c == 0x1160 ||
+           c == 0x3164 || c == 0xFFA0;
+}
+
+char *sanitize_nick(const char *nick)
+{
+    if (!nick)
+        return g_strdup("?");
+    char *valid = g_utf8_make_valid(nick, -1);
+    GString *out = g_string_sized_new(strlen(valid) + 8);
+    const char *first = valid, *end = valid + strlen(valid);
+    /* Leading and trailing spaces are shown, so "bob " is not "bob". */
+    while (*first == ' ') {
+        g_string_append(out, "\u2423");
+        first++;
+    }
+    const char *last = end;
+    while (last > first && last[-1] == ' ')
+        last--;
+    for (const char *p = first; p < last; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        if (nick_invisible(c))
+            g_string_append_printf(out, "<U+%04X>", c);
+        else
+            g_string_append_unichar(out, c);
+    }
+    for (const char *p = last; p < end; p++)
+        g_string_append(out, "\u2423");
+    if (out->len == 0)
+        g_string_append(out, "\u2423");
+    g_free(valid);
+    return g_string_free(out, FALSE);
 }

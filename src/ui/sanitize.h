@@ -35,4 +35,10 @@ char *sanitize_text(const char *s, long len, unsigned flags);
  * FLAGS, 0 when it is already safe (and for NULL). Allocates nothing. */
 int sanitize_needed(const char *s, unsigned flags);
 
+/* A nick made safe to tell apart (g_free): invisible characters (zero-width,
+ * bidi and other format characters, unusual spaces) shown as "<U+XXXX>",
+ * a leading or trailing space as U+2423; NULL gives "?". The result still
+ * goes through sanitize_text (win_line_new does it) for control characters. */
+char *sanitize_nick(const char *nick);
+
 #endif

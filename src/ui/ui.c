@@ -418,7 +418,7 @@ static void on_message(event_type t, const void *p, void *ud)
     }
     if (ev->muc_private) {
         char *res = jid_resource_of(ev->peer);
-        nick = room_nick_visible(ev->outgoing ? (pm_room ? pm_room->nick : NULL) : res);
+        nick = sanitize_nick(ev->outgoing ? (pm_room ? pm_room->nick : NULL) : res);
         g_free(res);
     } else if (ev->outgoing) {
         nick = jid_short_name(xmpp_own_bare() ? xmpp_own_bare() : ev->from);

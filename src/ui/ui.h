@@ -93,9 +93,6 @@ bool ui_toggle_occupants(void);
 /* The room's stanza-id of NICK's newest message shown in ROOM, or NULL. */
 const char *ui_last_stanza_id_of(const char *room, const char *nick);
 
-/* room.c: NICK with invisible characters and edge spaces made visible
- * (g_free): "<U+200B>" for a zero-width space, "\u2423" for an edge space. */
-char *room_nick_visible(const char *nick);
 /* room.c: the pending invitation to ROOM: who sent it (and whether through
  * the room), its password; NULL when none. Forget it once used. */
 const char *room_invite_from(const char *room, bool *mediated);

@@ -146,8 +146,11 @@ void xmpp_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *s
     const char *peer = outgoing ? tj->bare : fj->bare;
     /* A private message with a room occupant: the conversation is room/nick. */
     jid_t *pj = outgoing ? tj : fj;
+    /* (A contact cannot split its chat into windows by claiming it.) */
+    roster_contact *rc = roster_find(pj->bare);
     bool muc_private = pj->resource && (muc_room_find(pj->bare) != NULL ||
-                                        xmpp_internal_child(st, "x", NS_MUC_USER) != NULL);
+                                        (xmpp_internal_child(st, "x", NS_MUC_USER) != NULL &&
+                                         !(rc && rc->in_roster)));
     if (muc_private)
         peer = pj->full;
     const char *id = xmpp_stanza_get_id(st);

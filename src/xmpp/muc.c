@@ -535,6 +535,7 @@ typedef struct {
     bool codes[1000];
     const char *role, *affiliation, *jid, *item_nick, *actor, *occupant_id;
     char *reason;
+    bool destroyed; /* the room is gone (<destroy/>) */
 } muc_user_info;
 
 static void parse_muc_user(xmpp_stanza_t *st, muc_room *r, muc_user_info *u)
@@ -570,6 +571,12 @@ static void parse_muc_user(xmpp_stanza_t *st, muc_room *r, muc_user_info *u)
         }
     }
     u->self = u->codes[110];
+    xmpp_stanza_t *destroy = xmpp_internal_child(x, "destroy", NULL);
+    if (destroy) {
+        u->destroyed = true;
+        g_free(u->reason);
+        u->reason = xmpp_internal_child_text(destroy, "reason");
+    }
 }
 
 static presence_show show_of(xmpp_stanza_t *st)
@@ -644,6 +651,9 @@ static void self_removed(muc_room *r, const muc_user_info *u)
         r->wanted = false;
         room_event(MUC_EV_REMOVED, r, r->nick, u->actor, reason,
                    u->codes[321] ? "your affiliation changed" : "the room is now members-only");
+    } else if (u->destroyed) {
+        r->wanted = false;
+        room_event(MUC_EV_REMOVED, r, r->nick, NULL, reason, "the room was destroyed");
     } else if (u->codes[332]) {
         /* The service is shutting down: stay wanted, a reconnect rejoins. */
         room_event(MUC_EV_REMOVED, r, r->nick, NULL, reason, "the service is shutting down");

@@ -85,7 +85,7 @@ static int on_presence(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
     /* Presence of strangers is not kept: anyone can send it from endless
      * addresses, and nothing shows it. */
     roster_contact *known = roster_find(j->bare);
-    if (!type && (!known || !known->in_roster)) {
+    if (!known || (!type && !known->in_roster)) {
         jid_free(j);
         return 1;
     }

@@ -405,6 +405,38 @@ static void test_random_input_properties(void **state)
     }
 }
 
+/* Nicks: look-alikes stay visibly distinct. */
+static void expect_nick(const char *in, const char *out)
+{
+    char *got = sanitize_nick(in);
+    assert_string_equal(got, out);
+    g_free(got);
+}
+
+static void test_nick_lookalikes(void **state)
+{
+    expect_nick("alice", "alice");
+    expect_nick(NULL, "?");
+    expect_nick("", "\u2423");
+    expect_nick("bob ", "bob\u2423");
+    expect_nick("  bob", "\u2423\u2423bob");
+    expect_nick("a b", "a b"); /* inner spaces are ordinary */
+    expect_nick("bob\u200b", "bob<U+200B>");
+    expect_nick("b\u200do\u2060b", "b<U+200D>o<U+2060>b");
+    expect_nick("\u202eevil", "<U+202E>evil");
+    expect_nick("bob\u00a0", "bob<U+00A0>");
+    expect_nick("bo\u3164b", "bo<U+3164>b"); /* Hangul filler: blank but a letter */
+    expect_nick("zo\u00eb", "zo\u00eb");
+    /* invalid UTF-8 becomes U+FFFD, never raw bytes */
+    expect_nick("bad\xff", "bad\ufffd");
+    /* controls are left for sanitize_text (which makes them pictures) */
+    char *n = sanitize_nick("x\x1b[31m");
+    char *t = sanitize_text(n, -1, 0);
+    assert_null(strchr(t, 0x1b));
+    g_free(n);
+    g_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -425,6 +457,7 @@ int main(void)
         cmocka_unit_test(test_explicit_length_with_nul),
         cmocka_unit_test(test_needed),
         cmocka_unit_test(test_random_input_properties),
+        cmocka_unit_test(test_nick_lookalikes),
     };
 
     if (setlocale(LC_ALL, "C.UTF-8") == NULL) {

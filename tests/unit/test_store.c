@@ -747,6 +747,43 @@ static void test_retract(void **state)
     assert_int_equal(store_retract(ALICE, ALICE, "unknown"), 0);
 }
 
+/* Rooms: the author is the occupant (its occupant id), not the room; the
+ * room's stanza-id (by the room) dedups; moderation finds the message by
+ * the room's id. */
+static void test_room_authors(void **state)
+{
+    const char *room = "lounge@conference.example";
+    store_msg *a = mk(room, "lounge@conference.example/bob", "room hello", T0, "S1", room, NULL,
+                      "M1");
+    a->author = g_strdup("lounge@conference.example#OCC-BOB");
+    int64_t id = add_expect(a, STORE_ADDED);
+    /* the same message again (discussion history and archive) */
+    store_msg *b = mk(room, "lounge@conference.example/bob", "room hello", T0, "S1", room, NULL,
+                      "M1");
+    b->author = g_strdup("lounge@conference.example#OCC-BOB");
+    assert_int_equal(add_expect(b, STORE_DUPLICATE), id);
+    /* without the room's id: the message id by the same author dedups */
+    store_msg *c = mk(room, "lounge@conference.example/bob", "room hello", T0 + 1000, NULL, NULL,
+                      NULL, "M1");
+    c->author = g_strdup("lounge@conference.example#OCC-BOB");
+    assert_int_equal(add_expect(c, STORE_DUPLICATE), id);
+    /* someone else who took the nick cannot correct it; bob can, under a new nick */
+    assert_int_equal(store_correct(room, "lounge@conference.example#OCC-EVE", "M1", "x"), -1);
+    assert_int_equal(store_correct(room, "lounge@conference.example#OCC-BOB", "M1", "fixed"), id);
+    GPtrArray *ctx = store_context(room, id, 0);
+    store_msg *m = ctx->pdata[0];
+    assert_string_equal(m->body, "fixed");
+    assert_string_equal(m->author, "lounge@conference.example#OCC-BOB");
+    g_ptr_array_unref(ctx);
+    /* moderation: by the room's stanza-id, only that room's */
+    assert_int_equal(store_retract_stanza("other@conference.example", "S1"), 0);
+    assert_int_equal(store_retract_stanza(room, "nope"), 0);
+    assert_int_equal(store_retract_stanza(room, "S1"), id);
+    ctx = store_context(room, id, 0);
+    assert_true(((store_msg *)ctx->pdata[0])->retracted);
+    g_ptr_array_unref(ctx);
+}
+
 /* ---- search ---- */
 
 static void expect_query(const char *text, const char *expected)
@@ -1272,6 +1309,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mark_delivered, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_correct, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_retract, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_room_authors, setup_open, teardown),
         cmocka_unit_test(test_fts_query_building),
         cmocka_unit_test_setup_teardown(test_search, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_search_peer_many_matches, setup_open, teardown),
