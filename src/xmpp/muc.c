@@ -435,12 +435,15 @@ bool xmpp_muc_join(const char *name, const char *nick, const char *password, cha
                    NULL, "again");
         return true; /* already there (or on the way) */
     }
+    /* USE and PASSWORD may be the room's own strings: copy before freeing. */
+    char *nick_copy = g_strdup(use);
     g_free(r->nick);
-    r->nick = g_strdup(use);
+    r->nick = nick_copy;
     g_free(dflt);
     if (password) {
+        char *pw_copy = g_strdup(password);
         g_free(r->password);
-        r->password = g_strdup(password);
+        r->password = pw_copy;
     }
     r->wanted = true;
     if (!c) {
