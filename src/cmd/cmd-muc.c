@@ -159,15 +159,27 @@ static void cmd_invite(char **argv, int argc, const char *jid)
     muc_room *r = here(jid, "invite");
     if (!r)
         return;
-    bool mediated = argc > 0 && !strcmp(argv[0], "-mediated");
-    int i = mediated ? 1 : 0;
-    if (argc <= i) {
+    /* One word holds it all: [-mediated] JID [REASON...]. */
+    const char *rest = argc > 0 ? argv[0] : "";
+    bool mediated = g_str_has_prefix(rest, "-mediated") && (rest[9] == ' ' || !rest[9]);
+    if (mediated)
+        rest += 9;
+    char *line = g_strdup(rest), *who = g_strstrip(line);
+    char *sp = strchr(who, ' ');
+    const char *reason = NULL;
+    if (sp) {
+        *sp = '\0';
+        reason = g_strstrip(sp + 1);
+    }
+    if (!*who) {
         ui_error("Usage: /invite [-mediated] JID [REASON]");
+        g_free(line);
         return;
     }
     char *err = NULL;
-    bool ok = xmpp_muc_invite(r->jid, argv[i], argc > i + 1 ? argv[i + 1] : NULL, mediated, &err);
+    bool ok = xmpp_muc_invite(r->jid, who, reason && *reason ? reason : NULL, mediated, &err);
     report(ok, err, "Cannot invite");
+    g_free(line);
 }
 
 static void cmd_decline(char **argv, int argc, const char *jid)
@@ -447,7 +459,7 @@ static const cmd_def defs[] = {
      "[-mediated] JID [REASON]",
      "Invite someone to this room",
      "Direct invitations (XEP-0249) by default; -mediated sends it through the room.",
-     3,
+     1,
      NULL,
      {COMPLETE_JID, COMPLETE_JID, COMPLETE_NONE},
      cmd_invite},

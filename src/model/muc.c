@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "core/unichar.h"
 #include "model/jid.h"
 
 static GPtrArray *rooms; /* muc_room*, owned */
@@ -138,15 +139,11 @@ muc_occupant *muc_occupant_find(muc_room *room, const char *nick)
     return room && nick ? g_hash_table_lookup(room->occupants, nick) : NULL;
 }
 
-/* Invisible characters: format (Cf: zero-width, bidi marks), controls,
- * and every kind of space. */
+/* Left out of a skeleton: whatever draws as nothing or as a blank. */
 static bool invisible(gunichar c)
 {
     GUnicodeType t = g_unichar_type(c);
-    return t == G_UNICODE_FORMAT || t == G_UNICODE_CONTROL || t == G_UNICODE_SPACE_SEPARATOR ||
-           t == G_UNICODE_LINE_SEPARATOR || t == G_UNICODE_PARAGRAPH_SEPARATOR ||
-           t == G_UNICODE_UNASSIGNED || c == 0x034F /* combining grapheme joiner */ ||
-           (c >= 0xFE00 && c <= 0xFE0F) /* variation selectors */;
+    return c == ' ' || unichar_invisible(c) || t == G_UNICODE_CONTROL || t == G_UNICODE_UNASSIGNED;
 }
 
 char *muc_nick_skeleton(const char *nick)

@@ -110,31 +110,42 @@ void ui_focus_room_when_joining(const char *name)
     expected = g_strdup(name);
 }
 
+static bool is_message(const win_line *l)
+{
+    return l->kind == LINE_MSG_IN || l->kind == LINE_MSG_OUT || l->kind == LINE_ACTION_IN ||
+           l->kind == LINE_ACTION_OUT;
+}
+
 static void show_synced(win_t *w, muc_room *r, const ev_muc_room *ev)
 {
-    /* The history of the join is in the database: show it from there, then
-     * what the join said. */
+    /* The history of the join is in the database: the window's messages
+     * are replaced by the newest page from there (each once, in order),
+     * and what else the window said (joins, kicks, errors) stays, merged
+     * in by time. */
     GPtrArray *keep = g_ptr_array_new();
-    guint i = 0;
-    for (GList *it = w->lines.head; it; it = it->next, i++) {
+    for (GList *it = w->lines.head; it; it = it->next) {
         win_line *l = it->data;
-        if (i >= w->sync_mark &&
-            (l->kind == LINE_INFO || l->kind == LINE_ERROR || l->kind == LINE_PRESENCE)) {
+        if (is_message(l))
+            win_line_free(l);
+        else
             g_ptr_array_add(keep, l);
-            it->data = NULL;
-        }
     }
-    for (GList *it = w->lines.head; it; it = it->next)
-        if (it->data)
-            win_line_free(it->data);
     g_queue_clear(&w->lines);
     w->scroll = 0;
     w->detached = false;
     w->history_done = false;
     w->syncing = false;
     history_load_latest(w, 0);
-    for (guint k = 0; k < keep->len; k++)
-        win_add_line(w, g_ptr_array_index(keep, k));
+    GList *pos = w->lines.head;
+    for (guint k = 0; k < keep->len; k++) {
+        win_line *l = g_ptr_array_index(keep, k);
+        while (pos && ((win_line *)pos->data)->ts <= l->ts)
+            pos = pos->next;
+        if (pos)
+            g_queue_insert_before(&w->lines, pos, l);
+        else
+            g_queue_push_tail(&w->lines, l);
+    }
     g_ptr_array_free(keep, TRUE);
     char *nick = sanitize_nick(r->nick);
     add(w, LINE_INFO, "You joined %s as %s (%u occupant%s)", r->jid, nick, muc_room_count(r),
@@ -158,10 +169,8 @@ static void on_room(event_type t, const void *p, void *ud)
     const char *reason = ev->reason;
     switch (ev->kind) {
     case MUC_EV_JOINING:
-        if (!ev->text) {
+        if (!ev->text)
             w->syncing = true;
-            w->sync_mark = g_queue_get_length(&w->lines);
-        }
         if (expected) {
             char *local = jid_short_name(r->jid);
             if (!g_strcmp0(local, expected) || jid_bare_equal(expected, r->jid)) {

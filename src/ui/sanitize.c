@@ -10,6 +10,8 @@
  */
 #include "ui/sanitize.h"
 
+#include "core/unichar.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -172,15 +174,6 @@ int sanitize_needed(const char *s, unsigned flags)
 
 /* Invisible in a nick: format characters (zero-width, bidi controls, ...),
  * and separators other than the plain space. */
-static bool nick_invisible(gunichar c)
-{
-    GUnicodeType t = g_unichar_type(c);
-    return t == G_UNICODE_FORMAT || t == G_UNICODE_LINE_SEPARATOR ||
-           t == G_UNICODE_PARAGRAPH_SEPARATOR || (t == G_UNICODE_SPACE_SEPARATOR && c != ' ') ||
-           c == 0x034F || (c >= 0xFE00 && c <= 0xFE0F) || c == 0x115F || c == 0x1160 ||
-           c == 0x3164 || c == 0xFFA0;
-}
-
 char *sanitize_nick(const char *nick)
 {
     if (!nick)
@@ -198,7 +191,7 @@ char *sanitize_nick(const char *nick)
         last--;
     for (const char *p = first; p < last; p = g_utf8_next_char(p)) {
         gunichar c = g_utf8_get_char(p);
-        if (nick_invisible(c))
+        if (unichar_invisible(c))
             g_string_append_printf(out, "<U+%04X>", c);
         else
             g_string_append_unichar(out, c);

@@ -74,7 +74,6 @@ typedef struct {
     bool archive_busy; /* an older page is being fetched from the server */
     char *archive_cursor; /* RSM: fetch the archive before this id next */
     bool syncing;      /* rooms: history of the join still arriving (stored, not shown) */
-    guint sync_mark;   /* rooms: lines the window had when the join began */
 } win_t;
 
 void win_init(void);

@@ -780,6 +780,11 @@ bool xmpp_muc_handle_presence(xmpp_conn_t *c, xmpp_stanza_t *st)
         } else {
             bool known = muc_occupant_find(r, nick) != NULL;
             muc_occupant_remove(r, nick);
+            if (!u.reason || !*u.reason) {
+                /* Someone who leaves says why in the presence's status. */
+                g_free(u.reason);
+                u.reason = xmpp_internal_child_text(st, "status");
+            }
             if (known || u.codes[301] || u.codes[307])
                 occ_event(u.codes[301]                     ? OCC_BANNED
                           : u.codes[307]                   ? OCC_KICKED

@@ -215,30 +215,9 @@ out:
 
 /* ---------- invitations ---------- */
 
-bool xmpp_muc_handle_invite(xmpp_stanza_t *st)
+/* A mediated invitation (or decline) relayed by the room FROM. */
+static bool mediated_invite(xmpp_stanza_t *x, const char *from)
 {
-    const char *from = xmpp_stanza_get_from(st);
-    if (!from || !g_strcmp0(xmpp_stanza_get_type(st), "error") ||
-        !g_strcmp0(xmpp_stanza_get_type(st), "groupchat"))
-        return false;
-    xmpp_stanza_t *direct = xmpp_internal_child(st, "x", NS_CONFERENCE);
-    if (direct) {
-        const char *room = xmpp_stanza_get_attribute(direct, "jid");
-        if (room && jid_is_valid_bare(room) && strchr(room, '@')) {
-            ev_muc_invite ev = {room,
-                                from,
-                                xmpp_stanza_get_attribute(direct, "reason"),
-                                xmpp_stanza_get_attribute(direct, "password"),
-                                false,
-                                false};
-            event_emit(EV_MUC_INVITE, &ev);
-        }
-        return true;
-    }
-    xmpp_stanza_t *x = xmpp_internal_child(st, "x", NS_MUC_USER);
-    if (!x || strchr(from, '/'))
-        return false;
-    /* Mediated: the room itself relays it. */
     xmpp_stanza_t *inv = xmpp_internal_child(x, "invite", NULL);
     xmpp_stanza_t *dec = inv ? NULL : xmpp_internal_child(x, "decline", NULL);
     xmpp_stanza_t *e = inv ? inv : dec;
@@ -258,6 +237,33 @@ bool xmpp_muc_handle_invite(xmpp_stanza_t *st)
     event_emit(EV_MUC_INVITE, &ev);
     g_free(reason);
     g_free(password);
+    return true;
+}
+
+bool xmpp_muc_handle_invite(xmpp_stanza_t *st)
+{
+    const char *from = xmpp_stanza_get_from(st);
+    if (!from || !g_strcmp0(xmpp_stanza_get_type(st), "error") ||
+        !g_strcmp0(xmpp_stanza_get_type(st), "groupchat"))
+        return false;
+    /* Mediated first: rooms add a jabber:x:conference copy for old clients,
+     * which would hide who invited. */
+    xmpp_stanza_t *x = xmpp_internal_child(st, "x", NS_MUC_USER);
+    if (x && !strchr(from, '/') && mediated_invite(x, from))
+        return true;
+    xmpp_stanza_t *direct = xmpp_internal_child(st, "x", NS_CONFERENCE);
+    if (!direct)
+        return false;
+    const char *room = xmpp_stanza_get_attribute(direct, "jid");
+    if (room && jid_is_valid_bare(room) && strchr(room, '@')) {
+        ev_muc_invite ev = {room,
+                            from,
+                            xmpp_stanza_get_attribute(direct, "reason"),
+                            xmpp_stanza_get_attribute(direct, "password"),
+                            false,
+                            false};
+        event_emit(EV_MUC_INVITE, &ev);
+    }
     return true;
 }
 

@@ -426,6 +426,8 @@ static void test_nick_lookalikes(void **state)
     expect_nick("\u202eevil", "<U+202E>evil");
     expect_nick("bob\u00a0", "bob<U+00A0>");
     expect_nick("bo\u3164b", "bo<U+3164>b"); /* Hangul filler: blank but a letter */
+    expect_nick("bob\u17b4", "bob<U+17B4>"); /* Khmer inherent vowel: a mark drawn as nothing */
+    expect_nick("bob\U000E0041", "bob<U+E0041>"); /* tag character */
     expect_nick("zo\u00eb", "zo\u00eb");
     /* invalid UTF-8 becomes U+FFFD, never raw bytes */
     expect_nick("bad\xff", "bad\ufffd");
