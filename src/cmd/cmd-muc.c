@@ -433,7 +433,7 @@ static const cmd_def defs[] = {
      "opens at once; history is shown when the room has sent it.",
      0,
      NULL,
-     {COMPLETE_NONE, COMPLETE_NONE, COMPLETE_NONE},
+     {COMPLETE_ROOM, COMPLETE_NONE, COMPLETE_NONE},
      cmd_join},
     {"leave",
      "[REASON]",

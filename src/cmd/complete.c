@@ -10,6 +10,7 @@
 #include "model/muc.h"
 #include "model/roster.h"
 #include "ui/ui.h"
+#include "xmpp/xmpp.h"
 
 static void add_if_prefix(GPtrArray *out, const char *cand, const char *word)
 {
@@ -43,6 +44,8 @@ static void complete_kind(GPtrArray *out, cmd_complete_kind kind, const cmd_def 
 {
     switch (kind) {
     case COMPLETE_JID: {
+        if (def && !strcmp(def->name, "msg")) /* in a room: its occupants first */
+            complete_nicks(out, word, "");
         GPtrArray *j = roster_complete(word);
         for (guint i = 0; i < j->len; i++)
             g_ptr_array_add(out, g_strdup(g_ptr_array_index(j, i)));
@@ -84,6 +87,21 @@ static void complete_kind(GPtrArray *out, cmd_complete_kind kind, const cmd_def 
     case COMPLETE_NICK:
         complete_nicks(out, word, "");
         break;
+    case COMPLETE_ROOM: {
+        const GPtrArray *marks = xmpp_bookmarks();
+        for (guint i = 0; marks && i < marks->len; i++)
+            add_if_prefix(out, ((const xmpp_bookmark *)g_ptr_array_index(marks, i))->jid, word);
+        const GPtrArray *rooms = muc_rooms();
+        for (guint i = 0; i < rooms->len; i++) {
+            const char *jid = ((const muc_room *)g_ptr_array_index(rooms, i))->jid;
+            bool dup = false;
+            for (guint k = 0; k < out->len && !dup; k++)
+                dup = !strcmp(g_ptr_array_index(out, k), jid);
+            if (!dup)
+                add_if_prefix(out, jid, word);
+        }
+        break;
+    }
     default:
         break;
     }

@@ -15,6 +15,7 @@ typedef enum {
     COMPLETE_CHOICES,  /* the entry's choices list */
     COMPLETE_SETVALUE, /* values of the setting named by the previous word */
     COMPLETE_NICK,     /* occupants of the current room */
+    COMPLETE_ROOM,     /* bookmarked and known rooms */
 } cmd_complete_kind;
 
 /* A handler gets the split words, their count and the bare JID of the
