@@ -257,6 +257,7 @@ static bool fold(win_t *w, muc_room *r, bool join)
     last->text = g_strdup_printf("%u joined, %u left", last->fold_joins, last->fold_leaves);
     last->ts = time(NULL);
     win_touch();
+    ui_dirty(w == win_current() ? DIRTY_MAIN | DIRTY_STATUS : DIRTY_STATUS);
     return true;
 }
 
