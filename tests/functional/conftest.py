@@ -9,6 +9,8 @@ Fixtures
   natter_factory    natter instances in tmux, closed after the test; on failure the
                     last screen, natter's log and Prosody's log are printed.
   alice             natter for alice on the module's server, connected.
+  muc_server        a started server with the MUC component (harness.MUC_DOMAIN).
+  occupant_factory  group-chat bots (harness.Occupant) sharing one thread and loop.
 
 Every test has a time limit (default TEST_TIME_LIMIT seconds, or
 @pytest.mark.time_limit(N)); waits inside tests have their own shorter bounds.
@@ -147,6 +149,39 @@ def natter_factory(natter_bin, tmp_path, request):
         if _failed(request):
             print("\n---- %r ----\n%s" % (n, n.describe()))
         n.close()
+
+
+@pytest.fixture
+def muc_server(prosody_factory):
+    """A fresh server with the MUC component conference.localhost (MUC MAM) and
+    XEP-0402/XEP-0048 bookmark storage."""
+    return prosody_factory(muc=True)
+
+
+@pytest.fixture
+def occupant_factory():
+    """Group-chat bots (harness.Occupant), all on one shared thread and loop;
+    occupant_factory(user, prosody): user is created on the server if needed.
+    connect=False to connect later (connect(wait=False) then wait_connected()
+    lets many connect at once)."""
+    made = []
+    shared = []
+
+    def make(user, prosody, password="pw", connect=True, **kw):
+        if not shared:
+            shared.append(harness.PeerLoop("occupants"))
+        if user.split("@")[0] not in prosody.users:
+            prosody.add_user(user.split("@")[0], password)
+        bot = harness.Occupant(user, password, prosody, shared=shared[0], **kw)
+        made.append(bot)
+        if connect:
+            bot.connect()
+        return bot
+    yield make
+    for bot in made:
+        bot.close()
+    if shared:
+        shared[0].close()
 
 
 from screen import CONNECTED  # noqa: E402

@@ -7,7 +7,7 @@ interpreter, which has slixmpp). Everything listens on 127.0.0.1 only.
 Prosody(workdir=None, c2s_port=None, users={'alice': 'pw', 'bob': 'pw'},
         trusted_cert=True, modules=DEFAULT_MODULES, smacks=False,
         untrusted_subject=None, direct_tls_port=None, log_level='debug',
-        extra_config='')
+        extra_config='', muc=False, xep0402=True, muc_config='')
     A private Prosody for VirtualHost "localhost" under workdir/prosody-XXXX/
     (config, pki/, certs/, data/, prosody.log). Ports are picked free at random
     (c2s STARTTLS and c2s direct TLS); s2s, http, admin and component sockets are
@@ -52,6 +52,28 @@ Peer(jid, password, prosody, resource='peer', auto_authorize=None,
     auto_authorize/auto_subscribe: None = answer nothing (tests do it), True/False
     = slixmpp's automatic accept/refuse.
 
+Group chat: Prosody(muc=True) adds the MUC component MUC_DOMAIN
+("conference.localhost", internal to Prosody: no socket) with muc_mam (rooms
+archived by default, discussion history 20), and host modules private, pep and
+bookmarks (XEP-0402 with XEP-0048 compatibility); xep0402=False keeps private
+storage only (no pep, no bookmarks: XEP-0048 is all there is). muc_config: extra
+Lua lines for the component.
+Peer(..., shared=PeerLoop()) runs many peers on one thread and loop.
+Occupant(jid, password, prosody, ...) (harness/muc.py) is a Peer with xep_0045
+and: join(room, nick, password=None, history=0) -> own presence (MucError with
+.condition on refusal), create(room, nick, **config), configure(room, **config)
+(short names in muc.CONFIG_FIELDS: persistent, members_only, password, whois,
+moderated, ...), leave(room, reason), change_nick(room, new), say(room, body,
+wait=False), set_subject(room, text), private(room, nick, body), invite(room,
+jid, reason, mediated=False, password=None), kick(room, nick, reason),
+ban(room, jid, reason), set_role, set_affiliation, groupchat(room) -> [(nick,
+body)], wait_for_groupchat(room, predicate, nick=None), wait_for_occupant(room,
+nick, ptype), occupants(room), bookmarks_0402(), bookmarks_0048(),
+add_bookmark_0402(room, nick), set_bookmarks_0048({room: {nick, autojoin}}),
+disco_features(jid), disco_items(jid), iq(to, payload_xml, itype). Rooms are
+'name' (on MUC_DOMAIN) or full JIDs (room_jid()). Parsers for received
+stanzas: status_codes(rec), muc_item(rec), error_condition(rec), nick_of(rec).
+
 Natter(binary, workdir, prosody, account='alice', password='pw', cols=100,
        rows=30, extra_args=(), connect=True, jid=None, tls='force',
        ca_file=True, accounts_extra=None, log=True, env=None, start=True)
@@ -88,14 +110,18 @@ import os
 
 from .util import WaitTimeout, cleanup_all, free_port, port_accepts, tail, wait_until
 from .prosody import Prosody, cert_sha256, DEFAULT_MODULES
-from .peer import Peer, PeerError, Received
+from .peer import Peer, PeerError, PeerLoop, Received
+from .prosody import MUC_DOMAIN
+from .muc import MucError, Occupant, error_condition, muc_item, nick_of, room_jid, status_codes
 from .natter import (Natter, NatterExited, attrs_at, char_width, column_of, columns,
                      strip_escapes, styled_chars, text_width)
 
 __all__ = ["Prosody", "Peer", "PeerError", "Received", "Natter", "NatterExited",
            "WaitTimeout", "wait_until", "free_port", "port_accepts", "tail",
            "cert_sha256", "DEFAULT_MODULES", "attrs_at", "char_width", "column_of",
-           "columns", "strip_escapes", "styled_chars", "text_width", "natter_binary", "cleanup_all"]
+           "columns", "strip_escapes", "styled_chars", "text_width", "natter_binary", "cleanup_all",
+           "PeerLoop", "MUC_DOMAIN", "MucError", "Occupant", "error_condition", "muc_item",
+           "nick_of", "room_jid", "status_codes"]
 
 _SRC_TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 

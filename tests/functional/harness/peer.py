@@ -66,7 +66,7 @@ class Peer:
 
     def __init__(self, jid, password, prosody, resource="peer", auto_authorize=None,
                  auto_subscribe=None, initial_presence=True, port=None, ca_file=None,
-                 direct_tls=False):
+                 direct_tls=False, shared=None):
         if "@" not in jid:
             jid = "%s@%s" % (jid, prosody.domain)
         if "/" not in jid and resource:
@@ -91,16 +91,37 @@ class Peer:
         self._failure = None
         self._connected = False
         self._closed = False
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._run, name="peer-" + jid, daemon=True)
+        self.shared = shared
         self._ready = threading.Event()
-        self._thread.start()
+        if shared is not None:
+            # Many peers on one thread and loop (see PeerLoop): the client is made there.
+            self.loop = shared.loop
+            self._thread = shared.thread
+            self.loop.call_soon_threadsafe(self._setup_client)
+        else:
+            self.loop = asyncio.new_event_loop()
+            self._thread = threading.Thread(target=self._run, name="peer-" + jid, daemon=True)
+            self._thread.start()
         if not self._ready.wait(10):
             raise PeerError("peer thread for %s did not start" % jid)
 
     # ---- the loop thread ----
     def _run(self):
         asyncio.set_event_loop(self.loop)
+        self._setup_client()
+        self.loop.run_forever()
+        # Cancel what slixmpp left pending so the loop closes quietly.
+        pending = [t for t in asyncio.all_tasks(self.loop) if not t.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        self.loop.close()
+
+    def _register_plugins(self, client):
+        """Hook for subclasses (see harness/muc.py): register more slixmpp plugins."""
+
+    def _setup_client(self):
         self.client = c = slixmpp.ClientXMPP(self.jid, self.password)
         c.loop = self.loop
         c.ca_certs = self.ca_file
@@ -121,15 +142,8 @@ class Peer:
         c.add_event_handler("ssl_invalid_chain", lambda e: self._fail("TLS certificate not trusted: %s" % e))
         c.add_event_handler("connection_failed", lambda e: self._fail("connection failed: %s" % e))
         c.add_event_handler("disconnected", self._on_disconnected)
+        self._register_plugins(c)
         self._ready.set()
-        self.loop.run_forever()
-        # Cancel what slixmpp left pending so the loop closes quietly.
-        pending = [t for t in asyncio.all_tasks(self.loop) if not t.done()]
-        for task in pending:
-            task.cancel()
-        if pending:
-            self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-        self.loop.close()
 
     def _fail(self, why):
         with self._cond:
@@ -273,6 +287,8 @@ class Peer:
             except Exception:
                 pass
         self._closed = True
+        if self.shared is not None:
+            return          # the PeerLoop stops its thread when it is closed
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(10)
 
@@ -401,3 +417,34 @@ class Peer:
 
     def __repr__(self):
         return "<Peer %s %s>" % (self.jid, "connected" if self._connected else "offline")
+
+
+class PeerLoop:
+    """One thread and asyncio loop shared by many Peers: Peer(..., shared=PeerLoop()).
+
+    Cheap crowds (dozens of group-chat bots) without a thread each. Close the peers
+    first, then the PeerLoop."""
+
+    def __init__(self, name="peer-loop"):
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._started = threading.Event()
+        self.thread.start()
+        if not self._started.wait(10):
+            raise PeerError("%s did not start" % name)
+
+    def _run(self):
+        asyncio.set_event_loop(self.loop)
+        self.loop.call_soon(self._started.set)
+        self.loop.run_forever()
+        pending = [t for t in asyncio.all_tasks(self.loop) if not t.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        self.loop.close()
+
+    def close(self):
+        if self.thread.is_alive():
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(10)

@@ -16,6 +16,7 @@ PROSODY_BIN = os.environ.get("PROSODY_BIN", "/usr/bin/prosody")
 OPENSSL_BIN = os.environ.get("OPENSSL_BIN", "openssl")
 
 DEFAULT_USERS = {"alice": "pw", "bob": "pw"}
+MUC_DOMAIN = "conference.localhost"
 DEFAULT_MODULES = ("roster", "saslauth", "tls", "disco", "ping", "carbons",
                    "mam", "offline", "vcard")
 
@@ -75,7 +76,8 @@ class Prosody:
 
     def __init__(self, workdir=None, c2s_port=None, users=None, trusted_cert=True,
                  modules=DEFAULT_MODULES, smacks=False, untrusted_subject=None,
-                 direct_tls_port=None, log_level="debug", extra_config=""):
+                 direct_tls_port=None, log_level="debug", extra_config="", muc=False,
+                 xep0402=True, muc_config=""):
         if workdir is None:
             workdir = tempfile.mkdtemp(prefix="natter-prosody-")
         self.dir = mkdir_private(os.path.join(os.path.abspath(str(workdir)), "prosody-" + uuid.uuid4().hex[:8]))
@@ -86,6 +88,16 @@ class Prosody:
         self.users = dict(DEFAULT_USERS if users is None else users)
         self.trusted_cert = trusted_cert
         self.modules = list(modules) + (["smacks"] if smacks and "smacks" not in modules else [])
+        # Group chat: a MUC component (internal, no socket of its own) with MUC MAM,
+        # and bookmark storage on the host: XEP-0402 (PEP, mod_bookmarks) plus
+        # XEP-0048 private XML storage, or private storage alone with xep0402=False.
+        self.muc = muc
+        self.muc_domain = MUC_DOMAIN if muc else None
+        self.xep0402 = xep0402
+        self.muc_config = muc_config
+        if muc:
+            extra = ["private"] + (["pep", "bookmarks"] if xep0402 else [])
+            self.modules += [m for m in extra if m not in self.modules]
         self.log_level = log_level
         self.extra_config = extra_config
         self.config_file = os.path.join(self.dir, "prosody.cfg.lua")
@@ -187,6 +199,18 @@ log = {{ {{ levels = {{ min = {q(self.log_level)} }}; to = "file"; filename = {q
 
 VirtualHost "localhost"
 	ssl = {{ certificate = {q(self.cert_file)}; key = {q(self.key_file)}; }}
+"""
+        if self.muc:
+            cfg += f"""
+Component {q(self.muc_domain)} "muc"
+	modules_enabled = {{ "muc_mam"; }}
+	ssl = {{ certificate = {q(self.cert_file)}; key = {q(self.key_file)}; }}
+	muc_log_by_default = true
+	muc_log_presences = false
+	muc_room_default_history_length = 20
+	max_history_messages = 100
+	muc_room_locking = true
+{self.muc_config}
 """
         with open(self.config_file, "w") as f:
             f.write(cfg)

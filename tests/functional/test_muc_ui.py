@@ -1,0 +1,125 @@
+"""Group chat at the keyboard: Tab completes nicks and rooms; XEP-0410 self-pings
+go out on schedule and, answered, never make natter rejoin."""
+
+import re
+
+import pytest
+
+from harness import wait_until
+from muc_helpers import msg, wait_line, you_joined
+from screen import CONNECTED
+from test_terminal import wait_input
+
+ROOM = "lobby@conference.localhost"
+
+
+@pytest.fixture
+def natter(muc_server, natter_factory):
+    n = natter_factory(muc_server, cols=120, rows=30)
+    n.wait_for(CONNECTED, timeout=15)
+    return n
+
+
+@pytest.fixture
+def bob(muc_server, occupant_factory):
+    return occupant_factory("bob", muc_server)
+
+
+def join_lobby(n, bob):
+    bob.create("lobby", "bobby")
+    n.type_line("/join lobby")
+    wait_line(n, you_joined(ROOM, "alice"), timeout=15)
+
+
+def test_tab_completes_nicks_in_rooms(natter, bob, muc_server, occupant_factory):
+    n = natter
+    join_lobby(n, bob)
+    carol = occupant_factory("carol", muc_server)
+    carol.join("lobby", "Carolyn")
+    n.wait_for(lambda s: "Carolyn" in s)
+    # At the start of a line a nick gets ": " (case does not matter).
+    n.send_text("car")
+    n.send_keys("Tab")
+    wait_input(n, "Carolyn: ")
+    n.send_text("see bo")
+    n.send_keys("Tab")
+    wait_input(n, "Carolyn: see bobby ")
+    n.send_keys("BSpace", "Enter")
+    assert bob.wait_for_groupchat(ROOM, "Carolyn: see bobby").body == "Carolyn: see bobby"
+    wait_line(n, msg("alice", "Carolyn: see bobby"))
+    # /msg in a room completes occupants too; our own nick is never offered.
+    n.send_text("/msg ali")
+    n.send_keys("Tab")
+    wait_input(n, "/msg ali")
+    n.send_keys("C-u")
+    n.send_text("/msg bob")
+    n.send_keys("Tab")
+    # Ambiguous with the contact bob@localhost: one Tab lists both.
+    n.wait_for(lambda s: "Completions: bob@localhost bobby" in s)
+    n.send_text("b")
+    n.send_keys("Tab")
+    wait_input(n, "/msg bobby ")
+
+
+def test_tab_completes_known_rooms_for_join(natter, bob):
+    n = natter
+    join_lobby(n, bob)
+    n.type_line("/win 1")
+    n.send_text("/join lob")
+    n.send_keys("Tab")
+    wait_input(n, "/join %s " % ROOM)
+
+
+def _pings(n):
+    """Self-pings natter sent to its own occupant address, from its debug log."""
+    with open(n.log_file, encoding="utf-8", errors="replace") as f:
+        log = f.read()
+    return re.findall(r'SENT: <iq id="([^"]+)" to="%s/alice" type="get"><ping xmlns="urn:xmpp:ping"/>'
+                      % re.escape(ROOM), log), log
+
+
+def test_selfping_goes_out_and_an_answer_keeps_us_in(natter, bob):
+    n = natter
+    join_lobby(n, bob)
+    n.type_line("/set muc_selfping 1")
+    # Three pings, each answered by the room (Prosody answers for its occupants).
+    def answered():
+        ids, log = _pings(n)
+        done = [i for i in ids if re.search(r'RECV: <iq id="%s"[^>]*type="result"' % re.escape(i), log)
+                or re.search(r'RECV: <iq[^>]*id="%s"[^>]*type="result"' % re.escape(i), log)]
+        return len(done) >= 3
+    wait_until(answered, 15, message="three answered self-pings", describe=lambda: _pings(n)[1][-3000:])
+    scr = n.screen()
+    assert "Rejoining" not in scr, scr
+    # Still in: the room delivers what bob says.
+    bob.say("lobby", "still there?")
+    wait_line(n, msg("bobby", "still there?"))
+    n.type_line("/set muc_selfping 0")
+
+
+def test_joins_and_leaves_fold_in_big_rooms(natter, bob, muc_server, occupant_factory):
+    """Above muc_fold occupants, a run of joins and leaves is one counting line."""
+    n = natter
+    join_lobby(n, bob)
+    n.type_line("/set muc_fold 3")
+    # Below the limit: each join has its own line.
+    first = occupant_factory("carol", muc_server)
+    first.join("lobby", "carol")
+    wait_line(n, "\u2192 carol joined")
+    bots = []
+    for user in ("dave", "erin", "frank", "grace"):
+        bot = occupant_factory(user, muc_server)
+        bot.join("lobby", user)
+        bots.append(bot)
+    bots[0].leave("lobby")
+    # 3 occupants before dave: dave is the first fold; then erin, frank, grace join
+    # and dave leaves, all on one line.
+    wait_line(n, "4 joined, 1 left")
+    text = n.screen()
+    for user in ("dave", "erin", "frank", "grace"):
+        assert "\u2192 %s joined" % user not in text, text
+    # A message ends the run: the next join starts a new count.
+    bob.say("lobby", "break")
+    wait_line(n, msg("bobby", "break"))
+    occupant_factory("heidi", muc_server).join("lobby", "heidi")
+    wait_line(n, "1 joined, 0 left")
