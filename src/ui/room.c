@@ -301,7 +301,10 @@ static void on_occupant(event_type t, const void *p, void *ud)
         break;
     case OCC_ROLE: {
         muc_occupant *o = muc_occupant_find(r, ev->nick);
-        if (o)
+        bool me = r->nick && !strcmp(r->nick, ev->nick);
+        if (o && me)
+            add(w, LINE_PRESENCE, "You are now a %s", muc_role_name(o->role));
+        else if (o)
             add(w, LINE_PRESENCE, "%s is now a %s", nick, muc_role_name(o->role));
         break;
     }

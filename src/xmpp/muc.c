@@ -693,6 +693,8 @@ static void handle_self(xmpp_conn_t *c, muc_room *r, const char *nick, xmpp_stan
         muc_role_parse(u->role, &role);
     if (u->affiliation)
         muc_affiliation_parse(u->affiliation, &aff);
+    muc_occupant *me = muc_occupant_find(r, nick);
+    muc_role old_role = me ? me->role : role;
     muc_occupant_set(r, nick, role, aff, u->jid, u->occupant_id, show_of(st), NULL, NULL);
     if (r->state == MUC_STATE_JOINED) {
         if (strcmp(r->nick, nick) != 0) {
@@ -700,7 +702,9 @@ static void handle_self(xmpp_conn_t *c, muc_room *r, const char *nick, xmpp_stan
             g_free(r->nick);
             r->nick = g_strdup(nick);
         }
-        return; /* our own presence update */
+        /* Our own presence update: a new role (voice, moderator) matters. */
+        occ_event(old_role != role ? OCC_ROLE : OCC_PRESENCE, r, nick, NULL, u, false);
+        return;
     }
     if (strcmp(r->nick, nick) != 0) {
         g_free(r->nick);
