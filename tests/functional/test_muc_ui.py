@@ -1,5 +1,6 @@
-"""Group chat at the keyboard: Tab completes nicks and rooms; XEP-0410 self-pings
-go out on schedule and, answered, never make natter rejoin."""
+"""Group chat, more of it: Tab completes nicks and rooms; XEP-0410 self-pings go
+out on schedule and, answered, never make natter rejoin; joins and leaves fold in
+big rooms; XEP-0425 moderation (with a test plugin on the server) for everyone."""
 
 import re
 
@@ -123,3 +124,56 @@ def test_joins_and_leaves_fold_in_big_rooms(natter, bob, muc_server, occupant_fa
     wait_line(n, msg("bobby", "break"))
     occupant_factory("heidi", muc_server).join("lobby", "heidi")
     wait_line(n, "1 joined, 0 left")
+
+
+@pytest.fixture
+def moderated_server(prosody_factory):
+    """Group chat with XEP-0425 moderation (a test plugin: Prosody 0.12 has none)."""
+    return prosody_factory(muc=True, muc_modules=("test_muc_moderation",))
+
+
+def test_moderation_removes_messages_for_everyone(moderated_server, natter_factory,
+                                                   occupant_factory):
+    server = moderated_server
+    n = natter_factory(server, cols=120, rows=30)
+    n.wait_for(CONNECTED, timeout=15)
+    bob = occupant_factory("bob", server)
+    bob.create("lobby", "bobby")
+    n.type_line("/join lobby")
+    wait_line(n, you_joined(ROOM, "alice"), timeout=15)
+    carol = occupant_factory("carol", server)
+    carol.join("lobby", "carol")
+    carol.say("lobby", "buy cheap pills")
+    wait_line(n, msg("carol", "buy cheap pills"))
+    # Not a moderator yet: the room refuses, and says so.
+    n.type_line("/moderate carol spam")
+    wait_line(n, "Cannot remove the message of carol: forbidden")
+    bob.set_role("lobby", "alice", "moderator")
+    wait_line(n, "You are now a moderator")
+    n.type_line("/moderate carol spam")
+    got = carol.wait_for_groupchat(
+        ROOM, lambda r: "urn:xmpp:message-moderate:1" in r.xml and "/" not in r.frm)
+    assert 'by="%s/alice"' % ROOM in got.xml and "spam" in got.xml, got.xml
+    wait_line(n, msg("carol", "[removed by alice: spam]"))
+    assert "buy cheap pills" not in n.screen()
+    # Another moderator's removal shows too; someone else's messages stay.
+    carol.say("lobby", "more pills")
+    carol.say("lobby", "sorry, a real question")
+    wait_line(n, msg("carol", "sorry, a real question"))
+    # bob removes "more pills" by its stanza-id, as the room stamped it.
+    sid = re.search(r'<stanza-id[^>]*id="([^"]+)"',
+                    bob.wait_for_groupchat(ROOM, "more pills").xml)
+    sid = sid.group(1) if sid else None
+    assert sid, "the room stamps stanza-ids"
+    bob.iq(ROOM, "<moderate xmlns='urn:xmpp:message-moderate:1' id='%s'>"
+                 "<retract xmlns='urn:xmpp:message-retract:1'/></moderate>" % sid)
+    wait_line(n, msg("carol", "[removed by bobby]"))
+    scr = n.screen()
+    assert "more pills" not in scr and "sorry, a real question" in scr, scr
+    # The removal is in the history: a restarted natter shows it removed too.
+    n.quit()
+    n2 = natter_factory(server, cols=120, rows=30)
+    n2.wait_for(CONNECTED, timeout=15)
+    n2.type_line("/join lobby")
+    scr = wait_line(n2, you_joined(ROOM, "alice"), timeout=15)
+    assert "buy cheap pills" not in n2.screen() and "more pills" not in n2.screen()

@@ -17,6 +17,11 @@ OPENSSL_BIN = os.environ.get("OPENSSL_BIN", "openssl")
 
 DEFAULT_USERS = {"alice": "pw", "bob": "pw"}
 MUC_DOMAIN = "conference.localhost"
+# Test-only server plugins (tests/functional/prosody-plugins), e.g. XEP-0425 moderation
+# that Prosody 0.12 lacks.
+PLUGIN_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                          "prosody-plugins")
+
 DEFAULT_MODULES = ("roster", "saslauth", "tls", "disco", "ping", "carbons",
                    "mam", "offline", "vcard")
 
@@ -77,7 +82,7 @@ class Prosody:
     def __init__(self, workdir=None, c2s_port=None, users=None, trusted_cert=True,
                  modules=DEFAULT_MODULES, smacks=False, untrusted_subject=None,
                  direct_tls_port=None, log_level="debug", extra_config="", muc=False,
-                 xep0402=True, muc_config=""):
+                 xep0402=True, muc_config="", muc_modules=()):
         if workdir is None:
             workdir = tempfile.mkdtemp(prefix="natter-prosody-")
         self.dir = mkdir_private(os.path.join(os.path.abspath(str(workdir)), "prosody-" + uuid.uuid4().hex[:8]))
@@ -95,6 +100,7 @@ class Prosody:
         self.muc_domain = MUC_DOMAIN if muc else None
         self.xep0402 = xep0402
         self.muc_config = muc_config
+        self.muc_modules = tuple(muc_modules)
         if muc:
             extra = ["private"] + (["pep", "bookmarks"] if xep0402 else [])
             self.modules += [m for m in extra if m not in self.modules]
@@ -195,6 +201,7 @@ authentication = "internal_hashed"
 storage = "internal"
 ssl = {{ certificate = {q(self.cert_file)}; key = {q(self.key_file)}; }}
 log = {{ {{ levels = {{ min = {q(self.log_level)} }}; to = "file"; filename = {q(self.log_file)}; }} }}
+plugin_paths = {{ {q(PLUGIN_DIR)} }}
 {self.extra_config}
 
 VirtualHost "localhost"
@@ -203,7 +210,7 @@ VirtualHost "localhost"
         if self.muc:
             cfg += f"""
 Component {q(self.muc_domain)} "muc"
-	modules_enabled = {{ "muc_mam"; }}
+	modules_enabled = {{ "muc_mam"; {"".join(q(m) + "; " for m in self.muc_modules)}}}
 	ssl = {{ certificate = {q(self.cert_file)}; key = {q(self.key_file)}; }}
 	muc_log_by_default = true
 	muc_log_presences = false
