@@ -12,6 +12,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import uuid
 
@@ -90,6 +91,51 @@ def pid_alive(pid):
         return False
     state = data[data.rindex(")") + 2:].split()[0]
     return state not in ("Z", "X")
+
+
+# ---------------------------------------------------------------------------
+# shared helpers
+
+
+def log(msg):
+    sys.stderr.write("[%s] %s\n" % (time.strftime("%H:%M:%S"), msg))
+    sys.stderr.flush()
+
+
+def wait_idle(pid, timeout, window=1.0, max_cpu=0.02, step=0.1):
+    """Wait until the process used at most max_cpu CPU seconds over the last
+    `window` seconds.  Returns seconds waited, or None on time-out."""
+    start = time.monotonic()
+    samples = []
+    while True:
+        now = time.monotonic()
+        if not pid_alive(pid):
+            raise BenchError("client exited while waiting for it to go idle")
+        cpu = proc_cpu_seconds(pid)
+        samples.append((now, cpu))
+        while len(samples) > 1 and now - samples[1][0] >= window:
+            samples.pop(0)
+        if now - samples[0][0] >= window and cpu - samples[0][1] <= max_cpu:
+            return now - start
+        if now - start >= timeout:
+            return None
+        time.sleep(step)
+
+
+def mib(kb):
+    return None if kb is None else round(kb / 1024.0, 2)
+
+
+def save_failure(ctx, client, scenario, rep, pane, exc):
+    path = os.path.join(ctx.workdir, "failures", "%s-%s-%d.txt" % (client.name, scenario, rep))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write("%s\n\n" % exc)
+        try:
+            f.write(pane.screen())
+        except Exception:
+            pass
+    return path
 
 
 # ---------------------------------------------------------------------------
@@ -253,6 +299,37 @@ class Client:
         """Quit the client the way a user does and wait until it has exited."""
         raise NotImplementedError
 
+    # ---- group chat (muc.py) ----
+    # Every client handles the server's stanzas in order, and XEP-0045 has
+    # the room send all other occupants' presences before the joining user's
+    # own presence (status 110).  The "you joined" display each client makes
+    # when it handles that presence therefore comes after it has handled
+    # every occupant; muc_verify checks the client's own list afterwards
+    # (untimed).
+
+    online_rx = None  # regex on screen once logged in
+
+    def muc_join_cmd(self, room, nick):
+        raise NotImplementedError
+
+    def muc_joined_rx(self, room, nick, count):
+        """Regex shown once the join is complete (count: occupants, us included)."""
+        raise NotImplementedError
+
+    def muc_focus(self, pane, room, timeout):
+        """Bring the room's messages on screen after the join (natter and
+        Profanity focus the room's window when it is joined)."""
+
+    def muc_verify(self, pane, room, nick, count, last_nick, timeout):
+        """Check the client's occupant list (untimed); return what was seen."""
+        raise NotImplementedError
+
+    @staticmethod
+    def input_row(screen, rows):
+        """The input line: the bottom row for all three clients."""
+        lines = screen.split("\n")[:rows]
+        return lines[-1] if lines else ""
+
     @staticmethod
     def _wait_exit(pane, timeout, what):
         deadline = time.monotonic() + timeout
@@ -297,6 +374,22 @@ class NatterClient(Client):
     def quit(self, pane, timeout):
         pane.send_line("/quit")
         self._wait_exit(pane, timeout, "natter")
+
+    online_rx = r"\[[^\]\s]+: online\]"   # status bar: [JID: online]
+
+    def muc_join_cmd(self, room, nick):
+        return "/join %s nick %s" % (room, nick)
+
+    def muc_joined_rx(self, room, nick, count):
+        # Title bar (top line) of the room window: "ROOM  N occupants
+        # SUBJECT", N counting every occupant, ourselves included; while
+        # joining it says "(joining...)".
+        return r"\A\s*%s\s+%d occupants\b" % (re.escape(room), count)
+
+    def muc_verify(self, pane, room, nick, count, last_nick, timeout):
+        # The occupants pane's heading counts its list too.
+        pane.wait_screen(r"Occupants %d\b" % count, timeout, "natter occupants pane count")
+        return "title bar and occupants pane: %d" % count
 
     def prepare_chat(self, pane, peer_name, timeout):
         # The chat window was opened with -c; its title line names the peer.
@@ -345,6 +438,23 @@ class ProfanityClient(Client):
                "[connection]\ntls.certpath=%s\nautoping=0\n" % account.capath)
         return [self.binary, "-a", account.user], env
 
+    online_rx = r"logged in successfully"
+
+    def muc_join_cmd(self, room, nick):
+        return "/join %s nick %s" % (room, nick)
+
+    def muc_joined_rx(self, room, nick, count):
+        # Printed in the room window when it handles its own presence.
+        return r"-> You have joined the room as %s\b" % re.escape(nick)
+
+    def muc_verify(self, pane, room, nick, count, last_nick, timeout):
+        # Its occupants panel has no count; /who prints every nick, sorted,
+        # so the last bot's nick ends the list.
+        pane.send_line("/who")
+        pane.wait_screen(r"\b%s\b" % re.escape(last_nick), timeout,
+                         "/who listing %s" % last_nick)
+        return "/who lists %s" % last_nick
+
     def prepare_chat(self, pane, peer_name, timeout):
         # The start script focuses the chat window: its title bar (top line)
         # then names the peer.
@@ -378,6 +488,32 @@ class McabberClient(Client):
         _write(os.path.join(home, ".mcabber", "mcabberrc"), "\n".join(rc) + "\n")
         return [self.binary], env
 
+    online_rx = r"Your status has been set"
+
+    def muc_join_cmd(self, room, nick):
+        return "/room join %s %s" % (room, nick)
+
+    def muc_joined_rx(self, room, nick, count):
+        # Its log window, when it handles its own presence in the room.
+        return r'You have joined %s as "%s"' % (re.escape(room), re.escape(nick))
+
+    def muc_focus(self, pane, room, timeout):
+        # Select the room in the roster, then Enter on the empty input line
+        # for chat mode, which shows its buffer: the status line then reads
+        # "~[C] Room: ROOM -- SUBJECT".
+        chat_rx = r"~\[.\] Room: %s" % re.escape(room)
+        pane.send_line("/roster search %s" % room.split("@")[0])
+        pane.wait_screen(r"Room: %s" % re.escape(room), timeout, "mcabber room selection")
+        if not re.search(chat_rx, pane.screen()):
+            pane.send_keys("Enter")
+            pane.wait_screen(chat_rx, timeout, "mcabber room buffer in chat mode")
+
+    def muc_verify(self, pane, room, nick, count, last_nick, timeout):
+        self.muc_focus(pane, room, timeout)
+        pane.send_line("/room names --compact")
+        pane.wait_screen(r"Total: %d members" % count, timeout, "mcabber /room names total")
+        return "/room names: Total: %d members" % count
+
     def prepare_chat(self, pane, peer_name, timeout):
         # Wait for the contact in the roster pane, select it, then press Enter
         # on the empty input line to enter chat mode, which shows the
@@ -396,3 +532,4 @@ class McabberClient(Client):
 
 
 CLIENTS = {c.name: c for c in (NatterClient, ProfanityClient, McabberClient)}
+

@@ -43,7 +43,9 @@ sys.path.insert(0, HERE)
 
 from bench_clients import (BenchError, Pane, Account, CLIENTS,  # noqa: E402
                            proc_cpu_seconds, proc_cpu_sched_seconds, proc_status_kb,
-                           proc_ctxt_switches, proc_threads, pid_alive)
+                           proc_ctxt_switches, proc_threads, pid_alive,
+                           log, wait_idle, mib, save_failure as _save_failure)
+import muc  # noqa: E402
 
 DOMAIN = "localhost"
 PASSWORD = "bench-pw-1"
@@ -70,9 +72,7 @@ MAM_NA = {
 }
 
 
-def log(msg):
-    sys.stderr.write("[%s] %s\n" % (time.strftime("%H:%M:%S"), msg))
-    sys.stderr.flush()
+
 
 
 # ---------------------------------------------------------------------------
@@ -228,28 +228,10 @@ class MamSetup:
 # measurement helpers
 
 
-def wait_idle(pid, timeout, window=1.0, max_cpu=0.02, step=0.1):
-    """Wait until the process used at most max_cpu CPU seconds over the last
-    `window` seconds.  Returns seconds waited, or None on time-out."""
-    start = time.monotonic()
-    samples = []
-    while True:
-        now = time.monotonic()
-        if not pid_alive(pid):
-            raise BenchError("client exited while waiting for it to go idle")
-        cpu = proc_cpu_seconds(pid)
-        samples.append((now, cpu))
-        while len(samples) > 1 and now - samples[1][0] >= window:
-            samples.pop(0)
-        if now - samples[0][0] >= window and cpu - samples[0][1] <= max_cpu:
-            return now - start
-        if now - start >= timeout:
-            return None
-        time.sleep(step)
 
 
-def mib(kb):
-    return None if kb is None else round(kb / 1024.0, 2)
+
+
 
 
 class Context:
@@ -268,16 +250,7 @@ class Context:
         return os.path.join(self.workdir, "homes", "%s-%s-%d" % (client.name, scenario, rep))
 
 
-def _save_failure(ctx, client, scenario, rep, pane, exc):
-    path = os.path.join(ctx.workdir, "failures", "%s-%s-%d.txt" % (client.name, scenario, rep))
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
-        f.write("%s\n\n" % exc)
-        try:
-            f.write(pane.screen())
-        except Exception:
-            pass
-    return path
+
 
 
 # ---------------------------------------------------------------------------
@@ -523,7 +496,31 @@ SCENARIOS = {
                     ("rss_mib", "peak RSS (MiB)", "%.1f"),
                     ("server_cpu_s", "Prosody CPU (s)", "%.3f")],
     },
+    "muc-join": {
+        "title": "(e) join a room of {muc_occupants} occupants",
+        "columns": [("join_s", "occupant list complete (s)", "%.3f"),
+                    ("cpu_ms", "CPU (ms)", "%.1f"),
+                    ("rss_mib", "peak RSS (MiB)", "%.1f"),
+                    ("server_cpu_ms", "Prosody CPU (ms)", "%.1f")],
+    },
+    "muc-flood": {
+        "title": "(f) receive {muc_messages} groupchat messages in a room of"
+                 " {muc_flood_occupants}, typing meanwhile",
+        "columns": [("flood_s", "last msg on screen (s)", "%.3f"),
+                    ("cpu_s", "CPU (s)", "%.3f"),
+                    ("rss_mib", "peak RSS (MiB)", "%.1f"),
+                    ("type_median_ms", "key echo median (ms)", "%.0f"),
+                    ("type_max_ms", "key echo max (ms)", "%.0f"),
+                    ("type_idle_median_ms", "idle echo (ms)", "%.0f"),
+                    ("server_cpu_s", "Prosody CPU (s)", "%.3f")],
+    },
+    "muc-scale": {
+        "title": "(g) join rooms of {muc_scale} occupants (scaling)",
+        "columns": [],  # one pair per size, filled in by main()
+    },
 }
+# --scenarios muc: all three group-chat scenarios.
+SCENARIO_ALIASES = {"muc": ["muc-join", "muc-flood", "muc-scale"]}
 
 
 def medians(runs):
@@ -565,6 +562,10 @@ def format_table(scenario, results, clients, args):
     cols = spec["columns"]
     title = spec["title"].format(contacts=args.contacts, messages=args.messages,
                                  idle_seconds=args.idle_seconds,
+                                 muc_occupants=args.muc_occupants,
+                                 muc_messages=args.muc_messages,
+                                 muc_flood_occupants=args.muc_flood_occupants,
+                                 muc_scale=", ".join(str(x) for x in args.muc_scale),
                                  mam_messages=args.mam_messages,
                                  mam_page_limit=args.mam_page_limit)
     lines = ["", "%s, median of %d" % (title, args.repeat)]
@@ -654,6 +655,24 @@ def parse_args(argv):
                    help="Prosody's max_archive_query_results, the most results per "
                         "archive query (Prosody's default: 50; default here: %(default)s, "
                         "natter's page size)")
+    p.add_argument("--muc-occupants", type=int, default=1000,
+                   help="occupants already in the room for muc-join (default: %(default)s)")
+    p.add_argument("--muc-flood-occupants", type=int, default=200,
+                   help="occupants of the muc-flood room, the sender included "
+                        "(default: %(default)s)")
+    p.add_argument("--muc-messages", type=int, default=10000,
+                   help="groupchat messages in muc-flood (default: %(default)s)")
+    p.add_argument("--muc-scale", default="250,500,1000",
+                   help="room sizes for muc-scale (default: %(default)s)")
+    p.add_argument("--muc-probes", type=int, default=10,
+                   help="most keys typed during muc-flood (default: %(default)s)")
+    p.add_argument("--muc-idle-probes", type=int, default=3,
+                   help="keys typed into the idle client before muc-flood, for a "
+                        "baseline echo time (default: %(default)s)")
+    p.add_argument("--muc-probe-interval", type=float, default=0.5,
+                   help="seconds between typed keys in muc-flood (default: %(default)s)")
+    p.add_argument("--muc-probe-start", type=float, default=0.25,
+                   help="first key this long after the flood starts (default: %(default)s)")
     p.add_argument("--timeout", type=float, default=300.0,
                    help="limit for any single wait (log-in, roster, flood), seconds")
     p.add_argument("--settle-timeout", type=float, default=60.0,
@@ -666,6 +685,16 @@ def parse_args(argv):
     p.add_argument("--workdir", help="keep everything here (default: a temp dir, removed)")
     p.add_argument("--keep", action="store_true", help="do not remove the temp dir")
     args = p.parse_args(argv)
+    try:
+        args.muc_scale = [int(x) for x in args.muc_scale.split(",") if x.strip()]
+    except ValueError:
+        p.error("--muc-scale takes comma-separated room sizes")
+    if (args.muc_occupants < 1 or args.muc_flood_occupants < 2 or args.muc_messages < 1
+            or not args.muc_scale or min(args.muc_scale) < 1 or args.muc_probes < 0
+            or args.muc_idle_probes < 0 or args.muc_probes + args.muc_idle_probes > 26):
+        p.error("--muc-occupants, --muc-messages and --muc-scale must be positive, "
+                "--muc-flood-occupants at least 2, --muc-probes + --muc-idle-probes "
+                "at most 26")
     if (args.repeat < 1 or args.messages < 1 or args.contacts < 1 or args.idle_seconds <= 0
             or args.mam_messages < 1 or args.mam_page_limit < 1):
         p.error("--repeat, --messages, --contacts, --idle-seconds, --mam-messages and "
@@ -676,10 +705,19 @@ def parse_args(argv):
 def main(argv=None):
     args = parse_args(argv)
     names = [c.strip() for c in args.clients.split(",") if c.strip()]
-    scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
-    for s in scenarios:
-        if s not in SCENARIOS:
-            sys.exit("unknown scenario %r (known: %s)" % (s, ", ".join(SCENARIOS)))
+    scenarios = []
+    for s in (s.strip() for s in args.scenarios.split(",")):
+        for s2 in SCENARIO_ALIASES.get(s, [s] if s else []):
+            if s2 not in SCENARIOS:
+                sys.exit("unknown scenario %r (known: %s)"
+                         % (s2, ", ".join(list(SCENARIOS) + list(SCENARIO_ALIASES))))
+            if s2 not in scenarios:
+                scenarios.append(s2)
+    SCENARIOS["muc-scale"]["columns"] = [
+        col for size in args.muc_scale
+        for col in (("join_%d_s" % size, "%d: list (s)" % size, "%.3f"),
+                    ("cpu_ms_%d" % size, "%d: CPU (ms)" % size, "%.1f"),
+                    ("cpu_us_per_occupant_%d" % size, "%d: CPU us/occ." % size, "%.1f"))]
     binaries = {"natter": args.natter or os.path.join(TOP, "natter"),
                 "profanity": args.profanity, "mcabber": args.mcabber}
     clients = []
@@ -718,18 +756,36 @@ def main(argv=None):
         "args": vars(args),
         "clients": {c.name: {"binary": c.binary, "version": c.version()} for c in clients},
     }
+    muc_setup = None
     try:
-        t = time.monotonic()
-        server, harness = start_server(workdir, users, rosters)
-        meta["server"] = {"launcher": server.kind, "port": server.port,
-                          "prosody": _prosody_version()}
-        log("prosody (%s) on 127.0.0.1:%d, up in %.1f s"
-            % (server.kind, server.port, time.monotonic() - t))
-        ctx = Context(args, workdir, server, pwfile, make_capath(workdir, server.ca_file))
+        ctx = None
+        if any(not s.startswith("muc") for s in scenarios):
+            t = time.monotonic()
+            server, harness = start_server(workdir, users, rosters)
+            meta["server"] = {"launcher": server.kind, "port": server.port,
+                              "prosody": _prosody_version()}
+            log("prosody (%s) on 127.0.0.1:%d, up in %.1f s"
+                % (server.kind, server.port, time.monotonic() - t))
+            ctx = Context(args, workdir, server, pwfile, make_capath(workdir, server.ca_file))
+        else:
+            harness = _import_harness()
+            meta["server"] = {"launcher": "harness", "prosody": _prosody_version()}
+        if any(s.startswith("muc") for s in scenarios):
+            n_bots = args.muc_flood_occupants
+            if "muc-join" in scenarios:
+                n_bots = max(n_bots, args.muc_occupants)
+            if "muc-scale" in scenarios:
+                n_bots = max(n_bots, max(args.muc_scale))
+            muc_setup = muc.MucSetup(harness, workdir, PASSWORD, n_bots)
+            meta["muc_server"] = {"port": muc_setup.port, "bots": n_bots,
+                                  "config": muc_setup.extra_config}
+            muc_ctx = Context(args, workdir, muc_setup, pwfile,
+                              make_capath(os.path.join(workdir, "muc-server"),
+                                          muc_setup.ca_file))
         if "flood" in scenarios or "idle" in scenarios:
             peer = FloodPeer(harness, server, "bob", PASSWORD)
         for scenario in scenarios:
-            sctx = ctx
+            sctx = muc_ctx if scenario.startswith("muc") else ctx
             measured = clients
             if scenario == "mam":
                 measured = []
@@ -753,7 +809,13 @@ def main(argv=None):
             # Interleave clients within each repeat so that slow drifts in
             # machine load spread over all of them.
             for rep in range(args.repeat):
-                for c in measured:
+                order = measured
+                if scenario.startswith("muc"):
+                    # Rotate the order per repeat, so no client is always
+                    # the first one after a room is filled.
+                    k = rep % len(measured)
+                    order = measured[k:] + measured[:k]
+                for c in order:
                     log("%s: %s, run %d/%d" % (scenario, c.name, rep + 1, args.repeat))
                     try:
                         if scenario == "roster":
@@ -762,6 +824,12 @@ def main(argv=None):
                             r = run_flood(sctx, c, rep, peer)
                         elif scenario == "idle":
                             r = run_idle(sctx, c, rep, peer)
+                        elif scenario == "muc-join":
+                            r = muc.run_muc_join(sctx, c, rep, muc_setup, args.muc_occupants)
+                        elif scenario == "muc-flood":
+                            r = muc.run_muc_flood(sctx, c, rep, muc_setup)
+                        elif scenario == "muc-scale":
+                            r = muc.run_muc_scale(sctx, c, rep, muc_setup, args.muc_scale)
                         else:
                             r = run_mam(sctx, c, rep, mam)
                         log("  %s" % json.dumps(r))
@@ -779,6 +847,8 @@ def main(argv=None):
     except Exception:
         traceback.print_exc()
     finally:
+        if muc_setup is not None:
+            muc_setup.close()
         if mam is not None:
             mam.close()
         if peer is not None:
