@@ -3,8 +3,11 @@
 #include "xmpp/internal.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "config/settings.h"
 #include "core/log.h"
@@ -233,6 +236,12 @@ static int sockopt_cb(xmpp_conn_t *c, void *sock)
     if (fd_watch)
         loop_remove_fd(fd_watch);
     fd_watch = loop_add_fd(fd, POLLIN, on_socket, NULL);
+    /* An interactive client: what natter writes goes out at once. With
+     * Nagle's algorithm a second small stanza (a room's join presence
+     * after its disco#info) waited for the server's delayed ACK. */
+    int one = 1;
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
+        log_debug("conn", "TCP_NODELAY not set: %s", g_strerror(errno));
     return xmpp_sockopt_cb_keepalive(c, sock);
 }
 
