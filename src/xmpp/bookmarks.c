@@ -112,9 +112,13 @@ static void loaded(void)
 static void fetch_done(xmpp_stanza_t *st, bool failed)
 {
     if (failed) {
+        /* The list stays unknown: saving one bookmark now would write a
+         * list of one over whatever the server holds. */
         char *why = xmpp_internal_error_text(st);
-        event_log(LOG_WARN, NULL, "Bookmarks could not be read: %s", why);
+        event_log(LOG_WARN, NULL, "Bookmarks could not be read (not changed until they are): %s",
+                  why);
         g_free(why);
+        return;
     }
     loaded();
 }

@@ -137,6 +137,8 @@ typedef struct {
     unsigned sync_timer;
     char *mam_qid, *mam_iq; /* archive query in flight */
     unsigned fetched;       /* archive messages of this sync */
+    bool tail_page;         /* the archive query in flight is the newest page, asked for
+                             * after forward paging gave up (stale or too far back) */
     char *last_sid;         /* the newest stanza-id the room gave us ... */
     gint64 last_ts;         /* ... and its time (UTC ms): the sync point */
     unsigned unsaved;       /* sync point changes not yet persisted */

@@ -28,7 +28,7 @@ static xmpp_state_set_fn state_set;
 static unsigned timeout_timer;
 static char *bf_peer; /* conversation whose older history is being fetched */
 static char *bf_query_id;
-static bool bf_room;       /* bf_peer is a room: its own archive answers */
+static bool bf_room; /* bf_peer is a room: its own archive answers */
 static unsigned bf_received;
 static unsigned bf_timer;
 static GQueue bf_page = G_QUEUE_INIT; /* (result, forwarded message) copies, oldest first */
@@ -249,7 +249,8 @@ bool xmpp_mam_handle_result(xmpp_conn_t *c, xmpp_stanza_t *st)
     const char *qid = xmpp_stanza_get_attribute(res, "queryid");
     bool for_sync = syncing && query_id && qid && strcmp(qid, query_id) == 0;
     bool for_backfill = bf_query_id && qid && strcmp(qid, bf_query_id) == 0;
-    if ((!for_sync && !for_backfill) || !from_archive_owner(xmpp_stanza_get_from(st), for_backfill)) {
+    if ((!for_sync && !for_backfill) ||
+        !from_archive_owner(xmpp_stanza_get_from(st), for_backfill)) {
         log_warn("mam", "dropped an archive result that answers no query of ours (from %s)",
                  xmpp_stanza_get_from(st) ? xmpp_stanza_get_from(st) : "our server");
         return true;
@@ -326,8 +327,8 @@ bool xmpp_mam_fetch_before(const char *peer, const char *before_id, long long en
     /* A room keeps its own archive (MUC MAM); ours has our chats. */
     bf_room = !strchr(peer, '/') && muc_room_find(peer) != NULL;
     char *id = xmpp_internal_new_id();
-    xmpp_stanza_t *iq = xmpp_internal_mam_query(id, bf_query_id, bf_room ? NULL : peer, end, max,
-                                                NULL, before_id);
+    xmpp_stanza_t *iq =
+        xmpp_internal_mam_query(id, bf_query_id, bf_room ? NULL : peer, end, max, NULL, before_id);
     if (bf_room)
         xmpp_stanza_set_to(iq, peer);
     xmpp_id_handler_add(c, on_backfill_result, id, NULL);
@@ -342,6 +343,10 @@ bool xmpp_mam_fetch_before(const char *peer, const char *before_id, long long en
 bool xmpp_mam_hold(xmpp_stanza_t *st)
 {
     if (!syncing)
+        return false;
+    /* Rooms keep their own order and history (muc_message.c); holding
+     * them would outlast their join's sync. */
+    if (!g_strcmp0(xmpp_stanza_get_type(st), "groupchat"))
         return false;
     g_queue_push_tail(&held, xmpp_stanza_copy(st));
     return true;

@@ -290,8 +290,15 @@ static void on_sync_timeout(void *ud)
     muc_proto *p = ud;
     p->sync_timer = 0;
     muc_room *r = muc_room_find(p->room);
-    if (r && p->syncing)
+    if (r && p->syncing && r->state == MUC_STATE_JOINING) {
+        /* No answer to the join at all: say so (a reconnect tries again). */
+        p->syncing = false;
+        r->state = MUC_STATE_LEFT;
+        muc_room_clear_occupants(r);
+        room_event(MUC_EV_JOIN_FAILED, r, r->nick, NULL, NULL, "the room did not answer");
+    } else if (r && p->syncing) {
         xmpp_muc_sync_finish(r, "the room did not send its history in time");
+    }
 }
 
 static void send_join(xmpp_conn_t *c, muc_room *r)
@@ -302,9 +309,11 @@ static void send_join(xmpp_conn_t *c, muc_room *r)
     muc_room_clear_occupants(r);
     p->got_subject = false;
     p->syncing = true;
+    p->ping_busy = false;
     p->info_done = false;
     p->mam_done = false;
     p->fetched = 0;
+    p->tail_page = false;
     g_clear_pointer(&p->mam_qid, g_free);
     g_clear_pointer(&p->mam_iq, g_free);
     if (p->sync_timer)
@@ -429,6 +438,14 @@ bool xmpp_muc_join(const char *name, const char *nick, const char *password, cha
     r = muc_room_ensure(room);
     g_free(room);
     bool same = r->nick && !strcmp(r->nick, use);
+    if (r->state == MUC_STATE_JOINED && !same && c) {
+        /* In the room already: another nick is a nick change (a second
+         * join would get no occupant list or subject). */
+        bool ok = xmpp_muc_change_nick(r->jid, use, err);
+        g_free(dflt);
+        room_event(MUC_EV_JOINED, r, r->nick, NULL, NULL, "again");
+        return ok;
+    }
     if (r->state != MUC_STATE_LEFT && same) {
         g_free(dflt);
         room_event(r->state == MUC_STATE_JOINED ? MUC_EV_JOINED : MUC_EV_JOINING, r, r->nick, NULL,
@@ -539,6 +556,7 @@ typedef struct {
     const char *role, *affiliation, *jid, *item_nick, *actor, *occupant_id;
     char *reason;
     bool destroyed; /* the room is gone (<destroy/>) */
+    bool seen_item; /* only the first <item/> counts */
 } muc_user_info;
 
 static void parse_muc_user(xmpp_stanza_t *st, muc_room *r, muc_user_info *u)
@@ -560,7 +578,8 @@ static void parse_muc_user(xmpp_stanza_t *st, muc_room *r, muc_user_info *u)
             long n = code ? strtol(code, NULL, 10) : 0;
             if (n > 0 && n < 1000)
                 u->codes[n] = true;
-        } else if (!strcmp(name, "item") && !u->role) {
+        } else if (!strcmp(name, "item") && !u->seen_item) {
+            u->seen_item = true;
             u->role = xmpp_stanza_get_attribute(c, "role");
             u->affiliation = xmpp_stanza_get_attribute(c, "affiliation");
             u->jid = xmpp_stanza_get_attribute(c, "jid");
@@ -641,6 +660,12 @@ static void self_removed(muc_room *r, const muc_user_info *u)
     muc_proto *p = xmpp_muc_proto(r->jid);
     xmpp_muc_persist(p);
     p->syncing = false;
+    p->ping_busy = false;
+    g_clear_pointer(&p->mam_qid, g_free); /* pages still on the way are dropped */
+    g_clear_pointer(&p->mam_iq, g_free);
+    if (p->sync_timer)
+        loop_cancel_timer(p->sync_timer);
+    p->sync_timer = 0;
     r->state = MUC_STATE_LEFT;
     muc_room_clear_occupants(r);
     const char *reason = u->reason && *u->reason ? u->reason : NULL;
@@ -670,7 +695,7 @@ static void handle_self(xmpp_conn_t *c, muc_room *r, const char *nick, xmpp_stan
                         const muc_user_info *u, bool unavailable)
 {
     if (unavailable) {
-        if (u->codes[303] && u->item_nick) {
+        if (u->codes[303] && u->item_nick && valid_nick(u->item_nick)) {
             /* Our nick changes: the available presence follows. */
             char *old = r->nick;
             r->nick = g_strdup(u->item_nick);
@@ -724,8 +749,13 @@ static void handle_error(muc_room *r, const char *nick, xmpp_stanza_t *st)
     if (r->state == MUC_STATE_JOINING) {
         char *why = join_error_text(r, st);
         r->state = MUC_STATE_LEFT;
-        /* A rejoin after a reconnect that fails stops trying. */
-        r->wanted = false;
+        /* A refusal stops the rejoins after reconnects; an unreachable or
+         * overloaded server does not. */
+        const char *cond = xmpp_internal_error_condition(st);
+        r->wanted =
+            r->wanted &&
+            (!strcmp(cond, "remote-server-timeout") || !strcmp(cond, "remote-server-not-found") ||
+             !strcmp(cond, "internal-server-error") || !strcmp(cond, "resource-constraint"));
         muc_proto *p = xmpp_muc_proto(r->jid);
         p->syncing = false;
         if (p->sync_timer)
@@ -853,8 +883,9 @@ static int on_selfping(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
     muc_room *r = muc_room_find(room);
     muc_proto *p = r ? xmpp_muc_proto(r->jid) : NULL;
     const char *from = xmpp_stanza_get_from(st);
+    if (p)
+        p->ping_busy = false; /* answered, whatever it says */
     if (p && from && jid_bare_equal(from, room) && r->state == MUC_STATE_JOINED) {
-        p->ping_busy = false;
         const char *type = xmpp_stanza_get_type(st);
         if (type && !strcmp(type, "error")) {
             const char *cond = xmpp_internal_error_condition(st);

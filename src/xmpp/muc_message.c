@@ -158,8 +158,14 @@ void xmpp_muc_message(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
         occupant_id = oid ? xmpp_stanza_get_attribute(oid, "id") : NULL;
     }
     const char *sid = src->archive ? src->archive_id : room_stanza_id(st, r->jid);
-    bool delayed;
-    time_t ts = xmpp_internal_message_time(st, src, &delayed);
+    /* Only the room dates a message (discussion history, the archive): a
+     * delay stamp an occupant wrote itself would let it backdate. */
+    bool delayed = false;
+    time_t ts = time(NULL);
+    xmpp_stanza_t *delay = xmpp_internal_child(st, "delay", NS_DELAY);
+    const char *dfrom = delay ? xmpp_stanza_get_attribute(delay, "from") : NULL;
+    if (src->archive || (dfrom && !strchr(dfrom, '/') && jid_bare_equal(dfrom, r->jid)))
+        ts = xmpp_internal_message_time(st, src, &delayed);
     note_sync_point(p, sid, ts);
 
     xmpp_stanza_t *retract = xmpp_internal_child(st, "retract", NS_RETRACT);
@@ -311,7 +317,16 @@ static int on_page_done(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
                             !g_strcmp0(xmpp_stanza_get_attribute(fin, "complete"), "1"));
     xmpp_stanza_t *set = fin ? xmpp_internal_child(fin, "set", NS_RSM) : NULL;
     char *last = set ? xmpp_internal_child_text(set, "last") : NULL;
-    if (g_strcmp0(type, "result") != 0) {
+    bool stale = g_strcmp0(type, "result") != 0 && p->last_sid && !p->tail_page &&
+                 !g_strcmp0(xmpp_internal_error_condition(st), "item-not-found");
+    if (stale) {
+        /* The archive no longer knows our sync point: start from the
+         * newest page instead. */
+        g_clear_pointer(&p->last_sid, g_free);
+        p->last_ts = 0;
+        p->tail_page = true;
+        send_page(c, r, NULL);
+    } else if (g_strcmp0(type, "result") != 0) {
         char *why = xmpp_internal_error_text(st);
         char *msg = g_strdup_printf("the room's archive refused: %s", why);
         p->mam_done = true;
@@ -319,13 +334,20 @@ static int on_page_done(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
             xmpp_muc_sync_finish(r, msg);
         g_free(msg);
         g_free(why);
-    } else if (!complete && last && p->fetched < SYNC_MAX && p->fetched > 0) {
+    } else if (!complete && last && p->fetched < SYNC_MAX && p->fetched > 0 && !p->tail_page) {
         send_page(c, r, last);
+    } else if (!complete && p->fetched >= SYNC_MAX && !p->tail_page) {
+        /* Too much since the last visit: the newest page, so the window
+         * ends where the room is now. */
+        p->tail_page = true;
+        send_page(c, r, NULL);
     } else {
         p->mam_done = true;
         if (p->got_subject)
-            xmpp_muc_sync_finish(r, !complete && p->fetched >= SYNC_MAX
-                                        ? "older messages stay in the room's archive"
+            xmpp_muc_sync_finish(r, p->tail_page && p->fetched > SYNC_MAX
+                                        ? "more happened while natter was away than it "
+                                          "fetches at once; some messages before the newest "
+                                          "stay in the room's archive only"
                                         : NULL);
     }
     g_free(last);
