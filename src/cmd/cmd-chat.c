@@ -128,7 +128,7 @@ static void cmd_retract(char **argv, int argc, const char *jid)
         ui_error("/retract works in a chat window.");
         return;
     }
-    const char *id = ui_last_own_message_id(jid);
+    const char *id = ui_last_own_retract_id(jid);
     if (!id) {
         ui_error("No message of yours to retract in this window.");
         return;

@@ -697,19 +697,27 @@ int64_t store_retract(const char *peer, const char *sender_bare, const char *id)
     return store_stmt_run(st) == SQLITE_DONE ? row : 0;
 }
 
-int64_t store_retract_stanza(const char *by, const char *stanza_id)
+int64_t store_retract_stanza(const char *by, const char *stanza_id, const char *author)
 {
     if (!by || !stanza_id)
         return 0;
-    sqlite3_stmt *st = store_stmt(ST_DUP_STANZA, NULL);
+    sqlite3_stmt *st = store_stmt(ST_STANZA_AUTHOR, NULL);
     if (!st)
         return 0;
     store_bind_text(st, 1, stanza_id);
     store_bind_text(st, 2, by);
-    int64_t row = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    int64_t row = 0;
+    bool same = true;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        row = sqlite3_column_int64(st, 0);
+        const char *who = (const char *)sqlite3_column_text(st, 1);
+        same = !author || (who && !strcmp(who, author));
+    }
     sqlite3_reset(st);
     if (row <= 0)
         return 0;
+    if (!same)
+        return -1; /* someone else's message */
     sqlite3_stmt *up = store_stmt(ST_RETRACT, NULL);
     if (!up)
         return 0;

@@ -60,6 +60,7 @@ typedef enum {
     ST_OLDEST_TS,     /* ?1 peer: time of its oldest message */
     ST_ID_ANYWHERE,   /* ?1 msg id, in any conversation */
     ST_OLDEST_STANZA, /* ?1 peer: its oldest archive id */
+    ST_STANZA_AUTHOR, /* ?1 stanza_id ?2 stanza_id_by -> id, sender_bare */
     ST__COUNT
 } store_stmt_id;
 

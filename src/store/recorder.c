@@ -163,7 +163,7 @@ static void on_retraction(event_type t, const void *p, void *ud)
     batch();
     if (ev->moderation) {
         /* The room removed a message it stamped (xmpp/ checked the sender). */
-        int64_t row = store_retract_stanza(ev->peer, ev->retract_id);
+        int64_t row = store_retract_stanza(ev->peer, ev->retract_id, NULL);
         if (ev->result)
             ev->result->rowid = row;
         return;
@@ -171,6 +171,9 @@ static void on_retraction(event_type t, const void *p, void *ud)
     char *bare =
         ev->groupchat ? muc_author_key(ev->peer, ev->from, ev->occupant_id) : jid_bare_of(ev->from);
     int64_t row = bare ? store_retract_checked(ev->peer, bare, ev->retract_id) : 0;
+    /* In rooms a retraction names the room's stanza-id (XEP-0424). */
+    if (row == 0 && bare && ev->groupchat)
+        row = store_retract_stanza(ev->peer, ev->retract_id, bare);
     if (ev->result) {
         ev->result->rowid = row > 0 ? row : 0;
         ev->result->rejected = row < 0;

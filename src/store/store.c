@@ -108,6 +108,8 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_PEER_IDS] = "SELECT id FROM messages WHERE peer = ?1",
     [ST_OLDEST_TS] = "SELECT min(ts) FROM messages WHERE peer = ?1",
     [ST_ID_ANYWHERE] = "SELECT id FROM messages WHERE msg_id = ?1 LIMIT 1",
+    [ST_STANZA_AUTHOR] = "SELECT id, sender_bare FROM messages "
+                         "WHERE stanza_id = ?1 AND stanza_id_by = ?2 LIMIT 1",
     [ST_OLDEST_STANZA] = "SELECT stanza_id FROM messages WHERE peer = ?1 "
                          "AND stanza_id IS NOT NULL ORDER BY ts, id LIMIT 1",
     [ST_EXPORT_ALL] = "SELECT " STORE_MSG_COLS " FROM messages ORDER BY peer, ts, id",

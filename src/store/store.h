@@ -158,10 +158,11 @@ int64_t store_correct_checked(const char *peer, const char *sender_bare, const c
                               const char *new_body);
 int64_t store_retract_checked(const char *peer, const char *sender_bare, const char *id);
 
-/* Retract the message the room BY stamped with STANZA_ID (moderation,
- * XEP-0425: only the room itself may ask). Returns the rowid, 0 when not
- * stored. */
-int64_t store_retract_stanza(const char *by, const char *stanza_id);
+/* Retract the message the room BY stamped with STANZA_ID: for moderation
+ * (XEP-0425, AUTHOR NULL: only the room itself may ask) or for its author
+ * (XEP-0424 in rooms names the room's id; AUTHOR must be who wrote it).
+ * Returns the rowid, 0 when not stored, -1 when AUTHOR did not write it. */
+int64_t store_retract_stanza(const char *by, const char *stanza_id, const char *author);
 
 /* The oldest archive id (XEP-0359 stanza-id) stored for PEER (g_free), or
  * NULL: where paging back through the server archive continues. */

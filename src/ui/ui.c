@@ -543,6 +543,13 @@ static void on_retraction(event_type t, const void *p, void *ud)
     char *bare =
         ev->groupchat ? muc_author_key(ev->peer, ev->from, ev->occupant_id) : jid_bare_of(ev->from);
     win_line *l = w ? win_find_message(w, ev->retract_id, bare) : NULL;
+    /* In rooms a retraction names the room's stanza-id (XEP-0424). */
+    for (GList *it = w && !l && ev->groupchat ? w->lines.tail : NULL; it && !l; it = it->prev) {
+        win_line *c = it->data;
+        if (c->stanza_id && !strcmp(c->stanza_id, ev->retract_id) && c->sender_bare &&
+            !strcmp(c->sender_bare, bare))
+            l = c;
+    }
     if (l) {
         g_free(l->text);
         l->text = g_strdup("(message retracted)");
@@ -1035,6 +1042,15 @@ const char *ui_last_own_message_id(const char *jid)
     if (!l)
         return NULL;
     return l->origin_id ? l->origin_id : l->id;
+}
+
+const char *ui_last_own_retract_id(const char *jid)
+{
+    win_t *w = win_find(jid);
+    win_line *l = w ? win_last_own(w) : NULL;
+    if (l && w->type == WIN_ROOM && l->stanza_id)
+        return l->stanza_id; /* XEP-0424: in rooms, the room's id */
+    return ui_last_own_message_id(jid);
 }
 
 bool ui_search(const char *query, const char *peer, char **err)

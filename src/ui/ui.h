@@ -61,6 +61,9 @@ void ui_ask_secret(const char *prompt, ui_secret_cb cb, void *ud);
 /* Id of the last message the user sent in the chat with bare JID (for
  * /correct and /retract), or NULL (borrowed). */
 const char *ui_last_own_message_id(const char *jid);
+/* The id to retract our last message in JID's window with (in rooms the
+ * room's stanza-id, XEP-0424), or NULL. */
+const char *ui_last_own_retract_id(const char *jid);
 /* Search history into a results window; jump to result N. Return false
  * with *ERR (g_free). */
 bool ui_search(const char *query, const char *peer, char **err);

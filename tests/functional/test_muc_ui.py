@@ -177,3 +177,38 @@ def test_moderation_removes_messages_for_everyone(moderated_server, natter_facto
     n2.type_line("/join lobby")
     scr = wait_line(n2, you_joined(ROOM, "alice"), timeout=15)
     assert "buy cheap pills" not in n2.screen() and "more pills" not in n2.screen()
+
+
+def _stanza_id(xml):
+    m = re.search(r'<stanza-id[^>]*id="([^"]+)"', xml)
+    return m.group(1) if m else None
+
+
+def test_retractions_in_rooms_name_the_rooms_id(natter, bob, muc_server, occupant_factory):
+    """XEP-0424 in group chat: a retraction names the room's stanza-id, both ways, and
+    only the author's counts."""
+    n = natter
+    join_lobby(n, bob)
+    n.type_line("oops wrong room")
+    mine = bob.wait_for_groupchat(ROOM, "oops wrong room")
+    wait_line(n, msg("alice", "oops wrong room"))
+    n.type_line("/retract")
+    sid = _stanza_id(mine.xml)
+    got = bob.wait_for_groupchat(ROOM, lambda r: "urn:xmpp:message-retract:1" in r.xml)
+    assert sid and 'id="%s"' % sid in got.xml, (sid, got.xml)
+    wait_line(n, msg("alice", "(message retracted)"))
+    # bob retracts his own message by the room's id; carol's forged one is ignored.
+    bob.say("lobby", "bob's secret")
+    theirs = bob.wait_for_groupchat(ROOM, "bob's secret")
+    wait_line(n, msg("bobby", "bob's secret"))
+    carol = occupant_factory("carol", muc_server)
+    carol.join("lobby", "carol")
+    wait_line(n, "\u2192 carol joined")
+    forged = ("<message type='groupchat' to='%s'><retract xmlns='urn:xmpp:message-retract:1' "
+              "id='%s'/><body>x</body></message>" % (ROOM, _stanza_id(theirs.xml)))
+    carol.send_raw(forged)
+    carol.say("lobby", "after the forgery")
+    wait_line(n, msg("carol", "after the forgery"))
+    assert "bob's secret" in n.screen()
+    bob.send_raw(forged)
+    wait_line(n, msg("bobby", "(message retracted)"))

@@ -776,9 +776,12 @@ static void test_room_authors(void **state)
     assert_string_equal(m->author, "lounge@conference.example#OCC-BOB");
     g_ptr_array_unref(ctx);
     /* moderation: by the room's stanza-id, only that room's */
-    assert_int_equal(store_retract_stanza("other@conference.example", "S1"), 0);
-    assert_int_equal(store_retract_stanza(room, "nope"), 0);
-    assert_int_equal(store_retract_stanza(room, "S1"), id);
+    assert_int_equal(store_retract_stanza("other@conference.example", "S1", NULL), 0);
+    assert_int_equal(store_retract_stanza(room, "nope", NULL), 0);
+    /* the author's own retraction by the room's id: only the author */
+    assert_int_equal(store_retract_stanza(room, "S1", "lounge@conference.example#OCC-EVE"), -1);
+    assert_int_equal(store_retract_stanza(room, "S1", "lounge@conference.example#OCC-BOB"), id);
+    assert_int_equal(store_retract_stanza(room, "S1", NULL), id);
     ctx = store_context(room, id, 0);
     assert_true(((store_msg *)ctx->pdata[0])->retracted);
     g_ptr_array_unref(ctx);
