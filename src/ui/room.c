@@ -366,9 +366,16 @@ static void on_invite(event_type t, const void *p, void *ud)
         i->mediated = ev->mediated;
         g_hash_table_replace(invites, g_strdup(ev->room), i);
     }
-    add(win_console(), LINE_INFO,
-        "%s invites you to %s%s%s. /join %s to accept, /decline %s to refuse.", ev->from, ev->room,
-        ev->reason ? ": " : "", ev->reason ? ev->reason : "", ev->room, ev->room);
+    if (ev->mediated)
+        /* Relayed: only the room vouches for who invites, so it is the
+         * room that says so. */
+        add(win_console(), LINE_INFO,
+            "%s says %s invites you%s%s. /join %s to accept, /decline %s to refuse.", ev->room,
+            ev->from, ev->reason ? ": " : "", ev->reason ? ev->reason : "", ev->room, ev->room);
+    else
+        add(win_console(), LINE_INFO,
+            "%s invites you to %s%s%s. /join %s to accept, /decline %s to refuse.", ev->from,
+            ev->room, ev->reason ? ": " : "", ev->reason ? ev->reason : "", ev->room, ev->room);
     notify_message(win_console(), ev->from, "invites you to a group chat", NULL);
 }
 

@@ -152,6 +152,14 @@ def invitation(inviter, room, reason=None):
         inviter, room_name(room), ": " + reason if reason else "", room_name(room), room_name(room))
 
 
+def mediated_invitation(inviter, room, reason=None):
+    """A mediated invitation: the room relays who invites, so the line says the room
+    claims it (anyone can send one naming any inviter)."""
+    return "%s says %s invites you%s. /join %s to accept, /decline %s to refuse." % (
+        room_name(room), inviter, ": " + reason if reason else "", room_name(room),
+        room_name(room))
+
+
 # ---- private messages ----
 def private_window_name(nick, room):
     """Shown in the private window's title bar."""

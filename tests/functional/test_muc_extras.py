@@ -8,7 +8,7 @@ import time
 import pytest
 
 from harness import MUC_DOMAIN, attrs_at, wait_until
-from muc_helpers import (bookmark_line, has_line, invitation, inviter_shown, joined, line_attrs, msg,
+from muc_helpers import (bookmark_line, has_line, invitation, inviter_shown, mediated_invitation, joined, line_attrs, msg,
                          occupants_pane, room_name, room_window, show_occupants, shown_nick,
                          title_has, wait_line, wait_room_window, you_joined,
                          private_window_name)
@@ -294,7 +294,8 @@ def test_invitation_received_mediated_and_declined(natter, muc_server, occupant_
     dave = occupant_factory("dave", muc_server)
     dave.create("den", "dave", whois="anyone")     # the invitation carries dave's real JID
     dave.invite("den", "alice@localhost", "secret den", mediated=True)
-    scr = wait_line(n, invitation(inviter_shown("dave@localhost/peer"), "den", "secret den"))
+    scr = wait_line(n, mediated_invitation(inviter_shown("dave@localhost/peer"), "den",
+                                           "secret den"))
     assert len(re.findall(r"secret den", main_text(n, scr))) == 1, \
         "one invitation shown more than once (Prosody adds a jabber:x:conference copy and a body)"
     n.type_line("/decline %s" % room_name("den"))
