@@ -280,6 +280,15 @@ bool muc_nick_lookalike(const muc_room *room, const char *nick)
 static const char *const role_names[] = {"none", "visitor", "participant", "moderator"};
 static const char *const aff_names[] = {"outcast", "none", "member", "admin", "owner"};
 
+/* The index of S in NAMES (N of them), or -1. */
+static int name_index(const char *const *names, unsigned n, const char *s)
+{
+    for (unsigned i = 0; s && i < n; i++)
+        if (!strcmp(s, names[i]))
+            return (int)i;
+    return -1;
+}
+
 const char *muc_role_name(muc_role r)
 {
     return (unsigned)r < G_N_ELEMENTS(role_names) ? role_names[r] : "none";
@@ -287,12 +296,10 @@ const char *muc_role_name(muc_role r)
 
 bool muc_role_parse(const char *s, muc_role *out)
 {
-    for (unsigned i = 0; s && i < G_N_ELEMENTS(role_names); i++)
-        if (!strcmp(s, role_names[i])) {
-            *out = (muc_role)i;
-            return true;
-        }
-    return false;
+    int i = name_index(role_names, G_N_ELEMENTS(role_names), s);
+    if (i >= 0)
+        *out = (muc_role)i;
+    return i >= 0;
 }
 
 const char *muc_affiliation_name(muc_affiliation a)
@@ -302,10 +309,8 @@ const char *muc_affiliation_name(muc_affiliation a)
 
 bool muc_affiliation_parse(const char *s, muc_affiliation *out)
 {
-    for (unsigned i = 0; s && i < G_N_ELEMENTS(aff_names); i++)
-        if (!strcmp(s, aff_names[i])) {
-            *out = (muc_affiliation)i;
-            return true;
-        }
-    return false;
+    int i = name_index(aff_names, G_N_ELEMENTS(aff_names), s);
+    if (i >= 0)
+        *out = (muc_affiliation)i;
+    return i >= 0;
 }

@@ -519,45 +519,33 @@ static void on_retraction(event_type t, const void *p, void *ud)
     if (ev->result && ev->result->rejected)
         return;
     win_t *w = win_find(ev->peer);
+    if (!w)
+        return;
+    win_line *l;
+    char *text;
     if (ev->moderation) {
         /* The room removed a message: found by the id the room gave it. */
-        win_line *m = NULL;
-        for (GList *it = w ? w->lines.tail : NULL; it && !m; it = it->prev) {
-            win_line *c = it->data;
-            if (c->stanza_id && !strcmp(c->stanza_id, ev->retract_id))
-                m = c;
-        }
-        if (m) {
-            g_free(m->text);
-            char *txt = g_strdup_printf("[removed by %s%s%s]",
-                                        ev->moderator ? ev->moderator : "a moderator",
-                                        ev->reason ? ": " : "", ev->reason ? ev->reason : "");
-            m->text = sanitize_text(txt, -1, SANITIZE_EXPAND_TAB);
-            g_free(txt);
-            m->retracted = true;
-            win_touch();
-            ui_dirty(DIRTY_MAIN);
-        }
-        return;
-    }
-    char *bare =
-        ev->groupchat ? muc_author_key(ev->peer, ev->from, ev->occupant_id) : jid_bare_of(ev->from);
-    win_line *l = w ? win_find_message(w, ev->retract_id, bare) : NULL;
-    /* In rooms a retraction names the room's stanza-id (XEP-0424). */
-    for (GList *it = w && !l && ev->groupchat ? w->lines.tail : NULL; it && !l; it = it->prev) {
-        win_line *c = it->data;
-        if (c->stanza_id && !strcmp(c->stanza_id, ev->retract_id) && c->sender_bare &&
-            !strcmp(c->sender_bare, bare))
-            l = c;
+        l = win_find_by_stanza_id(w, ev->retract_id, NULL);
+        text = g_strdup_printf("[removed by %s%s%s]", ev->moderator ? ev->moderator : "a moderator",
+                               ev->reason ? ": " : "", ev->reason ? ev->reason : "");
+    } else {
+        char *bare = ev->groupchat ? muc_author_key(ev->peer, ev->from, ev->occupant_id)
+                                   : jid_bare_of(ev->from);
+        l = win_find_message(w, ev->retract_id, bare);
+        /* In rooms a retraction names the room's stanza-id (XEP-0424). */
+        if (!l && ev->groupchat && bare)
+            l = win_find_by_stanza_id(w, ev->retract_id, bare);
+        g_free(bare);
+        text = g_strdup("(message retracted)");
     }
     if (l) {
         g_free(l->text);
-        l->text = g_strdup("(message retracted)");
+        l->text = sanitize_text(text, -1, SANITIZE_EXPAND_TAB);
         l->retracted = true;
         win_touch();
         ui_dirty(DIRTY_MAIN);
     }
-    g_free(bare);
+    g_free(text);
 }
 
 static void on_archive_sync(event_type t, const void *p, void *ud)

@@ -194,8 +194,8 @@ void win_add_line(win_t *w, win_line *l)
     version++;
 }
 
-void win_add(win_t *w, line_kind kind, const char *nick, const char *text, time_t ts,
-             bool delayed, bool queued)
+void win_add(win_t *w, line_kind kind, const char *nick, const char *text, time_t ts, bool delayed,
+             bool queued)
 {
     win_line *l = win_line_new(kind, nick, text, ts);
     l->delayed = delayed;
@@ -226,6 +226,18 @@ win_line *win_find_message(win_t *w, const char *id, const char *sender_bare)
             if (!sender_bare || (l->sender_bare && strcmp(l->sender_bare, sender_bare) == 0))
                 return l;
         }
+    }
+    return NULL;
+}
+
+win_line *win_find_by_stanza_id(win_t *w, const char *stanza_id, const char *sender_bare)
+{
+    for (GList *it = stanza_id ? w->lines.tail : NULL; it; it = it->prev) {
+        win_line *l = it->data;
+        if (l->stanza_id && strcmp(l->stanza_id, stanza_id) == 0)
+            return !sender_bare || (l->sender_bare && strcmp(l->sender_bare, sender_bare) == 0)
+                       ? l
+                       : NULL;
     }
     return NULL;
 }

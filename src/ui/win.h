@@ -118,6 +118,9 @@ void win_prepend_lines(win_t *w, GPtrArray *lines);
 /* The newest line whose id or origin-id is ID (and, when SENDER_BARE is not
  * NULL, written by it), or NULL. */
 win_line *win_find_message(win_t *w, const char *id, const char *sender_bare);
+/* The line the room stamped with STANZA_ID, if written by SENDER_BARE (the
+ * author key in rooms; NULL: anyone), or NULL. */
+win_line *win_find_by_stanza_id(win_t *w, const char *stanza_id, const char *sender_bare);
 /* The newest line the user wrote (outgoing, not retracted), or NULL. */
 win_line *win_last_own(win_t *w);
 /* Open a search results window titled TITLE (not focused). */

@@ -71,6 +71,22 @@ static xmpp_bookmark *parse_conference(xmpp_stanza_t *conf, const char *jid)
     return b;
 }
 
+/* Add B as a <conference/> (namespace NS, NULL: the parent's) to PARENT;
+ * the other half of parse_conference. The room's JID is the caller's:
+ * an attribute in XEP-0048, the item id in XEP-0402. */
+static xmpp_stanza_t *add_conference(xmpp_stanza_t *parent, const char *ns, const xmpp_bookmark *b)
+{
+    xmpp_stanza_t *conf = xmpp_internal_add_child(parent, "conference", ns);
+    xmpp_stanza_set_attribute(conf, "autojoin", b->autojoin ? "true" : "false");
+    if (b->name)
+        xmpp_stanza_set_attribute(conf, "name", b->name);
+    if (b->nick)
+        xmpp_internal_add_text(conf, "nick", b->nick);
+    if (b->password)
+        xmpp_internal_add_text(conf, "password", b->password);
+    return conf;
+}
+
 static void put(xmpp_bookmark *b)
 {
     guint i;
@@ -174,15 +190,7 @@ static void private_store(xmpp_conn_t *c, const char *what)
     xmpp_stanza_t *s = xmpp_internal_add_child(q, "storage", NS_STORAGE);
     for (guint i = 0; marks && i < marks->len; i++) {
         xmpp_bookmark *b = g_ptr_array_index(marks, i);
-        xmpp_stanza_t *conf = xmpp_internal_add_child(s, "conference", NULL);
-        xmpp_stanza_set_attribute(conf, "jid", b->jid);
-        xmpp_stanza_set_attribute(conf, "autojoin", b->autojoin ? "true" : "false");
-        if (b->name)
-            xmpp_stanza_set_attribute(conf, "name", b->name);
-        if (b->nick)
-            xmpp_internal_add_text(conf, "nick", b->nick);
-        if (b->password)
-            xmpp_internal_add_text(conf, "password", b->password);
+        xmpp_stanza_set_attribute(add_conference(s, NULL, b), "jid", b->jid);
     }
     xmpp_internal_send_iq(c, iq, on_saved, g_strdup(what));
 }
@@ -250,14 +258,7 @@ static void pep_publish(xmpp_conn_t *c, const xmpp_bookmark *b)
     xmpp_stanza_set_attribute(pub, "node", NS_BOOKMARKS);
     xmpp_stanza_t *item = xmpp_internal_add_child(pub, "item", NULL);
     xmpp_stanza_set_attribute(item, "id", b->jid);
-    xmpp_stanza_t *conf = xmpp_internal_add_child(item, "conference", NS_BOOKMARKS);
-    xmpp_stanza_set_attribute(conf, "autojoin", b->autojoin ? "true" : "false");
-    if (b->name)
-        xmpp_stanza_set_attribute(conf, "name", b->name);
-    if (b->nick)
-        xmpp_internal_add_text(conf, "nick", b->nick);
-    if (b->password)
-        xmpp_internal_add_text(conf, "password", b->password);
+    add_conference(item, NS_BOOKMARKS, b);
     /* Private, kept, as many as there are (XEP-0402 section 3). */
     xmpp_stanza_t *po = xmpp_internal_add_child(ps, "publish-options", NULL);
     xmpp_stanza_t *form = xmpp_internal_add_child(po, "x", NS_DATA);

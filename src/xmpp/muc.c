@@ -779,6 +779,8 @@ static void handle_error(muc_room *r, const char *nick, xmpp_stanza_t *st)
 bool xmpp_muc_handle_presence(xmpp_conn_t *c, xmpp_stanza_t *st)
 {
     const char *from = xmpp_stanza_get_from(st);
+    if (muc_rooms()->len == 0)
+        return false; /* no rooms: every presence is a contact's (no parse) */
     jid_t *j = from ? jid_new(from) : NULL;
     muc_room *r = j ? muc_room_find(j->bare) : NULL;
     if (!r) {
