@@ -13,26 +13,11 @@ from muc_helpers import (bookmark_line, has_line, invitation, inviter_shown, med
                          title_has, wait_line, wait_room_window, you_joined,
                          private_window_name)
 from screen import CONNECTED, main_text, status_bar, title_bar
+# The same natter (wide screen), bob and join() as test_muc.py.
+from test_muc import bob, join, natter  # noqa: F401
 
 COLS, ROWS = 160, 40
 ROOM = "lobby@" + MUC_DOMAIN
-
-
-@pytest.fixture
-def natter(muc_server, natter_factory):
-    n = natter_factory(muc_server, cols=COLS, rows=ROWS)
-    n.wait_for(CONNECTED, timeout=15)
-    return n
-
-
-@pytest.fixture
-def bob(muc_server, occupant_factory):
-    return occupant_factory("bob", muc_server)
-
-
-def join(n, room, nick="alice", args="", timeout=15):
-    n.type_line("/join %s%s" % (room, " " + args if args else ""))
-    return wait_line(n, you_joined(room, nick), timeout=timeout)
 
 
 # ---- bookmarks ----

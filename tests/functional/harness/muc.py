@@ -130,6 +130,16 @@ def _field_xml(var, value):
     return "<field var=%s>%s</field>" % (quoteattr(var), "".join(out))
 
 
+def _conference(conf, ns):
+    """{nick, autojoin, password, name} of a bookmark's <conference/> in namespace ns."""
+    nick = conf.find("{%s}nick" % ns)
+    pw = conf.find("{%s}password" % ns)
+    return {"nick": nick.text if nick is not None else None,
+            "autojoin": conf.get("autojoin") in ("true", "1"),
+            "password": pw.text if pw is not None else None,
+            "name": conf.get("name")}
+
+
 class Occupant(Peer):
     """A Peer that takes part in group chats. See the module docstring.
 
@@ -365,12 +375,7 @@ class Occupant(Peer):
             conf = item.find("{%s}conference" % NS_BOOKMARKS2)
             if conf is None:
                 continue
-            nick = conf.find("{%s}nick" % NS_BOOKMARKS2)
-            pw = conf.find("{%s}password" % NS_BOOKMARKS2)
-            out[item.get("id")] = {"nick": nick.text if nick is not None else None,
-                                   "autojoin": conf.get("autojoin") in ("true", "1"),
-                                   "password": pw.text if pw is not None else None,
-                                   "name": conf.get("name")}
+            out[item.get("id")] = _conference(conf, NS_BOOKMARKS2)
         return out
 
     def bookmarks_0048(self):
@@ -379,12 +384,7 @@ class Occupant(Peer):
                       % NS_BOOKMARKS_LEGACY, itype="get")
         out = {}
         for conf in ET.fromstring(xml).iter("{%s}conference" % NS_BOOKMARKS_LEGACY):
-            nick = conf.find("{%s}nick" % NS_BOOKMARKS_LEGACY)
-            pw = conf.find("{%s}password" % NS_BOOKMARKS_LEGACY)
-            out[conf.get("jid")] = {"nick": nick.text if nick is not None else None,
-                                    "autojoin": conf.get("autojoin") in ("true", "1"),
-                                    "password": pw.text if pw is not None else None,
-                                    "name": conf.get("name")}
+            out[conf.get("jid")] = _conference(conf, NS_BOOKMARKS_LEGACY)
         return out
 
     def add_bookmark_0402(self, room, nick=None, autojoin=True, name=None):
