@@ -231,11 +231,11 @@ int main(int argc, char **argv)
     roster_init();
     muc_model_init();
     recorder_init(); /* before the UI: history is written before it is shown */
-    if (!xmpp_init()) {
+    if (!nx_init()) {
         fprintf(stderr, "natter: cannot initialise libstrophe\n");
         return 1;
     }
-    xmpp_set_state_hooks(recorder_state_get, recorder_state_set);
+    nx_set_state_hooks(recorder_state_get, recorder_state_set);
     char *err = NULL;
     if (!ui_init(&err)) {
         fprintf(stderr, "natter: %s\n", err);
@@ -274,7 +274,7 @@ int main(int argc, char **argv)
     loop_run();
 
     remote_deinit();
-    xmpp_deinit();
+    nx_deinit();
     cmd_deinit();
     ui_deinit();
     recorder_deinit();

@@ -47,7 +47,7 @@ static pending_login *pending_from(const account_t *a)
 static void do_connect(pending_login *p, const char *password)
 {
     char *err = NULL;
-    if (!xmpp_connect_account(p->acct, password, &err)) {
+    if (!nx_connect_account(p->acct, password, &err)) {
         ui_error("Cannot connect: %s", err);
         g_free(err);
     }
@@ -83,7 +83,7 @@ static void on_secret(const char *secret, void *ud)
 static void on_eval_done(int status, const char *output, const char *err, void *ud)
 {
     pending_login *p = ud;
-    if (p->generation != eval_generation || xmpp_state() != CONN_DISCONNECTED) {
+    if (p->generation != eval_generation || nx_state() != CONN_DISCONNECTED) {
         pending_free(p);
         return;
     }
@@ -106,7 +106,7 @@ static void on_eval_done(int status, const char *output, const char *err, void *
 
 static void login(const account_t *a)
 {
-    if (xmpp_state() != CONN_DISCONNECTED) {
+    if (nx_state() != CONN_DISCONNECTED) {
         ui_error("Already connected or connecting; /disconnect first.");
         return;
     }
@@ -217,11 +217,11 @@ static void cmd_disconnect(char **argv, int argc, const char *jid)
         pending_free(pending);
         pending = NULL;
     }
-    if (xmpp_state() == CONN_DISCONNECTED) {
-        xmpp_disconnect_user(); /* cancels a pending reconnect */
+    if (nx_state() == CONN_DISCONNECTED) {
+        nx_disconnect_user(); /* cancels a pending reconnect */
         return;
     }
-    xmpp_disconnect_user();
+    nx_disconnect_user();
 }
 
 static void show_account(const account_t *a)
@@ -264,7 +264,7 @@ static void cmd_account(char **argv, int argc, const char *jid)
         for (size_t i = 0; i < accounts_count(); i++) {
             const account_t *a = accounts_nth(i);
             ui_info("  %s: %s%s", a->name, a->jid,
-                    g_strcmp0(xmpp_account_name(), a->name) == 0 ? " (in use)" : "");
+                    g_strcmp0(nx_account_name(), a->name) == 0 ? " (in use)" : "");
         }
     } else if (!strcmp(sub, "add")) {
         if (argc < 3) {
@@ -339,11 +339,11 @@ static void cmd_tls(char **argv, int argc, const char *jid)
     char *err = NULL;
     bool ok = true;
     if (!strcmp(sub, "trust")) {
-        ok = xmpp_tls_trust_once(&err);
+        ok = nx_tls_trust_once(&err);
     } else if (!strcmp(sub, "pin")) {
-        ok = xmpp_tls_pin(&err);
+        ok = nx_tls_pin(&err);
     } else if (!strcmp(sub, "info")) {
-        char *d = xmpp_tls_describe();
+        char *d = nx_tls_describe();
         ui_info("%s", d);
         g_free(d);
     } else {

@@ -36,7 +36,7 @@ static char *resolve_contact(const char *who)
 void cmd_chat_send(const char *jid, const char *text)
 {
     char *err = NULL;
-    if (!xmpp_send_chat(jid, text, &err)) {
+    if (!nx_send_chat(jid, text, &err)) {
         ui_error("Not sent: %s", err);
         g_free(err);
     }
@@ -81,8 +81,8 @@ static void cmd_me(char **argv, int argc, const char *jid)
 static void cmd_status(char **argv, int argc, const char *jid)
 {
     if (argc == 0) {
-        const char *st = xmpp_own_status();
-        ui_info("You are %s%s%s.", presence_show_name(xmpp_own_show()), st ? ": " : "",
+        const char *st = nx_own_status();
+        ui_info("You are %s%s%s.", presence_show_name(nx_own_show()), st ? ": " : "",
                 st ? st : "");
         return;
     }
@@ -92,10 +92,10 @@ static void cmd_status(char **argv, int argc, const char *jid)
         ui_error("Usage: /status online|chat|away|xa|dnd [MESSAGE]");
         return;
     }
-    xmpp_set_presence(show, argc > 1 ? argv[1] : NULL);
+    nx_set_presence(show, argc > 1 ? argv[1] : NULL);
     ui_info("Status: %s%s%s%s", presence_show_name(show), argc > 1 ? ": " : "",
             argc > 1 ? argv[1] : "",
-            xmpp_state() == CONN_CONNECTED ? "" : " (sent when connected)");
+            nx_state() == CONN_CONNECTED ? "" : " (sent when connected)");
 }
 
 static void cmd_correct(char **argv, int argc, const char *jid)
@@ -115,7 +115,7 @@ static void cmd_correct(char **argv, int argc, const char *jid)
     }
     char *err = NULL;
     char *copy = g_strdup(id);
-    if (!xmpp_send_correction(jid, copy, argv[0], &err)) {
+    if (!nx_send_correction(jid, copy, argv[0], &err)) {
         ui_error("Not sent: %s", err);
         g_free(err);
     }
@@ -135,7 +135,7 @@ static void cmd_retract(char **argv, int argc, const char *jid)
     }
     char *err = NULL;
     char *copy = g_strdup(id);
-    if (!xmpp_send_retraction(jid, copy, &err)) {
+    if (!nx_send_retraction(jid, copy, &err)) {
         ui_error("Not sent: %s", err);
         g_free(err);
     }

@@ -88,7 +88,7 @@ static void on_done(int status, const char *output, const char *err, void *ud)
             ui_print_in(j->jid, true, "[exec %u] output is not UTF-8 text; not sent", j->number);
         } else {
             char *e = NULL;
-            if (!xmpp_send_chat(j->jid, text, &e)) {
+            if (!nx_send_chat(j->jid, text, &e)) {
                 ui_print_in(j->jid, true, "[exec %u] not sent: %s", j->number, e);
                 g_free(e);
             } else if (j->truncated) {

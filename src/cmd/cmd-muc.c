@@ -50,15 +50,15 @@ static void cmd_join(char **argv, int argc, const char *jid)
         }
     }
     char *err = NULL;
-    if (!strchr(argv[0], '@') && !xmpp_muc_service()) {
+    if (!strchr(argv[0], '@') && !nx_muc_service()) {
         /* Joined once the server's group chat service is known. */
-        if (xmpp_muc_join(argv[0], nick, password, &err))
+        if (nx_muc_join(argv[0], nick, password, &err))
             ui_focus_room_when_joining(argv[0]);
         else
             report(false, err, "Cannot join");
         return;
     }
-    char *room = xmpp_muc_room_jid(argv[0], &err);
+    char *room = nx_muc_room_jid(argv[0], &err);
     if (!room) {
         report(false, err, "Cannot join");
         return;
@@ -66,7 +66,7 @@ static void cmd_join(char **argv, int argc, const char *jid)
     if (!password)
         password = room_invite_password(room);
     char *pw = g_strdup(password);
-    if (xmpp_muc_join(room, nick, pw, &err)) {
+    if (nx_muc_join(room, nick, pw, &err)) {
         ui_open_room(room);
         room_invite_forget(room);
     } else {
@@ -82,7 +82,7 @@ static void cmd_leave(char **argv, int argc, const char *jid)
     if (!r)
         return;
     char *err = NULL;
-    bool ok = xmpp_muc_leave(r->jid, argc ? argv[0] : NULL, &err);
+    bool ok = nx_muc_leave(r->jid, argc ? argv[0] : NULL, &err);
     report(ok, err, "Cannot leave");
 }
 
@@ -96,7 +96,7 @@ static void cmd_nick(char **argv, int argc, const char *jid)
         return;
     }
     char *err = NULL;
-    bool ok = xmpp_muc_change_nick(r->jid, argv[0], &err);
+    bool ok = nx_muc_change_nick(r->jid, argv[0], &err);
     report(ok, err, "Cannot change nick");
 }
 
@@ -113,7 +113,7 @@ static void cmd_topic(char **argv, int argc, const char *jid)
         return;
     }
     char *err = NULL;
-    bool ok = xmpp_muc_set_subject(r->jid, argv[0], &err);
+    bool ok = nx_muc_set_subject(r->jid, argv[0], &err);
     report(ok, err, "Cannot set the topic");
 }
 
@@ -125,17 +125,17 @@ static void cmd_room(char **argv, int argc, const char *jid)
     char *err = NULL;
     const char *sub = argc ? argv[0] : "info";
     if (!strcmp(sub, "config")) {
-        bool ok = xmpp_muc_config_request(r->jid, &err);
+        bool ok = nx_muc_config_request(r->jid, &err);
         report(ok, err, "Cannot configure");
     } else if (!strcmp(sub, "set")) {
         if (argc < 3) {
             ui_error("Usage: /room set FIELD VALUE");
             return;
         }
-        bool ok = xmpp_muc_config_set(r->jid, argv[1], argv[2], &err);
+        bool ok = nx_muc_config_set(r->jid, argv[1], argv[2], &err);
         report(ok, err, "Cannot set");
     } else if (!strcmp(sub, "submit") || !strcmp(sub, "cancel")) {
-        bool ok = xmpp_muc_config_submit(r->jid, !strcmp(sub, "cancel"), &err);
+        bool ok = nx_muc_config_submit(r->jid, !strcmp(sub, "cancel"), &err);
         report(ok, err, "Cannot configure");
     } else if (!strcmp(sub, "info")) {
         ui_info("%s: %s; you are %s; %u occupant%s", r->jid,
@@ -177,7 +177,7 @@ static void cmd_invite(char **argv, int argc, const char *jid)
         return;
     }
     char *err = NULL;
-    bool ok = xmpp_muc_invite(r->jid, who, reason && *reason ? reason : NULL, mediated, &err);
+    bool ok = nx_muc_invite(r->jid, who, reason && *reason ? reason : NULL, mediated, &err);
     report(ok, err, "Cannot invite");
     g_free(line);
 }
@@ -199,7 +199,7 @@ static void cmd_decline(char **argv, int argc, const char *jid)
     char *err = NULL;
     /* A direct invitation needs no answer; a mediated one is declined
      * through the room. */
-    if (!mediated || xmpp_muc_decline(room, from, argc > 1 ? argv[1] : NULL, &err)) {
+    if (!mediated || nx_muc_decline(room, from, argc > 1 ? argv[1] : NULL, &err)) {
         ui_info("Declined the invitation to %s.", room);
         room_invite_forget(room);
     } else {
@@ -248,7 +248,7 @@ static void set_role(const char *jid, const char *cmd, const char *nick, muc_rol
     if (!r)
         return;
     char *err = NULL;
-    bool ok = xmpp_muc_set_role(r->jid, nick, role, reason, cmd, &err);
+    bool ok = nx_muc_set_role(r->jid, nick, role, reason, cmd, &err);
     char *what = g_strdup_printf("Cannot %s %s", cmd, nick);
     report(ok, err, what);
     g_free(what);
@@ -298,7 +298,7 @@ static void set_affiliation(const char *jid, const char *cmd, const char *who, m
     if (!r)
         return;
     char *err = NULL;
-    bool ok = xmpp_muc_set_affiliation(r->jid, who, aff, reason, cmd, &err);
+    bool ok = nx_muc_set_affiliation(r->jid, who, aff, reason, cmd, &err);
     char *what = g_strdup_printf("Cannot %s %s", cmd, who);
     report(ok, err, what);
     g_free(what);
@@ -335,7 +335,7 @@ static void cmd_moderate(char **argv, int argc, const char *jid)
     const char *sid = ui_last_stanza_id_of(r->jid, argv[0]);
     char *copy = g_strdup(sid);
     char *err = NULL;
-    bool ok = xmpp_muc_moderate(r->jid, copy, argv[0], argc > 1 ? argv[1] : NULL, &err);
+    bool ok = nx_muc_moderate(r->jid, copy, argv[0], argc > 1 ? argv[1] : NULL, &err);
     report(ok, err, "Cannot moderate");
     g_free(copy);
 }
@@ -347,7 +347,7 @@ static void cmd_bookmark(char **argv, int argc, const char *jid)
     const char *sub = argc ? argv[0] : "list";
     char *err = NULL;
     if (!strcmp(sub, "list")) {
-        const GPtrArray *b = xmpp_bookmarks();
+        const GPtrArray *b = nx_bookmarks();
         if (!b) {
             ui_error("The bookmarks have not arrived yet (are you connected?).");
             return;
@@ -355,7 +355,7 @@ static void cmd_bookmark(char **argv, int argc, const char *jid)
         if (b->len == 0)
             ui_info("No bookmarks. /bookmark add in a room keeps it.");
         for (guint i = 0; i < b->len; i++) {
-            const xmpp_bookmark *m = g_ptr_array_index(b, i);
+            const nx_bookmark *m = g_ptr_array_index(b, i);
             ui_info("%s%s%s%s", m->jid, m->nick ? "  nick " : "", m->nick ? m->nick : "",
                     m->autojoin ? "  autojoin" : "");
         }
@@ -371,7 +371,7 @@ static void cmd_bookmark(char **argv, int argc, const char *jid)
     char *room = NULL;
     if (argc > 1 && strcmp(argv[1], "nick") && strcmp(argv[1], "password") &&
         strcmp(argv[1], "autojoin")) {
-        room = xmpp_muc_room_jid(argv[1], &err);
+        room = nx_muc_room_jid(argv[1], &err);
         if (!room) {
             report(false, err, "Cannot bookmark");
             return;
@@ -409,12 +409,12 @@ static void cmd_bookmark(char **argv, int argc, const char *jid)
             }
         }
         char *n = g_strdup(nick);
-        ok = xmpp_bookmark_set(room, n, password, autojoin, &err);
+        ok = nx_bookmark_set(room, n, password, autojoin, &err);
         g_free(n);
         if (ok)
             ui_info("Bookmarked %s%s.", room, autojoin ? " (joined at every login)" : "");
     } else {
-        ok = xmpp_bookmark_remove(room, &err);
+        ok = nx_bookmark_remove(room, &err);
         if (ok)
             ui_info("Removed the bookmark of %s.", room);
     }

@@ -40,13 +40,13 @@ static void cmd_roster(char **argv, int argc, const char *jid)
     const char *who = argv[1];
     const char *val = argc > 2 ? argv[2] : NULL;
     if (!strcmp(sub, "add"))
-        report(xmpp_roster_add(who, val, &err), "Adding to the roster...", err);
+        report(nx_roster_add(who, val, &err), "Adding to the roster...", err);
     else if (!strcmp(sub, "remove"))
-        report(xmpp_roster_remove(who, &err), "Removing from the roster...", err);
+        report(nx_roster_remove(who, &err), "Removing from the roster...", err);
     else if (!strcmp(sub, "name"))
-        report(xmpp_roster_set_name(who, val, &err), "Renaming...", err);
+        report(nx_roster_set_name(who, val, &err), "Renaming...", err);
     else if (!strcmp(sub, "group"))
-        report(xmpp_roster_set_group(who, val, &err), "Changing group...", err);
+        report(nx_roster_set_group(who, val, &err), "Changing group...", err);
     else
         ui_error("Unknown /roster subcommand '%s'. /help roster", sub);
 }
@@ -63,7 +63,7 @@ static void cmd_sub(char **argv, int argc, const char *jid)
         return;
     }
     char *err = NULL;
-    if (!xmpp_subscription(argv[0], who, &err)) {
+    if (!nx_subscription(argv[0], who, &err)) {
         ui_error("/sub: %s", err);
         g_free(err);
         return;

@@ -88,9 +88,9 @@ static void complete_kind(GPtrArray *out, cmd_complete_kind kind, const cmd_def 
         complete_nicks(out, word, "");
         break;
     case COMPLETE_ROOM: {
-        const GPtrArray *marks = xmpp_bookmarks();
+        const GPtrArray *marks = nx_bookmarks();
         for (guint i = 0; marks && i < marks->len; i++)
-            add_if_prefix(out, ((const xmpp_bookmark *)g_ptr_array_index(marks, i))->jid, word);
+            add_if_prefix(out, ((const nx_bookmark *)g_ptr_array_index(marks, i))->jid, word);
         const GPtrArray *rooms = muc_rooms();
         for (guint i = 0; i < rooms->len; i++) {
             const char *jid = ((const muc_room *)g_ptr_array_index(rooms, i))->jid;

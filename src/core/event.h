@@ -32,7 +32,7 @@ typedef enum {
     EV_MUC_ROOM,      /* ev_muc_room: our own state in a group chat changed */
     EV_MUC_OCCUPANT,  /* ev_muc_occupant: someone joined, left or changed in a room */
     EV_MUC_INVITE,    /* ev_muc_invite: an invitation to a room arrived */
-    EV_BOOKMARKS,     /* no payload: the bookmark list (xmpp_bookmarks()) changed */
+    EV_BOOKMARKS,     /* no payload: the bookmark list (nx_bookmarks()) changed */
     EV__COUNT
 } event_type;
 

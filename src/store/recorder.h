@@ -9,7 +9,7 @@
 void recorder_init(void);
 void recorder_deinit(void);
 
-/* Key/value state in the open database (for xmpp_set_state_hooks). */
+/* Key/value state in the open database (for nx_set_state_hooks). */
 char *recorder_state_get(const char *key);
 bool recorder_state_set(const char *key, const char *value);
 

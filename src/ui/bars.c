@@ -30,7 +30,7 @@ static void put_clipped(WINDOW *w, const char *text)
 
 static const char *conn_word(void)
 {
-    switch (xmpp_state()) {
+    switch (nx_state()) {
     case CONN_CONNECTED:
         return NULL;
     case CONN_CONNECTING:
@@ -77,7 +77,7 @@ void bars_draw_title(void)
     win_t *w = win_current();
     if (w->type == WIN_CONSOLE) {
         put_clipped(t, "natter " PACKAGE_VERSION " - console");
-        const char *acct = xmpp_account_name();
+        const char *acct = nx_account_name();
         if (acct) {
             char *s = g_strdup_printf(" - account %s%s%s", acct, conn_word() ? ": " : "",
                                       conn_word() ? conn_word() : "");
@@ -157,13 +157,13 @@ void bars_draw_status(void)
     localtime_r(&now, &tm);
     strftime(clock, sizeof(clock), "[%H:%M] ", &tm);
     put_clipped(s, clock);
-    const char *own = xmpp_own_bare();
+    const char *own = nx_own_bare();
     const char *cw = conn_word();
     char *me = g_strdup_printf("[%s: %s] ", own ? own : "no account",
-                               cw ? cw : presence_show_name(xmpp_own_show()));
+                               cw ? cw : presence_show_name(nx_own_show()));
     put_clipped(s, me);
     g_free(me);
-    unsigned q = xmpp_queued_count();
+    unsigned q = nx_queued_count();
     if (q) {
         char *qs = g_strdup_printf("[%u queued] ", q);
         put_clipped(s, qs);

@@ -39,7 +39,7 @@ static char *nick_for(const store_msg *m)
         return v;
     }
     if (m->outgoing) {
-        char *own = jid_short_name(xmpp_own_bare() ? xmpp_own_bare() : m->sender);
+        char *own = jid_short_name(nx_own_bare() ? nx_own_bare() : m->sender);
         return own ? own : g_strdup("me");
     }
     return roster_display_name(m->peer);
@@ -100,7 +100,7 @@ void history_load_latest(win_t *w, long long before_rowid)
 /* The database has nothing older: ask the server archive (once at a time). */
 static void fetch_from_archive(win_t *w)
 {
-    if (w->archive_done || w->archive_busy || xmpp_state() != CONN_CONNECTED)
+    if (w->archive_done || w->archive_busy || nx_state() != CONN_CONNECTED)
         return;
     /* Continue before the oldest archive id we have; without one, before
      * the oldest line's second. */
@@ -109,7 +109,7 @@ static void fetch_from_archive(win_t *w)
     if (w->lines.head)
         end_ms = (long long)((win_line *)w->lines.head->data)->ts * 1000 - 1000;
     char *err = NULL;
-    bool ok = xmpp_mam_fetch_before(w->jid, before, end_ms, PAGE / 2, &err);
+    bool ok = nx_mam_fetch_before(w->jid, before, end_ms, PAGE / 2, &err);
     g_free(before);
     if (ok) {
         w->archive_busy = true;

@@ -129,7 +129,7 @@ void notify_message(win_t *w, const char *from_name, const char *body, const cha
     notify_level global = NOTIFY_ALL;
     notify_level_parse(settings_get("notify"), &global);
     char *own = mention_nick           ? g_strdup(mention_nick)
-                : xmpp_own_bare() ? jid_short_name(xmpp_own_bare())
+                : nx_own_bare() ? jid_short_name(nx_own_bare())
                                   : NULL;
     notify_input in = {
         .global = global,

@@ -421,7 +421,7 @@ static void on_message(event_type t, const void *p, void *ud)
         nick = sanitize_nick(ev->outgoing ? (pm_room ? pm_room->nick : NULL) : res);
         g_free(res);
     } else if (ev->outgoing) {
-        nick = jid_short_name(xmpp_own_bare() ? xmpp_own_bare() : ev->from);
+        nick = jid_short_name(nx_own_bare() ? nx_own_bare() : ev->from);
     } else {
         nick = roster_display_name(ev->peer);
         if (!ev->from_archive)
@@ -466,7 +466,7 @@ static void on_receipt(event_type t, const void *p, void *ud)
 {
     const ev_receipt *ev = p;
     win_t *w = win_find(ev->peer);
-    win_line *l = w ? win_find_message(w, ev->id, xmpp_own_bare()) : NULL;
+    win_line *l = w ? win_find_message(w, ev->id, nx_own_bare()) : NULL;
     if (l && (l->kind == LINE_MSG_OUT || l->kind == LINE_ACTION_OUT)) {
         l->delivered = true;
         win_touch();
@@ -658,7 +658,7 @@ static void typing_stop(chatstate st, bool send)
         loop_cancel_timer(typing_timer);
     typing_timer = 0;
     if (typing_to && send)
-        xmpp_send_chatstate(typing_to, st);
+        nx_send_chatstate(typing_to, st);
     g_clear_pointer(&typing_to, g_free);
 }
 
@@ -679,7 +679,7 @@ void ui_note_input(bool has_text, bool sent)
     if (!typing_to || strcmp(typing_to, jid) != 0) {
         typing_stop(CHATSTATE_PAUSED, true);
         typing_to = g_strdup(jid);
-        xmpp_send_chatstate(jid, CHATSTATE_COMPOSING);
+        nx_send_chatstate(jid, CHATSTATE_COMPOSING);
     }
     if (typing_timer)
         loop_cancel_timer(typing_timer);
@@ -726,7 +726,7 @@ static void on_settings_changed(const char *key, void *ud)
     if (g_str_has_prefix(key, "roster") || g_str_has_prefix(key, "occupants"))
         layout();
     if (!strcmp(key, "muc_selfping"))
-        xmpp_muc_settings_changed();
+        nx_muc_settings_changed();
     if (!strcmp(key, "theme") && strcmp(settings_get("theme"), theme_current()) != 0)
         apply_theme_setting();
     ui_dirty(DIRTY_ALL);
@@ -953,7 +953,7 @@ bool ui_close_window(void)
     if (w->type == WIN_CONSOLE)
         return false;
     if (w->type == WIN_ROOM)
-        xmpp_muc_forget(w->jid); /* closing a room leaves it */
+        nx_muc_forget(w->jid); /* closing a room leaves it */
     guint n = win_number(w);
     win_t *to = win_nth(n - 1);
     input_switch(w, to);

@@ -17,11 +17,11 @@
 #define NS_PRIVATE "jabber:iq:private"
 #define NS_STORAGE "storage:bookmarks"
 
-static GPtrArray *marks; /* xmpp_bookmark*, NULL until fetched */
+static GPtrArray *marks; /* nx_bookmark*, NULL until fetched */
 static bool use_pep;     /* XEP-0402 (true) or XEP-0048 */
 static bool fetched;     /* the list of this login arrived */
 
-static void mark_free(xmpp_bookmark *b)
+static void mark_free(nx_bookmark *b)
 {
     if (!b)
         return;
@@ -32,15 +32,15 @@ static void mark_free(xmpp_bookmark *b)
     g_free(b);
 }
 
-const GPtrArray *xmpp_bookmarks(void)
+const GPtrArray *nx_bookmarks(void)
 {
     return fetched ? marks : NULL;
 }
 
-static xmpp_bookmark *find(const char *jid, guint *index)
+static nx_bookmark *find(const char *jid, guint *index)
 {
     for (guint i = 0; marks && i < marks->len; i++) {
-        xmpp_bookmark *b = g_ptr_array_index(marks, i);
+        nx_bookmark *b = g_ptr_array_index(marks, i);
         if (jid_bare_equal(b->jid, jid)) {
             if (index)
                 *index = i;
@@ -56,16 +56,16 @@ static bool truthy(const char *v)
 }
 
 /* One <conference/> (either XEP) into a bookmark, or NULL when invalid. */
-static xmpp_bookmark *parse_conference(xmpp_stanza_t *conf, const char *jid)
+static nx_bookmark *parse_conference(xmpp_stanza_t *conf, const char *jid)
 {
     if (!jid || !jid_is_valid_bare(jid) || !strchr(jid, '@'))
         return NULL;
-    xmpp_bookmark *b = g_new0(xmpp_bookmark, 1);
+    nx_bookmark *b = g_new0(nx_bookmark, 1);
     b->jid = jid_bare_of(jid);
     b->name = g_strdup(xmpp_stanza_get_attribute(conf, "name"));
     b->autojoin = truthy(xmpp_stanza_get_attribute(conf, "autojoin"));
-    b->nick = xmpp_internal_child_text(conf, "nick");
-    b->password = xmpp_internal_child_text(conf, "password");
+    b->nick = nx_child_text(conf, "nick");
+    b->password = nx_child_text(conf, "password");
     if (b->nick && !*b->nick)
         g_clear_pointer(&b->nick, g_free);
     return b;
@@ -74,20 +74,20 @@ static xmpp_bookmark *parse_conference(xmpp_stanza_t *conf, const char *jid)
 /* Add B as a <conference/> (namespace NS, NULL: the parent's) to PARENT;
  * the other half of parse_conference. The room's JID is the caller's:
  * an attribute in XEP-0048, the item id in XEP-0402. */
-static xmpp_stanza_t *add_conference(xmpp_stanza_t *parent, const char *ns, const xmpp_bookmark *b)
+static xmpp_stanza_t *add_conference(xmpp_stanza_t *parent, const char *ns, const nx_bookmark *b)
 {
-    xmpp_stanza_t *conf = xmpp_internal_add_child(parent, "conference", ns);
+    xmpp_stanza_t *conf = nx_add_child(parent, "conference", ns);
     xmpp_stanza_set_attribute(conf, "autojoin", b->autojoin ? "true" : "false");
     if (b->name)
         xmpp_stanza_set_attribute(conf, "name", b->name);
     if (b->nick)
-        xmpp_internal_add_text(conf, "nick", b->nick);
+        nx_add_text(conf, "nick", b->nick);
     if (b->password)
-        xmpp_internal_add_text(conf, "password", b->password);
+        nx_add_text(conf, "password", b->password);
     return conf;
 }
 
-static void put(xmpp_bookmark *b)
+static void put(nx_bookmark *b)
 {
     guint i;
     if (!marks)
@@ -97,7 +97,7 @@ static void put(xmpp_bookmark *b)
     g_ptr_array_add(marks, b);
 }
 
-static void autojoin(const xmpp_bookmark *b)
+static void autojoin(const nx_bookmark *b)
 {
     if (!b->autojoin)
         return;
@@ -105,7 +105,7 @@ static void autojoin(const xmpp_bookmark *b)
     if (r && r->state != MUC_STATE_LEFT)
         return;
     char *err = NULL;
-    if (!xmpp_muc_join(b->jid, b->nick, b->password, &err)) {
+    if (!nx_muc_join(b->jid, b->nick, b->password, &err)) {
         event_log(LOG_ERROR, NULL, "Cannot join bookmarked room %s: %s", b->jid, err);
         g_free(err);
     }
@@ -130,7 +130,7 @@ static void fetch_done(xmpp_stanza_t *st, bool failed)
     if (failed) {
         /* The list stays unknown: saving one bookmark now would write a
          * list of one over whatever the server holds. */
-        char *why = xmpp_internal_error_text(st);
+        char *why = nx_error_text(st);
         event_log(LOG_WARN, NULL, "Bookmarks could not be read (not changed until they are): %s",
                   why);
         g_free(why);
@@ -143,17 +143,17 @@ static void fetch_done(xmpp_stanza_t *st, bool failed)
 
 static int on_private(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
-    if (!xmpp_internal_from_own_account(xmpp_stanza_get_from(st)))
+    if (!nx_from_own_account(xmpp_stanza_get_from(st)))
         return 0;
     if (marks)
         g_ptr_array_set_size(marks, 0);
-    xmpp_stanza_t *q = xmpp_internal_child(st, "query", NS_PRIVATE);
-    xmpp_stanza_t *s = q ? xmpp_internal_child(q, "storage", NS_STORAGE) : NULL;
+    xmpp_stanza_t *q = nx_child(st, "query", NS_PRIVATE);
+    xmpp_stanza_t *s = q ? nx_child(q, "storage", NS_STORAGE) : NULL;
     for (xmpp_stanza_t *e = s ? xmpp_stanza_get_children(s) : NULL; e;
          e = xmpp_stanza_get_next(e)) {
         if (!xmpp_stanza_is_tag(e) || g_strcmp0(xmpp_stanza_get_name(e), "conference"))
             continue;
-        xmpp_bookmark *b = parse_conference(e, xmpp_stanza_get_attribute(e, "jid"));
+        nx_bookmark *b = parse_conference(e, xmpp_stanza_get_attribute(e, "jid"));
         if (b)
             put(b);
     }
@@ -163,18 +163,18 @@ static int on_private(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 
 static void private_fetch(xmpp_conn_t *c)
 {
-    xmpp_stanza_t *iq = xmpp_internal_iq_new("get");
-    xmpp_stanza_t *q = xmpp_internal_add_child(iq, "query", NS_PRIVATE);
-    xmpp_internal_add_child(q, "storage", NS_STORAGE);
-    xmpp_internal_send_iq(c, iq, on_private, NULL);
+    xmpp_stanza_t *iq = nx_iq_new("get");
+    xmpp_stanza_t *q = nx_add_child(iq, "query", NS_PRIVATE);
+    nx_add_child(q, "storage", NS_STORAGE);
+    nx_send_iq(c, iq, on_private, NULL);
 }
 
 static int on_saved(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
     char *what = ud;
-    if (xmpp_internal_from_own_account(xmpp_stanza_get_from(st)) &&
+    if (nx_from_own_account(xmpp_stanza_get_from(st)) &&
         !g_strcmp0(xmpp_stanza_get_type(st), "error")) {
-        char *why = xmpp_internal_error_text(st);
+        char *why = nx_error_text(st);
         event_log(LOG_ERROR, NULL, "The server did not save the bookmark change (%s): %s", what,
                   why);
         g_free(why);
@@ -185,14 +185,14 @@ static int on_saved(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 
 static void private_store(xmpp_conn_t *c, const char *what)
 {
-    xmpp_stanza_t *iq = xmpp_internal_iq_new("set");
-    xmpp_stanza_t *q = xmpp_internal_add_child(iq, "query", NS_PRIVATE);
-    xmpp_stanza_t *s = xmpp_internal_add_child(q, "storage", NS_STORAGE);
+    xmpp_stanza_t *iq = nx_iq_new("set");
+    xmpp_stanza_t *q = nx_add_child(iq, "query", NS_PRIVATE);
+    xmpp_stanza_t *s = nx_add_child(q, "storage", NS_STORAGE);
     for (guint i = 0; marks && i < marks->len; i++) {
-        xmpp_bookmark *b = g_ptr_array_index(marks, i);
+        nx_bookmark *b = g_ptr_array_index(marks, i);
         xmpp_stanza_set_attribute(add_conference(s, NULL, b), "jid", b->jid);
     }
-    xmpp_internal_send_iq(c, iq, on_saved, g_strdup(what));
+    nx_send_iq(c, iq, on_saved, g_strdup(what));
 }
 
 /* ---------- XEP-0402 (PEP) ---------- */
@@ -212,8 +212,8 @@ static void pep_items(xmpp_stanza_t *items)
         }
         if (strcmp(name, "item") != 0)
             continue;
-        xmpp_stanza_t *conf = xmpp_internal_child(it, "conference", NS_BOOKMARKS);
-        xmpp_bookmark *b = conf ? parse_conference(conf, id) : NULL;
+        xmpp_stanza_t *conf = nx_child(it, "conference", NS_BOOKMARKS);
+        nx_bookmark *b = conf ? parse_conference(conf, id) : NULL;
         if (b)
             put(b);
     }
@@ -221,78 +221,78 @@ static void pep_items(xmpp_stanza_t *items)
 
 static int on_pep_items(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
-    if (!xmpp_internal_from_own_account(xmpp_stanza_get_from(st)))
+    if (!nx_from_own_account(xmpp_stanza_get_from(st)))
         return 0;
     if (marks)
         g_ptr_array_set_size(marks, 0);
     const char *type = xmpp_stanza_get_type(st);
-    xmpp_stanza_t *ps = xmpp_internal_child(st, "pubsub", NS_PUBSUB);
-    xmpp_stanza_t *items = ps ? xmpp_internal_child(ps, "items", NULL) : NULL;
+    xmpp_stanza_t *ps = nx_child(st, "pubsub", NS_PUBSUB);
+    xmpp_stanza_t *items = ps ? nx_child(ps, "items", NULL) : NULL;
     if (items)
         pep_items(items);
     /* item-not-found: no bookmark was ever published. */
     fetch_done(st, !items && g_strcmp0(type, "result") != 0 &&
-                       g_strcmp0(xmpp_internal_error_condition(st), "item-not-found") != 0);
+                       g_strcmp0(nx_error_condition(st), "item-not-found") != 0);
     return 0;
 }
 
 static void pep_fetch(xmpp_conn_t *c)
 {
-    xmpp_stanza_t *iq = xmpp_internal_iq_new("get");
-    xmpp_stanza_t *ps = xmpp_internal_add_child(iq, "pubsub", NS_PUBSUB);
-    xmpp_stanza_t *items = xmpp_internal_add_child(ps, "items", NULL);
+    xmpp_stanza_t *iq = nx_iq_new("get");
+    xmpp_stanza_t *ps = nx_add_child(iq, "pubsub", NS_PUBSUB);
+    xmpp_stanza_t *items = nx_add_child(ps, "items", NULL);
     xmpp_stanza_set_attribute(items, "node", NS_BOOKMARKS);
-    xmpp_internal_send_iq(c, iq, on_pep_items, NULL);
+    nx_send_iq(c, iq, on_pep_items, NULL);
 }
 
 static void publish_option(xmpp_stanza_t *form, const char *var, const char *value)
 {
-    xmpp_internal_add_field(form, var, NULL, value);
+    nx_add_field(form, var, NULL, value);
 }
 
-static void pep_publish(xmpp_conn_t *c, const xmpp_bookmark *b)
+static void pep_publish(xmpp_conn_t *c, const nx_bookmark *b)
 {
-    xmpp_stanza_t *iq = xmpp_internal_iq_new("set");
-    xmpp_stanza_t *ps = xmpp_internal_add_child(iq, "pubsub", NS_PUBSUB);
-    xmpp_stanza_t *pub = xmpp_internal_add_child(ps, "publish", NULL);
+    xmpp_stanza_t *iq = nx_iq_new("set");
+    xmpp_stanza_t *ps = nx_add_child(iq, "pubsub", NS_PUBSUB);
+    xmpp_stanza_t *pub = nx_add_child(ps, "publish", NULL);
     xmpp_stanza_set_attribute(pub, "node", NS_BOOKMARKS);
-    xmpp_stanza_t *item = xmpp_internal_add_child(pub, "item", NULL);
+    xmpp_stanza_t *item = nx_add_child(pub, "item", NULL);
     xmpp_stanza_set_attribute(item, "id", b->jid);
     add_conference(item, NS_BOOKMARKS, b);
     /* Private, kept, as many as there are (XEP-0402 section 3). */
-    xmpp_stanza_t *po = xmpp_internal_add_child(ps, "publish-options", NULL);
-    xmpp_stanza_t *form = xmpp_internal_add_child(po, "x", NS_DATA);
+    xmpp_stanza_t *po = nx_add_child(ps, "publish-options", NULL);
+    xmpp_stanza_t *form = nx_add_child(po, "x", NS_DATA);
     xmpp_stanza_set_type(form, "submit");
-    xmpp_internal_add_field(form, "FORM_TYPE", "hidden",
+    nx_add_field(form, "FORM_TYPE", "hidden",
                             "http://jabber.org/protocol/pubsub#publish-options");
     publish_option(form, "pubsub#persist_items", "true");
     publish_option(form, "pubsub#max_items", "max");
     publish_option(form, "pubsub#send_last_published_item", "never");
     publish_option(form, "pubsub#access_model", "whitelist");
-    xmpp_internal_send_iq(c, iq, on_saved, g_strdup_printf("add %s", b->jid));
+    nx_send_iq(c, iq, on_saved, g_strdup_printf("add %s", b->jid));
 }
 
 static void pep_retract(xmpp_conn_t *c, const char *jid)
 {
-    xmpp_stanza_t *iq = xmpp_internal_iq_new("set");
-    xmpp_stanza_t *ps = xmpp_internal_add_child(iq, "pubsub", NS_PUBSUB);
-    xmpp_stanza_t *r = xmpp_internal_add_child(ps, "retract", NULL);
+    xmpp_stanza_t *iq = nx_iq_new("set");
+    xmpp_stanza_t *ps = nx_add_child(iq, "pubsub", NS_PUBSUB);
+    xmpp_stanza_t *r = nx_add_child(ps, "retract", NULL);
     xmpp_stanza_set_attribute(r, "node", NS_BOOKMARKS);
     xmpp_stanza_set_attribute(r, "notify", "true");
-    xmpp_stanza_t *item = xmpp_internal_add_child(r, "item", NULL);
+    xmpp_stanza_t *item = nx_add_child(r, "item", NULL);
     xmpp_stanza_set_attribute(item, "id", jid);
-    xmpp_internal_send_iq(c, iq, on_saved, g_strdup_printf("remove %s", jid));
+    nx_send_iq(c, iq, on_saved, g_strdup_printf("remove %s", jid));
 }
 
-bool xmpp_bookmarks_handle_event(xmpp_stanza_t *st)
+bool nx_bookmarks_handle_event(xmpp_stanza_t *st)
 {
-    xmpp_stanza_t *ev = xmpp_internal_child(st, "event", NS_PUBSUB_EVENT);
-    xmpp_stanza_t *items = ev ? xmpp_internal_child(ev, "items", NULL) : NULL;
+    xmpp_stanza_t *ev = nx_child(st, "event", NS_PUBSUB_EVENT);
+    xmpp_stanza_t *items = ev ? nx_child(ev, "items", NULL) : NULL;
     if (!items || g_strcmp0(xmpp_stanza_get_attribute(items, "node"), NS_BOOKMARKS))
         return false;
     /* Only our own account publishes our bookmarks. */
     const char *from = xmpp_stanza_get_from(st);
-    if (!from || !xmpp_own_bare() || !jid_bare_equal(from, xmpp_own_bare()) || strchr(from, '/')) {
+    if (!from || !nx_own_bare() || !jid_bare_equal(from, nx_own_bare()) || strchr(from, '/')) {
         log_warn("bookmarks", "ignored a bookmarks notification from %s", from ? from : "nobody");
         return true;
     }
@@ -305,7 +305,7 @@ bool xmpp_bookmarks_handle_event(xmpp_stanza_t *st)
         const char *id = xmpp_stanza_is_tag(it) && !g_strcmp0(xmpp_stanza_get_name(it), "item")
                              ? xmpp_stanza_get_attribute(it, "id")
                              : NULL;
-        xmpp_bookmark *b = id ? find(id, NULL) : NULL;
+        nx_bookmark *b = id ? find(id, NULL) : NULL;
         if (b)
             autojoin(b);
     }
@@ -316,10 +316,10 @@ bool xmpp_bookmarks_handle_event(xmpp_stanza_t *st)
 
 static int on_account_info(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
-    if (!xmpp_internal_from_own_account(xmpp_stanza_get_from(st)))
+    if (!nx_from_own_account(xmpp_stanza_get_from(st)))
         return 0;
     use_pep = false;
-    xmpp_stanza_t *q = xmpp_internal_child(st, "query", NS_DISCO_INFO);
+    xmpp_stanza_t *q = nx_child(st, "query", NS_DISCO_INFO);
     for (xmpp_stanza_t *f = q ? xmpp_stanza_get_children(q) : NULL; f; f = xmpp_stanza_get_next(f))
         if (xmpp_stanza_is_tag(f) &&
             !g_strcmp0(xmpp_stanza_get_attribute(f, "var"), NS_BOOKMARKS "#compat"))
@@ -332,16 +332,16 @@ static int on_account_info(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
     return 0;
 }
 
-void xmpp_bookmarks_fetch(xmpp_conn_t *c)
+void nx_bookmarks_fetch(xmpp_conn_t *c)
 {
     fetched = false;
-    xmpp_stanza_t *iq = xmpp_internal_iq_new("get");
-    xmpp_stanza_set_to(iq, xmpp_own_bare());
-    xmpp_internal_add_child(iq, "query", NS_DISCO_INFO);
-    xmpp_internal_send_iq(c, iq, on_account_info, NULL);
+    xmpp_stanza_t *iq = nx_iq_new("get");
+    xmpp_stanza_set_to(iq, nx_own_bare());
+    nx_add_child(iq, "query", NS_DISCO_INFO);
+    nx_send_iq(c, iq, on_account_info, NULL);
 }
 
-void xmpp_bookmarks_reset(void)
+void nx_bookmarks_reset(void)
 {
     fetched = false;
     if (marks)
@@ -349,10 +349,10 @@ void xmpp_bookmarks_reset(void)
     marks = NULL;
 }
 
-bool xmpp_bookmark_set(const char *room, const char *nick, const char *password, bool autojoin_,
+bool nx_bookmark_set(const char *room, const char *nick, const char *password, bool autojoin_,
                        char **err)
 {
-    xmpp_conn_t *c = xmpp_internal_conn();
+    xmpp_conn_t *c = nx_conn();
     if (!c || !fetched) {
         *err = g_strdup(c ? "the bookmarks have not arrived yet" : "not connected");
         return false;
@@ -361,9 +361,9 @@ bool xmpp_bookmark_set(const char *room, const char *nick, const char *password,
         *err = g_strdup_printf("'%s' is not a valid room address", room ? room : "");
         return false;
     }
-    xmpp_bookmark *b = g_new0(xmpp_bookmark, 1);
+    nx_bookmark *b = g_new0(nx_bookmark, 1);
     b->jid = jid_bare_of(room);
-    xmpp_bookmark *old = find(b->jid, NULL);
+    nx_bookmark *old = find(b->jid, NULL);
     b->name = old ? g_strdup(old->name) : NULL;
     b->nick = g_strdup(nick ? nick : (old ? old->nick : NULL));
     b->password = g_strdup(password ? password : (old ? old->password : NULL));
@@ -377,9 +377,9 @@ bool xmpp_bookmark_set(const char *room, const char *nick, const char *password,
     return true;
 }
 
-bool xmpp_bookmark_remove(const char *room, char **err)
+bool nx_bookmark_remove(const char *room, char **err)
 {
-    xmpp_conn_t *c = xmpp_internal_conn();
+    xmpp_conn_t *c = nx_conn();
     if (!c || !fetched) {
         *err = g_strdup(c ? "the bookmarks have not arrived yet" : "not connected");
         return false;
@@ -389,7 +389,7 @@ bool xmpp_bookmark_remove(const char *room, char **err)
         *err = g_strdup_printf("%s is not bookmarked", room);
         return false;
     }
-    char *jid = g_strdup(((xmpp_bookmark *)g_ptr_array_index(marks, i))->jid);
+    char *jid = g_strdup(((nx_bookmark *)g_ptr_array_index(marks, i))->jid);
     g_ptr_array_remove_index(marks, i);
     if (use_pep)
         pep_retract(c, jid);

@@ -20,12 +20,12 @@ static int on_enable_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
     return 0;
 }
 
-void xmpp_carbons_enable(xmpp_conn_t *c)
+void nx_carbons_enable(xmpp_conn_t *c)
 {
     enabled = false;
-    char *id = xmpp_internal_new_id();
-    xmpp_stanza_t *iq = xmpp_iq_new(xmpp_internal_ctx(), "set", id);
-    xmpp_stanza_t *en = xmpp_stanza_new(xmpp_internal_ctx());
+    char *id = nx_new_id();
+    xmpp_stanza_t *iq = xmpp_iq_new(nx_ctx(), "set", id);
+    xmpp_stanza_t *en = xmpp_stanza_new(nx_ctx());
     xmpp_stanza_set_name(en, "enable");
     xmpp_stanza_set_ns(en, NS_CARBONS);
     xmpp_stanza_add_child_ex(iq, en, 0);
@@ -38,22 +38,22 @@ void xmpp_carbons_enable(xmpp_conn_t *c)
 /* The <message/> inside <WRAPPER><forwarded><message/></forwarded>. */
 static xmpp_stanza_t *forwarded_message(xmpp_stanza_t *wrapper)
 {
-    xmpp_stanza_t *fwd = xmpp_internal_child(wrapper, "forwarded", NS_FORWARD);
-    return fwd ? xmpp_internal_child(fwd, "message", NULL) : NULL;
+    xmpp_stanza_t *fwd = nx_child(wrapper, "forwarded", NS_FORWARD);
+    return fwd ? nx_child(fwd, "message", NULL) : NULL;
 }
 
-bool xmpp_carbons_handle(xmpp_conn_t *c, xmpp_stanza_t *st)
+bool nx_carbons_handle(xmpp_conn_t *c, xmpp_stanza_t *st)
 {
-    xmpp_stanza_t *w = xmpp_internal_child(st, "received", NS_CARBONS);
+    xmpp_stanza_t *w = nx_child(st, "received", NS_CARBONS);
     bool sent = false;
     if (!w) {
-        w = xmpp_internal_child(st, "sent", NS_CARBONS);
+        w = nx_child(st, "sent", NS_CARBONS);
         sent = w != NULL;
     }
     if (!w)
         return false;
     const char *from = xmpp_stanza_get_from(st);
-    const char *own = xmpp_own_bare();
+    const char *own = nx_own_bare();
     jid_t *fj = from ? jid_new(from) : NULL;
     bool trusted = fj && own && !fj->resource && strcmp(fj->bare, own) == 0;
     jid_free(fj);
@@ -66,6 +66,6 @@ bool xmpp_carbons_handle(xmpp_conn_t *c, xmpp_stanza_t *st)
     if (!inner)
         return true;
     msg_source src = {.carbon = true, .carbon_sent = sent};
-    xmpp_message_process(c, inner, &src);
+    nx_message_process(c, inner, &src);
     return true;
 }

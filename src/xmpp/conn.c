@@ -35,7 +35,6 @@ static int attempts;
 static int64_t connected_at; /* when the current connection was established */
 static bool saw_data;
 static bool reconnect_asap; /* start again as soon as the old conn is gone */
-static unsigned id_counter;
 
 static void schedule_reconnect(void);
 static void on_reconnect_timer(void *ud);
@@ -48,78 +47,37 @@ static const char *account_domain(void)
 }
 static void start_connect(void);
 
-xmpp_ctx_t *xmpp_internal_ctx(void)
+xmpp_ctx_t *nx_ctx(void)
 {
     return ctx;
 }
 
-xmpp_conn_t *xmpp_internal_conn(void)
+xmpp_conn_t *nx_conn(void)
 {
     return state == CONN_CONNECTED ? conn : NULL;
 }
 
-conn_state xmpp_state(void)
+conn_state nx_state(void)
 {
     return state;
 }
 
-const char *xmpp_account_name(void)
+const char *nx_account_name(void)
 {
     return account ? account->name : NULL;
 }
 
-const char *xmpp_own_bare(void)
+const char *nx_own_bare(void)
 {
     return own_bare;
 }
 
-const char *xmpp_own_full(void)
+const char *nx_own_full(void)
 {
     return own_full;
 }
 
-char *xmpp_internal_new_id(void)
-{
-    unsigned char rnd[6];
-    for (size_t i = 0; i < sizeof(rnd); i++)
-        rnd[i] = (unsigned char)g_random_int_range(0, 256);
-    char *b = g_base64_encode(rnd, sizeof(rnd));
-    for (char *p = b; *p; p++)
-        if (*p == '/' || *p == '+')
-            *p = 'x';
-    char *id = g_strdup_printf("natter-%s-%u", b, ++id_counter);
-    g_free(b);
-    return id;
-}
-
-xmpp_stanza_t *xmpp_internal_child(xmpp_stanza_t *st, const char *name, const char *ns)
-{
-    if (!st)
-        return NULL;
-    for (xmpp_stanza_t *c = xmpp_stanza_get_children(st); c; c = xmpp_stanza_get_next(c)) {
-        const char *n = xmpp_stanza_get_name(c);
-        if (!n || !xmpp_stanza_is_tag(c) || strcmp(n, name) != 0)
-            continue;
-        if (!ns || g_strcmp0(xmpp_stanza_get_ns(c), ns) == 0)
-            return c;
-    }
-    return NULL;
-}
-
-char *xmpp_internal_child_text(xmpp_stanza_t *st, const char *name)
-{
-    xmpp_stanza_t *c = xmpp_internal_child(st, name, NULL);
-    if (!c)
-        return NULL;
-    char *t = xmpp_stanza_get_text(c);
-    if (!t)
-        return NULL;
-    char *r = g_strdup(t);
-    xmpp_free(ctx, t);
-    return r;
-}
-
-bool xmpp_internal_from_own_account(const char *from)
+bool nx_from_own_account(const char *from)
 {
     if (!from || !*from)
         return true;
@@ -133,60 +91,12 @@ bool xmpp_internal_from_own_account(const char *from)
     return ok;
 }
 
-xmpp_stanza_t *xmpp_internal_iq_new(const char *type)
-{
-    char *id = xmpp_internal_new_id();
-    xmpp_stanza_t *iq = xmpp_iq_new(ctx, type, id);
-    g_free(id);
-    return iq;
-}
-
-void xmpp_internal_send_iq(xmpp_conn_t *c, xmpp_stanza_t *iq, xmpp_handler handler, void *ud)
-{
-    xmpp_id_handler_add(c, handler, xmpp_stanza_get_id(iq), ud);
-    xmpp_send(c, iq);
-    xmpp_stanza_release(iq);
-}
-
-bool xmpp_internal_from_own_server(const char *from)
+bool nx_from_own_server(const char *from)
 {
     if (!from || !*from)
         return true;
     const char *at = own_bare ? strchr(own_bare, '@') : NULL;
     return at && g_ascii_strcasecmp(from, at + 1) == 0;
-}
-
-xmpp_stanza_t *xmpp_internal_iq_reply(xmpp_stanza_t *st, const char *type)
-{
-    /* Built by hand: xmpp_stanza_reply() crashes on stanzas without 'from'
-     * (the server's own roster pushes have none). */
-    xmpp_stanza_t *reply = xmpp_iq_new(ctx, type, xmpp_stanza_get_id(st));
-    const char *from = xmpp_stanza_get_from(st);
-    if (from)
-        xmpp_stanza_set_to(reply, from);
-    return reply;
-}
-
-void xmpp_internal_send_error(xmpp_stanza_t *stanza, const char *condition)
-{
-    xmpp_conn_t *c = xmpp_internal_conn();
-    const char *type = xmpp_stanza_get_type(stanza);
-    if (!c || (type && (!strcmp(type, "error") || !strcmp(type, "result"))))
-        return;
-    if (!xmpp_stanza_get_name(stanza) || strcmp(xmpp_stanza_get_name(stanza), "iq") != 0 ||
-        !xmpp_stanza_get_id(stanza))
-        return;
-    xmpp_stanza_t *reply = xmpp_internal_iq_reply(stanza, "error");
-    xmpp_stanza_t *err = xmpp_stanza_new(ctx);
-    xmpp_stanza_set_name(err, "error");
-    xmpp_stanza_set_type(err, "cancel");
-    xmpp_stanza_t *cond = xmpp_stanza_new(ctx);
-    xmpp_stanza_set_name(cond, condition);
-    xmpp_stanza_set_ns(cond, "urn:ietf:params:xml:ns:xmpp-stanzas");
-    xmpp_stanza_add_child_ex(err, cond, 0);
-    xmpp_stanza_add_child_ex(reply, err, 0);
-    xmpp_send(c, reply);
-    xmpp_stanza_release(reply);
 }
 
 /* libstrophe's log: the only place we learn that bytes were read (so we can
@@ -306,10 +216,10 @@ static void arm_ping(void)
 static void send_ping(void *ud)
 {
     ping_timer = 0;
-    xmpp_conn_t *c = xmpp_internal_conn();
+    xmpp_conn_t *c = nx_conn();
     if (!c)
         return;
-    char *id = xmpp_internal_new_id();
+    char *id = nx_new_id();
     xmpp_stanza_t *iq = xmpp_iq_new(ctx, "get", id);
     const char *at = strchr(own_bare, '@');
     xmpp_stanza_set_to(iq, at ? at + 1 : own_bare);
@@ -381,11 +291,11 @@ static void conn_handler(xmpp_conn_t *c, xmpp_conn_event_t status, int error,
         connected_at = loop_now_ms();
         ever_connected = true;
         g_clear_pointer(&last_error, g_free);
-        xmpp_tls_reset();
+        nx_tls_reset();
         set_state(CONN_CONNECTED, NULL);
         event_log(LOG_INFO, NULL, "Connected as %s%s", own_full,
                   xmpp_conn_is_secured(c) ? "" : " (WITHOUT encryption)");
-        xmpp_roster_request(c);
+        nx_roster_request(c);
         arm_ping();
         return;
     }
@@ -425,10 +335,10 @@ static void conn_handler(xmpp_conn_t *c, xmpp_conn_event_t status, int error,
         reason = g_strdup(was_connected ? "connection closed" : "could not connect");
     }
     roster_clear_presence();
-    xmpp_roster_reset();
-    xmpp_mam_reset();
-    xmpp_muc_offline();
-    xmpp_bookmarks_reset();
+    nx_roster_reset();
+    nx_mam_reset();
+    nx_muc_offline();
+    nx_bookmarks_reset();
     g_ptr_array_add(graveyard, conn);
     conn = NULL;
     set_state(CONN_DISCONNECTED, reason);
@@ -502,14 +412,14 @@ static void start_connect(void)
         xmpp_conn_set_cafile(conn, cafile);
     if (capath && *capath)
         xmpp_conn_set_capath(conn, capath);
-    xmpp_conn_set_certfail_handler(conn, xmpp_tls_certfail);
+    xmpp_conn_set_certfail_handler(conn, nx_tls_certfail);
     xmpp_conn_set_sockopt_callback(conn, sockopt_cb);
-    xmpp_tls_set_account(account->name, account_domain(), account->pinned_certs);
+    nx_tls_set_account(account->name, account_domain(), account->pinned_certs);
 
-    xmpp_roster_setup(conn);
-    xmpp_presence_setup(conn);
-    xmpp_message_setup(conn);
-    xmpp_disco_setup(conn);
+    nx_roster_setup(conn);
+    nx_presence_setup(conn);
+    nx_message_setup(conn);
+    nx_disco_setup(conn);
 
     set_state(CONN_CONNECTING, NULL);
     const char *host = account->server ? account->server : account_domain();
@@ -552,7 +462,7 @@ static void forget_password(void)
     }
 }
 
-bool xmpp_connect_account(const account_t *a, const char *pw, char **err)
+bool nx_connect_account(const account_t *a, const char *pw, char **err)
 {
     if (!jid_is_valid_bare(a->jid)) {
         *err = g_strdup_printf("account %s has an invalid JID '%s'", a->name, a->jid);
@@ -579,7 +489,7 @@ bool xmpp_connect_account(const account_t *a, const char *pw, char **err)
 }
 
 /* Reconnect now with the same account (after a TLS decision). */
-void xmpp_internal_reconnect_now(void)
+void nx_reconnect_now(void)
 {
     if (!account)
         return;
@@ -595,13 +505,13 @@ void xmpp_internal_reconnect_now(void)
 }
 
 /* Called by tls.c when a certificate was refused. */
-void xmpp_internal_tls_refused(void)
+void nx_tls_refused(void)
 {
     tls_refused = true;
 }
 
 /* Pin support: update the stored copy of the account. */
-void xmpp_internal_add_pin(const char *fp)
+void nx_add_pin(const char *fp)
 {
     if (!account)
         return;
@@ -611,7 +521,7 @@ void xmpp_internal_add_pin(const char *fp)
     account->pinned_certs[n + 1] = NULL;
 }
 
-void xmpp_disconnect_user(void)
+void nx_disconnect_user(void)
 {
     reconnect_asap = false;
     if (reconnect_timer) {
@@ -631,23 +541,23 @@ void xmpp_disconnect_user(void)
     xmpp_disconnect(conn);
 }
 
-void xmpp_internal_roster_ready(void)
+void nx_roster_ready(void)
 {
-    xmpp_conn_t *c = xmpp_internal_conn();
+    xmpp_conn_t *c = nx_conn();
     if (!c)
         return;
     /* Archive first (live messages are held meanwhile), then presence,
      * which makes the server deliver offline messages. */
-    xmpp_carbons_enable(c);
-    xmpp_mam_start(c, true);
-    xmpp_presence_send_current(c);
-    xmpp_message_flush_queue(c);
+    nx_carbons_enable(c);
+    nx_mam_start(c, true);
+    nx_presence_send_current(c);
+    nx_message_flush_queue(c);
     /* Rooms joined before a reconnect, then the bookmarks' autojoin. */
-    xmpp_muc_online(c);
-    xmpp_bookmarks_fetch(c);
+    nx_muc_online(c);
+    nx_bookmarks_fetch(c);
 }
 
-bool xmpp_init(void)
+bool nx_init(void)
 {
     xmpp_initialize();
     strophe_logger.handler = strophe_log_cb;
@@ -660,7 +570,7 @@ bool xmpp_init(void)
     return true;
 }
 
-void xmpp_deinit(void)
+void nx_deinit(void)
 {
     stop_timers();
     if (conn) {
@@ -680,13 +590,13 @@ void xmpp_deinit(void)
     if (graveyard)
         g_ptr_array_free(graveyard, TRUE);
     graveyard = NULL;
-    xmpp_message_deinit();
-    xmpp_mam_reset();
-    xmpp_muc_deinit();
-    xmpp_muc_admin_deinit();
-    xmpp_bookmarks_reset();
-    xmpp_disco_deinit();
-    xmpp_tls_deinit();
+    nx_message_deinit();
+    nx_mam_reset();
+    nx_muc_deinit();
+    nx_muc_admin_deinit();
+    nx_bookmarks_reset();
+    nx_disco_deinit();
+    nx_tls_deinit();
     if (ctx)
         xmpp_ctx_free(ctx);
     ctx = NULL;

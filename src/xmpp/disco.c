@@ -55,7 +55,7 @@ static const char *caps_hash(void)
     return caps_ver;
 }
 
-xmpp_stanza_t *xmpp_disco_caps_element(xmpp_ctx_t *x)
+xmpp_stanza_t *nx_disco_caps_element(xmpp_ctx_t *x)
 {
     xmpp_stanza_t *c = xmpp_stanza_new(x);
     xmpp_stanza_set_name(c, "c");
@@ -68,16 +68,16 @@ xmpp_stanza_t *xmpp_disco_caps_element(xmpp_ctx_t *x)
 
 static int on_disco_info(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
-    xmpp_ctx_t *x = xmpp_internal_ctx();
-    xmpp_stanza_t *q = xmpp_internal_child(st, "query", NS_DISCO_INFO);
+    xmpp_ctx_t *x = nx_ctx();
+    xmpp_stanza_t *q = nx_child(st, "query", NS_DISCO_INFO);
     const char *node = q ? xmpp_stanza_get_attribute(q, "node") : NULL;
     char *ours = g_strdup_printf("%s#%s", CAPS_NODE, caps_hash());
     if (node && strcmp(node, ours) != 0) {
         g_free(ours);
-        xmpp_internal_send_error(st, "item-not-found");
+        nx_send_iq_error(st, "item-not-found");
         return 1;
     }
-    xmpp_stanza_t *reply = xmpp_internal_iq_reply(st, "result");
+    xmpp_stanza_t *reply = nx_iq_reply(st, "result");
     xmpp_stanza_t *rq = xmpp_stanza_new(x);
     xmpp_stanza_set_name(rq, "query");
     xmpp_stanza_set_ns(rq, NS_DISCO_INFO);
@@ -104,7 +104,7 @@ static int on_disco_info(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 
 static int on_ping(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
-    xmpp_stanza_t *reply = xmpp_internal_iq_reply(st, "result");
+    xmpp_stanza_t *reply = nx_iq_reply(st, "result");
     xmpp_send(c, reply);
     xmpp_stanza_release(reply);
     return 1;
@@ -125,18 +125,18 @@ static int on_any_iq(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
         return 1;
     if (ns && !strcmp(type, "set") && !strcmp(ns, NS_ROSTER))
         return 1; /* roster.c answers (or refuses) pushes */
-    xmpp_internal_send_error(st, "service-unavailable");
+    nx_send_iq_error(st, "service-unavailable");
     return 1;
 }
 
-void xmpp_disco_setup(xmpp_conn_t *c)
+void nx_disco_setup(xmpp_conn_t *c)
 {
     xmpp_handler_add(c, on_disco_info, NS_DISCO_INFO, "iq", "get", NULL);
     xmpp_handler_add(c, on_ping, NS_PING, "iq", "get", NULL);
     xmpp_handler_add(c, on_any_iq, NULL, "iq", NULL, NULL);
 }
 
-void xmpp_disco_deinit(void)
+void nx_disco_deinit(void)
 {
     g_clear_pointer(&caps_ver, g_free);
 }

@@ -39,89 +39,99 @@ typedef struct {
     bool room;              /* ... from a room's archive (checked by mam.c) */
 } msg_source;
 
-/* conn.c */
-xmpp_ctx_t *xmpp_internal_ctx(void);
-/* The live connection when connected (stanzas may be sent), else NULL. */
-xmpp_conn_t *xmpp_internal_conn(void);
+/* stanza.c: reading and building stanzas. */
 /* A new id for an outgoing stanza (g_free). */
-char *xmpp_internal_new_id(void);
-/* A new <iq type=TYPE/> with a fresh id (send it with xmpp_internal_send_iq). */
-xmpp_stanza_t *xmpp_internal_iq_new(const char *type);
+char *nx_new_id(void);
+/* A new <iq type=TYPE/> with a fresh id (send it with nx_send_iq). */
+xmpp_stanza_t *nx_iq_new(const char *type);
 /* Send IQ (released here); HANDLER(conn, answer, UD) gets its answer. */
-void xmpp_internal_send_iq(xmpp_conn_t *conn, xmpp_stanza_t *iq, xmpp_handler handler, void *ud);
+void nx_send_iq(xmpp_conn_t *conn, xmpp_stanza_t *iq, xmpp_handler handler, void *ud);
 /* An empty <iq/> of TYPE answering ST (same id, to its sender). */
-xmpp_stanza_t *xmpp_internal_iq_reply(xmpp_stanza_t *st, const char *type);
+xmpp_stanza_t *nx_iq_reply(xmpp_stanza_t *st, const char *type);
 /* Send an <iq type='error'> reply with CONDITION (cancel type) to STANZA. */
-void xmpp_internal_send_error(xmpp_stanza_t *stanza, const char *condition);
+void nx_send_iq_error(xmpp_stanza_t *stanza, const char *condition);
 /* Find a child by name and namespace. */
-xmpp_stanza_t *xmpp_internal_child(xmpp_stanza_t *st, const char *name, const char *ns);
+xmpp_stanza_t *nx_child(xmpp_stanza_t *st, const char *name, const char *ns);
 /* Text of child NAME of ST (new string, g_free) or NULL. */
-char *xmpp_internal_child_text(xmpp_stanza_t *st, const char *name);
+char *nx_child_text(xmpp_stanza_t *st, const char *name);
+/* The XEP-0203 <delay/> stamp inside PARENT as UTC seconds, 0 when none. */
+time_t nx_delay_of(xmpp_stanza_t *parent);
+/* The <body/> of ST as valid UTF-8 (g_free), or NULL. */
+char *nx_body(xmpp_stanza_t *st);
+/* An element NAME holding TEXT (NULL: empty); the caller adds it somewhere. */
+xmpp_stanza_t *nx_text_element(const char *name, const char *text);
+/* Append a data form field VAR (TYPE may be NULL) with one VALUE to FORM. */
+void nx_add_field(xmpp_stanza_t *form, const char *var, const char *type,
+                             const char *value);
+/* Error condition of an error stanza ST ("error" when none; borrowed) and
+ * "condition: text" (g_free). */
+const char *nx_error_condition(xmpp_stanza_t *st);
+char *nx_error_text(xmpp_stanza_t *st);
+/* A new child NAME (namespace NS, may be NULL) of PARENT (borrowed). */
+xmpp_stanza_t *nx_add_child(xmpp_stanza_t *parent, const char *name, const char *ns);
+/* Append <NAME>TEXT</NAME> to PARENT. */
+void nx_add_text(xmpp_stanza_t *parent, const char *name, const char *text);
+
+/* conn.c */
+xmpp_ctx_t *nx_ctx(void);
+/* The live connection when connected (stanzas may be sent), else NULL. */
+xmpp_conn_t *nx_conn(void);
 /* True when FROM (attribute value, may be NULL) is our server-side account:
  * absent, our bare JID, or our full JID. */
-bool xmpp_internal_from_own_account(const char *from);
+bool nx_from_own_account(const char *from);
 /* Called by roster.c once the initial roster arrived. */
-void xmpp_internal_roster_ready(void);
+void nx_roster_ready(void);
 
 /* Reconnect now with the same account (after a TLS decision). */
-void xmpp_internal_reconnect_now(void);
+void nx_reconnect_now(void);
 /* tls.c tells conn.c that it refused a certificate (no auto-reconnect). */
-void xmpp_internal_tls_refused(void);
+void nx_tls_refused(void);
 /* Add a pinned fingerprint to the in-memory account copy. */
-void xmpp_internal_add_pin(const char *fp);
+void nx_add_pin(const char *fp);
 
 /* tls.c */
-int xmpp_tls_certfail(const xmpp_tlscert_t *cert, const char *errormsg);
-void xmpp_tls_reset(void);
-void xmpp_tls_set_account(const char *account_name, const char *host, char **pinned);
-void xmpp_tls_deinit(void);
+int nx_tls_certfail(const xmpp_tlscert_t *cert, const char *errormsg);
+void nx_tls_reset(void);
+void nx_tls_set_account(const char *account_name, const char *host, char **pinned);
+void nx_tls_deinit(void);
 
 /* roster.c */
-void xmpp_roster_setup(xmpp_conn_t *conn);
-void xmpp_roster_request(xmpp_conn_t *conn);
+void nx_roster_setup(xmpp_conn_t *conn);
+void nx_roster_request(xmpp_conn_t *conn);
 /* Forget the pending roster request (connection lost). */
-void xmpp_roster_reset(void);
+void nx_roster_reset(void);
 
 /* presence.c */
-void xmpp_presence_setup(xmpp_conn_t *conn);
-void xmpp_presence_send_current(xmpp_conn_t *conn);
+void nx_presence_setup(xmpp_conn_t *conn);
+void nx_presence_send_current(xmpp_conn_t *conn);
 
 /* message.c */
-void xmpp_message_setup(xmpp_conn_t *conn);
-/* The XEP-0203 <delay/> stamp inside PARENT as UTC seconds, 0 when none. */
-time_t xmpp_internal_delay_of(xmpp_stanza_t *parent);
+void nx_message_setup(xmpp_conn_t *conn);
 /* When message ST was written (the archive's time, its delay stamp, else
  * now; *DELAYED says whether it was stamped). */
-time_t xmpp_internal_message_time(xmpp_stanza_t *st, const msg_source *src, bool *delayed);
-/* The <body/> of ST as valid UTF-8 (g_free), or NULL. */
-char *xmpp_internal_body(xmpp_stanza_t *st);
+time_t nx_message_time(xmpp_stanza_t *st, const msg_source *src, bool *delayed);
 /* Turn one <message/> into events (see msg_source). */
-void xmpp_message_process(xmpp_conn_t *conn, xmpp_stanza_t *st, const msg_source *src);
+void nx_message_process(xmpp_conn_t *conn, xmpp_stanza_t *st, const msg_source *src);
 
 /* send.c */
-void xmpp_message_flush_queue(xmpp_conn_t *conn);
-void xmpp_message_deinit(void);
+void nx_message_flush_queue(xmpp_conn_t *conn);
+void nx_message_deinit(void);
 
 /* carbons.c: enable after login; handle (and consume) a carbon, returning
  * false when ST is not one. */
-void xmpp_carbons_enable(xmpp_conn_t *conn);
-bool xmpp_carbons_handle(xmpp_conn_t *conn, xmpp_stanza_t *st);
+void nx_carbons_enable(xmpp_conn_t *conn);
+bool nx_carbons_handle(xmpp_conn_t *conn, xmpp_stanza_t *st);
 
 /* mam.c: catch up after login; consume archive results (false when ST is
  * not one); hold live messages while catching up (true when held). */
-void xmpp_mam_start(xmpp_conn_t *conn, bool server_has_mam);
-bool xmpp_mam_handle_result(xmpp_conn_t *conn, xmpp_stanza_t *st);
-bool xmpp_mam_hold(xmpp_stanza_t *st);
-void xmpp_mam_reset(void);
-/* An element NAME holding TEXT (NULL: empty); the caller adds it somewhere. */
-xmpp_stanza_t *xmpp_internal_text_child(const char *name, const char *text);
-/* Append a data form field VAR (TYPE may be NULL) with one VALUE to FORM. */
-void xmpp_internal_add_field(xmpp_stanza_t *form, const char *var, const char *type,
-                             const char *value);
+void nx_mam_start(xmpp_conn_t *conn, bool server_has_mam);
+bool nx_mam_handle_result(xmpp_conn_t *conn, xmpp_stanza_t *st);
+bool nx_mam_hold(xmpp_stanza_t *st);
+void nx_mam_reset(void);
 /* A MAM query <iq type='set' id=IQ_ID> with queryid QID: WITH and END
  * filters (may be NULL), MAX results, after AFTER or else before BEFORE
  * ("" or NULL: the newest page). The caller sets 'to' and releases it. */
-xmpp_stanza_t *xmpp_internal_mam_query(const char *iq_id, const char *qid, const char *with,
+xmpp_stanza_t *nx_mam_query(const char *iq_id, const char *qid, const char *with,
                                        const char *end, int max_n, const char *after,
                                        const char *before);
 
@@ -145,54 +155,46 @@ typedef struct {
 } muc_proto;
 
 /* The protocol state of ROOM (created with its persisted sync point). */
-muc_proto *xmpp_muc_proto(const char *room);
+muc_proto *nx_muc_proto(const char *room);
 /* Persist P's sync point if it changed. */
-void xmpp_muc_persist(muc_proto *p);
+void nx_muc_persist(muc_proto *p);
 /* Presence from a room natter joined (consumed: true), else false. */
-bool xmpp_muc_handle_presence(xmpp_conn_t *conn, xmpp_stanza_t *st);
+bool nx_muc_handle_presence(xmpp_conn_t *conn, xmpp_stanza_t *st);
 /* After login / on disconnect: rejoin wanted rooms / mark all rooms left. */
-void xmpp_muc_online(xmpp_conn_t *conn);
-void xmpp_muc_offline(void);
+void nx_muc_online(xmpp_conn_t *conn);
+void nx_muc_offline(void);
 /* Our presence changed: tell every joined room. */
-void xmpp_muc_presence_broadcast(xmpp_conn_t *conn);
-void xmpp_muc_deinit(void);
+void nx_muc_presence_broadcast(xmpp_conn_t *conn);
+void nx_muc_deinit(void);
 /* muc_message.c: a type='groupchat' message (SRC: live or room archive). */
-void xmpp_muc_message(xmpp_conn_t *conn, xmpp_stanza_t *st, const msg_source *src);
+void nx_muc_message(xmpp_conn_t *conn, xmpp_stanza_t *st, const msg_source *src);
 /* Invitations (XEP-0249 direct, XEP-0045 mediated) and declines:
  * consumed (true) or not one. */
-bool xmpp_muc_handle_invite(xmpp_stanza_t *st);
+bool nx_muc_handle_invite(xmpp_stanza_t *st);
 /* A room archive result (consumed: true), else false. */
-bool xmpp_muc_handle_archive(xmpp_conn_t *conn, xmpp_stanza_t *st);
+bool nx_muc_handle_archive(xmpp_conn_t *conn, xmpp_stanza_t *st);
 /* Start / end the history sync of a room we just joined. */
-void xmpp_muc_sync_start(xmpp_conn_t *conn, muc_room *room);
-void xmpp_muc_sync_finish(muc_room *room, const char *error);
+void nx_muc_sync_start(xmpp_conn_t *conn, muc_room *room);
+void nx_muc_sync_finish(muc_room *room, const char *error);
 /* muc_admin.c: accept the default configuration of a room we created. */
-void xmpp_muc_accept_instant(xmpp_conn_t *conn, muc_room *room);
+void nx_muc_accept_instant(xmpp_conn_t *conn, muc_room *room);
 
-/* Error condition of an error stanza ST ("error" when none; borrowed) and
- * "condition: text" (g_free). */
-const char *xmpp_internal_error_condition(xmpp_stanza_t *st);
-char *xmpp_internal_error_text(xmpp_stanza_t *st);
-/* A new child NAME (namespace NS, may be NULL) of PARENT (borrowed). */
-xmpp_stanza_t *xmpp_internal_add_child(xmpp_stanza_t *parent, const char *name, const char *ns);
-/* Append <NAME>TEXT</NAME> to PARENT. */
-void xmpp_internal_add_text(xmpp_stanza_t *parent, const char *name, const char *text);
 /* True when FROM is absent or our own server's domain. */
-bool xmpp_internal_from_own_server(const char *from);
+bool nx_from_own_server(const char *from);
 /* The persistent state hooks (NULL when none is set). */
-char *xmpp_internal_state_get(const char *key);
-bool xmpp_internal_state_set(const char *key, const char *value);
+char *nx_persist_get(const char *key);
+bool nx_persist_set(const char *key, const char *value);
 
 /* bookmarks.c: fetch after login (autojoin), forget on disconnect. */
-void xmpp_bookmarks_fetch(xmpp_conn_t *conn);
-void xmpp_bookmarks_reset(void);
+void nx_bookmarks_fetch(xmpp_conn_t *conn);
+void nx_bookmarks_reset(void);
 /* A PEP notification of the bookmarks node (consumed: true). */
-bool xmpp_bookmarks_handle_event(xmpp_stanza_t *st);
+bool nx_bookmarks_handle_event(xmpp_stanza_t *st);
 
 /* disco.c */
-void xmpp_disco_setup(xmpp_conn_t *conn);
+void nx_disco_setup(xmpp_conn_t *conn);
 /* Our caps <c/> element for presence (caller releases). */
-xmpp_stanza_t *xmpp_disco_caps_element(xmpp_ctx_t *ctx);
-void xmpp_disco_deinit(void);
+xmpp_stanza_t *nx_disco_caps_element(xmpp_ctx_t *ctx);
+void nx_disco_deinit(void);
 
 #endif

@@ -23,8 +23,8 @@ static bool syncing;
 static bool query_backwards;       /* the query in flight asks for the newest page */
 static unsigned received;          /* results in this catch-up */
 static GQueue held = G_QUEUE_INIT; /* xmpp_stanza_t* copies */
-static xmpp_state_get_fn state_get;
-static xmpp_state_set_fn state_set;
+static nx_state_get_fn state_get;
+static nx_state_set_fn state_set;
 static unsigned timeout_timer;
 static char *bf_peer; /* conversation whose older history is being fetched */
 static char *bf_query_id;
@@ -33,18 +33,18 @@ static unsigned bf_received;
 static unsigned bf_timer;
 static GQueue bf_page = G_QUEUE_INIT; /* (result, forwarded message) copies, oldest first */
 
-void xmpp_set_state_hooks(xmpp_state_get_fn get, xmpp_state_set_fn set)
+void nx_set_state_hooks(nx_state_get_fn get, nx_state_set_fn set)
 {
     state_get = get;
     state_set = set;
 }
 
-char *xmpp_internal_state_get(const char *key)
+char *nx_persist_get(const char *key)
 {
     return state_get ? state_get(key) : NULL;
 }
 
-bool xmpp_internal_state_set(const char *key, const char *value)
+bool nx_persist_set(const char *key, const char *value)
 {
     return state_set ? state_set(key, value) : false;
 }
@@ -60,7 +60,7 @@ static void release_held(xmpp_conn_t *c, bool process)
     while ((st = g_queue_pop_head(&held))) {
         if (process && c) {
             msg_source live = {0};
-            xmpp_message_process(c, st, &live);
+            nx_message_process(c, st, &live);
         }
         xmpp_stanza_release(st);
     }
@@ -79,42 +79,17 @@ static void finish(xmpp_conn_t *c, const char *error)
     release_held(c, true);
 }
 
-xmpp_stanza_t *xmpp_internal_text_child(const char *name, const char *text)
-{
-    xmpp_ctx_t *x = xmpp_internal_ctx();
-    xmpp_stanza_t *e = xmpp_stanza_new(x);
-    xmpp_stanza_set_name(e, name);
-    if (text) {
-        xmpp_stanza_t *t = xmpp_stanza_new(x);
-        xmpp_stanza_set_text(t, text);
-        xmpp_stanza_add_child_ex(e, t, 0);
-    }
-    return e;
-}
-
 static int on_query_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud);
 static void on_sync_timeout(void *ud);
 static void on_backfill_timeout(void *ud);
 
-void xmpp_internal_add_field(xmpp_stanza_t *form, const char *var, const char *type,
-                             const char *value)
-{
-    xmpp_stanza_t *field = xmpp_stanza_new(xmpp_internal_ctx());
-    xmpp_stanza_set_name(field, "field");
-    xmpp_stanza_set_attribute(field, "var", var);
-    if (type)
-        xmpp_stanza_set_type(field, type);
-    xmpp_stanza_add_child_ex(field, xmpp_internal_text_child("value", value), 0);
-    xmpp_stanza_add_child_ex(form, field, 0);
-}
-
 /* A MAM query iq with id IQ_ID and queryid QID: WITH/END filter (may be
  * NULL), MAX results, after AFTER or (AFTER NULL) the newest page. */
-xmpp_stanza_t *xmpp_internal_mam_query(const char *iq_id_, const char *qid, const char *with,
+xmpp_stanza_t *nx_mam_query(const char *iq_id_, const char *qid, const char *with,
                                        const char *end, int max_n, const char *after,
                                        const char *before)
 {
-    xmpp_ctx_t *x = xmpp_internal_ctx();
+    xmpp_ctx_t *x = nx_ctx();
     xmpp_stanza_t *iq = xmpp_iq_new(x, "set", iq_id_);
     xmpp_stanza_t *q = xmpp_stanza_new(x);
     xmpp_stanza_set_name(q, "query");
@@ -124,21 +99,21 @@ xmpp_stanza_t *xmpp_internal_mam_query(const char *iq_id_, const char *qid, cons
     xmpp_stanza_set_name(form, "x");
     xmpp_stanza_set_ns(form, "jabber:x:data");
     xmpp_stanza_set_type(form, "submit");
-    xmpp_internal_add_field(form, "FORM_TYPE", "hidden", NS_MAM);
+    nx_add_field(form, "FORM_TYPE", "hidden", NS_MAM);
     if (with)
-        xmpp_internal_add_field(form, "with", NULL, with);
+        nx_add_field(form, "with", NULL, with);
     if (end)
-        xmpp_internal_add_field(form, "end", NULL, end);
+        nx_add_field(form, "end", NULL, end);
     xmpp_stanza_add_child_ex(q, form, 0);
     xmpp_stanza_t *set = xmpp_stanza_new(x);
     xmpp_stanza_set_name(set, "set");
     xmpp_stanza_set_ns(set, NS_RSM);
     char max[16];
     g_snprintf(max, sizeof(max), "%d", max_n);
-    xmpp_stanza_add_child_ex(set, xmpp_internal_text_child("max", max), 0);
+    xmpp_stanza_add_child_ex(set, nx_text_element("max", max), 0);
     xmpp_stanza_add_child_ex(set,
-                             after ? xmpp_internal_text_child("after", after)
-                                   : xmpp_internal_text_child("before", before),
+                             after ? nx_text_element("after", after)
+                                   : nx_text_element("before", before),
                              0);
     xmpp_stanza_add_child_ex(q, set, 0);
     xmpp_stanza_add_child_ex(iq, q, 0);
@@ -152,10 +127,10 @@ static void send_query(xmpp_conn_t *c, const char *after)
      * catch-up. */
     query_backwards = after == NULL;
     g_free(query_id);
-    query_id = xmpp_internal_new_id();
+    query_id = nx_new_id();
     g_free(iq_id);
-    iq_id = xmpp_internal_new_id();
-    xmpp_stanza_t *iq = xmpp_internal_mam_query(iq_id, query_id, NULL, NULL,
+    iq_id = nx_new_id();
+    xmpp_stanza_t *iq = nx_mam_query(iq_id, query_id, NULL, NULL,
                                                 after ? PAGE_SIZE : FIRST_PAGE, after, NULL);
     xmpp_id_handler_add(c, on_query_result, iq_id, NULL);
     xmpp_send(c, iq);
@@ -175,12 +150,12 @@ static int on_query_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
     if (!syncing)
         return 0;
     const char *type = xmpp_stanza_get_type(st);
-    if (!xmpp_internal_from_own_account(xmpp_stanza_get_from(st)))
+    if (!nx_from_own_account(xmpp_stanza_get_from(st)))
         return 1; /* not from our archive: keep waiting for the real answer */
     if (!type || strcmp(type, "result") != 0) {
         bool not_found =
             xmpp_stanza_get_child_by_name(st, "error") &&
-            xmpp_internal_child(xmpp_stanza_get_child_by_name(st, "error"), "item-not-found", NULL);
+            nx_child(xmpp_stanza_get_child_by_name(st, "error"), "item-not-found", NULL);
         if (not_found && state_set) {
             /* Our sync point fell out of the archive: start afresh. */
             state_set(STATE_KEY, "");
@@ -190,9 +165,9 @@ static int on_query_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
         finish(c, "the server has no message archive or refused the query");
         return 0;
     }
-    xmpp_stanza_t *fin = xmpp_internal_child(st, "fin", NS_MAM);
-    xmpp_stanza_t *set = fin ? xmpp_internal_child(fin, "set", NS_RSM) : NULL;
-    char *last = set ? xmpp_internal_child_text(set, "last") : NULL;
+    xmpp_stanza_t *fin = nx_child(st, "fin", NS_MAM);
+    xmpp_stanza_t *set = fin ? nx_child(fin, "set", NS_RSM) : NULL;
+    char *last = set ? nx_child_text(set, "last") : NULL;
     const char *complete = fin ? xmpp_stanza_get_attribute(fin, "complete") : NULL;
     bool done = (complete && (!strcmp(complete, "true") || !strcmp(complete, "1"))) || !last;
     bool backwards = query_backwards;
@@ -215,8 +190,8 @@ static int on_query_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 /* Turn one accepted archive <result/> into events. */
 static void process_result(xmpp_conn_t *c, xmpp_stanza_t *res, bool backfill)
 {
-    xmpp_stanza_t *fwd = xmpp_internal_child(res, "forwarded", NS_FORWARD);
-    xmpp_stanza_t *inner = fwd ? xmpp_internal_child(fwd, "message", NULL) : NULL;
+    xmpp_stanza_t *fwd = nx_child(res, "forwarded", NS_FORWARD);
+    xmpp_stanza_t *inner = fwd ? nx_child(fwd, "message", NULL) : NULL;
     const char *aid = xmpp_stanza_get_attribute(res, "id");
     if (!inner || !aid)
         return;
@@ -226,10 +201,10 @@ static void process_result(xmpp_conn_t *c, xmpp_stanza_t *res, bool backfill)
         return;
     msg_source src = {.archive = true,
                       .archive_id = aid,
-                      .archive_ts = xmpp_internal_delay_of(fwd),
+                      .archive_ts = nx_delay_of(fwd),
                       .backfill = backfill,
                       .room = backfill && bf_room};
-    xmpp_message_process(c, inner, &src);
+    nx_message_process(c, inner, &src);
 }
 
 /* Who may answer: our own account, or for older history of a room the
@@ -238,12 +213,12 @@ static bool from_archive_owner(const char *from, bool backfill)
 {
     if (backfill && bf_room)
         return from && bf_peer && !strchr(from, '/') && jid_bare_equal(from, bf_peer);
-    return xmpp_internal_from_own_account(from);
+    return nx_from_own_account(from);
 }
 
-bool xmpp_mam_handle_result(xmpp_conn_t *c, xmpp_stanza_t *st)
+bool nx_mam_handle_result(xmpp_conn_t *c, xmpp_stanza_t *st)
 {
-    xmpp_stanza_t *res = xmpp_internal_child(st, "result", NS_MAM);
+    xmpp_stanza_t *res = nx_child(st, "result", NS_MAM);
     if (!res)
         return false;
     const char *qid = xmpp_stanza_get_attribute(res, "queryid");
@@ -289,9 +264,9 @@ static int on_backfill_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
             process_result(c, res, true);
         xmpp_stanza_release(res);
     }
-    xmpp_stanza_t *fin = xmpp_internal_child(st, "fin", NS_MAM);
-    xmpp_stanza_t *set = fin ? xmpp_internal_child(fin, "set", NS_RSM) : NULL;
-    char *first = set ? xmpp_internal_child_text(set, "first") : NULL;
+    xmpp_stanza_t *fin = nx_child(st, "fin", NS_MAM);
+    xmpp_stanza_t *set = fin ? nx_child(fin, "set", NS_RSM) : NULL;
+    char *first = set ? nx_child_text(set, "first") : NULL;
     const char *complete = fin ? xmpp_stanza_get_attribute(fin, "complete") : NULL;
     ev_archive_sync ev = {
         true, bf_received, ok ? NULL : "the server refused the archive query",
@@ -302,10 +277,10 @@ static int on_backfill_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
     return 0;
 }
 
-bool xmpp_mam_fetch_before(const char *peer, const char *before_id, long long end_ms, int max,
+bool nx_mam_fetch_before(const char *peer, const char *before_id, long long end_ms, int max,
                            char **err)
 {
-    xmpp_conn_t *c = xmpp_internal_conn();
+    xmpp_conn_t *c = nx_conn();
     if (!c) {
         *err = g_strdup("not connected");
         return false;
@@ -323,12 +298,12 @@ bool xmpp_mam_fetch_before(const char *peer, const char *before_id, long long en
     }
     bf_peer = g_strdup(peer);
     bf_received = 0;
-    bf_query_id = xmpp_internal_new_id();
+    bf_query_id = nx_new_id();
     /* A room keeps its own archive (MUC MAM); ours has our chats. */
     bf_room = !strchr(peer, '/') && muc_room_find(peer) != NULL;
-    char *id = xmpp_internal_new_id();
+    char *id = nx_new_id();
     xmpp_stanza_t *iq =
-        xmpp_internal_mam_query(id, bf_query_id, bf_room ? NULL : peer, end, max, NULL, before_id);
+        nx_mam_query(id, bf_query_id, bf_room ? NULL : peer, end, max, NULL, before_id);
     if (bf_room)
         xmpp_stanza_set_to(iq, peer);
     xmpp_id_handler_add(c, on_backfill_result, id, NULL);
@@ -340,7 +315,7 @@ bool xmpp_mam_fetch_before(const char *peer, const char *before_id, long long en
     return true;
 }
 
-bool xmpp_mam_hold(xmpp_stanza_t *st)
+bool nx_mam_hold(xmpp_stanza_t *st)
 {
     if (!syncing)
         return false;
@@ -356,10 +331,10 @@ static void on_sync_timeout(void *ud)
 {
     timeout_timer = 0;
     if (syncing)
-        finish(xmpp_internal_conn(), "the server archive did not answer in time");
+        finish(nx_conn(), "the server archive did not answer in time");
 }
 
-void xmpp_mam_start(xmpp_conn_t *c, bool server_has_mam)
+void nx_mam_start(xmpp_conn_t *c, bool server_has_mam)
 {
     release_held(NULL, false);
     if (!server_has_mam)
@@ -398,7 +373,7 @@ static void on_backfill_timeout(void *ud)
     backfill_abort("the server archive did not answer in time");
 }
 
-void xmpp_mam_reset(void)
+void nx_mam_reset(void)
 {
     backfill_abort("the connection was lost");
     g_clear_pointer(&bf_query_id, g_free);

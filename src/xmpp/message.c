@@ -11,21 +11,9 @@
 #include "core/log.h"
 #include "model/jid.h"
 
-time_t xmpp_internal_delay_of(xmpp_stanza_t *parent)
+time_t nx_message_time(xmpp_stanza_t *st, const msg_source *src, bool *delayed)
 {
-    xmpp_stanza_t *delay = xmpp_internal_child(parent, "delay", NS_DELAY);
-    const char *stamp = delay ? xmpp_stanza_get_attribute(delay, "stamp") : NULL;
-    GDateTime *dt = stamp ? g_date_time_new_from_iso8601(stamp, NULL) : NULL;
-    if (!dt)
-        return 0;
-    time_t t = (time_t)g_date_time_to_unix(dt);
-    g_date_time_unref(dt);
-    return t;
-}
-
-time_t xmpp_internal_message_time(xmpp_stanza_t *st, const msg_source *src, bool *delayed)
-{
-    time_t ts = src->archive_ts ? src->archive_ts : xmpp_internal_delay_of(st);
+    time_t ts = src->archive_ts ? src->archive_ts : nx_delay_of(st);
     /* A stamp in the future is a lie (or a wrong clock): use now. */
     if (ts > time(NULL) + 300)
         ts = 0;
@@ -33,22 +21,11 @@ time_t xmpp_internal_message_time(xmpp_stanza_t *st, const msg_source *src, bool
     return ts ? ts : time(NULL);
 }
 
-char *xmpp_internal_body(xmpp_stanza_t *st)
-{
-    char *body = xmpp_internal_child_text(st, "body");
-    if (body && !g_utf8_validate(body, -1, NULL)) {
-        char *fixed = g_utf8_make_valid(body, -1);
-        g_free(body);
-        body = fixed;
-    }
-    return body;
-}
-
 static void handle_chatstate(xmpp_stanza_t *st, const char *peer)
 {
     static const char *const names[] = {"active", "composing", "paused", "inactive", "gone"};
     for (unsigned i = 0; i < G_N_ELEMENTS(names); i++) {
-        if (xmpp_internal_child(st, names[i], NS_CHATSTATES)) {
+        if (nx_child(st, names[i], NS_CHATSTATES)) {
             ev_chatstate ev = {peer, (chatstate)i};
             event_emit(EV_CHATSTATE, &ev);
             return;
@@ -58,7 +35,7 @@ static void handle_chatstate(xmpp_stanza_t *st, const char *peer)
 
 static void send_receipt(xmpp_conn_t *c, const char *to, const char *id)
 {
-    xmpp_ctx_t *x = xmpp_internal_ctx();
+    xmpp_ctx_t *x = nx_ctx();
     xmpp_stanza_t *m = xmpp_message_new(x, NULL, to, NULL);
     xmpp_stanza_t *r = xmpp_stanza_new(x);
     xmpp_stanza_set_name(r, "received");
@@ -80,11 +57,11 @@ static bool may_send_receipt(const char *bare)
 
 static void emit_error(xmpp_stanza_t *st, const char *peer, const char *id)
 {
-    xmpp_stanza_t *e = xmpp_internal_child(st, "error", NULL);
+    xmpp_stanza_t *e = nx_child(st, "error", NULL);
     xmpp_stanza_t *cond = e ? xmpp_stanza_get_children(e) : NULL;
     while (cond && !xmpp_stanza_is_tag(cond))
         cond = xmpp_stanza_get_next(cond);
-    char *text = e ? xmpp_internal_child_text(e, "text") : NULL;
+    char *text = e ? nx_child_text(e, "text") : NULL;
     char *msg = g_strdup_printf("%s%s%s", cond ? xmpp_stanza_get_name(cond) : "error",
                                 text ? ": " : "", text ? text : "");
     ev_message_error ev = {peer, id, msg};
@@ -97,7 +74,7 @@ static void emit_error(xmpp_stanza_t *st, const char *peer, const char *id)
  * stanza-id 'by' anyone else could be forged by the sender. */
 static const char *own_stanza_id(xmpp_stanza_t *st)
 {
-    const char *own = xmpp_own_bare();
+    const char *own = nx_own_bare();
     for (xmpp_stanza_t *c = xmpp_stanza_get_children(st); c; c = xmpp_stanza_get_next(c)) {
         if (!xmpp_stanza_is_tag(c) || g_strcmp0(xmpp_stanza_get_name(c), "stanza-id") ||
             g_strcmp0(xmpp_stanza_get_ns(c), NS_SID))
@@ -109,9 +86,9 @@ static const char *own_stanza_id(xmpp_stanza_t *st)
     return NULL;
 }
 
-void xmpp_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
+void nx_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
 {
-    const char *own = xmpp_own_bare();
+    const char *own = nx_own_bare();
     const char *type = xmpp_stanza_get_type(st);
     bool room_error = false;
     if (type && !strcmp(type, "error") && xmpp_stanza_get_from(st) &&
@@ -123,12 +100,12 @@ void xmpp_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *s
         /* Live, or from the room's own archive: our account's archive and
          * carbons never vouch for rooms. */
         if (!src->carbon && (!src->archive || src->room))
-            xmpp_muc_message(c, st, src);
+            nx_muc_message(c, st, src);
         return;
     }
-    if (!src->carbon && !src->archive && xmpp_muc_handle_invite(st))
+    if (!src->carbon && !src->archive && nx_muc_handle_invite(st))
         return;
-    if (!src->carbon && !src->archive && xmpp_bookmarks_handle_event(st))
+    if (!src->carbon && !src->archive && nx_bookmarks_handle_event(st))
         return;
     const char *from = xmpp_stanza_get_from(st);
     const char *to = xmpp_stanza_get_to(st);
@@ -149,7 +126,7 @@ void xmpp_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *s
     /* (A contact cannot split its chat into windows by claiming it.) */
     roster_contact *rc = roster_find(pj->bare);
     bool muc_private = pj->resource && (muc_room_find(pj->bare) != NULL ||
-                                        (xmpp_internal_child(st, "x", NS_MUC_USER) != NULL &&
+                                        (nx_child(st, "x", NS_MUC_USER) != NULL &&
                                          !(rc && rc->in_roster)));
     if (muc_private)
         peer = pj->full;
@@ -164,13 +141,13 @@ void xmpp_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *s
     if (!outgoing && !src->archive)
         handle_chatstate(st, peer);
 
-    xmpp_stanza_t *rcv = xmpp_internal_child(st, "received", NS_RECEIPTS);
+    xmpp_stanza_t *rcv = nx_child(st, "received", NS_RECEIPTS);
     if (rcv && !outgoing && xmpp_stanza_get_attribute(rcv, "id")) {
         ev_receipt ev = {peer, xmpp_stanza_get_attribute(rcv, "id")};
         event_emit(EV_RECEIPT, &ev);
     }
 
-    xmpp_stanza_t *retract = xmpp_internal_child(st, "retract", NS_RETRACT);
+    xmpp_stanza_t *retract = nx_child(st, "retract", NS_RETRACT);
     if (retract && xmpp_stanza_get_attribute(retract, "id")) {
         ev_result res = {0};
         ev_retraction ev = {.peer = peer,
@@ -182,12 +159,12 @@ void xmpp_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *s
         goto out;
     }
 
-    char *body = xmpp_internal_body(st);
+    char *body = nx_body(st);
     if (body && *body) {
         bool delayed;
-        time_t ts = xmpp_internal_message_time(st, src, &delayed);
-        xmpp_stanza_t *oid = xmpp_internal_child(st, "origin-id", NS_SID);
-        xmpp_stanza_t *repl = xmpp_internal_child(st, "replace", NS_CORRECT);
+        time_t ts = nx_message_time(st, src, &delayed);
+        xmpp_stanza_t *oid = nx_child(st, "origin-id", NS_SID);
+        xmpp_stanza_t *repl = nx_child(st, "replace", NS_CORRECT);
         ev_result res = {0};
         if (repl && xmpp_stanza_get_attribute(repl, "id")) {
             ev_correction ev = {.peer = peer,
@@ -212,14 +189,14 @@ void xmpp_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *s
                              .carbon = src->carbon,
                              .from_archive = src->archive,
                              .receipt_requested =
-                                 outgoing && xmpp_internal_child(st, "request", NS_RECEIPTS),
+                                 outgoing && nx_child(st, "request", NS_RECEIPTS),
                              .backfill = src->backfill,
                              .muc_private = muc_private,
                              .result = &res};
             event_emit(EV_MESSAGE, &ev);
         }
         if (live && id && settings_get_bool("receipts") &&
-            xmpp_internal_child(st, "request", NS_RECEIPTS) && may_send_receipt(peer))
+            nx_child(st, "request", NS_RECEIPTS) && may_send_receipt(peer))
             send_receipt(c, fj->full, id);
     }
     g_free(body);
@@ -230,20 +207,20 @@ out:
 
 static int on_message(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
-    if (xmpp_carbons_handle(c, st))
+    if (nx_carbons_handle(c, st))
         return 1;
-    if (xmpp_muc_handle_archive(c, st))
+    if (nx_muc_handle_archive(c, st))
         return 1;
-    if (xmpp_mam_handle_result(c, st))
+    if (nx_mam_handle_result(c, st))
         return 1;
-    if (xmpp_mam_hold(st))
+    if (nx_mam_hold(st))
         return 1;
     msg_source live = {0};
-    xmpp_message_process(c, st, &live);
+    nx_message_process(c, st, &live);
     return 1;
 }
 
-void xmpp_message_setup(xmpp_conn_t *c)
+void nx_message_setup(xmpp_conn_t *c)
 {
     xmpp_handler_add(c, on_message, NULL, "message", NULL, NULL);
 }

@@ -44,7 +44,7 @@ static void proto_free(muc_proto *p)
     g_free(p);
 }
 
-muc_proto *xmpp_muc_proto(const char *room)
+muc_proto *nx_muc_proto(const char *room)
 {
     if (!protos)
         protos = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)proto_free);
@@ -55,7 +55,7 @@ muc_proto *xmpp_muc_proto(const char *room)
         g_hash_table_insert(protos, p->room, p);
         /* The sync point survives restarts: "<ms> <stanza-id>". */
         char *key = g_strdup_printf("muc_last:%s", room);
-        char *v = xmpp_internal_state_get(key);
+        char *v = nx_persist_get(key);
         if (v) {
             char *sp = strchr(v, ' ');
             if (sp) {
@@ -69,57 +69,16 @@ muc_proto *xmpp_muc_proto(const char *room)
     return p;
 }
 
-void xmpp_muc_persist(muc_proto *p)
+void nx_muc_persist(muc_proto *p)
 {
     if (!p || !p->last_sid || !p->unsaved)
         return;
     char *key = g_strdup_printf("muc_last:%s", p->room);
     char *v = g_strdup_printf("%lld %s", (long long)p->last_ts, p->last_sid);
-    xmpp_internal_state_set(key, v);
+    nx_persist_set(key, v);
     g_free(v);
     g_free(key);
     p->unsaved = 0;
-}
-
-/* ---------- small helpers ---------- */
-
-char *xmpp_internal_error_text(xmpp_stanza_t *st)
-{
-    xmpp_stanza_t *e = xmpp_internal_child(st, "error", NULL);
-    if (!e)
-        return g_strdup("unknown error");
-    xmpp_stanza_t *cond = xmpp_stanza_get_children(e);
-    while (cond && (!xmpp_stanza_is_tag(cond) || !g_strcmp0(xmpp_stanza_get_name(cond), "text")))
-        cond = xmpp_stanza_get_next(cond);
-    char *text = xmpp_internal_child_text(e, "text");
-    char *out = g_strdup_printf("%s%s%s", cond ? xmpp_stanza_get_name(cond) : "error",
-                                text && *text ? ": " : "", text && *text ? text : "");
-    g_free(text);
-    return out;
-}
-
-const char *xmpp_internal_error_condition(xmpp_stanza_t *st)
-{
-    xmpp_stanza_t *e = xmpp_internal_child(st, "error", NULL);
-    for (xmpp_stanza_t *c = e ? xmpp_stanza_get_children(e) : NULL; c; c = xmpp_stanza_get_next(c))
-        if (xmpp_stanza_is_tag(c) && g_strcmp0(xmpp_stanza_get_name(c), "text"))
-            return xmpp_stanza_get_name(c);
-    return "error";
-}
-
-xmpp_stanza_t *xmpp_internal_add_child(xmpp_stanza_t *parent, const char *name, const char *ns)
-{
-    xmpp_stanza_t *e = xmpp_stanza_new(xmpp_internal_ctx());
-    xmpp_stanza_set_name(e, name);
-    if (ns)
-        xmpp_stanza_set_ns(e, ns);
-    xmpp_stanza_add_child_ex(parent, e, 0);
-    return e;
-}
-
-void xmpp_internal_add_text(xmpp_stanza_t *parent, const char *name, const char *text)
-{
-    xmpp_stanza_add_child_ex(parent, xmpp_internal_text_child(name, text), 0);
 }
 
 static void room_event(muc_ev_kind kind, muc_room *r, const char *nick, const char *actor,
@@ -137,7 +96,7 @@ static void room_event(muc_ev_kind kind, muc_room *r, const char *nick, const ch
 
 /* ---------- the MUC service ---------- */
 
-const char *xmpp_muc_service(void)
+const char *nx_muc_service(void)
 {
     return service;
 }
@@ -160,7 +119,7 @@ static void service_known(void)
     for (guint i = 0; i < list->len; i++) {
         pending_join *p = g_ptr_array_index(list, i);
         char *err = NULL;
-        if (!xmpp_muc_join(p->name, p->nick, p->password, &err)) {
+        if (!nx_muc_join(p->name, p->nick, p->password, &err)) {
             event_log(LOG_ERROR, NULL, "Cannot join %s: %s", p->name, err);
             g_free(err);
         }
@@ -172,7 +131,7 @@ static int on_item_info(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
     char *item = ud;
     const char *from = xmpp_stanza_get_from(st);
-    xmpp_stanza_t *q = xmpp_internal_child(st, "query", NS_DISCO_INFO);
+    xmpp_stanza_t *q = nx_child(st, "query", NS_DISCO_INFO);
     if (!service && q && from && jid_bare_equal(from, item) &&
         !g_strcmp0(xmpp_stanza_get_type(st), "result")) {
         for (xmpp_stanza_t *i = xmpp_stanza_get_children(q); i; i = xmpp_stanza_get_next(i)) {
@@ -197,8 +156,8 @@ static int on_item_info(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 
 static int on_server_items(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
-    xmpp_stanza_t *q = xmpp_internal_child(st, "query", NS_DISCO_ITEMS);
-    if (!q || !xmpp_internal_from_own_server(xmpp_stanza_get_from(st))) {
+    xmpp_stanza_t *q = nx_child(st, "query", NS_DISCO_ITEMS);
+    if (!q || !nx_from_own_server(xmpp_stanza_get_from(st))) {
         disco_pending = 0;
         service_known();
         return 0;
@@ -209,10 +168,10 @@ static int on_server_items(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
         const char *jid = xmpp_stanza_is_tag(i) ? xmpp_stanza_get_attribute(i, "jid") : NULL;
         if (!jid || !jid_is_valid(jid) || strchr(jid, '@') || strchr(jid, '/'))
             continue;
-        xmpp_stanza_t *iq = xmpp_internal_iq_new("get");
+        xmpp_stanza_t *iq = nx_iq_new("get");
         xmpp_stanza_set_to(iq, jid);
-        xmpp_internal_add_child(iq, "query", NS_DISCO_INFO);
-        xmpp_internal_send_iq(c, iq, on_item_info, g_strdup(jid));
+        nx_add_child(iq, "query", NS_DISCO_INFO);
+        nx_send_iq(c, iq, on_item_info, g_strdup(jid));
         asked++;
     }
     disco_pending = (int)asked;
@@ -225,15 +184,15 @@ static void discover_service(xmpp_conn_t *c)
 {
     if (service)
         return;
-    const char *own = xmpp_own_bare();
+    const char *own = nx_own_bare();
     const char *at = own ? strchr(own, '@') : NULL;
     if (!at)
         return;
-    xmpp_stanza_t *iq = xmpp_internal_iq_new("get");
+    xmpp_stanza_t *iq = nx_iq_new("get");
     xmpp_stanza_set_to(iq, at + 1);
-    xmpp_internal_add_child(iq, "query", NS_DISCO_ITEMS);
+    nx_add_child(iq, "query", NS_DISCO_ITEMS);
     disco_pending = 1;
-    xmpp_internal_send_iq(c, iq, on_server_items, NULL);
+    nx_send_iq(c, iq, on_server_items, NULL);
 }
 
 /* ---------- joining ---------- */
@@ -243,7 +202,7 @@ static int on_room_info(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
     char *room = ud;
     muc_room *r = muc_room_find(room);
     const char *from = xmpp_stanza_get_from(st);
-    xmpp_stanza_t *q = xmpp_internal_child(st, "query", NS_DISCO_INFO);
+    xmpp_stanza_t *q = nx_child(st, "query", NS_DISCO_INFO);
     if (r && q && from && jid_bare_equal(from, room) && !strchr(from, '/') &&
         !g_strcmp0(xmpp_stanza_get_type(st), "result")) {
         r->has_mam = r->has_moderation = r->has_occupant_id = false;
@@ -271,15 +230,15 @@ static int on_room_info(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
                 r->moderation_ns = g_strdup(var);
             }
         }
-        muc_proto *p = xmpp_muc_proto(r->jid);
+        muc_proto *p = nx_muc_proto(r->jid);
         p->info_done = true;
         if (r->state == MUC_STATE_JOINED)
-            xmpp_muc_sync_start(c, r);
+            nx_muc_sync_start(c, r);
     } else if (r) {
         /* No features (the room may not exist yet): the join decides. */
-        xmpp_muc_proto(r->jid)->info_done = true;
+        nx_muc_proto(r->jid)->info_done = true;
         if (r->state == MUC_STATE_JOINED)
-            xmpp_muc_sync_start(c, r);
+            nx_muc_sync_start(c, r);
     }
     g_free(room);
     return 0;
@@ -297,14 +256,14 @@ static void on_sync_timeout(void *ud)
         muc_room_clear_occupants(r);
         room_event(MUC_EV_JOIN_FAILED, r, r->nick, NULL, NULL, "the room did not answer");
     } else if (r && p->syncing) {
-        xmpp_muc_sync_finish(r, "the room did not send its history in time");
+        nx_muc_sync_finish(r, "the room did not send its history in time");
     }
 }
 
 static void send_join(xmpp_conn_t *c, muc_room *r)
 {
-    xmpp_ctx_t *x = xmpp_internal_ctx();
-    muc_proto *p = xmpp_muc_proto(r->jid);
+    xmpp_ctx_t *x = nx_ctx();
+    muc_proto *p = nx_muc_proto(r->jid);
     r->state = MUC_STATE_JOINING;
     muc_room_clear_occupants(r);
     p->got_subject = false;
@@ -322,16 +281,16 @@ static void send_join(xmpp_conn_t *c, muc_room *r)
     room_event(MUC_EV_JOINING, r, r->nick, NULL, NULL, NULL);
 
     /* What the room supports (archive, moderation, occupant ids). */
-    xmpp_stanza_t *iq = xmpp_internal_iq_new("get");
+    xmpp_stanza_t *iq = nx_iq_new("get");
     xmpp_stanza_set_to(iq, r->jid);
-    xmpp_internal_add_child(iq, "query", NS_DISCO_INFO);
-    xmpp_internal_send_iq(c, iq, on_room_info, g_strdup(r->jid));
+    nx_add_child(iq, "query", NS_DISCO_INFO);
+    nx_send_iq(c, iq, on_room_info, g_strdup(r->jid));
 
     char *to = g_strdup_printf("%s/%s", r->jid, r->nick);
     xmpp_stanza_t *pres = xmpp_presence_new(x);
     xmpp_stanza_set_to(pres, to);
-    xmpp_stanza_t *mx = xmpp_internal_add_child(pres, "x", NS_MUC);
-    xmpp_stanza_t *hist = xmpp_internal_add_child(mx, "history", NULL);
+    xmpp_stanza_t *mx = nx_add_child(pres, "x", NS_MUC);
+    xmpp_stanza_t *hist = nx_add_child(mx, "history", NULL);
     if (p->last_ts > 0) {
         /* Only what we have not seen; duplicates of the boundary second
          * are dropped by the history's dedup. */
@@ -348,13 +307,13 @@ static void send_join(xmpp_conn_t *c, muc_room *r)
         xmpp_stanza_set_attribute(hist, "maxstanzas", n);
     }
     if (r->password)
-        xmpp_internal_add_text(mx, "password", r->password);
-    presence_show show = xmpp_own_show();
+        nx_add_text(mx, "password", r->password);
+    presence_show show = nx_own_show();
     if (show != PRESENCE_ONLINE)
-        xmpp_internal_add_text(pres, "show", presence_show_name(show));
-    if (xmpp_own_status())
-        xmpp_internal_add_text(pres, "status", xmpp_own_status());
-    xmpp_stanza_add_child_ex(pres, xmpp_disco_caps_element(x), 0);
+        nx_add_text(pres, "show", presence_show_name(show));
+    if (nx_own_status())
+        nx_add_text(pres, "status", nx_own_status());
+    xmpp_stanza_add_child_ex(pres, nx_disco_caps_element(x), 0);
     xmpp_send(c, pres);
     xmpp_stanza_release(pres);
     g_free(to);
@@ -397,14 +356,14 @@ static bool valid_nick(const char *nick)
     return true;
 }
 
-char *xmpp_muc_room_jid(const char *name, char **err)
+char *nx_muc_room_jid(const char *name, char **err)
 {
     return room_jid(name, err);
 }
 
-bool xmpp_muc_join(const char *name, const char *nick, const char *password, char **err)
+bool nx_muc_join(const char *name, const char *nick, const char *password, char **err)
 {
-    xmpp_conn_t *c = xmpp_internal_conn();
+    xmpp_conn_t *c = nx_conn();
     if (!strchr(name, '@') && !service && (!c || disco_pending != 0)) {
         /* The service is still being looked for (or we are offline): join
          * once it is known. */
@@ -426,7 +385,7 @@ bool xmpp_muc_join(const char *name, const char *nick, const char *password, cha
     const char *use = nick && *nick ? nick : (r && r->nick ? r->nick : NULL);
     char *dflt = NULL;
     if (!use) {
-        dflt = jid_short_name(xmpp_own_bare() ? xmpp_own_bare() : "me");
+        dflt = jid_short_name(nx_own_bare() ? nx_own_bare() : "me");
         use = dflt;
     }
     if (!valid_nick(use)) {
@@ -441,7 +400,7 @@ bool xmpp_muc_join(const char *name, const char *nick, const char *password, cha
     if (r->state == MUC_STATE_JOINED && !same && c) {
         /* In the room already: another nick is a nick change (a second
          * join would get no occupant list or subject). */
-        bool ok = xmpp_muc_change_nick(r->jid, use, err);
+        bool ok = nx_muc_change_nick(r->jid, use, err);
         g_free(dflt);
         room_event(MUC_EV_JOINED, r, r->nick, NULL, NULL, "again");
         return ok;
@@ -475,17 +434,17 @@ bool xmpp_muc_join(const char *name, const char *nick, const char *password, cha
 static void send_unavailable(xmpp_conn_t *c, muc_room *r, const char *reason)
 {
     char *to = g_strdup_printf("%s/%s", r->jid, r->nick);
-    xmpp_stanza_t *pres = xmpp_presence_new(xmpp_internal_ctx());
+    xmpp_stanza_t *pres = xmpp_presence_new(nx_ctx());
     xmpp_stanza_set_type(pres, "unavailable");
     xmpp_stanza_set_to(pres, to);
     if (reason && *reason)
-        xmpp_internal_add_text(pres, "status", reason);
+        nx_add_text(pres, "status", reason);
     xmpp_send(c, pres);
     xmpp_stanza_release(pres);
     g_free(to);
 }
 
-bool xmpp_muc_leave(const char *room, const char *reason, char **err)
+bool nx_muc_leave(const char *room, const char *reason, char **err)
 {
     muc_room *r = muc_room_find(room);
     if (!r) {
@@ -493,7 +452,7 @@ bool xmpp_muc_leave(const char *room, const char *reason, char **err)
         return false;
     }
     r->wanted = false;
-    xmpp_conn_t *c = xmpp_internal_conn();
+    xmpp_conn_t *c = nx_conn();
     if (r->state == MUC_STATE_LEFT || !c) {
         r->state = MUC_STATE_LEFT;
         muc_room_clear_occupants(r);
@@ -506,26 +465,26 @@ bool xmpp_muc_leave(const char *room, const char *reason, char **err)
     return true;
 }
 
-void xmpp_muc_forget(const char *room)
+void nx_muc_forget(const char *room)
 {
     muc_room *r = muc_room_find(room);
     if (!r)
         return;
-    xmpp_conn_t *c = xmpp_internal_conn();
+    xmpp_conn_t *c = nx_conn();
     if (c && r->state != MUC_STATE_LEFT)
         send_unavailable(c, r, NULL);
     muc_proto *p = protos ? g_hash_table_lookup(protos, r->jid) : NULL;
     if (p) {
-        xmpp_muc_persist(p);
+        nx_muc_persist(p);
         g_hash_table_remove(protos, r->jid);
     }
     muc_room_forget(r);
 }
 
-bool xmpp_muc_change_nick(const char *room, const char *nick, char **err)
+bool nx_muc_change_nick(const char *room, const char *nick, char **err)
 {
     muc_room *r = muc_room_find(room);
-    xmpp_conn_t *c = xmpp_internal_conn();
+    xmpp_conn_t *c = nx_conn();
     if (!r || r->state != MUC_STATE_JOINED || !c) {
         *err = g_strdup_printf("you are not in %s", room);
         return false;
@@ -540,7 +499,7 @@ bool xmpp_muc_change_nick(const char *room, const char *nick, char **err)
         *err = g_strdup_printf("'%s' cannot be a nick", nick);
         return false;
     }
-    xmpp_stanza_t *pres = xmpp_presence_new(xmpp_internal_ctx());
+    xmpp_stanza_t *pres = xmpp_presence_new(nx_ctx());
     xmpp_stanza_set_to(pres, to);
     xmpp_send(c, pres);
     xmpp_stanza_release(pres);
@@ -562,9 +521,9 @@ typedef struct {
 static void parse_muc_user(xmpp_stanza_t *st, muc_room *r, muc_user_info *u)
 {
     memset(u, 0, sizeof(*u));
-    xmpp_stanza_t *x = xmpp_internal_child(st, "x", NS_MUC_USER);
+    xmpp_stanza_t *x = nx_child(st, "x", NS_MUC_USER);
     if (r->has_occupant_id) {
-        xmpp_stanza_t *oid = xmpp_internal_child(st, "occupant-id", NS_OCCUPANT_ID);
+        xmpp_stanza_t *oid = nx_child(st, "occupant-id", NS_OCCUPANT_ID);
         u->occupant_id = oid ? xmpp_stanza_get_attribute(oid, "id") : NULL;
     }
     if (!x)
@@ -584,26 +543,26 @@ static void parse_muc_user(xmpp_stanza_t *st, muc_room *r, muc_user_info *u)
             u->affiliation = xmpp_stanza_get_attribute(c, "affiliation");
             u->jid = xmpp_stanza_get_attribute(c, "jid");
             u->item_nick = xmpp_stanza_get_attribute(c, "nick");
-            xmpp_stanza_t *actor = xmpp_internal_child(c, "actor", NULL);
+            xmpp_stanza_t *actor = nx_child(c, "actor", NULL);
             if (actor)
                 u->actor = xmpp_stanza_get_attribute(actor, "nick")
                                ? xmpp_stanza_get_attribute(actor, "nick")
                                : xmpp_stanza_get_attribute(actor, "jid");
-            u->reason = xmpp_internal_child_text(c, "reason");
+            u->reason = nx_child_text(c, "reason");
         }
     }
     u->self = u->codes[110];
-    xmpp_stanza_t *destroy = xmpp_internal_child(x, "destroy", NULL);
+    xmpp_stanza_t *destroy = nx_child(x, "destroy", NULL);
     if (destroy) {
         u->destroyed = true;
         g_free(u->reason);
-        u->reason = xmpp_internal_child_text(destroy, "reason");
+        u->reason = nx_child_text(destroy, "reason");
     }
 }
 
 static presence_show show_of(xmpp_stanza_t *st)
 {
-    char *s = xmpp_internal_child_text(st, "show");
+    char *s = nx_child_text(st, "show");
     presence_show v = PRESENCE_ONLINE;
     if (s) {
         v = !strcmp(s, "away")   ? PRESENCE_AWAY
@@ -632,7 +591,7 @@ static void occ_event(occ_ev_kind k, muc_room *r, const char *nick, const char *
 /* Why a join failed, in words. */
 static char *join_error_text(muc_room *r, xmpp_stanza_t *st)
 {
-    const char *cond = xmpp_internal_error_condition(st);
+    const char *cond = nx_error_condition(st);
     if (!strcmp(cond, "conflict"))
         return g_strdup_printf("the nickname %s is taken (try /join %s nick OTHER)", r->nick,
                                r->jid);
@@ -652,13 +611,13 @@ static char *join_error_text(muc_room *r, xmpp_stanza_t *st)
         return g_strdup("the nick is not acceptable");
     if (!strcmp(cond, "remote-server-not-found") || !strcmp(cond, "remote-server-timeout"))
         return g_strdup("its server cannot be reached");
-    return xmpp_internal_error_text(st);
+    return nx_error_text(st);
 }
 
 static void self_removed(muc_room *r, const muc_user_info *u)
 {
-    muc_proto *p = xmpp_muc_proto(r->jid);
-    xmpp_muc_persist(p);
+    muc_proto *p = nx_muc_proto(r->jid);
+    nx_muc_persist(p);
     p->syncing = false;
     p->ping_busy = false;
     g_clear_pointer(&p->mam_qid, g_free); /* pages still on the way are dropped */
@@ -738,10 +697,10 @@ static void handle_self(xmpp_conn_t *c, muc_room *r, const char *nick, xmpp_stan
     r->state = MUC_STATE_JOINED;
     room_event(MUC_EV_JOINED, r, r->nick, NULL, NULL, NULL);
     if (u->codes[201])
-        xmpp_muc_accept_instant(c, r);
-    muc_proto *p = xmpp_muc_proto(r->jid);
+        nx_muc_accept_instant(c, r);
+    muc_proto *p = nx_muc_proto(r->jid);
     if (p->info_done)
-        xmpp_muc_sync_start(c, r);
+        nx_muc_sync_start(c, r);
 }
 
 static void handle_error(muc_room *r, const char *nick, xmpp_stanza_t *st)
@@ -751,12 +710,12 @@ static void handle_error(muc_room *r, const char *nick, xmpp_stanza_t *st)
         r->state = MUC_STATE_LEFT;
         /* A refusal stops the rejoins after reconnects; an unreachable or
          * overloaded server does not. */
-        const char *cond = xmpp_internal_error_condition(st);
+        const char *cond = nx_error_condition(st);
         r->wanted =
             r->wanted &&
             (!strcmp(cond, "remote-server-timeout") || !strcmp(cond, "remote-server-not-found") ||
              !strcmp(cond, "internal-server-error") || !strcmp(cond, "resource-constraint"));
-        muc_proto *p = xmpp_muc_proto(r->jid);
+        muc_proto *p = nx_muc_proto(r->jid);
         p->syncing = false;
         if (p->sync_timer)
             loop_cancel_timer(p->sync_timer);
@@ -764,19 +723,19 @@ static void handle_error(muc_room *r, const char *nick, xmpp_stanza_t *st)
         room_event(MUC_EV_JOIN_FAILED, r, r->nick, NULL, NULL, why);
         g_free(why);
     } else if (nick && r->nick && strcmp(nick, r->nick) != 0) {
-        const char *cond = xmpp_internal_error_condition(st);
+        const char *cond = nx_error_condition(st);
         char *why = !strcmp(cond, "conflict") ? g_strdup("the nickname is taken")
-                                              : xmpp_internal_error_text(st);
+                                              : nx_error_text(st);
         event_log(LOG_ERROR, r->jid, "Cannot change your nick to %s: %s", nick, why);
         g_free(why);
     } else {
-        char *why = xmpp_internal_error_text(st);
+        char *why = nx_error_text(st);
         event_log(LOG_ERROR, r->jid, "The room sent an error: %s", why);
         g_free(why);
     }
 }
 
-bool xmpp_muc_handle_presence(xmpp_conn_t *c, xmpp_stanza_t *st)
+bool nx_muc_handle_presence(xmpp_conn_t *c, xmpp_stanza_t *st)
 {
     const char *from = xmpp_stanza_get_from(st);
     if (muc_rooms()->len == 0)
@@ -803,7 +762,7 @@ bool xmpp_muc_handle_presence(xmpp_conn_t *c, xmpp_stanza_t *st)
     /* Our own presence: status 110, or (servers without it) our nick while
      * joining. */
     if (u.self || (!u.codes[110] && r->nick && !strcmp(nick, r->nick) &&
-                   r->state == MUC_STATE_JOINING && !xmpp_internal_child(st, "x", NS_MUC_USER))) {
+                   r->state == MUC_STATE_JOINING && !nx_child(st, "x", NS_MUC_USER))) {
         handle_self(c, r, nick, st, &u, unavailable);
         g_free(u.reason);
         goto done;
@@ -819,7 +778,7 @@ bool xmpp_muc_handle_presence(xmpp_conn_t *c, xmpp_stanza_t *st)
             if (!u.reason || !*u.reason) {
                 /* Someone who leaves says why in the presence's status. */
                 g_free(u.reason);
-                u.reason = xmpp_internal_child_text(st, "status");
+                u.reason = nx_child_text(st, "status");
             }
             if (known || u.codes[301] || u.codes[307])
                 occ_event(u.codes[301]                     ? OCC_BANNED
@@ -839,7 +798,7 @@ bool xmpp_muc_handle_presence(xmpp_conn_t *c, xmpp_stanza_t *st)
         muc_affiliation_parse(u.affiliation, &aff);
     muc_occupant *old = muc_occupant_find(r, nick);
     muc_role old_role = old ? old->role : role;
-    char *status = xmpp_internal_child_text(st, "status");
+    char *status = nx_child_text(st, "status");
     bool added = false;
     muc_occupant_set(r, nick, role, aff, u.jid, u.occupant_id, show_of(st), status, &added);
     g_free(status);
@@ -855,7 +814,7 @@ done:
     return true;
 }
 
-void xmpp_muc_presence_broadcast(xmpp_conn_t *c)
+void nx_muc_presence_broadcast(xmpp_conn_t *c)
 {
     /* Directed presence does not follow the broadcast: tell each room. */
     const GPtrArray *rooms = muc_rooms();
@@ -864,13 +823,13 @@ void xmpp_muc_presence_broadcast(xmpp_conn_t *c)
         if (r->state != MUC_STATE_JOINED)
             continue;
         char *to = g_strdup_printf("%s/%s", r->jid, r->nick);
-        xmpp_stanza_t *pres = xmpp_presence_new(xmpp_internal_ctx());
+        xmpp_stanza_t *pres = xmpp_presence_new(nx_ctx());
         xmpp_stanza_set_to(pres, to);
-        presence_show show = xmpp_own_show();
+        presence_show show = nx_own_show();
         if (show != PRESENCE_ONLINE)
-            xmpp_internal_add_text(pres, "show", presence_show_name(show));
-        if (xmpp_own_status())
-            xmpp_internal_add_text(pres, "status", xmpp_own_status());
+            nx_add_text(pres, "show", presence_show_name(show));
+        if (nx_own_status())
+            nx_add_text(pres, "status", nx_own_status());
         xmpp_send(c, pres);
         xmpp_stanza_release(pres);
         g_free(to);
@@ -883,14 +842,14 @@ static int on_selfping(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
     char *room = ud;
     muc_room *r = muc_room_find(room);
-    muc_proto *p = r ? xmpp_muc_proto(r->jid) : NULL;
+    muc_proto *p = r ? nx_muc_proto(r->jid) : NULL;
     const char *from = xmpp_stanza_get_from(st);
     if (p)
         p->ping_busy = false; /* answered, whatever it says */
     if (p && from && jid_bare_equal(from, room) && r->state == MUC_STATE_JOINED) {
         const char *type = xmpp_stanza_get_type(st);
         if (type && !strcmp(type, "error")) {
-            const char *cond = xmpp_internal_error_condition(st);
+            const char *cond = nx_error_condition(st);
             /* Still joined: the ping reached a client that does not
              * answer pings, or the room took a while. */
             bool joined =
@@ -911,13 +870,13 @@ static void arm_selfping(void);
 static void on_selfping_timer(void *ud)
 {
     ping_timer = 0;
-    xmpp_conn_t *c = xmpp_internal_conn();
+    xmpp_conn_t *c = nx_conn();
     const GPtrArray *rooms = muc_rooms();
     for (guint i = 0; c && i < rooms->len; i++) {
         muc_room *r = g_ptr_array_index(rooms, i);
         if (r->state != MUC_STATE_JOINED)
             continue;
-        muc_proto *p = xmpp_muc_proto(r->jid);
+        muc_proto *p = nx_muc_proto(r->jid);
         if (p->ping_busy) {
             /* Still out: an unanswered ping means the room or its server
              * is gone; joining again finds out. */
@@ -931,10 +890,10 @@ static void on_selfping_timer(void *ud)
         p->ping_busy = true;
         p->ping_sent = loop_now_ms();
         char *to = g_strdup_printf("%s/%s", r->jid, r->nick);
-        xmpp_stanza_t *iq = xmpp_internal_iq_new("get");
+        xmpp_stanza_t *iq = nx_iq_new("get");
         xmpp_stanza_set_to(iq, to);
-        xmpp_internal_add_child(iq, "ping", NS_PING);
-        xmpp_internal_send_iq(c, iq, on_selfping, g_strdup(r->jid));
+        nx_add_child(iq, "ping", NS_PING);
+        nx_send_iq(c, iq, on_selfping, g_strdup(r->jid));
         g_free(to);
     }
     arm_selfping();
@@ -943,14 +902,14 @@ static void on_selfping_timer(void *ud)
 static void arm_selfping(void)
 {
     long secs = settings_get_int("muc_selfping");
-    if (ping_timer || secs <= 0 || !xmpp_internal_conn())
+    if (ping_timer || secs <= 0 || !nx_conn())
         return;
     ping_timer = loop_add_timer((unsigned)secs * 1000, on_selfping_timer, NULL);
 }
 
 /* ---------- login, logout ---------- */
 
-void xmpp_muc_online(xmpp_conn_t *c)
+void nx_muc_online(xmpp_conn_t *c)
 {
     disco_pending = -1;
     discover_service(c);
@@ -963,7 +922,7 @@ void xmpp_muc_online(xmpp_conn_t *c)
     arm_selfping();
 }
 
-void xmpp_muc_offline(void)
+void nx_muc_offline(void)
 {
     if (ping_timer)
         loop_cancel_timer(ping_timer);
@@ -971,8 +930,8 @@ void xmpp_muc_offline(void)
     const GPtrArray *rooms = muc_rooms();
     for (guint i = 0; i < rooms->len; i++) {
         muc_room *r = g_ptr_array_index(rooms, i);
-        muc_proto *p = xmpp_muc_proto(r->jid);
-        xmpp_muc_persist(p);
+        muc_proto *p = nx_muc_proto(r->jid);
+        nx_muc_persist(p);
         p->syncing = p->ping_busy = false;
         if (p->sync_timer)
             loop_cancel_timer(p->sync_timer);
@@ -985,7 +944,7 @@ void xmpp_muc_offline(void)
     }
 }
 
-void xmpp_muc_deinit(void)
+void nx_muc_deinit(void)
 {
     if (ping_timer)
         loop_cancel_timer(ping_timer);
@@ -995,7 +954,7 @@ void xmpp_muc_deinit(void)
         gpointer v;
         g_hash_table_iter_init(&it, protos);
         while (g_hash_table_iter_next(&it, NULL, &v))
-            xmpp_muc_persist(v);
+            nx_muc_persist(v);
         g_hash_table_destroy(protos);
     }
     protos = NULL;
@@ -1005,7 +964,7 @@ void xmpp_muc_deinit(void)
     pending_joins = NULL;
 }
 
-void xmpp_muc_settings_changed(void)
+void nx_muc_settings_changed(void)
 {
     if (ping_timer)
         loop_cancel_timer(ping_timer);

@@ -30,7 +30,7 @@ static void ctx_free(admin_ctx *a)
 static bool room_joined(const char *room, muc_room **out, char **err)
 {
     muc_room *r = muc_room_find(room);
-    if (!r || r->state != MUC_STATE_JOINED || !xmpp_internal_conn()) {
+    if (!r || r->state != MUC_STATE_JOINED || !nx_conn()) {
         *err = g_strdup_printf("you are not in %s", room);
         return false;
     }
@@ -44,7 +44,7 @@ static int on_admin_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
     const char *from = xmpp_stanza_get_from(st);
     if (from && jid_bare_equal(from, a->room) && !strchr(from, '/')) {
         if (!g_strcmp0(xmpp_stanza_get_type(st), "error")) {
-            char *why = xmpp_internal_error_text(st);
+            char *why = nx_error_text(st);
             event_log(LOG_ERROR, a->room, "Cannot %s %s: %s", a->what, a->target, why);
             g_free(why);
         } else if (a->done) {
@@ -65,39 +65,39 @@ static void send_admin(xmpp_conn_t *c, xmpp_stanza_t *iq, const char *room, cons
     a->target = g_strdup(target);
     a->done = done;
     xmpp_stanza_set_to(iq, room);
-    xmpp_internal_send_iq(c, iq, on_admin_result, a);
+    nx_send_iq(c, iq, on_admin_result, a);
 }
 
 /* A muc#admin request: <item WHO_ATTR=WHO ATTR=VALUE><reason/></item>. */
 static xmpp_stanza_t *admin_iq(const char *who_attr, const char *who, const char *attr,
                                const char *value, const char *reason)
 {
-    xmpp_stanza_t *iq = xmpp_internal_iq_new("set");
-    xmpp_stanza_t *q = xmpp_internal_add_child(iq, "query", NS_MUC_ADMIN);
-    xmpp_stanza_t *item = xmpp_internal_add_child(q, "item", NULL);
+    xmpp_stanza_t *iq = nx_iq_new("set");
+    xmpp_stanza_t *q = nx_add_child(iq, "query", NS_MUC_ADMIN);
+    xmpp_stanza_t *item = nx_add_child(q, "item", NULL);
     xmpp_stanza_set_attribute(item, who_attr, who);
     xmpp_stanza_set_attribute(item, attr, value);
     if (reason && *reason)
-        xmpp_internal_add_text(item, "reason", reason);
+        nx_add_text(item, "reason", reason);
     return iq;
 }
 
-bool xmpp_muc_set_subject(const char *room, const char *subject, char **err)
+bool nx_muc_set_subject(const char *room, const char *subject, char **err)
 {
     muc_room *r;
     if (!room_joined(room, &r, err))
         return false;
-    xmpp_stanza_t *m = xmpp_message_new(xmpp_internal_ctx(), "groupchat", r->jid, NULL);
-    char *id = xmpp_internal_new_id();
+    xmpp_stanza_t *m = xmpp_message_new(nx_ctx(), "groupchat", r->jid, NULL);
+    char *id = nx_new_id();
     xmpp_stanza_set_id(m, id);
     g_free(id);
-    xmpp_internal_add_text(m, "subject", subject);
-    xmpp_send(xmpp_internal_conn(), m);
+    nx_add_text(m, "subject", subject);
+    xmpp_send(nx_conn(), m);
     xmpp_stanza_release(m);
     return true;
 }
 
-bool xmpp_muc_set_role(const char *room, const char *nick, muc_role role, const char *reason,
+bool nx_muc_set_role(const char *room, const char *nick, muc_role role, const char *reason,
                        const char *what, char **err)
 {
     muc_room *r;
@@ -108,11 +108,11 @@ bool xmpp_muc_set_role(const char *room, const char *nick, muc_role role, const 
         return false;
     }
     xmpp_stanza_t *iq = admin_iq("nick", nick, "role", muc_role_name(role), reason);
-    send_admin(xmpp_internal_conn(), iq, r->jid, what, nick, NULL);
+    send_admin(nx_conn(), iq, r->jid, what, nick, NULL);
     return true;
 }
 
-bool xmpp_muc_set_affiliation(const char *room, const char *who, muc_affiliation aff,
+bool nx_muc_set_affiliation(const char *room, const char *who, muc_affiliation aff,
                               const char *reason, const char *what, char **err)
 {
     muc_room *r;
@@ -139,12 +139,12 @@ bool xmpp_muc_set_affiliation(const char *room, const char *who, muc_affiliation
         o ? NULL
           : g_strdup_printf("%s is now %s in %s", jid,
                             aff == MUC_AFF_OUTCAST ? "banned" : muc_affiliation_name(aff), r->jid);
-    send_admin(xmpp_internal_conn(), iq, r->jid, what, who, done);
+    send_admin(nx_conn(), iq, r->jid, what, who, done);
     g_free(jid);
     return true;
 }
 
-bool xmpp_muc_moderate(const char *room, const char *stanza_id, const char *nick,
+bool nx_muc_moderate(const char *room, const char *stanza_id, const char *nick,
                        const char *reason, char **err)
 {
     muc_room *r;
@@ -158,26 +158,26 @@ bool xmpp_muc_moderate(const char *room, const char *stanza_id, const char *nick
         *err = g_strdup_printf("no message of %s with an id the room gave it", nick);
         return false;
     }
-    xmpp_stanza_t *iq = xmpp_internal_iq_new("set");
+    xmpp_stanza_t *iq = nx_iq_new("set");
     if (!strcmp(r->moderation_ns, "urn:xmpp:message-moderate:1")) {
-        xmpp_stanza_t *m = xmpp_internal_add_child(iq, "moderate", r->moderation_ns);
+        xmpp_stanza_t *m = nx_add_child(iq, "moderate", r->moderation_ns);
         xmpp_stanza_set_attribute(m, "id", stanza_id);
-        xmpp_internal_add_child(m, "retract", NS_RETRACT);
+        nx_add_child(m, "retract", NS_RETRACT);
         if (reason && *reason)
-            xmpp_internal_add_text(m, "reason", reason);
+            nx_add_text(m, "reason", reason);
     } else {
-        xmpp_stanza_t *a = xmpp_internal_add_child(iq, "apply-to", "urn:xmpp:fasten:0");
+        xmpp_stanza_t *a = nx_add_child(iq, "apply-to", "urn:xmpp:fasten:0");
         xmpp_stanza_set_attribute(a, "id", stanza_id);
-        xmpp_stanza_t *m = xmpp_internal_add_child(a, "moderate", r->moderation_ns);
-        xmpp_internal_add_child(m, "retract", "urn:xmpp:message-retract:0");
+        xmpp_stanza_t *m = nx_add_child(a, "moderate", r->moderation_ns);
+        nx_add_child(m, "retract", "urn:xmpp:message-retract:0");
         if (reason && *reason)
-            xmpp_internal_add_text(m, "reason", reason);
+            nx_add_text(m, "reason", reason);
     }
-    send_admin(xmpp_internal_conn(), iq, r->jid, "remove the message of", nick, NULL);
+    send_admin(nx_conn(), iq, r->jid, "remove the message of", nick, NULL);
     return true;
 }
 
-bool xmpp_muc_invite(const char *room, const char *jid, const char *reason, bool mediated,
+bool nx_muc_invite(const char *room, const char *jid, const char *reason, bool mediated,
                      char **err)
 {
     muc_room *r;
@@ -189,26 +189,26 @@ bool xmpp_muc_invite(const char *room, const char *jid, const char *reason, bool
         *err = g_strdup_printf("'%s' is not a valid JID", jid);
         return false;
     }
-    xmpp_ctx_t *x = xmpp_internal_ctx();
-    char *id = xmpp_internal_new_id();
+    xmpp_ctx_t *x = nx_ctx();
+    char *id = nx_new_id();
     xmpp_stanza_t *m;
     if (mediated) {
         m = xmpp_message_new(x, NULL, r->jid, id);
-        xmpp_stanza_t *mx = xmpp_internal_add_child(m, "x", NS_MUC_USER);
-        xmpp_stanza_t *inv = xmpp_internal_add_child(mx, "invite", NULL);
+        xmpp_stanza_t *mx = nx_add_child(m, "x", NS_MUC_USER);
+        xmpp_stanza_t *inv = nx_add_child(mx, "invite", NULL);
         xmpp_stanza_set_attribute(inv, "to", to);
         if (reason && *reason)
-            xmpp_internal_add_text(inv, "reason", reason);
+            nx_add_text(inv, "reason", reason);
     } else {
         m = xmpp_message_new(x, NULL, to, id);
-        xmpp_stanza_t *cx = xmpp_internal_add_child(m, "x", NS_CONFERENCE);
+        xmpp_stanza_t *cx = nx_add_child(m, "x", NS_CONFERENCE);
         xmpp_stanza_set_attribute(cx, "jid", r->jid);
         if (reason && *reason)
             xmpp_stanza_set_attribute(cx, "reason", reason);
         if (r->password)
             xmpp_stanza_set_attribute(cx, "password", r->password);
     }
-    xmpp_send(xmpp_internal_conn(), m);
+    xmpp_send(nx_conn(), m);
     xmpp_stanza_release(m);
     g_free(id);
     event_log(LOG_INFO, r->jid, "Invited %s to %s%s.", to, r->jid,
@@ -217,19 +217,19 @@ bool xmpp_muc_invite(const char *room, const char *jid, const char *reason, bool
     return true;
 }
 
-bool xmpp_muc_decline(const char *room, const char *inviter, const char *reason, char **err)
+bool nx_muc_decline(const char *room, const char *inviter, const char *reason, char **err)
 {
-    xmpp_conn_t *c = xmpp_internal_conn();
+    xmpp_conn_t *c = nx_conn();
     if (!c) {
         *err = g_strdup("not connected");
         return false;
     }
-    xmpp_stanza_t *m = xmpp_message_new(xmpp_internal_ctx(), NULL, room, NULL);
-    xmpp_stanza_t *mx = xmpp_internal_add_child(m, "x", NS_MUC_USER);
-    xmpp_stanza_t *d = xmpp_internal_add_child(mx, "decline", NULL);
+    xmpp_stanza_t *m = xmpp_message_new(nx_ctx(), NULL, room, NULL);
+    xmpp_stanza_t *mx = nx_add_child(m, "x", NS_MUC_USER);
+    xmpp_stanza_t *d = nx_add_child(mx, "decline", NULL);
     xmpp_stanza_set_attribute(d, "to", inviter);
     if (reason && *reason)
-        xmpp_internal_add_text(d, "reason", reason);
+        nx_add_text(d, "reason", reason);
     xmpp_send(c, m);
     xmpp_stanza_release(m);
     return true;
@@ -264,11 +264,11 @@ static void form_drop(void)
     form = NULL;
 }
 
-void xmpp_muc_accept_instant(xmpp_conn_t *c, muc_room *r)
+void nx_muc_accept_instant(xmpp_conn_t *c, muc_room *r)
 {
-    xmpp_stanza_t *iq = xmpp_internal_iq_new("set");
-    xmpp_stanza_t *q = xmpp_internal_add_child(iq, "query", NS_MUC_OWNER);
-    xmpp_stanza_t *x = xmpp_internal_add_child(q, "x", NS_DATA);
+    xmpp_stanza_t *iq = nx_iq_new("set");
+    xmpp_stanza_t *q = nx_add_child(iq, "query", NS_MUC_OWNER);
+    xmpp_stanza_t *x = nx_add_child(q, "x", NS_DATA);
     xmpp_stanza_set_type(x, "submit");
     ev_muc_room ev = {.kind = MUC_EV_CREATED, .room = r->jid, .nick = r->nick};
     event_emit(EV_MUC_ROOM, &ev);
@@ -324,14 +324,14 @@ static int on_config_form(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
         return 0;
     }
     if (!g_strcmp0(xmpp_stanza_get_type(st), "error")) {
-        char *why = xmpp_internal_error_text(st);
+        char *why = nx_error_text(st);
         event_log(LOG_ERROR, room, "Cannot read the configuration of %s: %s", room, why);
         g_free(why);
         g_free(room);
         return 0;
     }
-    xmpp_stanza_t *q = xmpp_internal_child(st, "query", NS_MUC_OWNER);
-    xmpp_stanza_t *x = q ? xmpp_internal_child(q, "x", NS_DATA) : NULL;
+    xmpp_stanza_t *q = nx_child(st, "query", NS_MUC_OWNER);
+    xmpp_stanza_t *x = q ? nx_child(q, "x", NS_DATA) : NULL;
     if (!x) {
         event_log(LOG_ERROR, room, "%s sent no configuration form.", room);
         g_free(room);
@@ -356,9 +356,9 @@ static int on_config_form(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
                 char *t = xmpp_stanza_get_text(v);
                 g_ptr_array_add(f->values, g_strdup(t ? t : ""));
                 if (t)
-                    xmpp_free(xmpp_internal_ctx(), t);
+                    xmpp_free(nx_ctx(), t);
             } else if (!strcmp(xmpp_stanza_get_name(v), "option")) {
-                char *t = xmpp_internal_child_text(v, "value");
+                char *t = nx_child_text(v, "value");
                 if (t)
                     g_ptr_array_add(f->options, t);
             }
@@ -370,19 +370,19 @@ static int on_config_form(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
     return 0;
 }
 
-bool xmpp_muc_config_request(const char *room, char **err)
+bool nx_muc_config_request(const char *room, char **err)
 {
     muc_room *r;
     if (!room_joined(room, &r, err))
         return false;
-    xmpp_stanza_t *iq = xmpp_internal_iq_new("get");
+    xmpp_stanza_t *iq = nx_iq_new("get");
     xmpp_stanza_set_to(iq, r->jid);
-    xmpp_internal_add_child(iq, "query", NS_MUC_OWNER);
-    xmpp_internal_send_iq(xmpp_internal_conn(), iq, on_config_form, g_strdup(r->jid));
+    nx_add_child(iq, "query", NS_MUC_OWNER);
+    nx_send_iq(nx_conn(), iq, on_config_form, g_strdup(r->jid));
     return true;
 }
 
-bool xmpp_muc_config_set(const char *room, const char *var, const char *value, char **err)
+bool nx_muc_config_set(const char *room, const char *var, const char *value, char **err)
 {
     if (!form || !form_room || !jid_bare_equal(form_room, room)) {
         *err = g_strdup("no configuration form is open here: /room config first");
@@ -435,7 +435,7 @@ bool xmpp_muc_config_set(const char *room, const char *var, const char *value, c
     return false;
 }
 
-bool xmpp_muc_config_submit(const char *room, bool cancel, char **err)
+bool nx_muc_config_submit(const char *room, bool cancel, char **err)
 {
     muc_room *r;
     if (!room_joined(room, &r, err))
@@ -444,20 +444,20 @@ bool xmpp_muc_config_submit(const char *room, bool cancel, char **err)
         *err = g_strdup("no configuration form is open here: /room config first");
         return false;
     }
-    xmpp_stanza_t *iq = xmpp_internal_iq_new("set");
-    xmpp_stanza_t *q = xmpp_internal_add_child(iq, "query", NS_MUC_OWNER);
-    xmpp_stanza_t *x = xmpp_internal_add_child(q, "x", NS_DATA);
+    xmpp_stanza_t *iq = nx_iq_new("set");
+    xmpp_stanza_t *q = nx_add_child(iq, "query", NS_MUC_OWNER);
+    xmpp_stanza_t *x = nx_add_child(q, "x", NS_DATA);
     xmpp_stanza_set_type(x, cancel ? "cancel" : "submit");
     for (guint i = 0; !cancel && i < form->len; i++) {
         form_field *f = g_ptr_array_index(form, i);
         if (!f->var || (f->type && !strcmp(f->type, "fixed")))
             continue;
-        xmpp_stanza_t *fe = xmpp_internal_add_child(x, "field", NULL);
+        xmpp_stanza_t *fe = nx_add_child(x, "field", NULL);
         xmpp_stanza_set_attribute(fe, "var", f->var);
         for (guint k = 0; k < f->values->len; k++)
-            xmpp_internal_add_text(fe, "value", g_ptr_array_index(f->values, k));
+            nx_add_text(fe, "value", g_ptr_array_index(f->values, k));
     }
-    send_admin(xmpp_internal_conn(), iq, r->jid,
+    send_admin(nx_conn(), iq, r->jid,
                cancel ? "cancel the configuration of" : "configure", r->jid,
                cancel ? g_strdup("Configuration cancelled.")
                       : g_strdup_printf("The room %s is configured.", r->jid));
@@ -465,7 +465,7 @@ bool xmpp_muc_config_submit(const char *room, bool cancel, char **err)
     return true;
 }
 
-void xmpp_muc_admin_deinit(void)
+void nx_muc_admin_deinit(void)
 {
     form_drop();
 }

@@ -45,7 +45,7 @@ static void note_sync_point(muc_proto *p, const char *sid, time_t ts)
     p->last_sid = g_strdup(sid);
     p->last_ts = ms;
     if (++p->unsaved >= PERSIST_EVERY)
-        xmpp_muc_persist(p);
+        nx_muc_persist(p);
 }
 
 /* A moderation notice (XEP-0425, versions 0 and 1) from the room itself. */
@@ -53,21 +53,21 @@ static bool handle_moderation(muc_room *r, xmpp_stanza_t *st)
 {
     const char *target = NULL, *by = NULL;
     char *reason = NULL;
-    xmpp_stanza_t *retract = xmpp_internal_child(st, "retract", NS_RETRACT);
+    xmpp_stanza_t *retract = nx_child(st, "retract", NS_RETRACT);
     xmpp_stanza_t *mod =
-        retract ? xmpp_internal_child(retract, "moderated", "urn:xmpp:message-moderate:1") : NULL;
+        retract ? nx_child(retract, "moderated", "urn:xmpp:message-moderate:1") : NULL;
     if (mod) {
         target = xmpp_stanza_get_attribute(retract, "id");
         by = xmpp_stanza_get_attribute(mod, "by");
-        reason = xmpp_internal_child_text(retract, "reason");
+        reason = nx_child_text(retract, "reason");
     } else {
-        xmpp_stanza_t *apply = xmpp_internal_child(st, "apply-to", "urn:xmpp:fasten:0");
-        mod = apply ? xmpp_internal_child(apply, "moderated", "urn:xmpp:message-moderate:0") : NULL;
-        if (!mod || !xmpp_internal_child(mod, "retract", "urn:xmpp:message-retract:0"))
+        xmpp_stanza_t *apply = nx_child(st, "apply-to", "urn:xmpp:fasten:0");
+        mod = apply ? nx_child(apply, "moderated", "urn:xmpp:message-moderate:0") : NULL;
+        if (!mod || !nx_child(mod, "retract", "urn:xmpp:message-retract:0"))
             return false;
         target = xmpp_stanza_get_attribute(apply, "id");
         by = xmpp_stanza_get_attribute(mod, "by");
-        reason = xmpp_internal_child_text(mod, "reason");
+        reason = nx_child_text(mod, "reason");
     }
     if (target) {
         char *who = by ? jid_resource_of(by) : NULL;
@@ -89,8 +89,8 @@ static bool handle_moderation(muc_room *r, xmpp_stanza_t *st)
 
 static void handle_subject(xmpp_conn_t *c, muc_room *r, const char *nick, xmpp_stanza_t *st)
 {
-    muc_proto *p = xmpp_muc_proto(r->jid);
-    char *subject = xmpp_internal_child_text(st, "subject");
+    muc_proto *p = nx_muc_proto(r->jid);
+    char *subject = nx_child_text(st, "subject");
     if (subject && !g_utf8_validate(subject, -1, NULL)) {
         char *fixed = g_utf8_make_valid(subject, -1);
         g_free(subject);
@@ -112,10 +112,10 @@ static void handle_subject(xmpp_conn_t *c, muc_room *r, const char *nick, xmpp_s
     g_free(subject);
     /* The subject ends the discussion history: the sync may be over. */
     if (p->syncing && (p->mam_done || !r->has_mam))
-        xmpp_muc_sync_finish(r, NULL);
+        nx_muc_sync_finish(r, NULL);
 }
 
-void xmpp_muc_message(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
+void nx_muc_message(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
 {
     const char *from = xmpp_stanza_get_from(st);
     jid_t *fj = from ? jid_new(from) : NULL;
@@ -128,17 +128,17 @@ void xmpp_muc_message(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
     }
     const char *nick = fj->resource;
     const char *type = xmpp_stanza_get_type(st);
-    muc_proto *p = xmpp_muc_proto(r->jid);
+    muc_proto *p = nx_muc_proto(r->jid);
     if (type && !strcmp(type, "error")) {
         if (!src->archive) {
-            char *why = xmpp_internal_error_text(st);
+            char *why = nx_error_text(st);
             event_log(LOG_ERROR, r->jid, "The room refused a message: %s", why);
             g_free(why);
         }
         goto out;
     }
-    char *body = xmpp_internal_body(st);
-    if (!src->archive && xmpp_internal_child(st, "subject", NULL) && !(body && *body)) {
+    char *body = nx_body(st);
+    if (!src->archive && nx_child(st, "subject", NULL) && !(body && *body)) {
         handle_subject(c, r, nick, st);
         g_free(body);
         goto out;
@@ -154,7 +154,7 @@ void xmpp_muc_message(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
     bool outgoing = r->nick && !strcmp(nick, r->nick);
     const char *occupant_id = NULL;
     if (r->has_occupant_id) {
-        xmpp_stanza_t *oid = xmpp_internal_child(st, "occupant-id", NS_OCCUPANT_ID);
+        xmpp_stanza_t *oid = nx_child(st, "occupant-id", NS_OCCUPANT_ID);
         occupant_id = oid ? xmpp_stanza_get_attribute(oid, "id") : NULL;
     }
     const char *sid = src->archive ? src->archive_id : room_stanza_id(st, r->jid);
@@ -162,13 +162,13 @@ void xmpp_muc_message(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
      * delay stamp an occupant wrote itself would let it backdate. */
     bool delayed = false;
     time_t ts = time(NULL);
-    xmpp_stanza_t *delay = xmpp_internal_child(st, "delay", NS_DELAY);
+    xmpp_stanza_t *delay = nx_child(st, "delay", NS_DELAY);
     const char *dfrom = delay ? xmpp_stanza_get_attribute(delay, "from") : NULL;
     if (src->archive || (dfrom && !strchr(dfrom, '/') && jid_bare_equal(dfrom, r->jid)))
-        ts = xmpp_internal_message_time(st, src, &delayed);
+        ts = nx_message_time(st, src, &delayed);
     note_sync_point(p, sid, ts);
 
-    xmpp_stanza_t *retract = xmpp_internal_child(st, "retract", NS_RETRACT);
+    xmpp_stanza_t *retract = nx_child(st, "retract", NS_RETRACT);
     if (retract && xmpp_stanza_get_attribute(retract, "id")) {
         ev_result res = {0};
         ev_retraction ev = {.peer = r->jid,
@@ -180,8 +180,8 @@ void xmpp_muc_message(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
                             .result = &res};
         event_emit(EV_RETRACTION, &ev);
     } else if (body && *body) {
-        xmpp_stanza_t *oid = xmpp_internal_child(st, "origin-id", NS_SID);
-        xmpp_stanza_t *repl = xmpp_internal_child(st, "replace", NS_CORRECT);
+        xmpp_stanza_t *oid = nx_child(st, "origin-id", NS_SID);
+        xmpp_stanza_t *repl = nx_child(st, "replace", NS_CORRECT);
         ev_result res = {0};
         if (repl && xmpp_stanza_get_attribute(repl, "id")) {
             ev_correction ev = {.peer = r->jid,
@@ -224,15 +224,15 @@ out:
 /* A mediated invitation (or decline) relayed by the room FROM. */
 static bool mediated_invite(xmpp_stanza_t *x, const char *from)
 {
-    xmpp_stanza_t *inv = xmpp_internal_child(x, "invite", NULL);
-    xmpp_stanza_t *dec = inv ? NULL : xmpp_internal_child(x, "decline", NULL);
+    xmpp_stanza_t *inv = nx_child(x, "invite", NULL);
+    xmpp_stanza_t *dec = inv ? NULL : nx_child(x, "decline", NULL);
     xmpp_stanza_t *e = inv ? inv : dec;
     if (!e)
         return false;
     if (!jid_is_valid_bare(from) || !strchr(from, '@'))
         return true;
-    char *reason = xmpp_internal_child_text(e, "reason");
-    char *password = xmpp_internal_child_text(x, "password");
+    char *reason = nx_child_text(e, "reason");
+    char *password = nx_child_text(x, "password");
     const char *who = xmpp_stanza_get_attribute(e, "from");
     ev_muc_invite ev = {from,
                         who ? who : from,
@@ -246,7 +246,7 @@ static bool mediated_invite(xmpp_stanza_t *x, const char *from)
     return true;
 }
 
-bool xmpp_muc_handle_invite(xmpp_stanza_t *st)
+bool nx_muc_handle_invite(xmpp_stanza_t *st)
 {
     const char *from = xmpp_stanza_get_from(st);
     if (!from || !g_strcmp0(xmpp_stanza_get_type(st), "error") ||
@@ -254,10 +254,10 @@ bool xmpp_muc_handle_invite(xmpp_stanza_t *st)
         return false;
     /* Mediated first: rooms add a jabber:x:conference copy for old clients,
      * which would hide who invited. */
-    xmpp_stanza_t *x = xmpp_internal_child(st, "x", NS_MUC_USER);
+    xmpp_stanza_t *x = nx_child(st, "x", NS_MUC_USER);
     if (x && !strchr(from, '/') && mediated_invite(x, from))
         return true;
-    xmpp_stanza_t *direct = xmpp_internal_child(st, "x", NS_CONFERENCE);
+    xmpp_stanza_t *direct = nx_child(st, "x", NS_CONFERENCE);
     if (!direct)
         return false;
     const char *room = xmpp_stanza_get_attribute(direct, "jid");
@@ -282,9 +282,9 @@ static void sync_timer_cancel(muc_proto *p)
     p->sync_timer = 0;
 }
 
-void xmpp_muc_sync_finish(muc_room *r, const char *error)
+void nx_muc_sync_finish(muc_room *r, const char *error)
 {
-    muc_proto *p = xmpp_muc_proto(r->jid);
+    muc_proto *p = nx_muc_proto(r->jid);
     if (!p->syncing)
         return;
     p->syncing = false;
@@ -292,7 +292,7 @@ void xmpp_muc_sync_finish(muc_room *r, const char *error)
     g_clear_pointer(&p->mam_qid, g_free);
     g_clear_pointer(&p->mam_iq, g_free);
     sync_timer_cancel(p);
-    xmpp_muc_persist(p);
+    nx_muc_persist(p);
     ev_muc_room ev = {
         .kind = MUC_EV_SYNCED, .room = r->jid, .nick = r->nick, .text = error, .count = p->fetched};
     event_emit(EV_MUC_ROOM, &ev);
@@ -304,7 +304,7 @@ static int on_page_done(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
     char *room = ud;
     muc_room *r = muc_room_find(room);
-    muc_proto *p = r ? xmpp_muc_proto(r->jid) : NULL;
+    muc_proto *p = r ? nx_muc_proto(r->jid) : NULL;
     const char *from = xmpp_stanza_get_from(st);
     if (!p || !p->mam_iq || g_strcmp0(xmpp_stanza_get_id(st), p->mam_iq) || !from ||
         !jid_bare_equal(from, room) || strchr(from, '/')) {
@@ -312,13 +312,13 @@ static int on_page_done(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
         return 0;
     }
     const char *type = xmpp_stanza_get_type(st);
-    xmpp_stanza_t *fin = xmpp_internal_child(st, "fin", NS_MAM);
+    xmpp_stanza_t *fin = nx_child(st, "fin", NS_MAM);
     bool complete = fin && (!g_strcmp0(xmpp_stanza_get_attribute(fin, "complete"), "true") ||
                             !g_strcmp0(xmpp_stanza_get_attribute(fin, "complete"), "1"));
-    xmpp_stanza_t *set = fin ? xmpp_internal_child(fin, "set", NS_RSM) : NULL;
-    char *last = set ? xmpp_internal_child_text(set, "last") : NULL;
+    xmpp_stanza_t *set = fin ? nx_child(fin, "set", NS_RSM) : NULL;
+    char *last = set ? nx_child_text(set, "last") : NULL;
     bool stale = g_strcmp0(type, "result") != 0 && p->last_sid && !p->tail_page &&
-                 !g_strcmp0(xmpp_internal_error_condition(st), "item-not-found");
+                 !g_strcmp0(nx_error_condition(st), "item-not-found");
     if (stale) {
         /* The archive no longer knows our sync point: start from the
          * newest page instead. */
@@ -327,11 +327,11 @@ static int on_page_done(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
         p->tail_page = true;
         send_page(c, r, NULL);
     } else if (g_strcmp0(type, "result") != 0) {
-        char *why = xmpp_internal_error_text(st);
+        char *why = nx_error_text(st);
         char *msg = g_strdup_printf("the room's archive refused: %s", why);
         p->mam_done = true;
         if (p->got_subject)
-            xmpp_muc_sync_finish(r, msg);
+            nx_muc_sync_finish(r, msg);
         g_free(msg);
         g_free(why);
     } else if (!complete && last && p->fetched < SYNC_MAX && p->fetched > 0 && !p->tail_page) {
@@ -344,7 +344,7 @@ static int on_page_done(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
     } else {
         p->mam_done = true;
         if (p->got_subject)
-            xmpp_muc_sync_finish(r, p->tail_page && p->fetched > SYNC_MAX
+            nx_muc_sync_finish(r, p->tail_page && p->fetched > SYNC_MAX
                                         ? "more happened while natter was away than it "
                                           "fetches at once; some messages before the newest "
                                           "stay in the room's archive only"
@@ -358,12 +358,12 @@ static int on_page_done(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 /* Ask the room's archive for what follows AFTER (NULL: the newest page). */
 static void send_page(xmpp_conn_t *c, muc_room *r, const char *after)
 {
-    muc_proto *p = xmpp_muc_proto(r->jid);
+    muc_proto *p = nx_muc_proto(r->jid);
     g_free(p->mam_qid);
-    p->mam_qid = xmpp_internal_new_id();
+    p->mam_qid = nx_new_id();
     g_free(p->mam_iq);
-    p->mam_iq = xmpp_internal_new_id();
-    xmpp_stanza_t *iq = xmpp_internal_mam_query(p->mam_iq, p->mam_qid, NULL, NULL,
+    p->mam_iq = nx_new_id();
+    xmpp_stanza_t *iq = nx_mam_query(p->mam_iq, p->mam_qid, NULL, NULL,
                                                 after ? SYNC_PAGE : FIRST_SYNC, after, "");
     xmpp_stanza_set_to(iq, r->jid);
     xmpp_id_handler_add(c, on_page_done, p->mam_iq, g_strdup(r->jid));
@@ -371,43 +371,43 @@ static void send_page(xmpp_conn_t *c, muc_room *r, const char *after)
     xmpp_stanza_release(iq);
 }
 
-void xmpp_muc_sync_start(xmpp_conn_t *c, muc_room *r)
+void nx_muc_sync_start(xmpp_conn_t *c, muc_room *r)
 {
-    muc_proto *p = xmpp_muc_proto(r->jid);
+    muc_proto *p = nx_muc_proto(r->jid);
     if (!p->syncing || p->mam_qid || p->mam_done)
         return;
     if (!r->has_mam) {
         p->mam_done = true;
         if (p->got_subject)
-            xmpp_muc_sync_finish(r, NULL);
+            nx_muc_sync_finish(r, NULL);
         return;
     }
     /* Forward from the sync point; without one, the newest page. */
     send_page(c, r, p->last_sid);
 }
 
-bool xmpp_muc_handle_archive(xmpp_conn_t *c, xmpp_stanza_t *st)
+bool nx_muc_handle_archive(xmpp_conn_t *c, xmpp_stanza_t *st)
 {
-    xmpp_stanza_t *res = xmpp_internal_child(st, "result", NS_MAM);
+    xmpp_stanza_t *res = nx_child(st, "result", NS_MAM);
     const char *from = xmpp_stanza_get_from(st);
-    if (!res || !from || !strchr(from, '@') || xmpp_internal_from_own_account(from))
+    if (!res || !from || !strchr(from, '@') || nx_from_own_account(from))
         return false; /* not from a room: mam.c decides */
     muc_room *r = muc_room_find(from);
-    muc_proto *p = r && !strchr(from, '/') ? xmpp_muc_proto(r->jid) : NULL;
+    muc_proto *p = r && !strchr(from, '/') ? nx_muc_proto(r->jid) : NULL;
     const char *qid = xmpp_stanza_get_attribute(res, "queryid");
     if (!p || !p->mam_qid || !qid || strcmp(qid, p->mam_qid) != 0)
         return false; /* maybe older history (mam.c), else dropped there */
-    xmpp_stanza_t *fwd = xmpp_internal_child(res, "forwarded", NS_FORWARD);
-    xmpp_stanza_t *inner = fwd ? xmpp_internal_child(fwd, "message", NULL) : NULL;
+    xmpp_stanza_t *fwd = nx_child(res, "forwarded", NS_FORWARD);
+    xmpp_stanza_t *inner = fwd ? nx_child(fwd, "message", NULL) : NULL;
     const char *inner_from = inner ? xmpp_stanza_get_from(inner) : NULL;
     /* The archived message must be the room's own. */
     if (!inner || !inner_from || !jid_bare_equal(inner_from, r->jid))
         return true;
     msg_source src = {.archive = true,
                       .archive_id = xmpp_stanza_get_attribute(res, "id"),
-                      .archive_ts = xmpp_internal_delay_of(fwd),
+                      .archive_ts = nx_delay_of(fwd),
                       .room = true};
     p->fetched++;
-    xmpp_muc_message(c, inner, &src);
+    nx_muc_message(c, inner, &src);
     return true;
 }

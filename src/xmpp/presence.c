@@ -10,19 +10,19 @@
 static presence_show own_show = PRESENCE_ONLINE;
 static char *own_status;
 
-presence_show xmpp_own_show(void)
+presence_show nx_own_show(void)
 {
     return own_show;
 }
 
-const char *xmpp_own_status(void)
+const char *nx_own_status(void)
 {
     return own_status;
 }
 
 static presence_show parse_show(xmpp_stanza_t *st)
 {
-    char *show = xmpp_internal_child_text(st, "show");
+    char *show = nx_child_text(st, "show");
     presence_show s = PRESENCE_ONLINE;
     if (show) {
         if (!strcmp(show, "away"))
@@ -41,7 +41,7 @@ static presence_show parse_show(xmpp_stanza_t *st)
 static void handle_subscription(const char *type, const char *bare, xmpp_stanza_t *st)
 {
     ev_subscription ev = {SUB_REQUEST, bare, NULL};
-    char *status = xmpp_internal_child_text(st, "status");
+    char *status = nx_child_text(st, "status");
     ev.text = status;
     if (!strcmp(type, "subscribe")) {
         ev.kind = SUB_REQUEST;
@@ -61,7 +61,7 @@ static void handle_subscription(const char *type, const char *bare, xmpp_stanza_
 
 static int on_presence(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
-    if (xmpp_muc_handle_presence(c, st))
+    if (nx_muc_handle_presence(c, st))
         return 1;
     const char *from = xmpp_stanza_get_from(st);
     jid_t *j = from ? jid_new(from) : NULL;
@@ -78,7 +78,7 @@ static int on_presence(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
         return 1;
     }
     /* Our own other resources are not contacts. */
-    if (xmpp_own_bare() && strcmp(j->bare, xmpp_own_bare()) == 0) {
+    if (nx_own_bare() && strcmp(j->bare, nx_own_bare()) == 0) {
         jid_free(j);
         return 1;
     }
@@ -90,8 +90,8 @@ static int on_presence(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
         return 1;
     }
     presence_show show = type ? PRESENCE_OFFLINE : parse_show(st);
-    char *status = xmpp_internal_child_text(st, "status");
-    char *prio = xmpp_internal_child_text(st, "priority");
+    char *status = nx_child_text(st, "status");
+    char *prio = nx_child_text(st, "priority");
     int priority = prio ? (int)strtol(prio, NULL, 10) : 0;
     presence_show old = PRESENCE_OFFLINE;
     if (roster_set_presence(j->bare, j->resource, show, status, priority, &old)) {
@@ -106,14 +106,14 @@ static int on_presence(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
     return 1;
 }
 
-void xmpp_presence_setup(xmpp_conn_t *c)
+void nx_presence_setup(xmpp_conn_t *c)
 {
     xmpp_handler_add(c, on_presence, NULL, "presence", NULL, NULL);
 }
 
-void xmpp_presence_send_current(xmpp_conn_t *c)
+void nx_presence_send_current(xmpp_conn_t *c)
 {
-    xmpp_ctx_t *x = xmpp_internal_ctx();
+    xmpp_ctx_t *x = nx_ctx();
     xmpp_stanza_t *pres = xmpp_presence_new(x);
     if (own_show != PRESENCE_ONLINE) {
         xmpp_stanza_t *show = xmpp_stanza_new(x);
@@ -131,20 +131,20 @@ void xmpp_presence_send_current(xmpp_conn_t *c)
         xmpp_stanza_add_child_ex(status, t, 0);
         xmpp_stanza_add_child_ex(pres, status, 0);
     }
-    xmpp_stanza_add_child_ex(pres, xmpp_disco_caps_element(x), 0);
+    xmpp_stanza_add_child_ex(pres, nx_disco_caps_element(x), 0);
     xmpp_send(c, pres);
     xmpp_stanza_release(pres);
 }
 
-void xmpp_set_presence(presence_show show, const char *status)
+void nx_set_presence(presence_show show, const char *status)
 {
     own_show = show == PRESENCE_OFFLINE ? PRESENCE_ONLINE : show;
     g_free(own_status);
     own_status = (status && *status) ? g_strdup(status) : NULL;
-    xmpp_conn_t *c = xmpp_internal_conn();
+    xmpp_conn_t *c = nx_conn();
     if (c) {
-        xmpp_presence_send_current(c);
-        xmpp_muc_presence_broadcast(c);
+        nx_presence_send_current(c);
+        nx_muc_presence_broadcast(c);
     }
     ev_own_presence ev = {own_show, own_status};
     event_emit(EV_OWN_PRESENCE, &ev);
@@ -152,17 +152,17 @@ void xmpp_set_presence(presence_show show, const char *status)
 
 static void send_typed(const char *to, const char *type)
 {
-    xmpp_conn_t *c = xmpp_internal_conn();
-    xmpp_stanza_t *p = xmpp_presence_new(xmpp_internal_ctx());
+    xmpp_conn_t *c = nx_conn();
+    xmpp_stanza_t *p = xmpp_presence_new(nx_ctx());
     xmpp_stanza_set_type(p, type);
     xmpp_stanza_set_to(p, to);
     xmpp_send(c, p);
     xmpp_stanza_release(p);
 }
 
-bool xmpp_subscription(const char *action, const char *jid, char **err)
+bool nx_subscription(const char *action, const char *jid, char **err)
 {
-    if (!xmpp_internal_conn()) {
+    if (!nx_conn()) {
         *err = g_strdup("not connected");
         return false;
     }

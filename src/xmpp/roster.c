@@ -18,7 +18,7 @@ static void on_roster_timeout(void *ud)
     roster_timer = 0;
     event_log(LOG_WARN, NULL, "The server did not send the roster in %d seconds; going "
               "online without it.", ROSTER_TIMEOUT_MS / 1000);
-    xmpp_internal_roster_ready();
+    nx_roster_ready();
 }
 
 /* Apply one <item/> to the model; returns false when it was malformed. */
@@ -40,7 +40,7 @@ static bool apply_item(xmpp_stanza_t *item, bool emit)
             if (t && *t && g_utf8_validate(t, -1, NULL))
                 g_ptr_array_add(groups, g_strdup(t));
             if (t)
-                xmpp_free(xmpp_internal_ctx(), t);
+                xmpp_free(nx_ctx(), t);
         }
         g_ptr_array_add(groups, NULL);
         const char *name = xmpp_stanza_get_attribute(item, "name");
@@ -63,14 +63,14 @@ static bool apply_item(xmpp_stanza_t *item, bool emit)
 static int on_roster_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
     const char *type = xmpp_stanza_get_type(st);
-    if (!xmpp_internal_from_own_account(xmpp_stanza_get_from(st)))
+    if (!nx_from_own_account(xmpp_stanza_get_from(st)))
         return 1; /* not the reply we wait for; keep waiting */
     bool late = roster_timer == 0; /* went online without it already */
     if (roster_timer)
         loop_cancel_timer(roster_timer);
     roster_timer = 0;
     if (type && strcmp(type, "result") == 0) {
-        xmpp_stanza_t *q = xmpp_internal_child(st, "query", NS_ROSTER);
+        xmpp_stanza_t *q = nx_child(st, "query", NS_ROSTER);
         roster_clear();
         for (xmpp_stanza_t *it = q ? xmpp_stanza_get_children(q) : NULL; it;
              it = xmpp_stanza_get_next(it))
@@ -81,7 +81,7 @@ static int on_roster_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
         event_log(LOG_WARN, NULL, "The server refused to send the roster.");
     }
     if (!late)
-        xmpp_internal_roster_ready();
+        nx_roster_ready();
     return 0;
 }
 
@@ -91,38 +91,38 @@ static int on_roster_push(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
     if (!type || strcmp(type, "set") != 0)
         return 1;
     const char *from = xmpp_stanza_get_from(st);
-    if (!xmpp_internal_from_own_account(from)) {
+    if (!nx_from_own_account(from)) {
         /* RFC 6121 2.1.6: only our own account may push roster changes. */
         log_warn("roster", "ignored roster push from %s", from);
-        xmpp_internal_send_error(st, "service-unavailable");
+        nx_send_iq_error(st, "service-unavailable");
         return 1;
     }
-    xmpp_stanza_t *q = xmpp_internal_child(st, "query", NS_ROSTER);
+    xmpp_stanza_t *q = nx_child(st, "query", NS_ROSTER);
     int items = 0;
     for (xmpp_stanza_t *it = q ? xmpp_stanza_get_children(q) : NULL; it;
          it = xmpp_stanza_get_next(it))
         if (xmpp_stanza_is_tag(it) && !g_strcmp0(xmpp_stanza_get_name(it), "item"))
             items += apply_item(it, true) ? 1 : 0;
     if (items != 1) {
-        xmpp_internal_send_error(st, "bad-request");
+        nx_send_iq_error(st, "bad-request");
     } else {
-        xmpp_stanza_t *reply = xmpp_internal_iq_reply(st, "result");
+        xmpp_stanza_t *reply = nx_iq_reply(st, "result");
         xmpp_send(c, reply);
         xmpp_stanza_release(reply);
     }
     return 1;
 }
 
-void xmpp_roster_setup(xmpp_conn_t *c)
+void nx_roster_setup(xmpp_conn_t *c)
 {
     xmpp_handler_add(c, on_roster_push, NS_ROSTER, "iq", "set", NULL);
 }
 
-void xmpp_roster_request(xmpp_conn_t *c)
+void nx_roster_request(xmpp_conn_t *c)
 {
-    char *id = xmpp_internal_new_id();
-    xmpp_stanza_t *iq = xmpp_iq_new(xmpp_internal_ctx(), "get", id);
-    xmpp_stanza_t *q = xmpp_stanza_new(xmpp_internal_ctx());
+    char *id = nx_new_id();
+    xmpp_stanza_t *iq = xmpp_iq_new(nx_ctx(), "get", id);
+    xmpp_stanza_t *q = xmpp_stanza_new(nx_ctx());
     xmpp_stanza_set_name(q, "query");
     xmpp_stanza_set_ns(q, NS_ROSTER);
     xmpp_stanza_add_child_ex(iq, q, 0);
@@ -149,7 +149,7 @@ static int on_set_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 static bool roster_set(const char *jid, const char *name, const char *group, bool remove,
                        const char *what, char **err)
 {
-    xmpp_conn_t *c = xmpp_internal_conn();
+    xmpp_conn_t *c = nx_conn();
     if (!c) {
         *err = g_strdup("not connected");
         return false;
@@ -160,8 +160,8 @@ static bool roster_set(const char *jid, const char *name, const char *group, boo
         return false;
     }
     roster_contact *rc = roster_find(bare);
-    xmpp_ctx_t *x = xmpp_internal_ctx();
-    char *id = xmpp_internal_new_id();
+    xmpp_ctx_t *x = nx_ctx();
+    char *id = nx_new_id();
     xmpp_stanza_t *iq = xmpp_iq_new(x, "set", id);
     xmpp_stanza_t *q = xmpp_stanza_new(x);
     xmpp_stanza_set_name(q, "query");
@@ -203,27 +203,27 @@ static bool roster_set(const char *jid, const char *name, const char *group, boo
     return true;
 }
 
-bool xmpp_roster_add(const char *jid, const char *name, char **err)
+bool nx_roster_add(const char *jid, const char *name, char **err)
 {
     return roster_set(jid, name, NULL, false, "add", err);
 }
 
-bool xmpp_roster_remove(const char *jid, char **err)
+bool nx_roster_remove(const char *jid, char **err)
 {
     return roster_set(jid, NULL, NULL, true, "remove", err);
 }
 
-bool xmpp_roster_set_name(const char *jid, const char *name, char **err)
+bool nx_roster_set_name(const char *jid, const char *name, char **err)
 {
     return roster_set(jid, name ? name : "", NULL, false, "rename", err);
 }
 
-bool xmpp_roster_set_group(const char *jid, const char *group, char **err)
+bool nx_roster_set_group(const char *jid, const char *group, char **err)
 {
     return roster_set(jid, NULL, group ? group : "", false, "regroup", err);
 }
 
-void xmpp_roster_reset(void)
+void nx_roster_reset(void)
 {
     if (roster_timer)
         loop_cancel_timer(roster_timer);

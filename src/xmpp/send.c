@@ -35,7 +35,7 @@ static void queued_free(gpointer p)
 
 static void add_child_ns(xmpp_stanza_t *parent, const char *name, const char *ns)
 {
-    xmpp_stanza_t *e = xmpp_stanza_new(xmpp_internal_ctx());
+    xmpp_stanza_t *e = xmpp_stanza_new(nx_ctx());
     xmpp_stanza_set_name(e, name);
     xmpp_stanza_set_ns(e, ns);
     xmpp_stanza_add_child_ex(parent, e, 0);
@@ -43,7 +43,7 @@ static void add_child_ns(xmpp_stanza_t *parent, const char *name, const char *ns
 
 static void add_child_id(xmpp_stanza_t *parent, const char *name, const char *ns, const char *id)
 {
-    xmpp_stanza_t *e = xmpp_stanza_new(xmpp_internal_ctx());
+    xmpp_stanza_t *e = xmpp_stanza_new(nx_ctx());
     xmpp_stanza_set_name(e, name);
     xmpp_stanza_set_ns(e, ns);
     xmpp_stanza_set_attribute(e, "id", id);
@@ -63,7 +63,7 @@ static dest_kind dest_of(const jid_t *j)
 
 static void send_now(xmpp_conn_t *c, const queued_message *q)
 {
-    xmpp_ctx_t *x = xmpp_internal_ctx();
+    xmpp_ctx_t *x = nx_ctx();
     jid_t *j = jid_new(q->to);
     dest_kind dest = j ? dest_of(j) : DEST_CONTACT;
     jid_free(j);
@@ -113,7 +113,7 @@ static bool send_or_queue(out_kind kind, const char *to, const char *body, const
     dest_kind dest = dest_of(j);
     if (dest != DEST_CONTACT) {
         muc_room *r = muc_room_find(j->bare);
-        if (r->state != MUC_STATE_JOINED || !xmpp_internal_conn()) {
+        if (r->state != MUC_STATE_JOINED || !nx_conn()) {
             *err = g_strdup_printf("you are not in %s (/join %s)", r->jid, r->jid);
             jid_free(j);
             return false;
@@ -121,12 +121,12 @@ static bool send_or_queue(out_kind kind, const char *to, const char *body, const
     }
     queued_message *q = g_new0(queued_message, 1);
     q->kind = kind;
-    q->account = g_strdup(xmpp_own_bare());
+    q->account = g_strdup(nx_own_bare());
     q->to = g_strdup(j->full);
     q->body = g_strdup(body);
-    q->id = xmpp_internal_new_id();
+    q->id = nx_new_id();
     q->ref_id = g_strdup(ref_id);
-    xmpp_conn_t *c = xmpp_internal_conn();
+    xmpp_conn_t *c = nx_conn();
     bool queued = c == NULL;
     if (c)
         send_now(c, q);
@@ -141,7 +141,7 @@ static bool send_or_queue(out_kind kind, const char *to, const char *body, const
         return true;
     }
     const char *peer = dest == DEST_OCCUPANT ? j->full : j->bare;
-    const char *own = xmpp_own_full() ? xmpp_own_full() : (xmpp_own_bare() ? xmpp_own_bare() : "");
+    const char *own = nx_own_full() ? nx_own_full() : (nx_own_bare() ? nx_own_bare() : "");
     gint64 now = g_get_real_time();
     ev_result res = {0};
     if (kind == OUT_CHAT) {
@@ -181,12 +181,12 @@ static bool send_or_queue(out_kind kind, const char *to, const char *body, const
     return true;
 }
 
-bool xmpp_send_chat(const char *to, const char *body, char **err)
+bool nx_send_chat(const char *to, const char *body, char **err)
 {
     return send_or_queue(OUT_CHAT, to, body, NULL, err);
 }
 
-bool xmpp_send_correction(const char *to, const char *replace_id, const char *body, char **err)
+bool nx_send_correction(const char *to, const char *replace_id, const char *body, char **err)
 {
     if (!replace_id || !*replace_id) {
         *err = g_strdup("no message to correct");
@@ -195,7 +195,7 @@ bool xmpp_send_correction(const char *to, const char *replace_id, const char *bo
     return send_or_queue(OUT_CORRECTION, to, body, replace_id, err);
 }
 
-bool xmpp_send_retraction(const char *to, const char *retract_id, char **err)
+bool nx_send_retraction(const char *to, const char *retract_id, char **err)
 {
     if (!retract_id || !*retract_id) {
         *err = g_strdup("no message to retract");
@@ -204,19 +204,19 @@ bool xmpp_send_retraction(const char *to, const char *retract_id, char **err)
     return send_or_queue(OUT_RETRACTION, to, NULL, retract_id, err);
 }
 
-unsigned xmpp_queued_count(void)
+unsigned nx_queued_count(void)
 {
     return g_queue_get_length(&offline_queue);
 }
 
-void xmpp_message_flush_queue(xmpp_conn_t *c)
+void nx_message_flush_queue(xmpp_conn_t *c)
 {
     unsigned n = 0;
     queued_message *q;
     unsigned dropped = 0;
     while ((q = g_queue_pop_head(&offline_queue))) {
         /* Written as another account: never send it from this one. */
-        if (q->account && xmpp_own_bare() && strcmp(q->account, xmpp_own_bare()) != 0) {
+        if (q->account && nx_own_bare() && strcmp(q->account, nx_own_bare()) != 0) {
             dropped++;
         } else {
             send_now(c, q);
@@ -232,10 +232,10 @@ void xmpp_message_flush_queue(xmpp_conn_t *c)
         event_log(LOG_INFO, NULL, "Sent %u queued message%s.", n, n == 1 ? "" : "s");
 }
 
-void xmpp_send_chatstate(const char *to, chatstate state)
+void nx_send_chatstate(const char *to, chatstate state)
 {
     static const char *const names[] = {"active", "composing", "paused", "inactive", "gone"};
-    xmpp_conn_t *c = xmpp_internal_conn();
+    xmpp_conn_t *c = nx_conn();
     if (!c || !settings_get_bool("chat_states") || (unsigned)state >= G_N_ELEMENTS(names))
         return;
     jid_t *j = jid_new(to);
@@ -243,14 +243,14 @@ void xmpp_send_chatstate(const char *to, chatstate state)
     jid_free(j);
     if (skip)
         return; /* not in rooms: a thousand occupants need not know */
-    xmpp_stanza_t *m = xmpp_message_new(xmpp_internal_ctx(), "chat", to, NULL);
+    xmpp_stanza_t *m = xmpp_message_new(nx_ctx(), "chat", to, NULL);
     add_child_ns(m, names[state], NS_CHATSTATES);
     add_child_ns(m, "no-store", "urn:xmpp:hints");
     xmpp_send(c, m);
     xmpp_stanza_release(m);
 }
 
-void xmpp_message_deinit(void)
+void nx_message_deinit(void)
 {
     g_queue_clear_full(&offline_queue, queued_free);
 }

@@ -44,7 +44,7 @@ static char *normalise_fp(const char *fp)
     return g_string_free(out, FALSE);
 }
 
-void xmpp_tls_set_account(const char *name, const char *host, char **pins)
+void nx_tls_set_account(const char *name, const char *host, char **pins)
 {
     /* A refusal belongs to the account it happened to: /tls pin must not
      * pin another account's certificate. */
@@ -60,7 +60,7 @@ void xmpp_tls_set_account(const char *name, const char *host, char **pins)
     pinned = g_strdupv(pins);
 }
 
-void xmpp_tls_reset(void)
+void nx_tls_reset(void)
 {
     /* A successful login used up the one-time trust, and there is no
      * refusal left to decide about. */
@@ -68,7 +68,7 @@ void xmpp_tls_reset(void)
     refused_clear();
 }
 
-int xmpp_tls_certfail(const xmpp_tlscert_t *cert, const char *errormsg)
+int nx_tls_certfail(const xmpp_tlscert_t *cert, const char *errormsg)
 {
     char *fp = normalise_fp(xmpp_tlscert_get_string(cert, XMPP_CERT_FINGERPRINT_SHA256));
     if (trust_once_fp && strcmp(fp, trust_once_fp) == 0) {
@@ -93,7 +93,7 @@ int xmpp_tls_certfail(const xmpp_tlscert_t *cert, const char *errormsg)
     last_refused.subject = g_strdup(xmpp_tlscert_get_string(cert, XMPP_CERT_SUBJECT));
     last_refused.issuer = g_strdup(xmpp_tlscert_get_string(cert, XMPP_CERT_ISSUER));
     last_refused.fingerprint = fp;
-    xmpp_internal_tls_refused();
+    nx_tls_refused();
 
     ev_tls_untrusted ev = {last_refused.host, last_refused.reason, last_refused.subject,
                            last_refused.issuer, last_refused.fingerprint};
@@ -109,7 +109,7 @@ int xmpp_tls_certfail(const xmpp_tlscert_t *cert, const char *errormsg)
     return 0;
 }
 
-bool xmpp_tls_trust_once(char **err)
+bool nx_tls_trust_once(char **err)
 {
     if (!last_refused.fingerprint) {
         *err = g_strdup("no certificate was refused; nothing to trust");
@@ -118,11 +118,11 @@ bool xmpp_tls_trust_once(char **err)
     g_free(trust_once_fp);
     trust_once_fp = g_strdup(last_refused.fingerprint);
     event_log(LOG_INFO, NULL, "Trusting %s once for %s.", trust_once_fp, last_refused.host);
-    xmpp_internal_reconnect_now();
+    nx_reconnect_now();
     return true;
 }
 
-bool xmpp_tls_pin(char **err)
+bool nx_tls_pin(char **err)
 {
     if (!last_refused.fingerprint) {
         *err = g_strdup("no certificate was refused; nothing to pin");
@@ -136,7 +136,7 @@ bool xmpp_tls_pin(char **err)
         return false;
     if (!accounts_save(err))
         return false;
-    xmpp_internal_add_pin(last_refused.fingerprint);
+    nx_add_pin(last_refused.fingerprint);
     char **np = g_new0(char *, g_strv_length(pinned) + 2);
     guint i = 0;
     for (; pinned && pinned[i]; i++)
@@ -145,20 +145,20 @@ bool xmpp_tls_pin(char **err)
     g_strfreev(pinned);
     pinned = np;
     event_log(LOG_INFO, NULL, "Pinned %s for account %s.", last_refused.fingerprint, account_name);
-    xmpp_internal_reconnect_now();
+    nx_reconnect_now();
     return true;
 }
 
-char *xmpp_tls_describe(void)
+char *nx_tls_describe(void)
 {
-    xmpp_conn_t *c = xmpp_internal_conn();
+    xmpp_conn_t *c = nx_conn();
     if (!c)
         return g_strdup("not connected");
     return g_strdup(xmpp_conn_is_secured(c) ? "connection is encrypted with TLS"
                                              : "connection is NOT encrypted");
 }
 
-void xmpp_tls_deinit(void)
+void nx_tls_deinit(void)
 {
     refused_clear();
     g_clear_pointer(&trust_once_fp, g_free);

@@ -1,8 +1,9 @@
 /* xmpp.h - the XMPP layer's public face (used by cmd/ and main.c).
  *
- * One account is connected at a time. Everything that happens on the wire is
- * announced on the event bus (core/event.h); nothing here knows about the
- * screen.
+ * Every function natter defines in xmpp/ starts with nx_; anything called
+ * xmpp_* is libstrophe's. One account is connected at a time. Everything
+ * that happens on the wire is announced on the event bus (core/event.h);
+ * nothing here knows about the screen.
  */
 #ifndef NATTER_XMPP_XMPP_H
 #define NATTER_XMPP_XMPP_H
@@ -15,116 +16,116 @@
 #include "model/roster.h"
 
 /* Create the libstrophe context and hook it into the main loop. */
-bool xmpp_init(void);
-void xmpp_deinit(void);
+bool nx_init(void);
+void nx_deinit(void);
 
 /* Connect ACCOUNT (copied) with PASSWORD (kept in memory for reconnects,
  * never logged). Returns false with *ERR (g_free) when the attempt cannot
  * even start; connection results arrive as EV_CONN_STATE / EV_LOG. */
-bool xmpp_connect_account(const account_t *account, const char *password, char **err);
+bool nx_connect_account(const account_t *account, const char *password, char **err);
 
 /* Disconnect at the user's request (no automatic reconnect). */
-void xmpp_disconnect_user(void);
+void nx_disconnect_user(void);
 
 /* Current state, the connected account's name (or NULL), own JIDs. */
-conn_state xmpp_state(void);
-const char *xmpp_account_name(void);
-const char *xmpp_own_bare(void);
-const char *xmpp_own_full(void);
+conn_state nx_state(void);
+const char *nx_account_name(void);
+const char *nx_own_bare(void);
+const char *nx_own_full(void);
 
 /* Send a chat message BODY to the bare or full JID TO. While not connected
  * the message is queued and sent after the next login (and EV_MESSAGE says
  * queued). ACTION is informational only (/me is part of the body). Returns
  * false with *ERR for an invalid JID or empty body. */
-bool xmpp_send_chat(const char *to, const char *body, char **err);
+bool nx_send_chat(const char *to, const char *body, char **err);
 
 /* Correct our message REPLACE_ID sent to TO with BODY (XEP-0308), or
  * retract it (XEP-0424). Queued like messages while offline. */
-bool xmpp_send_correction(const char *to, const char *replace_id, const char *body, char **err);
-bool xmpp_send_retraction(const char *to, const char *retract_id, char **err);
+bool nx_send_correction(const char *to, const char *replace_id, const char *body, char **err);
+bool nx_send_retraction(const char *to, const char *retract_id, char **err);
 
 /* Fetch up to MAX archived messages with PEER from the server archive:
  * those before archive id BEFORE_ID, or (BEFORE_ID NULL) up to END_MS (UTC
  * ms). They arrive as EV_MESSAGE with backfill set, then EV_ARCHIVE_SYNC
  * with peer set (count 0 and no error: nothing older). One at a time. */
-bool xmpp_mam_fetch_before(const char *peer, const char *before_id, long long end_ms, int max,
+bool nx_mam_fetch_before(const char *peer, const char *before_id, long long end_ms, int max,
                            char **err);
 
 /* Persistent key/value state the XMPP layer needs across runs (the archive
  * sync point), provided by whoever owns storage (main.c wires store/). GET
  * returns a new string (g_free) or NULL. */
-typedef char *(*xmpp_state_get_fn)(const char *key);
-typedef bool (*xmpp_state_set_fn)(const char *key, const char *value);
-void xmpp_set_state_hooks(xmpp_state_get_fn get, xmpp_state_set_fn set);
+typedef char *(*nx_state_get_fn)(const char *key);
+typedef bool (*nx_state_set_fn)(const char *key, const char *value);
+void nx_set_state_hooks(nx_state_get_fn get, nx_state_set_fn set);
 
 /* Number of messages waiting for a connection. */
-unsigned xmpp_queued_count(void);
+unsigned nx_queued_count(void);
 
 /* Set our presence (also remembered for reconnects). */
-void xmpp_set_presence(presence_show show, const char *status);
-presence_show xmpp_own_show(void);
-const char *xmpp_own_status(void);
+void nx_set_presence(presence_show show, const char *status);
+presence_show nx_own_show(void);
+const char *nx_own_status(void);
 
 /* Roster management (results arrive as roster pushes). NAME/GROUP may be
  * NULL. Return false with *ERR when offline or the JID is invalid. */
-bool xmpp_roster_add(const char *jid, const char *name, char **err);
-bool xmpp_roster_remove(const char *jid, char **err);
-bool xmpp_roster_set_name(const char *jid, const char *name, char **err);
-bool xmpp_roster_set_group(const char *jid, const char *group, char **err);
+bool nx_roster_add(const char *jid, const char *name, char **err);
+bool nx_roster_remove(const char *jid, char **err);
+bool nx_roster_set_name(const char *jid, const char *name, char **err);
+bool nx_roster_set_group(const char *jid, const char *group, char **err);
 
 /* Subscription management: "request", "allow", "deny", "cancel". */
-bool xmpp_subscription(const char *action, const char *jid, char **err);
+bool nx_subscription(const char *action, const char *jid, char **err);
 
 /* The certificate that was refused last: trust it for the next connection
  * only, or pin it in the account (saved). Both reconnect. */
-bool xmpp_tls_trust_once(char **err);
-bool xmpp_tls_pin(char **err);
+bool nx_tls_trust_once(char **err);
+bool nx_tls_pin(char **err);
 /* Describe the current connection's TLS state in one line (g_free). */
-char *xmpp_tls_describe(void);
+char *nx_tls_describe(void);
 
 /* Send a chat state notification to a bare JID (respects settings). */
-void xmpp_send_chatstate(const char *to, chatstate state);
+void nx_send_chatstate(const char *to, chatstate state);
 
 /* ---------- group chat (XEP-0045): muc.c, muc_admin.c ---------- */
 
 /* The server's group chat service found at login, or NULL. */
-const char *xmpp_muc_service(void);
+const char *nx_muc_service(void);
 /* NAME ("room" or "room@service") as a normalised room JID (g_free), or
  * NULL with *ERR. */
-char *xmpp_muc_room_jid(const char *name, char **err);
+char *nx_muc_room_jid(const char *name, char **err);
 /* Join NAME as NICK (NULL: the room's last nick or our localpart), with
  * PASSWORD (may be NULL). Progress arrives as EV_MUC_ROOM; while offline
  * the room is joined after the next login. */
-bool xmpp_muc_join(const char *name, const char *nick, const char *password, char **err);
+bool nx_muc_join(const char *name, const char *nick, const char *password, char **err);
 /* Leave ROOM (REASON may be NULL); it is not rejoined. */
-bool xmpp_muc_leave(const char *room, const char *reason, char **err);
+bool nx_muc_leave(const char *room, const char *reason, char **err);
 /* Leave (if in it) and forget ROOM entirely. */
-void xmpp_muc_forget(const char *room);
-bool xmpp_muc_change_nick(const char *room, const char *nick, char **err);
-bool xmpp_muc_set_subject(const char *room, const char *subject, char **err);
+void nx_muc_forget(const char *room);
+bool nx_muc_change_nick(const char *room, const char *nick, char **err);
+bool nx_muc_set_subject(const char *room, const char *subject, char **err);
 /* Change NICK's role / WHO's (nick or JID) affiliation; WHAT names the
  * action in an error line ("kick", "ban", ...). */
-bool xmpp_muc_set_role(const char *room, const char *nick, muc_role role, const char *reason,
+bool nx_muc_set_role(const char *room, const char *nick, muc_role role, const char *reason,
                        const char *what, char **err);
-bool xmpp_muc_set_affiliation(const char *room, const char *who, muc_affiliation aff,
+bool nx_muc_set_affiliation(const char *room, const char *who, muc_affiliation aff,
                               const char *reason, const char *what, char **err);
 /* Ask the room to remove the message with the room's STANZA_ID, written by
  * NICK (XEP-0425). */
-bool xmpp_muc_moderate(const char *room, const char *stanza_id, const char *nick,
+bool nx_muc_moderate(const char *room, const char *stanza_id, const char *nick,
                        const char *reason, char **err);
 /* Invite JID to ROOM (XEP-0249 direct, or MEDIATED through the room). */
-bool xmpp_muc_invite(const char *room, const char *jid, const char *reason, bool mediated,
+bool nx_muc_invite(const char *room, const char *jid, const char *reason, bool mediated,
                      char **err);
 /* Decline a mediated invitation to ROOM from INVITER. */
-bool xmpp_muc_decline(const char *room, const char *inviter, const char *reason, char **err);
+bool nx_muc_decline(const char *room, const char *inviter, const char *reason, char **err);
 /* The room configuration form: fetch and show it, change a field, send
  * (or CANCEL) it. */
-bool xmpp_muc_config_request(const char *room, char **err);
-bool xmpp_muc_config_set(const char *room, const char *var, const char *value, char **err);
-bool xmpp_muc_config_submit(const char *room, bool cancel, char **err);
-void xmpp_muc_admin_deinit(void);
+bool nx_muc_config_request(const char *room, char **err);
+bool nx_muc_config_set(const char *room, const char *var, const char *value, char **err);
+bool nx_muc_config_submit(const char *room, bool cancel, char **err);
+void nx_muc_admin_deinit(void);
 /* The muc_selfping setting changed. */
-void xmpp_muc_settings_changed(void);
+void nx_muc_settings_changed(void);
 
 /* ---------- bookmarks (XEP-0402 / XEP-0048): bookmarks.c ---------- */
 
@@ -134,13 +135,13 @@ typedef struct {
     char *nick;     /* or NULL */
     char *password; /* or NULL */
     bool autojoin;
-} xmpp_bookmark;
+} nx_bookmark;
 
-/* The bookmarks (xmpp_bookmark*, borrowed), NULL until fetched. */
-const GPtrArray *xmpp_bookmarks(void);
+/* The bookmarks (nx_bookmark*, borrowed), NULL until fetched. */
+const GPtrArray *nx_bookmarks(void);
 /* Add or change the bookmark of ROOM (NICK/PASSWORD NULL: keep). */
-bool xmpp_bookmark_set(const char *room, const char *nick, const char *password, bool autojoin,
+bool nx_bookmark_set(const char *room, const char *nick, const char *password, bool autojoin,
                        char **err);
-bool xmpp_bookmark_remove(const char *room, char **err);
+bool nx_bookmark_remove(const char *room, char **err);
 
 #endif
