@@ -16,6 +16,7 @@
 
 #include "config/atomicfile.h"
 #include "config/values.h"
+#include "core/event.h"
 
 #define SETTINGS_GROUP "settings"
 
@@ -131,8 +132,6 @@ static struct {
     bool load_failed;           /* the file exists but could not be loaded */
     char *values[N_SETTINGS];   /* normalised; NULL: default */
     char *expanded[N_SETTINGS]; /* SETTING_PATH: "~/" expanded, cached */
-    settings_changed_cb cb;
-    void *cb_ud;
 } st;
 
 /* Index of KEY in the table, or -1. */
@@ -383,11 +382,7 @@ static void apply_file(const char *text, GPtrArray *errs)
  * overwrite that file. PATH NULL: defaults only, nothing is ever saved. */
 bool settings_init(const char *path, char **errors)
 {
-    settings_changed_cb cb = st.cb;
-    void *ud = st.cb_ud;
     settings_deinit();
-    st.cb = cb;
-    st.cb_ud = ud;
     if (errors)
         *errors = NULL;
     if (path == NULL)
@@ -429,7 +424,7 @@ bool settings_init(const char *path, char **errors)
     return true;
 }
 
-/* Free everything and forget the change listener. */
+/* Free everything. */
 void settings_deinit(void)
 {
     for (size_t i = 0; i < N_SETTINGS; i++)
@@ -437,8 +432,6 @@ void settings_deinit(void)
     g_clear_pointer(&st.path, g_free);
     g_clear_pointer(&st.file, g_key_file_free);
     st.load_failed = false;
-    st.cb = NULL;
-    st.cb_ud = NULL;
 }
 
 /* The table of all settings; *N receives its length. */
@@ -501,11 +494,11 @@ bool settings_get_bool(const char *key)
     return strcmp(settings_get(key), "on") == 0;
 }
 
-/* Tell the change listener, if any, that KEY changed. */
+/* Tell whoever listens (EV_SETTING) that KEY changed. */
 static void notify(const char *key)
 {
-    if (st.cb)
-        st.cb(key, st.cb_ud);
+    ev_setting ev = {key};
+    event_emit(EV_SETTING, &ev);
 }
 
 /* Validate and set KEY to VALUE (in memory). On failure returns false and
@@ -600,10 +593,3 @@ bool settings_save(char **err)
     return ok;
 }
 
-/* Register the single change listener (the UI uses it to re-layout);
- * CB NULL removes it. */
-void settings_on_change(settings_changed_cb cb, void *ud)
-{
-    st.cb = cb;
-    st.cb_ud = ud;
-}

@@ -69,9 +69,7 @@ bool settings_reset(const char *key);
  * *ERR (g_free) on failure. */
 bool settings_save(char **err);
 
-/* Called after a successful settings_set/settings_reset with the key. */
-typedef void (*settings_changed_cb)(const char *key, void *ud);
-/* Register the single change listener (the UI uses it to re-layout). */
-void settings_on_change(settings_changed_cb cb, void *ud);
+/* A successful settings_set() or settings_reset() emits EV_SETTING with
+ * the key (core/event.h): subscribe to it to follow changes. */
 
 #endif

@@ -1,9 +1,13 @@
 /* event.h - the typed event bus: how lower layers tell upper layers what
  * happened, without knowing who listens.
  *
- * xmpp/ and store/ emit; ui/ and cmd/ subscribe. Events are delivered
- * synchronously, in subscription order, to every subscriber of that type.
- * Payload pointers are borrowed for the duration of the call only.
+ * xmpp/ and config/ emit; store/, model/, xmpp/, ui/ and cmd/ subscribe.
+ * Events are delivered synchronously. Every subscriber names its stage,
+ * and stages run in the order of event_stage, whatever the order in which
+ * modules were initialised: the store writes a message before the screen
+ * draws it, so the screen can show whether it was stored. Within a stage,
+ * subscribers run in subscription order. Payload pointers are borrowed for
+ * the duration of the call only.
  *
  * The catalogue (one payload struct per type):
  */
@@ -33,6 +37,7 @@ typedef enum {
     EV_MUC_OCCUPANT,  /* ev_muc_occupant: someone joined, left or changed in a room */
     EV_MUC_INVITE,    /* ev_muc_invite: an invitation to a room arrived */
     EV_BOOKMARKS,     /* no payload: the bookmark list (nx_bookmarks()) changed */
+    EV_SETTING,       /* ev_setting: a setting was changed (config/settings.h) */
     EV__COUNT
 } event_type;
 
@@ -238,16 +243,40 @@ typedef struct {
     bool declined;        /* someone declined OUR mediated invitation */
 } ev_muc_invite;
 
+typedef struct {
+    const char *key; /* the setting's name */
+} ev_setting;
+
+/* Who runs when: every subscriber of an event in an earlier stage has run
+ * before any subscriber in a later one is called. */
+typedef enum {
+    EV_STAGE_STORE,   /* store/: history is written first (fills ev_result) */
+    EV_STAGE_MODEL,   /* model/: state kept from events (reads ev_result) */
+    EV_STAGE_PROTO,   /* xmpp/: protocol reactions (a setting changed) */
+    EV_STAGE_SCREEN,  /* ui/: drawing and notifications */
+    EV_STAGE_CONTROL, /* cmd/: scripts and remote control see the outcome */
+    EV_STAGE__COUNT
+} event_stage;
+
 typedef void (*event_cb)(event_type type, const void *payload, void *ud);
 
-/* Call CB(type, payload, UD) for every future event of TYPE. */
-void event_subscribe(event_type type, event_cb cb, void *ud);
+/* Call CB(type, payload, UD) in STAGE for every future event of TYPE. A
+ * subscription made while an event is being delivered takes effect from
+ * the next event on. */
+void event_subscribe(event_type type, event_stage stage, event_cb cb, void *ud);
 
-/* Remove a subscription made with the same CB and UD. */
+/* Remove a subscription made with the same CB and UD. It takes effect at
+ * once, also during a delivery (CB is not called again), and never makes
+ * the delivery skip another subscriber. */
 void event_unsubscribe(event_type type, event_cb cb, void *ud);
 
-/* Deliver PAYLOAD to every subscriber of TYPE, synchronously. */
+/* Deliver PAYLOAD to every subscriber of TYPE, synchronously, stage by
+ * stage. A subscriber may emit other events (they are delivered at once). */
 void event_emit(event_type type, const void *payload);
+
+/* The stage of the subscription CB/UD to TYPE, or -1 when there is none
+ * (lets tests check who runs before whom). */
+int event_stage_of(event_type type, event_cb cb, void *ud);
 
 /* Convenience: emit EV_LOG with a printf-style text. JID NULL: console. */
 void event_log(ev_log_level level, const char *jid, const char *fmt, ...)

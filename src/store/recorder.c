@@ -184,11 +184,11 @@ static void on_retraction(event_type t, const void *p, void *ud)
 void recorder_init(void)
 {
     loop_add_prepare(50, commit_hook, NULL);
-    event_subscribe(EV_CONN_STATE, on_conn, NULL);
-    event_subscribe(EV_MESSAGE, on_message, NULL);
-    event_subscribe(EV_RECEIPT, on_receipt, NULL);
-    event_subscribe(EV_CORRECTION, on_correction, NULL);
-    event_subscribe(EV_RETRACTION, on_retraction, NULL);
+    event_subscribe(EV_CONN_STATE, EV_STAGE_STORE, on_conn, NULL);
+    event_subscribe(EV_MESSAGE, EV_STAGE_STORE, on_message, NULL);
+    event_subscribe(EV_RECEIPT, EV_STAGE_STORE, on_receipt, NULL);
+    event_subscribe(EV_CORRECTION, EV_STAGE_STORE, on_correction, NULL);
+    event_subscribe(EV_RETRACTION, EV_STAGE_STORE, on_retraction, NULL);
 }
 
 void recorder_deinit(void)

@@ -392,10 +392,10 @@ static void on_bookmarks(event_type t, const void *p, void *ud)
 
 void room_init(void)
 {
-    event_subscribe(EV_MUC_ROOM, on_room, NULL);
-    event_subscribe(EV_MUC_OCCUPANT, on_occupant, NULL);
-    event_subscribe(EV_MUC_INVITE, on_invite, NULL);
-    event_subscribe(EV_BOOKMARKS, on_bookmarks, NULL);
+    event_subscribe(EV_MUC_ROOM, EV_STAGE_SCREEN, on_room, NULL);
+    event_subscribe(EV_MUC_OCCUPANT, EV_STAGE_SCREEN, on_occupant, NULL);
+    event_subscribe(EV_MUC_INVITE, EV_STAGE_SCREEN, on_invite, NULL);
+    event_subscribe(EV_BOOKMARKS, EV_STAGE_SCREEN, on_bookmarks, NULL);
 }
 
 void room_deinit(void)

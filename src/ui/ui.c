@@ -719,14 +719,13 @@ static void apply_theme_setting(void)
     g_free(keep);
 }
 
-static void on_settings_changed(const char *key, void *ud)
+static void on_setting(event_type t, const void *p, void *ud)
 {
+    const char *key = ((const ev_setting *)p)->key;
     if (!active)
         return;
     if (g_str_has_prefix(key, "roster") || g_str_has_prefix(key, "occupants"))
         layout();
-    if (!strcmp(key, "muc_selfping"))
-        nx_muc_settings_changed();
     if (!strcmp(key, "theme") && strcmp(settings_get("theme"), theme_current()) != 0)
         apply_theme_setting();
     ui_dirty(DIRTY_ALL);
@@ -764,21 +763,21 @@ bool ui_init(char **err)
     notify_init();
     loop_on_signal(SIGWINCH, on_resize, NULL);
     loop_add_prepare(100, redraw_cb, NULL);
-    settings_on_change(on_settings_changed, NULL);
-    event_subscribe(EV_LOG, on_log, NULL);
-    event_subscribe(EV_MESSAGE, on_message, NULL);
-    event_subscribe(EV_PRESENCE, on_presence, NULL);
-    event_subscribe(EV_ROSTER_LOADED, on_roster, NULL);
-    event_subscribe(EV_ROSTER_ITEM, on_roster, NULL);
-    event_subscribe(EV_SUBSCRIPTION, on_subscription, NULL);
-    event_subscribe(EV_CONN_STATE, on_conn, NULL);
-    event_subscribe(EV_OWN_PRESENCE, on_conn, NULL);
-    event_subscribe(EV_CHATSTATE, on_chatstate, NULL);
-    event_subscribe(EV_MESSAGE_ERROR, on_message_error, NULL);
-    event_subscribe(EV_RECEIPT, on_receipt, NULL);
-    event_subscribe(EV_CORRECTION, on_correction, NULL);
-    event_subscribe(EV_RETRACTION, on_retraction, NULL);
-    event_subscribe(EV_ARCHIVE_SYNC, on_archive_sync, NULL);
+    event_subscribe(EV_SETTING, EV_STAGE_SCREEN, on_setting, NULL);
+    event_subscribe(EV_LOG, EV_STAGE_SCREEN, on_log, NULL);
+    event_subscribe(EV_MESSAGE, EV_STAGE_SCREEN, on_message, NULL);
+    event_subscribe(EV_PRESENCE, EV_STAGE_SCREEN, on_presence, NULL);
+    event_subscribe(EV_ROSTER_LOADED, EV_STAGE_SCREEN, on_roster, NULL);
+    event_subscribe(EV_ROSTER_ITEM, EV_STAGE_SCREEN, on_roster, NULL);
+    event_subscribe(EV_SUBSCRIPTION, EV_STAGE_SCREEN, on_subscription, NULL);
+    event_subscribe(EV_CONN_STATE, EV_STAGE_SCREEN, on_conn, NULL);
+    event_subscribe(EV_OWN_PRESENCE, EV_STAGE_SCREEN, on_conn, NULL);
+    event_subscribe(EV_CHATSTATE, EV_STAGE_SCREEN, on_chatstate, NULL);
+    event_subscribe(EV_MESSAGE_ERROR, EV_STAGE_SCREEN, on_message_error, NULL);
+    event_subscribe(EV_RECEIPT, EV_STAGE_SCREEN, on_receipt, NULL);
+    event_subscribe(EV_CORRECTION, EV_STAGE_SCREEN, on_correction, NULL);
+    event_subscribe(EV_RETRACTION, EV_STAGE_SCREEN, on_retraction, NULL);
+    event_subscribe(EV_ARCHIVE_SYNC, EV_STAGE_SCREEN, on_archive_sync, NULL);
     room_init();
     on_clock(NULL);
     if (strcmp(settings_get("theme"), "default") != 0)

@@ -567,6 +567,7 @@ bool nx_init(void)
         return false;
     graveyard = g_ptr_array_new();
     loop_add_prepare(0, prepare_cb, NULL);
+    nx_muc_init();
     return true;
 }
 

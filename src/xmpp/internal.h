@@ -165,6 +165,8 @@ void nx_muc_online(xmpp_conn_t *conn);
 void nx_muc_offline(void);
 /* Our presence changed: tell every joined room. */
 void nx_muc_presence_broadcast(xmpp_conn_t *conn);
+/* Follow the settings that matter to rooms (muc_selfping). */
+void nx_muc_init(void);
 void nx_muc_deinit(void);
 /* muc_message.c: a type='groupchat' message (SRC: live or room archive). */
 void nx_muc_message(xmpp_conn_t *conn, xmpp_stanza_t *st, const msg_source *src);

@@ -944,8 +944,26 @@ void nx_muc_offline(void)
     }
 }
 
+/* The self-ping interval changed: re-arm the timer with it. */
+static void on_setting(event_type t, const void *p, void *ud)
+{
+    const ev_setting *ev = p;
+    if (strcmp(ev->key, "muc_selfping") != 0)
+        return;
+    if (ping_timer)
+        loop_cancel_timer(ping_timer);
+    ping_timer = 0;
+    arm_selfping();
+}
+
+void nx_muc_init(void)
+{
+    event_subscribe(EV_SETTING, EV_STAGE_PROTO, on_setting, NULL);
+}
+
 void nx_muc_deinit(void)
 {
+    event_unsubscribe(EV_SETTING, on_setting, NULL);
     if (ping_timer)
         loop_cancel_timer(ping_timer);
     ping_timer = 0;
@@ -962,12 +980,4 @@ void nx_muc_deinit(void)
     if (pending_joins)
         g_ptr_array_unref(pending_joins);
     pending_joins = NULL;
-}
-
-void nx_muc_settings_changed(void)
-{
-    if (ping_timer)
-        loop_cancel_timer(ping_timer);
-    ping_timer = 0;
-    arm_selfping();
 }

@@ -124,8 +124,6 @@ bool nx_muc_config_request(const char *room, char **err);
 bool nx_muc_config_set(const char *room, const char *var, const char *value, char **err);
 bool nx_muc_config_submit(const char *room, bool cancel, char **err);
 void nx_muc_admin_deinit(void);
-/* The muc_selfping setting changed. */
-void nx_muc_settings_changed(void);
 
 /* ---------- bookmarks (XEP-0402 / XEP-0048): bookmarks.c ---------- */
 

@@ -14,6 +14,7 @@
 
 #include "config/atomicfile.h"
 #include "config/settings.h"
+#include "core/event.h"
 
 /* ---- helpers ---- */
 
@@ -312,11 +313,11 @@ struct changes {
     char last[64];
 };
 
-static void on_change(const char *key, void *ud)
+static void on_change(event_type t, const void *p, void *ud)
 {
     struct changes *c = ud;
     c->calls++;
-    g_strlcpy(c->last, key, sizeof c->last);
+    g_strlcpy(c->last, ((const ev_setting *)p)->key, sizeof c->last);
 }
 
 static void test_reset_and_callback(void **state)
@@ -325,7 +326,7 @@ static void test_reset_and_callback(void **state)
     assert_true(settings_init(NULL, NULL));
     assert_true(settings_set("beep", "on", NULL)); /* no listener yet */
 
-    settings_on_change(on_change, &c);
+    event_subscribe(EV_SETTING, EV_STAGE_SCREEN, on_change, &c);
     assert_true(settings_set("roster_width", "40", NULL));
     assert_int_equal(c.calls, 1);
     assert_string_equal(c.last, "roster_width");
@@ -337,12 +338,12 @@ static void test_reset_and_callback(void **state)
     assert_int_equal(settings_get_int("roster_width"), 24);
     assert_false(settings_reset("bogus"));
     assert_int_equal(c.calls, 2);
-    /* the listener survives a re-init */
+    /* the subscription survives a re-init */
     assert_true(settings_init(NULL, NULL));
     assert_true(settings_set("time_format", "%H", NULL));
     assert_int_equal(c.calls, 3);
     assert_string_equal(c.last, "time_format");
-    settings_on_change(NULL, NULL);
+    event_unsubscribe(EV_SETTING, on_change, &c);
     assert_true(settings_reset("time_format"));
     assert_int_equal(c.calls, 3);
     assert_string_equal(settings_get("time_format"), "%H:%M");
