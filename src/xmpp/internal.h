@@ -158,7 +158,13 @@ typedef struct {
 muc_proto *nx_muc_proto(const char *room);
 /* Persist P's sync point if it changed. */
 void nx_muc_persist(muc_proto *p);
-/* Presence from a room natter joined (consumed: true), else false. */
+/* Tell the screen about our own state in room R (see muc_ev_kind). */
+void nx_muc_room_event(muc_ev_kind kind, muc_room *r, const char *nick, const char *actor,
+                       const char *reason, const char *text);
+/* True when NICK is usable as a room nick (UTF-8, no controls, < 1 KiB). */
+bool nx_muc_valid_nick(const char *nick);
+/* muc_presence.c: presence from a room natter joined (consumed: true),
+ * else false. */
 bool nx_muc_handle_presence(xmpp_conn_t *conn, xmpp_stanza_t *st);
 /* After login / on disconnect: rejoin wanted rooms / mark all rooms left. */
 void nx_muc_online(xmpp_conn_t *conn);
