@@ -16,7 +16,7 @@
 #include "core/loop.h"
 #include "core/paths.h"
 #include "model/jid.h"
-#include "model/muc.h"
+#include "model/conversation.h"
 #include "model/muc.h"
 #include "model/roster.h"
 #include "store/recorder.h"
@@ -230,7 +230,8 @@ int main(int argc, char **argv)
     }
     roster_init();
     muc_model_init();
-    recorder_init(); /* before the UI: history is written before it is shown */
+    conv_init();
+    recorder_init();
     if (!nx_init()) {
         fprintf(stderr, "natter: cannot initialise libstrophe\n");
         return 1;
@@ -278,6 +279,7 @@ int main(int argc, char **argv)
     cmd_deinit();
     ui_deinit();
     recorder_deinit();
+    conv_deinit();
     muc_model_deinit();
     roster_deinit();
     accounts_deinit();

@@ -5,6 +5,7 @@
 #include "model/jid.h"
 #include "model/muc.h"
 #include "model/roster.h"
+#include "store/store.h"
 #include "ui/ui.h"
 #include "xmpp/xmpp.h"
 
@@ -108,18 +109,15 @@ static void cmd_correct(char **argv, int argc, const char *jid)
         ui_error("Usage: /correct NEW TEXT (replaces your last message here)");
         return;
     }
-    const char *id = ui_last_own_message_id(jid);
-    if (!id) {
-        ui_error("No message of yours to correct in this window.");
-        return;
-    }
+    store_msg *last = store_last_by(jid, NULL);
+    const char *id = last ? (last->origin_id ? last->origin_id : last->msg_id) : NULL;
     char *err = NULL;
-    char *copy = g_strdup(id);
-    if (!nx_send_correction(jid, copy, argv[0], &err)) {
+    if (!id)
+        ui_error("No message of yours to correct in this window.");
+    else if (!nx_send_correction(jid, id, argv[0], &err))
         ui_error("Not sent: %s", err);
-        g_free(err);
-    }
-    g_free(copy);
+    g_free(err);
+    store_msg_free(last);
 }
 
 static void cmd_retract(char **argv, int argc, const char *jid)
@@ -128,18 +126,19 @@ static void cmd_retract(char **argv, int argc, const char *jid)
         ui_error("/retract works in a chat window.");
         return;
     }
-    const char *id = ui_last_own_retract_id(jid);
-    if (!id) {
-        ui_error("No message of yours to retract in this window.");
-        return;
-    }
+    store_msg *last = store_last_by(jid, NULL);
+    /* XEP-0424: in rooms a message is named by the id the room gave it. */
+    const char *id = !last                                  ? NULL
+                     : muc_room_find(jid) && last->stanza_id ? last->stanza_id
+                     : last->origin_id                       ? last->origin_id
+                                                             : last->msg_id;
     char *err = NULL;
-    char *copy = g_strdup(id);
-    if (!nx_send_retraction(jid, copy, &err)) {
+    if (!id)
+        ui_error("No message of yours to retract in this window.");
+    else if (!nx_send_retraction(jid, id, &err))
         ui_error("Not sent: %s", err);
-        g_free(err);
-    }
-    g_free(copy);
+    g_free(err);
+    store_msg_free(last);
 }
 
 static const char *const status_choices[] = {"online", "chat", "away", "xa", "dnd", NULL};

@@ -4,8 +4,10 @@
 #include <string.h>
 
 #include "cmd/internal.h"
+#include "model/conversation.h"
 #include "model/jid.h"
 #include "model/muc.h"
+#include "store/store.h"
 #include "ui/sanitize.h"
 #include "ui/ui.h"
 #include "xmpp/xmpp.h"
@@ -63,12 +65,13 @@ static void cmd_join(char **argv, int argc, const char *jid)
         report(false, err, "Cannot join");
         return;
     }
-    if (!password)
-        password = room_invite_password(room);
+    const conv_invite *inv = conv_invite_find(room);
+    if (!password && inv)
+        password = inv->password;
     char *pw = g_strdup(password);
     if (nx_muc_join(room, nick, pw, &err)) {
         ui_open_room(room);
-        room_invite_forget(room);
+        conv_invite_forget(room);
     } else {
         report(false, err, "Cannot join");
     }
@@ -189,9 +192,8 @@ static void cmd_decline(char **argv, int argc, const char *jid)
         return;
     }
     char *room = jid_bare_of(argv[0]);
-    bool mediated = false;
-    const char *from = room ? room_invite_from(room, &mediated) : NULL;
-    if (!from) {
+    const conv_invite *inv = room ? conv_invite_find(room) : NULL;
+    if (!inv) {
         ui_error("No invitation to %s is waiting.", argv[0]);
         g_free(room);
         return;
@@ -199,9 +201,9 @@ static void cmd_decline(char **argv, int argc, const char *jid)
     char *err = NULL;
     /* A direct invitation needs no answer; a mediated one is declined
      * through the room. */
-    if (!mediated || nx_muc_decline(room, from, argc > 1 ? argv[1] : NULL, &err)) {
+    if (!inv->mediated || nx_muc_decline(room, inv->from, argc > 1 ? argv[1] : NULL, &err)) {
         ui_info("Declined the invitation to %s.", room);
-        room_invite_forget(room);
+        conv_invite_forget(room);
     } else {
         report(false, err, "Cannot decline");
     }
@@ -323,6 +325,21 @@ static void cmd_affiliation(char **argv, int argc, const char *jid)
     set_affiliation(jid, "affiliation", argv[0], aff, argc > 2 ? argv[2] : NULL);
 }
 
+/* The room's id (stanza-id) of the newest message NICK wrote in R, as
+ * the history knows it (g_free), or NULL. */
+static char *last_stanza_id_of(muc_room *r, const char *nick)
+{
+    muc_occupant *o = muc_occupant_find(r, nick);
+    char *full = g_strdup_printf("%s/%s", r->jid, nick);
+    char *author = muc_author_key(r->jid, full, o ? o->occupant_id : NULL);
+    store_msg *m = store_last_by(r->jid, author);
+    char *sid = m ? g_strdup(m->stanza_id) : NULL;
+    store_msg_free(m);
+    g_free(author);
+    g_free(full);
+    return sid;
+}
+
 static void cmd_moderate(char **argv, int argc, const char *jid)
 {
     muc_room *r = here(jid, "moderate");
@@ -332,12 +349,11 @@ static void cmd_moderate(char **argv, int argc, const char *jid)
         ui_error("Usage: /moderate NICK [REASON] (removes NICK's last message)");
         return;
     }
-    const char *sid = ui_last_stanza_id_of(r->jid, argv[0]);
-    char *copy = g_strdup(sid);
+    char *sid = last_stanza_id_of(r, argv[0]);
     char *err = NULL;
-    bool ok = nx_muc_moderate(r->jid, copy, argv[0], argc > 1 ? argv[1] : NULL, &err);
+    bool ok = nx_muc_moderate(r->jid, sid, argv[0], argc > 1 ? argv[1] : NULL, &err);
     report(ok, err, "Cannot moderate");
-    g_free(copy);
+    g_free(sid);
 }
 
 /* ---------- bookmarks ---------- */

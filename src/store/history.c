@@ -783,3 +783,33 @@ int64_t store_oldest_ts(const char *peer)
     sqlite3_reset(st);
     return ts;
 }
+
+/* The newest pending (not yet written) message of PEER that is outgoing
+ * (AUTHOR NULL) or by AUTHOR, or NULL (borrowed). */
+static const store_msg *pending_last(const char *peer, const char *author)
+{
+    for (GList *it = pending.tail; it; it = it->prev) {
+        const pend *e = it->data;
+        if (e->m->retracted || strcmp(e->m->peer, peer) != 0)
+            continue;
+        if (author ? g_strcmp0(e->bare, author) == 0 : e->m->outgoing)
+            return e->m;
+    }
+    return NULL;
+}
+
+store_msg *store_last_by(const char *peer, const char *author)
+{
+    const store_msg *held = pending_last(peer, author);
+    if (held) /* written after everything in the database */
+        return store_msg_copy(held);
+    sqlite3_stmt *st = store_stmt(author ? ST_LAST_BY : ST_LAST_OWN, NULL);
+    if (!st)
+        return NULL;
+    store_bind_text(st, 1, peer);
+    if (author)
+        store_bind_text(st, 2, author);
+    store_msg *m = sqlite3_step(st) == SQLITE_ROW ? store_msg_from_row(st) : NULL;
+    sqlite3_reset(st);
+    return m;
+}

@@ -61,6 +61,8 @@ typedef enum {
     ST_ID_ANYWHERE,   /* ?1 msg id, in any conversation */
     ST_OLDEST_STANZA, /* ?1 peer: its oldest archive id */
     ST_STANZA_AUTHOR, /* ?1 stanza_id ?2 stanza_id_by -> id, sender_bare */
+    ST_LAST_OWN,      /* ?1 peer: the newest outgoing message, not retracted */
+    ST_LAST_BY,       /* ?1 peer ?2 author: its newest message, not retracted */
     ST__COUNT
 } store_stmt_id;
 

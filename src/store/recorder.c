@@ -1,7 +1,7 @@
 /* recorder.c - the store's side of the event bus: every message, receipt,
  * correction and retraction is written here before the screen sees it
- * (this subscriber is registered before the UI's), and the result (row,
- * duplicate, rejected) is handed on in the event. */
+ * (these subscribers run in the store stage, the first of the event bus),
+ * and the result (row, duplicate, rejected) is handed on in the event. */
 #include "store/recorder.h"
 
 #include <string.h>

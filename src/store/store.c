@@ -112,6 +112,12 @@ static const char *const sql_text[ST__COUNT] = {
                          "WHERE stanza_id = ?1 AND stanza_id_by = ?2 LIMIT 1",
     [ST_OLDEST_STANZA] = "SELECT stanza_id FROM messages WHERE peer = ?1 "
                          "AND stanza_id IS NOT NULL ORDER BY ts, id LIMIT 1",
+    /* (peer, ts) walked from the newest end: the user's own messages are
+     * rarely far from it */
+    [ST_LAST_OWN] = "SELECT " STORE_MSG_COLS " FROM messages WHERE peer = ?1 "
+                    "AND outgoing = 1 AND retracted = 0 ORDER BY ts DESC, id DESC LIMIT 1",
+    [ST_LAST_BY] = "SELECT " STORE_MSG_COLS " FROM messages WHERE peer = ?1 "
+                   "AND sender_bare = ?2 AND retracted = 0 ORDER BY ts DESC, id DESC LIMIT 1",
     [ST_EXPORT_ALL] = "SELECT " STORE_MSG_COLS " FROM messages ORDER BY peer, ts, id",
     [ST_EXPORT_PEER] = "SELECT " STORE_MSG_COLS " FROM messages WHERE peer = ?1 "
                        "ORDER BY ts, id",

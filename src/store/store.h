@@ -168,6 +168,14 @@ int64_t store_retract_stanza(const char *by, const char *stanza_id, const char *
  * NULL: where paging back through the server archive continues. */
 char *store_oldest_stanza_id(const char *peer);
 
+/* The newest message in PEER that is not retracted and was written by the
+ * user (AUTHOR NULL) or by AUTHOR (a bare JID; in rooms the occupant's
+ * author key, muc_author_key), from the database or from what still waits
+ * to be written; NULL when there is none (store_msg_free). This is what
+ * /correct, /retract and /moderate act on: it survives /clear, a trimmed
+ * scrollback and a restart. */
+store_msg *store_last_by(const char *peer, const char *author);
+
 /* Time (UTC ms) of the oldest message stored for PEER, 0 when none. */
 int64_t store_oldest_ts(const char *peer);
 

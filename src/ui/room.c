@@ -316,37 +316,8 @@ static void on_occupant(event_type t, const void *p, void *ud)
 
 /* ---------- invitations ---------- */
 
-#define MAX_INVITES 100 /* remembered at once: anyone can send invitations */
-
-typedef struct {
-    char *from;
-    char *password;
-    bool mediated;
-} invite;
-
-static GHashTable *invites; /* room -> invite* (for /join and /decline) */
-
-static void invite_free(invite *i)
-{
-    g_free(i->from);
-    g_free(i->password);
-    g_free(i);
-}
-
-const char *room_invite_from(const char *room, bool *mediated)
-{
-    invite *i = invites ? g_hash_table_lookup(invites, room) : NULL;
-    if (mediated)
-        *mediated = i && i->mediated;
-    return i ? i->from : NULL;
-}
-
-const char *room_invite_password(const char *room)
-{
-    invite *i = invites ? g_hash_table_lookup(invites, room) : NULL;
-    return i ? i->password : NULL;
-}
-
+/* Say who invites to which room; model/conversation.c remembers it for
+ * /join and /decline. */
 static void on_invite(event_type t, const void *p, void *ud)
 {
     const ev_muc_invite *ev = p;
@@ -355,16 +326,6 @@ static void on_invite(event_type t, const void *p, void *ud)
         add(w ? w : win_console(), LINE_INFO, "%s declined your invitation to %s%s%s", ev->from,
             ev->room, ev->reason ? ": " : "", ev->reason ? ev->reason : "");
         return;
-    }
-    if (!invites)
-        invites =
-            g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)invite_free);
-    if (g_hash_table_size(invites) < MAX_INVITES || g_hash_table_contains(invites, ev->room)) {
-        invite *i = g_new0(invite, 1);
-        i->from = g_strdup(ev->from);
-        i->password = g_strdup(ev->password);
-        i->mediated = ev->mediated;
-        g_hash_table_replace(invites, g_strdup(ev->room), i);
     }
     if (ev->mediated)
         /* Relayed: only the room vouches for who invites, so it is the
@@ -377,12 +338,6 @@ static void on_invite(event_type t, const void *p, void *ud)
             "%s invites you to %s%s%s. /join %s to accept, /decline %s to refuse.", ev->from,
             ev->room, ev->reason ? ": " : "", ev->reason ? ev->reason : "", ev->room, ev->room);
     notify_message(win_console(), ev->from, "invites you to a group chat", NULL);
-}
-
-void room_invite_forget(const char *room)
-{
-    if (invites)
-        g_hash_table_remove(invites, room);
 }
 
 static void on_bookmarks(event_type t, const void *p, void *ud)
@@ -401,7 +356,4 @@ void room_init(void)
 void room_deinit(void)
 {
     g_clear_pointer(&expected, g_free);
-    if (invites)
-        g_hash_table_destroy(invites);
-    invites = NULL;
 }

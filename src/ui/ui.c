@@ -896,24 +896,6 @@ bool ui_toggle_occupants(void)
     return on;
 }
 
-const char *ui_last_stanza_id_of(const char *room, const char *nick)
-{
-    win_t *w = win_find(room);
-    muc_room *r = muc_room_find(room);
-    muc_occupant *o = r ? muc_occupant_find(r, nick) : NULL;
-    char *full = g_strdup_printf("%s/%s", room, nick);
-    char *from = muc_author_key(room, full, o ? o->occupant_id : NULL);
-    g_free(full);
-    const char *sid = NULL;
-    for (GList *it = w ? w->lines.tail : NULL; it && !sid; it = it->prev) {
-        win_line *l = it->data;
-        if (l->sender_bare && !strcmp(l->sender_bare, from) && !l->retracted)
-            sid = l->stanza_id;
-    }
-    g_free(from);
-    return sid;
-}
-
 bool ui_current_is_room(void)
 {
     return win_current()->type == WIN_ROOM;
@@ -1020,24 +1002,6 @@ void ui_redraw(void)
         return;
     clearok(curscr, TRUE);
     ui_dirty(DIRTY_ALL);
-}
-
-const char *ui_last_own_message_id(const char *jid)
-{
-    win_t *w = win_find(jid);
-    win_line *l = w ? win_last_own(w) : NULL;
-    if (!l)
-        return NULL;
-    return l->origin_id ? l->origin_id : l->id;
-}
-
-const char *ui_last_own_retract_id(const char *jid)
-{
-    win_t *w = win_find(jid);
-    win_line *l = w ? win_last_own(w) : NULL;
-    if (l && w->type == WIN_ROOM && l->stanza_id)
-        return l->stanza_id; /* XEP-0424: in rooms, the room's id */
-    return ui_last_own_message_id(jid);
 }
 
 bool ui_search(const char *query, const char *peer, char **err)

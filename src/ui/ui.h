@@ -58,12 +58,6 @@ char **ui_window_list(void);
 typedef void (*ui_secret_cb)(const char *secret, void *ud);
 void ui_ask_secret(const char *prompt, ui_secret_cb cb, void *ud);
 
-/* Id of the last message the user sent in the chat with bare JID (for
- * /correct and /retract), or NULL (borrowed). */
-const char *ui_last_own_message_id(const char *jid);
-/* The id to retract our last message in JID's window with (in rooms the
- * room's stanza-id, XEP-0424), or NULL. */
-const char *ui_last_own_retract_id(const char *jid);
 /* Search history into a results window; jump to result N. Return false
  * with *ERR (g_free). */
 bool ui_search(const char *query, const char *peer, char **err);
@@ -93,13 +87,5 @@ void ui_focus_room_when_joining(const char *name);
 bool ui_current_is_room(void);
 /* Switch the occupants pane on or off (saved like /set); returns the new state. */
 bool ui_toggle_occupants(void);
-/* The room's stanza-id of NICK's newest message shown in ROOM, or NULL. */
-const char *ui_last_stanza_id_of(const char *room, const char *nick);
-
-/* room.c: the pending invitation to ROOM: who sent it (and whether through
- * the room), its password; NULL when none. Forget it once used. */
-const char *room_invite_from(const char *room, bool *mediated);
-const char *room_invite_password(const char *room);
-void room_invite_forget(const char *room);
 
 #endif

@@ -181,6 +181,36 @@ def test_correct_and_retract_reach_the_contact_with_the_right_ids(chat, bob):
     assert record(recs, "oops, wrong window")["retracted"] is True
 
 
+def test_correct_and_retract_do_not_depend_on_the_lines_on_screen(chat, bob):
+    """/correct and /retract act on the last own message in the history, not on
+    the window's lines: they still work after /clear and after the scrollback
+    has dropped the line (both used to say there was nothing to correct)."""
+    n = chat
+    n.type_line("helo after clear")
+    first = bob.wait_for_message("helo after clear")
+    n.type_line("/clear")
+    n.type_line("/correct hello after clear")
+    fix = bob.wait_for_message(lambda m: NS_CORRECT in m.xml)
+    assert fix.body == "hello after clear", fix.xml
+    assert child_attr(fix.xml, "replace", NS_CORRECT) in (
+        first.id, child_attr(first.xml, "origin-id", NS_SID))
+
+    n.type_line("/set scrollback_lines 100")
+    n.type_line("this line scrolls away")
+    doomed = bob.wait_for_message("this line scrolls away")
+    for i in range(120):
+        bob.send_raw(raw_message("alice@localhost", "flood-%d" % i, "filler %d" % i))
+    scr = wait_main_line(n, r"<bob> filler 119$")
+    assert "this line scrolls away" not in main_text(n, scr)
+    n.type_line("/retract")
+    gone = bob.wait_for_message(lambda m: NS_RETRACT in m.xml)
+    assert child_attr(gone.xml, "retract", NS_RETRACT) in (
+        doomed.id, child_attr(doomed.xml, "origin-id", NS_SID))
+    recs = export_json(n, BOB)
+    assert record(recs, "this line scrolls away")["retracted"] is True
+    assert record(recs, "hello after clear")["corrected"] is True
+
+
 # ---------------------------------------------------------------- receipts
 
 def test_delivery_receipt_ticks_our_message(chat, bob):

@@ -401,6 +401,8 @@ static void test_query_plans_use_indexes(void **state)
         {ST_FTS_IDS, "SCAN messages_fts VIRTUAL TABLE INDEX 192:M1"},
         {ST_ROW_PEER, "SEARCH messages USING INTEGER PRIMARY KEY (rowid=?)"},
         {ST_PEER_IDS, "SEARCH messages USING COVERING INDEX messages_peer_ts (peer=?)"},
+        {ST_LAST_OWN, "SEARCH messages USING INDEX messages_peer_ts (peer=?)"},
+        {ST_LAST_BY, "SEARCH messages USING INDEX messages_peer_ts (peer=?)"},
     };
     for (guint i = 0; i < G_N_ELEMENTS(expect); i++) {
         char *sql = g_strdup_printf("EXPLAIN QUERY PLAN %s", store_stmt_sql(expect[i].id));
@@ -787,6 +789,42 @@ static void test_room_authors(void **state)
     g_ptr_array_unref(ctx);
 }
 
+/* What /correct, /retract and /moderate act on: the newest message of the
+ * user (or of an author) that is not retracted, whatever the screen shows. */
+static void test_last_by(void **state)
+{
+    const char *room = "lounge@conference.example";
+    assert_null(store_last_by(ALICE, NULL));
+    add_expect(mk(ALICE, ME "/natter", "first", T0, NULL, NULL, "O1", "M1"), STORE_ADDED);
+    add_expect(mk(ALICE, ME "/natter", "second", T0 + 1000, NULL, NULL, NULL, "M2"), STORE_ADDED);
+    add_plain(ALICE, "alice answers", T0 + 2000);
+    add_expect(mk(BOB, ME "/natter", "to bob", T0 + 3000, NULL, NULL, NULL, "M3"), STORE_ADDED);
+    store_msg *m = store_last_by(ALICE, NULL);
+    assert_non_null(m);
+    assert_string_equal(m->body, "second");
+    assert_string_equal(m->msg_id, "M2");
+    store_msg_free(m);
+    /* a retracted message is skipped: the one before it is the last */
+    assert_true(store_retract(ALICE, ME, "M2") > 0);
+    m = store_last_by(ALICE, NULL);
+    assert_string_equal(m->origin_id, "O1");
+    store_msg_free(m);
+    /* by author: the contact's own newest */
+    m = store_last_by(ALICE, ALICE);
+    assert_string_equal(m->body, "alice answers");
+    store_msg_free(m);
+    assert_null(store_last_by(ALICE, "mallory@example.org"));
+    /* rooms: by the occupant's author key, with the room's id */
+    store_msg *r = mk(room, "lounge@conference.example/bob", "bob in the room", T0, "RS1", room,
+                      NULL, "R1");
+    r->author = g_strdup("lounge@conference.example#OCC-BOB");
+    add_expect(r, STORE_ADDED);
+    m = store_last_by(room, "lounge@conference.example#OCC-BOB");
+    assert_string_equal(m->stanza_id, "RS1");
+    store_msg_free(m);
+    assert_null(store_last_by(room, "lounge@conference.example#OCC-EVE"));
+}
+
 /* ---- search ---- */
 
 static void expect_query(const char *text, const char *expected)
@@ -1110,6 +1148,25 @@ static void test_batch_locked(void **state)
         store_msg_free(msgs[i]);
 }
 
+/* A message still waiting to be written (locked database) is the newest. */
+static void test_last_by_pending(void **state)
+{
+    fixture *f = *state;
+    add_expect(mk(ALICE, ME "/natter", "written", T0, NULL, NULL, NULL, "M1"), STORE_ADDED);
+    sqlite3 *other = hold_lock(f->db);
+    char *err = NULL;
+    store_msg *m = mk(ALICE, ME "/natter", "held", T0 + 1000, NULL, NULL, NULL, "M2");
+    assert_int_equal(store_add(m, &err), STORE_PENDING);
+    store_msg_free(m);
+    g_free(err);
+    m = store_last_by(ALICE, NULL);
+    assert_non_null(m);
+    assert_string_equal(m->msg_id, "M2");
+    store_msg_free(m);
+    exec_ok(other, "ROLLBACK");
+    sqlite3_close(other);
+}
+
 /* A file that is not a database: open fails with one clear line, messages
  * wait in memory, and are written once the file is moved away. */
 static void test_corrupt_file(void **state)
@@ -1313,6 +1370,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_correct, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_retract, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_room_authors, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_last_by, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_last_by_pending, setup_open, teardown),
         cmocka_unit_test(test_fts_query_building),
         cmocka_unit_test_setup_teardown(test_search, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_search_peer_many_matches, setup_open, teardown),
