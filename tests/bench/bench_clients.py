@@ -397,6 +397,12 @@ class NatterClient(Client):
                          "natter chat window title")
 
 
+class NatterBaseClient(NatterClient):
+    """Another natter binary (run.py --natter-base), e.g. the previous
+    version, measured side by side with the one under test."""
+    name = "natter-base"
+
+
 class ProfanityClient(Client):
     name = "profanity"
     default_binary = "/usr/bin/profanity"
@@ -531,5 +537,5 @@ class McabberClient(Client):
                          "mcabber chat mode")
 
 
-CLIENTS = {c.name: c for c in (NatterClient, ProfanityClient, McabberClient)}
+CLIENTS = {c.name: c for c in (NatterClient, NatterBaseClient, ProfanityClient, McabberClient)}
 

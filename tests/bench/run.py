@@ -638,6 +638,8 @@ def parse_args(argv):
     p = argparse.ArgumentParser(
         description="Benchmark natter against Profanity and mcabber on a local Prosody.")
     p.add_argument("--natter", help="path of the natter binary (default: ./natter in the tree)")
+    p.add_argument("--natter-base", help="a second natter binary (e.g. the previous version) "
+                   "measured side by side as client 'natter-base'")
     p.add_argument("--profanity", default="/usr/bin/profanity")
     p.add_argument("--mcabber", default="/usr/bin/mcabber")
     p.add_argument("--clients", default="natter,profanity,mcabber",
@@ -719,12 +721,15 @@ def main(argv=None):
                     ("cpu_ms_%d" % size, "%d: CPU (ms)" % size, "%.1f"),
                     ("cpu_us_per_occupant_%d" % size, "%d: CPU us/occ." % size, "%.1f"))]
     binaries = {"natter": args.natter or os.path.join(TOP, "natter"),
+                "natter-base": args.natter_base or "",
                 "profanity": args.profanity, "mcabber": args.mcabber}
+    if args.natter_base and "natter-base" not in names:
+        names.insert(1, "natter-base")
     clients = []
     for name in names:
         if name not in CLIENTS:
             sys.exit("unknown client %r (known: %s)" % (name, ", ".join(CLIENTS)))
-        c = CLIENTS[name](os.path.abspath(binaries[name]))
+        c = CLIENTS[name](os.path.abspath(binaries[name]) if binaries[name] else None)
         if not c.available():
             log("skipping %s: %s is not an executable" % (name, c.binary))
             continue
