@@ -71,6 +71,10 @@ char *nx_error_text(xmpp_stanza_t *st);
 xmpp_stanza_t *nx_add_child(xmpp_stanza_t *parent, const char *name, const char *ns);
 /* Append <NAME>TEXT</NAME> to PARENT. */
 void nx_add_text(xmpp_stanza_t *parent, const char *name, const char *text);
+/* The id of the XEP-0359 <stanza-id/> in ST that BY_JID (a bare JID: our
+ * account, or a room) stamped, or NULL (borrowed). A stanza-id 'by' anyone
+ * else, or by a full JID, could have been written by the sender. */
+const char *nx_stanza_id_by(xmpp_stanza_t *st, const char *by_jid);
 
 /* conn.c */
 xmpp_ctx_t *nx_ctx(void);
@@ -104,6 +108,8 @@ void nx_roster_reset(void);
 /* presence.c */
 void nx_presence_setup(xmpp_conn_t *conn);
 void nx_presence_send_current(xmpp_conn_t *conn);
+/* The <show/> of presence ST (available, no <show/>: PRESENCE_ONLINE). */
+presence_show nx_presence_show(xmpp_stanza_t *st);
 
 /* message.c */
 void nx_message_setup(xmpp_conn_t *conn);

@@ -57,33 +57,10 @@ static bool may_send_receipt(const char *bare)
 
 static void emit_error(xmpp_stanza_t *st, const char *peer, const char *id)
 {
-    xmpp_stanza_t *e = nx_child(st, "error", NULL);
-    xmpp_stanza_t *cond = e ? xmpp_stanza_get_children(e) : NULL;
-    while (cond && !xmpp_stanza_is_tag(cond))
-        cond = xmpp_stanza_get_next(cond);
-    char *text = e ? nx_child_text(e, "text") : NULL;
-    char *msg = g_strdup_printf("%s%s%s", cond ? xmpp_stanza_get_name(cond) : "error",
-                                text ? ": " : "", text ? text : "");
+    char *msg = nx_error_text(st);
     ev_message_error ev = {peer, id, msg};
     event_emit(EV_MESSAGE_ERROR, &ev);
     g_free(msg);
-    g_free(text);
-}
-
-/* The server's stanza-id (XEP-0359) if our own account stamped it: a
- * stanza-id 'by' anyone else could be forged by the sender. */
-static const char *own_stanza_id(xmpp_stanza_t *st)
-{
-    const char *own = nx_own_bare();
-    for (xmpp_stanza_t *c = xmpp_stanza_get_children(st); c; c = xmpp_stanza_get_next(c)) {
-        if (!xmpp_stanza_is_tag(c) || g_strcmp0(xmpp_stanza_get_name(c), "stanza-id") ||
-            g_strcmp0(xmpp_stanza_get_ns(c), NS_SID))
-            continue;
-        const char *by = xmpp_stanza_get_attribute(c, "by");
-        if (own && by && jid_bare_equal(by, own))
-            return xmpp_stanza_get_attribute(c, "id");
-    }
-    return NULL;
 }
 
 void nx_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
@@ -184,7 +161,7 @@ void nx_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src
                              .outgoing = outgoing,
                              .timestamp = ts,
                              .delayed = delayed || src->archive,
-                             .stanza_id = src->archive ? src->archive_id : own_stanza_id(st),
+                             .stanza_id = src->archive ? src->archive_id : nx_stanza_id_by(st, own),
                              .origin_id = oid ? xmpp_stanza_get_attribute(oid, "id") : NULL,
                              .carbon = src->carbon,
                              .from_archive = src->archive,

@@ -22,20 +22,6 @@
 #define FIRST_SYNC 50     /* without a sync point: the newest page */
 #define PERSIST_EVERY 100 /* messages between sync point writes */
 
-/* The room's stanza-id (XEP-0359) when the room stamped it. */
-static const char *room_stanza_id(xmpp_stanza_t *st, const char *room)
-{
-    for (xmpp_stanza_t *c = xmpp_stanza_get_children(st); c; c = xmpp_stanza_get_next(c)) {
-        if (!xmpp_stanza_is_tag(c) || g_strcmp0(xmpp_stanza_get_name(c), "stanza-id") ||
-            g_strcmp0(xmpp_stanza_get_ns(c), NS_SID))
-            continue;
-        const char *by = xmpp_stanza_get_attribute(c, "by");
-        if (by && jid_bare_equal(by, room) && !strchr(by, '/'))
-            return xmpp_stanza_get_attribute(c, "id");
-    }
-    return NULL;
-}
-
 static void note_sync_point(muc_proto *p, const char *sid, time_t ts)
 {
     gint64 ms = (gint64)ts * 1000;
@@ -157,7 +143,7 @@ void nx_muc_message(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
         xmpp_stanza_t *oid = nx_child(st, "occupant-id", NS_OCCUPANT_ID);
         occupant_id = oid ? xmpp_stanza_get_attribute(oid, "id") : NULL;
     }
-    const char *sid = src->archive ? src->archive_id : room_stanza_id(st, r->jid);
+    const char *sid = src->archive ? src->archive_id : nx_stanza_id_by(st, r->jid);
     /* Only the room dates a message (discussion history, the archive): a
      * delay stamp an occupant wrote itself would let it backdate. */
     bool delayed = false;

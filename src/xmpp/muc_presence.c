@@ -66,21 +66,6 @@ static void parse_muc_user(xmpp_stanza_t *st, muc_room *r, muc_user_info *u)
     }
 }
 
-static presence_show show_of(xmpp_stanza_t *st)
-{
-    char *s = nx_child_text(st, "show");
-    presence_show v = PRESENCE_ONLINE;
-    if (s) {
-        v = !strcmp(s, "away")   ? PRESENCE_AWAY
-            : !strcmp(s, "xa")   ? PRESENCE_XA
-            : !strcmp(s, "dnd")  ? PRESENCE_DND
-            : !strcmp(s, "chat") ? PRESENCE_CHAT
-                                 : PRESENCE_ONLINE;
-    }
-    g_free(s);
-    return v;
-}
-
 static void occ_event(occ_ev_kind k, muc_room *r, const char *nick, const char *new_nick,
                       const muc_user_info *u, bool initial)
 {
@@ -185,7 +170,7 @@ static void handle_self(xmpp_conn_t *c, muc_room *r, const char *nick, xmpp_stan
         muc_affiliation_parse(u->affiliation, &aff);
     muc_occupant *me = muc_occupant_find(r, nick);
     muc_role old_role = me ? me->role : role;
-    muc_occupant_set(r, nick, role, aff, u->jid, u->occupant_id, show_of(st), NULL, NULL);
+    muc_occupant_set(r, nick, role, aff, u->jid, u->occupant_id, nx_presence_show(st), NULL, NULL);
     if (r->state == MUC_STATE_JOINED) {
         if (strcmp(r->nick, nick) != 0) {
             /* The room renamed us (210) after a nick change. */
@@ -306,7 +291,7 @@ bool nx_muc_handle_presence(xmpp_conn_t *c, xmpp_stanza_t *st)
     muc_role old_role = old ? old->role : role;
     char *status = nx_child_text(st, "status");
     bool added = false;
-    muc_occupant_set(r, nick, role, aff, u.jid, u.occupant_id, show_of(st), status, &added);
+    muc_occupant_set(r, nick, role, aff, u.jid, u.occupant_id, nx_presence_show(st), status, &added);
     g_free(status);
     if (added)
         occ_event(OCC_JOINED, r, nick, NULL, &u, initial);

@@ -20,7 +20,7 @@ const char *nx_own_status(void)
     return own_status;
 }
 
-static presence_show parse_show(xmpp_stanza_t *st)
+presence_show nx_presence_show(xmpp_stanza_t *st)
 {
     char *show = nx_child_text(st, "show");
     presence_show s = PRESENCE_ONLINE;
@@ -89,7 +89,7 @@ static int on_presence(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
         jid_free(j);
         return 1;
     }
-    presence_show show = type ? PRESENCE_OFFLINE : parse_show(st);
+    presence_show show = type ? PRESENCE_OFFLINE : nx_presence_show(st);
     char *status = nx_child_text(st, "status");
     char *prio = nx_child_text(st, "priority");
     int priority = prio ? (int)strtol(prio, NULL, 10) : 0;

@@ -33,21 +33,10 @@ static void queued_free(gpointer p)
     g_free(q);
 }
 
-static void add_child_ns(xmpp_stanza_t *parent, const char *name, const char *ns)
-{
-    xmpp_stanza_t *e = xmpp_stanza_new(nx_ctx());
-    xmpp_stanza_set_name(e, name);
-    xmpp_stanza_set_ns(e, ns);
-    xmpp_stanza_add_child_ex(parent, e, 0);
-}
-
+/* Append an empty <NAME xmlns=NS id=ID/> to PARENT. */
 static void add_child_id(xmpp_stanza_t *parent, const char *name, const char *ns, const char *id)
 {
-    xmpp_stanza_t *e = xmpp_stanza_new(nx_ctx());
-    xmpp_stanza_set_name(e, name);
-    xmpp_stanza_set_ns(e, ns);
-    xmpp_stanza_set_attribute(e, "id", id);
-    xmpp_stanza_add_child_ex(parent, e, 0);
+    xmpp_stanza_set_attribute(nx_add_child(parent, name, ns), "id", id);
 }
 
 /* Where a message to TO goes: a room we are in, an occupant, or a
@@ -69,22 +58,22 @@ static void send_now(xmpp_conn_t *c, const queued_message *q)
     jid_free(j);
     xmpp_stanza_t *m = xmpp_message_new(x, dest == DEST_ROOM ? "groupchat" : "chat", q->to, q->id);
     if (dest == DEST_OCCUPANT)
-        add_child_ns(m, "x", NS_MUC_USER);
+        nx_add_child(m, "x", NS_MUC_USER);
     if (q->kind == OUT_RETRACTION) {
         add_child_id(m, "retract", NS_RETRACT, q->ref_id);
-        add_child_ns(m, "fallback", "urn:xmpp:fallback:0");
+        nx_add_child(m, "fallback", "urn:xmpp:fallback:0");
         xmpp_message_set_body(m, "This person attempted to retract a previous message, but "
                                  "it's unsupported by your client.");
-        add_child_ns(m, "store", "urn:xmpp:hints");
+        nx_add_child(m, "store", "urn:xmpp:hints");
     } else {
         xmpp_message_set_body(m, q->body);
         if (q->kind == OUT_CORRECTION)
             add_child_id(m, "replace", NS_CORRECT, q->ref_id);
         /* No receipts in rooms (XEP-0184 section 5.3). */
         if (settings_get_bool("receipts") && dest == DEST_CONTACT)
-            add_child_ns(m, "request", NS_RECEIPTS);
+            nx_add_child(m, "request", NS_RECEIPTS);
         if (settings_get_bool("chat_states") && dest != DEST_ROOM)
-            add_child_ns(m, "active", NS_CHATSTATES);
+            nx_add_child(m, "active", NS_CHATSTATES);
     }
     add_child_id(m, "origin-id", NS_SID, q->id);
     xmpp_send(c, m);
@@ -244,8 +233,8 @@ void nx_send_chatstate(const char *to, chatstate state)
     if (skip)
         return; /* not in rooms: a thousand occupants need not know */
     xmpp_stanza_t *m = xmpp_message_new(nx_ctx(), "chat", to, NULL);
-    add_child_ns(m, names[state], NS_CHATSTATES);
-    add_child_ns(m, "no-store", "urn:xmpp:hints");
+    nx_add_child(m, names[state], NS_CHATSTATES);
+    nx_add_child(m, "no-store", "urn:xmpp:hints");
     xmpp_send(c, m);
     xmpp_stanza_release(m);
 }

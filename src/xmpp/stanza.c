@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "model/jid.h"
+
 static unsigned id_counter;
 
 char *nx_new_id(void)
@@ -182,4 +184,19 @@ char *nx_body(xmpp_stanza_t *st)
         body = fixed;
     }
     return body;
+}
+
+const char *nx_stanza_id_by(xmpp_stanza_t *st, const char *by_jid)
+{
+    if (!by_jid)
+        return NULL;
+    for (xmpp_stanza_t *c = xmpp_stanza_get_children(st); c; c = xmpp_stanza_get_next(c)) {
+        if (!xmpp_stanza_is_tag(c) || g_strcmp0(xmpp_stanza_get_name(c), "stanza-id") ||
+            g_strcmp0(xmpp_stanza_get_ns(c), NS_SID))
+            continue;
+        const char *by = xmpp_stanza_get_attribute(c, "by");
+        if (by && !strchr(by, '/') && jid_bare_equal(by, by_jid))
+            return xmpp_stanza_get_attribute(c, "id");
+    }
+    return NULL;
 }
