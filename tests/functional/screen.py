@@ -1,4 +1,4 @@
-"""Reading natter's screen layout (see the UI spec in the task and DESIGN.md "Screen").
+"""Reading natter's screen layout (title bar, main window, side pane, status bar, input line).
 
 Layout at cols x rows: row 0 title bar; rows 1..rows-3 main window on the left and
 the roster pane (ROSTER_WIDTH columns) on the right, with one separator column;
