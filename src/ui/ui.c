@@ -280,8 +280,6 @@ bool ui_close_window(void)
     win_t *w = win_current();
     if (w->type == WIN_CONSOLE)
         return false;
-    if (w->type == WIN_ROOM)
-        nx_muc_forget(w->jid); /* closing a room leaves it */
     guint n = win_number(w);
     win_t *to = win_nth(n - 1);
     input_switch(w, to);

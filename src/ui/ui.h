@@ -43,7 +43,8 @@ void ui_open_chat(const char *jid);
 bool ui_switch_window(int num);
 /* Focus the next (DIR 1) or previous (DIR -1) window. */
 void ui_cycle_window(int dir);
-/* Close the current window; false for the console. */
+/* Close the current window; false for the console. Only the window: whether
+ * closing a room's window also leaves the room is for the caller. */
 bool ui_close_window(void);
 /* Empty the current window. */
 void ui_clear_window(void);
