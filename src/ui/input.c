@@ -109,7 +109,7 @@ static void on_rl_line(char *line)
         ui_dirty(DIRTY_INPUT);
         return;
     }
-    ui_note_input(false, true);
+    ui_report_input(line, true);
     /* Empty readline's buffer before the command runs: a command that
      * switches windows must not save the line just entered as a draft. */
     rl_replace_line("", 1);
@@ -292,8 +292,11 @@ static void feed_readline(void)
         rl_callback_read_char();
     g_byte_array_set_size(pending, 0);
     pending_pos = 0;
-    if (!secret_cb)
-        ui_note_input(rl_end > 0 && rl_line_buffer[0] != '/', false);
+    if (!secret_cb) {
+        char *text = g_strndup(rl_line_buffer, (gsize)rl_end);
+        ui_report_input(text, false);
+        g_free(text);
+    }
 }
 
 static void paste_insert(void)

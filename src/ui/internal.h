@@ -59,9 +59,9 @@ void ui_add_line(win_t *w, line_kind k, const char *text);
 /* ui.c: the completer main.c installed (or NULL). */
 ui_complete_cb ui_internal_completer(void);
 
-/* ui.c: the input changed (HAS_TEXT) or a line was entered (SENT); sends
- * typing notifications for chat windows. */
-void ui_note_input(bool has_text, bool sent);
+/* ui.c: tell the input handler main.c installed that the input line of the
+ * current window now holds TEXT, or that TEXT was ENTERED there. */
+void ui_report_input(const char *text, bool entered);
 
 /* bars.c */
 void bars_draw_title(void);

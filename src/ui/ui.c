@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "config/settings.h"
-#include "core/loop.h"
 #include "model/muc.h"
 #include "ui/history.h"
 #include "ui/internal.h"
@@ -16,10 +15,10 @@
 #include "ui/notify.h"
 #include "ui/theme.h"
 #include "ui/themefile.h"
-#include "xmpp/xmpp.h"
 
 static ui_line_cb line_handler;
 static ui_complete_cb completer;
+static ui_input_cb input_handler;
 
 /* Lines printed while a remote command runs (ui_capture_begin). */
 static GString *capture;
@@ -60,45 +59,10 @@ void ui_add_line(win_t *w, line_kind k, const char *text)
         ui_dirty(DIRTY_STATUS);
 }
 
-/* ---------- our own typing notifications (XEP-0085) ---------- */
-
-#define PAUSED_AFTER_MS 5000
-
-static char *typing_to; /* bare JID we told "composing", or NULL */
-static unsigned typing_timer;
-
-static void typing_stop(chatstate st, bool send)
+void ui_report_input(const char *text, bool entered)
 {
-    if (typing_timer)
-        loop_cancel_timer(typing_timer);
-    typing_timer = 0;
-    if (typing_to && send)
-        nx_send_chatstate(typing_to, st);
-    g_clear_pointer(&typing_to, g_free);
-}
-
-static void on_typing_pause(void *ud)
-{
-    typing_timer = 0;
-    typing_stop(CHATSTATE_PAUSED, true);
-}
-
-void ui_note_input(bool has_text, bool sent)
-{
-    const char *jid = win_current()->jid;
-    if (sent || !has_text || !jid) {
-        /* A sent message carries <active/> itself; a cleared line says it. */
-        typing_stop(CHATSTATE_ACTIVE, !sent);
-        return;
-    }
-    if (!typing_to || strcmp(typing_to, jid) != 0) {
-        typing_stop(CHATSTATE_PAUSED, true);
-        typing_to = g_strdup(jid);
-        nx_send_chatstate(jid, CHATSTATE_COMPOSING);
-    }
-    if (typing_timer)
-        loop_cancel_timer(typing_timer);
-    typing_timer = loop_add_timer(PAUSED_AFTER_MS, on_typing_pause, NULL);
+    if (input_handler)
+        input_handler(win_current()->jid, text, entered);
 }
 
 static void on_line(const char *line)
@@ -127,7 +91,6 @@ bool ui_init(char **err)
 
 void ui_deinit(void)
 {
-    g_clear_pointer(&typing_to, g_free);
     history_deinit();
     room_deinit();
     notify_deinit();
@@ -141,6 +104,11 @@ void ui_deinit(void)
 void ui_set_line_handler(ui_line_cb cb)
 {
     line_handler = cb;
+}
+
+void ui_set_input_handler(ui_input_cb cb)
+{
+    input_handler = cb;
 }
 
 void ui_set_completer(ui_complete_cb cb)
