@@ -446,12 +446,23 @@ void input_draw(void)
 
 /* ---------- public ---------- */
 
-bool input_init(void)
+bool input_init(char **err)
 {
-    pending = g_byte_array_new();
+    /* Readline's own output must not reach the screen ncurses draws. */
     devnull = fopen("/dev/null", "w");
+    if (!devnull) {
+        *err = g_strdup_printf("/dev/null: %s", g_strerror(errno));
+        return false;
+    }
+    /* Keys are read as they come, without blocking the loop. */
     int fl = fcntl(STDIN_FILENO, F_GETFL);
-    fcntl(STDIN_FILENO, F_SETFL, fl | O_NONBLOCK);
+    if (fl < 0 || fcntl(STDIN_FILENO, F_SETFL, fl | O_NONBLOCK) < 0) {
+        *err = g_strdup_printf("standard input: %s", g_strerror(errno));
+        fclose(devnull);
+        devnull = NULL;
+        return false;
+    }
+    pending = g_byte_array_new();
     rl_readline_name = "natter";
     rl_instream = stdin;
     rl_outstream = devnull;

@@ -92,8 +92,9 @@ void room_on_message(const ev_message *ev);
 bool room_mentions(const char *room, const char *body);
 
 
-/* input.c */
-bool input_init(void);
+/* input.c: set up readline on stdin; returns false with *ERR (g_free),
+ * having changed nothing, when it cannot be. */
+bool input_init(char **err);
 void input_deinit(void);
 void input_draw(void);
 /* Save the current input into FROM and load TO's history and draft. */

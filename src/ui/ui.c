@@ -76,8 +76,13 @@ bool ui_init(char **err)
     win_init();
     if (!screen_open(err))
         return false;
-    if (!input_init()) {
-        *err = g_strdup("cannot initialise the input line");
+    /* From here on the terminal is ncurses': every failure gives it back
+     * before it returns, so the shell is not left in raw mode. */
+    char *why = NULL;
+    if (!input_init(&why)) {
+        screen_close();
+        *err = g_strdup_printf("cannot initialise the input line: %s", why);
+        g_free(why);
         return false;
     }
     input_set_line_handler(on_line);
