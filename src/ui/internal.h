@@ -91,7 +91,6 @@ void room_on_message(const ev_message *ev);
 /* True when BODY mentions our nick in ROOM. */
 bool room_mentions(const char *room, const char *body);
 
-
 /* input.c: set up readline on stdin; returns false with *ERR (g_free),
  * having changed nothing, when it cannot be. */
 bool input_init(char **err);

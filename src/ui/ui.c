@@ -267,7 +267,6 @@ void ui_clear_window(void)
     ui_dirty(DIRTY_MAIN);
 }
 
-
 void ui_scroll_pages(int pages)
 {
     win_t *w = win_current();
@@ -305,7 +304,6 @@ void ui_ask_secret(const char *prompt, ui_secret_cb cb, void *ud)
     input_set_secret(prompt, cb, ud);
     ui_dirty(DIRTY_INPUT);
 }
-
 
 const char *ui_last_own_message_id(const char *jid)
 {
