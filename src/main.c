@@ -7,6 +7,7 @@
 
 #include <glib.h>
 
+#include "cmd/chatstate.h"
 #include "cmd/cmd.h"
 #include "cmd/remote.h"
 #include "config/accounts.h"
@@ -247,6 +248,7 @@ int main(int argc, char **argv)
     cmd_load_user_config();
     ui_set_line_handler(cmd_handle_line);
     ui_set_completer(complete_cb);
+    ui_set_input_handler(chatstate_input); /* typing notifications */
     loop_on_signal(SIGTERM, on_quit_signal, NULL);
     loop_on_signal(SIGHUP, on_quit_signal, NULL);
     loop_on_signal(SIGINT, on_quit_signal, NULL);
@@ -277,6 +279,7 @@ int main(int argc, char **argv)
     remote_deinit();
     nx_deinit();
     cmd_deinit();
+    chatstate_deinit();
     ui_deinit();
     recorder_deinit();
     conv_deinit();

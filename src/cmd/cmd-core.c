@@ -6,6 +6,7 @@
 #include "config/settings.h"
 #include "core/loop.h"
 #include "ui/ui.h"
+#include "xmpp/xmpp.h"
 
 static void help_command(const cmd_def *d)
 {
@@ -143,6 +144,8 @@ static void cmd_win(char **argv, int argc, const char *jid)
 
 static void cmd_close(char **argv, int argc, const char *jid)
 {
+    if (ui_current_is_room())
+        nx_muc_forget(ui_current_jid()); /* closing a room's window leaves the room */
     if (!ui_close_window())
         ui_error("The console cannot be closed; /quit leaves natter.");
 }

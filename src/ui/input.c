@@ -109,7 +109,7 @@ static void on_rl_line(char *line)
         ui_dirty(DIRTY_INPUT);
         return;
     }
-    ui_note_input(false, true);
+    ui_report_input(line, true);
     /* Empty readline's buffer before the command runs: a command that
      * switches windows must not save the line just entered as a draft. */
     rl_replace_line("", 1);
@@ -292,8 +292,11 @@ static void feed_readline(void)
         rl_callback_read_char();
     g_byte_array_set_size(pending, 0);
     pending_pos = 0;
-    if (!secret_cb)
-        ui_note_input(rl_end > 0 && rl_line_buffer[0] != '/', false);
+    if (!secret_cb) {
+        char *text = g_strndup(rl_line_buffer, (gsize)rl_end);
+        ui_report_input(text, false);
+        g_free(text);
+    }
 }
 
 static void paste_insert(void)
@@ -443,12 +446,23 @@ void input_draw(void)
 
 /* ---------- public ---------- */
 
-bool input_init(void)
+bool input_init(char **err)
 {
-    pending = g_byte_array_new();
+    /* Readline's own output must not reach the screen ncurses draws. */
     devnull = fopen("/dev/null", "w");
+    if (!devnull) {
+        *err = g_strdup_printf("/dev/null: %s", g_strerror(errno));
+        return false;
+    }
+    /* Keys are read as they come, without blocking the loop. */
     int fl = fcntl(STDIN_FILENO, F_GETFL);
-    fcntl(STDIN_FILENO, F_SETFL, fl | O_NONBLOCK);
+    if (fl < 0 || fcntl(STDIN_FILENO, F_SETFL, fl | O_NONBLOCK) < 0) {
+        *err = g_strdup_printf("standard input: %s", g_strerror(errno));
+        fclose(devnull);
+        devnull = NULL;
+        return false;
+    }
+    pending = g_byte_array_new();
     rl_readline_name = "natter";
     rl_instream = stdin;
     rl_outstream = devnull;

@@ -27,18 +27,41 @@ typedef struct {
 
 extern ui_layout ui_lay;
 
-/* Ask for a redraw of the parts in FLAGS at the end of this loop pass. */
+/* screen.c: ask for a redraw of the parts in FLAGS at the end of this loop
+ * pass. */
 void ui_dirty(unsigned flags);
+/* screen.c: take over the terminal (stdin and stdout must be a tty), set up
+ * colours and lay the screen out. Returns false with *ERR (g_free) when the
+ * terminal cannot be used; then the terminal is as it was. */
+bool screen_open(char **err);
+/* screen.c: follow resizes, settings, the connection, the roster and the
+ * clock, and redraw what is dirty once per loop pass. */
+void screen_start(void);
+/* screen.c: load the theme the settings name (errors go to the current
+ * window, so the windows must exist). */
+void screen_load_theme(void);
+/* screen.c: give the terminal back (nothing when it was not taken). */
+void screen_close(void);
+/* screen.c: true between screen_open() and screen_close(). */
+bool screen_is_open(void);
+/* screen.c: the current window changed from PREV: lay the screen out again
+ * when the side pane's width differs, and redraw it all. */
+void screen_focused(const win_t *prev);
+/* screen.c: rows that the lines of W take at the current width. */
+int screen_window_rows(const win_t *w);
 
 /* ui.c: focus a window (saves/restores input state). */
 void ui_focus(win_t *w);
+/* ui.c: add one line of kind K with TEXT to window W (and to the text
+ * captured for a remote command) and ask for its redraw. */
+void ui_add_line(win_t *w, line_kind k, const char *text);
 
 /* ui.c: the completer main.c installed (or NULL). */
 ui_complete_cb ui_internal_completer(void);
 
-/* ui.c: the input changed (HAS_TEXT) or a line was entered (SENT); sends
- * typing notifications for chat windows. */
-void ui_note_input(bool has_text, bool sent);
+/* ui.c: tell the input handler main.c installed that the input line of the
+ * current window now holds TEXT, or that TEXT was ENTERED there. */
+void ui_report_input(const char *text, bool entered);
 
 /* bars.c */
 void bars_draw_title(void);
@@ -57,6 +80,9 @@ void ui_pane_row(WINDOW *w, int y, int x, int width, int attr, const char *text)
 /* occupantpane.c: the occupants of the current room window. */
 void occupantpane_draw(void);
 
+/* chat.c: turn the events of one-to-one chats into lines of windows. */
+void chat_init(void);
+
 /* room.c */
 void room_init(void);
 void room_deinit(void);
@@ -65,9 +91,9 @@ void room_on_message(const ev_message *ev);
 /* True when BODY mentions our nick in ROOM. */
 bool room_mentions(const char *room, const char *body);
 
-
-/* input.c */
-bool input_init(void);
+/* input.c: set up readline on stdin; returns false with *ERR (g_free),
+ * having changed nothing, when it cannot be. */
+bool input_init(char **err);
 void input_deinit(void);
 void input_draw(void);
 /* Save the current input into FROM and load TO's history and draft. */

@@ -19,6 +19,14 @@ void ui_deinit(void);
 typedef void (*ui_line_cb)(const char *line, const char *jid);
 void ui_set_line_handler(ui_line_cb cb);
 
+/* Input activity: after each batch of keys, TEXT is the input line as it
+ * now is ("" when empty) and ENTERED false; when a line is entered, TEXT is
+ * that line and ENTERED true (before the line handler gets it). JID is the
+ * bare JID of the current window, NULL for the console. Password prompts
+ * are not reported. */
+typedef void (*ui_input_cb)(const char *jid, const char *text, bool entered);
+void ui_set_input_handler(ui_input_cb cb);
+
 /* Completion: return a NULL-terminated g_malloc'ed array of candidates for
  * the word WORD that starts at byte START of LINE (readline semantics: the
  * caller frees it with g_strfreev), or NULL for none. */
@@ -43,7 +51,8 @@ void ui_open_chat(const char *jid);
 bool ui_switch_window(int num);
 /* Focus the next (DIR 1) or previous (DIR -1) window. */
 void ui_cycle_window(int dir);
-/* Close the current window; false for the console. */
+/* Close the current window; false for the console. Only the window: whether
+ * closing a room's window also leaves the room is for the caller. */
 bool ui_close_window(void);
 /* Empty the current window. */
 void ui_clear_window(void);

@@ -252,6 +252,38 @@ def test_own_typing_sends_chat_states_unless_off(alice, bob):
     assert CHATSTATES not in later[0].xml, later[0].xml
 
 
+def test_own_typing_pauses_after_five_seconds_and_commands_tell_nothing(alice, bob):
+    """composing when a message is started, paused five seconds after the last key,
+    nothing while a command is typed, and no state of its own when a message is sent
+    (the message carries <active/>)."""
+    open_chat(alice)
+    alice.send_text("hold on")
+    wait_input(alice, "hold on")
+    composing = bob.wait_for_message(lambda r: _is_chatstate(r, "composing") and r.body is None)
+    paused = bob.wait_for_message(lambda r: _is_chatstate(r, "paused"), timeout=10)
+    assert 4.5 <= paused.when - composing.when <= 8, paused.when - composing.when
+    mark = bob.messages.index(paused) + 1
+    alice.send_keys("C-u")          # paused already said: clearing adds nothing
+    wait_input(alice, "")
+    alice.send_text("/win list")    # a command is no message being written
+    wait_input(alice, "/win list")
+    alice.send_keys("C-u")
+    wait_input(alice, "")
+    alice.send_text("ready now")
+    wait_input(alice, "ready now")
+    bob.wait_for_message(lambda r: r.when > paused.when and _is_chatstate(r, "composing"))
+    alice.send_keys("Enter")
+    sent = bob.wait_for_message("ready now", frm="alice@localhost")
+    assert _is_chatstate(sent, "active"), sent.xml
+    alice.send_text("x")
+    bob.wait_for_message(lambda r: r.when > sent.when and _is_chatstate(r, "composing"))
+    later = [r for r in bob.messages[mark:] if r.frm_bare == "alice@localhost"]
+    got = [r.body or re.search(r"<(\w+) xmlns=.%s" % re.escape(CHATSTATES), r.xml).group(1)
+           for r in later]
+    assert got == ["composing", "ready now", "composing"], \
+        "alice sent:\n" + "\n".join(r.xml for r in later)
+
+
 # ---- 6. /set and /save ------------------------------------------------------------
 
 def test_set_checks_values_moves_roster_and_save_is_private(natter_factory, tmp_path):

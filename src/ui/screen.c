@@ -1,0 +1,446 @@
+/* screen.c - the screen as a whole: taking over and giving back the
+ * terminal, the layout of its parts (title, main window, side pane, status
+ * bar, input line) and relaying it out on resizes and setting changes, the
+ * drawing of the main window and the pane separator, and the redraw of what
+ * is dirty once per loop pass. The bars, the panes and the input line draw
+ * themselves (bars.c, rosterpane.c, occupantpane.c, input.c). */
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config/settings.h"
+#include "core/event.h"
+#include "core/loop.h"
+#include "ui/internal.h"
+#include "ui/textwidth.h"
+#include "ui/theme.h"
+
+ui_layout ui_lay;
+static unsigned dirty = DIRTY_ALL;
+static bool active;
+static unsigned clock_timer;
+
+void ui_dirty(unsigned flags)
+{
+    dirty |= flags;
+}
+
+/* ---------- layout ---------- */
+
+static void destroy_windows(void)
+{
+    WINDOW **ws[] = {&ui_lay.title, &ui_lay.main, &ui_lay.roster, &ui_lay.status, &ui_lay.input};
+    for (unsigned i = 0; i < G_N_ELEMENTS(ws); i++) {
+        if (*ws[i])
+            delwin(*ws[i]);
+        *ws[i] = NULL;
+    }
+}
+
+/* Columns of the side pane for window W at COLS: the occupants beside a
+ * room, the roster beside everything else. */
+static int side_width(const win_t *w, int cols)
+{
+    bool room = w && w->type == WIN_ROOM;
+    int rw = 0;
+    if (settings_get_bool(room ? "occupants_pane" : "roster_pane")) {
+        rw = (int)settings_get_int(room ? "occupants_width" : "roster_width");
+        if (cols - rw < 40)
+            rw = 0; /* too narrow: the chat matters more */
+    }
+    return rw;
+}
+
+static void layout(void)
+{
+    destroy_windows();
+    getmaxyx(stdscr, ui_lay.rows, ui_lay.cols);
+    int rows = ui_lay.rows < 4 ? 4 : ui_lay.rows, cols = ui_lay.cols < 10 ? 10 : ui_lay.cols;
+    ui_lay.main_h = rows - 3;
+    int rw = side_width(win_current(), cols);
+    ui_lay.roster_w = rw;
+    ui_lay.main_w = rw ? cols - rw - 1 : cols;
+    bool left = strcmp(settings_get("roster_side"), "left") == 0;
+    ui_lay.main_x = (rw && left) ? rw + 1 : 0;
+    ui_lay.roster_x = left ? 0 : cols - rw;
+    ui_lay.title = newwin(1, cols, 0, 0);
+    ui_lay.main = newwin(ui_lay.main_h, ui_lay.main_w, 1, ui_lay.main_x);
+    if (rw)
+        ui_lay.roster = newwin(ui_lay.main_h, rw + 1, 1, left ? 0 : cols - rw - 1);
+    ui_lay.status = newwin(1, cols, rows - 2, 0);
+    ui_lay.input = newwin(1, cols, rows - 1, 0);
+    leaveok(ui_lay.main, TRUE);
+    leaveok(ui_lay.title, TRUE);
+    leaveok(ui_lay.status, TRUE);
+    if (ui_lay.roster)
+        leaveok(ui_lay.roster, TRUE);
+    dirty = DIRTY_ALL;
+}
+
+static void on_resize(int signo, void *ud)
+{
+    endwin();
+    refresh();
+    layout();
+}
+
+void screen_focused(const win_t *prev)
+{
+    /* Rooms and chats may want side panes of different widths. */
+    if (active && side_width(win_current(), ui_lay.cols) != side_width(prev, ui_lay.cols))
+        layout();
+    ui_dirty(DIRTY_ALL);
+}
+
+/* ---------- main window drawing ---------- */
+
+static int kind_attr(line_kind k)
+{
+    switch (k) {
+    case LINE_ERROR:
+        return theme_attr(THEME_ERROR);
+    case LINE_INFO:
+        return theme_attr(THEME_INFO);
+    case LINE_PRESENCE:
+        return theme_attr(THEME_PRESENCE);
+    default:
+        return theme_attr(THEME_TEXT);
+    }
+}
+
+/* "HH:MM" (or with the date when not today) of a line (static buffer).
+ * The format is the user's time_format setting, validated by settings. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+static const char *line_stamp(const win_line *l)
+{
+    static char buf[80];
+    struct tm tm, now_tm;
+    time_t now = time(NULL);
+    localtime_r(&l->ts, &tm);
+    localtime_r(&now, &now_tm);
+    const char *fmt = settings_get("time_format");
+    if (tm.tm_year != now_tm.tm_year || tm.tm_yday != now_tm.tm_yday) {
+        char day[32];
+        strftime(day, sizeof(day), "%Y-%m-%d ", &tm);
+        char t[48];
+        if (!strftime(t, sizeof(t), fmt, &tm))
+            t[0] = '\0';
+        g_snprintf(buf, sizeof(buf), "%s%s", day, t);
+    } else if (!strftime(buf, sizeof(buf), fmt, &tm)) {
+        buf[0] = '\0';
+    }
+    return buf;
+}
+#pragma GCC diagnostic pop
+
+/* The text of a line after its timestamp: prefix and body (g_free);
+ * NICK_START and NICK_LEN receive the byte range to colour as a nick. */
+static char *line_body(const win_line *l, size_t *nick_start, size_t *nick_len)
+{
+    *nick_start = *nick_len = 0;
+    const char *mark = l->queued            ? " [queued]"
+                       : l->delivered       ? " \u2713"
+                       : l->receipt_pending ? ""
+                                            : "";
+    const char *edit = l->retracted ? "" : (l->corrected ? " (corrected)" : "");
+    switch (l->kind) {
+    case LINE_MSG_IN:
+    case LINE_MSG_OUT:
+        *nick_start = 1;
+        *nick_len = strlen(l->nick ? l->nick : "");
+        return g_strdup_printf("<%s> %s%s%s", l->nick ? l->nick : "", l->text, edit, mark);
+    case LINE_ACTION_IN:
+    case LINE_ACTION_OUT:
+        *nick_start = 2;
+        *nick_len = strlen(l->nick ? l->nick : "");
+        return g_strdup_printf("* %s %s%s%s", l->nick ? l->nick : "", l->text, edit, mark);
+    case LINE_PRESENCE:
+        return g_strdup_printf("-- %s", l->text);
+    case LINE_ERROR:
+        return g_strdup_printf("!! %s", l->text);
+    default:
+        return g_strdup(l->text);
+    }
+}
+
+static void draw_line_rows(const win_line *l, int y_first, int row_from, int row_to, int avail)
+{
+    /* Draw rows [row_from, row_to) of line L starting at screen row y. */
+    const char *stamp = line_stamp(l);
+    int stamp_w = textwidth_str(stamp) + 1;
+    if (stamp_w > ui_lay.main_w / 2)
+        stamp_w = 0;
+    size_t ns, nl;
+    char *body = line_body(l, &ns, &nl);
+    textwidth_row *rows;
+    size_t nrows =
+        textwidth_wrap(body, ui_lay.main_w - stamp_w > 0 ? ui_lay.main_w - stamp_w : 1, &rows);
+    bool own = l->kind == LINE_MSG_OUT || l->kind == LINE_ACTION_OUT;
+    /* Other people's nicks in their consistent colour (XEP-0392). */
+    int nick_attr = own ? theme_attr(THEME_NICK_OWN)
+                        : theme_contact_attr(l->sender_bare ? l->sender_bare : l->nick);
+    for (int r = row_from; r < row_to && (size_t)r < nrows; r++) {
+        int y = y_first + (r - row_from);
+        if (y < 0 || y >= avail)
+            continue;
+        wmove(ui_lay.main, y, 0);
+        if (r == 0 && stamp_w) {
+            wattrset(ui_lay.main, theme_attr(THEME_TIME));
+            waddstr(ui_lay.main, stamp);
+            waddch(ui_lay.main, ' ');
+        } else if (stamp_w) {
+            wmove(ui_lay.main, y, stamp_w);
+        }
+        size_t s = rows[r].start, e = rows[r].start + rows[r].len;
+        /* Split the row into before-nick, nick, after-nick segments. */
+        size_t cuts[4] = {s, s, s, e};
+        if (nl) {
+            size_t a = ns, b = ns + nl;
+            cuts[1] = a < s ? s : (a > e ? e : a);
+            cuts[2] = b < s ? s : (b > e ? e : b);
+        } else {
+            cuts[1] = cuts[2] = e;
+        }
+        for (int seg = 0; seg < 3; seg++) {
+            if (cuts[seg + 1] <= cuts[seg])
+                continue;
+            int attr = seg == 1 ? nick_attr : (l->use_attr ? l->attr : kind_attr(l->kind));
+            /* A message that mentions us stands out like its window does
+             * in the status bar. */
+            if (l->mention && seg != 1)
+                attr = theme_attr(THEME_STATUS_HIGHLIGHT) | A_BOLD;
+            if (l->highlight)
+                attr |= A_REVERSE;
+            if (l->retracted && seg != 1)
+                attr |= A_DIM;
+            wattrset(ui_lay.main, attr);
+            waddnstr(ui_lay.main, body + cuts[seg], (int)(cuts[seg + 1] - cuts[seg]));
+        }
+    }
+    wattrset(ui_lay.main, 0);
+    g_free(rows);
+    g_free(body);
+}
+
+static int line_row_count(const win_line *l)
+{
+    const char *stamp = line_stamp(l);
+    int stamp_w = textwidth_str(stamp) + 1;
+    if (stamp_w > ui_lay.main_w / 2)
+        stamp_w = 0;
+    size_t ns, nl;
+    char *body = line_body(l, &ns, &nl);
+    size_t n =
+        textwidth_wrap(body, ui_lay.main_w - stamp_w > 0 ? ui_lay.main_w - stamp_w : 1, NULL);
+    g_free(body);
+    return (int)n;
+}
+
+int screen_window_rows(const win_t *w)
+{
+    int rows = 0;
+    for (GList *it = w->lines.head; it; it = it->next)
+        rows += line_row_count(it->data);
+    return rows;
+}
+
+static void draw_main(void)
+{
+    werase(ui_lay.main);
+    win_t *w = win_current();
+    int h = ui_lay.main_h;
+    /* Walk back from the newest line until the screen plus the scroll
+     * offset is covered; only those lines are wrapped. */
+    int need = h + w->scroll, have = 0;
+    GArray *rows = g_array_new(FALSE, FALSE, sizeof(int)); /* per line, newest first */
+    GList *first = NULL;
+    for (GList *it = w->lines.tail; it && have < need; it = it->prev) {
+        int n = line_row_count(it->data);
+        g_array_append_val(rows, n);
+        have += n;
+        first = it;
+    }
+    if (have < need && w->scroll > 0) {
+        /* Top of the buffer reached: clamp the scroll. */
+        w->scroll = have > h ? have - h : 0;
+        need = h + w->scroll;
+    }
+    /* Row index (from the top of the covered block) of the screen's top. */
+    int top = have - need;
+    if (top < 0)
+        top = 0;
+    int y = (have < h) ? 0 : -top; /* screen row of the first covered row */
+    guint k = rows->len;
+    for (GList *l = first; l && y < h && k > 0; l = l->next) {
+        int n = g_array_index(rows, int, --k);
+        if (y + n > 0)
+            draw_line_rows(l->data, y < 0 ? 0 : y, y < 0 ? -y : 0, n, h);
+        y += n;
+    }
+    g_array_free(rows, TRUE);
+    wnoutrefresh(ui_lay.main);
+}
+
+static void draw_separator(void)
+{
+    if (!ui_lay.roster)
+        return;
+    /* The roster window's first column is the separator. */
+    bool left = strcmp(settings_get("roster_side"), "left") == 0;
+    int x = left ? ui_lay.roster_w : 0;
+    wattrset(ui_lay.roster, theme_attr(THEME_STATUS));
+    mvwvline(ui_lay.roster, 0, x, ' ', ui_lay.main_h);
+    wattrset(ui_lay.roster, 0);
+}
+
+static int redraw_cb(void *ud)
+{
+    if (!active)
+        return -1;
+    if (!dirty)
+        return -1;
+    if (dirty & DIRTY_TITLE)
+        bars_draw_title();
+    if (dirty & DIRTY_MAIN)
+        draw_main();
+    if ((dirty & DIRTY_ROSTER) && ui_lay.roster) {
+        werase(ui_lay.roster);
+        draw_separator();
+        if (win_current()->type == WIN_ROOM)
+            occupantpane_draw();
+        else
+            rosterpane_draw();
+        wnoutrefresh(ui_lay.roster);
+    }
+    if (dirty & DIRTY_STATUS)
+        bars_draw_status();
+    input_draw(); /* last: it owns the cursor */
+    doupdate();
+    dirty = 0;
+    return -1;
+}
+
+void ui_redraw(void)
+{
+    if (!active)
+        return;
+    clearok(curscr, TRUE);
+    ui_dirty(DIRTY_ALL);
+}
+
+/* ---------- what changes the bars and panes ---------- */
+
+static void on_roster(event_type t, const void *p, void *ud)
+{
+    ui_dirty(DIRTY_ROSTER | DIRTY_TITLE | DIRTY_STATUS);
+}
+
+static void on_conn(event_type t, const void *p, void *ud)
+{
+    ui_dirty(DIRTY_STATUS | DIRTY_TITLE | DIRTY_ROSTER);
+}
+
+/* The clock in the status bar: redrawn at the turn of every minute. */
+static void on_clock(void *ud)
+{
+    ui_dirty(DIRTY_STATUS);
+    time_t now = time(NULL);
+    clock_timer = loop_add_timer((unsigned)(60 - now % 60) * 1000 + 50, on_clock, NULL);
+}
+
+/* ---------- settings ---------- */
+
+/* Load the theme the settings name; when it fails, say why (every line)
+ * and keep the one in use. */
+static void apply_theme_setting(void)
+{
+    char *errors = NULL;
+    const char *name = settings_get("theme");
+    if (theme_load(name, &errors)) {
+        ui_dirty(DIRTY_ALL);
+        return;
+    }
+    char **lines = g_strsplit(errors ? errors : "", "\n", -1);
+    for (char **l = lines; *l; l++)
+        if (**l)
+            ui_add_line(win_current(), LINE_ERROR, *l);
+    g_strfreev(lines);
+    g_free(errors);
+    ui_error("Theme '%s' not loaded; keeping '%s'.", name, theme_current());
+    char *keep = g_strdup(theme_current());
+    settings_set("theme", keep, NULL); /* back to what is shown */
+    g_free(keep);
+}
+
+void screen_load_theme(void)
+{
+    if (strcmp(settings_get("theme"), "default") != 0)
+        apply_theme_setting();
+    else {
+        char *errors = NULL;
+        theme_load("default", &errors); /* the shipped file when installed */
+        g_free(errors);
+    }
+}
+
+static void on_setting(event_type t, const void *p, void *ud)
+{
+    const char *key = ((const ev_setting *)p)->key;
+    if (!active)
+        return;
+    if (g_str_has_prefix(key, "roster") || g_str_has_prefix(key, "occupants"))
+        layout();
+    if (!strcmp(key, "theme") && strcmp(settings_get("theme"), theme_current()) != 0)
+        apply_theme_setting();
+    ui_dirty(DIRTY_ALL);
+}
+
+/* ---------- the terminal ---------- */
+
+bool screen_open(char **err)
+{
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        *err = g_strdup("natter needs a terminal (stdin and stdout must be a tty)");
+        return false;
+    }
+    if (!initscr()) {
+        *err = g_strdup("cannot initialise the terminal (is TERM set?)");
+        return false;
+    }
+    raw();
+    noecho();
+    nonl();
+    curs_set(1);
+    theme_init();
+    active = true;
+    layout();
+    return true;
+}
+
+void screen_start(void)
+{
+    loop_on_signal(SIGWINCH, on_resize, NULL);
+    loop_add_prepare(100, redraw_cb, NULL);
+    event_subscribe(EV_SETTING, EV_STAGE_SCREEN, on_setting, NULL);
+    event_subscribe(EV_ROSTER_LOADED, EV_STAGE_SCREEN, on_roster, NULL);
+    event_subscribe(EV_ROSTER_ITEM, EV_STAGE_SCREEN, on_roster, NULL);
+    event_subscribe(EV_CONN_STATE, EV_STAGE_SCREEN, on_conn, NULL);
+    event_subscribe(EV_OWN_PRESENCE, EV_STAGE_SCREEN, on_conn, NULL);
+    on_clock(NULL);
+}
+
+bool screen_is_open(void)
+{
+    return active;
+}
+
+void screen_close(void)
+{
+    if (!active)
+        return;
+    destroy_windows();
+    endwin();
+    theme_deinit();
+    active = false;
+}
