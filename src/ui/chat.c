@@ -7,6 +7,7 @@
 
 #include "config/settings.h"
 #include "core/event.h"
+#include "model/conversation.h"
 #include "model/jid.h"
 #include "model/muc.h"
 #include "model/roster.h"
@@ -28,13 +29,8 @@ static void on_log(event_type t, const void *p, void *ud)
     ui_add_line(w ? w : win_console(), level_kind(ev->level), ev->text);
 }
 
-static void on_message(event_type t, const void *p, void *ud)
+static void show_message(const ev_message *ev)
 {
-    const ev_message *ev = p;
-    if (ev->groupchat) {
-        room_on_message(ev);
-        return;
-    }
     if (ev->result && ev->result->duplicate)
         return; /* already shown once (archive or carbon of a known message) */
     if (ev->backfill)
@@ -48,10 +44,8 @@ static void on_message(event_type t, const void *p, void *ud)
             history_load_latest(w, 0);
             win_line *last = w->lines.tail ? w->lines.tail->data : NULL;
             if (last && last->rowid == ev->result->rowid) {
-                if (w != win_current() && !ev->outgoing) {
-                    w->unread++;
+                if (w != win_current() && !ev->outgoing)
                     w->act = ACT_HIGHLIGHT;
-                }
                 if (!ev->outgoing && !ev->from_archive && !ev->backfill) {
                     char *who = roster_display_name(ev->peer);
                     notify_message(w, who, ev->body, NULL);
@@ -98,10 +92,8 @@ static void on_message(event_type t, const void *p, void *ud)
         /* Showing older history: the new line is in the database and the
          * window shows it when the user goes back to the bottom. */
         win_line_free(l);
-        if (w != win_current() && !ev->outgoing) {
-            w->unread++;
+        if (w != win_current() && !ev->outgoing)
             w->act = ACT_HIGHLIGHT;
-        }
     } else {
         win_add_line(w, l);
     }
@@ -113,6 +105,20 @@ static void on_message(event_type t, const void *p, void *ud)
         g_free(name);
     }
     ui_dirty(DIRTY_STATUS | DIRTY_TITLE);
+}
+
+static void on_message(event_type t, const void *p, void *ud)
+{
+    const ev_message *ev = p;
+    if (ev->groupchat)
+        room_on_message(ev);
+    else
+        show_message(ev);
+    /* What arrives in the window the user is in counts as read (the model
+     * counted it as unread in its stage). */
+    const char *here = win_current()->jid;
+    if (here && strcmp(here, ev->peer) == 0)
+        conv_mark_read(ev->peer);
 }
 
 static void on_receipt(event_type t, const void *p, void *ud)

@@ -85,10 +85,8 @@ void room_on_message(const ev_message *ev)
     bool mention = l->mention;
     if (w->detached) {
         win_line_free(l);
-        if (w != win_current() && !ev->outgoing) {
-            w->unread++;
+        if (w != win_current() && !ev->outgoing)
             w->act = mention ? ACT_HIGHLIGHT : (w->act > ACT_MSG ? w->act : ACT_MSG);
-        }
     } else {
         win_add_line(w, l);
     }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config/settings.h"
+#include "model/conversation.h"
 #include "model/muc.h"
 #include "ui/history.h"
 #include "ui/internal.h"
@@ -275,7 +276,9 @@ char **ui_window_list(void)
     char **out = g_new0(char *, n + 1);
     for (guint i = 1; i <= n; i++) {
         char *name = bars_window_name(win_nth(i));
-        out[i - 1] = g_strdup_printf("%u:%s", i, name);
+        unsigned unread = conv_unread(win_nth(i)->jid);
+        out[i - 1] = unread ? g_strdup_printf("%u:%s (%u unread)", i, name, unread)
+                            : g_strdup_printf("%u:%s", i, name);
         g_free(name);
     }
     return out;

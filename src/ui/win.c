@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "config/settings.h"
+#include "model/conversation.h"
 #include "ui/sanitize.h"
 
 static GPtrArray *windows; /* win_t*, index 0 is the console */
@@ -135,7 +136,7 @@ win_t *win_focus(win_t *w)
     win_t *prev = current;
     current = w;
     w->act = ACT_NONE;
-    w->unread = 0;
+    conv_mark_read(w->jid);
     version++;
     return prev;
 }
@@ -149,7 +150,7 @@ void win_close(win_t *w)
         current = win_nth(n - 1);
     g_ptr_array_remove(windows, w);
     current->act = ACT_NONE;
-    current->unread = 0;
+    conv_mark_read(current->jid);
     version++;
 }
 
@@ -184,7 +185,6 @@ void win_add_line(win_t *w, win_line *l)
         win_activity a = ACT_INFO;
         if (kind == LINE_MSG_IN || kind == LINE_ACTION_IN) {
             a = w->type == WIN_CHAT || l->mention ? ACT_HIGHLIGHT : ACT_MSG;
-            w->unread++;
         } else if (kind == LINE_ERROR) {
             a = ACT_MSG;
         }

@@ -63,7 +63,6 @@ typedef struct {
     GQueue lines;      /* win_line*, oldest first */
     int scroll;        /* rows scrolled up from the bottom */
     win_activity act;  /* since last viewed */
-    unsigned unread;   /* messages since last viewed */
     chatstate typing;  /* contact's chat state */
     GPtrArray *history; /* input history of this window (char*) */
     char *draft;       /* unsent input kept when switching away */

@@ -60,6 +60,26 @@ def test_incoming_message_opens_window_with_activity(alice, prosody, peer_factor
                    and "Connected as" in main_text(alice, s))
 
 
+def test_window_list_counts_unread_messages(alice, bob):
+    """/win list says how many messages arrived in a window since it was last
+    looked at; looking at it clears the count."""
+    num = open_chat(alice)
+    alice.type_line("/win 1")
+    alice.wait_for(lambda s: "Connected as" in main_text(alice, s))
+    bob.send_message("alice@localhost", "unread one")
+    bob.send_message("alice@localhost", "unread two")
+    alice.wait_for(lambda s: re.search(r"\b%d:bob\*" % num, status_bar(alice, s)))
+    alice.type_line("/win list")
+    wait_main_line(alice, r"\b%d:bob \(2 unread\)" % num)
+    alice.type_line("/win %d" % num)
+    wait_main_line(alice, r"<bob> unread two$")
+    bob.send_message("alice@localhost", "seen at once")
+    wait_main_line(alice, r"<bob> seen at once$")
+    alice.type_line("/win list")
+    scr = wait_main_line(alice, r"\b%d:bob$" % num)
+    assert not re.search(r"\(\d+ unread\)", main_text(alice, scr).split("1:console")[-1])
+
+
 def test_own_status(alice, bob):
     bob.wait_for_presence("available", frm="alice@localhost/natter")
     alice.type_line("/status away out to lunch")
