@@ -330,6 +330,20 @@ static void answer_page(xmpp_stanza_t *iq)
                xmpp_stanza_get_id(iq));
 }
 
+static void test_room_older_history_from_room(void **state)
+{
+    ph_join(ROOM, "me", plain);
+    xmpp_stanza_t *iq = fetch_older();
+    ph_receive_result(ROOM, ph_mam_queryid(ROOM), "r1", OLD_FROM(ROOM));
+    answer_page(iq);
+    const ph_event *e = ph_last(EV_MESSAGE);
+    assert_true(e->backfill);
+    assert_true(e->groupchat);
+    assert_string_equal(e->peer, ROOM);
+    assert_string_equal(e->stanza_id, "r1");
+    assert_int_equal(ph_last(EV_ARCHIVE_SYNC)->count, 1);
+}
+
 /* The room keeps its archive; our server does not answer for it. */
 static void test_room_older_history_from_own_account_refused(void **state)
 {
@@ -466,6 +480,7 @@ int main(void)
         T(test_room_archive_from_occupant_refused),
         T(test_room_archive_of_other_room_refused),
         T(test_room_archive_answer_from_occupant_ignored),
+        T(test_room_older_history_from_room),
         T(test_room_older_history_from_own_account_refused),
         T(test_room_older_history_from_occupant_refused),
         T(test_room_older_history_of_other_room_refused),
