@@ -71,7 +71,9 @@ static void emit_error(xmpp_stanza_t *st, const char *peer, const char *id)
 }
 
 /* The server's stanza-id (XEP-0359) if our own account stamped it: a
- * stanza-id 'by' anyone else could be forged by the sender. */
+ * stanza-id 'by' anyone else could be forged by the sender. Servers strip
+ * forged ones 'by' our bare JID only, so one 'by' a full JID of ours is
+ * the sender's too. */
 static const char *own_stanza_id(xmpp_stanza_t *st)
 {
     const char *own = nx_own_bare();
@@ -80,7 +82,7 @@ static const char *own_stanza_id(xmpp_stanza_t *st)
             g_strcmp0(xmpp_stanza_get_ns(c), NS_SID))
             continue;
         const char *by = xmpp_stanza_get_attribute(c, "by");
-        if (own && by && jid_bare_equal(by, own))
+        if (own && by && !strchr(by, '/') && jid_bare_equal(by, own))
             return xmpp_stanza_get_attribute(c, "id");
     }
     return NULL;

@@ -97,6 +97,16 @@ static void test_stanza_id_by_sender_refused(void **state)
     assert_null(ph_last(EV_MESSAGE)->stanza_id);
 }
 
+/* Our server strips forged stanza-ids 'by' our bare JID, not 'by' a full
+ * JID of ours: that one is the sender's, even when it comes first. */
+static void test_stanza_id_by_own_full_jid_refused(void **state)
+{
+    ph_receive(CHAT(ALICE_FULL, ME_FULL,
+                    BODY "<stanza-id xmlns='" NS_SID "' by='" ME_FULL "' id='forged'/>"
+                         "<stanza-id xmlns='" NS_SID "' by='" ME "' id='s1'/>"));
+    assert_string_equal(ph_last(EV_MESSAGE)->stanza_id, "s1");
+}
+
 /* ---------- receipts (XEP-0184) ---------- */
 
 static void test_receipt_sent_to_contact(void **state)
@@ -340,6 +350,7 @@ int main(void)
         T(test_carbon_without_from_refused),
         T(test_stanza_id_by_own_account),
         T(test_stanza_id_by_sender_refused),
+        T(test_stanza_id_by_own_full_jid_refused),
         T(test_receipt_sent_to_contact),
         T(test_receipt_not_sent_to_stranger),
         T(test_receipt_not_sent_for_carbon),
