@@ -475,8 +475,9 @@ int ph_setup_connected(void **state)
 
 static void handlers_free(GPtrArray *list, bool free_ud)
 {
-    /* Every iq handler in xmpp/ owns a g_malloc'ed user data (or none);
-     * libstrophe would drop the unanswered ones with the connection. */
+    /* An iq handler of xmpp/ frees its g_malloc'ed user data (or has
+     * none) when its answer comes; libstrophe drops unanswered ones with
+     * the connection and leaves their data to the program. */
     for (guint i = 0; i < list->len; i++) {
         handler *h = g_ptr_array_index(list, i);
         if (free_ud)

@@ -12,7 +12,7 @@
  *   xmpp_id_handler_add      kept here; ph_receive() fires them the way
  *                            libstrophe does (id handlers first, one-shot
  *                            when they return 0, then the matching ones)
- *   xmpp_send                kept for the test to read (ph_sent_*)
+ *   xmpp_send                kept for the test to read (ph_sent)
  *
  * Parsing and building stanzas stay libstrophe's own. Nothing waits:
  * timers are armed on the main loop but the loop never runs.
@@ -77,7 +77,8 @@ int ph_setup_connected(void **state);
 /* Log out, free everything. */
 int ph_teardown(void **state);
 
-/* The server delivers the stanza written in XML (printf format). */
+/* The server delivers the stanza written in XML (printf format); the
+ * test fails when it does not parse. */
 void ph_receive(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The server delivers our own server's copy (XEP-0280) of INNER, a
@@ -97,8 +98,9 @@ const ph_event *ph_last(event_type type);
 /* Forget the recorded events and the stanzas sent so far. */
 void ph_forget(void);
 
-/* The newest stanza sent since the last ph_forget() named NAME ("message", "iq", "presence") to TO
- * (NULL: with no 'to') with a child in namespace NS (NULL: any), or NULL. */
+/* The newest stanza sent since the last ph_forget() named NAME
+ * ("message", "iq", "presence") to TO (NULL: with no 'to') with a child in
+ * namespace NS (NULL: any), or NULL. */
 xmpp_stanza_t *ph_sent(const char *name, const char *to, const char *ns);
 /* The same for an iq that must have been sent (fails the test if not). */
 xmpp_stanza_t *ph_sent_iq(const char *to, const char *ns);
