@@ -374,6 +374,41 @@ static void test_room_older_history_of_other_room_refused(void **state)
     assert_no(EV_MESSAGE);
 }
 
+/* ---------- the configuration form (XEP-0045 10.2) ---------- */
+
+#define ROOMNAME "muc#roomconfig_roomname"
+
+static void answer_config(const char *from)
+{
+    char *err = NULL;
+    assert_true(nx_muc_config_request(ROOM, &err));
+    ph_receive("<iq type='result' from='%s' id='%s'><query xmlns='" NS_MUC_OWNER "'>"
+               "<x xmlns='" NS_DATA "' type='form'>"
+               "<field var='" ROOMNAME "' type='text-single'><value>Room</value></field>"
+               "</x></query></iq>",
+               from, xmpp_stanza_get_id(ph_sent_iq(ROOM, NS_MUC_OWNER)));
+}
+
+static void test_config_form_from_room(void **state)
+{
+    ph_join(ROOM, "me", plain);
+    answer_config(ROOM);
+    char *err = NULL;
+    assert_true(nx_muc_config_set(ROOM, ROOMNAME, "Our room", &err));
+    assert_null(err);
+}
+
+/* An occupant must not put a form of its own before the user. */
+static void test_config_form_from_occupant_refused(void **state)
+{
+    ph_join(ROOM, "me", plain);
+    answer_config(ROOM "/mallory");
+    char *err = NULL;
+    assert_false(nx_muc_config_set(ROOM, ROOMNAME, "Our room", &err));
+    assert_non_null(err);
+    g_free(err);
+}
+
 /* ---------- invitations ---------- */
 
 #define DIRECT_INVITE                                                                              \
@@ -484,6 +519,8 @@ int main(void)
         T(test_room_older_history_from_own_account_refused),
         T(test_room_older_history_from_occupant_refused),
         T(test_room_older_history_of_other_room_refused),
+        T(test_config_form_from_room),
+        T(test_config_form_from_occupant_refused),
         T(test_direct_invite),
         T(test_direct_invite_in_carbon_refused),
         T_SYNC(test_direct_invite_from_archive_refused),
