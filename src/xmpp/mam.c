@@ -187,8 +187,9 @@ static int on_query_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
     return 0;
 }
 
-/* Turn one accepted archive <result/> into events. */
-static void process_result(xmpp_conn_t *c, xmpp_stanza_t *res, bool backfill)
+/* Turn one accepted archive <result/> into events: BACKFILL when it is
+ * older history, ROOM the room whose own archive answered (NULL: ours). */
+static void process_result(xmpp_conn_t *c, xmpp_stanza_t *res, bool backfill, const char *room)
 {
     xmpp_stanza_t *fwd = nx_child(res, "forwarded", NS_FORWARD);
     xmpp_stanza_t *inner = fwd ? nx_child(fwd, "message", NULL) : NULL;
@@ -197,13 +198,13 @@ static void process_result(xmpp_conn_t *c, xmpp_stanza_t *res, bool backfill)
         return;
     /* A room's archive holds that room's messages only. */
     const char *inner_from = xmpp_stanza_get_from(inner);
-    if (backfill && bf_room && (!inner_from || !bf_peer || !jid_bare_equal(inner_from, bf_peer)))
+    if (room && (!inner_from || !jid_bare_equal(inner_from, room)))
         return;
     msg_source src = {.archive = true,
                       .archive_id = aid,
                       .archive_ts = nx_delay_of(fwd),
                       .backfill = backfill,
-                      .room = backfill && bf_room};
+                      .room = room != NULL};
     nx_message_process(c, inner, &src);
 }
 
@@ -237,7 +238,7 @@ bool nx_mam_handle_result(xmpp_conn_t *c, xmpp_stanza_t *st)
         return true;
     }
     received++;
-    process_result(c, res, false);
+    process_result(c, res, false, NULL);
     return true;
 }
 
@@ -257,11 +258,12 @@ static int on_backfill_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
     char *peer = bf_peer;
     bf_peer = NULL;
     g_clear_pointer(&bf_query_id, g_free);
-    /* Newest first, so each can be stored just before the one after it. */
+    /* Newest first, so each can be stored just before the one after it
+     * (BF_PEER is already cleared: the room is PEER). */
     xmpp_stanza_t *res;
     while ((res = g_queue_pop_tail(&bf_page))) {
         if (ok)
-            process_result(c, res, true);
+            process_result(c, res, true, bf_room ? peer : NULL);
         xmpp_stanza_release(res);
     }
     xmpp_stanza_t *fin = nx_child(st, "fin", NS_MAM);

@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 
 #include "config/accounts.h"
+#include "fixture.h"
 
 #define FP_UPPER                                                                                   \
     "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:"   \
@@ -25,25 +26,6 @@
 
 /* ---- helpers ---- */
 
-static void rm_rf(const char *path)
-{
-    GDir *dir = g_dir_open(path, 0, NULL);
-    if (dir) {
-        const char *name;
-        while ((name = g_dir_read_name(dir)) != NULL) {
-            char *child = g_build_filename(path, name, NULL);
-            if (g_file_test(child, G_FILE_TEST_IS_DIR) &&
-                !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-                rm_rf(child);
-            else
-                g_unlink(child);
-            g_free(child);
-        }
-        g_dir_close(dir);
-    }
-    g_remove(path);
-}
-
 /* Per test: a temp dir; the accounts file is DIR/conf/accounts. */
 typedef struct {
     char *dir;
@@ -53,8 +35,7 @@ typedef struct {
 static int setup(void **state)
 {
     fixture *f = g_new0(fixture, 1);
-    f->dir = g_dir_make_tmp("natter-test-XXXXXX", NULL);
-    assert_non_null(f->dir);
+    f->dir = fx_tmpdir();
     f->path = g_build_filename(f->dir, "conf", "accounts", NULL);
     *state = f;
     return 0;
@@ -64,34 +45,11 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     accounts_deinit();
-    rm_rf(f->dir);
+    fx_rm_rf(f->dir);
     g_free(f->dir);
     g_free(f->path);
     g_free(f);
     return 0;
-}
-
-static void write_text(const char *path, const char *text)
-{
-    char *dir = g_path_get_dirname(path);
-    assert_int_equal(g_mkdir_with_parents(dir, 0700), 0);
-    g_free(dir);
-    assert_true(g_file_set_contents(path, text, -1, NULL));
-    assert_int_equal(chmod(path, 0600), 0);
-}
-
-static char *read_text(const char *path)
-{
-    char *text = NULL;
-    assert_true(g_file_get_contents(path, &text, NULL, NULL));
-    return text;
-}
-
-static unsigned mode_of(const char *path)
-{
-    struct stat sb;
-    assert_int_equal(stat(path, &sb), 0);
-    return sb.st_mode & 07777;
 }
 
 /* accounts_set must fail with exactly WANT and leave things as they were. */
@@ -475,13 +433,13 @@ static void test_save_and_reload(void **state)
     assert_true(accounts_save(&err));
     assert_null(err);
 
-    assert_int_equal(mode_of(f->path), 0600);
+    assert_int_equal(fx_mode_of(f->path), 0600);
     char *dir = g_path_get_dirname(f->path);
-    assert_int_equal(mode_of(dir), 0700);
+    assert_int_equal(fx_mode_of(dir), 0700);
     g_free(dir);
 
     /* only what differs from the defaults is written */
-    char *text = read_text(f->path);
+    char *text = fx_read_text(f->path);
     char *home = strstr(text, "[home]");
     assert_non_null(home);
     assert_null(strstr(home, "resource"));
@@ -528,19 +486,19 @@ static void test_password_only_when_set(void **state)
     assert_true(accounts_add("w", "alice@example.org", NULL));
     set_ok("w", "eval_password", "secret-tool lookup xmpp alice");
     assert_true(accounts_save(NULL));
-    char *text = read_text(f->path);
+    char *text = fx_read_text(f->path);
     assert_null(strstr(text, "\npassword="));
     g_free(text);
 
     set_ok("w", "password", "hunter2");
     assert_true(accounts_save(NULL));
-    text = read_text(f->path);
+    text = fx_read_text(f->path);
     assert_non_null(strstr(text, "\npassword=hunter2"));
     g_free(text);
 
     set_ok("w", "password", NULL);
     assert_true(accounts_save(NULL));
-    text = read_text(f->path);
+    text = fx_read_text(f->path);
     assert_null(strstr(text, "hunter2"));
     assert_null(strstr(text, "\npassword="));
     g_free(text);
@@ -556,7 +514,7 @@ static void test_missing_file(void **state)
     /* nothing written until asked */
     assert_false(g_file_test(f->path, G_FILE_TEST_EXISTS));
     assert_true(accounts_save(NULL));
-    assert_int_equal(mode_of(f->path), 0600);
+    assert_int_equal(fx_mode_of(f->path), 0600);
 }
 
 static const char broken_file[] = "# my accounts\n"
@@ -589,7 +547,7 @@ static const char broken_file[] = "# my accounts\n"
 static void test_load_with_problems(void **state)
 {
     fixture *f = *state;
-    write_text(f->path, broken_file);
+    fx_write_text(f->path, broken_file);
     char *errors = NULL;
     assert_true(accounts_init(f->path, &errors));
     assert_non_null(errors);
@@ -625,7 +583,7 @@ static void test_load_with_problems(void **state)
     /* saving keeps broken accounts, unknown keys and comments as written */
     set_ok("good", "port", "5222");
     assert_true(accounts_save(NULL));
-    char *text = read_text(f->path);
+    char *text = fx_read_text(f->path);
     assert_non_null(strstr(text, "# my accounts"));
     assert_non_null(strstr(text, "colour=blue"));
     assert_non_null(strstr(text, "port=99999"));
@@ -645,7 +603,7 @@ static void test_load_with_problems(void **state)
     assert_true(accounts_add("badport", "p@example.org", NULL));
     assert_int_equal(accounts_count(), 3);
     assert_true(accounts_save(NULL));
-    text = read_text(f->path);
+    text = fx_read_text(f->path);
     assert_null(strstr(text, "[nojid]"));
     assert_null(strstr(text, "99999"));
     assert_non_null(strstr(text, "[badport]"));
@@ -665,13 +623,13 @@ static void test_load_with_problems(void **state)
 static void test_remove_then_save(void **state)
 {
     fixture *f = *state;
-    write_text(f->path, "[a]\njid=a@example.org\n\n[b]\njid=b@example.org\npassword=pw\n");
+    fx_write_text(f->path, "[a]\njid=a@example.org\n\n[b]\njid=b@example.org\npassword=pw\n");
     assert_true(accounts_init(f->path, NULL));
     assert_int_equal(accounts_count(), 2);
     assert_string_equal(accounts_find("b")->password, "pw");
     assert_true(accounts_remove("b"));
     assert_true(accounts_save(NULL));
-    char *text = read_text(f->path);
+    char *text = fx_read_text(f->path);
     assert_null(strstr(text, "[b]"));
     assert_null(strstr(text, "pw"));
     assert_non_null(strstr(text, "[a]"));
@@ -682,7 +640,7 @@ static void test_unparsable_not_overwritten(void **state)
 {
     fixture *f = *state;
     const char *text = "[a]\njid=a@example.org\nthis is not ini\n";
-    write_text(f->path, text);
+    fx_write_text(f->path, text);
     char *errors = NULL;
     assert_false(accounts_init(f->path, &errors));
     assert_non_null(errors);
@@ -694,7 +652,7 @@ static void test_unparsable_not_overwritten(void **state)
     assert_false(accounts_save(&err));
     assert_non_null(strstr(err, "not overwriting"));
     g_free(err);
-    char *after = read_text(f->path);
+    char *after = fx_read_text(f->path);
     assert_string_equal(after, text);
     g_free(after);
 }
@@ -714,7 +672,7 @@ static void test_unreadable(void **state)
 static void test_loose_mode_warning(void **state)
 {
     fixture *f = *state;
-    write_text(f->path, "[a]\njid=a@example.org\npassword=pw\n");
+    fx_write_text(f->path, "[a]\njid=a@example.org\npassword=pw\n");
     assert_int_equal(chmod(f->path, 0644), 0);
     char *errors = NULL;
     assert_true(accounts_init(f->path, &errors));
@@ -726,10 +684,10 @@ static void test_loose_mode_warning(void **state)
     /* saving tightens it */
     set_ok("a", "port", "5222");
     assert_true(accounts_save(NULL));
-    assert_int_equal(mode_of(f->path), 0600);
+    assert_int_equal(fx_mode_of(f->path), 0600);
 
     /* a password in an account that failed to load counts too */
-    write_text(f->path, "[a]\njid=not a jid\npassword=pw\n");
+    fx_write_text(f->path, "[a]\njid=not a jid\npassword=pw\n");
     assert_int_equal(chmod(f->path, 0640), 0);
     errors = NULL;
     assert_true(accounts_init(f->path, &errors));
@@ -738,7 +696,7 @@ static void test_loose_mode_warning(void **state)
     g_free(errors);
 
     /* without a saved password a readable file is fine */
-    write_text(f->path, "[a]\njid=a@example.org\n");
+    fx_write_text(f->path, "[a]\njid=a@example.org\n");
     assert_int_equal(chmod(f->path, 0644), 0);
     errors = (char *)0x1;
     assert_true(accounts_init(f->path, &errors));
@@ -748,14 +706,14 @@ static void test_loose_mode_warning(void **state)
 static void test_home_expansion_kept_in_file(void **state)
 {
     fixture *f = *state;
-    write_text(f->path, "[a]\njid=a@example.org\nca_file=~/ca.pem\n");
+    fx_write_text(f->path, "[a]\njid=a@example.org\nca_file=~/ca.pem\n");
     assert_true(accounts_init(f->path, NULL));
     char *want = g_build_filename(g_get_home_dir(), "ca.pem", NULL);
     assert_string_equal(accounts_find("a")->ca_file, want);
     g_free(want);
     set_ok("a", "port", "5222");
     assert_true(accounts_save(NULL));
-    char *text = read_text(f->path);
+    char *text = fx_read_text(f->path);
     assert_non_null(strstr(text, "ca_file=~/ca.pem"));
     g_free(text);
 }
@@ -763,7 +721,7 @@ static void test_home_expansion_kept_in_file(void **state)
 static void test_duplicate_keys(void **state)
 {
     fixture *f = *state;
-    write_text(f->path, "[a]\njid=a@example.org\nport=5222\nport=5223\n");
+    fx_write_text(f->path, "[a]\njid=a@example.org\nport=5222\nport=5223\n");
     char *errors = NULL;
     assert_true(accounts_init(f->path, &errors));
     assert_non_null(errors);

@@ -15,79 +15,16 @@
 #include "config/atomicfile.h"
 #include "config/settings.h"
 #include "core/event.h"
+#include "fixture.h"
 
 /* ---- helpers ---- */
 
-/* Remove PATH and everything under it. */
-static void rm_rf(const char *path)
-{
-    GDir *dir = g_dir_open(path, 0, NULL);
-    if (dir) {
-        const char *name;
-        while ((name = g_dir_read_name(dir)) != NULL) {
-            char *child = g_build_filename(path, name, NULL);
-            if (g_file_test(child, G_FILE_TEST_IS_DIR) &&
-                !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-                rm_rf(child);
-            else
-                g_unlink(child);
-            g_free(child);
-        }
-        g_dir_close(dir);
-    }
-    g_remove(path);
-}
-
-static char *make_tmp(void)
-{
-    char *dir = g_dir_make_tmp("natter-test-XXXXXX", NULL);
-    assert_non_null(dir);
-    return dir;
-}
-
-static int setup(void **state)
-{
-    *state = make_tmp();
-    return 0;
-}
-
+/* Each test gets a temporary directory (*state) and default settings
+ * afterwards. */
 static int teardown(void **state)
 {
     settings_deinit();
-    rm_rf(*state);
-    g_free(*state);
-    return 0;
-}
-
-static void write_text(const char *path, const char *text)
-{
-    assert_true(g_file_set_contents(path, text, -1, NULL));
-}
-
-static char *read_text(const char *path)
-{
-    char *text = NULL;
-    assert_true(g_file_get_contents(path, &text, NULL, NULL));
-    return text;
-}
-
-static unsigned mode_of(const char *path)
-{
-    struct stat sb;
-    assert_int_equal(stat(path, &sb), 0);
-    return sb.st_mode & 07777;
-}
-
-/* Number of entries in directory DIR. */
-static int count_entries(const char *dir)
-{
-    GDir *d = g_dir_open(dir, 0, NULL);
-    assert_non_null(d);
-    int n = 0;
-    while (g_dir_read_name(d))
-        n++;
-    g_dir_close(d);
-    return n;
+    return fx_teardown_tmpdir(state);
 }
 
 /* settings_set must fail for KEY=VALUE with exactly the message WANT. */
@@ -366,7 +303,7 @@ static const char sample[] = "# my settings\n"          /* 1 */
 static void test_load_with_problems(void **state)
 {
     char *path = g_build_filename(*state, "settings", NULL);
-    write_text(path, sample);
+    fx_write_text(path, sample);
     char *errors = NULL;
     assert_true(settings_init(path, &errors));
     assert_non_null(errors);
@@ -401,7 +338,7 @@ static void test_load_with_problems(void **state)
 static void test_load_duplicate_key_reports_last_line(void **state)
 {
     char *path = g_build_filename(*state, "settings", NULL);
-    write_text(path, "[settings]\nroster_width = 30\n# again\nroster_width = 7\n");
+    fx_write_text(path, "[settings]\nroster_width = 30\n# again\nroster_width = 7\n");
     char *errors = NULL;
     assert_true(settings_init(path, &errors));
     char *want = g_strdup_printf("%s:4: roster_width must be a number from 10 to 80\n"
@@ -414,7 +351,7 @@ static void test_load_duplicate_key_reports_last_line(void **state)
     assert_int_equal(settings_get_int("roster_width"), 24);
 
     /* a reset cannot bring the first copy back */
-    write_text(path, "[settings]\nbeep = off\nbeep = off\n");
+    fx_write_text(path, "[settings]\nbeep = off\nbeep = off\n");
     assert_true(settings_init(path, NULL));
     assert_false(settings_get_bool("beep"));
     assert_true(settings_reset("beep"));
@@ -438,7 +375,7 @@ static void test_load_missing_file(void **state)
 static void test_load_clean_file(void **state)
 {
     char *path = g_build_filename(*state, "settings", NULL);
-    write_text(path, "[settings]\nroster_width=33\nroster_side=left\nca_file=~/ca.pem\n");
+    fx_write_text(path, "[settings]\nroster_width=33\nroster_side=left\nca_file=~/ca.pem\n");
     char *errors = (char *)0x1;
     assert_true(settings_init(path, &errors));
     assert_null(errors);
@@ -454,7 +391,7 @@ static void test_load_unparsable(void **state)
 {
     char *path = g_build_filename(*state, "settings", NULL);
     const char *text = "[settings]\nthis line is garbage\n";
-    write_text(path, text);
+    fx_write_text(path, text);
     char *errors = NULL;
     assert_false(settings_init(path, &errors));
     assert_non_null(errors);
@@ -469,7 +406,7 @@ static void test_load_unparsable(void **state)
     assert_non_null(err);
     assert_non_null(strstr(err, "not overwriting"));
     g_free(err);
-    char *after = read_text(path);
+    char *after = fx_read_text(path);
     assert_string_equal(after, text);
     g_free(after);
     g_free(path);
@@ -493,7 +430,7 @@ static void test_load_unreadable(void **state)
 static void test_load_bad_escape_and_utf8(void **state)
 {
     char *path = g_build_filename(*state, "settings", NULL);
-    write_text(path, "[settings]\ntheme=a\\qb\nroster_width=20\ntime_format=%H\xff\n");
+    fx_write_text(path, "[settings]\ntheme=a\\qb\nroster_width=20\ntime_format=%H\xff\n");
     char *errors = NULL;
     assert_true(settings_init(path, &errors));
     assert_non_null(errors);
@@ -531,14 +468,14 @@ static void test_save_roundtrip(void **state)
     assert_true(settings_save(&err));
     assert_null(err);
 
-    assert_int_equal(mode_of(path), 0600);
-    assert_int_equal(mode_of(dir), 0700);
+    assert_int_equal(fx_mode_of(path), 0600);
+    assert_int_equal(fx_mode_of(dir), 0700);
     char *parent = g_path_get_dirname(dir);
-    assert_int_equal(mode_of(parent), 0700);
+    assert_int_equal(fx_mode_of(parent), 0700);
     g_free(parent);
-    assert_int_equal(count_entries(dir), 1); /* no temp file left behind */
+    assert_int_equal(fx_count_entries(dir), 1); /* no temp file left behind */
 
-    char *text = read_text(path);
+    char *text = fx_read_text(path);
     /* only non-defaults are written */
     assert_non_null(strstr(text, "roster_width=42"));
     assert_non_null(strstr(text, "beep=off"));
@@ -569,14 +506,14 @@ static void test_save_roundtrip(void **state)
 static void test_save_keeps_comments_and_unknown(void **state)
 {
     char *path = g_build_filename(*state, "settings", NULL);
-    write_text(path, sample);
+    fx_write_text(path, sample);
     char *errors = NULL;
     assert_true(settings_init(path, &errors));
     g_free(errors);
     assert_true(settings_set("keepalive", "120", NULL));
     assert_true(settings_save(NULL));
 
-    char *text = read_text(path);
+    char *text = fx_read_text(path);
     assert_non_null(strstr(text, "# my settings"));
     assert_non_null(strstr(text, "colour=blue"));   /* unknown key kept */
     assert_non_null(strstr(text, "[other]"));       /* unknown group kept */
@@ -599,7 +536,7 @@ static void test_save_drops_reset_values(void **state)
     assert_true(settings_reset("beep"));
     assert_true(settings_set("keepalive", "60", NULL)); /* the default */
     assert_true(settings_save(NULL));
-    char *text = read_text(path);
+    char *text = fx_read_text(path);
     assert_null(strstr(text, "beep"));
     assert_null(strstr(text, "keepalive"));
     g_free(text);
@@ -609,12 +546,12 @@ static void test_save_drops_reset_values(void **state)
 static void test_save_replaces_loose_mode(void **state)
 {
     char *path = g_build_filename(*state, "settings", NULL);
-    write_text(path, "[settings]\nbeep=on\n");
+    fx_write_text(path, "[settings]\nbeep=on\n");
     assert_int_equal(chmod(path, 0644), 0);
     assert_true(settings_init(path, NULL));
     assert_true(settings_set("beep", "off", NULL));
     assert_true(settings_save(NULL));
-    assert_int_equal(mode_of(path), 0600);
+    assert_int_equal(fx_mode_of(path), 0600);
     g_free(path);
 }
 
@@ -635,7 +572,7 @@ static void test_save_failure(void **state)
     char *blocker = g_build_filename(*state, "blocker", NULL);
     char *path = g_build_filename(blocker, "settings", NULL);
     assert_true(settings_init(path, NULL));
-    write_text(blocker, "x");
+    fx_write_text(blocker, "x");
     assert_true(settings_set("beep", "on", NULL));
     char *err = NULL;
     assert_false(settings_save(&err));
@@ -664,10 +601,10 @@ static void test_atomic_write_and_read(void **state)
     assert_memory_equal(data, "hello\0world", 11);
     assert_int_equal(data[11], '\0');
     g_free(data);
-    assert_int_equal(mode_of(path), 0600);
+    assert_int_equal(fx_mode_of(path), 0600);
     char *dir = g_path_get_dirname(path);
-    assert_int_equal(mode_of(dir), 0700);
-    assert_int_equal(count_entries(dir), 1);
+    assert_int_equal(fx_mode_of(dir), 0700);
+    assert_int_equal(fx_count_entries(dir), 1);
 
     /* empty data */
     assert_true(atomicfile_write(path, NULL, 0, NULL));
@@ -693,9 +630,9 @@ static void test_atomic_write_umask(void **state)
     bool ok = atomicfile_write(path, "x", 1, NULL);
     umask(old);
     assert_true(ok);
-    assert_int_equal(mode_of(path), 0600);
+    assert_int_equal(fx_mode_of(path), 0600);
     char *dir = g_path_get_dirname(path);
-    assert_int_equal(mode_of(dir), 0700);
+    assert_int_equal(fx_mode_of(dir), 0700);
     g_free(dir);
     g_free(path);
 }
@@ -704,11 +641,11 @@ static void test_atomic_write_keeps_symlink(void **state)
 {
     char *real = g_build_filename(*state, "real", NULL);
     char *link = g_build_filename(*state, "link", NULL);
-    write_text(real, "old");
+    fx_write_text(real, "old");
     assert_int_equal(symlink("real", link), 0);
     assert_true(atomicfile_write(link, "new", 3, NULL));
     assert_true(g_file_test(link, G_FILE_TEST_IS_SYMLINK));
-    char *text = read_text(real);
+    char *text = fx_read_text(real);
     assert_string_equal(text, "new");
     g_free(text);
 
@@ -739,17 +676,17 @@ static void test_atomic_write_failures(void **state)
     g_free(want);
     g_free(err);
     err = NULL;
-    assert_int_equal(count_entries(*state), 1);
+    assert_int_equal(fx_count_entries(*state), 1);
 
     /* old content survives a failed write */
     char *blocker = g_build_filename(*state, "blocker", NULL);
-    write_text(blocker, "keep");
+    fx_write_text(blocker, "keep");
     char *under = g_build_filename(blocker, "x", NULL);
     assert_false(atomicfile_write(under, "y", 1, &err));
     assert_non_null(err);
     assert_non_null(strstr(err, g_strerror(ENOTDIR)));
     g_free(err);
-    char *text = read_text(blocker);
+    char *text = fx_read_text(blocker);
     assert_string_equal(text, "keep");
     g_free(text);
 
@@ -801,12 +738,12 @@ static void test_ensure_dir_existing(void **state)
     assert_int_equal(g_mkdir(dir, 0755), 0);
     assert_int_equal(chmod(dir, 0755), 0);
     assert_true(atomicfile_ensure_dir(dir, NULL));
-    assert_int_equal(mode_of(dir), 0755);
+    assert_int_equal(fx_mode_of(dir), 0755);
     char *sub = g_build_filename(dir, "x", "y", NULL);
     assert_true(atomicfile_ensure_dir(sub, NULL));
-    assert_int_equal(mode_of(sub), 0700);
+    assert_int_equal(fx_mode_of(sub), 0700);
     char *x = g_path_get_dirname(sub);
-    assert_int_equal(mode_of(x), 0700);
+    assert_int_equal(fx_mode_of(x), 0700);
     g_free(x);
     g_free(sub);
     g_free(dir);
@@ -814,7 +751,7 @@ static void test_ensure_dir_existing(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, fx_setup_tmpdir, teardown)
     const struct CMUnitTest tests[] = {
         T(test_table_sane),
         T(test_defaults),

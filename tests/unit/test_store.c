@@ -17,6 +17,7 @@
 
 #include "store/internal.h"
 #include "store/store.h"
+#include "fixture.h"
 
 #define ME "me@example.org"
 #define ALICE "alice@example.org"
@@ -30,30 +31,10 @@ typedef struct {
 
 /* ---- helpers ---- */
 
-/* Remove DIR and what is in it (one level of subdirectories). */
-static void rm_tree(const char *dir)
-{
-    GDir *d = g_dir_open(dir, 0, NULL);
-    if (d) {
-        const char *name;
-        while ((name = g_dir_read_name(d))) {
-            char *p = g_build_filename(dir, name, NULL);
-            if (g_file_test(p, G_FILE_TEST_IS_DIR))
-                rm_tree(p);
-            else
-                g_remove(p);
-            g_free(p);
-        }
-        g_dir_close(d);
-    }
-    g_rmdir(dir);
-}
-
 static int setup(void **state)
 {
     fixture *f = g_new0(fixture, 1);
-    f->dir = g_dir_make_tmp("natter-store-XXXXXX", NULL);
-    assert_non_null(f->dir);
+    f->dir = fx_tmpdir();
     f->db = g_build_filename(f->dir, "test.db", NULL);
     *state = f;
     return 0;
@@ -73,7 +54,7 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     store_close();
-    rm_tree(f->dir);
+    fx_rm_rf(f->dir);
     g_free(f->dir);
     g_free(f->db);
     g_free(f);
@@ -172,11 +153,6 @@ static sqlite3 *raw_open(const char *path)
     return db;
 }
 
-static void write_file(const char *path, const char *data)
-{
-    assert_true(g_file_set_contents(path, data, -1, NULL));
-}
-
 /* ---- opening and schema ---- */
 
 static void test_open_private_files(void **state)
@@ -227,7 +203,7 @@ static void test_open_private_files(void **state)
 static void test_migrate_empty_file(void **state)
 {
     fixture *f = *state;
-    write_file(f->db, "");
+    fx_write_text(f->db, "");
     char *err = NULL;
     assert_true(store_open_path(f->db, &err));
     assert_null(err);
@@ -1175,7 +1151,7 @@ static void test_corrupt_file(void **state)
     GString *junk = g_string_new(NULL);
     for (int i = 0; i < 400; i++)
         g_string_append(junk, "this is not a database. ");
-    write_file(f->db, junk->str);
+    fx_write_text(f->db, junk->str);
     g_string_free(junk, TRUE);
 
     char *err = NULL;
