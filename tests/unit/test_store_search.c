@@ -1,0 +1,256 @@
+/* test_store_search.c - unit tests for src/store: full-text search and
+ * export. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "store/internal.h"
+#include "store/store.h"
+#include "fixture.h"
+#include "store_fixture.h"
+
+/* ---- search ---- */
+
+static void expect_query(const char *text, const char *expected)
+{
+    char *err = NULL;
+    char *q = store_search_fts_query(text, &err);
+    if (!q)
+        fail_msg("'%s': %s", text, err);
+    assert_string_equal(q, expected);
+    g_free(q);
+}
+
+static void expect_query_error(const char *text, const char *expected)
+{
+    char *err = NULL;
+    char *q = store_search_fts_query(text, &err);
+    if (q)
+        fail_msg("'%s' gave %s", text, q);
+    assert_string_equal(err, expected);
+    g_free(err);
+}
+
+static void test_fts_query_building(void **state)
+{
+    expect_query("hello", "\"hello\"");
+    expect_query("  hello   world ", "\"hello\" AND \"world\"");
+    expect_query("\"hello world\" foo", "\"hello world\" AND \"foo\"");
+    expect_query("\"unterminated phrase", "\"unterminated phrase\"");
+    expect_query("a\"b c\"", "\"a\" AND \"b c\"");
+    expect_query("it's", "\"it's\"");
+    expect_query("foo* -bar ^baz", "\"foo*\" AND \"-bar\" AND \"^baz\"");
+    expect_query("NEAR(a b)", "\"NEAR(a\" AND \"b)\"");
+    expect_query("a OR b AND NOT c",
+                 "\"a\" AND \"OR\" AND \"b\" AND \"AND\" AND \"NOT\" AND \"c\"");
+    expect_query("body:x {body}: y", "\"body:x\" AND \"{body}:\" AND \"y\"");
+    expect_query("café 日本語", "\"café\" AND \"日本語\"");
+    expect_query("* hello ***", "\"hello\""); /* punctuation-only words go */
+    expect_query("'; DROP TABLE messages; --", "\"DROP\" AND \"TABLE\" AND \"messages;\"");
+    expect_query_error("", "empty search: type the words to look for");
+    expect_query_error(" \t ", "empty search: type the words to look for");
+    expect_query_error(NULL, "empty search: type the words to look for");
+    expect_query_error("* - ^", "nothing to search for in \"* - ^\": search matches words of "
+                                "letters and digits");
+    expect_query_error("\"\"", "nothing to search for in \"\"\"\": search matches words of "
+                               "letters and digits");
+}
+
+/* Search through the store for TEXT (in PEER) and expect these bodies. */
+static void expect_search(const char *text, const char *peer, const char *expected)
+{
+    char *err = NULL;
+    GPtrArray *r = store_search(text, peer, 50, &err);
+    if (!r)
+        fail_msg("search '%s': %s", text, err);
+    char *b = bodies(r);
+    if (strcmp(b, expected) != 0)
+        fail_msg("search '%s': got '%s', expected '%s'", text, b, expected);
+    g_free(b);
+    g_ptr_array_unref(r);
+}
+
+static void test_search(void **state)
+{
+    const char *texts[] = {
+        "hello world",
+        "say \"quoted\" text",
+        "it's a test",
+        "use foo* and -bar ^baz",
+        "NEAR the river AND OR NOT",
+        "call f(x): done",
+        "Café au lait",
+        "日本語 のテキスト",
+        "world hello",
+        "food court",
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(texts); i++)
+        add_plain(i % 2 ? BOB : ALICE, texts[i], T0 + i);
+    expect_search("hello world", NULL, "world hello|hello world");
+    expect_search("\"hello world\"", NULL, "hello world");
+    expect_search("HELLO", ALICE, "world hello|hello world");
+    expect_search("hello", BOB, "");
+    expect_search("\"quoted\"", NULL, "say \"quoted\" text");
+    expect_search("say \"quoted", NULL, "say \"quoted\" text");
+    expect_search("it's", NULL, "it's a test");
+    expect_search("foo*", NULL, "use foo* and -bar ^baz"); /* no prefix search */
+    expect_search("-bar", NULL, "use foo* and -bar ^baz"); /* no NOT */
+    expect_search("^baz", NULL, "use foo* and -bar ^baz");
+    expect_search("NEAR", NULL, "NEAR the river AND OR NOT");
+    expect_search("river OR hello", NULL, ""); /* OR is a word, ANDed */
+    expect_search("AND NOT", NULL, "NEAR the river AND OR NOT");
+    expect_search("f(x):", NULL, "call f(x): done");
+    expect_search("(x)", NULL, "call f(x): done");
+    expect_search("body:hello", NULL, "");
+    expect_search("cafe", NULL, "Café au lait");
+    expect_search("CAFÉ", NULL, "Café au lait");
+    expect_search("日本語", NULL, "日本語 のテキスト");
+    expect_search("'; DROP TABLE messages; --", NULL, "");
+    assert_int_equal(store_count(), 10);
+
+    char *err = NULL;
+    assert_null(store_search("'", NULL, 10, &err));
+    assert_string_equal(err, "nothing to search for in \"'\": search matches words of letters "
+                             "and digits");
+    g_free(err);
+    err = NULL;
+    GPtrArray *r = store_search("hello", NULL, 1, &err);
+    assert_bodies(r, "world hello");
+    g_ptr_array_unref(r);
+}
+
+/* A search in one conversation finds its matches past the first 2,000 of
+ * other conversations (the merge with the conversation's own ids). */
+static void test_search_peer_many_matches(void **state)
+{
+    struct {
+        const char *peer;
+        const char *body;
+        int n;
+    } runs[] = {
+        {ALICE, "common A1", 1}, {BOB, "common b", 300},  {ALICE, "common A2", 1},
+        {BOB, "common b", 300},  {ALICE, "common A3", 1}, {BOB, "common b", 2500},
+        {ALICE, "common A4", 1}, {BOB, "common b", 10},   {ALICE, "other", 5},
+    };
+    int64_t ts = T0;
+    for (guint r = 0; r < G_N_ELEMENTS(runs); r++) {
+        store_msg **msgs = g_new(store_msg *, runs[r].n);
+        store_add_result *res = g_new(store_add_result, runs[r].n);
+        for (int i = 0; i < runs[r].n; i++)
+            msgs[i] = mk(runs[r].peer, runs[r].peer, runs[r].body, ts++, NULL, NULL, NULL, NULL);
+        assert_true(store_add_batch(msgs, (guint)runs[r].n, res, NULL));
+        for (int i = 0; i < runs[r].n; i++)
+            store_msg_free(msgs[i]);
+        g_free(msgs);
+        g_free(res);
+    }
+    expect_search("common", ALICE, "common A4|common A3|common A2|common A1");
+    expect_search("a2", ALICE, "common A2");
+    expect_search("other", BOB, "");
+    char *err = NULL;
+    GPtrArray *r = store_search("common", ALICE, 3, &err);
+    assert_bodies(r, "common A4|common A3|common A2");
+    g_ptr_array_unref(r);
+    r = store_search("common", ALICE, 0, &err);
+    assert_int_equal(r->len, 4);
+    g_ptr_array_unref(r);
+    r = store_search("common", BOB, 0, &err);
+    assert_int_equal(r->len, 3110);
+    g_ptr_array_unref(r);
+}
+
+/* ---- export ---- */
+
+static char *export_str(const char *peer, store_export_format fmt)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    char *err = NULL;
+    if (!store_export(peer, fmt, f, &err))
+        fail_msg("export: %s", err);
+    fclose(f);
+    return buf;
+}
+
+static void add_export_sample(void)
+{
+    store_msg *m = mk(ALICE, ALICE "/phone", "hi\nsecond line", T0 + 123, "s1", ME, NULL, "m1");
+    add_expect(m, STORE_ADDED);
+    m = mk(ALICE, ME "/natter", "tab\there \"q\" \\ ok\x1b[31m", T0 + 60000, NULL, NULL, "o2",
+           "o2");
+    m->receipt = STORE_RECEIPT_PENDING;
+    m->encryption = STORE_ENC_OMEMO;
+    add_expect(m, STORE_ADDED);
+    add_expect(mk(BOB, BOB "/x", "gone", T0 + 1000, NULL, NULL, "b1", NULL), STORE_ADDED);
+    assert_int_equal(store_retract(BOB, BOB, "b1") > 0, 1);
+}
+
+static void test_export_text(void **state)
+{
+    add_export_sample();
+    char *s = export_str(ALICE, STORE_EXPORT_TEXT);
+    assert_string_equal(s, "2023-11-14 22:13:20 <alice@example.org/phone> hi\n"
+                           "\tsecond line\n"
+                           "2023-11-14 22:14:20 <me@example.org/natter> tab\there \"q\" \\ "
+                           "ok\xef\xbf\xbd[31m\n");
+    free(s);
+    s = export_str(NULL, STORE_EXPORT_TEXT);
+    assert_string_equal(s, "# alice@example.org\n"
+                           "2023-11-14 22:13:20 <alice@example.org/phone> hi\n"
+                           "\tsecond line\n"
+                           "2023-11-14 22:14:20 <me@example.org/natter> tab\there \"q\" \\ "
+                           "ok\xef\xbf\xbd[31m\n"
+                           "\n# bob@example.org\n"
+                           "2023-11-14 22:13:21 <bob@example.org/x> (message retracted)\n");
+    free(s);
+}
+
+static void test_export_json(void **state)
+{
+    add_export_sample();
+    char *s = export_str(ALICE, STORE_EXPORT_JSON);
+    assert_string_equal(
+        s, "[\n"
+           "  {\"peer\": \"alice@example.org\", \"sender\": \"alice@example.org/phone\", "
+           "\"outgoing\": false, \"ts\": \"2023-11-14T22:13:20.123Z\", \"body\": \"hi\\nsecond "
+           "line\", \"stanza_id\": \"s1\", \"stanza_id_by\": \"me@example.org\", \"origin_id\": "
+           "null, \"msg_id\": \"m1\", \"encryption\": \"none\", \"receipt\": \"none\", "
+           "\"corrected\": false, \"original_body\": null, \"retracted\": false, "
+           "\"from_archive\": false},\n"
+           "  {\"peer\": \"alice@example.org\", \"sender\": \"me@example.org/natter\", "
+           "\"outgoing\": true, \"ts\": \"2023-11-14T22:14:20.000Z\", \"body\": \"tab\\there "
+           "\\\"q\\\" \\\\ ok\\u001b[31m\", \"stanza_id\": null, \"stanza_id_by\": null, "
+           "\"origin_id\": \"o2\", \"msg_id\": \"o2\", \"encryption\": \"omemo\", \"receipt\": "
+           "\"pending\", \"corrected\": false, \"original_body\": null, \"retracted\": false, "
+           "\"from_archive\": false}\n"
+           "]\n");
+    free(s);
+    s = export_str("nobody@example.org", STORE_EXPORT_JSON);
+    assert_string_equal(s, "[]\n");
+    free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fts_query_building),
+        cmocka_unit_test_setup_teardown(test_search, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_search_peer_many_matches, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_export_text, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_export_json, setup_open, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
