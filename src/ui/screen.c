@@ -164,18 +164,34 @@ static char *line_body(const win_line *l, size_t *nick_start, size_t *nick_len)
     }
 }
 
+/* Columns the timestamp STAMP takes before a line's text (0: the window is
+ * too narrow to show it). */
+static int stamp_width(const char *stamp)
+{
+    int w = textwidth_str(stamp) + 1;
+    return w > ui_lay.main_w / 2 ? 0 : w;
+}
+
+/* Wrap the text of L (nick and body, see line_body) for the main window
+ * after a timestamp of STAMP_W columns: the text (g_free), its rows in
+ * *ROWS when ROWS is not NULL (g_free), and their number. */
+static char *wrap_line(const win_line *l, int stamp_w, size_t *ns, size_t *nl,
+                       textwidth_row **rows, size_t *nrows)
+{
+    char *body = line_body(l, ns, nl);
+    int width = ui_lay.main_w - stamp_w > 0 ? ui_lay.main_w - stamp_w : 1;
+    *nrows = textwidth_wrap(body, width, rows);
+    return body;
+}
+
 static void draw_line_rows(const win_line *l, int y_first, int row_from, int row_to, int avail)
 {
     /* Draw rows [row_from, row_to) of line L starting at screen row y. */
     const char *stamp = line_stamp(l);
-    int stamp_w = textwidth_str(stamp) + 1;
-    if (stamp_w > ui_lay.main_w / 2)
-        stamp_w = 0;
-    size_t ns, nl;
-    char *body = line_body(l, &ns, &nl);
+    int stamp_w = stamp_width(stamp);
+    size_t ns, nl, nrows;
     textwidth_row *rows;
-    size_t nrows =
-        textwidth_wrap(body, ui_lay.main_w - stamp_w > 0 ? ui_lay.main_w - stamp_w : 1, &rows);
+    char *body = wrap_line(l, stamp_w, &ns, &nl, &rows, &nrows);
     bool own = l->kind == LINE_MSG_OUT || l->kind == LINE_ACTION_OUT;
     /* Other people's nicks in their consistent colour (XEP-0392). */
     int nick_attr = own ? theme_attr(THEME_NICK_OWN)
@@ -225,15 +241,8 @@ static void draw_line_rows(const win_line *l, int y_first, int row_from, int row
 
 static int line_row_count(const win_line *l)
 {
-    const char *stamp = line_stamp(l);
-    int stamp_w = textwidth_str(stamp) + 1;
-    if (stamp_w > ui_lay.main_w / 2)
-        stamp_w = 0;
-    size_t ns, nl;
-    char *body = line_body(l, &ns, &nl);
-    size_t n =
-        textwidth_wrap(body, ui_lay.main_w - stamp_w > 0 ? ui_lay.main_w - stamp_w : 1, NULL);
-    g_free(body);
+    size_t ns, nl, n;
+    g_free(wrap_line(l, stamp_width(line_stamp(l)), &ns, &nl, NULL, &n));
     return (int)n;
 }
 
