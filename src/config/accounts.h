@@ -28,11 +28,11 @@ typedef enum {
 } account_tls;
 
 typedef struct {
-    char *name;          /* group name; never NULL */
-    char *jid;           /* bare JID; never NULL */
-    char *resource;      /* never NULL */
-    char *server;        /* NULL: use the JID's domain */
-    int port;            /* 0: default */
+    char *name;     /* group name; never NULL */
+    char *jid;      /* bare JID; never NULL */
+    char *resource; /* never NULL */
+    char *server;   /* NULL: use the JID's domain */
+    int port;       /* 0: default */
     account_tls tls;
     char *password;      /* NULL unless saved */
     char *eval_password; /* NULL unless set */

@@ -592,4 +592,3 @@ bool settings_save(char **err)
     g_free(data);
     return ok;
 }
-

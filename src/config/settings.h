@@ -23,11 +23,11 @@ typedef enum {
 typedef struct {
     const char *key;
     setting_type type;
-    const char *def;             /* default, in string form */
-    long min, max;               /* SETTING_INT bounds */
-    const char *const *choices;  /* SETTING_ENUM: NULL-terminated */
-    const char *group;           /* for listing: "ui", "connection", ... */
-    const char *help;            /* one line */
+    const char *def;            /* default, in string form */
+    long min, max;              /* SETTING_INT bounds */
+    const char *const *choices; /* SETTING_ENUM: NULL-terminated */
+    const char *group;          /* for listing: "ui", "connection", ... */
+    const char *help;           /* one line */
 } setting_def;
 
 /* Load settings from PATH (a missing file is fine: defaults). Unknown keys

@@ -36,8 +36,8 @@ static bool parse_hhmm(const char *s, int *min)
 {
     int h, m;
     char tail;
-    if (strlen(s) != 5 || sscanf(s, "%2d:%2d%c", &h, &m, &tail) != 2 || h < 0 || h > 23 ||
-        m < 0 || m > 59 || !g_ascii_isdigit(s[0]) || !g_ascii_isdigit(s[3]))
+    if (strlen(s) != 5 || sscanf(s, "%2d:%2d%c", &h, &m, &tail) != 2 || h < 0 || h > 23 || m < 0 ||
+        m > 59 || !g_ascii_isdigit(s[0]) || !g_ascii_isdigit(s[3]))
         return false;
     *min = h * 60 + m;
     return true;

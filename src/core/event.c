@@ -21,7 +21,7 @@ typedef struct {
 } subscriber;
 
 static GArray *subscribers[EV__COUNT];
-static GArray *waiting;   /* subscriber: made during a delivery */
+static GArray *waiting;     /* subscriber: made during a delivery */
 static unsigned delivering; /* depth of nested event_emit calls */
 static bool removed;        /* some entry was cleared during a delivery */
 

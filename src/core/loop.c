@@ -38,9 +38,9 @@ typedef struct {
     void *ud;
 } signal_hook;
 
-static GArray *watches;  /* fd_watch */
-static GArray *timers;   /* timer_entry, unsorted (few of them) */
-static GArray *prepares; /* prepare_hook, sorted by priority */
+static GArray *watches;     /* fd_watch */
+static GArray *timers;      /* timer_entry, unsorted (few of them) */
+static GArray *prepares;    /* prepare_hook, sorted by priority */
 static GArray *dispatching; /* timer_entry: the due timers of this pass */
 static signal_hook signal_hooks[65];
 static int self_pipe[2] = {-1, -1};

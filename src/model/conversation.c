@@ -32,8 +32,7 @@ static void on_invite(event_type t, const void *p, void *ud)
     const ev_muc_invite *ev = p;
     if (ev->declined || !ev->room || !ev->from)
         return;
-    if (g_hash_table_size(invites) >= CONV_MAX_INVITES &&
-        !g_hash_table_contains(invites, ev->room))
+    if (g_hash_table_size(invites) >= CONV_MAX_INVITES && !g_hash_table_contains(invites, ev->room))
         return;
     conv_invite *i = g_new0(conv_invite, 1);
     i->room = g_strdup(ev->room);

@@ -112,12 +112,18 @@ static int show_rank(presence_show s)
 {
     /* More available is better when priorities tie. */
     switch (s) {
-    case PRESENCE_CHAT: return 5;
-    case PRESENCE_ONLINE: return 4;
-    case PRESENCE_AWAY: return 3;
-    case PRESENCE_DND: return 2;
-    case PRESENCE_XA: return 1;
-    default: return 0;
+    case PRESENCE_CHAT:
+        return 5;
+    case PRESENCE_ONLINE:
+        return 4;
+    case PRESENCE_AWAY:
+        return 3;
+    case PRESENCE_DND:
+        return 2;
+    case PRESENCE_XA:
+        return 1;
+    default:
+        return 0;
     }
 }
 

@@ -28,15 +28,15 @@ typedef struct {
 } roster_resource;
 
 typedef struct {
-    char *jid;          /* bare JID, normalised */
-    char *name;         /* roster name or NULL */
-    char **groups;      /* NULL-terminated, never NULL */
-    char *subscription; /* none/to/from/both */
-    bool ask;           /* subscription request pending (ask='subscribe') */
-    bool in_roster;     /* false: only known from presence */
+    char *jid;             /* bare JID, normalised */
+    char *name;            /* roster name or NULL */
+    char **groups;         /* NULL-terminated, never NULL */
+    char *subscription;    /* none/to/from/both */
+    bool ask;              /* subscription request pending (ask='subscribe') */
+    bool in_roster;        /* false: only known from presence */
     GHashTable *resources; /* name -> roster_resource* */
-    presence_show show; /* aggregated */
-    char *status;       /* aggregated status text, or NULL */
+    presence_show show;    /* aggregated */
+    char *status;          /* aggregated status text, or NULL */
 } roster_contact;
 
 void roster_init(void);

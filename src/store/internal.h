@@ -56,7 +56,7 @@ typedef enum {
     ST_ROW_PEER,   /* ?1 id -> peer */
     ST_PEER_IDS,   /* ?1 peer -> id (any order) */
     ST_EXPORT_ALL,
-    ST_EXPORT_PEER, /* ?1 peer */
+    ST_EXPORT_PEER,   /* ?1 peer */
     ST_OLDEST_TS,     /* ?1 peer: time of its oldest message */
     ST_ID_ANYWHERE,   /* ?1 msg id, in any conversation */
     ST_OLDEST_STANZA, /* ?1 peer: its oldest archive id */

@@ -431,13 +431,14 @@ static bool open_db(const char *path, char **err)
          * it was, which is fine: writes then fail and are kept pending. */
         rc = exec_sql(db, "PRAGMA journal_mode = WAL");
         if (rc == SQLITE_OK)
-            rc = exec_sql(db, "PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;"
-                              "PRAGMA cache_size = -2048;" /* 2 MiB: more did not speed anything up */
-                              /* checkpoint every ~64 MB of WAL: pages changed by many
-                               * commits are copied once (measured: -20% per insert at
-                               * 150,000 messages); replaying such a WAL after a
-                               * crash took 11 ms */
-                              "PRAGMA wal_autocheckpoint = 16000");
+            rc = exec_sql(db,
+                          "PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;"
+                          "PRAGMA cache_size = -2048;" /* 2 MiB: more did not speed anything up */
+                          /* checkpoint every ~64 MB of WAL: pages changed by many
+                           * commits are copied once (measured: -20% per insert at
+                           * 150,000 messages); replaying such a WAL after a
+                           * crash took 11 ms */
+                          "PRAGMA wal_autocheckpoint = 16000");
         if (rc == SQLITE_OK) {
             int n = 0;
             const store_migration *steps = store_schema_steps(&n);

@@ -21,9 +21,9 @@
 #include <stdio.h>
 
 typedef enum {
-    STORE_RECEIPT_NONE = 0,   /* incoming, or receipts not requested */
-    STORE_RECEIPT_PENDING,    /* outgoing, receipt requested */
-    STORE_RECEIPT_DELIVERED,  /* outgoing, receipt received */
+    STORE_RECEIPT_NONE = 0,  /* incoming, or receipts not requested */
+    STORE_RECEIPT_PENDING,   /* outgoing, receipt requested */
+    STORE_RECEIPT_DELIVERED, /* outgoing, receipt received */
 } store_receipt;
 
 typedef enum {
@@ -34,25 +34,25 @@ typedef enum {
 /* One message as stored. Strings are owned by the struct (store_msg_free)
  * except where noted. */
 typedef struct {
-    int64_t rowid;          /* 0 until stored */
-    char *peer;             /* bare JID of the conversation (required) */
-    char *sender;           /* full (or bare) JID of who wrote it (required) */
-    bool outgoing;          /* written by the account's user */
-    char *body;             /* current text (after corrections); "" if retracted */
-    int64_t ts;             /* original time, UTC ms (required) */
-    char *stanza_id;        /* XEP-0359 stanza-id, or NULL */
-    char *stanza_id_by;     /* its 'by' (must be the own bare JID for 1:1), or NULL */
-    char *origin_id;        /* XEP-0359 origin-id, or NULL */
-    char *msg_id;           /* the message's id attribute, or NULL */
+    int64_t rowid;      /* 0 until stored */
+    char *peer;         /* bare JID of the conversation (required) */
+    char *sender;       /* full (or bare) JID of who wrote it (required) */
+    bool outgoing;      /* written by the account's user */
+    char *body;         /* current text (after corrections); "" if retracted */
+    int64_t ts;         /* original time, UTC ms (required) */
+    char *stanza_id;    /* XEP-0359 stanza-id, or NULL */
+    char *stanza_id_by; /* its 'by' (must be the own bare JID for 1:1), or NULL */
+    char *origin_id;    /* XEP-0359 origin-id, or NULL */
+    char *msg_id;       /* the message's id attribute, or NULL */
     store_encryption encryption;
     store_receipt receipt;
-    bool corrected;         /* body was replaced by a correction (XEP-0308) */
-    char *original_body;    /* first body when corrected, else NULL */
-    bool retracted;         /* XEP-0424 */
-    bool from_archive;      /* arrived through MAM */
-    char *author;           /* who wrote it, for dedup and corrections: NULL = the
-                             * bare JID of SENDER; in rooms the occupant
-                             * (muc_author_key); read back from the database */
+    bool corrected;      /* body was replaced by a correction (XEP-0308) */
+    char *original_body; /* first body when corrected, else NULL */
+    bool retracted;      /* XEP-0424 */
+    bool from_archive;   /* arrived through MAM */
+    char *author;        /* who wrote it, for dedup and corrections: NULL = the
+                          * bare JID of SENDER; in rooms the occupant
+                          * (muc_author_key); read back from the database */
 } store_msg;
 
 /* A new empty message (g_new0) / free one (NULL is fine). */

@@ -128,9 +128,9 @@ void notify_message(win_t *w, const char *from_name, const char *body, const cha
         return;
     notify_level global = NOTIFY_ALL;
     notify_level_parse(settings_get("notify"), &global);
-    char *own = mention_nick           ? g_strdup(mention_nick)
+    char *own = mention_nick    ? g_strdup(mention_nick)
                 : nx_own_bare() ? jid_short_name(nx_own_bare())
-                                  : NULL;
+                                : NULL;
     notify_input in = {
         .global = global,
         .window = notify_window_level(w),

@@ -55,8 +55,11 @@ bool notify_decide(const notify_input *in)
     if (in->room && in->window == NOTIFY_DEFAULT && l == NOTIFY_ALL)
         l = NOTIFY_MENTIONS;
     switch (l) {
-    case NOTIFY_ALL: return true;
-    case NOTIFY_MENTIONS: return in->mention;
-    default: return false;
+    case NOTIFY_ALL:
+        return true;
+    case NOTIFY_MENTIONS:
+        return in->mention;
+    default:
+        return false;
     }
 }

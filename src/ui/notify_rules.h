@@ -19,13 +19,13 @@ bool notify_in_quiet(int minute, int from_min, int to_min);
 bool notify_mentions(const char *body, const char *nick);
 
 typedef struct {
-    notify_level global;      /* the notify setting */
-    notify_level window;      /* the window's own rule (NOTIFY_DEFAULT: global) */
-    bool mention;             /* the message mentions the user */
-    bool seen;                /* the user is looking at it (window current, terminal focused) */
-    bool quiet;               /* quiet hours now */
-    bool room;          /* a group chat: "all" there means mentions, unless the
-                         * window's own rule says otherwise */
+    notify_level global; /* the notify setting */
+    notify_level window; /* the window's own rule (NOTIFY_DEFAULT: global) */
+    bool mention;        /* the message mentions the user */
+    bool seen;           /* the user is looking at it (window current, terminal focused) */
+    bool quiet;          /* quiet hours now */
+    bool room;           /* a group chat: "all" there means mentions, unless the
+                          * window's own rule says otherwise */
 } notify_input;
 
 /* Whether to notify. */

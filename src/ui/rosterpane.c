@@ -14,11 +14,16 @@ char ui_presence_mark(presence_show s)
 {
     switch (s) {
     case PRESENCE_CHAT:
-    case PRESENCE_ONLINE: return '+';
-    case PRESENCE_AWAY: return '~';
-    case PRESENCE_XA: return '-';
-    case PRESENCE_DND: return '!';
-    default: return ' ';
+    case PRESENCE_ONLINE:
+        return '+';
+    case PRESENCE_AWAY:
+        return '~';
+    case PRESENCE_XA:
+        return '-';
+    case PRESENCE_DND:
+        return '!';
+    default:
+        return ' ';
     }
 }
 
@@ -26,11 +31,15 @@ int ui_presence_attr(presence_show s)
 {
     switch (s) {
     case PRESENCE_CHAT:
-    case PRESENCE_ONLINE: return theme_attr(THEME_ROSTER_ONLINE);
+    case PRESENCE_ONLINE:
+        return theme_attr(THEME_ROSTER_ONLINE);
     case PRESENCE_AWAY:
-    case PRESENCE_XA: return theme_attr(THEME_ROSTER_AWAY);
-    case PRESENCE_DND: return theme_attr(THEME_ROSTER_DND);
-    default: return theme_attr(THEME_ROSTER_OFFLINE);
+    case PRESENCE_XA:
+        return theme_attr(THEME_ROSTER_AWAY);
+    case PRESENCE_DND:
+        return theme_attr(THEME_ROSTER_DND);
+    default:
+        return theme_attr(THEME_ROSTER_OFFLINE);
     }
 }
 

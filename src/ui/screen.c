@@ -175,8 +175,8 @@ static int stamp_width(const char *stamp)
 /* Wrap the text of L (nick and body, see line_body) for the main window
  * after a timestamp of STAMP_W columns: the text (g_free), its rows in
  * *ROWS when ROWS is not NULL (g_free), and their number. */
-static char *wrap_line(const win_line *l, int stamp_w, size_t *ns, size_t *nl,
-                       textwidth_row **rows, size_t *nrows)
+static char *wrap_line(const win_line *l, int stamp_w, size_t *ns, size_t *nl, textwidth_row **rows,
+                       size_t *nrows)
 {
     char *body = line_body(l, ns, nl);
     int width = ui_lay.main_w - stamp_w > 0 ? ui_lay.main_w - stamp_w : 1;

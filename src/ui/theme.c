@@ -27,8 +27,10 @@ static const role_style defaults[THEME__COUNT] = {
     [THEME_TITLE] = {COLOR_WHITE, COLOR_BLUE, A_BOLD, A_REVERSE},
     [THEME_STATUS] = {COLOR_WHITE, COLOR_BLUE, 0, A_REVERSE},
     [THEME_STATUS_ACTIVE] = {COLOR_YELLOW, COLOR_BLUE, A_BOLD, A_REVERSE | A_BOLD},
-    [THEME_STATUS_HIGHLIGHT] = {COLOR_MAGENTA, COLOR_BLUE, A_BOLD, A_REVERSE | A_BOLD | A_UNDERLINE},
-    [THEME_STATUS_CURRENT] = {COLOR_WHITE, COLOR_BLUE, A_BOLD | A_UNDERLINE, A_REVERSE | A_UNDERLINE},
+    [THEME_STATUS_HIGHLIGHT] = {COLOR_MAGENTA, COLOR_BLUE, A_BOLD,
+                                A_REVERSE | A_BOLD | A_UNDERLINE},
+    [THEME_STATUS_CURRENT] = {COLOR_WHITE, COLOR_BLUE, A_BOLD | A_UNDERLINE,
+                              A_REVERSE | A_UNDERLINE},
     [THEME_NICK_OWN] = {COLOR_GREEN, -1, A_BOLD, A_BOLD},
     [THEME_NICK_OTHER] = {COLOR_YELLOW, -1, A_BOLD, A_BOLD},
     [THEME_INFO] = {COLOR_CYAN, -1, 0, 0},
@@ -279,7 +281,7 @@ int theme_contact_attr(const char *s)
     int n = COLORS >= 256 ? 256 : 8;
     if (n == 8) {
         /* Only the six colours that read on any background. */
-        static const short six[] = {COLOR_RED, COLOR_GREEN, COLOR_YELLOW,
+        static const short six[] = {COLOR_RED,  COLOR_GREEN,   COLOR_YELLOW,
                                     COLOR_BLUE, COLOR_MAGENTA, COLOR_CYAN};
         int best = themefile_nearest(c.rgb, 8);
         short fg = best >= 1 && best <= 6 ? six[best - 1] : COLOR_CYAN;

@@ -17,8 +17,8 @@ typedef enum {
     THEME_TIME,
     THEME_TITLE,
     THEME_STATUS,
-    THEME_STATUS_ACTIVE,   /* window with activity */
-    THEME_STATUS_HIGHLIGHT,/* window with a message for you */
+    THEME_STATUS_ACTIVE,    /* window with activity */
+    THEME_STATUS_HIGHLIGHT, /* window with a message for you */
     THEME_STATUS_CURRENT,
     THEME_NICK_OWN,
     THEME_NICK_OTHER,

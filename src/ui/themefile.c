@@ -77,8 +77,10 @@ static bool parse_attr(const char *w, unsigned *attrs)
     static const struct {
         const char *name;
         unsigned flag;
-    } names[] = {{"bold", TATTR_BOLD},       {"dim", TATTR_DIM},
-                 {"underline", TATTR_UNDERLINE}, {"reverse", TATTR_REVERSE},
+    } names[] = {{"bold", TATTR_BOLD},
+                 {"dim", TATTR_DIM},
+                 {"underline", TATTR_UNDERLINE},
+                 {"reverse", TATTR_REVERSE},
                  {"italic", TATTR_ITALIC}};
     for (unsigned i = 0; i < G_N_ELEMENTS(names); i++) {
         if (!strcmp(w, names[i].name)) {

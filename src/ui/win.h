@@ -16,9 +16,9 @@
 
 typedef enum {
     WIN_CONSOLE,
-    WIN_CHAT,   /* a contact (bare JID) or a room occupant (room/nick) */
+    WIN_CHAT, /* a contact (bare JID) or a room occupant (room/nick) */
     WIN_SEARCH,
-    WIN_ROOM,   /* a group chat (bare room JID) */
+    WIN_ROOM, /* a group chat (bare room JID) */
 } win_type;
 
 typedef enum { ACT_NONE, ACT_INFO, ACT_MSG, ACT_HIGHLIGHT } win_activity;
@@ -41,38 +41,38 @@ typedef struct {
     bool delayed;
     bool queued;
     /* Messages only: */
-    long long rowid;     /* history row, 0 when not stored */
-    char *id;            /* message id (raw, for matching) */
-    char *origin_id;     /* origin-id (raw) */
-    char *sender_bare;   /* who wrote it (raw bare JID) */
+    long long rowid;   /* history row, 0 when not stored */
+    char *id;          /* message id (raw, for matching) */
+    char *origin_id;   /* origin-id (raw) */
+    char *sender_bare; /* who wrote it (raw bare JID) */
     bool receipt_pending;
     bool delivered;
     bool corrected;
     bool retracted;
-    bool highlight;      /* the line a search jumped to */
-    char *stanza_id;     /* rooms: the id the room gave it (moderation) */
-    bool mention;        /* rooms: it mentions our nick */
+    bool highlight;                   /* the line a search jumped to */
+    char *stanza_id;                  /* rooms: the id the room gave it (moderation) */
+    bool mention;                     /* rooms: it mentions our nick */
     unsigned fold_joins, fold_leaves; /* a folded join/leave line: counts */
-    int attr;            /* explicit attributes (theme previews) ... */
-    bool use_attr;       /* ... when set; otherwise by kind */
+    int attr;                         /* explicit attributes (theme previews) ... */
+    bool use_attr;                    /* ... when set; otherwise by kind */
 } win_line;
 
 typedef struct {
     win_type type;
-    char *jid;         /* bare JID of a chat, NULL for the console */
-    GQueue lines;      /* win_line*, oldest first */
-    int scroll;        /* rows scrolled up from the bottom */
-    win_activity act;  /* since last viewed */
-    chatstate typing;  /* contact's chat state */
-    GPtrArray *history; /* input history of this window (char*) */
-    char *draft;       /* unsent input kept when switching away */
-    char *title;       /* search windows: what was searched */
-    bool history_done; /* no older history left in the database */
-    bool detached;     /* showing older history: live lines are not appended */
-    bool archive_done; /* the server archive has nothing older either */
-    bool archive_busy; /* an older page is being fetched from the server */
+    char *jid;            /* bare JID of a chat, NULL for the console */
+    GQueue lines;         /* win_line*, oldest first */
+    int scroll;           /* rows scrolled up from the bottom */
+    win_activity act;     /* since last viewed */
+    chatstate typing;     /* contact's chat state */
+    GPtrArray *history;   /* input history of this window (char*) */
+    char *draft;          /* unsent input kept when switching away */
+    char *title;          /* search windows: what was searched */
+    bool history_done;    /* no older history left in the database */
+    bool detached;        /* showing older history: live lines are not appended */
+    bool archive_done;    /* the server archive has nothing older either */
+    bool archive_busy;    /* an older page is being fetched from the server */
     char *archive_cursor; /* RSM: fetch the archive before this id next */
-    bool syncing;      /* rooms: history of the join still arriving (stored, not shown) */
+    bool syncing;         /* rooms: history of the join still arriving (stored, not shown) */
 } win_t;
 
 void win_init(void);
@@ -102,8 +102,8 @@ void win_close(win_t *w);
 /* Append a line (texts are sanitised here). Marks activity when W is not
  * current, keeps the view still when W is scrolled up, and drops the oldest
  * line beyond the scrollback limit. */
-void win_add(win_t *w, line_kind kind, const char *nick, const char *text, time_t ts,
-             bool delayed, bool queued);
+void win_add(win_t *w, line_kind kind, const char *nick, const char *text, time_t ts, bool delayed,
+             bool queued);
 /* A new message line with sanitised copies of NICK and TEXT (raw ids kept
  * for matching). Free with win_line_free unless handed to win_add_line. */
 win_line *win_line_new(line_kind kind, const char *nick, const char *text, time_t ts);

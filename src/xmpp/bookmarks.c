@@ -263,8 +263,7 @@ static void pep_publish(xmpp_conn_t *c, const nx_bookmark *b)
     xmpp_stanza_t *po = nx_add_child(ps, "publish-options", NULL);
     xmpp_stanza_t *form = nx_add_child(po, "x", NS_DATA);
     xmpp_stanza_set_type(form, "submit");
-    nx_add_field(form, "FORM_TYPE", "hidden",
-                            "http://jabber.org/protocol/pubsub#publish-options");
+    nx_add_field(form, "FORM_TYPE", "hidden", "http://jabber.org/protocol/pubsub#publish-options");
     publish_option(form, "pubsub#persist_items", "true");
     publish_option(form, "pubsub#max_items", "max");
     publish_option(form, "pubsub#send_last_published_item", "never");
@@ -350,7 +349,7 @@ void nx_bookmarks_reset(void)
 }
 
 bool nx_bookmark_set(const char *room, const char *nick, const char *password, bool autojoin_,
-                       char **err)
+                     char **err)
 {
     xmpp_conn_t *c = nx_conn();
     if (!c || !fetched) {

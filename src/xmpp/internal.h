@@ -61,8 +61,7 @@ char *nx_body(xmpp_stanza_t *st);
 /* An element NAME holding TEXT (NULL: empty); the caller adds it somewhere. */
 xmpp_stanza_t *nx_text_element(const char *name, const char *text);
 /* Append a data form field VAR (TYPE may be NULL) with one VALUE to FORM. */
-void nx_add_field(xmpp_stanza_t *form, const char *var, const char *type,
-                             const char *value);
+void nx_add_field(xmpp_stanza_t *form, const char *var, const char *type, const char *value);
 /* Error condition of an error stanza ST ("error" when none; borrowed) and
  * "condition: text" (g_free). */
 const char *nx_error_condition(xmpp_stanza_t *st);
@@ -137,9 +136,8 @@ void nx_mam_reset(void);
 /* A MAM query <iq type='set' id=IQ_ID> with queryid QID: WITH and END
  * filters (may be NULL), MAX results, after AFTER or else before BEFORE
  * ("" or NULL: the newest page). The caller sets 'to' and releases it. */
-xmpp_stanza_t *nx_mam_query(const char *iq_id, const char *qid, const char *with,
-                                       const char *end, int max_n, const char *after,
-                                       const char *before);
+xmpp_stanza_t *nx_mam_query(const char *iq_id, const char *qid, const char *with, const char *end,
+                            int max_n, const char *after, const char *before);
 
 /* muc.c, muc_message.c, muc_admin.c: protocol state of one room. */
 typedef struct {

@@ -85,9 +85,8 @@ static void on_backfill_timeout(void *ud);
 
 /* A MAM query iq with id IQ_ID and queryid QID: WITH/END filter (may be
  * NULL), MAX results, after AFTER or (AFTER NULL) the newest page. */
-xmpp_stanza_t *nx_mam_query(const char *iq_id_, const char *qid, const char *with,
-                                       const char *end, int max_n, const char *after,
-                                       const char *before)
+xmpp_stanza_t *nx_mam_query(const char *iq_id_, const char *qid, const char *with, const char *end,
+                            int max_n, const char *after, const char *before)
 {
     xmpp_ctx_t *x = nx_ctx();
     xmpp_stanza_t *iq = xmpp_iq_new(x, "set", iq_id_);
@@ -111,10 +110,8 @@ xmpp_stanza_t *nx_mam_query(const char *iq_id_, const char *qid, const char *wit
     char max[16];
     g_snprintf(max, sizeof(max), "%d", max_n);
     xmpp_stanza_add_child_ex(set, nx_text_element("max", max), 0);
-    xmpp_stanza_add_child_ex(set,
-                             after ? nx_text_element("after", after)
-                                   : nx_text_element("before", before),
-                             0);
+    xmpp_stanza_add_child_ex(
+        set, after ? nx_text_element("after", after) : nx_text_element("before", before), 0);
     xmpp_stanza_add_child_ex(q, set, 0);
     xmpp_stanza_add_child_ex(iq, q, 0);
     return iq;
@@ -130,8 +127,8 @@ static void send_query(xmpp_conn_t *c, const char *after)
     query_id = nx_new_id();
     g_free(iq_id);
     iq_id = nx_new_id();
-    xmpp_stanza_t *iq = nx_mam_query(iq_id, query_id, NULL, NULL,
-                                                after ? PAGE_SIZE : FIRST_PAGE, after, NULL);
+    xmpp_stanza_t *iq =
+        nx_mam_query(iq_id, query_id, NULL, NULL, after ? PAGE_SIZE : FIRST_PAGE, after, NULL);
     xmpp_id_handler_add(c, on_query_result, iq_id, NULL);
     xmpp_send(c, iq);
     xmpp_stanza_release(iq);
@@ -280,7 +277,7 @@ static int on_backfill_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 }
 
 bool nx_mam_fetch_before(const char *peer, const char *before_id, long long end_ms, int max,
-                           char **err)
+                         char **err)
 {
     xmpp_conn_t *c = nx_conn();
     if (!c) {

@@ -102,9 +102,9 @@ void nx_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src
     jid_t *pj = outgoing ? tj : fj;
     /* (A contact cannot split its chat into windows by claiming it.) */
     roster_contact *rc = roster_find(pj->bare);
-    bool muc_private = pj->resource && (muc_room_find(pj->bare) != NULL ||
-                                        (nx_child(st, "x", NS_MUC_USER) != NULL &&
-                                         !(rc && rc->in_roster)));
+    bool muc_private =
+        pj->resource && (muc_room_find(pj->bare) != NULL ||
+                         (nx_child(st, "x", NS_MUC_USER) != NULL && !(rc && rc->in_roster)));
     if (muc_private)
         peer = pj->full;
     const char *id = xmpp_stanza_get_id(st);
@@ -165,15 +165,14 @@ void nx_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src
                              .origin_id = oid ? xmpp_stanza_get_attribute(oid, "id") : NULL,
                              .carbon = src->carbon,
                              .from_archive = src->archive,
-                             .receipt_requested =
-                                 outgoing && nx_child(st, "request", NS_RECEIPTS),
+                             .receipt_requested = outgoing && nx_child(st, "request", NS_RECEIPTS),
                              .backfill = src->backfill,
                              .muc_private = muc_private,
                              .result = &res};
             event_emit(EV_MESSAGE, &ev);
         }
-        if (live && id && settings_get_bool("receipts") &&
-            nx_child(st, "request", NS_RECEIPTS) && may_send_receipt(peer))
+        if (live && id && settings_get_bool("receipts") && nx_child(st, "request", NS_RECEIPTS) &&
+            may_send_receipt(peer))
             send_receipt(c, fj->full, id);
     }
     g_free(body);

@@ -405,8 +405,8 @@ bool nx_muc_join(const char *name, const char *nick, const char *password, char 
     }
     if (r->state != MUC_STATE_LEFT && same) {
         g_free(dflt);
-        nx_muc_room_event(r->state == MUC_STATE_JOINED ? MUC_EV_JOINED : MUC_EV_JOINING, r, r->nick, NULL,
-                   NULL, "again");
+        nx_muc_room_event(r->state == MUC_STATE_JOINED ? MUC_EV_JOINED : MUC_EV_JOINING, r, r->nick,
+                          NULL, NULL, "again");
         return true; /* already there (or on the way) */
     }
     /* USE and PASSWORD may be the room's own strings: copy before freeing. */

@@ -98,7 +98,7 @@ bool nx_muc_set_subject(const char *room, const char *subject, char **err)
 }
 
 bool nx_muc_set_role(const char *room, const char *nick, muc_role role, const char *reason,
-                       const char *what, char **err)
+                     const char *what, char **err)
 {
     muc_room *r;
     if (!room_joined(room, &r, err))
@@ -113,7 +113,7 @@ bool nx_muc_set_role(const char *room, const char *nick, muc_role role, const ch
 }
 
 bool nx_muc_set_affiliation(const char *room, const char *who, muc_affiliation aff,
-                              const char *reason, const char *what, char **err)
+                            const char *reason, const char *what, char **err)
 {
     muc_room *r;
     if (!room_joined(room, &r, err))
@@ -144,8 +144,8 @@ bool nx_muc_set_affiliation(const char *room, const char *who, muc_affiliation a
     return true;
 }
 
-bool nx_muc_moderate(const char *room, const char *stanza_id, const char *nick,
-                       const char *reason, char **err)
+bool nx_muc_moderate(const char *room, const char *stanza_id, const char *nick, const char *reason,
+                     char **err)
 {
     muc_room *r;
     if (!room_joined(room, &r, err))
@@ -177,8 +177,7 @@ bool nx_muc_moderate(const char *room, const char *stanza_id, const char *nick,
     return true;
 }
 
-bool nx_muc_invite(const char *room, const char *jid, const char *reason, bool mediated,
-                     char **err)
+bool nx_muc_invite(const char *room, const char *jid, const char *reason, bool mediated, char **err)
 {
     muc_room *r;
     if (!room_joined(room, &r, err))
@@ -457,8 +456,7 @@ bool nx_muc_config_submit(const char *room, bool cancel, char **err)
         for (guint k = 0; k < f->values->len; k++)
             nx_add_text(fe, "value", g_ptr_array_index(f->values, k));
     }
-    send_admin(nx_conn(), iq, r->jid,
-               cancel ? "cancel the configuration of" : "configure", r->jid,
+    send_admin(nx_conn(), iq, r->jid, cancel ? "cancel the configuration of" : "configure", r->jid,
                cancel ? g_strdup("Configuration cancelled.")
                       : g_strdup_printf("The room %s is configured.", r->jid));
     form_drop();

@@ -331,10 +331,10 @@ static int on_page_done(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
         p->mam_done = true;
         if (p->got_subject)
             nx_muc_sync_finish(r, p->tail_page && p->fetched > SYNC_MAX
-                                        ? "more happened while natter was away than it "
-                                          "fetches at once; some messages before the newest "
-                                          "stay in the room's archive only"
-                                        : NULL);
+                                      ? "more happened while natter was away than it "
+                                        "fetches at once; some messages before the newest "
+                                        "stay in the room's archive only"
+                                      : NULL);
     }
     g_free(last);
     g_free(room);
@@ -349,8 +349,8 @@ static void send_page(xmpp_conn_t *c, muc_room *r, const char *after)
     p->mam_qid = nx_new_id();
     g_free(p->mam_iq);
     p->mam_iq = nx_new_id();
-    xmpp_stanza_t *iq = nx_mam_query(p->mam_iq, p->mam_qid, NULL, NULL,
-                                                after ? SYNC_PAGE : FIRST_SYNC, after, "");
+    xmpp_stanza_t *iq =
+        nx_mam_query(p->mam_iq, p->mam_qid, NULL, NULL, after ? SYNC_PAGE : FIRST_SYNC, after, "");
     xmpp_stanza_set_to(iq, r->jid);
     xmpp_id_handler_add(c, on_page_done, p->mam_iq, g_strdup(r->jid));
     xmpp_send(c, iq);

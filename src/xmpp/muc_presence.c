@@ -128,7 +128,8 @@ static void self_removed(muc_room *r, const muc_user_info *u)
     } else if (u->codes[321] || u->codes[322]) {
         r->wanted = false;
         nx_muc_room_event(MUC_EV_REMOVED, r, r->nick, u->actor, reason,
-                   u->codes[321] ? "your affiliation changed" : "the room is now members-only");
+                          u->codes[321] ? "your affiliation changed"
+                                        : "the room is now members-only");
     } else if (u->destroyed) {
         r->wanted = false;
         nx_muc_room_event(MUC_EV_REMOVED, r, r->nick, NULL, reason, "the room was destroyed");
@@ -215,8 +216,8 @@ static void handle_error(muc_room *r, const char *nick, xmpp_stanza_t *st)
         g_free(why);
     } else if (nick && r->nick && strcmp(nick, r->nick) != 0) {
         const char *cond = nx_error_condition(st);
-        char *why = !strcmp(cond, "conflict") ? g_strdup("the nickname is taken")
-                                              : nx_error_text(st);
+        char *why =
+            !strcmp(cond, "conflict") ? g_strdup("the nickname is taken") : nx_error_text(st);
         event_log(LOG_ERROR, r->jid, "Cannot change your nick to %s: %s", nick, why);
         g_free(why);
     } else {
@@ -291,7 +292,8 @@ bool nx_muc_handle_presence(xmpp_conn_t *c, xmpp_stanza_t *st)
     muc_role old_role = old ? old->role : role;
     char *status = nx_child_text(st, "status");
     bool added = false;
-    muc_occupant_set(r, nick, role, aff, u.jid, u.occupant_id, nx_presence_show(st), status, &added);
+    muc_occupant_set(r, nick, role, aff, u.jid, u.occupant_id, nx_presence_show(st), status,
+                     &added);
     g_free(status);
     if (added)
         occ_event(OCC_JOINED, r, nick, NULL, &u, initial);

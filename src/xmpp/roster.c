@@ -16,8 +16,10 @@ static unsigned roster_timer; /* pending initial roster request */
 static void on_roster_timeout(void *ud)
 {
     roster_timer = 0;
-    event_log(LOG_WARN, NULL, "The server did not send the roster in %d seconds; going "
-              "online without it.", ROSTER_TIMEOUT_MS / 1000);
+    event_log(LOG_WARN, NULL,
+              "The server did not send the roster in %d seconds; going "
+              "online without it.",
+              ROSTER_TIMEOUT_MS / 1000);
     nx_roster_ready();
 }
 
@@ -64,7 +66,7 @@ static int on_roster_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
     const char *type = xmpp_stanza_get_type(st);
     if (!nx_from_own_account(xmpp_stanza_get_from(st)))
-        return 1; /* not the reply we wait for; keep waiting */
+        return 1;                  /* not the reply we wait for; keep waiting */
     bool late = roster_timer == 0; /* went online without it already */
     if (roster_timer)
         loop_cancel_timer(roster_timer);

@@ -151,8 +151,7 @@ xmpp_stanza_t *nx_text_element(const char *name, const char *text)
     return e;
 }
 
-void nx_add_field(xmpp_stanza_t *form, const char *var, const char *type,
-                             const char *value)
+void nx_add_field(xmpp_stanza_t *form, const char *var, const char *type, const char *value)
 {
     xmpp_stanza_t *field = xmpp_stanza_new(nx_ctx());
     xmpp_stanza_set_name(field, "field");

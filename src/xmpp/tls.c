@@ -12,7 +12,7 @@ typedef struct {
 } refused_cert;
 
 static refused_cert last_refused;
-static char *trust_once_fp;  /* accepted for the next connection only */
+static char *trust_once_fp; /* accepted for the next connection only */
 static char *account_name;
 static char *tls_host; /* the domain we are verifying */
 static char **pinned;
@@ -102,7 +102,8 @@ int nx_tls_certfail(const xmpp_tlscert_t *cert, const char *errormsg)
               last_refused.reason);
     event_log(LOG_ERROR, NULL, "  subject: %s",
               last_refused.subject ? last_refused.subject : "(none)");
-    event_log(LOG_ERROR, NULL, "  issuer:  %s", last_refused.issuer ? last_refused.issuer : "(none)");
+    event_log(LOG_ERROR, NULL, "  issuer:  %s",
+              last_refused.issuer ? last_refused.issuer : "(none)");
     event_log(LOG_ERROR, NULL, "  SHA-256: %s", last_refused.fingerprint);
     event_log(LOG_ERROR, NULL,
               "Type /tls trust to connect once, or /tls pin to always trust this certificate.");
@@ -155,7 +156,7 @@ char *nx_tls_describe(void)
     if (!c)
         return g_strdup("not connected");
     return g_strdup(xmpp_conn_is_secured(c) ? "connection is encrypted with TLS"
-                                             : "connection is NOT encrypted");
+                                            : "connection is NOT encrypted");
 }
 
 void nx_tls_deinit(void)

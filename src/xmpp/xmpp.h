@@ -49,7 +49,7 @@ bool nx_send_retraction(const char *to, const char *retract_id, char **err);
  * ms). They arrive as EV_MESSAGE with backfill set, then EV_ARCHIVE_SYNC
  * with peer set (count 0 and no error: nothing older). One at a time. */
 bool nx_mam_fetch_before(const char *peer, const char *before_id, long long end_ms, int max,
-                           char **err);
+                         char **err);
 
 /* Persistent key/value state the XMPP layer needs across runs (the archive
  * sync point), provided by whoever owns storage (main.c wires store/). GET
@@ -106,16 +106,16 @@ bool nx_muc_set_subject(const char *room, const char *subject, char **err);
 /* Change NICK's role / WHO's (nick or JID) affiliation; WHAT names the
  * action in an error line ("kick", "ban", ...). */
 bool nx_muc_set_role(const char *room, const char *nick, muc_role role, const char *reason,
-                       const char *what, char **err);
+                     const char *what, char **err);
 bool nx_muc_set_affiliation(const char *room, const char *who, muc_affiliation aff,
-                              const char *reason, const char *what, char **err);
+                            const char *reason, const char *what, char **err);
 /* Ask the room to remove the message with the room's STANZA_ID, written by
  * NICK (XEP-0425). */
-bool nx_muc_moderate(const char *room, const char *stanza_id, const char *nick,
-                       const char *reason, char **err);
+bool nx_muc_moderate(const char *room, const char *stanza_id, const char *nick, const char *reason,
+                     char **err);
 /* Invite JID to ROOM (XEP-0249 direct, or MEDIATED through the room). */
 bool nx_muc_invite(const char *room, const char *jid, const char *reason, bool mediated,
-                     char **err);
+                   char **err);
 /* Decline a mediated invitation to ROOM from INVITER. */
 bool nx_muc_decline(const char *room, const char *inviter, const char *reason, char **err);
 /* The room configuration form: fetch and show it, change a field, send
@@ -139,7 +139,7 @@ typedef struct {
 const GPtrArray *nx_bookmarks(void);
 /* Add or change the bookmark of ROOM (NICK/PASSWORD NULL: keep). */
 bool nx_bookmark_set(const char *room, const char *nick, const char *password, bool autojoin,
-                       char **err);
+                     char **err);
 bool nx_bookmark_remove(const char *room, char **err);
 
 #endif

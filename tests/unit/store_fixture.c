@@ -53,8 +53,7 @@ int teardown(void **state)
 
 /* A message (store_msg_free). ID arguments may be NULL. */
 store_msg *mk(const char *peer, const char *sender, const char *body, int64_t ts,
-                     const char *stanza_id, const char *by, const char *origin_id,
-                     const char *msg_id)
+              const char *stanza_id, const char *by, const char *origin_id, const char *msg_id)
 {
     store_msg *m = store_msg_new();
     m->peer = g_strdup(peer);

@@ -41,9 +41,9 @@ static void test_unread(void **state)
 {
     message("alice@example.org", false, false, false);
     message("alice@example.org", false, false, false);
-    message("alice@example.org", true, false, false);  /* our own */
-    message("alice@example.org", false, true, false);  /* older history */
-    message("alice@example.org", false, false, true);  /* seen before */
+    message("alice@example.org", true, false, false); /* our own */
+    message("alice@example.org", false, true, false); /* older history */
+    message("alice@example.org", false, false, true); /* seen before */
     message("lounge@conference.example/bob", false, false, false);
     assert_int_equal(conv_unread("alice@example.org"), 2);
     assert_int_equal(conv_unread("lounge@conference.example/bob"), 1);

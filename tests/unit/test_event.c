@@ -119,8 +119,8 @@ static void test_subscribe_during_emit(void **state)
  * the nested delivery wait until the outer one is over. */
 static void test_nested_emit(void **state)
 {
-    recorder a = {.letter = 'a', .emit_nested = true}, b = {.letter = 'b'},
-             log1 = {.letter = 'x'}, log2 = {.letter = 'y'};
+    recorder a = {.letter = 'a', .emit_nested = true}, b = {.letter = 'b'}, log1 = {.letter = 'x'},
+             log2 = {.letter = 'y'};
     log1.unsubscribe_type = EV_MESSAGE;
     log1.unsubscribe_cb = record;
     log1.unsubscribe_ud = &b;

@@ -111,9 +111,9 @@ int main(void)
 {
     setlocale(LC_ALL, "C.UTF-8");
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_levels),   cmocka_unit_test(test_quiet_parse),
+        cmocka_unit_test(test_levels),       cmocka_unit_test(test_quiet_parse),
         cmocka_unit_test(test_quiet_window), cmocka_unit_test(test_mentions),
-        cmocka_unit_test(test_decide), cmocka_unit_test(test_decide_room),
+        cmocka_unit_test(test_decide),       cmocka_unit_test(test_decide_room),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

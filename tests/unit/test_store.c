@@ -599,18 +599,18 @@ static void test_retract(void **state)
 static void test_room_authors(void **state)
 {
     const char *room = "lounge@conference.example";
-    store_msg *a = mk(room, "lounge@conference.example/bob", "room hello", T0, "S1", room, NULL,
-                      "M1");
+    store_msg *a =
+        mk(room, "lounge@conference.example/bob", "room hello", T0, "S1", room, NULL, "M1");
     a->author = g_strdup("lounge@conference.example#OCC-BOB");
     int64_t id = add_expect(a, STORE_ADDED);
     /* the same message again (discussion history and archive) */
-    store_msg *b = mk(room, "lounge@conference.example/bob", "room hello", T0, "S1", room, NULL,
-                      "M1");
+    store_msg *b =
+        mk(room, "lounge@conference.example/bob", "room hello", T0, "S1", room, NULL, "M1");
     b->author = g_strdup("lounge@conference.example#OCC-BOB");
     assert_int_equal(add_expect(b, STORE_DUPLICATE), id);
     /* without the room's id: the message id by the same author dedups */
-    store_msg *c = mk(room, "lounge@conference.example/bob", "room hello", T0 + 1000, NULL, NULL,
-                      NULL, "M1");
+    store_msg *c =
+        mk(room, "lounge@conference.example/bob", "room hello", T0 + 1000, NULL, NULL, NULL, "M1");
     c->author = g_strdup("lounge@conference.example#OCC-BOB");
     assert_int_equal(add_expect(c, STORE_DUPLICATE), id);
     /* someone else who took the nick cannot correct it; bob can, under a new nick */
@@ -659,8 +659,8 @@ static void test_last_by(void **state)
     store_msg_free(m);
     assert_null(store_last_by(ALICE, "mallory@example.org"));
     /* rooms: by the occupant's author key, with the room's id */
-    store_msg *r = mk(room, "lounge@conference.example/bob", "bob in the room", T0, "RS1", room,
-                      NULL, "R1");
+    store_msg *r =
+        mk(room, "lounge@conference.example/bob", "bob in the room", T0, "RS1", room, NULL, "R1");
     r->author = g_strdup("lounge@conference.example#OCC-BOB");
     add_expect(r, STORE_ADDED);
     m = store_last_by(room, "lounge@conference.example#OCC-BOB");

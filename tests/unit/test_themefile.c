@@ -70,13 +70,13 @@ static void test_file_errors_have_lines(void **state)
 {
     theme_spec spec;
     char *errors = NULL;
-    const char *text = "[theme]\n"              /* 1 */
-                       "description = bad\n"    /* 2 */
-                       "[colours]\n"            /* 3 */
-                       "title = purple\n"       /* 4 */
-                       "# comment\n"            /* 5 */
-                       "nosuch = red\n"         /* 6 */
-                       "[extra]\n"              /* 7 */
+    const char *text = "[theme]\n"           /* 1 */
+                       "description = bad\n" /* 2 */
+                       "[colours]\n"         /* 3 */
+                       "title = purple\n"    /* 4 */
+                       "# comment\n"         /* 5 */
+                       "nosuch = red\n"      /* 6 */
+                       "[extra]\n"           /* 7 */
                        "x = 1\n";
     assert_false(themefile_parse("b.theme", text, &spec, &errors));
     assert_non_null(errors);
@@ -97,12 +97,12 @@ static void test_palette(void **state)
     assert_int_equal(themefile_palette(196), 0xff0000);
     assert_int_equal(themefile_palette(231), 0xffffff);
     assert_int_equal(themefile_palette(244), 0x808080);
-    assert_int_equal(themefile_nearest(0xff0000, 256), 9);   /* first exact match */
+    assert_int_equal(themefile_nearest(0xff0000, 256), 9); /* first exact match */
     assert_int_equal(themefile_nearest(0x5fd700, 256), 76);
-    assert_int_equal(themefile_nearest(0xff0000, 8), 1);     /* red */
-    assert_int_equal(themefile_nearest(0x0000ff, 8), 4);     /* blue */
-    assert_int_equal(themefile_nearest(0xfafafa, 8), 7);     /* white */
-    assert_int_equal(themefile_nearest(0x101010, 8), 0);     /* black */
+    assert_int_equal(themefile_nearest(0xff0000, 8), 1); /* red */
+    assert_int_equal(themefile_nearest(0x0000ff, 8), 4); /* blue */
+    assert_int_equal(themefile_nearest(0xfafafa, 8), 7); /* white */
+    assert_int_equal(themefile_nearest(0x101010, 8), 0); /* black */
 }
 
 static void test_consistent_colour(void **state)
@@ -130,16 +130,18 @@ static void test_consistent_colour(void **state)
         themefile_consistent_rgbf(v[i].s, rgb);
         if (fabs(rgb[0] - v[i].r) > 0.001 || fabs(rgb[1] - v[i].g) > 0.001 ||
             fabs(rgb[2] - v[i].b) > 0.001)
-            fail_msg("%s: got %.3f %.3f %.3f, want %.3f %.3f %.3f", v[i].s, rgb[0], rgb[1],
-                     rgb[2], v[i].r, v[i].g, v[i].b);
+            fail_msg("%s: got %.3f %.3f %.3f, want %.3f %.3f %.3f", v[i].s, rgb[0], rgb[1], rgb[2],
+                     v[i].r, v[i].g, v[i].b);
     }
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_style),   cmocka_unit_test(test_file_ok),
-        cmocka_unit_test(test_file_errors_have_lines), cmocka_unit_test(test_palette),
+        cmocka_unit_test(test_style),
+        cmocka_unit_test(test_file_ok),
+        cmocka_unit_test(test_file_errors_have_lines),
+        cmocka_unit_test(test_palette),
         cmocka_unit_test(test_consistent_colour),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
