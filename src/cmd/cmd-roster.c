@@ -39,16 +39,27 @@ static void cmd_roster(char **argv, int argc, const char *jid)
     }
     const char *who = argv[1];
     const char *val = argc > 2 ? argv[2] : NULL;
-    if (!strcmp(sub, "add"))
-        report(nx_roster_add(who, val, &err), "Adding to the roster...", err);
-    else if (!strcmp(sub, "remove"))
-        report(nx_roster_remove(who, &err), "Removing from the roster...", err);
-    else if (!strcmp(sub, "name"))
-        report(nx_roster_set_name(who, val, &err), "Renaming...", err);
-    else if (!strcmp(sub, "group"))
-        report(nx_roster_set_group(who, val, &err), "Changing group...", err);
-    else
+    /* The call must finish before ERR is read: a function's arguments are
+     * evaluated in no set order, so it cannot be one of report's. */
+    bool ok;
+    const char *what;
+    if (!strcmp(sub, "add")) {
+        ok = nx_roster_add(who, val, &err);
+        what = "Adding to the roster...";
+    } else if (!strcmp(sub, "remove")) {
+        ok = nx_roster_remove(who, &err);
+        what = "Removing from the roster...";
+    } else if (!strcmp(sub, "name")) {
+        ok = nx_roster_set_name(who, val, &err);
+        what = "Renaming...";
+    } else if (!strcmp(sub, "group")) {
+        ok = nx_roster_set_group(who, val, &err);
+        what = "Changing group...";
+    } else {
         ui_error("Unknown /roster subcommand '%s'. /help roster", sub);
+        return;
+    }
+    report(ok, what, err);
 }
 
 static void cmd_sub(char **argv, int argc, const char *jid)
