@@ -368,25 +368,47 @@ static const char *const account_choices[] = {"list",     "add",    "remove", "s
 static const char *const tls_choices[] = {"trust", "pin", "info", NULL};
 
 static const cmd_def defs[] = {
-    {"account", "[list | add NAME JID | remove NAME | show NAME | set NAME KEY [VALUE] | "
+    {
+        .name = "account",
+        .args = "[list | add NAME JID | remove NAME | show NAME | set NAME KEY [VALUE] | "
                 "password NAME | forget NAME]",
-     "Manage accounts",
-     "Keys for set: jid, resource, server, port, tls (force, direct, allow-plain),\n"
-     "eval_password (a command printing the password), ca_file, ca_path, autoconnect.\n"
-     "password asks for the password with hidden input and saves it (0600 file);\n"
-     "forget removes a saved password.",
-     4, account_choices, {COMPLETE_CHOICES, COMPLETE_ACCOUNT, COMPLETE_NONE}, cmd_account},
-    {"connect", "[ACCOUNT | JID] [server HOST] [port N] [tls force|direct|allow-plain]",
-     "Log in",
-     "TLS is required by default and the certificate verified against the system's\n"
-     "trust store (SSL_CERT_FILE/SSL_CERT_DIR work) plus ca_file/ca_path.\n"
-     "The password is asked for unless the account has eval_password or a saved one.",
-     0, NULL, {COMPLETE_ACCOUNT, COMPLETE_NONE, COMPLETE_NONE}, cmd_connect},
-    {"disconnect", "", "Log out (and stop reconnecting)", NULL, 0, NULL, {0}, cmd_disconnect},
-    {"tls", "[trust | pin | info]", "Decide about a refused certificate",
-     "trust: connect once with the certificate that was just refused.\n"
-     "pin: trust that certificate for this account from now on (saved).",
-     1, tls_choices, {COMPLETE_CHOICES, COMPLETE_NONE, COMPLETE_NONE}, cmd_tls},
+        .summary = "Manage accounts",
+        .help = "Keys for set: jid, resource, server, port, tls (force, direct, allow-plain),\n"
+                "eval_password (a command printing the password), ca_file, ca_path, autoconnect.\n"
+                "password asks for the password with hidden input and saves it (0600 file);\n"
+                "forget removes a saved password.",
+        .max_words = 4,
+        .choices = account_choices,
+        .complete = {COMPLETE_CHOICES, COMPLETE_ACCOUNT},
+        .run = cmd_account,
+    },
+    {
+        .name = "connect",
+        .args = "[ACCOUNT | JID] [server HOST] [port N] [tls force|direct|allow-plain]",
+        .summary = "Log in",
+        .help = "TLS is required by default and the certificate verified against the system's\n"
+                "trust store (SSL_CERT_FILE/SSL_CERT_DIR work) plus ca_file/ca_path.\n"
+                "The password is asked for unless the account has eval_password or a saved one.",
+        .complete = {COMPLETE_ACCOUNT},
+        .run = cmd_connect,
+    },
+    {
+        .name = "disconnect",
+        .args = "",
+        .summary = "Log out (and stop reconnecting)",
+        .run = cmd_disconnect,
+    },
+    {
+        .name = "tls",
+        .args = "[trust | pin | info]",
+        .summary = "Decide about a refused certificate",
+        .help = "trust: connect once with the certificate that was just refused.\n"
+                "pin: trust that certificate for this account from now on (saved).",
+        .max_words = 1,
+        .choices = tls_choices,
+        .complete = {COMPLETE_CHOICES},
+        .run = cmd_tls,
+    },
 };
 
 void cmd_account_register(void)

@@ -164,11 +164,17 @@ void cmd_alias_deinit(void)
 }
 
 static const cmd_def defs[] = {
-    {"alias", "[NAME [COMMAND] | -remove NAME]", "Define your own commands",
-     "/alias NAME COMMAND makes /NAME run COMMAND, with $* replaced by what follows\n"
-     "/NAME (or appended when COMMAND has no $*). Example: /alias b /msg bob@example.org $*\n"
-     "Aliases are saved in $XDG_CONFIG_HOME/natter/aliases.",
-     2, NULL, {0}, cmd_alias},
+    {
+        .name = "alias",
+        .args = "[NAME [COMMAND] | -remove NAME]",
+        .summary = "Define your own commands",
+        .help = "/alias NAME COMMAND makes /NAME run COMMAND, with $* replaced by what follows\n"
+                "/NAME (or appended when COMMAND has no $*). Example: /alias b /msg "
+                "bob@example.org $*\n"
+                "Aliases are saved in $XDG_CONFIG_HOME/natter/aliases.",
+        .max_words = 2,
+        .run = cmd_alias,
+    },
 };
 
 void cmd_alias_register(void)

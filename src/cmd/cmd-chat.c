@@ -145,42 +145,49 @@ static void cmd_retract(char **argv, int argc, const char *jid)
 static const char *const status_choices[] = {"online", "chat", "away", "xa", "dnd", NULL};
 
 static const cmd_def defs[] = {
-    {"msg",
-     "JID|NICK [TEXT]",
-     "Open a chat window with JID, and send TEXT if given",
-     "JID may also be a contact's roster name, or in a room an occupant's nick (a\n"
-     "private conversation). Text typed in a chat window is sent to its contact;\n"
-     "start it with // to send a leading slash.",
-     2,
-     NULL,
-     {COMPLETE_JID, COMPLETE_NONE, COMPLETE_NONE},
-     cmd_msg},
-    {"me", "ACTION", "Send an action (\"* you ACTION\") in this chat", NULL, 1, NULL, {0}, cmd_me},
-    {"correct",
-     "NEW TEXT",
-     "Replace your last message in this chat (XEP-0308)",
-     "Up on an empty input line in a chat fills in /correct with your last message.\n"
-     "The original stays in your history; clients without support see a new message.",
-     1,
-     NULL,
-     {0},
-     cmd_correct},
-    {"retract",
-     "",
-     "Retract your last message in this chat (XEP-0424)",
-     "Asks the contact's client to remove it; it cannot be forced.",
-     0,
-     NULL,
-     {0},
-     cmd_retract},
-    {"status",
-     "[online|chat|away|xa|dnd] [MESSAGE]",
-     "Show or set your presence",
-     NULL,
-     2,
-     status_choices,
-     {COMPLETE_CHOICES, COMPLETE_NONE, COMPLETE_NONE},
-     cmd_status},
+    {
+        .name = "msg",
+        .args = "JID|NICK [TEXT]",
+        .summary = "Open a chat window with JID, and send TEXT if given",
+        .help = "JID may also be a contact's roster name, or in a room an occupant's nick (a\n"
+                "private conversation). Text typed in a chat window is sent to its contact;\n"
+                "start it with // to send a leading slash.",
+        .max_words = 2,
+        .complete = {COMPLETE_JID},
+        .run = cmd_msg,
+    },
+    {
+        .name = "me",
+        .args = "ACTION",
+        .summary = "Send an action (\"* you ACTION\") in this chat",
+        .max_words = 1,
+        .run = cmd_me,
+    },
+    {
+        .name = "correct",
+        .args = "NEW TEXT",
+        .summary = "Replace your last message in this chat (XEP-0308)",
+        .help = "Up on an empty input line in a chat fills in /correct with your last message.\n"
+                "The original stays in your history; clients without support see a new message.",
+        .max_words = 1,
+        .run = cmd_correct,
+    },
+    {
+        .name = "retract",
+        .args = "",
+        .summary = "Retract your last message in this chat (XEP-0424)",
+        .help = "Asks the contact's client to remove it; it cannot be forced.",
+        .run = cmd_retract,
+    },
+    {
+        .name = "status",
+        .args = "[online|chat|away|xa|dnd] [MESSAGE]",
+        .summary = "Show or set your presence",
+        .max_words = 2,
+        .choices = status_choices,
+        .complete = {COMPLETE_CHOICES},
+        .run = cmd_status,
+    },
 };
 
 void cmd_chat_register(void)

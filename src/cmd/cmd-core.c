@@ -9,7 +9,7 @@
 
 static void help_command(const cmd_def *d)
 {
-    ui_info("/%s %s", d->name, d->syntax ? d->syntax : "");
+    ui_info("/%s %s", d->name, d->args ? d->args : "");
     ui_info("  %s", d->summary);
     if (d->help) {
         char **lines = g_strsplit(d->help, "\n", -1);
@@ -171,25 +171,75 @@ static const char *const notify_choices[] = {"all", "mentions", "none", "default
 static const char *const win_choices[] = {"list", "next", "prev", NULL};
 
 static const cmd_def defs[] = {
-    {"help", "[COMMAND | set KEY]", "Show commands, or help for one command or setting", NULL, 0,
-     NULL, {COMPLETE_COMMAND, COMPLETE_SETTING, COMPLETE_NONE}, cmd_help},
-    {"quit", "", "Leave natter (disconnects cleanly)", NULL, 0, NULL, {0}, cmd_quit},
-    {"set", "[KEY [VALUE]]", "List settings, show one, or change one",
-     "Values are checked: an unknown key or a bad value is refused with the reason.\n"
-     "Changes apply at once; /save writes them to the settings file.",
-     2, NULL, {COMPLETE_SETTING, COMPLETE_SETVALUE, COMPLETE_NONE}, cmd_set},
-    {"save", "", "Write the current settings to the settings file", NULL, 0, NULL, {0}, cmd_save},
-    {"win", "[N | list | next | prev]", "Switch to window N, or list windows",
-     "Alt+1..Alt+0 switch to windows 1-10, Alt+Left/Right to the previous/next.", 1,
-     win_choices, {COMPLETE_CHOICES, COMPLETE_NONE, COMPLETE_NONE}, cmd_win},
-    {"close", "", "Close the current chat window", NULL, 0, NULL, {0}, cmd_close},
-    {"notify", "[all | mentions | none | default]", "Notification rule for this window",
-     "default follows the notify setting. How: beep (bell, marks the tmux window),\n"
-     "notify_osc (OSC 777 / OSC 9 desktop notifications over SSH), notify_command;\n"
-     "quiet_hours silences them. Nothing notifies while you look at the window.",
-     1, notify_choices, {COMPLETE_CHOICES, COMPLETE_NONE, COMPLETE_NONE}, cmd_notify},
-    {"clear", "", "Clear the current window", NULL, 0, NULL, {0}, cmd_clear},
-    {"redraw", "", "Redraw the screen (also Ctrl-L)", NULL, 0, NULL, {0}, cmd_redraw},
+    {
+        .name = "help",
+        .args = "[COMMAND | set KEY]",
+        .summary = "Show commands, or help for one command or setting",
+        .complete = {COMPLETE_COMMAND, COMPLETE_SETTING},
+        .run = cmd_help,
+    },
+    {
+        .name = "quit",
+        .args = "",
+        .summary = "Leave natter (disconnects cleanly)",
+        .run = cmd_quit,
+    },
+    {
+        .name = "set",
+        .args = "[KEY [VALUE]]",
+        .summary = "List settings, show one, or change one",
+        .help = "Values are checked: an unknown key or a bad value is refused with the reason.\n"
+                "Changes apply at once; /save writes them to the settings file.",
+        .max_words = 2,
+        .complete = {COMPLETE_SETTING, COMPLETE_SETVALUE},
+        .run = cmd_set,
+    },
+    {
+        .name = "save",
+        .args = "",
+        .summary = "Write the current settings to the settings file",
+        .run = cmd_save,
+    },
+    {
+        .name = "win",
+        .args = "[N | list | next | prev]",
+        .summary = "Switch to window N, or list windows",
+        .help = "Alt+1..Alt+0 switch to windows 1-10, Alt+Left/Right to the previous/next.",
+        .max_words = 1,
+        .choices = win_choices,
+        .complete = {COMPLETE_CHOICES},
+        .run = cmd_win,
+    },
+    {
+        .name = "close",
+        .args = "",
+        .summary = "Close the current chat window",
+        .run = cmd_close,
+    },
+    {
+        .name = "notify",
+        .args = "[all | mentions | none | default]",
+        .summary = "Notification rule for this window",
+        .help = "default follows the notify setting. How: beep (bell, marks the tmux window),\n"
+                "notify_osc (OSC 777 / OSC 9 desktop notifications over SSH), notify_command;\n"
+                "quiet_hours silences them. Nothing notifies while you look at the window.",
+        .max_words = 1,
+        .choices = notify_choices,
+        .complete = {COMPLETE_CHOICES},
+        .run = cmd_notify,
+    },
+    {
+        .name = "clear",
+        .args = "",
+        .summary = "Clear the current window",
+        .run = cmd_clear,
+    },
+    {
+        .name = "redraw",
+        .args = "",
+        .summary = "Redraw the screen (also Ctrl-L)",
+        .run = cmd_redraw,
+    },
 };
 
 void cmd_core_register(void)

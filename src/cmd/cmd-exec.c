@@ -232,14 +232,18 @@ void cmd_exec_deinit(void)
 }
 
 static const cmd_def defs[] = {
-    {"exec", "[-o] [-n] [-w SECONDS] COMMAND | -list | -kill N",
-     "Run a shell command; show its output here, or send it (-o)",
-     "The command runs in the background: typing and chatting go on meanwhile.\n"
-     "-o sends the output to this chat as one message when the command ends (exit 0);\n"
-     "-n shows only the exit status; -w sets the time limit (default 60 s), after\n"
-     "which the command and its pipeline are stopped. Output shown is cut at 256 KiB.\n"
-     "-list shows running commands, -kill N stops one.",
-     1, NULL, {0}, cmd_exec},
+    {
+        .name = "exec",
+        .args = "[-o] [-n] [-w SECONDS] COMMAND | -list | -kill N",
+        .summary = "Run a shell command; show its output here, or send it (-o)",
+        .help = "The command runs in the background: typing and chatting go on meanwhile.\n"
+                "-o sends the output to this chat as one message when the command ends (exit 0);\n"
+                "-n shows only the exit status; -w sets the time limit (default 60 s), after\n"
+                "which the command and its pipeline are stopped. Output shown is cut at 256 KiB.\n"
+                "-list shows running commands, -kill N stops one.",
+        .max_words = 1,
+        .run = cmd_exec,
+    },
 };
 
 void cmd_exec_register(void)

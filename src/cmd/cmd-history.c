@@ -134,18 +134,34 @@ static void cmd_history(char **argv, int argc, const char *jid)
 static const char *const history_choices[] = {"export", NULL};
 
 static const cmd_def defs[] = {
-    {"search", "[-here] WORDS", "Search the local history (all chats, or -here: this one)",
-     "Words are all required; \"quoted words\" must appear together. Results open in\n"
-     "a new window, newest first; /context N shows result N in its conversation.",
-     1, NULL, {0}, cmd_search},
-    {"context", "N", "Show search result N in its conversation", "PgDn at the bottom goes "
-     "back to the latest messages.", 1, NULL, {0}, cmd_context},
-    {"history", "export [JID | all] [--format text|json] [--output FILE]",
-     "Export history to a file",
-     "Without JID: the current chat (or all from the console). Without --output the\n"
-     "file goes to $XDG_DATA_HOME/natter/export/. natter --export does the same from\n"
-     "a shell.",
-     0, history_choices, {COMPLETE_CHOICES, COMPLETE_JID, COMPLETE_NONE}, cmd_history},
+    {
+        .name = "search",
+        .args = "[-here] WORDS",
+        .summary = "Search the local history (all chats, or -here: this one)",
+        .help = "Words are all required; \"quoted words\" must appear together. Results open in\n"
+                "a new window, newest first; /context N shows result N in its conversation.",
+        .max_words = 1,
+        .run = cmd_search,
+    },
+    {
+        .name = "context",
+        .args = "N",
+        .summary = "Show search result N in its conversation",
+        .help = "PgDn at the bottom goes back to the latest messages.",
+        .max_words = 1,
+        .run = cmd_context,
+    },
+    {
+        .name = "history",
+        .args = "export [JID | all] [--format text|json] [--output FILE]",
+        .summary = "Export history to a file",
+        .help = "Without JID: the current chat (or all from the console). Without --output the\n"
+                "file goes to $XDG_DATA_HOME/natter/export/. natter --export does the same from\n"
+                "a shell.",
+        .choices = history_choices,
+        .complete = {COMPLETE_CHOICES, COMPLETE_JID},
+        .run = cmd_history,
+    },
 };
 
 void cmd_history_register(void)

@@ -93,15 +93,28 @@ static const char *const roster_choices[] = {"list", "add", "remove", "name", "g
 static const char *const sub_choices[] = {"request", "allow", "deny", "cancel", NULL};
 
 static const cmd_def defs[] = {
-    {"roster", "[list | add JID [NAME] | remove JID | name JID [NAME] | group JID [GROUP]]",
-     "Show or change your contacts",
-     "The roster pane beside chats shows contacts grouped, with presence marks:\n"
-     "+ online, ~ away, - extended away, ! do not disturb, blank offline.",
-     3, roster_choices, {COMPLETE_CHOICES, COMPLETE_JID, COMPLETE_NONE}, cmd_roster},
-    {"sub", "request|allow|deny|cancel [JID]", "Presence subscriptions",
-     "request: ask to see JID's presence; allow/deny: answer JID's request;\n"
-     "cancel: stop seeing JID's presence. Without JID: the current chat.",
-     2, sub_choices, {COMPLETE_CHOICES, COMPLETE_JID, COMPLETE_NONE}, cmd_sub},
+    {
+        .name = "roster",
+        .args = "[list | add JID [NAME] | remove JID | name JID [NAME] | group JID [GROUP]]",
+        .summary = "Show or change your contacts",
+        .help = "The roster pane beside chats shows contacts grouped, with presence marks:\n"
+                "+ online, ~ away, - extended away, ! do not disturb, blank offline.",
+        .max_words = 3,
+        .choices = roster_choices,
+        .complete = {COMPLETE_CHOICES, COMPLETE_JID},
+        .run = cmd_roster,
+    },
+    {
+        .name = "sub",
+        .args = "request|allow|deny|cancel [JID]",
+        .summary = "Presence subscriptions",
+        .help = "request: ask to see JID's presence; allow/deny: answer JID's request;\n"
+                "cancel: stop seeing JID's presence. Without JID: the current chat.",
+        .max_words = 2,
+        .choices = sub_choices,
+        .complete = {COMPLETE_CHOICES, COMPLETE_JID},
+        .run = cmd_sub,
+    },
 };
 
 void cmd_roster_register(void)

@@ -49,11 +49,19 @@ static void cmd_theme(char **argv, int argc, const char *jid)
 static const char *const theme_choices[] = {"list", "load", "preview", NULL};
 
 static const cmd_def defs[] = {
-    {"theme", "[list | load NAME | preview NAME]", "Colour themes",
-     "Themes are NAME.theme files in $XDG_CONFIG_HOME/natter/themes (yours) and natter's\n"
-     "themes directory. A theme with errors is refused with file and line, and the\n"
-     "current one stays. Colours become the nearest the terminal can show.",
-     2, theme_choices, {COMPLETE_CHOICES, COMPLETE_NONE, COMPLETE_NONE}, cmd_theme},
+    {
+        .name = "theme",
+        .args = "[list | load NAME | preview NAME]",
+        .summary = "Colour themes",
+        .help =
+            "Themes are NAME.theme files in $XDG_CONFIG_HOME/natter/themes (yours) and natter's\n"
+            "themes directory. A theme with errors is refused with file and line, and the\n"
+            "current one stays. Colours become the nearest the terminal can show.",
+        .max_words = 2,
+        .choices = theme_choices,
+        .complete = {COMPLETE_CHOICES},
+        .run = cmd_theme,
+    },
 };
 
 void cmd_theme_register(void)

@@ -94,7 +94,7 @@ static bool run(const char *line, const char *jid, bool report_unknown)
         g_free(name);
         return true;
     }
-    def->handler(words, count, jid);
+    def->run(words, count, jid);
     g_strfreev(words);
     g_free(name);
     return true;
@@ -154,7 +154,7 @@ static void man_commands(FILE *out)
         fputs(".TP\n.BI \"/", out);
         man_escape(out, d->name);
         fputs(" \" \"", out);
-        man_escape(out, d->syntax ? d->syntax : "");
+        man_escape(out, d->args ? d->args : "");
         fputs("\"\n", out);
         man_escape(out, d->summary);
         fputs("\n", out);

@@ -1,4 +1,4 @@
-/* cmd.h - the command table: every /command is one entry (name, syntax,
+/* cmd.h - the command table: every /command is one entry (name, arguments,
  * summary, help, completion, handler). /help, tab completion and the man
  * page are all generated from it.
  */

@@ -22,15 +22,17 @@ typedef enum {
  * window the command was typed in (NULL for the console). */
 typedef void (*cmd_handler)(char **argv, int argc, const char *jid);
 
+/* One command. Tables list them with designated initializers; fields left
+ * out are NULL or 0. */
 typedef struct {
-    const char *name;
-    const char *syntax;   /* "JID [TEXT]" */
-    const char *summary;  /* one line */
-    const char *help;     /* several lines, '\n'-separated */
-    int max_words;        /* how parse_words splits the arguments (0: no limit) */
-    const char *const *choices; /* first-word choices (subcommands), or NULL */
-    cmd_complete_kind complete[3]; /* per word position */
-    cmd_handler handler;
+    const char *name;              /* without the '/' */
+    const char *args;              /* syntax of the arguments: "JID [TEXT]" */
+    const char *summary;           /* one line */
+    const char *help;              /* several lines, '\n'-separated, or NULL */
+    int max_words;                 /* how parse_words splits the arguments (0: no limit) */
+    const char *const *choices;    /* first-word choices (subcommands), or NULL */
+    cmd_complete_kind complete[3]; /* per word position (COMPLETE_NONE beyond) */
+    cmd_handler run;
 } cmd_def;
 
 /* Register COUNT commands (the array must outlive the program). */
