@@ -33,113 +33,103 @@ static char *resolve_contact(const char *who)
     return found ? found : jid_bare_of(who);
 }
 
-void cmd_chat_send(const char *jid, const char *text)
+cmd_result cmd_chat_send(const char *jid, const char *text)
 {
     char *err = NULL;
-    if (!nx_send_chat(jid, text, &err)) {
-        ui_error("Not sent: %s", err);
-        g_free(err);
-    }
+    if (!nx_send_chat(jid, text, &err))
+        return cmd_fail_err("Not sent", err);
+    return CMD_OK;
 }
 
-static void cmd_msg(char **argv, int argc, const char *jid)
+static cmd_result cmd_msg(char **argv, int argc, const char *jid)
 {
-    if (argc == 0) {
-        ui_error("Usage: /msg JID [TEXT]");
-        return;
-    }
+    if (argc == 0)
+        return cmd_fail("Usage: /msg JID [TEXT]");
     /* In a room, a nick means a private conversation with that occupant. */
     muc_room *room = jid && ui_current_is_room() ? muc_room_find(jid) : NULL;
     char *to = room && muc_occupant_find(room, argv[0])
                    ? g_strdup_printf("%s/%s", room->jid, argv[0])
                    : resolve_contact(argv[0]);
-    if (!to) {
-        ui_error("'%s' is not a valid JID or a unique contact name.", argv[0]);
-        return;
-    }
+    if (!to)
+        return cmd_fail("'%s' is not a valid JID or a unique contact name.", argv[0]);
     ui_open_chat(to);
+    cmd_result result = CMD_OK;
     if (argc > 1 && *argv[1])
-        cmd_chat_send(to, argv[1]);
+        result = cmd_chat_send(to, argv[1]);
     g_free(to);
+    return result;
 }
 
-static void cmd_me(char **argv, int argc, const char *jid)
+static cmd_result cmd_me(char **argv, int argc, const char *jid)
 {
-    if (!jid) {
-        ui_error("/me works in a chat window.");
-        return;
-    }
-    if (argc == 0) {
-        ui_error("Usage: /me ACTION");
-        return;
-    }
+    if (!jid)
+        return cmd_fail("/me works in a chat window.");
+    if (argc == 0)
+        return cmd_fail("Usage: /me ACTION");
     char *text = g_strconcat("/me ", argv[0], NULL);
-    cmd_chat_send(jid, text);
+    cmd_result result = cmd_chat_send(jid, text);
     g_free(text);
+    return result;
 }
 
-static void cmd_status(char **argv, int argc, const char *jid)
+static cmd_result cmd_status(char **argv, int argc, const char *jid)
 {
     if (argc == 0) {
         const char *st = nx_own_status();
         ui_info("You are %s%s%s.", presence_show_name(nx_own_show()), st ? ": " : "",
                 st ? st : "");
-        return;
+        return CMD_OK;
     }
     bool ok;
     presence_show show = presence_show_parse(argv[0], &ok);
-    if (!ok || show == PRESENCE_OFFLINE) {
-        ui_error("Usage: /status online|chat|away|xa|dnd [MESSAGE]");
-        return;
-    }
+    if (!ok || show == PRESENCE_OFFLINE)
+        return cmd_fail("Usage: /status online|chat|away|xa|dnd [MESSAGE]");
     nx_set_presence(show, argc > 1 ? argv[1] : NULL);
     ui_info("Status: %s%s%s%s", presence_show_name(show), argc > 1 ? ": " : "",
             argc > 1 ? argv[1] : "",
             nx_state() == CONN_CONNECTED ? "" : " (sent when connected)");
+    return CMD_OK;
 }
 
-static void cmd_correct(char **argv, int argc, const char *jid)
+static cmd_result cmd_correct(char **argv, int argc, const char *jid)
 {
     if (!jid) {
-        ui_error("/correct works in a chat window.");
-        return;
+        return cmd_fail("/correct works in a chat window.");
     }
     if (argc == 0 || !*argv[0]) {
-        ui_error("Usage: /correct NEW TEXT (replaces your last message here)");
-        return;
+        return cmd_fail("Usage: /correct NEW TEXT (replaces your last message here)");
     }
     const char *id = ui_last_own_message_id(jid);
     if (!id) {
-        ui_error("No message of yours to correct in this window.");
-        return;
+        return cmd_fail("No message of yours to correct in this window.");
     }
     char *err = NULL;
     char *copy = g_strdup(id);
+    cmd_result result = CMD_OK;
     if (!nx_send_correction(jid, copy, argv[0], &err)) {
-        ui_error("Not sent: %s", err);
-        g_free(err);
+        result = cmd_fail_err("Not sent", err);
     }
     g_free(copy);
+    return result;
 }
 
-static void cmd_retract(char **argv, int argc, const char *jid)
+static cmd_result cmd_retract(char **argv, int argc, const char *jid)
 {
     if (!jid) {
-        ui_error("/retract works in a chat window.");
-        return;
+        return cmd_fail("/retract works in a chat window.");
     }
     const char *id = ui_last_own_retract_id(jid);
     if (!id) {
-        ui_error("No message of yours to retract in this window.");
-        return;
+        return cmd_fail("No message of yours to retract in this window.");
     }
     char *err = NULL;
     char *copy = g_strdup(id);
+    cmd_result result = CMD_OK;
     if (!nx_send_retraction(jid, copy, &err)) {
-        ui_error("Not sent: %s", err);
-        g_free(err);
+        result = cmd_fail_err("Not sent", err);
     }
     g_free(copy);
+    return result;
 }
 
 static const char *const status_choices[] = {"online", "chat", "away", "xa", "dnd", NULL};

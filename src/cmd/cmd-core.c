@@ -38,7 +38,7 @@ static void help_setting(const setting_def *s)
     g_string_free(range, TRUE);
 }
 
-static void cmd_help(char **argv, int argc, const char *jid)
+static cmd_result cmd_help(char **argv, int argc, const char *jid)
 {
     if (argc == 0) {
         ui_info("Commands (/help COMMAND for details, /help set KEY for a setting):");
@@ -50,32 +50,30 @@ static void cmd_help(char **argv, int argc, const char *jid)
         ui_info("Keys: Alt+1..0 or Alt+Left/Right switch windows, PgUp/PgDn scroll, "
                 "Alt+Enter new line, Tab completes, Up on an empty line edits your last message, "
                 "Ctrl-L redraws.");
-        return;
+        return CMD_OK;
     }
     const char *name = argv[0][0] == '/' ? argv[0] + 1 : argv[0];
     if (strcmp(name, "set") == 0 && argc > 1) {
         const setting_def *s = settings_find(argv[1]);
-        if (!s) {
-            ui_error("No setting '%s'. /set lists them.", argv[1]);
-            return;
-        }
+        if (!s)
+            return cmd_fail("No setting '%s'. /set lists them.", argv[1]);
         help_setting(s);
-        return;
+        return CMD_OK;
     }
     const cmd_def *d = cmd_find(name);
-    if (!d) {
-        ui_error("No command /%s. /help lists them.", name);
-        return;
-    }
+    if (!d)
+        return cmd_fail("No command /%s. /help lists them.", name);
     help_command(d);
+    return CMD_OK;
 }
 
-static void cmd_quit(char **argv, int argc, const char *jid)
+static cmd_result cmd_quit(char **argv, int argc, const char *jid)
 {
     loop_quit();
+    return CMD_OK;
 }
 
-static void cmd_set(char **argv, int argc, const char *jid)
+static cmd_result cmd_set(char **argv, int argc, const char *jid)
 {
     if (argc == 0) {
         size_t n;
@@ -89,81 +87,79 @@ static void cmd_set(char **argv, int argc, const char *jid)
             ui_info("  %-20s %s", t[i].key, settings_get(t[i].key));
         }
         ui_info("/set KEY VALUE changes one, /help set KEY explains it, /save keeps them.");
-        return;
+        return CMD_OK;
     }
     if (argc == 1) {
         const setting_def *s = settings_find(argv[0]);
         if (!s)
-            ui_error("Unknown setting '%s'. /set lists them.", argv[0]);
-        else
-            help_setting(s);
-        return;
+            return cmd_fail("Unknown setting '%s'. /set lists them.", argv[0]);
+        help_setting(s);
+        return CMD_OK;
     }
     char *err = NULL;
-    if (!settings_set(argv[0], argv[1], &err)) {
-        ui_error("%s", err);
-        g_free(err);
-        return;
-    }
+    if (!settings_set(argv[0], argv[1], &err))
+        return cmd_fail_err(NULL, err);
     ui_info("%s = %s", argv[0], settings_get(argv[0]));
+    return CMD_OK;
 }
 
-static void cmd_save(char **argv, int argc, const char *jid)
+static cmd_result cmd_save(char **argv, int argc, const char *jid)
 {
     char *err = NULL;
-    if (!settings_save(&err)) {
-        ui_error("Could not save settings: %s", err);
-        g_free(err);
-        return;
-    }
+    if (!settings_save(&err))
+        return cmd_fail_err("Could not save settings", err);
     ui_info("Settings saved.");
+    return CMD_OK;
 }
 
-static void cmd_win(char **argv, int argc, const char *jid)
+static cmd_result cmd_win(char **argv, int argc, const char *jid)
 {
     if (argc == 0 || strcmp(argv[0], "list") == 0) {
         char **list = ui_window_list();
         for (char **l = list; *l; l++)
             ui_info("  %s", *l);
         g_strfreev(list);
-        return;
+        return CMD_OK;
     }
     if (strcmp(argv[0], "next") == 0) {
         ui_cycle_window(1);
-        return;
+        return CMD_OK;
     }
     if (strcmp(argv[0], "prev") == 0) {
         ui_cycle_window(-1);
-        return;
+        return CMD_OK;
     }
     long n;
     if (!parse_int(argv[0], 1, 1000, &n) || !ui_switch_window((int)n))
-        ui_error("No window %s. /win list shows them.", argv[0]);
+        return cmd_fail("No window %s. /win list shows them.", argv[0]);
+    return CMD_OK;
 }
 
-static void cmd_close(char **argv, int argc, const char *jid)
+static cmd_result cmd_close(char **argv, int argc, const char *jid)
 {
     if (!ui_close_window())
-        ui_error("The console cannot be closed; /quit leaves natter.");
+        return cmd_fail("The console cannot be closed; /quit leaves natter.");
+    return CMD_OK;
 }
 
-static void cmd_clear(char **argv, int argc, const char *jid)
+static cmd_result cmd_clear(char **argv, int argc, const char *jid)
 {
     ui_clear_window();
+    return CMD_OK;
 }
 
-static void cmd_redraw(char **argv, int argc, const char *jid)
+static cmd_result cmd_redraw(char **argv, int argc, const char *jid)
 {
     ui_redraw();
+    return CMD_OK;
 }
 
-static void cmd_notify(char **argv, int argc, const char *jid)
+static cmd_result cmd_notify(char **argv, int argc, const char *jid)
 {
     char *err = NULL;
-    if (!ui_notify_rule(argc ? argv[0] : NULL, &err)) {
-        ui_error("/notify: %s", err);
-        g_free(err);
-    }
+    if (!ui_notify_rule(argc ? argv[0] : NULL, &err))
+        return cmd_fail_err("/notify", err);
+    return CMD_OK;
 }
 
 static const char *const notify_choices[] = {"all", "mentions", "none", "default", NULL};

@@ -7,17 +7,16 @@
 #include "ui/ui.h"
 #include "xmpp/xmpp.h"
 
-static void report(bool ok, const char *what, char *err)
+/* Done (WHAT says so) or failed with ERR, which is freed. */
+static cmd_result report(bool ok, const char *what, char *err)
 {
-    if (ok) {
-        ui_info("%s", what);
-    } else {
-        ui_error("%s", err);
-        g_free(err);
-    }
+    if (!ok)
+        return cmd_fail_err(NULL, err);
+    ui_info("%s", what);
+    return CMD_OK;
 }
 
-static void cmd_roster(char **argv, int argc, const char *jid)
+static cmd_result cmd_roster(char **argv, int argc, const char *jid)
 {
     const char *sub = argc ? argv[0] : "list";
     char *err = NULL;
@@ -30,13 +29,11 @@ static void cmd_roster(char **argv, int argc, const char *jid)
                     c->name ? ")" : "", c->subscription, presence_show_name(c->show),
                     c->status ? ": " : "", c->status ? c->status : "");
         }
-        return;
+        return CMD_OK;
     }
-    if (argc < 2) {
-        ui_error("Usage: /roster add JID [NAME] | remove JID | name JID [NAME] | group JID "
-                 "[GROUP]");
-        return;
-    }
+    if (argc < 2)
+        return cmd_fail("Usage: /roster add JID [NAME] | remove JID | name JID [NAME] | group JID "
+                        "[GROUP]");
     const char *who = argv[1];
     const char *val = argc > 2 ? argv[2] : NULL;
     /* The call must finish before ERR is read: a function's arguments are
@@ -56,29 +53,21 @@ static void cmd_roster(char **argv, int argc, const char *jid)
         ok = nx_roster_set_group(who, val, &err);
         what = "Changing group...";
     } else {
-        ui_error("Unknown /roster subcommand '%s'. /help roster", sub);
-        return;
+        return cmd_fail("Unknown /roster subcommand '%s'. /help roster", sub);
     }
-    report(ok, what, err);
+    return report(ok, what, err);
 }
 
-static void cmd_sub(char **argv, int argc, const char *jid)
+static cmd_result cmd_sub(char **argv, int argc, const char *jid)
 {
-    if (argc < 1) {
-        ui_error("Usage: /sub request|allow|deny|cancel [JID]");
-        return;
-    }
+    if (argc < 1)
+        return cmd_fail("Usage: /sub request|allow|deny|cancel [JID]");
     const char *who = argc > 1 ? argv[1] : jid;
-    if (!who) {
-        ui_error("/sub %s: which JID?", argv[0]);
-        return;
-    }
+    if (!who)
+        return cmd_fail("/sub %s: which JID?", argv[0]);
     char *err = NULL;
-    if (!nx_subscription(argv[0], who, &err)) {
-        ui_error("/sub: %s", err);
-        g_free(err);
-        return;
-    }
+    if (!nx_subscription(argv[0], who, &err))
+        return cmd_fail_err("/sub", err);
     if (!strcmp(argv[0], "request"))
         ui_info("Asked %s to see their presence.", who);
     else if (!strcmp(argv[0], "allow"))
@@ -87,6 +76,7 @@ static void cmd_sub(char **argv, int argc, const char *jid)
         ui_info("Denied %s your presence.", who);
     else
         ui_info("Stopped seeing the presence of %s.", who);
+    return CMD_OK;
 }
 
 static const char *const roster_choices[] = {"list", "add", "remove", "name", "group", NULL};

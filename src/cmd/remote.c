@@ -117,14 +117,19 @@ static void serve(client *c)
             failed = true;
             continue;
         }
+        /* The reply carries what the command printed, its error too (shown
+         * on the screen as well); ok or error comes from its result. */
         ui_capture_begin();
-        bool known = cmd_execute(*l);
-        bool had_error = false;
-        char *out = ui_capture_end(&had_error);
+        char *err = NULL;
+        if (cmd_execute(*l, &err) != CMD_OK) {
+            cmd_show_error(NULL, err);
+            g_free(err);
+            failed = true;
+        }
+        bool printed_error;
+        char *out = ui_capture_end(&printed_error);
         g_string_append(answer, out);
         g_free(out);
-        if (!known || had_error)
-            failed = true;
     }
     g_strfreev(lines);
     g_string_append(answer, failed ? "error\n" : "ok\n");

@@ -10,8 +10,8 @@ import time
 import pytest
 
 from harness import wait_until
-from screen import (CONNECTED, TS, main_has, main_line, main_rows, main_text, status_bar,
-                    wait_main_has, wait_main_line)
+from screen import (CONNECTED, TS, count_in_main, main_has, main_line, main_rows, main_text,
+                    status_bar, wait_main_has, wait_main_line)
 
 
 @pytest.fixture
@@ -175,12 +175,47 @@ def test_remote_control(alice, bob):
                for l in res.stdout.splitlines()), res.stdout
     assert alice.is_alive()
 
+    # several commands: each one's output, and error when any of them failed
+    res = remote(alice, "--remote", "/help quit", "--remote", "/win 99", "--remote", "/help save")
+    assert res.returncode == 1, (res.returncode, res.stdout, res.stderr)
+    lines = res.stdout.splitlines()
+    assert lines[-1] == "error", res.stdout
+    assert [l for l in lines if l.startswith("error: ")] == \
+        ["error: No window 99. /win list shows them."], res.stdout
+    assert any("/quit" in l for l in lines) and any("/save" in l for l in lines), res.stdout
+
+    # an alias fails when the command it runs fails; an unknown command is an error
+    res = remote(alice, "--remote", "/alias badset /set nosuch $*")
+    assert res.returncode == 0, (res.returncode, res.stdout, res.stderr)
+    res = remote(alice, "--remote", "/badset 1")
+    assert res.returncode == 1, (res.returncode, res.stdout, res.stderr)
+    assert res.stdout.splitlines() == ["error: unknown setting 'nosuch'", "error"], res.stdout
+    res = remote(alice, "--remote", "/nosuchcommand")
+    assert res.returncode == 1, (res.returncode, res.stdout, res.stderr)
+    assert res.stdout.splitlines() == [
+        "error: Unknown command /nosuchcommand. Type /help for the list.", "error"], res.stdout
+
     res = remote(alice, "-a", "nobody", "--remote", "/msg bob@localhost never")
     assert res.returncode == 2, (res.returncode, res.stdout, res.stderr)
     assert res.stdout == ""
     assert "nobody" in res.stderr and re.search(r"no natter|not running", res.stderr, re.I), \
         res.stderr
     assert bodies_from(bob) == ["build finished"]
+
+
+def test_remote_status_comes_from_the_command_result(prosody, bob, natter_factory):
+    # Sending while offline works (the message is queued) although natter warns
+    # about it in an error-coloured line: the reply is ok, with the warning.
+    n = natter_factory(prosody, connect=False)
+    sock = os.path.join(n.runtime_dir, "natter", "default.sock")
+    wait_until(lambda: os.path.exists(sock), 5, message="%s not created" % sock)
+    res = remote(n, "--remote", "/msg bob@localhost queued while offline")
+    assert res.returncode == 0, (res.returncode, res.stdout, res.stderr)
+    lines = res.stdout.splitlines()
+    assert lines[-1] == "ok", res.stdout
+    assert any("message queued" in l for l in lines), res.stdout
+    n.type_line("/connect alice")
+    assert bob.wait_for_message("queued while offline", timeout=15).frm_bare == "alice@localhost"
 
 
 # ---------------------------------------------------------------- start-up
@@ -223,3 +258,21 @@ def test_startup_file_and_aliases(prosody, bob, natter_factory):
     n.type_line("/b after the loop")
     bob.wait_for_message("after the loop")
     assert bodies_from(bob) == ["hello alias", "msg still works", "after the loop"]
+
+
+def test_failing_start_commands_are_reported_once_with_their_place(prosody, natter_factory):
+    n = natter_factory(prosody, start=False,
+                       extra_args=["-c", "/set nosuch 2", "-c", "/nosuchcommand"])
+    with open(os.path.join(n.config_dir, "startup"), "w") as f:
+        f.write("# the second line fails\n"
+                "/set nosuch 1\n"
+                "/set beep off\n")
+    n.start()
+    scr = wait_main_has(n, "-c '/nosuchcommand': Unknown command /nosuchcommand.", timeout=15)
+    text = main_text(n, scr)
+    # the startup file's path is long: its line wraps
+    assert main_has(n, scr, "startup:2: unknown setting 'nosuch'"), text
+    assert main_line(n, scr, r"^%s !! -c '/set nosuch 2': unknown setting 'nosuch'$" % TS), text
+    assert count_in_main(n, scr, "unknown setting") == 2, text
+    assert count_in_main(n, scr, "Unknown command") == 1, text
+    assert "is not a command" not in text, text
