@@ -138,6 +138,17 @@ static int run_export(void)
     return ok ? 0 : 1;
 }
 
+/* Run the command LINE; a failure is reported once, after WHERE (the place
+ * the line came from). */
+static void run_reporting(const char *line, const char *where)
+{
+    char *err = NULL;
+    if (cmd_execute(line, &err) != CMD_OK) {
+        cmd_show_error(where, err);
+        g_free(err);
+    }
+}
+
 /* Commands run at start: one per line, '#' comments, from --commands-file
  * or $XDG_CONFIG_HOME/natter/startup when it exists. */
 static void run_startup_file(void)
@@ -159,12 +170,27 @@ static void run_startup_file(void)
         char *line = g_strstrip(*l);
         if (!*line || *line == '#')
             continue;
-        if (!g_utf8_validate(line, -1, NULL) || *line != '/' || !cmd_execute(line))
+        if (!g_utf8_validate(line, -1, NULL) || *line != '/') {
             ui_error("%s:%d: not a command: %s", path, n, line);
+            continue;
+        }
+        char *where = g_strdup_printf("%s:%d: ", path, n);
+        run_reporting(line, where);
+        g_free(where);
     }
     g_strfreev(lines);
     g_free(text);
     g_free(path);
+}
+
+/* The -c commands, in order. */
+static void run_command_options(void)
+{
+    for (char **c = opt_commands; c && *c; c++) {
+        char *where = g_strdup_printf("-c '%s': ", *c);
+        run_reporting(*c, where);
+        g_free(where);
+    }
 }
 
 static char **complete_cb(const char *line, int start, const char *word)
@@ -265,9 +291,7 @@ int main(int argc, char **argv)
             ui_console("No account yet: /account add NAME JID, then /connect NAME.");
     }
     run_startup_file();
-    for (char **c = opt_commands; c && *c; c++)
-        if (!cmd_execute(*c))
-            ui_error("-c: '%s' is not a command", *c);
+    run_command_options();
     char *rerr = NULL;
     if (!remote_init(opt_account, &rerr)) {
         ui_error("Remote control is off: %s", rerr);

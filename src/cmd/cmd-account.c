@@ -44,13 +44,14 @@ static pending_login *pending_from(const account_t *a)
     return p;
 }
 
-static void do_connect(pending_login *p, const char *password)
+/* Start the login of P (from a command, or a callback: then an error is
+ * only shown). */
+static cmd_result do_connect(pending_login *p, const char *password)
 {
     char *err = NULL;
-    if (!nx_connect_account(p->acct, password, &err)) {
-        ui_error("Cannot connect: %s", err);
-        g_free(err);
-    }
+    if (!nx_connect_account(p->acct, password, &err))
+        return cmd_fail_err("Cannot connect", err);
+    return CMD_OK;
 }
 
 static void on_secret(const char *secret, void *ud)
@@ -73,7 +74,7 @@ static void on_secret(const char *secret, void *ud)
     } else if (!*secret) {
         ui_error("Empty password; not connecting.");
     } else {
-        do_connect(p, secret);
+        (void)do_connect(p, secret);
     }
     pending_free(p);
 }
@@ -98,43 +99,43 @@ static void on_eval_done(int status, const char *output, const char *err, void *
     if (!*pw)
         ui_error("eval_password for %s printed nothing.", p->acct->name);
     else
-        do_connect(p, pw);
+        (void)do_connect(p, pw);
     explicit_bzero(pw, strlen(pw));
     g_free(pw);
     pending_free(p);
 }
 
-static void login(const account_t *a)
+static cmd_result login(const account_t *a)
 {
-    if (nx_state() != CONN_DISCONNECTED) {
-        ui_error("Already connected or connecting; /disconnect first.");
-        return;
-    }
+    if (nx_state() != CONN_DISCONNECTED)
+        return cmd_fail("Already connected or connecting; /disconnect first.");
     /* A new login replaces any earlier one still waiting. */
     pending_free(pending);
     pending = NULL;
     eval_generation++;
     if (a->password) {
         pending_login *p = pending_from(a);
-        do_connect(p, a->password);
+        cmd_result result = do_connect(p, a->password);
         pending_free(p);
-        return;
+        return result;
     }
     if (a->eval_password) {
         pending_login *p = pending_from(a);
         p->generation = eval_generation;
         char *err = NULL;
         if (!spawn_shell(a->eval_password, EVAL_TIMEOUT_MS, 4096, on_eval_done, p, &err)) {
-            ui_error("Cannot run eval_password for %s: %s", a->name, err);
-            g_free(err);
             pending_free(p);
+            cmd_result result = cmd_fail("Cannot run eval_password for %s: %s", a->name, err);
+            g_free(err);
+            return result;
         }
-        return;
+        return CMD_OK;
     }
     pending = pending_from(a);
     char *prompt = g_strdup_printf("Password for %s: ", a->jid);
     ui_ask_secret(prompt, on_secret, NULL);
     g_free(prompt);
+    return CMD_OK;
 }
 
 void cmd_connect_account(const char *name)
@@ -145,18 +146,17 @@ void cmd_connect_account(const char *name)
                  name);
         return;
     }
-    login(a);
+    (void)login(a);
 }
 
-static void cmd_connect(char **argv, int argc, const char *jid)
+static cmd_result cmd_connect(char **argv, int argc, const char *jid)
 {
     const account_t *a = NULL;
     int optstart = 1;
     if (argc == 0 || (argc % 2 == 0 && accounts_count() == 1)) {
-        if (accounts_count() != 1) {
-            ui_error("Which account? /connect ACCOUNT or /connect JID (accounts: /account list)");
-            return;
-        }
+        if (accounts_count() != 1)
+            return cmd_fail(
+                "Which account? /connect ACCOUNT or /connect JID (accounts: /account list)");
         a = accounts_nth(0);
         optstart = 0;
     } else {
@@ -166,10 +166,8 @@ static void cmd_connect(char **argv, int argc, const char *jid)
     if (a) {
         tmp = *a;
     } else {
-        if (!jid_is_valid_bare(argv[0])) {
-            ui_error("'%s' is neither an account nor a valid JID (user@server).", argv[0]);
-            return;
-        }
+        if (!jid_is_valid_bare(argv[0]))
+            return cmd_fail("'%s' is neither an account nor a valid JID (user@server).", argv[0]);
         tmp.name = argv[0];
         tmp.jid = argv[0];
         tmp.resource = "natter";
@@ -180,19 +178,14 @@ static void cmd_connect(char **argv, int argc, const char *jid)
     static const char *const keys[] = {"server", "port", "tls", NULL};
     const char *vals[3];
     char *err = NULL;
-    if (!parse_options(argv, argc, optstart, keys, vals, &err)) {
-        ui_error("/connect: %s", err);
-        g_free(err);
-        return;
-    }
+    if (!parse_options(argv, argc, optstart, keys, vals, &err))
+        return cmd_fail_err("/connect", err);
     if (vals[0])
         tmp.server = (char *)vals[0];
     if (vals[1]) {
         long port;
-        if (!parse_int(vals[1], 1, 65535, &port)) {
-            ui_error("/connect: port must be a number from 1 to 65535");
-            return;
-        }
+        if (!parse_int(vals[1], 1, 65535, &port))
+            return cmd_fail("/connect: port must be a number from 1 to 65535");
         tmp.port = (int)port;
     }
     if (vals[2]) {
@@ -202,26 +195,21 @@ static void cmd_connect(char **argv, int argc, const char *jid)
             tmp.tls = ACCOUNT_TLS_DIRECT;
         else if (!strcmp(vals[2], "allow-plain"))
             tmp.tls = ACCOUNT_TLS_ALLOW_PLAIN;
-        else {
-            ui_error("/connect: tls must be force, direct or allow-plain");
-            return;
-        }
+        else
+            return cmd_fail("/connect: tls must be force, direct or allow-plain");
     }
-    login(&tmp);
+    return login(&tmp);
 }
 
-static void cmd_disconnect(char **argv, int argc, const char *jid)
+static cmd_result cmd_disconnect(char **argv, int argc, const char *jid)
 {
     eval_generation++; /* a password command still running is forgotten */
     if (pending) {
         pending_free(pending);
         pending = NULL;
     }
-    if (nx_state() == CONN_DISCONNECTED) {
-        nx_disconnect_user(); /* cancels a pending reconnect */
-        return;
-    }
-    nx_disconnect_user();
+    nx_disconnect_user(); /* also cancels a pending reconnect */
+    return CMD_OK;
 }
 
 static void show_account(const account_t *a)
@@ -243,18 +231,16 @@ static void show_account(const account_t *a)
         ui_info("  pinned certificate %s", *p);
 }
 
-static void save_accounts(const char *what)
+static cmd_result save_accounts(const char *what)
 {
     char *err = NULL;
-    if (!accounts_save(&err)) {
-        ui_error("Could not save accounts: %s", err);
-        g_free(err);
-    } else {
-        ui_info("%s", what);
-    }
+    if (!accounts_save(&err))
+        return cmd_fail_err("Could not save accounts", err);
+    ui_info("%s", what);
+    return CMD_OK;
 }
 
-static void cmd_account(char **argv, int argc, const char *jid)
+static cmd_result cmd_account(char **argv, int argc, const char *jid)
 {
     const char *sub = argc ? argv[0] : "list";
     char *err = NULL;
@@ -266,74 +252,66 @@ static void cmd_account(char **argv, int argc, const char *jid)
             ui_info("  %s: %s%s", a->name, a->jid,
                     g_strcmp0(nx_account_name(), a->name) == 0 ? " (in use)" : "");
         }
-    } else if (!strcmp(sub, "add")) {
-        if (argc < 3) {
-            ui_error("Usage: /account add NAME JID");
-            return;
-        }
-        if (!accounts_add(argv[1], argv[2], &err)) {
-            ui_error("/account add: %s", err);
-            g_free(err);
-            return;
-        }
+        return CMD_OK;
+    }
+    if (!strcmp(sub, "add")) {
+        if (argc < 3)
+            return cmd_fail("Usage: /account add NAME JID");
+        if (!accounts_add(argv[1], argv[2], &err))
+            return cmd_fail_err("/account add", err);
         char *msg = g_strdup_printf("Account %s added. /connect %s logs in; /account set %s KEY "
                                     "VALUE sets server, port, tls, eval_password...",
                                     argv[1], argv[1], argv[1]);
-        save_accounts(msg);
+        cmd_result result = save_accounts(msg);
         g_free(msg);
-    } else if (!strcmp(sub, "remove")) {
-        if (argc < 2 || !accounts_remove(argv[1])) {
-            ui_error("Usage: /account remove NAME (an existing account)");
-            return;
-        }
-        save_accounts("Account removed.");
-    } else if (!strcmp(sub, "show")) {
+        return result;
+    }
+    if (!strcmp(sub, "remove")) {
+        if (argc < 2 || !accounts_remove(argv[1]))
+            return cmd_fail("Usage: /account remove NAME (an existing account)");
+        return save_accounts("Account removed.");
+    }
+    if (!strcmp(sub, "show")) {
         const account_t *a = argc > 1 ? accounts_find(argv[1]) : NULL;
-        if (!a) {
-            ui_error("Usage: /account show NAME (an existing account)");
-            return;
-        }
+        if (!a)
+            return cmd_fail("Usage: /account show NAME (an existing account)");
         show_account(a);
-    } else if (!strcmp(sub, "set")) {
-        if (argc < 3) {
-            ui_error("Usage: /account set NAME KEY [VALUE]");
-            return;
-        }
-        if (!strcmp(argv[2], "password")) {
-            ui_error("Use /account password NAME: it asks without showing what you type.");
-            return;
-        }
-        if (!accounts_set(argv[1], argv[2], argc > 3 ? argv[3] : NULL, &err)) {
-            ui_error("/account set: %s", err);
-            g_free(err);
-            return;
-        }
-        save_accounts("Account updated.");
-    } else if (!strcmp(sub, "password")) {
+        return CMD_OK;
+    }
+    if (!strcmp(sub, "set")) {
+        if (argc < 3)
+            return cmd_fail("Usage: /account set NAME KEY [VALUE]");
+        if (!strcmp(argv[2], "password"))
+            return cmd_fail("Use /account password NAME: it asks without showing what you type.");
+        if (!accounts_set(argv[1], argv[2], argc > 3 ? argv[3] : NULL, &err))
+            return cmd_fail_err("/account set", err);
+        return save_accounts("Account updated.");
+    }
+    if (!strcmp(sub, "password")) {
         const account_t *a = argc > 1 ? accounts_find(argv[1]) : NULL;
-        if (!a) {
-            ui_error("Usage: /account password NAME (an existing account)");
-            return;
-        }
+        if (!a)
+            return cmd_fail("Usage: /account password NAME (an existing account)");
         pending_free(pending);
         pending = pending_from(a);
         pending->save_to = g_strdup(a->name);
         char *prompt = g_strdup_printf("Password to save for %s: ", a->jid);
         ui_ask_secret(prompt, on_secret, NULL);
         g_free(prompt);
-    } else if (!strcmp(sub, "forget")) {
-        if (argc < 2 || !accounts_set(argv[1], "password", NULL, &err)) {
-            ui_error("Usage: /account forget NAME%s%s", err ? ": " : "", err ? err : "");
-            g_free(err);
-            return;
-        }
-        save_accounts("Saved password removed.");
-    } else {
-        ui_error("Unknown /account subcommand '%s'. /help account", sub);
+        return CMD_OK;
     }
+    if (!strcmp(sub, "forget")) {
+        if (argc < 2 || !accounts_set(argv[1], "password", NULL, &err)) {
+            cmd_result result =
+                cmd_fail("Usage: /account forget NAME%s%s", err ? ": " : "", err ? err : "");
+            g_free(err);
+            return result;
+        }
+        return save_accounts("Saved password removed.");
+    }
+    return cmd_fail("Unknown /account subcommand '%s'. /help account", sub);
 }
 
-static void cmd_tls(char **argv, int argc, const char *jid)
+static cmd_result cmd_tls(char **argv, int argc, const char *jid)
 {
     const char *sub = argc ? argv[0] : "info";
     char *err = NULL;
@@ -347,13 +325,14 @@ static void cmd_tls(char **argv, int argc, const char *jid)
         ui_info("%s", d);
         g_free(d);
     } else {
-        ui_error("Usage: /tls trust|pin|info");
-        return;
+        return cmd_fail("Usage: /tls trust|pin|info");
     }
     if (!ok) {
-        ui_error("/tls %s: %s", sub, err);
+        cmd_result result = cmd_fail("/tls %s: %s", sub, err);
         g_free(err);
+        return result;
     }
+    return CMD_OK;
 }
 
 void cmd_account_deinit(void)
@@ -368,25 +347,47 @@ static const char *const account_choices[] = {"list",     "add",    "remove", "s
 static const char *const tls_choices[] = {"trust", "pin", "info", NULL};
 
 static const cmd_def defs[] = {
-    {"account", "[list | add NAME JID | remove NAME | show NAME | set NAME KEY [VALUE] | "
+    {
+        .name = "account",
+        .args = "[list | add NAME JID | remove NAME | show NAME | set NAME KEY [VALUE] | "
                 "password NAME | forget NAME]",
-     "Manage accounts",
-     "Keys for set: jid, resource, server, port, tls (force, direct, allow-plain),\n"
-     "eval_password (a command printing the password), ca_file, ca_path, autoconnect.\n"
-     "password asks for the password with hidden input and saves it (0600 file);\n"
-     "forget removes a saved password.",
-     4, account_choices, {COMPLETE_CHOICES, COMPLETE_ACCOUNT, COMPLETE_NONE}, cmd_account},
-    {"connect", "[ACCOUNT | JID] [server HOST] [port N] [tls force|direct|allow-plain]",
-     "Log in",
-     "TLS is required by default and the certificate verified against the system's\n"
-     "trust store (SSL_CERT_FILE/SSL_CERT_DIR work) plus ca_file/ca_path.\n"
-     "The password is asked for unless the account has eval_password or a saved one.",
-     0, NULL, {COMPLETE_ACCOUNT, COMPLETE_NONE, COMPLETE_NONE}, cmd_connect},
-    {"disconnect", "", "Log out (and stop reconnecting)", NULL, 0, NULL, {0}, cmd_disconnect},
-    {"tls", "[trust | pin | info]", "Decide about a refused certificate",
-     "trust: connect once with the certificate that was just refused.\n"
-     "pin: trust that certificate for this account from now on (saved).",
-     1, tls_choices, {COMPLETE_CHOICES, COMPLETE_NONE, COMPLETE_NONE}, cmd_tls},
+        .summary = "Manage accounts",
+        .help = "Keys for set: jid, resource, server, port, tls (force, direct, allow-plain),\n"
+                "eval_password (a command printing the password), ca_file, ca_path, autoconnect.\n"
+                "password asks for the password with hidden input and saves it (0600 file);\n"
+                "forget removes a saved password.",
+        .max_words = 4,
+        .choices = account_choices,
+        .complete = {COMPLETE_CHOICES, COMPLETE_ACCOUNT},
+        .run = cmd_account,
+    },
+    {
+        .name = "connect",
+        .args = "[ACCOUNT | JID] [server HOST] [port N] [tls force|direct|allow-plain]",
+        .summary = "Log in",
+        .help = "TLS is required by default and the certificate verified against the system's\n"
+                "trust store (SSL_CERT_FILE/SSL_CERT_DIR work) plus ca_file/ca_path.\n"
+                "The password is asked for unless the account has eval_password or a saved one.",
+        .complete = {COMPLETE_ACCOUNT},
+        .run = cmd_connect,
+    },
+    {
+        .name = "disconnect",
+        .args = "",
+        .summary = "Log out (and stop reconnecting)",
+        .run = cmd_disconnect,
+    },
+    {
+        .name = "tls",
+        .args = "[trust | pin | info]",
+        .summary = "Decide about a refused certificate",
+        .help = "trust: connect once with the certificate that was just refused.\n"
+                "pin: trust that certificate for this account from now on (saved).",
+        .max_words = 1,
+        .choices = tls_choices,
+        .complete = {COMPLETE_CHOICES},
+        .run = cmd_tls,
+    },
 };
 
 void cmd_account_register(void)

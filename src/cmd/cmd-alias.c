@@ -67,13 +67,13 @@ static void load(void)
     g_free(path);
 }
 
-bool cmd_alias_run(const char *name, const char *args, const char *jid)
+bool cmd_alias_run(const char *name, const char *args, const char *jid, cmd_result *result)
 {
     const char *expansion = aliases ? g_hash_table_lookup(aliases, name) : NULL;
     if (!expansion)
         return false;
     if (depth >= MAX_DEPTH) {
-        ui_error("Alias /%s: aliases nested too deep (a loop?)", name);
+        *result = cmd_fail("Alias /%s: aliases nested too deep (a loop?)", name);
         return true;
     }
     char *line;
@@ -83,13 +83,13 @@ bool cmd_alias_run(const char *name, const char *args, const char *jid)
     else
         line = *args ? g_strdup_printf("%s %s", expansion, args) : g_strdup(expansion);
     depth++;
-    cmd_handle_line(line, jid);
+    *result = cmd_run_line(line, jid);
     depth--;
     g_free(line);
     return true;
 }
 
-static void cmd_alias(char **argv, int argc, const char *jid)
+static cmd_result cmd_alias(char **argv, int argc, const char *jid)
 {
     char *err = NULL;
     if (argc == 0) {
@@ -99,7 +99,7 @@ static void cmd_alias(char **argv, int argc, const char *jid)
         for (GList *k = keys; k; k = k->next)
             ui_info("  /%s = %s", (char *)k->data, (char *)g_hash_table_lookup(aliases, k->data));
         g_list_free(keys);
-        return;
+        return CMD_OK;
     }
     /* Command names are case-insensitive: aliases too. */
     g_autofree char *lname = g_ascii_strdown(argv[0][0] == '/' ? argv[0] + 1 : argv[0], -1);
@@ -108,46 +108,32 @@ static void cmd_alias(char **argv, int argc, const char *jid)
         const char *which = argc > 1 ? argv[1] : "";
         if (which[0] == '/')
             which++;
-        if (!g_hash_table_remove(aliases, which)) {
-            ui_error("No alias '%s'.", which);
-            return;
-        }
-        if (!save(&err)) {
-            ui_error("Could not save aliases: %s", err);
-            g_free(err);
-            return;
-        }
+        if (!g_hash_table_remove(aliases, which))
+            return cmd_fail("No alias '%s'.", which);
+        if (!save(&err))
+            return cmd_fail_err("Could not save aliases", err);
         ui_info("Alias /%s removed.", which);
-        return;
+        return CMD_OK;
     }
-    if (!valid_name(name)) {
-        ui_error("Alias names are 1-32 letters, digits, '-' or '_'.");
-        return;
-    }
-    if (cmd_find(name)) {
-        ui_error("/%s is a built-in command; choose another name.", name);
-        return;
-    }
+    if (!valid_name(name))
+        return cmd_fail("Alias names are 1-32 letters, digits, '-' or '_'.");
+    if (cmd_find(name))
+        return cmd_fail("/%s is a built-in command; choose another name.", name);
     if (argc < 2) {
         const char *v = g_hash_table_lookup(aliases, name);
-        if (v)
-            ui_info("/%s = %s", name, v);
-        else
-            ui_error("No alias '%s'. Usage: /alias NAME COMMAND", name);
-        return;
+        if (!v)
+            return cmd_fail("No alias '%s'. Usage: /alias NAME COMMAND", name);
+        ui_info("/%s = %s", name, v);
+        return CMD_OK;
     }
     const char *command = argv[1];
-    if (command[0] != '/') {
-        ui_error("An alias runs a command: it must start with '/' (e.g. /msg bob $*).");
-        return;
-    }
+    if (command[0] != '/')
+        return cmd_fail("An alias runs a command: it must start with '/' (e.g. /msg bob $*).");
     g_hash_table_replace(aliases, g_strdup(name), g_strdup(command));
-    if (!save(&err)) {
-        ui_error("Alias set for this session, but not saved: %s", err);
-        g_free(err);
-        return;
-    }
+    if (!save(&err))
+        return cmd_fail_err("Alias set for this session, but not saved", err);
     ui_info("/%s = %s", name, command);
+    return CMD_OK;
 }
 
 void cmd_alias_init(void)
@@ -164,11 +150,17 @@ void cmd_alias_deinit(void)
 }
 
 static const cmd_def defs[] = {
-    {"alias", "[NAME [COMMAND] | -remove NAME]", "Define your own commands",
-     "/alias NAME COMMAND makes /NAME run COMMAND, with $* replaced by what follows\n"
-     "/NAME (or appended when COMMAND has no $*). Example: /alias b /msg bob@example.org $*\n"
-     "Aliases are saved in $XDG_CONFIG_HOME/natter/aliases.",
-     2, NULL, {0}, cmd_alias},
+    {
+        .name = "alias",
+        .args = "[NAME [COMMAND] | -remove NAME]",
+        .summary = "Define your own commands",
+        .help = "/alias NAME COMMAND makes /NAME run COMMAND, with $* replaced by what follows\n"
+                "/NAME (or appended when COMMAND has no $*). Example: /alias b /msg "
+                "bob@example.org $*\n"
+                "Aliases are saved in $XDG_CONFIG_HOME/natter/aliases.",
+        .max_words = 2,
+        .run = cmd_alias,
+    },
 };
 
 void cmd_alias_register(void)

@@ -34,97 +34,88 @@ static char *resolve_contact(const char *who)
     return found ? found : jid_bare_of(who);
 }
 
-void cmd_chat_send(const char *jid, const char *text)
+cmd_result cmd_chat_send(const char *jid, const char *text)
 {
     char *err = NULL;
-    if (!nx_send_chat(jid, text, &err)) {
-        ui_error("Not sent: %s", err);
-        g_free(err);
-    }
+    if (!nx_send_chat(jid, text, &err))
+        return cmd_fail_err("Not sent", err);
+    return CMD_OK;
 }
 
-static void cmd_msg(char **argv, int argc, const char *jid)
+static cmd_result cmd_msg(char **argv, int argc, const char *jid)
 {
-    if (argc == 0) {
-        ui_error("Usage: /msg JID [TEXT]");
-        return;
-    }
+    if (argc == 0)
+        return cmd_fail("Usage: /msg JID [TEXT]");
     /* In a room, a nick means a private conversation with that occupant. */
     muc_room *room = jid && ui_current_is_room() ? muc_room_find(jid) : NULL;
     char *to = room && muc_occupant_find(room, argv[0])
                    ? g_strdup_printf("%s/%s", room->jid, argv[0])
                    : resolve_contact(argv[0]);
-    if (!to) {
-        ui_error("'%s' is not a valid JID or a unique contact name.", argv[0]);
-        return;
-    }
+    if (!to)
+        return cmd_fail("'%s' is not a valid JID or a unique contact name.", argv[0]);
     ui_open_chat(to);
+    cmd_result result = CMD_OK;
     if (argc > 1 && *argv[1])
-        cmd_chat_send(to, argv[1]);
+        result = cmd_chat_send(to, argv[1]);
     g_free(to);
+    return result;
 }
 
-static void cmd_me(char **argv, int argc, const char *jid)
+static cmd_result cmd_me(char **argv, int argc, const char *jid)
 {
-    if (!jid) {
-        ui_error("/me works in a chat window.");
-        return;
-    }
-    if (argc == 0) {
-        ui_error("Usage: /me ACTION");
-        return;
-    }
+    if (!jid)
+        return cmd_fail("/me works in a chat window.");
+    if (argc == 0)
+        return cmd_fail("Usage: /me ACTION");
     char *text = g_strconcat("/me ", argv[0], NULL);
-    cmd_chat_send(jid, text);
+    cmd_result result = cmd_chat_send(jid, text);
     g_free(text);
+    return result;
 }
 
-static void cmd_status(char **argv, int argc, const char *jid)
+static cmd_result cmd_status(char **argv, int argc, const char *jid)
 {
     if (argc == 0) {
         const char *st = nx_own_status();
         ui_info("You are %s%s%s.", presence_show_name(nx_own_show()), st ? ": " : "",
                 st ? st : "");
-        return;
+        return CMD_OK;
     }
     bool ok;
     presence_show show = presence_show_parse(argv[0], &ok);
-    if (!ok || show == PRESENCE_OFFLINE) {
-        ui_error("Usage: /status online|chat|away|xa|dnd [MESSAGE]");
-        return;
-    }
+    if (!ok || show == PRESENCE_OFFLINE)
+        return cmd_fail("Usage: /status online|chat|away|xa|dnd [MESSAGE]");
     nx_set_presence(show, argc > 1 ? argv[1] : NULL);
     ui_info("Status: %s%s%s%s", presence_show_name(show), argc > 1 ? ": " : "",
             argc > 1 ? argv[1] : "",
             nx_state() == CONN_CONNECTED ? "" : " (sent when connected)");
+    return CMD_OK;
 }
 
-static void cmd_correct(char **argv, int argc, const char *jid)
+static cmd_result cmd_correct(char **argv, int argc, const char *jid)
 {
     if (!jid) {
-        ui_error("/correct works in a chat window.");
-        return;
+        return cmd_fail("/correct works in a chat window.");
     }
     if (argc == 0 || !*argv[0]) {
-        ui_error("Usage: /correct NEW TEXT (replaces your last message here)");
-        return;
+        return cmd_fail("Usage: /correct NEW TEXT (replaces your last message here)");
     }
     store_msg *last = store_last_by(jid, NULL);
     const char *id = last ? (last->origin_id ? last->origin_id : last->msg_id) : NULL;
     char *err = NULL;
+    cmd_result result = CMD_OK;
     if (!id)
-        ui_error("No message of yours to correct in this window.");
+        result = cmd_fail("No message of yours to correct in this window.");
     else if (!nx_send_correction(jid, id, argv[0], &err))
-        ui_error("Not sent: %s", err);
-    g_free(err);
+        result = cmd_fail_err("Not sent", err);
     store_msg_free(last);
+    return result;
 }
 
-static void cmd_retract(char **argv, int argc, const char *jid)
+static cmd_result cmd_retract(char **argv, int argc, const char *jid)
 {
     if (!jid) {
-        ui_error("/retract works in a chat window.");
-        return;
+        return cmd_fail("/retract works in a chat window.");
     }
     store_msg *last = store_last_by(jid, NULL);
     /* XEP-0424: in rooms a message is named by the id the room gave it. */
@@ -133,53 +124,61 @@ static void cmd_retract(char **argv, int argc, const char *jid)
                      : last->origin_id                       ? last->origin_id
                                                              : last->msg_id;
     char *err = NULL;
+    cmd_result result = CMD_OK;
     if (!id)
-        ui_error("No message of yours to retract in this window.");
+        result = cmd_fail("No message of yours to retract in this window.");
     else if (!nx_send_retraction(jid, id, &err))
-        ui_error("Not sent: %s", err);
-    g_free(err);
+        result = cmd_fail_err("Not sent", err);
     store_msg_free(last);
+    return result;
 }
 
 static const char *const status_choices[] = {"online", "chat", "away", "xa", "dnd", NULL};
 
 static const cmd_def defs[] = {
-    {"msg",
-     "JID|NICK [TEXT]",
-     "Open a chat window with JID, and send TEXT if given",
-     "JID may also be a contact's roster name, or in a room an occupant's nick (a\n"
-     "private conversation). Text typed in a chat window is sent to its contact;\n"
-     "start it with // to send a leading slash.",
-     2,
-     NULL,
-     {COMPLETE_JID, COMPLETE_NONE, COMPLETE_NONE},
-     cmd_msg},
-    {"me", "ACTION", "Send an action (\"* you ACTION\") in this chat", NULL, 1, NULL, {0}, cmd_me},
-    {"correct",
-     "NEW TEXT",
-     "Replace your last message in this chat (XEP-0308)",
-     "Up on an empty input line in a chat fills in /correct with your last message.\n"
-     "The original stays in your history; clients without support see a new message.",
-     1,
-     NULL,
-     {0},
-     cmd_correct},
-    {"retract",
-     "",
-     "Retract your last message in this chat (XEP-0424)",
-     "Asks the contact's client to remove it; it cannot be forced.",
-     0,
-     NULL,
-     {0},
-     cmd_retract},
-    {"status",
-     "[online|chat|away|xa|dnd] [MESSAGE]",
-     "Show or set your presence",
-     NULL,
-     2,
-     status_choices,
-     {COMPLETE_CHOICES, COMPLETE_NONE, COMPLETE_NONE},
-     cmd_status},
+    {
+        .name = "msg",
+        .args = "JID|NICK [TEXT]",
+        .summary = "Open a chat window with JID, and send TEXT if given",
+        .help = "JID may also be a contact's roster name, or in a room an occupant's nick (a\n"
+                "private conversation). Text typed in a chat window is sent to its contact;\n"
+                "start it with // to send a leading slash.",
+        .max_words = 2,
+        .complete = {COMPLETE_JID},
+        .run = cmd_msg,
+    },
+    {
+        .name = "me",
+        .args = "ACTION",
+        .summary = "Send an action (\"* you ACTION\") in this chat",
+        .max_words = 1,
+        .run = cmd_me,
+    },
+    {
+        .name = "correct",
+        .args = "NEW TEXT",
+        .summary = "Replace your last message in this chat (XEP-0308)",
+        .help = "Up on an empty input line in a chat fills in /correct with your last message.\n"
+                "The original stays in your history; clients without support see a new message.",
+        .max_words = 1,
+        .run = cmd_correct,
+    },
+    {
+        .name = "retract",
+        .args = "",
+        .summary = "Retract your last message in this chat (XEP-0424)",
+        .help = "Asks the contact's client to remove it; it cannot be forced.",
+        .run = cmd_retract,
+    },
+    {
+        .name = "status",
+        .args = "[online|chat|away|xa|dnd] [MESSAGE]",
+        .summary = "Show or set your presence",
+        .max_words = 2,
+        .choices = status_choices,
+        .complete = {COMPLETE_CHOICES},
+        .run = cmd_status,
+    },
 };
 
 void cmd_chat_register(void)

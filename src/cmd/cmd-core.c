@@ -10,7 +10,7 @@
 
 static void help_command(const cmd_def *d)
 {
-    ui_info("/%s %s", d->name, d->syntax ? d->syntax : "");
+    ui_info("/%s %s", d->name, d->args ? d->args : "");
     ui_info("  %s", d->summary);
     if (d->help) {
         char **lines = g_strsplit(d->help, "\n", -1);
@@ -39,7 +39,7 @@ static void help_setting(const setting_def *s)
     g_string_free(range, TRUE);
 }
 
-static void cmd_help(char **argv, int argc, const char *jid)
+static cmd_result cmd_help(char **argv, int argc, const char *jid)
 {
     if (argc == 0) {
         ui_info("Commands (/help COMMAND for details, /help set KEY for a setting):");
@@ -51,32 +51,30 @@ static void cmd_help(char **argv, int argc, const char *jid)
         ui_info("Keys: Alt+1..0 or Alt+Left/Right switch windows, PgUp/PgDn scroll, "
                 "Alt+Enter new line, Tab completes, Up on an empty line edits your last message, "
                 "Ctrl-L redraws.");
-        return;
+        return CMD_OK;
     }
     const char *name = argv[0][0] == '/' ? argv[0] + 1 : argv[0];
     if (strcmp(name, "set") == 0 && argc > 1) {
         const setting_def *s = settings_find(argv[1]);
-        if (!s) {
-            ui_error("No setting '%s'. /set lists them.", argv[1]);
-            return;
-        }
+        if (!s)
+            return cmd_fail("No setting '%s'. /set lists them.", argv[1]);
         help_setting(s);
-        return;
+        return CMD_OK;
     }
     const cmd_def *d = cmd_find(name);
-    if (!d) {
-        ui_error("No command /%s. /help lists them.", name);
-        return;
-    }
+    if (!d)
+        return cmd_fail("No command /%s. /help lists them.", name);
     help_command(d);
+    return CMD_OK;
 }
 
-static void cmd_quit(char **argv, int argc, const char *jid)
+static cmd_result cmd_quit(char **argv, int argc, const char *jid)
 {
     loop_quit();
+    return CMD_OK;
 }
 
-static void cmd_set(char **argv, int argc, const char *jid)
+static cmd_result cmd_set(char **argv, int argc, const char *jid)
 {
     if (argc == 0) {
         size_t n;
@@ -90,83 +88,81 @@ static void cmd_set(char **argv, int argc, const char *jid)
             ui_info("  %-20s %s", t[i].key, settings_get(t[i].key));
         }
         ui_info("/set KEY VALUE changes one, /help set KEY explains it, /save keeps them.");
-        return;
+        return CMD_OK;
     }
     if (argc == 1) {
         const setting_def *s = settings_find(argv[0]);
         if (!s)
-            ui_error("Unknown setting '%s'. /set lists them.", argv[0]);
-        else
-            help_setting(s);
-        return;
+            return cmd_fail("Unknown setting '%s'. /set lists them.", argv[0]);
+        help_setting(s);
+        return CMD_OK;
     }
     char *err = NULL;
-    if (!settings_set(argv[0], argv[1], &err)) {
-        ui_error("%s", err);
-        g_free(err);
-        return;
-    }
+    if (!settings_set(argv[0], argv[1], &err))
+        return cmd_fail_err(NULL, err);
     ui_info("%s = %s", argv[0], settings_get(argv[0]));
+    return CMD_OK;
 }
 
-static void cmd_save(char **argv, int argc, const char *jid)
+static cmd_result cmd_save(char **argv, int argc, const char *jid)
 {
     char *err = NULL;
-    if (!settings_save(&err)) {
-        ui_error("Could not save settings: %s", err);
-        g_free(err);
-        return;
-    }
+    if (!settings_save(&err))
+        return cmd_fail_err("Could not save settings", err);
     ui_info("Settings saved.");
+    return CMD_OK;
 }
 
-static void cmd_win(char **argv, int argc, const char *jid)
+static cmd_result cmd_win(char **argv, int argc, const char *jid)
 {
     if (argc == 0 || strcmp(argv[0], "list") == 0) {
         char **list = ui_window_list();
         for (char **l = list; *l; l++)
             ui_info("  %s", *l);
         g_strfreev(list);
-        return;
+        return CMD_OK;
     }
     if (strcmp(argv[0], "next") == 0) {
         ui_cycle_window(1);
-        return;
+        return CMD_OK;
     }
     if (strcmp(argv[0], "prev") == 0) {
         ui_cycle_window(-1);
-        return;
+        return CMD_OK;
     }
     long n;
     if (!parse_int(argv[0], 1, 1000, &n) || !ui_switch_window((int)n))
-        ui_error("No window %s. /win list shows them.", argv[0]);
+        return cmd_fail("No window %s. /win list shows them.", argv[0]);
+    return CMD_OK;
 }
 
-static void cmd_close(char **argv, int argc, const char *jid)
+static cmd_result cmd_close(char **argv, int argc, const char *jid)
 {
     if (ui_current_is_room())
         nx_muc_forget(ui_current_jid()); /* closing a room's window leaves the room */
     if (!ui_close_window())
-        ui_error("The console cannot be closed; /quit leaves natter.");
+        return cmd_fail("The console cannot be closed; /quit leaves natter.");
+    return CMD_OK;
 }
 
-static void cmd_clear(char **argv, int argc, const char *jid)
+static cmd_result cmd_clear(char **argv, int argc, const char *jid)
 {
     ui_clear_window();
+    return CMD_OK;
 }
 
-static void cmd_redraw(char **argv, int argc, const char *jid)
+static cmd_result cmd_redraw(char **argv, int argc, const char *jid)
 {
     ui_redraw();
+    return CMD_OK;
 }
 
-static void cmd_notify(char **argv, int argc, const char *jid)
+static cmd_result cmd_notify(char **argv, int argc, const char *jid)
 {
     char *err = NULL;
-    if (!ui_notify_rule(argc ? argv[0] : NULL, &err)) {
-        ui_error("/notify: %s", err);
-        g_free(err);
-    }
+    if (!ui_notify_rule(argc ? argv[0] : NULL, &err))
+        return cmd_fail_err("/notify", err);
+    return CMD_OK;
 }
 
 static const char *const notify_choices[] = {"all", "mentions", "none", "default", NULL};
@@ -174,25 +170,75 @@ static const char *const notify_choices[] = {"all", "mentions", "none", "default
 static const char *const win_choices[] = {"list", "next", "prev", NULL};
 
 static const cmd_def defs[] = {
-    {"help", "[COMMAND | set KEY]", "Show commands, or help for one command or setting", NULL, 0,
-     NULL, {COMPLETE_COMMAND, COMPLETE_SETTING, COMPLETE_NONE}, cmd_help},
-    {"quit", "", "Leave natter (disconnects cleanly)", NULL, 0, NULL, {0}, cmd_quit},
-    {"set", "[KEY [VALUE]]", "List settings, show one, or change one",
-     "Values are checked: an unknown key or a bad value is refused with the reason.\n"
-     "Changes apply at once; /save writes them to the settings file.",
-     2, NULL, {COMPLETE_SETTING, COMPLETE_SETVALUE, COMPLETE_NONE}, cmd_set},
-    {"save", "", "Write the current settings to the settings file", NULL, 0, NULL, {0}, cmd_save},
-    {"win", "[N | list | next | prev]", "Switch to window N, or list windows",
-     "Alt+1..Alt+0 switch to windows 1-10, Alt+Left/Right to the previous/next.", 1,
-     win_choices, {COMPLETE_CHOICES, COMPLETE_NONE, COMPLETE_NONE}, cmd_win},
-    {"close", "", "Close the current chat window", NULL, 0, NULL, {0}, cmd_close},
-    {"notify", "[all | mentions | none | default]", "Notification rule for this window",
-     "default follows the notify setting. How: beep (bell, marks the tmux window),\n"
-     "notify_osc (OSC 777 / OSC 9 desktop notifications over SSH), notify_command;\n"
-     "quiet_hours silences them. Nothing notifies while you look at the window.",
-     1, notify_choices, {COMPLETE_CHOICES, COMPLETE_NONE, COMPLETE_NONE}, cmd_notify},
-    {"clear", "", "Clear the current window", NULL, 0, NULL, {0}, cmd_clear},
-    {"redraw", "", "Redraw the screen (also Ctrl-L)", NULL, 0, NULL, {0}, cmd_redraw},
+    {
+        .name = "help",
+        .args = "[COMMAND | set KEY]",
+        .summary = "Show commands, or help for one command or setting",
+        .complete = {COMPLETE_COMMAND, COMPLETE_SETTING},
+        .run = cmd_help,
+    },
+    {
+        .name = "quit",
+        .args = "",
+        .summary = "Leave natter (disconnects cleanly)",
+        .run = cmd_quit,
+    },
+    {
+        .name = "set",
+        .args = "[KEY [VALUE]]",
+        .summary = "List settings, show one, or change one",
+        .help = "Values are checked: an unknown key or a bad value is refused with the reason.\n"
+                "Changes apply at once; /save writes them to the settings file.",
+        .max_words = 2,
+        .complete = {COMPLETE_SETTING, COMPLETE_SETVALUE},
+        .run = cmd_set,
+    },
+    {
+        .name = "save",
+        .args = "",
+        .summary = "Write the current settings to the settings file",
+        .run = cmd_save,
+    },
+    {
+        .name = "win",
+        .args = "[N | list | next | prev]",
+        .summary = "Switch to window N, or list windows",
+        .help = "Alt+1..Alt+0 switch to windows 1-10, Alt+Left/Right to the previous/next.",
+        .max_words = 1,
+        .choices = win_choices,
+        .complete = {COMPLETE_CHOICES},
+        .run = cmd_win,
+    },
+    {
+        .name = "close",
+        .args = "",
+        .summary = "Close the current chat window",
+        .run = cmd_close,
+    },
+    {
+        .name = "notify",
+        .args = "[all | mentions | none | default]",
+        .summary = "Notification rule for this window",
+        .help = "default follows the notify setting. How: beep (bell, marks the tmux window),\n"
+                "notify_osc (OSC 777 / OSC 9 desktop notifications over SSH), notify_command;\n"
+                "quiet_hours silences them. Nothing notifies while you look at the window.",
+        .max_words = 1,
+        .choices = notify_choices,
+        .complete = {COMPLETE_CHOICES},
+        .run = cmd_notify,
+    },
+    {
+        .name = "clear",
+        .args = "",
+        .summary = "Clear the current window",
+        .run = cmd_clear,
+    },
+    {
+        .name = "redraw",
+        .args = "",
+        .summary = "Redraw the screen (also Ctrl-L)",
+        .run = cmd_redraw,
+    },
 };
 
 void cmd_core_register(void)

@@ -108,38 +108,37 @@ static void on_done(int status, const char *output, const char *err, void *ud)
     job_free(j);
 }
 
-static void list_jobs(void)
+static cmd_result list_jobs(void)
 {
     if (!running || running->len == 0) {
         ui_info("No commands running.");
-        return;
+        return CMD_OK;
     }
     for (guint i = 0; i < running->len; i++) {
         exec_job *j = g_ptr_array_index(running, i);
         ui_info("  %u: pid %d, %s%s", j->number, spawn_pid(j->id), j->command,
                 j->send ? " (output will be sent)" : "");
     }
+    return CMD_OK;
 }
 
-static void kill_job(const char *arg)
+static cmd_result kill_job(const char *arg)
 {
     long n;
-    if (!arg || !parse_int(arg, 1, 1000000, &n)) {
-        ui_error("Usage: /exec -kill N (see /exec -list)");
-        return;
-    }
+    if (!arg || !parse_int(arg, 1, 1000000, &n))
+        return cmd_fail("Usage: /exec -kill N (see /exec -list)");
     for (guint i = 0; running && i < running->len; i++) {
         exec_job *j = g_ptr_array_index(running, i);
         if (j->number == (unsigned)n) {
             spawn_kill(j->id);
             ui_info("Stopping command %ld.", n);
-            return;
+            return CMD_OK;
         }
     }
-    ui_error("No running command %ld (see /exec -list).", n);
+    return cmd_fail("No running command %ld (see /exec -list).", n);
 }
 
-static void cmd_exec(char **argv, int argc, const char *jid)
+static cmd_result cmd_exec(char **argv, int argc, const char *jid)
 {
     const char *rest = argc ? argv[0] : "";
     bool send = false, quiet = false;
@@ -154,12 +153,10 @@ static void cmd_exec(char **argv, int argc, const char *jid)
             end++;
         if (!strcmp(opt, "-list")) {
             g_free(opt);
-            list_jobs();
-            return;
+            return list_jobs();
         } else if (!strcmp(opt, "-kill")) {
             g_free(opt);
-            kill_job(*end ? end : NULL);
-            return;
+            return kill_job(*end ? end : NULL);
         } else if (!strcmp(opt, "-o")) {
             send = true;
         } else if (!strcmp(opt, "-n")) {
@@ -174,30 +171,26 @@ static void cmd_exec(char **argv, int argc, const char *jid)
             while (*end == ' ')
                 end++;
             if (!ok) {
-                ui_error("/exec: -w needs a number of seconds from 1 to %d", MAX_TIMEOUT_S);
                 g_free(opt);
-                return;
+                return cmd_fail("/exec: -w needs a number of seconds from 1 to %d", MAX_TIMEOUT_S);
             }
         } else if (!strcmp(opt, "--")) {
             g_free(opt);
             rest = end;
             break;
         } else {
-            ui_error("/exec: unknown option %s (-o, -n, -w SECONDS, -list, -kill N)", opt);
+            cmd_result result =
+                cmd_fail("/exec: unknown option %s (-o, -n, -w SECONDS, -list, -kill N)", opt);
             g_free(opt);
-            return;
+            return result;
         }
         g_free(opt);
         rest = end;
     }
-    if (!*rest) {
-        ui_error("Usage: /exec [-o] [-n] [-w SECONDS] COMMAND");
-        return;
-    }
-    if (send && !jid) {
-        ui_error("/exec -o sends the output to a chat: use it in a chat window.");
-        return;
-    }
+    if (!*rest)
+        return cmd_fail("Usage: /exec [-o] [-n] [-w SECONDS] COMMAND");
+    if (send && !jid)
+        return cmd_fail("/exec -o sends the output to a chat: use it in a chat window.");
     exec_job *j = g_new0(exec_job, 1);
     j->number = next_number++;
     j->command = g_strdup(rest);
@@ -210,15 +203,14 @@ static void cmd_exec(char **argv, int argc, const char *jid)
     j->id = spawn_stream(rest, (unsigned)timeout * 1000, MAX_SHOWN_BYTES, on_output, on_done, j,
                          &err);
     if (!j->id) {
-        ui_error("/exec: cannot run the command: %s", err);
-        g_free(err);
         job_free(j);
-        return;
+        return cmd_fail_err("/exec: cannot run the command", err);
     }
     if (!running)
         running = g_ptr_array_new();
     g_ptr_array_add(running, j);
     ui_info("[exec %u] started: %s", j->number, j->command);
+    return CMD_OK;
 }
 
 void cmd_exec_deinit(void)
@@ -232,14 +224,18 @@ void cmd_exec_deinit(void)
 }
 
 static const cmd_def defs[] = {
-    {"exec", "[-o] [-n] [-w SECONDS] COMMAND | -list | -kill N",
-     "Run a shell command; show its output here, or send it (-o)",
-     "The command runs in the background: typing and chatting go on meanwhile.\n"
-     "-o sends the output to this chat as one message when the command ends (exit 0);\n"
-     "-n shows only the exit status; -w sets the time limit (default 60 s), after\n"
-     "which the command and its pipeline are stopped. Output shown is cut at 256 KiB.\n"
-     "-list shows running commands, -kill N stops one.",
-     1, NULL, {0}, cmd_exec},
+    {
+        .name = "exec",
+        .args = "[-o] [-n] [-w SECONDS] COMMAND | -list | -kill N",
+        .summary = "Run a shell command; show its output here, or send it (-o)",
+        .help = "The command runs in the background: typing and chatting go on meanwhile.\n"
+                "-o sends the output to this chat as one message when the command ends (exit 0);\n"
+                "-n shows only the exit status; -w sets the time limit (default 60 s), after\n"
+                "which the command and its pipeline are stopped. Output shown is cut at 256 KiB.\n"
+                "-list shows running commands, -kill N stops one.",
+        .max_words = 1,
+        .run = cmd_exec,
+    },
 };
 
 void cmd_exec_register(void)

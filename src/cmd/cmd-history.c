@@ -10,43 +10,35 @@
 #include "store/store.h"
 #include "ui/ui.h"
 
-static void cmd_search(char **argv, int argc, const char *jid)
+static cmd_result cmd_search(char **argv, int argc, const char *jid)
 {
     const char *query = argc ? argv[0] : "";
     const char *peer = NULL;
     if (g_str_has_prefix(query, "-here ") || g_str_has_prefix(query, "--here ")) {
-        if (!jid) {
-            ui_error("/search -here works in a chat window.");
-            return;
-        }
+        if (!jid)
+            return cmd_fail("/search -here works in a chat window.");
         peer = jid;
         query = strchr(query, ' ') + 1;
     }
     while (*query == ' ')
         query++;
-    if (!*query) {
-        ui_error("Usage: /search [-here] WORDS or \"a phrase\"");
-        return;
-    }
+    if (!*query)
+        return cmd_fail("Usage: /search [-here] WORDS or \"a phrase\"");
     char *err = NULL;
-    if (!ui_search(query, peer, &err)) {
-        ui_error("Search failed: %s", err);
-        g_free(err);
-    }
+    if (!ui_search(query, peer, &err))
+        return cmd_fail_err("Search failed", err);
+    return CMD_OK;
 }
 
-static void cmd_context(char **argv, int argc, const char *jid)
+static cmd_result cmd_context(char **argv, int argc, const char *jid)
 {
     long n;
-    if (argc < 1 || !parse_int(argv[0], 1, 1000000, &n)) {
-        ui_error("Usage: /context N (a result number of the last /search)");
-        return;
-    }
+    if (argc < 1 || !parse_int(argv[0], 1, 1000000, &n))
+        return cmd_fail("Usage: /context N (a result number of the last /search)");
     char *err = NULL;
-    if (!ui_search_context((int)n, &err)) {
-        ui_error("%s", err);
-        g_free(err);
-    }
+    if (!ui_search_context((int)n, &err))
+        return cmd_fail_err(NULL, err);
+    return CMD_OK;
 }
 
 /* Default file for an export: in the data directory, never overwriting. */
@@ -69,12 +61,10 @@ static char *export_path(const char *peer, store_export_format fmt)
     return path;
 }
 
-static void cmd_history(char **argv, int argc, const char *jid)
+static cmd_result cmd_history(char **argv, int argc, const char *jid)
 {
-    if (argc == 0 || strcmp(argv[0], "export") != 0) {
-        ui_error("Usage: /history export [JID | all] [--format text|json] [--output FILE]");
-        return;
-    }
+    if (argc == 0 || strcmp(argv[0], "export") != 0)
+        return cmd_fail("Usage: /history export [JID | all] [--format text|json] [--output FILE]");
     const char *peer = jid;
     store_export_format fmt = STORE_EXPORT_TEXT;
     const char *out_path = NULL;
@@ -85,10 +75,8 @@ static void cmd_history(char **argv, int argc, const char *jid)
                 fmt = STORE_EXPORT_JSON;
             else if (!strcmp(f, "text"))
                 fmt = STORE_EXPORT_TEXT;
-            else {
-                ui_error("/history export: --format must be text or json");
-                return;
-            }
+            else
+                return cmd_fail("/history export: --format must be text or json");
         } else if (!strcmp(argv[i], "--output") && i + 1 < argc) {
             out_path = argv[++i];
         } else if (!strcmp(argv[i], "all")) {
@@ -96,24 +84,23 @@ static void cmd_history(char **argv, int argc, const char *jid)
         } else if (jid_is_valid_bare(argv[i])) {
             peer = argv[i];
         } else {
-            ui_error("/history export: '%s' is not a JID, 'all', --format or --output", argv[i]);
-            return;
+            return cmd_fail("/history export: '%s' is not a JID, 'all', --format or --output",
+                            argv[i]);
         }
     }
-    if (!store_is_open()) {
-        ui_error("No history database is open (connect an account first).");
-        return;
-    }
+    if (!store_is_open())
+        return cmd_fail("No history database is open (connect an account first).");
     char *bare = peer ? jid_bare_of(peer) : NULL;
     char *path = out_path ? g_strdup(out_path) : export_path(bare, fmt);
     FILE *f = fopen(path, "wx");
     if (!f && out_path)
         f = fopen(path, "w");
     if (!f) {
-        ui_error("/history export: cannot write %s: %s", path, g_strerror(errno));
+        cmd_result result =
+            cmd_fail("/history export: cannot write %s: %s", path, g_strerror(errno));
         g_free(path);
         g_free(bare);
-        return;
+        return result;
     }
     char *err = NULL;
     bool ok = store_export(bare, fmt, f, &err);
@@ -121,31 +108,47 @@ static void cmd_history(char **argv, int argc, const char *jid)
         ok = false;
         err = g_strdup_printf("writing %s failed", path);
     }
+    cmd_result result = CMD_OK;
     if (ok)
         ui_info("Exported %s to %s", bare ? bare : "all conversations", path);
-    else {
-        ui_error("/history export: %s", err);
-        g_free(err);
-    }
+    else
+        result = cmd_fail_err("/history export", err);
     g_free(path);
     g_free(bare);
+    return result;
 }
 
 static const char *const history_choices[] = {"export", NULL};
 
 static const cmd_def defs[] = {
-    {"search", "[-here] WORDS", "Search the local history (all chats, or -here: this one)",
-     "Words are all required; \"quoted words\" must appear together. Results open in\n"
-     "a new window, newest first; /context N shows result N in its conversation.",
-     1, NULL, {0}, cmd_search},
-    {"context", "N", "Show search result N in its conversation", "PgDn at the bottom goes "
-     "back to the latest messages.", 1, NULL, {0}, cmd_context},
-    {"history", "export [JID | all] [--format text|json] [--output FILE]",
-     "Export history to a file",
-     "Without JID: the current chat (or all from the console). Without --output the\n"
-     "file goes to $XDG_DATA_HOME/natter/export/. natter --export does the same from\n"
-     "a shell.",
-     0, history_choices, {COMPLETE_CHOICES, COMPLETE_JID, COMPLETE_NONE}, cmd_history},
+    {
+        .name = "search",
+        .args = "[-here] WORDS",
+        .summary = "Search the local history (all chats, or -here: this one)",
+        .help = "Words are all required; \"quoted words\" must appear together. Results open in\n"
+                "a new window, newest first; /context N shows result N in its conversation.",
+        .max_words = 1,
+        .run = cmd_search,
+    },
+    {
+        .name = "context",
+        .args = "N",
+        .summary = "Show search result N in its conversation",
+        .help = "PgDn at the bottom goes back to the latest messages.",
+        .max_words = 1,
+        .run = cmd_context,
+    },
+    {
+        .name = "history",
+        .args = "export [JID | all] [--format text|json] [--output FILE]",
+        .summary = "Export history to a file",
+        .help = "Without JID: the current chat (or all from the console). Without --output the\n"
+                "file goes to $XDG_DATA_HOME/natter/export/. natter --export does the same from\n"
+                "a shell.",
+        .choices = history_choices,
+        .complete = {COMPLETE_CHOICES, COMPLETE_JID},
+        .run = cmd_history,
+    },
 };
 
 void cmd_history_register(void)

@@ -12,43 +12,40 @@
 #include "ui/ui.h"
 #include "xmpp/xmpp.h"
 
-static void report(bool ok, char *err, const char *what)
+/* CMD_OK, or the error "WHAT: ERR" (ERR is freed). */
+static cmd_result report(bool ok, char *err, const char *what)
 {
-    if (!ok) {
-        ui_error("%s: %s", what, err ? err : "failed");
-        g_free(err);
-    }
+    if (!ok)
+        return cmd_fail_err(what, err);
+    return CMD_OK;
 }
 
-/* The room of the current window, or NULL with an error line. */
+/* The room of the current window, or NULL after cmd_fail. */
 static muc_room *here(const char *jid, const char *cmd)
 {
     muc_room *r = jid && ui_current_is_room() ? muc_room_find(jid) : NULL;
     if (!r)
-        ui_error("/%s works in a room window.", cmd);
+        cmd_fail("/%s works in a room window.", cmd);
     return r;
 }
 
 /* /join ROOM [nick NICK] [password PW] */
-static void cmd_join(char **argv, int argc, const char *jid)
+static cmd_result cmd_join(char **argv, int argc, const char *jid)
 {
     if (argc == 0) {
-        ui_error("Usage: /join ROOM[@SERVICE] [nick NICK] [password PASSWORD]");
-        return;
+        return cmd_fail("Usage: /join ROOM[@SERVICE] [nick NICK] [password PASSWORD]");
     }
     const char *nick = NULL, *password = NULL;
     for (int i = 1; i < argc; i += 2) {
         if (i + 1 >= argc) {
-            ui_error("'%s' needs a value (/join ROOM nick NICK password PASSWORD)", argv[i]);
-            return;
+            return cmd_fail("'%s' needs a value (/join ROOM nick NICK password PASSWORD)", argv[i]);
         }
         if (!strcmp(argv[i], "nick"))
             nick = argv[i + 1];
         else if (!strcmp(argv[i], "password"))
             password = argv[i + 1];
         else {
-            ui_error("Unknown option '%s' (nick or password)", argv[i]);
-            return;
+            return cmd_fail("Unknown option '%s' (nick or password)", argv[i]);
         }
     }
     char *err = NULL;
@@ -57,111 +54,112 @@ static void cmd_join(char **argv, int argc, const char *jid)
         if (nx_muc_join(argv[0], nick, password, &err))
             ui_focus_room_when_joining(argv[0]);
         else
-            report(false, err, "Cannot join");
-        return;
+            return report(false, err, "Cannot join");
+        return CMD_OK;
     }
     char *room = nx_muc_room_jid(argv[0], &err);
     if (!room) {
-        report(false, err, "Cannot join");
-        return;
+        return report(false, err, "Cannot join");
     }
     const conv_invite *inv = conv_invite_find(room);
     if (!password && inv)
         password = inv->password;
     char *pw = g_strdup(password);
+    cmd_result result = CMD_OK;
     if (nx_muc_join(room, nick, pw, &err)) {
         ui_open_room(room);
         conv_invite_forget(room);
     } else {
-        report(false, err, "Cannot join");
+        result = report(false, err, "Cannot join");
     }
     g_free(pw);
     g_free(room);
+    return result;
 }
 
-static void cmd_leave(char **argv, int argc, const char *jid)
+static cmd_result cmd_leave(char **argv, int argc, const char *jid)
 {
     muc_room *r = here(jid, "leave");
     if (!r)
-        return;
+        return CMD_ERROR;
     char *err = NULL;
     bool ok = nx_muc_leave(r->jid, argc ? argv[0] : NULL, &err);
-    report(ok, err, "Cannot leave");
+    return report(ok, err, "Cannot leave");
 }
 
-static void cmd_nick(char **argv, int argc, const char *jid)
+static cmd_result cmd_nick(char **argv, int argc, const char *jid)
 {
     muc_room *r = here(jid, "nick");
     if (!r)
-        return;
+        return CMD_ERROR;
     if (argc == 0) {
         ui_info("Your nick in %s is %s.", r->jid, r->nick ? r->nick : "(none)");
-        return;
+        return CMD_OK;
     }
     char *err = NULL;
     bool ok = nx_muc_change_nick(r->jid, argv[0], &err);
-    report(ok, err, "Cannot change nick");
+    return report(ok, err, "Cannot change nick");
 }
 
-static void cmd_topic(char **argv, int argc, const char *jid)
+static cmd_result cmd_topic(char **argv, int argc, const char *jid)
 {
     muc_room *r = here(jid, "topic");
     if (!r)
-        return;
+        return CMD_ERROR;
     if (argc == 0) {
         if (r->subject)
             ui_info("Topic: %s", r->subject);
         else
             ui_info("%s has no topic.", r->jid);
-        return;
+        return CMD_OK;
     }
     char *err = NULL;
     bool ok = nx_muc_set_subject(r->jid, argv[0], &err);
-    report(ok, err, "Cannot set the topic");
+    return report(ok, err, "Cannot set the topic");
 }
 
-static void cmd_room(char **argv, int argc, const char *jid)
+static cmd_result cmd_room(char **argv, int argc, const char *jid)
 {
     muc_room *r = here(jid, "room");
     if (!r)
-        return;
+        return CMD_ERROR;
     char *err = NULL;
     const char *sub = argc ? argv[0] : "info";
     if (!strcmp(sub, "config")) {
         bool ok = nx_muc_config_request(r->jid, &err);
-        report(ok, err, "Cannot configure");
-    } else if (!strcmp(sub, "set")) {
-        if (argc < 3) {
-            ui_error("Usage: /room set FIELD VALUE");
-            return;
-        }
-        bool ok = nx_muc_config_set(r->jid, argv[1], argv[2], &err);
-        report(ok, err, "Cannot set");
-    } else if (!strcmp(sub, "submit") || !strcmp(sub, "cancel")) {
-        bool ok = nx_muc_config_submit(r->jid, !strcmp(sub, "cancel"), &err);
-        report(ok, err, "Cannot configure");
-    } else if (!strcmp(sub, "info")) {
-        ui_info("%s: %s; you are %s; %u occupant%s", r->jid,
-                r->state == MUC_STATE_JOINED    ? "joined"
-                : r->state == MUC_STATE_JOINING ? "joining"
-                                                : "not joined",
-                r->nick ? r->nick : "-", muc_room_count(r), muc_room_count(r) == 1 ? "" : "s");
-        ui_info("Archive (MUC MAM): %s; moderation (XEP-0425): %s; occupant ids: %s; "
-                "%s; %s",
-                r->has_mam ? "yes" : "no", r->has_moderation ? "yes" : "no",
-                r->has_occupant_id ? "yes" : "no",
-                r->nonanonymous ? "everyone sees real JIDs" : "real JIDs hidden",
-                r->members_only ? "members only" : "open");
-    } else {
-        ui_error("Usage: /room config|set FIELD VALUE|submit|cancel|info");
+        return report(ok, err, "Cannot configure");
     }
+    if (!strcmp(sub, "set")) {
+        if (argc < 3)
+            return cmd_fail("Usage: /room set FIELD VALUE");
+        bool ok = nx_muc_config_set(r->jid, argv[1], argv[2], &err);
+        return report(ok, err, "Cannot set");
+    }
+    if (!strcmp(sub, "submit") || !strcmp(sub, "cancel")) {
+        bool ok = nx_muc_config_submit(r->jid, !strcmp(sub, "cancel"), &err);
+        return report(ok, err, "Cannot configure");
+    }
+    if (strcmp(sub, "info") != 0)
+        return cmd_fail("Usage: /room config|set FIELD VALUE|submit|cancel|info");
+    ui_info("%s: %s; you are %s; %u occupant%s", r->jid,
+            r->state == MUC_STATE_JOINED    ? "joined"
+            : r->state == MUC_STATE_JOINING ? "joining"
+                                            : "not joined",
+            r->nick ? r->nick : "-", muc_room_count(r), muc_room_count(r) == 1 ? "" : "s");
+    ui_info("Archive (MUC MAM): %s; moderation (XEP-0425): %s; occupant ids: %s; "
+            "%s; %s",
+            r->has_mam ? "yes" : "no", r->has_moderation ? "yes" : "no",
+            r->has_occupant_id ? "yes" : "no",
+            r->nonanonymous ? "everyone sees real JIDs" : "real JIDs hidden",
+            r->members_only ? "members only" : "open");
+    return CMD_OK;
 }
 
-static void cmd_invite(char **argv, int argc, const char *jid)
+static cmd_result cmd_invite(char **argv, int argc, const char *jid)
 {
     muc_room *r = here(jid, "invite");
     if (!r)
-        return;
+        return CMD_ERROR;
     /* One word holds it all: [-mediated] JID [REASON...]. */
     const char *rest = argc > 0 ? argv[0] : "";
     bool mediated = g_str_has_prefix(rest, "-mediated") && (rest[9] == ' ' || !rest[9]);
@@ -175,61 +173,57 @@ static void cmd_invite(char **argv, int argc, const char *jid)
         reason = g_strstrip(sp + 1);
     }
     if (!*who) {
-        ui_error("Usage: /invite [-mediated] JID [REASON]");
         g_free(line);
-        return;
+        return cmd_fail("Usage: /invite [-mediated] JID [REASON]");
     }
     char *err = NULL;
     bool ok = nx_muc_invite(r->jid, who, reason && *reason ? reason : NULL, mediated, &err);
-    report(ok, err, "Cannot invite");
     g_free(line);
+    return report(ok, err, "Cannot invite");
 }
 
-static void cmd_decline(char **argv, int argc, const char *jid)
+static cmd_result cmd_decline(char **argv, int argc, const char *jid)
 {
     if (argc == 0) {
-        ui_error("Usage: /decline ROOM [REASON]");
-        return;
+        return cmd_fail("Usage: /decline ROOM [REASON]");
     }
     char *room = jid_bare_of(argv[0]);
     const conv_invite *inv = room ? conv_invite_find(room) : NULL;
     if (!inv) {
-        ui_error("No invitation to %s is waiting.", argv[0]);
         g_free(room);
-        return;
+        return cmd_fail("No invitation to %s is waiting.", argv[0]);
     }
     char *err = NULL;
+    cmd_result result = CMD_OK;
     /* A direct invitation needs no answer; a mediated one is declined
      * through the room. */
     if (!inv->mediated || nx_muc_decline(room, inv->from, argc > 1 ? argv[1] : NULL, &err)) {
         ui_info("Declined the invitation to %s.", room);
         conv_invite_forget(room);
     } else {
-        report(false, err, "Cannot decline");
+        result = report(false, err, "Cannot decline");
     }
     g_free(room);
+    return result;
 }
 
-static void cmd_occupants(char **argv, int argc, const char *jid)
+static cmd_result cmd_occupants(char **argv, int argc, const char *jid)
 {
     bool on = ui_toggle_occupants();
     ui_info("Occupants pane %s.", on ? "on" : "off");
+    return CMD_OK;
 }
 
-static void cmd_whois(char **argv, int argc, const char *jid)
+static cmd_result cmd_whois(char **argv, int argc, const char *jid)
 {
     muc_room *r = here(jid, "whois");
     if (!r)
-        return;
-    if (argc == 0) {
-        ui_error("Usage: /whois NICK");
-        return;
-    }
+        return CMD_ERROR;
+    if (argc == 0)
+        return cmd_fail("Usage: /whois NICK");
     muc_occupant *o = muc_occupant_find(r, argv[0]);
-    if (!o) {
-        ui_error("Nobody called '%s' is in %s.", argv[0], r->jid);
-        return;
-    }
+    if (!o)
+        return cmd_fail("Nobody called '%s' is in %s.", argv[0], r->jid);
     char *nick = sanitize_nick(o->nick);
     ui_info("%s: %s, %s%s%s; %s%s%s", nick, muc_role_name(o->role),
             muc_affiliation_name(o->affiliation), o->jid ? "; real JID " : "", o->jid ? o->jid : "",
@@ -239,90 +233,81 @@ static void cmd_whois(char **argv, int argc, const char *jid)
     if (muc_nick_lookalike(r, o->nick))
         ui_info("%s looks like another occupant's nick: check before trusting it.", nick);
     g_free(nick);
+    return CMD_OK;
 }
 
 /* ---------- moderation ---------- */
 
-static void set_role(const char *jid, const char *cmd, const char *nick, muc_role role,
-                     const char *reason)
+static cmd_result set_role(const char *jid, const char *cmd, const char *nick, muc_role role,
+                           const char *reason)
 {
     muc_room *r = here(jid, cmd);
     if (!r)
-        return;
+        return CMD_ERROR;
     char *err = NULL;
     bool ok = nx_muc_set_role(r->jid, nick, role, reason, cmd, &err);
     char *what = g_strdup_printf("Cannot %s %s", cmd, nick);
-    report(ok, err, what);
+    cmd_result result = report(ok, err, what);
     g_free(what);
+    return result;
 }
 
-static void cmd_kick(char **argv, int argc, const char *jid)
+static cmd_result cmd_kick(char **argv, int argc, const char *jid)
 {
-    if (argc == 0) {
-        ui_error("Usage: /kick NICK [REASON]");
-        return;
-    }
-    set_role(jid, "kick", argv[0], MUC_ROLE_NONE, argc > 1 ? argv[1] : NULL);
+    if (argc == 0)
+        return cmd_fail("Usage: /kick NICK [REASON]");
+    return set_role(jid, "kick", argv[0], MUC_ROLE_NONE, argc > 1 ? argv[1] : NULL);
 }
 
-static void cmd_voice(char **argv, int argc, const char *jid)
+static cmd_result cmd_voice(char **argv, int argc, const char *jid)
 {
-    if (argc == 0) {
-        ui_error("Usage: /voice NICK");
-        return;
-    }
-    set_role(jid, "voice", argv[0], MUC_ROLE_PARTICIPANT, NULL);
+    if (argc == 0)
+        return cmd_fail("Usage: /voice NICK");
+    return set_role(jid, "voice", argv[0], MUC_ROLE_PARTICIPANT, NULL);
 }
 
-static void cmd_devoice(char **argv, int argc, const char *jid)
+static cmd_result cmd_devoice(char **argv, int argc, const char *jid)
 {
-    if (argc == 0) {
-        ui_error("Usage: /devoice NICK");
-        return;
-    }
-    set_role(jid, "devoice", argv[0], MUC_ROLE_VISITOR, NULL);
+    if (argc == 0)
+        return cmd_fail("Usage: /devoice NICK");
+    return set_role(jid, "devoice", argv[0], MUC_ROLE_VISITOR, NULL);
 }
 
-static void cmd_role(char **argv, int argc, const char *jid)
+static cmd_result cmd_role(char **argv, int argc, const char *jid)
 {
     muc_role role;
-    if (argc < 2 || !muc_role_parse(argv[1], &role)) {
-        ui_error("Usage: /role NICK moderator|participant|visitor|none [REASON]");
-        return;
-    }
-    set_role(jid, "role", argv[0], role, argc > 2 ? argv[2] : NULL);
+    if (argc < 2 || !muc_role_parse(argv[1], &role))
+        return cmd_fail("Usage: /role NICK moderator|participant|visitor|none [REASON]");
+    return set_role(jid, "role", argv[0], role, argc > 2 ? argv[2] : NULL);
 }
 
-static void set_affiliation(const char *jid, const char *cmd, const char *who, muc_affiliation aff,
-                            const char *reason)
+static cmd_result set_affiliation(const char *jid, const char *cmd, const char *who,
+                                  muc_affiliation aff, const char *reason)
 {
     muc_room *r = here(jid, cmd);
     if (!r)
-        return;
+        return CMD_ERROR;
     char *err = NULL;
     bool ok = nx_muc_set_affiliation(r->jid, who, aff, reason, cmd, &err);
     char *what = g_strdup_printf("Cannot %s %s", cmd, who);
-    report(ok, err, what);
+    cmd_result result = report(ok, err, what);
     g_free(what);
+    return result;
 }
 
-static void cmd_ban(char **argv, int argc, const char *jid)
+static cmd_result cmd_ban(char **argv, int argc, const char *jid)
 {
-    if (argc == 0) {
-        ui_error("Usage: /ban NICK|JID [REASON]");
-        return;
-    }
-    set_affiliation(jid, "ban", argv[0], MUC_AFF_OUTCAST, argc > 1 ? argv[1] : NULL);
+    if (argc == 0)
+        return cmd_fail("Usage: /ban NICK|JID [REASON]");
+    return set_affiliation(jid, "ban", argv[0], MUC_AFF_OUTCAST, argc > 1 ? argv[1] : NULL);
 }
 
-static void cmd_affiliation(char **argv, int argc, const char *jid)
+static cmd_result cmd_affiliation(char **argv, int argc, const char *jid)
 {
     muc_affiliation aff;
-    if (argc < 2 || !muc_affiliation_parse(argv[1], &aff)) {
-        ui_error("Usage: /affiliation NICK|JID owner|admin|member|outcast|none [REASON]");
-        return;
-    }
-    set_affiliation(jid, "affiliation", argv[0], aff, argc > 2 ? argv[2] : NULL);
+    if (argc < 2 || !muc_affiliation_parse(argv[1], &aff))
+        return cmd_fail("Usage: /affiliation NICK|JID owner|admin|member|outcast|none [REASON]");
+    return set_affiliation(jid, "affiliation", argv[0], aff, argc > 2 ? argv[2] : NULL);
 }
 
 /* The room's id (stanza-id) of the newest message NICK wrote in R, as
@@ -340,34 +325,32 @@ static char *last_stanza_id_of(muc_room *r, const char *nick)
     return sid;
 }
 
-static void cmd_moderate(char **argv, int argc, const char *jid)
+static cmd_result cmd_moderate(char **argv, int argc, const char *jid)
 {
     muc_room *r = here(jid, "moderate");
     if (!r)
-        return;
+        return CMD_ERROR;
     if (argc == 0) {
-        ui_error("Usage: /moderate NICK [REASON] (removes NICK's last message)");
-        return;
+        return cmd_fail("Usage: /moderate NICK [REASON] (removes NICK's last message)");
     }
     char *sid = last_stanza_id_of(r, argv[0]);
     char *err = NULL;
     bool ok = nx_muc_moderate(r->jid, sid, argv[0], argc > 1 ? argv[1] : NULL, &err);
-    report(ok, err, "Cannot moderate");
+    cmd_result result = report(ok, err, "Cannot moderate");
     g_free(sid);
+    return result;
 }
 
 /* ---------- bookmarks ---------- */
 
-static void cmd_bookmark(char **argv, int argc, const char *jid)
+static cmd_result cmd_bookmark(char **argv, int argc, const char *jid)
 {
     const char *sub = argc ? argv[0] : "list";
     char *err = NULL;
     if (!strcmp(sub, "list")) {
         const GPtrArray *b = nx_bookmarks();
-        if (!b) {
-            ui_error("The bookmarks have not arrived yet (are you connected?).");
-            return;
-        }
+        if (!b)
+            return cmd_fail("The bookmarks have not arrived yet (are you connected?).");
         if (b->len == 0)
             ui_info("No bookmarks. /bookmark add in a room keeps it.");
         for (guint i = 0; i < b->len; i++) {
@@ -375,29 +358,24 @@ static void cmd_bookmark(char **argv, int argc, const char *jid)
             ui_info("%s%s%s%s", m->jid, m->nick ? "  nick " : "", m->nick ? m->nick : "",
                     m->autojoin ? "  autojoin" : "");
         }
-        return;
+        return CMD_OK;
     }
     bool add = !strcmp(sub, "add");
-    if (!add && strcmp(sub, "remove") != 0) {
-        ui_error("Usage: /bookmark add [ROOM] [nick N] [password P] [autojoin on|off] | "
-                 "remove [ROOM] | list");
-        return;
-    }
+    if (!add && strcmp(sub, "remove") != 0)
+        return cmd_fail("Usage: /bookmark add [ROOM] [nick N] [password P] [autojoin on|off] | "
+                        "remove [ROOM] | list");
     int i = 1;
     char *room = NULL;
     if (argc > 1 && strcmp(argv[1], "nick") && strcmp(argv[1], "password") &&
         strcmp(argv[1], "autojoin")) {
         room = nx_muc_room_jid(argv[1], &err);
-        if (!room) {
-            report(false, err, "Cannot bookmark");
-            return;
-        }
+        if (!room)
+            return report(false, err, "Cannot bookmark");
         i = 2;
     } else if (jid && ui_current_is_room()) {
         room = g_strdup(jid);
     } else {
-        ui_error("Give the room, or use /bookmark in a room window.");
-        return;
+        return cmd_fail("Give the room, or use /bookmark in a room window.");
     }
     bool ok;
     if (add) {
@@ -406,9 +384,8 @@ static void cmd_bookmark(char **argv, int argc, const char *jid)
         bool autojoin = true;
         for (; i < argc; i += 2) {
             if (i + 1 >= argc) {
-                ui_error("'%s' needs a value", argv[i]);
                 g_free(room);
-                return;
+                return cmd_fail("'%s' needs a value", argv[i]);
             }
             if (!strcmp(argv[i], "nick"))
                 nick = argv[i + 1];
@@ -418,10 +395,9 @@ static void cmd_bookmark(char **argv, int argc, const char *jid)
                      (!strcmp(argv[i + 1], "on") || !strcmp(argv[i + 1], "off")))
                 autojoin = !strcmp(argv[i + 1], "on");
             else {
-                ui_error("Unknown option '%s %s' (nick N, password P, autojoin on|off)", argv[i],
-                         argv[i + 1]);
                 g_free(room);
-                return;
+                return cmd_fail("Unknown option '%s %s' (nick N, password P, autojoin on|off)",
+                                argv[i], argv[i + 1]);
             }
         }
         char *n = g_strdup(nick);
@@ -434,132 +410,152 @@ static void cmd_bookmark(char **argv, int argc, const char *jid)
         if (ok)
             ui_info("Removed the bookmark of %s.", room);
     }
-    report(ok, err, "Bookmark not changed");
     g_free(room);
+    return report(ok, err, "Bookmark not changed");
 }
 
 static const char *const room_choices[] = {"config", "set", "submit", "cancel", "info", NULL};
 static const char *const bookmark_choices[] = {"add", "remove", "list", NULL};
 
 static const cmd_def defs[] = {
-    {"join",
-     "ROOM[@SERVICE] [nick NICK] [password PASSWORD]",
-     "Join a group chat",
-     "Without @SERVICE the server's own group chat service is used. The room window\n"
-     "opens at once; history is shown when the room has sent it.",
-     0,
-     NULL,
-     {COMPLETE_ROOM, COMPLETE_NONE, COMPLETE_NONE},
-     cmd_join},
-    {"leave",
-     "[REASON]",
-     "Leave the room of this window (the window stays)",
-     "/close leaves and closes the window.",
-     1,
-     NULL,
-     {0},
-     cmd_leave},
-    {"nick", "[NEWNICK]", "Show or change your nick in this room", NULL, 1, NULL, {0}, cmd_nick},
-    {"topic", "[TEXT]", "Show or set this room's topic", NULL, 1, NULL, {0}, cmd_topic},
-    {"room",
-     "config|set FIELD VALUE|submit|cancel|info",
-     "Configure this room, or show it",
-     "/room config shows the room's configuration form; /room set changes a field\n"
-     "(on/off for yes/no fields, a comma-separated list for lists); /room submit sends\n"
-     "the form, /room cancel drops it.",
-     3,
-     room_choices,
-     {COMPLETE_CHOICES, COMPLETE_NONE, COMPLETE_NONE},
-     cmd_room},
-    {"invite",
-     "[-mediated] JID [REASON]",
-     "Invite someone to this room",
-     "Direct invitations (XEP-0249) by default; -mediated sends it through the room.",
-     1,
-     NULL,
-     {COMPLETE_JID, COMPLETE_JID, COMPLETE_NONE},
-     cmd_invite},
-    {"decline", "ROOM [REASON]", "Refuse an invitation", NULL, 2, NULL, {0}, cmd_decline},
-    {"occupants",
-     "",
-     "Show or hide the occupants pane beside rooms",
-     NULL,
-     0,
-     NULL,
-     {0},
-     cmd_occupants},
-    {"whois",
-     "NICK",
-     "Show what the room tells about an occupant",
-     NULL,
-     1,
-     NULL,
-     {COMPLETE_NICK},
-     cmd_whois},
-    {"kick",
-     "NICK [REASON]",
-     "Kick an occupant out of this room",
-     NULL,
-     2,
-     NULL,
-     {COMPLETE_NICK},
-     cmd_kick},
-    {"ban",
-     "NICK|JID [REASON]",
-     "Ban someone from this room",
-     NULL,
-     2,
-     NULL,
-     {COMPLETE_NICK},
-     cmd_ban},
-    {"role",
-     "NICK ROLE [REASON]",
-     "Set an occupant's role (moderator, participant, visitor)",
-     NULL,
-     3,
-     NULL,
-     {COMPLETE_NICK},
-     cmd_role},
-    {"affiliation",
-     "NICK|JID AFFILIATION [REASON]",
-     "Set an affiliation (owner, admin, member, outcast, none)",
-     NULL,
-     3,
-     NULL,
-     {COMPLETE_NICK},
-     cmd_affiliation},
-    {"voice",
-     "NICK",
-     "Let a visitor speak in a moderated room",
-     NULL,
-     1,
-     NULL,
-     {COMPLETE_NICK},
-     cmd_voice},
-    {"devoice",
-     "NICK",
-     "Make a participant a visitor",
-     NULL,
-     1,
-     NULL,
-     {COMPLETE_NICK},
-     cmd_devoice},
-    {"moderate",
-     "NICK [REASON]",
-     "Remove NICK's last message for everyone (XEP-0425)",
-     NULL,
-     2,
-     NULL,
-     {COMPLETE_NICK},
-     cmd_moderate},
-    {"bookmark",
-     "add [ROOM] [nick N] [password P] [autojoin on|off] | remove [ROOM] | list",
-     "Keep rooms on the server; autojoin ones are joined at every login",
-     "Stored with XEP-0402 when the server supports it, else XEP-0048.",
-     0,
-     bookmark_choices,
-     {COMPLETE_CHOICES, COMPLETE_NONE, COMPLETE_NONE},
-     cmd_bookmark},
+    {
+        .name = "join",
+        .args = "ROOM[@SERVICE] [nick NICK] [password PASSWORD]",
+        .summary = "Join a group chat",
+        .help = "Without @SERVICE the server's own group chat service is used. The room window\n"
+                "opens at once; history is shown when the room has sent it.",
+        .complete = {COMPLETE_ROOM},
+        .run = cmd_join,
+    },
+    {
+        .name = "leave",
+        .args = "[REASON]",
+        .summary = "Leave the room of this window (the window stays)",
+        .help = "/close leaves and closes the window.",
+        .max_words = 1,
+        .run = cmd_leave,
+    },
+    {
+        .name = "nick",
+        .args = "[NEWNICK]",
+        .summary = "Show or change your nick in this room",
+        .max_words = 1,
+        .run = cmd_nick,
+    },
+    {
+        .name = "topic",
+        .args = "[TEXT]",
+        .summary = "Show or set this room's topic",
+        .max_words = 1,
+        .run = cmd_topic,
+    },
+    {
+        .name = "room",
+        .args = "config|set FIELD VALUE|submit|cancel|info",
+        .summary = "Configure this room, or show it",
+        .help = "/room config shows the room's configuration form; /room set changes a field\n"
+                "(on/off for yes/no fields, a comma-separated list for lists); /room submit sends\n"
+                "the form, /room cancel drops it.",
+        .max_words = 3,
+        .choices = room_choices,
+        .complete = {COMPLETE_CHOICES},
+        .run = cmd_room,
+    },
+    {
+        .name = "invite",
+        .args = "[-mediated] JID [REASON]",
+        .summary = "Invite someone to this room",
+        .help = "Direct invitations (XEP-0249) by default; -mediated sends it through the room.",
+        .max_words = 1,
+        .complete = {COMPLETE_JID, COMPLETE_JID},
+        .run = cmd_invite,
+    },
+    {
+        .name = "decline",
+        .args = "ROOM [REASON]",
+        .summary = "Refuse an invitation",
+        .max_words = 2,
+        .run = cmd_decline,
+    },
+    {
+        .name = "occupants",
+        .args = "",
+        .summary = "Show or hide the occupants pane beside rooms",
+        .run = cmd_occupants,
+    },
+    {
+        .name = "whois",
+        .args = "NICK",
+        .summary = "Show what the room tells about an occupant",
+        .max_words = 1,
+        .complete = {COMPLETE_NICK},
+        .run = cmd_whois,
+    },
+    {
+        .name = "kick",
+        .args = "NICK [REASON]",
+        .summary = "Kick an occupant out of this room",
+        .max_words = 2,
+        .complete = {COMPLETE_NICK},
+        .run = cmd_kick,
+    },
+    {
+        .name = "ban",
+        .args = "NICK|JID [REASON]",
+        .summary = "Ban someone from this room",
+        .max_words = 2,
+        .complete = {COMPLETE_NICK},
+        .run = cmd_ban,
+    },
+    {
+        .name = "role",
+        .args = "NICK ROLE [REASON]",
+        .summary = "Set an occupant's role (moderator, participant, visitor)",
+        .max_words = 3,
+        .complete = {COMPLETE_NICK},
+        .run = cmd_role,
+    },
+    {
+        .name = "affiliation",
+        .args = "NICK|JID AFFILIATION [REASON]",
+        .summary = "Set an affiliation (owner, admin, member, outcast, none)",
+        .max_words = 3,
+        .complete = {COMPLETE_NICK},
+        .run = cmd_affiliation,
+    },
+    {
+        .name = "voice",
+        .args = "NICK",
+        .summary = "Let a visitor speak in a moderated room",
+        .max_words = 1,
+        .complete = {COMPLETE_NICK},
+        .run = cmd_voice,
+    },
+    {
+        .name = "devoice",
+        .args = "NICK",
+        .summary = "Make a participant a visitor",
+        .max_words = 1,
+        .complete = {COMPLETE_NICK},
+        .run = cmd_devoice,
+    },
+    {
+        .name = "moderate",
+        .args = "NICK [REASON]",
+        .summary = "Remove NICK's last message for everyone (XEP-0425)",
+        .max_words = 2,
+        .complete = {COMPLETE_NICK},
+        .run = cmd_moderate,
+    },
+    {
+        .name = "bookmark",
+        .args = "add [ROOM] [nick N] [password P] [autojoin on|off] | remove [ROOM] | list",
+        .summary = "Keep rooms on the server; autojoin ones are joined at every login",
+        .help = "Stored with XEP-0402 when the server supports it, else XEP-0048.",
+        .choices = bookmark_choices,
+        .complete = {COMPLETE_CHOICES},
+        .run = cmd_bookmark,
+    },
 };
 
 void cmd_muc_register(void)

@@ -7,17 +7,16 @@
 #include "ui/ui.h"
 #include "xmpp/xmpp.h"
 
-static void report(bool ok, const char *what, char *err)
+/* Done (WHAT says so) or failed with ERR, which is freed. */
+static cmd_result report(bool ok, const char *what, char *err)
 {
-    if (ok) {
-        ui_info("%s", what);
-    } else {
-        ui_error("%s", err);
-        g_free(err);
-    }
+    if (!ok)
+        return cmd_fail_err(NULL, err);
+    ui_info("%s", what);
+    return CMD_OK;
 }
 
-static void cmd_roster(char **argv, int argc, const char *jid)
+static cmd_result cmd_roster(char **argv, int argc, const char *jid)
 {
     const char *sub = argc ? argv[0] : "list";
     char *err = NULL;
@@ -30,44 +29,45 @@ static void cmd_roster(char **argv, int argc, const char *jid)
                     c->name ? ")" : "", c->subscription, presence_show_name(c->show),
                     c->status ? ": " : "", c->status ? c->status : "");
         }
-        return;
+        return CMD_OK;
     }
-    if (argc < 2) {
-        ui_error("Usage: /roster add JID [NAME] | remove JID | name JID [NAME] | group JID "
-                 "[GROUP]");
-        return;
-    }
+    if (argc < 2)
+        return cmd_fail("Usage: /roster add JID [NAME] | remove JID | name JID [NAME] | group JID "
+                        "[GROUP]");
     const char *who = argv[1];
     const char *val = argc > 2 ? argv[2] : NULL;
-    if (!strcmp(sub, "add"))
-        report(nx_roster_add(who, val, &err), "Adding to the roster...", err);
-    else if (!strcmp(sub, "remove"))
-        report(nx_roster_remove(who, &err), "Removing from the roster...", err);
-    else if (!strcmp(sub, "name"))
-        report(nx_roster_set_name(who, val, &err), "Renaming...", err);
-    else if (!strcmp(sub, "group"))
-        report(nx_roster_set_group(who, val, &err), "Changing group...", err);
-    else
-        ui_error("Unknown /roster subcommand '%s'. /help roster", sub);
+    /* The call must finish before ERR is read: a function's arguments are
+     * evaluated in no set order, so it cannot be one of report's. */
+    bool ok;
+    const char *what;
+    if (!strcmp(sub, "add")) {
+        ok = nx_roster_add(who, val, &err);
+        what = "Adding to the roster...";
+    } else if (!strcmp(sub, "remove")) {
+        ok = nx_roster_remove(who, &err);
+        what = "Removing from the roster...";
+    } else if (!strcmp(sub, "name")) {
+        ok = nx_roster_set_name(who, val, &err);
+        what = "Renaming...";
+    } else if (!strcmp(sub, "group")) {
+        ok = nx_roster_set_group(who, val, &err);
+        what = "Changing group...";
+    } else {
+        return cmd_fail("Unknown /roster subcommand '%s'. /help roster", sub);
+    }
+    return report(ok, what, err);
 }
 
-static void cmd_sub(char **argv, int argc, const char *jid)
+static cmd_result cmd_sub(char **argv, int argc, const char *jid)
 {
-    if (argc < 1) {
-        ui_error("Usage: /sub request|allow|deny|cancel [JID]");
-        return;
-    }
+    if (argc < 1)
+        return cmd_fail("Usage: /sub request|allow|deny|cancel [JID]");
     const char *who = argc > 1 ? argv[1] : jid;
-    if (!who) {
-        ui_error("/sub %s: which JID?", argv[0]);
-        return;
-    }
+    if (!who)
+        return cmd_fail("/sub %s: which JID?", argv[0]);
     char *err = NULL;
-    if (!nx_subscription(argv[0], who, &err)) {
-        ui_error("/sub: %s", err);
-        g_free(err);
-        return;
-    }
+    if (!nx_subscription(argv[0], who, &err))
+        return cmd_fail_err("/sub", err);
     if (!strcmp(argv[0], "request"))
         ui_info("Asked %s to see their presence.", who);
     else if (!strcmp(argv[0], "allow"))
@@ -76,21 +76,35 @@ static void cmd_sub(char **argv, int argc, const char *jid)
         ui_info("Denied %s your presence.", who);
     else
         ui_info("Stopped seeing the presence of %s.", who);
+    return CMD_OK;
 }
 
 static const char *const roster_choices[] = {"list", "add", "remove", "name", "group", NULL};
 static const char *const sub_choices[] = {"request", "allow", "deny", "cancel", NULL};
 
 static const cmd_def defs[] = {
-    {"roster", "[list | add JID [NAME] | remove JID | name JID [NAME] | group JID [GROUP]]",
-     "Show or change your contacts",
-     "The roster pane beside chats shows contacts grouped, with presence marks:\n"
-     "+ online, ~ away, - extended away, ! do not disturb, blank offline.",
-     3, roster_choices, {COMPLETE_CHOICES, COMPLETE_JID, COMPLETE_NONE}, cmd_roster},
-    {"sub", "request|allow|deny|cancel [JID]", "Presence subscriptions",
-     "request: ask to see JID's presence; allow/deny: answer JID's request;\n"
-     "cancel: stop seeing JID's presence. Without JID: the current chat.",
-     2, sub_choices, {COMPLETE_CHOICES, COMPLETE_JID, COMPLETE_NONE}, cmd_sub},
+    {
+        .name = "roster",
+        .args = "[list | add JID [NAME] | remove JID | name JID [NAME] | group JID [GROUP]]",
+        .summary = "Show or change your contacts",
+        .help = "The roster pane beside chats shows contacts grouped, with presence marks:\n"
+                "+ online, ~ away, - extended away, ! do not disturb, blank offline.",
+        .max_words = 3,
+        .choices = roster_choices,
+        .complete = {COMPLETE_CHOICES, COMPLETE_JID},
+        .run = cmd_roster,
+    },
+    {
+        .name = "sub",
+        .args = "request|allow|deny|cancel [JID]",
+        .summary = "Presence subscriptions",
+        .help = "request: ask to see JID's presence; allow/deny: answer JID's request;\n"
+                "cancel: stop seeing JID's presence. Without JID: the current chat.",
+        .max_words = 2,
+        .choices = sub_choices,
+        .complete = {COMPLETE_CHOICES, COMPLETE_JID},
+        .run = cmd_sub,
+    },
 };
 
 void cmd_roster_register(void)

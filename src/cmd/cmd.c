@@ -1,6 +1,7 @@
 /* cmd.c - the command table, dispatch, /help and the man page. */
 #include "cmd/cmd.h"
 
+#include <stdarg.h>
 #include <string.h>
 
 #include "cmd/internal.h"
@@ -68,62 +69,119 @@ void cmd_deinit(void)
     sorted = NULL;
 }
 
-static bool run(const char *line, const char *jid, bool report_unknown)
+/* ---------- running commands ---------- */
+
+/* The command being run by cmd_execute: where cmd_fail keeps its message. */
+typedef struct {
+    bool quiet;    /* the caller reports the error: do not show it */
+    char *message; /* the first error, or NULL */
+} run_context;
+
+static run_context *context;
+
+void cmd_show_error(const char *prefix, const char *message)
+{
+    char **lines = g_strsplit(message, "\n", -1);
+    for (char **l = lines; *l; l++)
+        if (**l)
+            ui_error("%s%s", prefix ? prefix : "", *l);
+    g_strfreev(lines);
+}
+
+cmd_result cmd_fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *message = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    if (context && !context->message) {
+        if (!context->quiet)
+            cmd_show_error(NULL, message);
+        context->message = message;
+    } else {
+        /* Outside a command, or a second error: nothing else would show it. */
+        cmd_show_error(NULL, message);
+        g_free(message);
+    }
+    return CMD_ERROR;
+}
+
+cmd_result cmd_fail_err(const char *what, char *err)
+{
+    const char *why = err ? err : "failed";
+    cmd_result result = what ? cmd_fail("%s: %s", what, why) : cmd_fail("%s", why);
+    g_free(err);
+    return result;
+}
+
+static cmd_result run_command(const char *line, const char *jid)
 {
     char *name;
     const char *args;
     if (!parse_command(line, &name, &args))
-        return false;
+        return cmd_fail("not a command: %s", line);
     const cmd_def *def = cmd_find(name);
-    if (!def && cmd_alias_run(name, args, jid)) {
+    cmd_result result;
+    if (!def && cmd_alias_run(name, args, jid, &result)) {
         g_free(name);
-        return true;
+        return result;
     }
     if (!def) {
-        if (report_unknown)
-            ui_error("Unknown command /%s. Type /help for the list.", name);
+        result = cmd_fail("Unknown command /%s. Type /help for the list.", name);
         g_free(name);
-        return false;
+        return result;
     }
     char **words;
     int count;
     char *err = NULL;
-    if (!parse_words(args, def->max_words, &words, &count, &err)) {
-        ui_error("/%s: %s", name, err);
+    if (parse_words(args, def->max_words, &words, &count, &err)) {
+        result = def->run(words, count, jid);
+        g_strfreev(words);
+    } else {
+        result = cmd_fail("/%s: %s", name, err);
         g_free(err);
-        g_free(name);
-        return true;
     }
-    def->handler(words, count, jid);
-    g_strfreev(words);
     g_free(name);
-    return true;
+    return result;
 }
 
-void cmd_handle_line(const char *line, const char *jid)
+cmd_result cmd_run_line(const char *line, const char *jid)
 {
     if (line[0] == '/' && line[1] != '/') {
         char *name;
         const char *args;
-        if (!parse_command(line, &name, &args)) {
-            ui_error("Type /help for commands; start a message with // to send a leading /.");
-            return;
-        }
+        if (!parse_command(line, &name, &args))
+            return cmd_fail(
+                "Type /help for commands; start a message with // to send a leading /.");
         g_free(name);
-        run(line, jid, true);
-        return;
+        return run_command(line, jid);
     }
     const char *text = line[0] == '/' ? line + 1 : line; /* "//x" sends "/x" */
-    if (!jid) {
-        ui_error("This is the console: use /msg JID to chat, /help for commands.");
-        return;
-    }
-    cmd_chat_send(jid, text);
+    if (!jid)
+        return cmd_fail("This is the console: use /msg JID to chat, /help for commands.");
+    return cmd_chat_send(jid, text);
 }
 
-bool cmd_execute(const char *line)
+void cmd_handle_line(const char *line, const char *jid)
 {
-    return run(line, ui_current_jid(), true);
+    (void)cmd_run_line(line, jid); /* typed: its error is shown already */
+}
+
+cmd_result cmd_execute(const char *line, char **err)
+{
+    run_context ctx = {.quiet = err != NULL};
+    run_context *outer = context;
+    context = &ctx;
+    cmd_result result = run_command(line, ui_current_jid());
+    context = outer;
+    if (result != CMD_OK && err) {
+        *err = ctx.message ? ctx.message : g_strdup("the command failed");
+        return result;
+    }
+    if (result == CMD_OK && ctx.message && ctx.quiet)
+        cmd_show_error(NULL, ctx.message); /* failed in part, yet ok: still say it */
+    g_free(ctx.message);
+    return result;
 }
 
 /* ---------- man page ---------- */
@@ -154,7 +212,7 @@ static void man_commands(FILE *out)
         fputs(".TP\n.BI \"/", out);
         man_escape(out, d->name);
         fputs(" \" \"", out);
-        man_escape(out, d->syntax ? d->syntax : "");
+        man_escape(out, d->args ? d->args : "");
         fputs("\"\n", out);
         man_escape(out, d->summary);
         fputs("\n", out);

@@ -1,4 +1,4 @@
-/* cmd.h - the command table: every /command is one entry (name, syntax,
+/* cmd.h - the command table: every /command is one entry (name, arguments,
  * summary, help, completion, handler). /help, tab completion and the man
  * page are all generated from it.
  */
@@ -7,6 +7,12 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+
+/* What running a command came to (in the spirit of tmux's cmd_retval). */
+typedef enum {
+    CMD_OK,    /* done, or started (answers from the server arrive later) */
+    CMD_ERROR, /* refused or failed; the command's message says why */
+} cmd_result;
 
 /* Register the built-in commands. */
 void cmd_init(void);
@@ -18,9 +24,16 @@ void cmd_load_user_config(void);
  * command, or text to send to that window's contact. */
 void cmd_handle_line(const char *line, const char *jid);
 
-/* Run a command line as if typed (for -c and scripts). Returns false when
- * it was not a known command. */
-bool cmd_execute(const char *line);
+/* Run the command LINE as if typed in the current window (for -c, the
+ * startup file and remote control). An unknown command, a line that does not
+ * parse and a command that fails give CMD_ERROR with *ERR (g_free) its
+ * message, which is not shown: the caller reports it with where the line came
+ * from. With ERR NULL the message is shown as for a typed command. */
+cmd_result cmd_execute(const char *line, char **err);
+
+/* Show MESSAGE as error lines, one per non-empty line of it, each after
+ * PREFIX (NULL: none). */
+void cmd_show_error(const char *prefix, const char *message);
 
 /* Completion candidates for the word WORD starting at byte START of LINE
  * (NULL-terminated, g_strfreev), or NULL. */

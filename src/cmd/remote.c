@@ -18,17 +18,24 @@
 #include "ui/ui.h"
 
 #define MAX_REQUEST (64 * 1024)
-#define CLIENT_TIMEOUT_MS 5000
+#define MAX_UNSENT (4 * 1024 * 1024) /* reply bytes kept for a slow client */
+#define CLIENT_TIMEOUT_MS 5000       /* to send the request; then per stall of the reply */
 
+/* One connection: it sends its request, then natter answers through the
+ * main loop (the socket is non-blocking and nothing waits for it). */
 typedef struct {
     int fd;
     unsigned watch, timer;
-    GString *buf;
+    GString *buf;   /* the request, until the client closes its side */
+    GString *reply; /* the answer, or NULL while reading the request */
+    size_t sent;    /* bytes of reply written */
+    bool replying;  /* the request is served: only the reply is left */
 } client;
 
 static int listen_fd = -1;
 static unsigned listen_watch;
 static char *sock_path;
+static GList *clients; /* client*: connections being served */
 
 /* $XDG_RUNTIME_DIR/natter, created 0700 and checked to be ours and private
  * (a directory anyone else can write to could swap the socket). */
@@ -80,26 +87,58 @@ static void client_close(client *c)
         loop_cancel_timer(c->timer);
     close(c->fd);
     g_string_free(c->buf, TRUE);
+    if (c->reply)
+        g_string_free(c->reply, TRUE);
+    clients = g_list_remove(clients, c);
     g_free(c);
 }
 
-static void write_all(int fd, const char *s, size_t n)
+static void on_client_timeout(void *ud);
+
+static void restart_timer(client *c)
 {
-    while (n > 0) {
-        ssize_t w = write(fd, s, n);
+    if (c->timer)
+        loop_cancel_timer(c->timer);
+    c->timer = loop_add_timer(CLIENT_TIMEOUT_MS, on_client_timeout, c);
+}
+
+/* Write what the socket takes now. False when C was closed: the reply is
+ * all out, the client went away, or it left too much unread. */
+static bool flush_reply(client *c)
+{
+    bool progress = false;
+    while (c->sent < c->reply->len) {
+        ssize_t w = send(c->fd, c->reply->str + c->sent, c->reply->len - c->sent, MSG_NOSIGNAL);
         if (w < 0 && errno == EINTR)
             continue;
-        if (w < 0 && errno == EAGAIN) {
-            struct pollfd p = {fd, POLLOUT, 0};
-            if (poll(&p, 1, 1000) <= 0)
-                return;
-            continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break;
+        if (w <= 0) {
+            client_close(c);
+            return false;
         }
-        if (w <= 0)
-            return;
-        s += w;
-        n -= (size_t)w;
+        c->sent += (size_t)w;
+        progress = true;
     }
+    if (c->sent == c->reply->len || c->reply->len - c->sent > MAX_UNSENT) {
+        client_close(c); /* done, or a client that does not read: dropped */
+        return false;
+    }
+    if (progress)
+        restart_timer(c); /* a slow reader is fine; a stalled one times out */
+    return true;
+}
+
+/* Stop reading C and send it TEXT, then close it; the main loop writes
+ * what the socket does not take at once. */
+static void reply_and_close(client *c, const char *text, size_t len)
+{
+    c->replying = true;
+    c->reply = g_string_new_len(text, (gssize)len);
+    c->sent = 0;
+    loop_fd_set_events(c->watch, POLLOUT);
+    restart_timer(c);
+    flush_reply(c);
 }
 
 /* Run the request's command lines and answer. */
@@ -117,18 +156,23 @@ static void serve(client *c)
             failed = true;
             continue;
         }
+        /* The reply carries what the command printed, its error too (shown
+         * on the screen as well); ok or error comes from its result. */
         ui_capture_begin();
-        bool known = cmd_execute(*l);
-        bool had_error = false;
-        char *out = ui_capture_end(&had_error);
+        char *err = NULL;
+        if (cmd_execute(*l, &err) != CMD_OK) {
+            cmd_show_error(NULL, err);
+            g_free(err);
+            failed = true;
+        }
+        bool printed_error;
+        char *out = ui_capture_end(&printed_error);
         g_string_append(answer, out);
         g_free(out);
-        if (!known || had_error)
-            failed = true;
     }
     g_strfreev(lines);
     g_string_append(answer, failed ? "error\n" : "ok\n");
-    write_all(c->fd, answer->str, answer->len);
+    reply_and_close(c, answer->str, answer->len);
     g_string_free(answer, TRUE);
 }
 
@@ -136,19 +180,27 @@ static void on_client_timeout(void *ud)
 {
     client *c = ud;
     c->timer = 0;
-    write_all(c->fd, "error: request not finished in time\n", 36);
-    client_close(c);
+    if (c->replying) {
+        client_close(c); /* it stopped reading the reply */
+        return;
+    }
+    static const char msg[] = "error: request not finished in time\n";
+    reply_and_close(c, msg, sizeof(msg) - 1);
 }
 
 static void on_client(int fd, short revents, void *ud)
 {
     client *c = ud;
+    if (c->replying) {
+        flush_reply(c);
+        return;
+    }
     char buf[4096];
     ssize_t n = read(fd, buf, sizeof(buf));
     if (n > 0) {
         if (c->buf->len + (size_t)n > MAX_REQUEST) {
-            write_all(fd, "error: request too long\n", 24);
-            client_close(c);
+            static const char msg[] = "error: request too long\n";
+            reply_and_close(c, msg, sizeof(msg) - 1);
             return;
         }
         g_string_append_len(c->buf, buf, n);
@@ -157,11 +209,14 @@ static void on_client(int fd, short revents, void *ud)
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
     if (n == 0 && g_utf8_validate(c->buf->str, (gssize)c->buf->len, NULL) &&
-        !memchr(c->buf->str, '\0', c->buf->len))
+        !memchr(c->buf->str, '\0', c->buf->len)) {
         serve(c);
-    else if (n == 0)
-        write_all(fd, "error: request is not UTF-8 text\n", 33);
-    client_close(c);
+    } else if (n == 0) {
+        static const char msg[] = "error: request is not UTF-8 text\n";
+        reply_and_close(c, msg, sizeof(msg) - 1);
+    } else {
+        client_close(c);
+    }
 }
 
 static void on_accept(int fd, short revents, void *ud)
@@ -180,6 +235,7 @@ static void on_accept(int fd, short revents, void *ud)
     c->buf = g_string_new(NULL);
     c->watch = loop_add_fd(cfd, POLLIN, on_client, c);
     c->timer = loop_add_timer(CLIENT_TIMEOUT_MS, on_client_timeout, c);
+    clients = g_list_prepend(clients, c);
 }
 
 /* True when something answers on PATH (another natter). */
@@ -233,6 +289,8 @@ bool remote_init(const char *name, char **err)
 
 void remote_deinit(void)
 {
+    while (clients)
+        client_close(clients->data);
     if (listen_watch)
         loop_remove_fd(listen_watch);
     listen_watch = 0;
@@ -275,6 +333,27 @@ static char *only_socket(char **err)
     }
     g_free(dir);
     return found;
+}
+
+/* Client side (a process of its own, no main loop): write all of S,
+ * waiting up to a second whenever the socket is full. */
+static void write_all(int fd, const char *s, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, s, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && errno == EAGAIN) {
+            struct pollfd p = {fd, POLLOUT, 0};
+            if (poll(&p, 1, 1000) <= 0)
+                return;
+            continue;
+        }
+        if (w <= 0)
+            return;
+        s += w;
+        n -= (size_t)w;
+    }
 }
 
 int remote_run(const char *name, char **commands)

@@ -5,7 +5,10 @@
  * with -a, else "default"); the directory is 0700, the socket 0600, and a
  * connection is served only when the peer's user id (SO_PEERCRED) is ours.
  * The client sends command lines and closes its side; natter answers with
- * what the commands printed, then "ok" or "error: ...".
+ * what the commands printed (a failing command's message as "error: ..."),
+ * then "ok" when every command succeeded, else "error". The reply is written
+ * through the main loop: a client that stops reading it never blocks natter,
+ * and is dropped after 5 s without progress or with 4 MiB left unread.
  */
 #ifndef NATTER_CMD_REMOTE_H
 #define NATTER_CMD_REMOTE_H

@@ -19,6 +19,7 @@
 
 #include "config/settings.h"
 #include "core/loop.h"
+#include "core/utf8.h"
 #include "ui/internal.h"
 #include "ui/notify.h"
 #include "ui/sanitize.h"
@@ -257,14 +258,7 @@ static char **attempted_completion(const char *text, int start, int end)
     /* Readline wants malloc'ed memory: [0] is the common prefix. */
     guint n = g_strv_length(cands);
     char **out = calloc(n + 2, sizeof(char *));
-    size_t common = strlen(cands[0]);
-    for (guint i = 1; i < n; i++) {
-        size_t k = 0;
-        while (k < common && cands[i][k] == cands[0][k])
-            k++;
-        common = k;
-    }
-    out[0] = n == 1 ? strdup(cands[0]) : strndup(cands[0], common);
+    out[0] = n == 1 ? strdup(cands[0]) : strndup(cands[0], utf8_common_prefix(cands, n));
     for (guint i = 0; n > 1 && i < n; i++)
         out[i + 1] = strdup(cands[i]);
     g_strfreev(cands);

@@ -3,6 +3,8 @@
 
 import os
 import re
+import select
+import socket
 import stat
 import subprocess
 import time
@@ -10,8 +12,8 @@ import time
 import pytest
 
 from harness import wait_until
-from screen import (CONNECTED, TS, main_has, main_line, main_rows, main_text, status_bar,
-                    wait_main_has, wait_main_line)
+from screen import (CONNECTED, TS, count_in_main, main_has, main_line, main_rows, main_text,
+                    status_bar, wait_main_has, wait_main_line)
 
 
 @pytest.fixture
@@ -175,12 +177,123 @@ def test_remote_control(alice, bob):
                for l in res.stdout.splitlines()), res.stdout
     assert alice.is_alive()
 
+    # several commands: each one's output, and error when any of them failed
+    res = remote(alice, "--remote", "/help quit", "--remote", "/win 99", "--remote", "/help save")
+    assert res.returncode == 1, (res.returncode, res.stdout, res.stderr)
+    lines = res.stdout.splitlines()
+    assert lines[-1] == "error", res.stdout
+    assert [l for l in lines if l.startswith("error: ")] == \
+        ["error: No window 99. /win list shows them."], res.stdout
+    assert any("/quit" in l for l in lines) and any("/save" in l for l in lines), res.stdout
+
+    # an alias fails when the command it runs fails; an unknown command is an error
+    res = remote(alice, "--remote", "/alias badset /set nosuch $*")
+    assert res.returncode == 0, (res.returncode, res.stdout, res.stderr)
+    res = remote(alice, "--remote", "/badset 1")
+    assert res.returncode == 1, (res.returncode, res.stdout, res.stderr)
+    assert res.stdout.splitlines() == ["error: unknown setting 'nosuch'", "error"], res.stdout
+    res = remote(alice, "--remote", "/nosuchcommand")
+    assert res.returncode == 1, (res.returncode, res.stdout, res.stderr)
+    assert res.stdout.splitlines() == [
+        "error: Unknown command /nosuchcommand. Type /help for the list.", "error"], res.stdout
+
     res = remote(alice, "-a", "nobody", "--remote", "/msg bob@localhost never")
     assert res.returncode == 2, (res.returncode, res.stdout, res.stderr)
     assert res.stdout == ""
     assert "nobody" in res.stderr and re.search(r"no natter|not running", res.stderr, re.I), \
         res.stderr
     assert bodies_from(bob) == ["build finished"]
+
+
+def test_remote_status_comes_from_the_command_result(prosody, bob, natter_factory):
+    # Sending while offline works (the message is queued) although natter warns
+    # about it in an error-coloured line: the reply is ok, with the warning.
+    n = natter_factory(prosody, connect=False)
+    sock = os.path.join(n.runtime_dir, "natter", "default.sock")
+    wait_until(lambda: os.path.exists(sock), 5, message="%s not created" % sock)
+    res = remote(n, "--remote", "/msg bob@localhost queued while offline")
+    assert res.returncode == 0, (res.returncode, res.stdout, res.stderr)
+    lines = res.stdout.splitlines()
+    assert lines[-1] == "ok", res.stdout
+    assert any("message queued" in l for l in lines), res.stdout
+    n.type_line("/connect alice")
+    assert bob.wait_for_message("queued while offline", timeout=15).frm_bare == "alice@localhost"
+
+
+def unread_client(sock_path, request):
+    """A remote-control client that sends REQUEST and then reads nothing."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sock_path)
+    s.sendall(request)
+    s.shutdown(socket.SHUT_WR)
+    return s
+
+
+def read_to_end(s, timeout):
+    data, deadline = b"", time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        r, _, _ = select.select([s], [], [], max(0.0, deadline - time.monotonic()))
+        if not r:
+            break
+        chunk = s.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    raise AssertionError("no end of reply after %d s (%d bytes)" % (timeout, len(data)))
+
+
+@pytest.mark.time_limit(60)
+def test_remote_client_that_does_not_read_does_not_stall_natter(alice, bob):
+    sock = os.path.join(alice.runtime_dir, "natter", "alice.sock")
+    wait_until(lambda: os.path.exists(sock), 5, message="%s not created" % sock)
+    res = remote(alice, "--remote", "/help")
+    assert res.returncode == 0, (res.returncode, res.stdout, res.stderr)
+    # Replies far larger than a socket takes at once (about 200 KB).
+    request = b"/help\n" * (600000 // len(res.stdout.encode()) + 1)
+
+    idle = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)   # never ends its request
+    idle.connect(sock)
+    slow = unread_client(sock, request)            # reads later, slowly
+    stalled = [unread_client(sock, request) for _ in range(4)]   # never read
+
+    # natter goes on: another remote command and typed text are handled at once
+    t0 = time.monotonic()
+    res = remote(alice, "--remote", "/help quit")
+    elapsed = time.monotonic() - t0
+    assert res.returncode == 0 and res.stdout.splitlines()[-1] == "ok", res.stdout
+    assert elapsed < 2.0, "a remote command took %.1f s behind clients that do not read" % elapsed
+    alice.type_line("/msg bob@localhost still responsive")
+    bob.wait_for_message("still responsive", timeout=3)
+
+    # a client that reads late still gets the whole reply
+    data = read_to_end(slow, 10).decode()
+    assert data.endswith("\nok\n"), data[-200:]
+    assert data.count("Commands (/help COMMAND") == request.count(b"\n"), len(data)
+    slow.close()
+
+    # the ones that never read are dropped (natter closes them), without waiting forever
+    for s in stalled:
+        p = select.poll()
+        p.register(s, select.POLLHUP)
+        assert p.poll(12000), "natter kept a client that reads nothing"
+        s.close()
+    assert read_to_end(idle, 10) == b"error: request not finished in time\n"
+    idle.close()
+    assert alice.is_alive()
+
+
+def test_remote_refuses_bad_requests(alice):
+    sock = os.path.join(alice.runtime_dir, "natter", "alice.sock")
+    wait_until(lambda: os.path.exists(sock), 5, message="%s not created" % sock)
+    # just over the 64 KiB limit: natter reads it all before it answers, so
+    # closing leaves nothing unread (which would reset the connection)
+    s = unread_client(sock, b"/help\n" * 10923)
+    assert read_to_end(s, 10) == b"error: request too long\n"
+    s.close()
+    s = unread_client(sock, b"/msg bob@localhost \xff\xfe\n")
+    assert read_to_end(s, 10) == b"error: request is not UTF-8 text\n"
+    s.close()
+    assert alice.is_alive()
 
 
 # ---------------------------------------------------------------- start-up
@@ -223,3 +336,21 @@ def test_startup_file_and_aliases(prosody, bob, natter_factory):
     n.type_line("/b after the loop")
     bob.wait_for_message("after the loop")
     assert bodies_from(bob) == ["hello alias", "msg still works", "after the loop"]
+
+
+def test_failing_start_commands_are_reported_once_with_their_place(prosody, natter_factory):
+    n = natter_factory(prosody, start=False,
+                       extra_args=["-c", "/set nosuch 2", "-c", "/nosuchcommand"])
+    with open(os.path.join(n.config_dir, "startup"), "w") as f:
+        f.write("# the second line fails\n"
+                "/set nosuch 1\n"
+                "/set beep off\n")
+    n.start()
+    scr = wait_main_has(n, "-c '/nosuchcommand': Unknown command /nosuchcommand.", timeout=15)
+    text = main_text(n, scr)
+    # the startup file's path is long: its line wraps
+    assert main_has(n, scr, "startup:2: unknown setting 'nosuch'"), text
+    assert main_line(n, scr, r"^%s !! -c '/set nosuch 2': unknown setting 'nosuch'$" % TS), text
+    assert count_in_main(n, scr, "unknown setting") == 2, text
+    assert count_in_main(n, scr, "Unknown command") == 1, text
+    assert "is not a command" not in text, text

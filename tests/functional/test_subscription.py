@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from screen import roster_text, wait_main_has
+from screen import main_text, roster_text, wait_main_has
 
 
 @pytest.fixture
@@ -60,3 +60,11 @@ def test_roster_add_and_remove(alice, alice_check):
     alice.type_line("/roster remove erin@localhost")
     alice.wait_for(lambda s: "Erin E." not in roster_text(alice, s))
     assert "erin@localhost" not in alice_check.get_roster()
+
+
+def test_roster_add_invalid_jid_names_the_problem(alice):
+    # The error line carries the reason (not "(null)"), for every /roster subcommand.
+    for sub in ("add", "remove", "name", "group"):
+        alice.type_line("/roster %s bad@@jid%s" % (sub, sub))
+        scr = wait_main_has(alice, "'bad@@jid%s' is not a valid JID" % sub)
+        assert "(null)" not in main_text(alice, scr), main_text(alice, scr)
