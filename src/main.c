@@ -43,8 +43,7 @@ static const GOptionEntry options[] = {
      "FILE"},
     {"version", 'v', 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL},
     {"export", 0, 0, G_OPTION_ARG_STRING, &opt_export,
-     "Print the history with JID (or 'all') of the account (-a, or the only one) and exit",
-     "JID"},
+     "Print the history with JID (or 'all') of the account (-a, or the only one) and exit", "JID"},
     {"remote", 'r', 0, G_OPTION_ARG_STRING_ARRAY, &opt_remote,
      "Run COMMAND in the natter already running (-a picks which); repeatable", "COMMAND"},
     {"commands-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_commands_file,
@@ -75,8 +74,8 @@ static void load_config(void)
     path = paths_config_file("accounts");
     accounts_init(path, &err);
     if (err) {
-        char *both = g_strconcat(config_errors ? config_errors : "", config_errors ? "\n" : "",
-                                 err, NULL);
+        char *both =
+            g_strconcat(config_errors ? config_errors : "", config_errors ? "\n" : "", err, NULL);
         g_free(config_errors);
         config_errors = both;
     }
@@ -106,8 +105,9 @@ static int run_export(void)
         fprintf(stderr, "natter: --format must be text or json\n");
         return 2;
     }
-    const account_t *a = opt_account ? accounts_find(opt_account)
-                         : accounts_count() == 1 ? accounts_nth(0) : NULL;
+    const account_t *a = opt_account             ? accounts_find(opt_account)
+                         : accounts_count() == 1 ? accounts_nth(0)
+                                                 : NULL;
     if (!a) {
         fprintf(stderr, "natter: --export needs -a ACCOUNT (one of the accounts file)\n");
         return 2;

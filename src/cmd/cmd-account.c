@@ -20,13 +20,13 @@
 
 /* A connection waiting for its password. */
 typedef struct {
-    account_t *acct; /* a copy without secrets */
-    char *save_to;  /* /account password: save into this account instead */
+    account_t *acct;     /* a copy without secrets */
+    char *save_to;       /* /account password: save into this account instead */
     unsigned generation; /* eval_password jobs: valid while it equals eval_generation */
 } pending_login;
 
 static pending_login *pending;   /* the login waiting at the password prompt */
-static unsigned eval_generation;  /* bumped to cancel running eval_password jobs */
+static unsigned eval_generation; /* bumped to cancel running eval_password jobs */
 
 static void pending_free(pending_login *p)
 {
@@ -68,8 +68,7 @@ static void on_secret(const char *secret, void *ud)
             ui_error("Could not save the password: %s", err);
             g_free(err);
         } else {
-            ui_info("Password saved for account %s (in the accounts file, mode 0600).",
-                    p->save_to);
+            ui_info("Password saved for account %s (in the accounts file, mode 0600).", p->save_to);
         }
     } else if (!*secret) {
         ui_error("Empty password; not connecting.");
@@ -342,8 +341,8 @@ void cmd_account_deinit(void)
     pending = NULL;
 }
 
-static const char *const account_choices[] = {"list",     "add",    "remove", "show",
-                                              "set",      "password", "forget", NULL};
+static const char *const account_choices[] = {"list", "add",      "remove", "show",
+                                              "set",  "password", "forget", NULL};
 static const char *const tls_choices[] = {"trust", "pin", "info", NULL};
 
 static const cmd_def defs[] = {

@@ -52,8 +52,8 @@ static void load(void)
             if (v && valid_name(*k) && !cmd_find(*k) && v[0] == '/')
                 g_hash_table_replace(aliases, g_ascii_strdown(*k, -1), v);
             else {
-                ui_error("%s: alias '%s' ignored (bad name, built-in name, or not a command)",
-                         path, *k);
+                ui_error("%s: alias '%s' ignored (bad name, built-in name, or not a command)", path,
+                         *k);
                 g_free(v);
             }
         }

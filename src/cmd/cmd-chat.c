@@ -77,8 +77,7 @@ static cmd_result cmd_status(char **argv, int argc, const char *jid)
 {
     if (argc == 0) {
         const char *st = nx_own_status();
-        ui_info("You are %s%s%s.", presence_show_name(nx_own_show()), st ? ": " : "",
-                st ? st : "");
+        ui_info("You are %s%s%s.", presence_show_name(nx_own_show()), st ? ": " : "", st ? st : "");
         return CMD_OK;
     }
     bool ok;
@@ -87,8 +86,7 @@ static cmd_result cmd_status(char **argv, int argc, const char *jid)
         return cmd_fail("Usage: /status online|chat|away|xa|dnd [MESSAGE]");
     nx_set_presence(show, argc > 1 ? argv[1] : NULL);
     ui_info("Status: %s%s%s%s", presence_show_name(show), argc > 1 ? ": " : "",
-            argc > 1 ? argv[1] : "",
-            nx_state() == CONN_CONNECTED ? "" : " (sent when connected)");
+            argc > 1 ? argv[1] : "", nx_state() == CONN_CONNECTED ? "" : " (sent when connected)");
     return CMD_OK;
 }
 
@@ -119,7 +117,7 @@ static cmd_result cmd_retract(char **argv, int argc, const char *jid)
     }
     store_msg *last = store_last_by(jid, NULL);
     /* XEP-0424: in rooms a message is named by the id the room gave it. */
-    const char *id = !last                                  ? NULL
+    const char *id = !last                                   ? NULL
                      : muc_room_find(jid) && last->stanza_id ? last->stanza_id
                      : last->origin_id                       ? last->origin_id
                                                              : last->msg_id;

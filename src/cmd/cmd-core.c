@@ -24,14 +24,22 @@ static void help_setting(const setting_def *s)
 {
     GString *range = g_string_new(NULL);
     switch (s->type) {
-    case SETTING_BOOL: g_string_append(range, "on or off"); break;
-    case SETTING_INT: g_string_append_printf(range, "%ld to %ld", s->min, s->max); break;
+    case SETTING_BOOL:
+        g_string_append(range, "on or off");
+        break;
+    case SETTING_INT:
+        g_string_append_printf(range, "%ld to %ld", s->min, s->max);
+        break;
     case SETTING_ENUM:
         for (const char *const *c = s->choices; c && *c; c++)
             g_string_append_printf(range, "%s%s", c == s->choices ? "" : ", ", *c);
         break;
-    case SETTING_PATH: g_string_append(range, "a path"); break;
-    default: g_string_append(range, "text"); break;
+    case SETTING_PATH:
+        g_string_append(range, "a path");
+        break;
+    default:
+        g_string_append(range, "text");
+        break;
     }
     ui_info("%s = %s  (%s; default %s; %s)", s->key, settings_get(s->key), range->str,
             *s->def ? s->def : "unset", s->group);

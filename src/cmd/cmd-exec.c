@@ -18,13 +18,13 @@
 #define MAX_SENT_BYTES (16 * 1024)
 
 typedef struct {
-    unsigned id;       /* spawn job id */
-    unsigned number;   /* what the user sees: /exec -kill N */
+    unsigned id;     /* spawn job id */
+    unsigned number; /* what the user sees: /exec -kill N */
     char *command;
-    char *jid;         /* window it belongs to (NULL: console) */
-    bool send;         /* -o: send the output as a message */
-    bool quiet;        /* -n: do not show the output, only the exit status */
-    GString *partial;  /* an unfinished line */
+    char *jid;          /* window it belongs to (NULL: console) */
+    bool send;          /* -o: send the output as a message */
+    bool quiet;         /* -n: do not show the output, only the exit status */
+    GString *partial;   /* an unfinished line */
     GString *collected; /* -o: everything, to send */
     size_t bytes;
     bool truncated;
@@ -200,8 +200,8 @@ static cmd_result cmd_exec(char **argv, int argc, const char *jid)
     j->partial = g_string_new(NULL);
     j->collected = g_string_new(NULL);
     char *err = NULL;
-    j->id = spawn_stream(rest, (unsigned)timeout * 1000, MAX_SHOWN_BYTES, on_output, on_done, j,
-                         &err);
+    j->id =
+        spawn_stream(rest, (unsigned)timeout * 1000, MAX_SHOWN_BYTES, on_output, on_done, j, &err);
     if (!j->id) {
         job_free(j);
         return cmd_fail_err("/exec: cannot run the command", err);

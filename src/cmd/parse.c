@@ -74,8 +74,8 @@ bool parse_words(const char *args, int max, char ***words, int *count, char **er
     return true;
 }
 
-bool parse_options(char **words, int count, int from, const char *const *keys,
-                   const char **values, char **err)
+bool parse_options(char **words, int count, int from, const char *const *keys, const char **values,
+                   char **err)
 {
     int nkeys = 0;
     while (keys[nkeys])

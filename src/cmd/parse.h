@@ -25,8 +25,8 @@ bool parse_words(const char *args, int max, char ***words, int *count, char **er
  * be one of KEYS (NULL-terminated). VALUES receives, per key index, the value
  * (borrowed from WORDS) or NULL. Returns false with *ERR (g_free) for an
  * unknown key, a key given twice or a key without value. */
-bool parse_options(char **words, int count, int from, const char *const *keys,
-                   const char **values, char **err);
+bool parse_options(char **words, int count, int from, const char *const *keys, const char **values,
+                   char **err);
 
 /* Parse a decimal integer in [MIN, MAX]. */
 bool parse_int(const char *s, long min, long max, long *out);

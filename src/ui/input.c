@@ -30,9 +30,9 @@
 #define PASTE_END "\033[201~"
 #define PASTE_MAX (1024 * 1024) /* bytes kept from one paste */
 
-static GByteArray *pending;     /* bytes read but not yet given to readline */
+static GByteArray *pending; /* bytes read but not yet given to readline */
 static guint pending_pos;
-static GString *paste;          /* collecting a bracketed paste, or NULL */
+static GString *paste; /* collecting a bracketed paste, or NULL */
 static unsigned stdin_watch;
 static void (*line_cb)(const char *line);
 static void (*secret_cb)(const char *secret, void *ud);
@@ -196,8 +196,8 @@ static int key_up(int count, int key)
     win_line *last = (rl_end == 0 && w->type == WIN_CHAT) ? win_last_own(w) : NULL;
     if (!last || where_history() != history_length)
         return rl_get_previous_history(count, key);
-    char *text = g_strconcat("/correct ", last->kind == LINE_ACTION_OUT ? "/me " : "", last->text,
-                             NULL);
+    char *text =
+        g_strconcat("/correct ", last->kind == LINE_ACTION_OUT ? "/me " : "", last->text, NULL);
     rl_replace_line(text, 1);
     rl_point = rl_end;
     g_free(text);
@@ -234,7 +234,7 @@ static void bind_keys(void)
     rl_bind_keyseq("\033[6~", key_page_down);
     rl_bind_keyseq("\033\r", key_newline); /* Alt+Enter */
     rl_bind_keyseq("\033\n", key_newline);
-    rl_bind_keyseq("\014", key_redraw); /* Ctrl-L */
+    rl_bind_keyseq("\014", key_redraw);     /* Ctrl-L */
     rl_bind_keyseq("\033[I", key_focus_in); /* focus reporting */
     rl_bind_keyseq("\033[O", key_focus_out);
     rl_bind_keyseq("\003", key_interrupt); /* Ctrl-C */
