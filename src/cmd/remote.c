@@ -165,8 +165,7 @@ static void serve(client *c)
             g_free(err);
             failed = true;
         }
-        bool printed_error;
-        char *out = ui_capture_end(&printed_error);
+        char *out = ui_capture_end();
         g_string_append(answer, out);
         g_free(out);
     }

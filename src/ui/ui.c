@@ -23,21 +23,18 @@ static ui_input_cb input_handler;
 
 /* Lines printed while a remote command runs (ui_capture_begin). */
 static GString *capture;
-static bool capture_error;
 
 void ui_capture_begin(void)
 {
     if (!capture)
         capture = g_string_new(NULL);
     g_string_truncate(capture, 0);
-    capture_error = false;
 }
 
-char *ui_capture_end(bool *had_error)
+char *ui_capture_end(void)
 {
     if (!capture)
         return g_strdup("");
-    *had_error = capture_error;
     char *out = g_string_free(capture, FALSE);
     capture = NULL;
     return out;
@@ -50,8 +47,6 @@ void ui_add_line(win_t *w, line_kind k, const char *text)
         char *safe = sanitize_text(text, -1, SANITIZE_KEEP_NEWLINE | SANITIZE_EXPAND_TAB);
         g_string_append_printf(capture, "%s%s\n", k == LINE_ERROR ? "error: " : "", safe);
         g_free(safe);
-        if (k == LINE_ERROR)
-            capture_error = true;
     }
     win_add(w, k, NULL, text, 0, false, false);
     if (w == win_current())

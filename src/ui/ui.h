@@ -73,9 +73,10 @@ bool ui_search(const char *query, const char *peer, char **err);
 bool ui_search_context(int n, char **err);
 
 /* Collect the text of lines printed until ui_capture_end (for remote
- * control); the end returns it (g_free) and whether an error was among them. */
+ * control; error lines start with "error: "); the end returns it (g_free).
+ * Whether the command failed is its result (cmd_execute), not its lines. */
 void ui_capture_begin(void);
-char *ui_capture_end(bool *had_error);
+char *ui_capture_end(void);
 
 /* Show every role of theme NAME in the current window. Returns false with
  * *ERRORS (g_free) when it does not load. */
