@@ -113,8 +113,10 @@ presence_show nx_presence_show(xmpp_stanza_t *st);
 /* message.c */
 void nx_message_setup(xmpp_conn_t *conn);
 /* When message ST was written (the archive's time, its delay stamp, else
- * now; *DELAYED says whether it was stamped). */
-time_t nx_message_time(xmpp_stanza_t *st, const msg_source *src, bool *delayed);
+ * now; *DELAYED says whether it was stamped). A delay stamp counts only
+ * from ROOM when given (a room message), else from our server or our own
+ * account: anyone else would backdate. */
+time_t nx_message_time(xmpp_stanza_t *st, const msg_source *src, const char *room, bool *delayed);
 /* Turn one <message/> into events (see msg_source). */
 void nx_message_process(xmpp_conn_t *conn, xmpp_stanza_t *st, const msg_source *src);
 

@@ -11,9 +11,32 @@
 #include "core/log.h"
 #include "model/jid.h"
 
-time_t nx_message_time(xmpp_stanza_t *st, const msg_source *src, bool *delayed)
+/* Whether the <delay/> in ST was written by someone who may date it: the
+ * room ROOM when given, else our server (offline messages) or our own
+ * account. A stamp from anyone else (the sender itself, or a JID it names)
+ * would let a contact backdate what it sends. */
+static bool delay_trusted(xmpp_stanza_t *st, const char *room)
 {
-    time_t ts = src->archive_ts ? src->archive_ts : nx_delay_of(st);
+    xmpp_stanza_t *delay = nx_child(st, "delay", NS_DELAY);
+    const char *dfrom = delay ? xmpp_stanza_get_attribute(delay, "from") : NULL;
+    if (!dfrom || strchr(dfrom, '/'))
+        return false;
+    if (room)
+        return jid_bare_equal(dfrom, room);
+    const char *own = nx_own_bare();
+    if (!own)
+        return false;
+    if (jid_bare_equal(dfrom, own))
+        return true;
+    jid_t *oj = jid_new(own);
+    bool ok = oj && jid_bare_equal(dfrom, oj->domain);
+    jid_free(oj);
+    return ok;
+}
+
+time_t nx_message_time(xmpp_stanza_t *st, const msg_source *src, const char *room, bool *delayed)
+{
+    time_t ts = src->archive_ts ? src->archive_ts : delay_trusted(st, room) ? nx_delay_of(st) : 0;
     /* A stamp in the future is a lie (or a wrong clock): use now. */
     if (ts > time(NULL) + 300)
         ts = 0;
@@ -139,7 +162,7 @@ void nx_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src
     char *body = nx_body(st);
     if (body && *body) {
         bool delayed;
-        time_t ts = nx_message_time(st, src, &delayed);
+        time_t ts = nx_message_time(st, src, NULL, &delayed);
         xmpp_stanza_t *oid = nx_child(st, "origin-id", NS_SID);
         xmpp_stanza_t *repl = nx_child(st, "replace", NS_CORRECT);
         ev_result res = {0};

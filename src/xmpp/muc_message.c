@@ -151,7 +151,7 @@ void nx_muc_message(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
     xmpp_stanza_t *delay = nx_child(st, "delay", NS_DELAY);
     const char *dfrom = delay ? xmpp_stanza_get_attribute(delay, "from") : NULL;
     if (src->archive || (dfrom && !strchr(dfrom, '/') && jid_bare_equal(dfrom, r->jid)))
-        ts = nx_message_time(st, src, &delayed);
+        ts = nx_message_time(st, src, r->jid, &delayed);
     note_sync_point(p, sid, ts);
 
     xmpp_stanza_t *retract = nx_child(st, "retract", NS_RETRACT);

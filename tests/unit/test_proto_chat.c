@@ -337,6 +337,51 @@ static void test_retraction_in_forged_carbon_refused(void **state)
     assert_no(EV_RETRACTION);
 }
 
+/* ---------- delay stamps (XEP-0203) ---------- */
+
+#define DELAY_BY(by) "<delay xmlns='urn:xmpp:delay' from='" by "' stamp='" STAMP "'/>"
+
+/* A message dated at the time natter received it, not by its stamp. */
+static void expect_received_now(time_t before)
+{
+    const ph_event *e = ph_last(EV_MESSAGE);
+    assert_false(e->delayed);
+    assert_true(e->timestamp >= before && e->timestamp <= time(NULL));
+}
+
+/* Our server delivers a message kept while we were offline: its time. */
+static void test_delay_from_own_server(void **state)
+{
+    ph_receive(CHAT(ALICE_FULL, ME_FULL, BODY DELAY_BY("example.org")));
+    const ph_event *e = ph_last(EV_MESSAGE);
+    assert_true(e->delayed);
+    assert_int_equal(e->timestamp, STAMP_T);
+}
+
+static void test_delay_from_own_account(void **state)
+{
+    ph_receive(CHAT(ALICE_FULL, ME_FULL, BODY DELAY_BY(ME)));
+    assert_int_equal(ph_last(EV_MESSAGE)->timestamp, STAMP_T);
+}
+
+/* A contact backdates its message with a stamp of its own, of another
+ * server, of another JID or of no one. */
+static void test_forged_delay_refused(void **state)
+{
+    time_t before = time(NULL);
+    ph_receive(CHAT(ALICE_FULL, ME_FULL, BODY DELAY_BY(ALICE)));
+    expect_received_now(before);
+    ph_forget();
+    ph_receive(CHAT(ALICE_FULL, ME_FULL, BODY DELAY_BY("evil.example")));
+    expect_received_now(before);
+    ph_forget();
+    ph_receive(CHAT(ALICE_FULL, ME_FULL, BODY DELAY_BY("example.org/x")));
+    expect_received_now(before);
+    ph_forget();
+    ph_receive(CHAT(ALICE_FULL, ME_FULL, BODY "<delay xmlns='urn:xmpp:delay' stamp='" STAMP "'/>"));
+    expect_received_now(before);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, ph_setup, ph_teardown)
@@ -375,6 +420,9 @@ int main(void)
         T_SYNC(test_retraction_from_archive),
         T(test_retraction_by_stranger_stays_its_own),
         T(test_retraction_in_forged_carbon_refused),
+        T(test_delay_from_own_server),
+        T(test_delay_from_own_account),
+        T(test_forged_delay_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
