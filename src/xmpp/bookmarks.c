@@ -144,7 +144,7 @@ static void fetch_done(xmpp_stanza_t *st, bool failed)
 static int on_private(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
     if (!nx_from_own_account(xmpp_stanza_get_from(st)))
-        return 0;
+        return 1; /* not the answer we wait for: keep waiting */
     if (marks)
         g_ptr_array_set_size(marks, 0);
     xmpp_stanza_t *q = nx_child(st, "query", NS_PRIVATE);
@@ -166,14 +166,15 @@ static void private_fetch(xmpp_conn_t *c)
     xmpp_stanza_t *iq = nx_iq_new("get");
     xmpp_stanza_t *q = nx_add_child(iq, "query", NS_PRIVATE);
     nx_add_child(q, "storage", NS_STORAGE);
-    nx_send_iq(c, iq, on_private, NULL);
+    nx_send_iq(c, iq, on_private, NULL, NULL);
 }
 
 static int on_saved(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
     char *what = ud;
-    if (nx_from_own_account(xmpp_stanza_get_from(st)) &&
-        !g_strcmp0(xmpp_stanza_get_type(st), "error")) {
+    if (!nx_from_own_account(xmpp_stanza_get_from(st)))
+        return 1; /* not the answer we wait for: keep waiting */
+    if (!g_strcmp0(xmpp_stanza_get_type(st), "error")) {
         char *why = nx_error_text(st);
         event_log(LOG_ERROR, NULL, "The server did not save the bookmark change (%s): %s", what,
                   why);
@@ -192,7 +193,7 @@ static void private_store(xmpp_conn_t *c, const char *what)
         nx_bookmark *b = g_ptr_array_index(marks, i);
         xmpp_stanza_set_attribute(add_conference(s, NULL, b), "jid", b->jid);
     }
-    nx_send_iq(c, iq, on_saved, g_strdup(what));
+    nx_send_iq(c, iq, on_saved, g_strdup(what), g_free);
 }
 
 /* ---------- XEP-0402 (PEP) ---------- */
@@ -222,7 +223,7 @@ static void pep_items(xmpp_stanza_t *items)
 static int on_pep_items(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
     if (!nx_from_own_account(xmpp_stanza_get_from(st)))
-        return 0;
+        return 1; /* not the answer we wait for: keep waiting */
     if (marks)
         g_ptr_array_set_size(marks, 0);
     const char *type = xmpp_stanza_get_type(st);
@@ -242,7 +243,7 @@ static void pep_fetch(xmpp_conn_t *c)
     xmpp_stanza_t *ps = nx_add_child(iq, "pubsub", NS_PUBSUB);
     xmpp_stanza_t *items = nx_add_child(ps, "items", NULL);
     xmpp_stanza_set_attribute(items, "node", NS_BOOKMARKS);
-    nx_send_iq(c, iq, on_pep_items, NULL);
+    nx_send_iq(c, iq, on_pep_items, NULL, NULL);
 }
 
 static void publish_option(xmpp_stanza_t *form, const char *var, const char *value)
@@ -268,7 +269,7 @@ static void pep_publish(xmpp_conn_t *c, const nx_bookmark *b)
     publish_option(form, "pubsub#max_items", "max");
     publish_option(form, "pubsub#send_last_published_item", "never");
     publish_option(form, "pubsub#access_model", "whitelist");
-    nx_send_iq(c, iq, on_saved, g_strdup_printf("add %s", b->jid));
+    nx_send_iq(c, iq, on_saved, g_strdup_printf("add %s", b->jid), g_free);
 }
 
 static void pep_retract(xmpp_conn_t *c, const char *jid)
@@ -280,7 +281,7 @@ static void pep_retract(xmpp_conn_t *c, const char *jid)
     xmpp_stanza_set_attribute(r, "notify", "true");
     xmpp_stanza_t *item = nx_add_child(r, "item", NULL);
     xmpp_stanza_set_attribute(item, "id", jid);
-    nx_send_iq(c, iq, on_saved, g_strdup_printf("remove %s", jid));
+    nx_send_iq(c, iq, on_saved, g_strdup_printf("remove %s", jid), g_free);
 }
 
 bool nx_bookmarks_handle_event(xmpp_stanza_t *st)
@@ -316,7 +317,7 @@ bool nx_bookmarks_handle_event(xmpp_stanza_t *st)
 static int on_account_info(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
     if (!nx_from_own_account(xmpp_stanza_get_from(st)))
-        return 0;
+        return 1; /* not the answer we wait for: keep waiting */
     use_pep = false;
     xmpp_stanza_t *q = nx_child(st, "query", NS_DISCO_INFO);
     for (xmpp_stanza_t *f = q ? xmpp_stanza_get_children(q) : NULL; f; f = xmpp_stanza_get_next(f))
@@ -337,7 +338,7 @@ void nx_bookmarks_fetch(xmpp_conn_t *c)
     xmpp_stanza_t *iq = nx_iq_new("get");
     xmpp_stanza_set_to(iq, nx_own_bare());
     nx_add_child(iq, "query", NS_DISCO_INFO);
-    nx_send_iq(c, iq, on_account_info, NULL);
+    nx_send_iq(c, iq, on_account_info, NULL, NULL);
 }
 
 void nx_bookmarks_reset(void)

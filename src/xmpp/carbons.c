@@ -13,6 +13,8 @@ static bool enabled;
 
 static int on_enable_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
+    if (!nx_from_own_account(xmpp_stanza_get_from(st)))
+        return 1; /* not the answer we wait for: keep waiting */
     const char *type = xmpp_stanza_get_type(st);
     enabled = type && strcmp(type, "result") == 0;
     if (!enabled)

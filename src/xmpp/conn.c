@@ -47,6 +47,13 @@ static const char *account_domain(void)
 }
 static void start_connect(void);
 
+/* Release C, with whatever its unanswered iqs held. */
+static void release_conn(xmpp_conn_t *c)
+{
+    nx_iq_forget(c);
+    xmpp_conn_release(c);
+}
+
 xmpp_ctx_t *nx_ctx(void)
 {
     return ctx;
@@ -158,7 +165,7 @@ static int sockopt_cb(xmpp_conn_t *c, void *sock)
 static int prepare_cb(void *ud)
 {
     for (guint i = 0; graveyard && i < graveyard->len; i++)
-        xmpp_conn_release(g_ptr_array_index(graveyard, i));
+        release_conn(g_ptr_array_index(graveyard, i));
     if (graveyard)
         g_ptr_array_set_size(graveyard, 0);
     if (!conn)
@@ -198,6 +205,9 @@ static void on_ping_timeout(void *ud)
 
 static int on_ping_reply(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
+    if (!nx_from_own_server(xmpp_stanza_get_from(st)) &&
+        !nx_from_own_account(xmpp_stanza_get_from(st)))
+        return 1; /* not the answer we wait for: keep waiting */
     if (ping_timeout_timer)
         loop_cancel_timer(ping_timeout_timer);
     ping_timeout_timer = 0;
@@ -583,11 +593,11 @@ void nx_deinit(void)
                 xmpp_run_once(ctx, 10);
         }
         if (conn)
-            xmpp_conn_release(conn);
+            release_conn(conn);
         conn = NULL;
     }
     for (guint i = 0; graveyard && i < graveyard->len; i++)
-        xmpp_conn_release(g_ptr_array_index(graveyard, i));
+        release_conn(g_ptr_array_index(graveyard, i));
     if (graveyard)
         g_ptr_array_free(graveyard, TRUE);
     graveyard = NULL;

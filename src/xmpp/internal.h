@@ -44,8 +44,14 @@ typedef struct {
 char *nx_new_id(void);
 /* A new <iq type=TYPE/> with a fresh id (send it with nx_send_iq). */
 xmpp_stanza_t *nx_iq_new(const char *type);
-/* Send IQ (released here); HANDLER(conn, answer, UD) gets its answer. */
-void nx_send_iq(xmpp_conn_t *conn, xmpp_stanza_t *iq, xmpp_handler handler, void *ud);
+/* Send IQ (released here); HANDLER(conn, answer, UD) gets its answer. The
+ * handler returns 0 when done (it frees UD then), or 1 to keep waiting: an
+ * answer from the wrong sender must not end the wait for the real one.
+ * UD_FREE (may be NULL) frees UD if the connection goes first. */
+void nx_send_iq(xmpp_conn_t *conn, xmpp_stanza_t *iq, xmpp_handler handler, void *ud,
+                GDestroyNotify ud_free);
+/* Forget the iqs still waiting on CONN (about to be released). */
+void nx_iq_forget(xmpp_conn_t *conn);
 /* An empty <iq/> of TYPE answering ST (same id, to its sender). */
 xmpp_stanza_t *nx_iq_reply(xmpp_stanza_t *st, const char *type);
 /* Send an <iq type='error'> reply with CONDITION (cancel type) to STANZA. */

@@ -129,9 +129,10 @@ static int on_item_info(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
     char *item = ud;
     const char *from = xmpp_stanza_get_from(st);
+    if (!from || !jid_bare_equal(from, item))
+        return 1; /* not the answer we wait for: keep waiting */
     xmpp_stanza_t *q = nx_child(st, "query", NS_DISCO_INFO);
-    if (!service && q && from && jid_bare_equal(from, item) &&
-        !g_strcmp0(xmpp_stanza_get_type(st), "result")) {
+    if (!service && q && !g_strcmp0(xmpp_stanza_get_type(st), "result")) {
         for (xmpp_stanza_t *i = xmpp_stanza_get_children(q); i; i = xmpp_stanza_get_next(i)) {
             if (xmpp_stanza_is_tag(i) && !g_strcmp0(xmpp_stanza_get_name(i), "identity") &&
                 !g_strcmp0(xmpp_stanza_get_attribute(i, "category"), "conference") &&
@@ -154,8 +155,10 @@ static int on_item_info(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 
 static int on_server_items(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
+    if (!nx_from_own_server(xmpp_stanza_get_from(st)))
+        return 1; /* not the answer we wait for: keep waiting */
     xmpp_stanza_t *q = nx_child(st, "query", NS_DISCO_ITEMS);
-    if (!q || !nx_from_own_server(xmpp_stanza_get_from(st))) {
+    if (!q) {
         disco_pending = 0;
         service_known();
         return 0;
@@ -169,7 +172,7 @@ static int on_server_items(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
         xmpp_stanza_t *iq = nx_iq_new("get");
         xmpp_stanza_set_to(iq, jid);
         nx_add_child(iq, "query", NS_DISCO_INFO);
-        nx_send_iq(c, iq, on_item_info, g_strdup(jid));
+        nx_send_iq(c, iq, on_item_info, g_strdup(jid), g_free);
         asked++;
     }
     disco_pending = (int)asked;
@@ -190,7 +193,7 @@ static void discover_service(xmpp_conn_t *c)
     xmpp_stanza_set_to(iq, at + 1);
     nx_add_child(iq, "query", NS_DISCO_ITEMS);
     disco_pending = 1;
-    nx_send_iq(c, iq, on_server_items, NULL);
+    nx_send_iq(c, iq, on_server_items, NULL, NULL);
 }
 
 /* ---------- joining ---------- */
@@ -198,11 +201,12 @@ static void discover_service(xmpp_conn_t *c)
 static int on_room_info(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
     char *room = ud;
-    muc_room *r = muc_room_find(room);
     const char *from = xmpp_stanza_get_from(st);
+    if (!from || !jid_bare_equal(from, room) || strchr(from, '/'))
+        return 1; /* not the answer we wait for: keep waiting */
+    muc_room *r = muc_room_find(room);
     xmpp_stanza_t *q = nx_child(st, "query", NS_DISCO_INFO);
-    if (r && q && from && jid_bare_equal(from, room) && !strchr(from, '/') &&
-        !g_strcmp0(xmpp_stanza_get_type(st), "result")) {
+    if (r && q && !g_strcmp0(xmpp_stanza_get_type(st), "result")) {
         r->has_mam = r->has_moderation = r->has_occupant_id = false;
         r->nonanonymous = r->members_only = false;
         g_clear_pointer(&r->moderation_ns, g_free);
@@ -282,7 +286,7 @@ static void send_join(xmpp_conn_t *c, muc_room *r)
     xmpp_stanza_t *iq = nx_iq_new("get");
     xmpp_stanza_set_to(iq, r->jid);
     nx_add_child(iq, "query", NS_DISCO_INFO);
-    nx_send_iq(c, iq, on_room_info, g_strdup(r->jid));
+    nx_send_iq(c, iq, on_room_info, g_strdup(r->jid), g_free);
 
     char *to = g_strdup_printf("%s/%s", r->jid, r->nick);
     xmpp_stanza_t *pres = xmpp_presence_new(x);
@@ -510,12 +514,14 @@ bool nx_muc_change_nick(const char *room, const char *nick, char **err)
 static int on_selfping(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
     char *room = ud;
+    const char *from = xmpp_stanza_get_from(st);
+    if (!from || !jid_bare_equal(from, room))
+        return 1; /* not the answer we wait for: keep waiting */
     muc_room *r = muc_room_find(room);
     muc_proto *p = r ? nx_muc_proto(r->jid) : NULL;
-    const char *from = xmpp_stanza_get_from(st);
     if (p)
         p->ping_busy = false; /* answered, whatever it says */
-    if (p && from && jid_bare_equal(from, room) && r->state == MUC_STATE_JOINED) {
+    if (p && r->state == MUC_STATE_JOINED) {
         const char *type = xmpp_stanza_get_type(st);
         if (type && !strcmp(type, "error")) {
             const char *cond = nx_error_condition(st);
@@ -562,7 +568,7 @@ static void on_selfping_timer(void *ud)
         xmpp_stanza_t *iq = nx_iq_new("get");
         xmpp_stanza_set_to(iq, to);
         nx_add_child(iq, "ping", NS_PING);
-        nx_send_iq(c, iq, on_selfping, g_strdup(r->jid));
+        nx_send_iq(c, iq, on_selfping, g_strdup(r->jid), g_free);
         g_free(to);
     }
     arm_selfping();

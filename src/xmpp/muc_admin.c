@@ -42,14 +42,14 @@ static int on_admin_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
     admin_ctx *a = ud;
     const char *from = xmpp_stanza_get_from(st);
-    if (from && jid_bare_equal(from, a->room) && !strchr(from, '/')) {
-        if (!g_strcmp0(xmpp_stanza_get_type(st), "error")) {
-            char *why = nx_error_text(st);
-            event_log(LOG_ERROR, a->room, "Cannot %s %s: %s", a->what, a->target, why);
-            g_free(why);
-        } else if (a->done) {
-            event_log(LOG_INFO, a->room, "%s", a->done);
-        }
+    if (!from || !jid_bare_equal(from, a->room) || strchr(from, '/'))
+        return 1; /* not the answer we wait for: keep waiting */
+    if (!g_strcmp0(xmpp_stanza_get_type(st), "error")) {
+        char *why = nx_error_text(st);
+        event_log(LOG_ERROR, a->room, "Cannot %s %s: %s", a->what, a->target, why);
+        g_free(why);
+    } else if (a->done) {
+        event_log(LOG_INFO, a->room, "%s", a->done);
     }
     ctx_free(a);
     return 0;
@@ -65,7 +65,7 @@ static void send_admin(xmpp_conn_t *c, xmpp_stanza_t *iq, const char *room, cons
     a->target = g_strdup(target);
     a->done = done;
     xmpp_stanza_set_to(iq, room);
-    nx_send_iq(c, iq, on_admin_result, a);
+    nx_send_iq(c, iq, on_admin_result, a, (GDestroyNotify)ctx_free);
 }
 
 /* A muc#admin request: <item WHO_ATTR=WHO ATTR=VALUE><reason/></item>. */
@@ -318,10 +318,9 @@ static int on_config_form(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
     char *room = ud;
     const char *from = xmpp_stanza_get_from(st);
-    if (!from || !jid_bare_equal(from, room) || strchr(from, '/')) {
-        g_free(room);
-        return 0;
-    }
+    if (!from || !jid_bare_equal(from, room) || strchr(from, '/'))
+        return 1; /* not the answer we wait for: keep waiting */
+
     if (!g_strcmp0(xmpp_stanza_get_type(st), "error")) {
         char *why = nx_error_text(st);
         event_log(LOG_ERROR, room, "Cannot read the configuration of %s: %s", room, why);
@@ -377,7 +376,7 @@ bool nx_muc_config_request(const char *room, char **err)
     xmpp_stanza_t *iq = nx_iq_new("get");
     xmpp_stanza_set_to(iq, r->jid);
     nx_add_child(iq, "query", NS_MUC_OWNER);
-    nx_send_iq(nx_conn(), iq, on_config_form, g_strdup(r->jid));
+    nx_send_iq(nx_conn(), iq, on_config_form, g_strdup(r->jid), g_free);
     return true;
 }
 

@@ -292,8 +292,9 @@ static int on_page_done(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
     muc_room *r = muc_room_find(room);
     muc_proto *p = r ? nx_muc_proto(r->jid) : NULL;
     const char *from = xmpp_stanza_get_from(st);
-    if (!p || !p->mam_iq || g_strcmp0(xmpp_stanza_get_id(st), p->mam_iq) || !from ||
-        !jid_bare_equal(from, room) || strchr(from, '/')) {
+    if (!from || !jid_bare_equal(from, room) || strchr(from, '/'))
+        return 1; /* not the answer we wait for: keep waiting */
+    if (!p || !p->mam_iq || g_strcmp0(xmpp_stanza_get_id(st), p->mam_iq)) {
         g_free(room);
         return 0;
     }
@@ -352,9 +353,7 @@ static void send_page(xmpp_conn_t *c, muc_room *r, const char *after)
     xmpp_stanza_t *iq =
         nx_mam_query(p->mam_iq, p->mam_qid, NULL, NULL, after ? SYNC_PAGE : FIRST_SYNC, after, "");
     xmpp_stanza_set_to(iq, r->jid);
-    xmpp_id_handler_add(c, on_page_done, p->mam_iq, g_strdup(r->jid));
-    xmpp_send(c, iq);
-    xmpp_stanza_release(iq);
+    nx_send_iq(c, iq, on_page_done, g_strdup(r->jid), g_free);
 }
 
 void nx_muc_sync_start(xmpp_conn_t *c, muc_room *r)

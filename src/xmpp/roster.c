@@ -140,6 +140,8 @@ void nx_roster_request(xmpp_conn_t *c)
 static int on_set_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
     char *what = ud;
+    if (!nx_from_own_account(xmpp_stanza_get_from(st)))
+        return 1; /* not the answer we wait for: keep waiting */
     const char *type = xmpp_stanza_get_type(st);
     if (type && strcmp(type, "error") == 0)
         event_log(LOG_ERROR, NULL, "The server refused to %s.", what);
@@ -197,9 +199,7 @@ static bool roster_set(const char *jid, const char *name, const char *group, boo
     }
     xmpp_stanza_add_child_ex(q, item, 0);
     xmpp_stanza_add_child_ex(iq, q, 0);
-    xmpp_id_handler_add(c, on_set_result, id, g_strdup_printf("%s %s", what, bare));
-    xmpp_send(c, iq);
-    xmpp_stanza_release(iq);
+    nx_send_iq(c, iq, on_set_result, g_strdup_printf("%s %s", what, bare), g_free);
     g_free(id);
     g_free(bare);
     return true;

@@ -59,11 +59,55 @@ xmpp_stanza_t *nx_iq_new(const char *type)
     return iq;
 }
 
-void nx_send_iq(xmpp_conn_t *c, xmpp_stanza_t *iq, xmpp_handler handler, void *ud)
+/* An iq waiting for its answer. Its handler may keep waiting (return 1)
+ * past answers from the wrong sender, so whatever it holds is freed here
+ * when its connection goes without the real answer having come. */
+typedef struct {
+    xmpp_conn_t *conn;
+    xmpp_handler handler;
+    void *ud;
+    GDestroyNotify ud_free;
+} pending_iq;
+
+static GPtrArray *pending; /* pending_iq*, owned */
+
+static int on_iq_answer(xmpp_conn_t *c, xmpp_stanza_t *st, void *data)
 {
-    xmpp_id_handler_add(c, handler, xmpp_stanza_get_id(iq), ud);
+    pending_iq *p = data;
+    int keep = p->handler(c, st, p->ud);
+    if (!keep) {
+        g_ptr_array_remove_fast(pending, p);
+        g_free(p);
+    }
+    return keep;
+}
+
+void nx_send_iq(xmpp_conn_t *c, xmpp_stanza_t *iq, xmpp_handler handler, void *ud,
+                GDestroyNotify ud_free)
+{
+    pending_iq *p = g_new0(pending_iq, 1);
+    *p = (pending_iq){c, handler, ud, ud_free};
+    if (!pending)
+        pending = g_ptr_array_new();
+    g_ptr_array_add(pending, p);
+    xmpp_id_handler_add(c, on_iq_answer, xmpp_stanza_get_id(iq), p);
     xmpp_send(c, iq);
     xmpp_stanza_release(iq);
+}
+
+void nx_iq_forget(xmpp_conn_t *c)
+{
+    for (guint i = pending ? pending->len : 0; i-- > 0;) {
+        pending_iq *p = g_ptr_array_index(pending, i);
+        if (p->conn != c)
+            continue;
+        if (p->ud_free)
+            p->ud_free(p->ud);
+        g_ptr_array_remove_index_fast(pending, i);
+        g_free(p);
+    }
+    if (pending && pending->len == 0)
+        g_clear_pointer(&pending, g_ptr_array_unref);
 }
 
 xmpp_stanza_t *nx_iq_reply(xmpp_stanza_t *st, const char *type)

@@ -473,17 +473,12 @@ int ph_setup_connected(void **state)
     return 0;
 }
 
-static void handlers_free(GPtrArray *list, bool free_ud)
+static void handlers_free(GPtrArray *list)
 {
-    /* An iq handler of xmpp/ frees its g_malloc'ed user data (or has
-     * none) when its answer comes; libstrophe drops unanswered ones with
-     * the connection and leaves their data to the program. */
-    for (guint i = 0; i < list->len; i++) {
-        handler *h = g_ptr_array_index(list, i);
-        if (free_ud)
-            g_free(h->ud);
-        handler_free(h);
-    }
+    /* The data of unanswered iq handlers is xmpp/'s to free (nx_iq_forget
+     * does it when the connection goes), as with libstrophe. */
+    for (guint i = 0; i < list->len; i++)
+        handler_free(g_ptr_array_index(list, i));
     g_ptr_array_free(list, TRUE);
 }
 
@@ -494,8 +489,8 @@ int ph_teardown(void **state)
     sent = NULL;
     closing = true;
     nx_deinit();
-    handlers_free(id_handlers, true);
-    handlers_free(handlers, false);
+    handlers_free(id_handlers);
+    handlers_free(handlers);
     g_ptr_array_free(events, TRUE);
     the_conn = NULL;
     conn_cb = NULL;

@@ -376,6 +376,31 @@ static void test_account_info_from_contact_refused(void **state)
     assert_null(ph_sent("iq", NULL, "jabber:iq:private"));
 }
 
+/* A forged early answer must not make natter drop the real one. */
+static void test_account_info_after_forged_answer(void **state)
+{
+    ph_receive("<iq type='result' id='%s' from='" ALICE "'><query xmlns='" NS_DISCO_INFO "'/></iq>",
+               xmpp_stanza_get_id(ph_sent_iq(ME, NS_DISCO_INFO)));
+    answer_account_info(true);
+    assert_non_null(ph_sent("iq", NULL, NS_PUBSUB));
+}
+
+static void test_bookmark_list_after_forged_answer(void **state)
+{
+    answer_account_info(true);
+    answer_pep_list(ALICE, "<items node='" NS_BOOKMARKS "'/>");
+    answer_pep_list(ME, ITEMS);
+    expect_bookmark_taken();
+}
+
+static void test_private_bookmarks_after_forged_answer(void **state)
+{
+    answer_account_info(false);
+    answer_private_list(ALICE_FULL);
+    answer_private_list(NULL);
+    expect_bookmark_taken();
+}
+
 /* ---------- presence (RFC 6121) ---------- */
 
 static void test_presence_from_contact(void **state)
@@ -443,6 +468,15 @@ static void test_muc_service_info_from_elsewhere_refused(void **state)
     assert_null(nx_muc_service());
 }
 
+static void test_muc_service_after_forged_answers(void **state)
+{
+    answer_items("evil.example", "conference.evil.example");
+    answer_items("example.org", SERVICE);
+    answer_service_info("conference.evil.example");
+    answer_service_info(SERVICE);
+    assert_string_equal(nx_muc_service(), SERVICE);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, ph_setup, ph_teardown)
@@ -474,12 +508,16 @@ int main(void)
         T(test_private_bookmarks_from_own_account),
         T(test_private_bookmarks_from_contact_refused),
         T(test_account_info_from_contact_refused),
+        T(test_account_info_after_forged_answer),
+        T(test_bookmark_list_after_forged_answer),
+        T(test_private_bookmarks_after_forged_answer),
         T(test_presence_from_contact),
         T(test_presence_from_stranger_not_kept),
         T(test_presence_from_own_device_not_a_contact),
         T(test_muc_service_from_own_server),
         T(test_muc_service_list_from_elsewhere_refused),
         T(test_muc_service_info_from_elsewhere_refused),
+        T(test_muc_service_after_forged_answers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

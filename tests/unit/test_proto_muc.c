@@ -119,6 +119,21 @@ static void test_occupant_id_not_advertised_refused(void **state)
     assert_null(ph_last(EV_MESSAGE)->occupant_id);
 }
 
+/* ... and an occupant's forged answer does not hide the room's own. */
+static void test_room_features_after_forged_answer(void **state)
+{
+    char *err = NULL;
+    assert_true(nx_muc_join(ROOM, "me", NULL, &err));
+    const char *id = xmpp_stanza_get_id(ph_sent_iq(ROOM, NS_DISCO_INFO));
+    ph_receive("<iq type='result' from='" ROOM "/mallory' id='%s'>"
+               "<query xmlns='" NS_DISCO_INFO "'/></iq>",
+               id);
+    ph_receive("<iq type='result' from='" ROOM "' id='%s'>"
+               "<query xmlns='" NS_DISCO_INFO "'><feature var='" NS_OCCUPANT_ID "'/></query></iq>",
+               id);
+    assert_true(muc_room_find(ROOM)->has_occupant_id);
+}
+
 /* The features are the room's to tell, not an occupant's. */
 static void test_room_features_from_occupant_refused(void **state)
 {
@@ -500,6 +515,7 @@ int main(void)
         T(test_occupant_id_when_room_advertises_it),
         T(test_occupant_id_not_advertised_refused),
         T(test_room_features_from_occupant_refused),
+        T(test_room_features_after_forged_answer),
         T(test_room_stanza_id_by_room),
         T(test_room_stanza_id_by_others_refused),
         T(test_room_correction_and_retraction_carry_occupant),
