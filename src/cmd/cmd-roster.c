@@ -4,6 +4,7 @@
 #include "cmd/internal.h"
 #include "model/jid.h"
 #include "model/roster.h"
+#include "ui/sanitize.h"
 #include "ui/ui.h"
 #include "xmpp/xmpp.h"
 
@@ -25,9 +26,11 @@ static cmd_result cmd_roster(char **argv, int argc, const char *jid)
         ui_info("%u contacts:", all->len);
         for (guint i = 0; i < all->len; i++) {
             roster_contact *c = g_ptr_array_index(all, i);
-            ui_info("  %s%s%s%s  [%s] %s%s%s", c->jid, c->name ? " (" : "", c->name ? c->name : "",
-                    c->name ? ")" : "", c->subscription, presence_show_name(c->show),
+            char *name = c->name ? sanitize_nick(c->name) : NULL;
+            ui_info("  %s%s%s%s  [%s] %s%s%s", c->jid, name ? " (" : "", name ? name : "",
+                    name ? ")" : "", c->subscription, presence_show_name(c->show),
                     c->status ? ": " : "", c->status ? c->status : "");
+            g_free(name);
         }
         return CMD_OK;
     }

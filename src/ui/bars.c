@@ -55,7 +55,7 @@ char *bars_window_name(const win_t *w)
         name = g_strdup_printf("%s/%s", nick, j->local ? j->local : j->domain);
         g_free(nick);
     } else {
-        name = roster_display_name(w->jid);
+        name = ui_contact_name(w->jid);
     }
     jid_free(j);
     if (g_utf8_strlen(name, -1) > 16) {
@@ -118,7 +118,7 @@ void bars_draw_title(void)
         jid_free(j);
     } else {
         roster_contact *c = roster_find(w->jid);
-        char *name = roster_display_name(w->jid);
+        char *name = ui_contact_name(w->jid);
         char *s;
         if (c && c->in_roster && c->name)
             s = g_strdup_printf("%s <%s>", name, w->jid);

@@ -47,7 +47,7 @@ static void show_message(const ev_message *ev)
                 if (w != win_current() && !ev->outgoing)
                     w->act = ACT_HIGHLIGHT;
                 if (!ev->outgoing && !ev->from_archive && !ev->backfill) {
-                    char *who = roster_display_name(ev->peer);
+                    char *who = ui_contact_name(ev->peer);
                     notify_message(w, who, ev->body, NULL);
                     g_free(who);
                 }
@@ -70,7 +70,7 @@ static void show_message(const ev_message *ev)
     } else if (ev->outgoing) {
         nick = jid_short_name(nx_own_bare() ? nx_own_bare() : ev->from);
     } else {
-        nick = roster_display_name(ev->peer);
+        nick = ui_contact_name(ev->peer);
         if (!ev->from_archive)
             w->typing = CHATSTATE_ACTIVE;
     }
@@ -100,7 +100,7 @@ static void show_message(const ev_message *ev)
     if (w == win_current())
         ui_dirty(DIRTY_MAIN);
     if (!ev->outgoing && !ev->from_archive && !ev->backfill) {
-        char *name = roster_display_name(ev->peer);
+        char *name = ui_contact_name(ev->peer);
         notify_message(w, name, ev->body, NULL);
         g_free(name);
     }
@@ -237,7 +237,7 @@ static void on_presence(event_type t, const void *p, void *ud)
     win_t *w = win_find(ev->jid);
     if (!w || (ev->show == ev->old_show && !ev->status))
         return;
-    char *name = roster_display_name(ev->jid);
+    char *name = ui_contact_name(ev->jid);
     char *text =
         ev->status && *ev->status
             ? g_strdup_printf("%s is now %s: %s", name, presence_show_name(ev->show), ev->status)

@@ -42,7 +42,7 @@ static char *nick_for(const store_msg *m)
         char *own = jid_short_name(nx_own_bare() ? nx_own_bare() : m->sender);
         return own ? own : g_strdup("me");
     }
-    return roster_display_name(m->peer);
+    return ui_contact_name(m->peer);
 }
 
 win_line *history_line(const store_msg *m)

@@ -56,6 +56,11 @@ void ui_focus(win_t *w);
  * captured for a remote command) and ask for its redraw. */
 void ui_add_line(win_t *w, line_kind k, const char *text);
 
+/* ui.c: the name of contact BARE as the screen shows it (g_free): its
+ * roster name or JID, with invisible characters made visible by the same
+ * rules as room nicks (sanitize_nick), so "Bo<U+200B>b" is not "Bob". */
+char *ui_contact_name(const char *bare);
+
 /* ui.c: the completer main.c installed (or NULL). */
 ui_complete_cb ui_internal_completer(void);
 

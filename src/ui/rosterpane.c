@@ -83,7 +83,7 @@ void rosterpane_draw(void)
             group = g;
             first = false;
         }
-        char *name = roster_display_name(c->jid);
+        char *name = ui_contact_name(c->jid);
         /* Status text after the name, as far as the pane is wide. */
         char *row = g_strdup_printf("%c %s%s%s%s", ui_presence_mark(c->show), name,
                                     c->ask ? " (asked)" : "", c->status ? " - " : "",

@@ -10,6 +10,7 @@
 #include "config/settings.h"
 #include "model/conversation.h"
 #include "model/muc.h"
+#include "model/roster.h"
 #include "ui/history.h"
 #include "ui/internal.h"
 #include "ui/sanitize.h"
@@ -20,6 +21,14 @@
 static ui_line_cb line_handler;
 static ui_complete_cb completer;
 static ui_input_cb input_handler;
+
+char *ui_contact_name(const char *bare)
+{
+    char *name = roster_display_name(bare);
+    char *safe = sanitize_nick(name);
+    g_free(name);
+    return safe;
+}
 
 /* Lines printed while a remote command runs (ui_capture_begin). */
 static GString *capture;

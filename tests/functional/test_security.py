@@ -13,7 +13,8 @@ import re
 import pytest
 
 from harness import attrs_at
-from screen import main_line, main_rows, roster_text, wait_main_has, wait_main_line
+from screen import (CONNECTED, main_line, main_rows, roster_text, status_bar, title_bar,
+                    wait_main_has, wait_main_line)
 
 C1_AND_BIDI = ("BEFORE \u009b31mRED\u009b0m \u009d2;PWNED\u009c \u202eEVIL\u202c "
                "\u0085NEL \u007fDEL AFTER")
@@ -63,6 +64,23 @@ def test_spoofed_roster_push_ignored(alice, prosody, peer_factory):
     scr = alice.wait_for(lambda s: "ZED" in roster_text(alice, s))
     assert "EVE" not in scr and "eve@localhost" not in scr and "eve2" not in scr
     assert "eve@localhost" not in other.get_roster()
+
+
+def test_invisible_characters_in_contact_names_are_shown(prosody, peer_factory, natter_factory):
+    """A roster name "Bo", U+200B, "b" must not pass for "Bob": the roster pane, the
+    window's name, the title and the message lines draw it like a room nick."""
+    setup = peer_factory("alice", prosody, resource="setup", initial_presence=False)
+    setup.roster_add("bob@localhost", name="Bo\u200bb", groups=["Friends"])
+    n = natter_factory(prosody)
+    n.wait_for(CONNECTED, timeout=15)
+    shown = "Bo<U+200B>b"
+    n.wait_for(lambda s: shown in roster_text(n, s))
+    bob = peer_factory("bob", prosody)
+    n.type_line("/msg bob@localhost")
+    n.wait_for(lambda s: shown in title_bar(n, s) and shown in status_bar(n, s))
+    bob.send_message("alice@localhost", "hi from bob")
+    scr = wait_main_line(n, r"<%s> hi from bob$" % re.escape(shown))
+    assert "\u200b" not in scr
 
 
 def test_control_characters_in_body_are_inert(alice, bob):
