@@ -61,7 +61,8 @@ static void send_now(xmpp_conn_t *c, const queued_message *q)
         nx_add_child(m, "x", NS_MUC_USER);
     if (q->kind == OUT_RETRACTION) {
         add_child_id(m, "retract", NS_RETRACT, q->ref_id);
-        nx_add_child(m, "fallback", "urn:xmpp:fallback:0");
+        xmpp_stanza_set_attribute(nx_add_child(m, "fallback", "urn:xmpp:fallback:0"), "for",
+                                  NS_RETRACT);
         xmpp_message_set_body(m, "This person attempted to retract a previous message, but "
                                  "it's unsupported by your client.");
         nx_add_child(m, "store", "urn:xmpp:hints");

@@ -337,6 +337,21 @@ static void test_retraction_in_forged_carbon_refused(void **state)
     assert_no(EV_RETRACTION);
 }
 
+/* Our retraction's fallback body says what it stands in for (XEP-0428),
+ * so clients that know retractions can hide it. */
+static void test_sent_retraction_fallback_names_retract(void **state)
+{
+    char *err = NULL;
+    assert_true(nx_send_retraction(ALICE, "m0", &err));
+    xmpp_stanza_t *m = ph_sent("message", ALICE, NS_RETRACT);
+    assert_non_null(m);
+    xmpp_stanza_t *fb = nx_child(m, "fallback", "urn:xmpp:fallback:0");
+    assert_non_null(fb);
+    assert_string_equal(xmpp_stanza_get_attribute(fb, "for") ? xmpp_stanza_get_attribute(fb, "for")
+                                                             : "(none)",
+                        NS_RETRACT);
+}
+
 /* ---------- delay stamps (XEP-0203) ---------- */
 
 #define DELAY_BY(by) "<delay xmlns='urn:xmpp:delay' from='" by "' stamp='" STAMP "'/>"
@@ -420,6 +435,7 @@ int main(void)
         T_SYNC(test_retraction_from_archive),
         T(test_retraction_by_stranger_stays_its_own),
         T(test_retraction_in_forged_carbon_refused),
+        T(test_sent_retraction_fallback_names_retract),
         T(test_delay_from_own_server),
         T(test_delay_from_own_account),
         T(test_forged_delay_refused),
