@@ -30,6 +30,12 @@ static conn_state state = CONN_DISCONNECTED;
 static char *own_full, *own_bare;
 static bool user_disconnect, auth_failed, tls_refused, ever_connected, no_reconnect;
 static char *last_error; /* last error libstrophe logged */
+/* The TLS layer's last failure, from libstrophe's log: the code it passes
+ * to conn_handler is then OpenSSL's, not an errno. */
+static char *tls_error_name; /* "SSL_ERROR_SSL", ... or NULL */
+static char *tls_error_text; /* OpenSSL's reason ("wrong version number") */
+static int tls_errno;        /* the errno behind SSL_ERROR_SYSCALL */
+static int connect_errno;    /* why the TCP connection failed (logged only) */
 static unsigned fd_watch, reconnect_timer, ping_timer, ping_timeout_timer;
 static int attempts;
 static int64_t connected_at; /* when the current connection was established */
@@ -106,6 +112,64 @@ bool nx_from_own_server(const char *from)
     return at && g_ascii_strcasecmp(from, at + 1) == 0;
 }
 
+static void clear_logged_errors(void)
+{
+    g_clear_pointer(&tls_error_name, g_free);
+    g_clear_pointer(&tls_error_text, g_free);
+    tls_errno = connect_errno = 0;
+}
+
+/* Remember a TLS failure that libstrophe logs (as debug lines:
+ * "error=SSL_ERROR_SSL(1) errno=0 ..." and OpenSSL's queue,
+ * "error:0A00010B:SSL routines::wrong version number"). */
+static void note_tls_error(const char *msg)
+{
+    if (g_str_has_prefix(msg, "error=SSL_ERROR_")) {
+        const char *name = msg + strlen("error=");
+        size_t len = strcspn(name, "( ");
+        if (!strncmp(name, "SSL_ERROR_WANT_", strlen("SSL_ERROR_WANT_")))
+            return;
+        g_free(tls_error_name);
+        tls_error_name = g_strndup(name, len);
+        const char *e = strstr(msg, "errno=");
+        tls_errno = e ? (int)g_ascii_strtoll(e + strlen("errno="), NULL, 10) : 0;
+    } else if (g_str_has_prefix(msg, "error:")) {
+        const char *why = strrchr(msg, ':');
+        if (why && why[1]) {
+            g_free(tls_error_text);
+            tls_error_text = g_strdup(why + 1);
+        }
+    }
+}
+
+/* Why the TLS layer failed (g_free), or NULL when it did not. */
+static char *tls_failure(void)
+{
+    if (!tls_error_name)
+        return NULL;
+    /* OpenSSL 3 calls a peer that just went away an error. */
+    if (tls_error_text && strstr(tls_error_text, "unexpected eof"))
+        return g_strdup("the connection was closed");
+    if (tls_error_text)
+        return g_strdup_printf("TLS failed: %s", tls_error_text);
+    if (!strcmp(tls_error_name, "SSL_ERROR_SYSCALL") && tls_errno > 0)
+        return g_strdup(g_strerror(tls_errno));
+    if (!strcmp(tls_error_name, "SSL_ERROR_SYSCALL") ||
+        !strcmp(tls_error_name, "SSL_ERROR_ZERO_RETURN"))
+        return g_strdup("the connection was closed");
+    return g_strdup_printf("TLS failed (%s)", tls_error_name);
+}
+
+/* Where natter connects: the server and port when the account names them
+ * (g_free). Without a server the domain's SRV records choose. */
+static char *connect_target(void)
+{
+    if (!account->server)
+        return g_strdup(account_domain());
+    int port = account->port ? account->port : account->tls == ACCOUNT_TLS_DIRECT ? 5223 : 5222;
+    return g_strdup_printf("%s:%d", account->server, port);
+}
+
 /* libstrophe's log: the only place we learn that bytes were read (so we can
  * drain TLS-buffered data) and why a login failed. */
 static void strophe_log_cb(void *ud, xmpp_log_level_t level, const char *area, const char *msg)
@@ -119,6 +183,10 @@ static void strophe_log_cb(void *ud, xmpp_log_level_t level, const char *area, c
         g_free(last_error);
         last_error = g_strdup(msg);
     }
+    if (!g_strcmp0(area, "tls"))
+        note_tls_error(msg);
+    if (!g_strcmp0(area, "xmpp") && g_str_has_prefix(msg, "connection failed, error "))
+        connect_errno = (int)g_ascii_strtoll(msg + strlen("connection failed, error "), NULL, 10);
     if (!log_enabled())
         return;
     if (strstr(msg, "<auth") || strstr(msg, "<response") || strstr(msg, "<challenge") ||
@@ -301,6 +369,7 @@ static void conn_handler(xmpp_conn_t *c, xmpp_conn_event_t status, int error,
         connected_at = loop_now_ms();
         ever_connected = true;
         g_clear_pointer(&last_error, g_free);
+        clear_logged_errors();
         nx_tls_reset();
         set_state(CONN_CONNECTED, NULL);
         event_log(LOG_INFO, NULL, "Connected as %s%s", own_full,
@@ -337,8 +406,10 @@ static void conn_handler(xmpp_conn_t *c, xmpp_conn_event_t status, int error,
         reason = stream_error_text(stream_error);
         if (stream_error->type == XMPP_SE_CONFLICT || stream_error->type == XMPP_SE_NOT_AUTHORIZED)
             retry = false;
-    } else if (error) {
-        reason = g_strdup(g_strerror(error));
+    } else if ((reason = tls_failure())) {
+        /* error is OpenSSL's code here, which g_strerror would misname. */
+    } else if (error || connect_errno) {
+        reason = g_strdup(g_strerror(error ? error : connect_errno));
     } else if (last_error) {
         reason = g_strdup(last_error);
     } else {
@@ -352,11 +423,15 @@ static void conn_handler(xmpp_conn_t *c, xmpp_conn_event_t status, int error,
     g_ptr_array_add(graveyard, conn);
     conn = NULL;
     set_state(CONN_DISCONNECTED, reason);
-    if (user_disconnect)
+    if (user_disconnect) {
         event_log(LOG_INFO, NULL, "Disconnected.");
-    else if (!auth_failed && !tls_refused)
-        event_log(LOG_ERROR, NULL, "%s from %s: %s",
-                  was_connected ? "Disconnected" : "Could not connect", host, reason);
+    } else if (!auth_failed && !tls_refused && was_connected) {
+        event_log(LOG_ERROR, NULL, "Disconnected from %s: %s", host, reason);
+    } else if (!auth_failed && !tls_refused) {
+        char *target = connect_target();
+        event_log(LOG_ERROR, NULL, "Could not connect to %s: %s", target, reason);
+        g_free(target);
+    }
     g_free(reason);
     if (reconnect_asap && !user_disconnect) {
         reconnect_asap = false;
@@ -395,6 +470,7 @@ static void start_connect(void)
 {
     auth_failed = tls_refused = user_disconnect = no_reconnect = false;
     g_clear_pointer(&last_error, g_free);
+    clear_logged_errors();
     conn = xmpp_conn_new(ctx);
     char *full = g_strdup_printf("%s/%s", account->jid, account->resource);
     xmpp_conn_set_jid(conn, full);
@@ -443,8 +519,10 @@ static void start_connect(void)
         g_ptr_array_add(graveyard, conn);
         conn = NULL;
         char *reason = g_strdup_printf("cannot resolve or reach %s", host);
+        char *target = connect_target();
         set_state(CONN_DISCONNECTED, reason);
-        event_log(LOG_ERROR, NULL, "Could not connect to %s: %s", host, reason);
+        event_log(LOG_ERROR, NULL, "Could not connect to %s: %s", target, reason);
+        g_free(target);
         g_free(reason);
         if (settings_get_bool("reconnect"))
             schedule_reconnect();
@@ -617,5 +695,6 @@ void nx_deinit(void)
     forget_password();
     g_clear_pointer(&own_full, g_free);
     g_clear_pointer(&own_bare, g_free);
+    clear_logged_errors();
     g_clear_pointer(&last_error, g_free);
 }

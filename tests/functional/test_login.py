@@ -1,6 +1,8 @@
 """Logging in: trusted CA, untrusted certificates, wrong password, the roster."""
 
 import re
+import socket
+import threading
 import time
 
 import pytest
@@ -156,3 +158,50 @@ def test_without_any_trust_anchor_the_certificate_is_refused(prosody, natter_fac
     n.wait_for(re.escape(NOT_TRUSTED), timeout=15)
     assert not main_has(n, n.screen(), CONNECTED)
     assert n.quit() == 0
+
+
+def _junk_server():
+    """A TCP server on loopback that answers whatever connects with bytes that
+    are not TLS, then closes; returns (port, socket to close)."""
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+
+    def serve():
+        while True:
+            try:
+                c, _ = srv.accept()
+            except OSError:
+                return
+            with c:
+                c.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\nthis is not TLS\r\n" * 8)
+                time.sleep(0.2)
+
+    threading.Thread(target=serve, daemon=True).start()
+    return srv.getsockname()[1], srv
+
+
+def test_tls_failure_is_told_as_such(prosody, natter_factory):
+    """A failed TLS handshake is reported as a TLS failure, not as the errno that
+    happens to share its number ("Operation not permitted")."""
+    port, srv = _junk_server()
+    try:
+        n = natter_factory(prosody, tls="direct", accounts_extra={"port": str(port)})
+        scr = n.wait_for(r"Could not connect to 127\.0\.0\.1:%d: " % port, timeout=15)
+        line = next(r for r in main_rows(n, scr) if "Could not connect" in r)
+        assert "TLS" in line, line
+        assert "Operation not permitted" not in line, line
+    finally:
+        srv.close()
+
+
+@pytest.mark.time_limit(60)
+def test_connection_refused_names_host_and_port(prosody_factory, natter_factory):
+    """After the server goes: 'Could not connect to HOST:PORT: reason'."""
+    p = prosody_factory()
+    n = natter_factory(p)
+    n.wait_for(CONNECTED, timeout=15)
+    p.kill()
+    scr = n.wait_for(r"Could not connect to 127\.0\.0\.1:%d: Connection refused" % p.c2s_port,
+                     timeout=30)
+    assert "Could not connect from" not in "\n".join(main_rows(n, scr))
