@@ -281,22 +281,32 @@ int main(int argc, char **argv)
 
     ui_console("natter %s - type /help for commands, /quit to leave.", PACKAGE_VERSION);
     show_config_errors();
+    /* The remote-control socket is named for the account natter runs
+     * (`natter -a NAME --remote` finds it), "default" when it runs none or
+     * several. */
+    char *remote_name = g_strdup(opt_account);
+    unsigned autoconnected = 0;
     if (opt_account) {
         cmd_connect_account(opt_account);
     } else {
-        for (size_t i = 0; i < accounts_count(); i++)
-            if (accounts_nth(i)->autoconnect)
+        for (size_t i = 0; i < accounts_count(); i++) {
+            if (accounts_nth(i)->autoconnect) {
                 cmd_connect_account(accounts_nth(i)->name);
+                g_free(remote_name);
+                remote_name = autoconnected++ ? NULL : g_strdup(accounts_nth(i)->name);
+            }
+        }
         if (accounts_count() == 0)
             ui_console("No account yet: /account add NAME JID, then /connect NAME.");
     }
     run_startup_file();
     run_command_options();
     char *rerr = NULL;
-    if (!remote_init(opt_account, &rerr)) {
+    if (!remote_init(remote_name, &rerr)) {
         ui_error("Remote control is off: %s", rerr);
         g_free(rerr);
     }
+    g_free(remote_name);
 
     loop_run();
 

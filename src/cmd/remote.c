@@ -37,15 +37,17 @@ static unsigned listen_watch;
 static char *sock_path;
 static GList *clients; /* client*: connections being served */
 
-/* $XDG_RUNTIME_DIR/natter, created 0700 and checked to be ours and private
- * (a directory anyone else can write to could swap the socket). */
+/* $XDG_RUNTIME_DIR/natter, else natter-UID in the temporary directory,
+ * shared with every other user: it is used only when it is a directory
+ * (not a symlink) of ours with mode 0700, since whoever else can write to it
+ * could swap the socket. */
 static char *socket_dir(char **err)
 {
     const char *rt = g_getenv("XDG_RUNTIME_DIR");
     char *dir = (rt && g_path_is_absolute(rt))
                     ? g_build_filename(rt, "natter", NULL)
-                    : g_strdup_printf("/tmp/natter-%u", (unsigned)getuid());
-    if (g_mkdir_with_parents(dir, 0700) < 0) {
+                    : g_strdup_printf("%s/natter-%u", g_get_tmp_dir(), (unsigned)getuid());
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
         *err = g_strdup_printf("cannot create %s: %s", dir, g_strerror(errno));
         g_free(dir);
         return NULL;
@@ -56,27 +58,56 @@ static char *socket_dir(char **err)
         g_free(dir);
         return NULL;
     }
-    if ((st.st_mode & 077) != 0 && chmod(dir, 0700) < 0) {
-        *err = g_strdup_printf("cannot make %s private", dir);
+    if ((st.st_mode & 07777) != 0700) {
+        *err = g_strdup_printf("%s has mode %04o, not 0700; not using it", dir,
+                               (unsigned)(st.st_mode & 07777));
         g_free(dir);
         return NULL;
     }
     return dir;
 }
 
+/* NAME as the start of a file name: "default" when none, no '/'. */
+static char *name_part(const char *name)
+{
+    char *part = g_strdup(name && *name ? name : "default");
+    for (char *p = part; *p; p++)
+        if (*p == '/')
+            *p = '_';
+    return part;
+}
+
+/* This process's socket for NAME: DIR/NAME.PID.sock, so that two natters
+ * (even of one account) never share one. */
 static char *socket_path(const char *name, char **err)
 {
     char *dir = socket_dir(err);
     if (!dir)
         return NULL;
-    char *file = g_strdup_printf("%s.sock", name && *name ? name : "default");
-    for (char *p = file; *p; p++)
-        if (*p == '/')
-            *p = '_';
+    char *part = name_part(name);
+    char *file = g_strdup_printf("%s.%ld.sock", part, (long)getpid());
     char *path = g_build_filename(dir, file, NULL);
     g_free(file);
+    g_free(part);
     g_free(dir);
     return path;
+}
+
+/* The account part of socket file FILE (g_free), or NULL when FILE is not
+ * NAME.PID.sock. */
+static char *socket_account(const char *file)
+{
+    if (!g_str_has_suffix(file, ".sock"))
+        return NULL;
+    char *base = g_strndup(file, strlen(file) - strlen(".sock"));
+    char *dot = strrchr(base, '.');
+    bool ok = dot && dot > base && dot[1] && strspn(dot + 1, "0123456789") == strlen(dot + 1);
+    if (!ok) {
+        g_free(base);
+        return NULL;
+    }
+    *dot = '\0';
+    return base;
 }
 
 static void client_close(client *c)
@@ -301,37 +332,52 @@ void remote_deinit(void)
     g_clear_pointer(&sock_path, g_free);
 }
 
-/* The only socket in the directory, for --remote without -a. */
-static char *only_socket(char **err)
+/* The socket of the one natter running for NAME (NULL: of any account),
+ * for --remote. When none or several answer, NULL with *ERR naming what
+ * runs. */
+static char *find_socket(const char *name, char **err)
 {
     char *dir = socket_dir(err);
     if (!dir)
         return NULL;
+    char *want = name ? name_part(name) : NULL;
     GDir *d = g_dir_open(dir, 0, NULL);
-    char *found = NULL;
-    int n = 0;
+    GPtrArray *found = g_ptr_array_new_with_free_func(g_free);
+    GString *names = g_string_new(NULL);
     const char *e;
     while (d && (e = g_dir_read_name(d))) {
-        if (!g_str_has_suffix(e, ".sock"))
-            continue;
-        char *p = g_build_filename(dir, e, NULL);
-        if (socket_alive(p)) {
-            n++;
-            g_free(found);
-            found = p;
+        char *acc = socket_account(e);
+        char *p = acc && (!want || !strcmp(acc, want)) ? g_build_filename(dir, e, NULL) : NULL;
+        if (p && socket_alive(p)) {
+            g_ptr_array_add(found, p);
+            const char *pid = e + strlen(acc) + 1;
+            g_string_append_printf(names, "%s%s (process %.*s)", names->len ? ", " : "", acc,
+                                   (int)(strlen(pid) - strlen(".sock")), pid);
         } else {
             g_free(p);
         }
+        g_free(acc);
     }
     if (d)
         g_dir_close(d);
-    if (n != 1) {
-        *err = n == 0 ? g_strdup_printf("no natter is running (nothing listens in %s)", dir)
-                      : g_strdup("several natters are running: choose one with -a ACCOUNT");
-        g_clear_pointer(&found, g_free);
-    }
+    char *path = NULL;
+    if (found->len == 1)
+        path = g_strdup(g_ptr_array_index(found, 0));
+    else if (found->len == 0 && want)
+        *err = g_strdup_printf("no natter is running for account %s (nothing listens in %s)", name,
+                               dir);
+    else if (found->len == 0)
+        *err = g_strdup_printf("no natter is running (nothing listens in %s)", dir);
+    else if (want)
+        *err = g_strdup_printf("several natters are running for account %s: %s", name, names->str);
+    else
+        *err = g_strdup_printf("several natters are running: %s; choose one with -a ACCOUNT",
+                               names->str);
+    g_string_free(names, TRUE);
+    g_ptr_array_unref(found);
+    g_free(want);
     g_free(dir);
-    return found;
+    return path;
 }
 
 /* Client side (a process of its own, no main loop): write all of S,
@@ -358,7 +404,7 @@ static void write_all(int fd, const char *s, size_t n)
 int remote_run(const char *name, char **commands)
 {
     char *err = NULL;
-    char *path = name ? socket_path(name, &err) : only_socket(&err);
+    char *path = find_socket(name, &err);
     if (!path) {
         fprintf(stderr, "natter: %s\n", err);
         g_free(err);

@@ -1,9 +1,12 @@
 /* remote.h - remote control for scripts: a per-user Unix socket through
  * which `natter --remote '/msg bob hi'` runs commands in a running natter.
  *
- * The socket is $XDG_RUNTIME_DIR/natter/NAME.sock (NAME: the account given
- * with -a, else "default"); the directory is 0700, the socket 0600, and a
- * connection is served only when the peer's user id (SO_PEERCRED) is ours.
+ * The socket is $XDG_RUNTIME_DIR/natter/NAME.PID.sock (without
+ * XDG_RUNTIME_DIR, natter-UID in the temporary directory; NAME: the account,
+ * else "default"; PID: natter's process id, so two natters never share one).
+ * The directory must be ours, not a symlink, and 0700; the socket is 0600,
+ * and a connection is served only when the peer's user id (SO_PEERCRED) is
+ * ours.
  * The client sends command lines and closes its side; natter answers with
  * what the commands printed (a failing command's message as "error: ..."),
  * then "ok" when every command succeeded, else "error". The reply is written
@@ -20,8 +23,9 @@ bool remote_init(const char *name, char **err);
 void remote_deinit(void);
 
 /* Client side (no terminal needed): send COMMANDS (NULL-terminated) to the
- * natter named NAME (NULL: the only one running). Prints the answer;
- * returns the process exit status (0 ok, 1 error, 2 no natter). */
+ * natter running for account NAME (NULL: the only one running; when none or
+ * several run, says which do). Prints the answer; returns the process exit
+ * status (0 ok, 1 error, 2 no natter or no single one). */
 int remote_run(const char *name, char **commands);
 
 #endif

@@ -147,19 +147,26 @@ def test_long_command_does_not_freeze_typing_and_can_be_killed(alice, bob):
 
 # ---------------------------------------------------------------- --remote
 
-def remote(n, *args):
+def remote(n, *args, runtime_dir=None):
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": n.home,
            "XDG_CONFIG_HOME": n.config_home, "XDG_DATA_HOME": n.data_home,
-           "XDG_STATE_HOME": n.state_home, "XDG_RUNTIME_DIR": n.runtime_dir,
+           "XDG_STATE_HOME": n.state_home, "XDG_RUNTIME_DIR": runtime_dir or n.runtime_dir,
            "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
     return subprocess.run([n.binary, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           timeout=20, env=env, universal_newlines=True)
 
 
+def socket_of(n, name, runtime_dir=None):
+    """Wait for the remote-control socket natter N made for account NAME."""
+    sock = os.path.join(runtime_dir or n.runtime_dir, "natter", "%s.%d.sock" % (name, n.pid))
+    wait_until(lambda: os.path.exists(sock), 5,
+               message="%s not created" % sock, describe=lambda: str(os.listdir(os.path.dirname(sock))))
+    return sock
+
+
 def test_remote_control(alice, bob):
     sock_dir = os.path.join(alice.runtime_dir, "natter")
-    sock = os.path.join(sock_dir, "alice.sock")
-    wait_until(lambda: os.path.exists(sock), 5, message="%s not created" % sock)
+    sock = socket_of(alice, "alice")
     st = os.lstat(sock)
     assert stat.S_ISSOCK(st.st_mode)
     assert stat.S_IMODE(st.st_mode) == 0o600, oct(st.st_mode)
@@ -209,8 +216,7 @@ def test_remote_status_comes_from_the_command_result(prosody, bob, natter_factor
     # Sending while offline works (the message is queued) although natter warns
     # about it in an error-coloured line: the reply is ok, with the warning.
     n = natter_factory(prosody, connect=False)
-    sock = os.path.join(n.runtime_dir, "natter", "default.sock")
-    wait_until(lambda: os.path.exists(sock), 5, message="%s not created" % sock)
+    socket_of(n, "default")
     res = remote(n, "--remote", "/msg bob@localhost queued while offline")
     assert res.returncode == 0, (res.returncode, res.stdout, res.stderr)
     lines = res.stdout.splitlines()
@@ -244,8 +250,7 @@ def read_to_end(s, timeout):
 
 @pytest.mark.time_limit(60)
 def test_remote_client_that_does_not_read_does_not_stall_natter(alice, bob):
-    sock = os.path.join(alice.runtime_dir, "natter", "alice.sock")
-    wait_until(lambda: os.path.exists(sock), 5, message="%s not created" % sock)
+    sock = socket_of(alice, "alice")
     res = remote(alice, "--remote", "/help")
     assert res.returncode == 0, (res.returncode, res.stdout, res.stderr)
     # Replies far larger than a socket takes at once (about 200 KB).
@@ -282,9 +287,44 @@ def test_remote_client_that_does_not_read_does_not_stall_natter(alice, bob):
     assert alice.is_alive()
 
 
+def test_two_natters_get_a_socket_each(prosody, natter_factory, tmp_path):
+    """Two natters in one runtime directory (both with no account: "default")
+    each listen on a socket of their own; --remote names them when it cannot
+    choose, and finds the one left when the other quits."""
+    shared = str(tmp_path / "runtime")
+    os.mkdir(shared, 0o700)
+    n1 = natter_factory(prosody, connect=False, env={"XDG_RUNTIME_DIR": shared})
+    n2 = natter_factory(prosody, connect=False, env={"XDG_RUNTIME_DIR": shared})
+    socket_of(n1, "default", shared)
+    socket_of(n2, "default", shared)
+    for n in (n1, n2):
+        assert not main_has(n, n.screen(), "Remote control is off")
+    res = remote(n1, "--remote", "/help quit", runtime_dir=shared)
+    assert res.returncode == 2, (res.returncode, res.stdout, res.stderr)
+    assert "several natters" in res.stderr, res.stderr
+    for n in (n1, n2):
+        assert "default (process %d)" % n.pid in res.stderr, res.stderr
+    res = remote(n1, "-a", "default", "--remote", "/help quit", runtime_dir=shared)
+    assert res.returncode == 2 and "account default" in res.stderr, res.stderr
+    assert n2.quit() == 0
+    res = remote(n1, "--remote", "/help quit", runtime_dir=shared)
+    assert res.returncode == 0, (res.returncode, res.stdout, res.stderr)
+
+
+def test_remote_socket_directory_must_be_private(prosody, natter_factory, tmp_path):
+    """A socket directory that others may enter or write to is not used."""
+    shared = str(tmp_path / "runtime")
+    os.mkdir(shared, 0o700)
+    os.mkdir(os.path.join(shared, "natter"))
+    os.chmod(os.path.join(shared, "natter"), 0o755)
+    n = natter_factory(prosody, connect=False, env={"XDG_RUNTIME_DIR": shared})
+    wait_main_has(n, "Remote control is off:")
+    wait_main_has(n, "has mode 0755, not 0700")
+    assert os.listdir(os.path.join(shared, "natter")) == []
+
+
 def test_remote_refuses_bad_requests(alice):
-    sock = os.path.join(alice.runtime_dir, "natter", "alice.sock")
-    wait_until(lambda: os.path.exists(sock), 5, message="%s not created" % sock)
+    sock = socket_of(alice, "alice")
     # just over the 64 KiB limit: natter reads it all before it answers, so
     # closing leaves nothing unread (which would reset the connection)
     s = unread_client(sock, b"/help\n" * 10923)

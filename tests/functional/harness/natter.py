@@ -8,6 +8,7 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import uuid
 
 from .util import WaitTimeout, mkdir_private, register, tail, unregister, wait_until
@@ -168,7 +169,9 @@ class Natter:
         self.config_home = mkdir_private(os.path.join(self.dir, "config"))
         self.data_home = mkdir_private(os.path.join(self.dir, "data"))
         self.state_home = mkdir_private(os.path.join(self.dir, "state"))
-        self.runtime_dir = mkdir_private(os.path.join(self.dir, "runtime"))
+        # Short, so that the remote-control socket's path (NAME.PID.sock in
+        # it) fits in a sockaddr_un however long pytest's directories are.
+        self.runtime_dir = tempfile.mkdtemp(prefix="natter-rt-")
         self.config_dir = mkdir_private(os.path.join(self.config_home, "natter"))
         self.accounts_file = os.path.join(self.config_dir, "accounts")
         self.password_file = os.path.join(self.dir, "password")
@@ -253,6 +256,8 @@ class Natter:
         The pane stays after natter exits so its last screen can be read."""
         if not os.access(self.binary, os.X_OK):
             raise FileNotFoundError("natter binary not found or not executable: %s" % self.binary)
+        if not os.path.isdir(self.runtime_dir):
+            os.mkdir(self.runtime_dir, 0o700)
         self.status_file = os.path.join(self.dir, "exit-status-%s" % uuid.uuid4().hex[:6])
         register(self)
         self.tmux("start-server", ";",
@@ -428,6 +433,7 @@ class Natter:
                     os.kill(self.pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
+        shutil.rmtree(self.runtime_dir, ignore_errors=True)
 
     def restart(self):
         """Stop natter (tmux server too) and start it again with the same directories."""
