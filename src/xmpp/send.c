@@ -130,6 +130,8 @@ static bool send_or_queue(out_kind kind, const char *to, const char *body, const
         return true;
     }
     const char *peer = dest == DEST_OCCUPANT ? j->full : j->bare;
+    /* Before any account is chosen the sender is unknown (""): the first
+     * account that logs in sends it. */
     const char *own = nx_own_full() ? nx_own_full() : (nx_own_bare() ? nx_own_bare() : "");
     gint64 now = g_get_real_time();
     ev_result res = {0};
@@ -210,6 +212,14 @@ void nx_message_flush_queue(xmpp_conn_t *c)
         } else {
             send_now(c, q);
             n++;
+            if (q->kind == OUT_CHAT) {
+                /* Stored and shown as queued until now. */
+                jid_t *j = jid_new(q->to);
+                const char *peer = j && dest_of(j) == DEST_CONTACT ? j->bare : q->to;
+                ev_receipt ev = {.peer = peer, .id = q->id};
+                event_emit(EV_QUEUE_SENT, &ev);
+                jid_free(j);
+            }
         }
         queued_free(q);
     }

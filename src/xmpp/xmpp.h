@@ -24,6 +24,12 @@ void nx_deinit(void);
  * even start; connection results arrive as EV_CONN_STATE / EV_LOG. */
 bool nx_connect_account(const account_t *account, const char *password, char **err);
 
+/* Make ACCOUNT the one natter works with, before its login can start (the
+ * password may still have to be asked for or computed): announces
+ * EV_ACCOUNT, so its history opens and what is written meanwhile is queued
+ * as this account. Does nothing while a connection is up or starting. */
+void nx_select_account(const account_t *account);
+
 /* Disconnect at the user's request (no automatic reconnect). */
 void nx_disconnect_user(void);
 
