@@ -129,6 +129,7 @@ static void on_message(event_type t, const void *p, void *ud)
     m->msg_id = g_strdup(ev->id);
     m->receipt = ev->outgoing && ev->receipt_requested ? STORE_RECEIPT_PENDING : STORE_RECEIPT_NONE;
     m->from_archive = ev->from_archive;
+    m->queued = ev->outgoing && ev->queued;
     char *err = NULL;
     store_add_result r = store_add(m, &err);
     report(err);
@@ -144,6 +145,13 @@ static void on_receipt(event_type t, const void *p, void *ud)
     const ev_receipt *ev = p;
     batch();
     store_mark_delivered(ev->peer, ev->id);
+}
+
+static void on_queue_sent(event_type t, const void *p, void *ud)
+{
+    const ev_receipt *ev = p;
+    batch();
+    store_mark_sent(ev->peer, ev->id);
 }
 
 static void on_correction(event_type t, const void *p, void *ud)
@@ -205,6 +213,7 @@ void recorder_init(void)
     event_subscribe(EV_CONN_STATE, EV_STAGE_STORE, on_conn, NULL);
     event_subscribe(EV_MESSAGE, EV_STAGE_STORE, on_message, NULL);
     event_subscribe(EV_RECEIPT, EV_STAGE_STORE, on_receipt, NULL);
+    event_subscribe(EV_QUEUE_SENT, EV_STAGE_STORE, on_queue_sent, NULL);
     event_subscribe(EV_CORRECTION, EV_STAGE_STORE, on_correction, NULL);
     event_subscribe(EV_RETRACTION, EV_STAGE_STORE, on_retraction, NULL);
 }

@@ -470,6 +470,7 @@ void nx_select_account(const account_t *a)
     own_bare = jid_bare_of(a->jid);
     ev_account ev = {.account = a->name, .jid_bare = own_bare};
     event_emit(EV_ACCOUNT, &ev);
+    nx_queue_reload();
 }
 
 bool nx_connect_account(const account_t *a, const char *pw, char **err)

@@ -67,6 +67,16 @@ void nx_set_state_hooks(nx_state_get_fn get, nx_state_set_fn set);
 /* Number of messages waiting for a connection. */
 unsigned nx_queued_count(void);
 
+/* Messages written offline are stored as queued by whoever owns storage;
+ * when an account is chosen (EV_ACCOUNT, its history is open then) LOAD is
+ * called and hands each message that an earlier run left queued, oldest
+ * first, to nx_queue_restore: it is sent at the next login like one
+ * written now (main.c wires store/). PEER is the conversation, ID the
+ * message's id (kept when sent, so receipts and dedup still match). */
+typedef void (*nx_queue_load_fn)(void);
+void nx_set_queue_hook(nx_queue_load_fn load);
+void nx_queue_restore(const char *peer, const char *body, const char *id);
+
 /* Set our presence (also remembered for reconnects). */
 void nx_set_presence(presence_show show, const char *status);
 presence_show nx_own_show(void);
