@@ -121,3 +121,26 @@ def test_queued_mark_clears_when_sent(prosody, bob, natter_factory):
     bob.wait_for_message("sent on reconnect", timeout=15)
     scr = wait_main_line(n, r"<alice> sent on reconnect\s*$", timeout=15)
     assert "queued]" not in status_bar(n, scr), status_bar(n, scr)
+
+
+def test_unknown_name_is_refused_with_candidates(prosody, bob, natter_factory):
+    n = natter_factory(prosody)
+    n.wait_for(CONNECTED, timeout=15)
+    n.type_line("/msg Bbo are you there")
+    scr = wait_main_line(n, r"No contact is called 'Bbo'; did you mean bob \(bob@localhost\)\?")
+    assert not re.search(r"\d+:bbo\b", status_bar(n, scr)), status_bar(n, scr)
+    # a contact's name in another case, and its user name, still work
+    n.type_line("/msg BOB by name")
+    assert bob.wait_for_message("by name", timeout=15).frm_bare == "alice@localhost"
+    assert not [m for m in bob.messages if m.body == "are you there"]
+    # a server itself needs the explicit form
+    n.type_line("/msg @localhost")
+    n.wait_for(lambda s: re.search(r"\d+:localhost\b", status_bar(n, s)))
+
+
+def test_command_option_name_waits_for_roster(prosody, bob, natter_factory):
+    n = natter_factory(prosody, extra_args=["-c", "/msg Bob hi by name from -c"])
+    got = bob.wait_for_message("hi by name from -c", timeout=15)
+    assert got.frm_bare == "alice@localhost"
+    scr = wait_main_line(n, r"<alice> hi by name from -c\s*$", timeout=15)
+    assert "Not sent" not in scr, scr
