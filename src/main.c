@@ -207,8 +207,12 @@ static void load_queue(void)
 
 /* Said on the terminal once the screen is gone, where the user reads it
  * after natter left: what did not leave and when it will. */
-static void report_queue(unsigned queued)
+static void report_queue(unsigned queued, unsigned edits)
 {
+    if (edits)
+        fprintf(stderr, "natter: %u correction%s or retraction%s written offline %s not sent.\n",
+                edits, edits == 1 ? "" : "s", edits == 1 ? "" : "s", edits == 1 ? "was" : "were");
+    queued -= edits;
     if (!queued)
         return;
     if (store_is_open() && store_pending_count() == 0)
@@ -327,13 +331,13 @@ int main(int argc, char **argv)
 
     loop_run();
 
-    unsigned queued = nx_queued_count();
+    unsigned queued = nx_queued_count(), edits = nx_queued_edits();
     remote_deinit();
     nx_deinit();
     cmd_deinit();
     chatstate_deinit();
     ui_deinit();
-    report_queue(queued);
+    report_queue(queued, edits);
     recorder_deinit();
     conv_deinit();
     muc_model_deinit();

@@ -649,7 +649,7 @@ GPtrArray *store_queued(void)
         sqlite3_reset(st);
     for (GList *l = pending.head; l; l = l->next) {
         store_msg *m = ((pend *)l->data)->m;
-        if (m->outgoing && m->queued)
+        if (m->outgoing && m->queued && !m->retracted)
             g_ptr_array_add(out, store_msg_copy(m));
     }
     return out;

@@ -139,8 +139,8 @@ bool store_mark_delivered(const char *peer, const char *msg_id);
  * no longer queued (stored or pending). Returns true when a message changed. */
 bool store_mark_sent(const char *peer, const char *id);
 
-/* The outgoing messages written while offline and not sent yet (queued),
- * oldest first, from the database and from what still waits to be written
+/* The outgoing messages written while offline and not sent yet (queued)
+ * and not retracted since, oldest first, from the database and from what still waits to be written
  * (GPtrArray of store_msg*, free with g_ptr_array_unref). They survive a
  * quit and a crash and are sent at the next login. */
 GPtrArray *store_queued(void);

@@ -205,6 +205,14 @@ unsigned nx_queued_count(void)
     return g_queue_get_length(&offline_queue);
 }
 
+unsigned nx_queued_edits(void)
+{
+    unsigned n = 0;
+    for (GList *l = offline_queue.head; l; l = l->next)
+        n += ((queued_message *)l->data)->kind != OUT_CHAT;
+    return n;
+}
+
 void nx_set_queue_hook(nx_queue_load_fn load)
 {
     queue_load = load;
@@ -212,7 +220,7 @@ void nx_set_queue_hook(nx_queue_load_fn load)
 
 void nx_queue_restore(const char *peer, const char *body, const char *id)
 {
-    if (!peer || !body || !id || !nx_own_bare())
+    if (!peer || !body || !*body || !id || !nx_own_bare())
         return;
     for (GList *l = offline_queue.head; l; l = l->next)
         if (strcmp(((queued_message *)l->data)->id, id) == 0)

@@ -66,6 +66,9 @@ void nx_set_state_hooks(nx_state_get_fn get, nx_state_set_fn set);
 
 /* Number of messages waiting for a connection. */
 unsigned nx_queued_count(void);
+/* How many of them are corrections or retractions: those are kept in
+ * memory only (the history keeps messages), so quitting drops them. */
+unsigned nx_queued_edits(void);
 
 /* Messages written offline are stored as queued by whoever owns storage;
  * when an account is chosen (EV_ACCOUNT, its history is open then) LOAD is

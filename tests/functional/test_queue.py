@@ -144,3 +144,25 @@ def test_command_option_name_waits_for_roster(prosody, bob, natter_factory):
     assert got.frm_bare == "alice@localhost"
     scr = wait_main_line(n, r"<alice> hi by name from -c\s*$", timeout=15)
     assert "Not sent" not in scr, scr
+
+
+def test_queued_then_retracted_is_not_sent(prosody, bob, natter_stderr):
+    n = natter_stderr(prosody)
+    n.wait_for(CONNECTED, timeout=15)
+    write_offline(n, "regretted at once")
+    n.type_line("/retract")
+    # the retraction lives in memory only: the first /quit says it would be lost
+    n.type_line("/quit")
+    wait_main_line(n, r"1 correction or retraction written offline would be lost")
+    assert n.is_alive()
+    n.type_line("/quit")
+    assert n.wait_exit() == 0
+    with open(n.stderr_file) as f:
+        said = f.read()
+    assert "1 correction or retraction written offline was not sent." in said, said
+    n.restart()
+    n.wait_for(lambda s: "Connected as" in s, timeout=15)
+    n.type_line("/msg bob@localhost marker after restart")
+    bob.wait_for_message("marker after restart", timeout=15)
+    sent = [m.body for m in bob.messages if m.frm_bare == "alice@localhost"]
+    assert sent == ["marker after restart"], sent
