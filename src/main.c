@@ -193,6 +193,36 @@ static void run_command_options(void)
     }
 }
 
+/* Hand what earlier runs left queued in the account's history to xmpp/,
+ * which sends it at the next login. */
+static void load_queue(void)
+{
+    GPtrArray *msgs = store_queued();
+    for (guint i = 0; i < msgs->len; i++) {
+        const store_msg *m = g_ptr_array_index(msgs, i);
+        nx_queue_restore(m->peer, m->body, m->origin_id ? m->origin_id : m->msg_id);
+    }
+    g_ptr_array_unref(msgs);
+}
+
+/* Said on the terminal once the screen is gone, where the user reads it
+ * after natter left: what did not leave and when it will. */
+static void report_queue(unsigned queued, unsigned edits)
+{
+    if (edits)
+        fprintf(stderr, "natter: %u correction%s or retraction%s written offline %s not sent.\n",
+                edits, edits == 1 ? "" : "s", edits == 1 ? "" : "s", edits == 1 ? "was" : "were");
+    queued -= edits;
+    if (!queued)
+        return;
+    if (store_is_open() && store_pending_count() == 0)
+        fprintf(stderr, "natter: %u message%s still queued; %s sent at the next login.\n", queued,
+                queued == 1 ? " is" : "s are", queued == 1 ? "it will be" : "they will be");
+    else
+        fprintf(stderr, "natter: %u queued message%s could not be saved and %s lost.\n", queued,
+                queued == 1 ? "" : "s", queued == 1 ? "was" : "were");
+}
+
 static char **complete_cb(const char *line, int start, const char *word)
 {
     return cmd_complete(line, start, word);
@@ -264,6 +294,7 @@ int main(int argc, char **argv)
         return 1;
     }
     nx_set_state_hooks(recorder_state_get, recorder_state_set);
+    nx_set_queue_hook(load_queue);
     char *err = NULL;
     if (!ui_init(&err)) {
         fprintf(stderr, "natter: %s\n", err);
@@ -310,11 +341,13 @@ int main(int argc, char **argv)
 
     loop_run();
 
+    unsigned queued = nx_queued_count(), edits = nx_queued_edits();
     remote_deinit();
     nx_deinit();
     cmd_deinit();
     chatstate_deinit();
     ui_deinit();
+    report_queue(queued, edits);
     recorder_deinit();
     conv_deinit();
     muc_model_deinit();

@@ -112,6 +112,9 @@ static cmd_result login(const account_t *a)
     pending_free(pending);
     pending = NULL;
     eval_generation++;
+    /* Commands run while the password is asked for or computed (-c, the
+     * startup file) already write as this account. */
+    nx_select_account(a);
     if (a->password) {
         pending_login *p = pending_from(a);
         cmd_result result = do_connect(p, a->password);

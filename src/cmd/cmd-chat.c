@@ -1,7 +1,16 @@
-/* cmd-chat.c - /msg, /me, /status: one-to-one chat and own presence. */
+/* cmd-chat.c - /msg, /me, /status: one-to-one chat and own presence.
+ *
+ * /msg takes a JID only when it has an '@' ("@example.org" is the server
+ * example.org itself); a word without one is a contact's roster name or
+ * user name, or in a room an occupant's nick. A name that matches nobody is
+ * refused with the close matches, never taken for a server address. While
+ * the first roster of a login has not arrived (commands run at start),
+ * /msg with a name waits for it. */
 #include <string.h>
 
 #include "cmd/internal.h"
+#include "core/event.h"
+#include "core/loop.h"
 #include "model/jid.h"
 #include "model/muc.h"
 #include "model/roster.h"
@@ -9,29 +18,167 @@
 #include "ui/ui.h"
 #include "xmpp/xmpp.h"
 
-/* Resolve what the user typed to a bare JID: a JID, or a contact's roster
- * name (unique, case-insensitive). Returns a new string or NULL. */
-static char *resolve_contact(const char *who)
+/* How far apart two names are: edits (insert, delete, replace, swap two
+ * neighbours) between the casefolded A and B, up to LIMIT + 1. */
+static guint name_distance(const char *a, const char *b, guint limit)
 {
-    if (strchr(who, '@') || strchr(who, '.'))
-        return jid_bare_of(who);
+    char *fa = g_utf8_casefold(a, -1), *fb = g_utf8_casefold(b, -1);
+    glong n = 0, m = 0;
+    gunichar *x = g_utf8_to_ucs4_fast(fa, -1, &n), *y = g_utf8_to_ucs4_fast(fb, -1, &m);
+    guint d = limit + 1;
+    if ((guint)ABS(n - m) <= limit) {
+        guint *row = g_new(guint, (gsize)((n + 1) * (m + 1)));
+#define D(i, j) row[(i) * (m + 1) + (j)]
+        for (glong i = 0; i <= n; i++)
+            for (glong j = 0; j <= m; j++) {
+                if (i == 0 || j == 0) {
+                    D(i, j) = (guint)(i + j);
+                    continue;
+                }
+                guint best = MIN(D(i - 1, j) + 1, D(i, j - 1) + 1);
+                best = MIN(best, D(i - 1, j - 1) + (x[i - 1] != y[j - 1]));
+                if (i > 1 && j > 1 && x[i - 1] == y[j - 2] && x[i - 2] == y[j - 1])
+                    best = MIN(best, D(i - 2, j - 2) + 1);
+                D(i, j) = best;
+            }
+        d = MIN(D(n, m), limit + 1);
+#undef D
+        g_free(row);
+    }
+    g_free(x);
+    g_free(y);
+    g_free(fa);
+    g_free(fb);
+    return d;
+}
+
+static bool same_name(const char *a, const char *b)
+{
+    return a && b && name_distance(a, b, 0) == 0;
+}
+
+/* Resolve what the user typed to a bare JID (a new string): a JID with an
+ * '@' ("@domain" for a server), or the roster name or user name of exactly
+ * one contact. NULL when it names nobody or several: then *WHY (g_free)
+ * says so with the candidates. */
+static char *resolve_contact(const char *who, char **why)
+{
+    if (who[0] == '@') {
+        char *bare = jid_bare_of(who + 1);
+        if (bare && !strchr(bare, '@'))
+            return bare;
+        g_free(bare);
+        *why = g_strdup_printf("'%s' is not a valid server address.", who);
+        return NULL;
+    }
+    if (strchr(who, '@')) {
+        char *bare = jid_bare_of(who);
+        if (!bare)
+            *why = g_strdup_printf("'%s' is not a valid JID.", who);
+        return bare;
+    }
     GPtrArray *all = roster_sorted();
-    char *found = NULL;
+    GPtrArray *exact = g_ptr_array_new();
+    GPtrArray *close = g_ptr_array_new();
+    guint limit = g_utf8_strlen(who, -1) > 4 ? 2 : 1;
     for (guint i = 0; i < all->len; i++) {
         roster_contact *c = g_ptr_array_index(all, i);
         char *local = jid_short_name(c->jid);
-        bool match = (c->name && g_utf8_collate(c->name, who) == 0) ||
-                     (local && g_ascii_strcasecmp(local, who) == 0);
+        if (same_name(c->name, who) || same_name(local, who))
+            g_ptr_array_add(exact, c);
+        else if ((c->name && name_distance(c->name, who, limit) <= limit) ||
+                 (local && name_distance(local, who, limit) <= limit))
+            g_ptr_array_add(close, c);
         g_free(local);
-        if (match) {
-            if (found) {
-                g_free(found);
-                return NULL; /* ambiguous */
-            }
-            found = g_strdup(c->jid);
-        }
     }
-    return found ? found : jid_bare_of(who);
+    char *found = NULL;
+    GPtrArray *list = exact->len ? exact : close;
+    if (exact->len == 1) {
+        found = g_strdup(((roster_contact *)g_ptr_array_index(exact, 0))->jid);
+    } else {
+        GString *s = g_string_new(NULL);
+        if (exact->len > 1)
+            g_string_printf(s, "'%s' is more than one contact: ", who);
+        else
+            g_string_printf(s, "No contact is called '%s'", who);
+        for (guint i = 0; i < list->len; i++) {
+            roster_contact *c = g_ptr_array_index(list, i);
+            char *name = roster_display_name(c->jid);
+            g_string_append_printf(
+                s, "%s%s (%s)", i ? ", " : (exact->len > 1 ? "" : "; did you mean "), name, c->jid);
+            g_free(name);
+        }
+        g_string_append_printf(s, "%s Give a JID (user@server; @server for a server itself).",
+                               list->len && exact->len <= 1 ? "?" : ".");
+        *why = g_string_free(s, FALSE);
+    }
+    g_ptr_array_free(exact, TRUE);
+    g_ptr_array_free(close, TRUE);
+    return found;
+}
+
+/* /msg with a name, typed before the first roster of the login arrived:
+ * run once it has (or the login failed). */
+typedef struct {
+    char *who;
+    char *text; /* NULL: only open the window */
+} waiting_msg;
+
+static GQueue waiting = G_QUEUE_INIT;
+static bool roster_seen;    /* a roster arrived since natter started */
+static unsigned wait_timer; /* gives up when no roster ever comes */
+
+#define ROSTER_WAIT_MS 30000
+
+static void waiting_free(gpointer p)
+{
+    waiting_msg *w = p;
+    g_free(w->who);
+    g_free(w->text);
+    g_free(w);
+}
+
+static cmd_result open_and_send(const char *to, const char *text);
+
+/* Run what waited for the roster; REASON set: there will be none. */
+static void run_waiting(const char *reason)
+{
+    if (wait_timer)
+        loop_cancel_timer(wait_timer);
+    wait_timer = 0;
+    waiting_msg *w;
+    while ((w = g_queue_pop_head(&waiting))) {
+        char *why = NULL;
+        char *to = reason ? NULL : resolve_contact(w->who, &why);
+        if (to)
+            (void)open_and_send(to, w->text);
+        else if (w->text)
+            ui_error("/msg %s: not sent (%s): %s", w->who, reason ? reason : why, w->text);
+        else
+            ui_error("/msg %s: %s", w->who, reason ? reason : why);
+        g_free(why);
+        g_free(to);
+        waiting_free(w);
+    }
+}
+
+static void on_wait_timeout(void *ud)
+{
+    wait_timer = 0;
+    run_waiting("no roster arrived to find the name in");
+}
+
+static void on_roster_loaded(event_type t, const void *p, void *ud)
+{
+    roster_seen = true;
+    run_waiting(NULL);
+}
+
+static void on_conn_state(event_type t, const void *p, void *ud)
+{
+    const ev_conn_state *ev = p;
+    if (ev->state == CONN_DISCONNECTED && !g_queue_is_empty(&waiting))
+        run_waiting("the login failed before the roster arrived");
 }
 
 cmd_result cmd_chat_send(const char *jid, const char *text)
@@ -42,21 +189,45 @@ cmd_result cmd_chat_send(const char *jid, const char *text)
     return CMD_OK;
 }
 
+static cmd_result open_and_send(const char *to, const char *text)
+{
+    ui_open_chat(to);
+    return text && *text ? cmd_chat_send(to, text) : CMD_OK;
+}
+
 static cmd_result cmd_msg(char **argv, int argc, const char *jid)
 {
     if (argc == 0)
-        return cmd_fail("Usage: /msg JID [TEXT]");
+        return cmd_fail("Usage: /msg JID|NICK [TEXT]");
+    const char *text = argc > 1 ? argv[1] : NULL;
     /* In a room, a nick means a private conversation with that occupant. */
     muc_room *room = jid && ui_current_is_room() ? muc_room_find(jid) : NULL;
-    char *to = room && muc_occupant_find(room, argv[0])
-                   ? g_strdup_printf("%s/%s", room->jid, argv[0])
-                   : resolve_contact(argv[0]);
-    if (!to)
-        return cmd_fail("'%s' is not a valid JID or a unique contact name.", argv[0]);
-    ui_open_chat(to);
-    cmd_result result = CMD_OK;
-    if (argc > 1 && *argv[1])
-        result = cmd_chat_send(to, argv[1]);
+    if (room && muc_occupant_find(room, argv[0])) {
+        char *to = g_strdup_printf("%s/%s", room->jid, argv[0]);
+        cmd_result result = open_and_send(to, text);
+        g_free(to);
+        return result;
+    }
+    char *why = NULL;
+    char *to = resolve_contact(argv[0], &why);
+    if (!to && !roster_seen && nx_own_bare() && !strchr(argv[0], '@')) {
+        /* Run at start, before the login brought the roster: wait for it. */
+        g_free(why);
+        waiting_msg *w = g_new0(waiting_msg, 1);
+        w->who = g_strdup(argv[0]);
+        w->text = text && *text ? g_strdup(text) : NULL;
+        g_queue_push_tail(&waiting, w);
+        if (!wait_timer)
+            wait_timer = loop_add_timer(ROSTER_WAIT_MS, on_wait_timeout, NULL);
+        ui_info("/msg %s: waiting for the roster to find who that is.", argv[0]);
+        return CMD_OK;
+    }
+    if (!to) {
+        cmd_result result = cmd_fail("%s", why);
+        g_free(why);
+        return result;
+    }
+    cmd_result result = open_and_send(to, text);
     g_free(to);
     return result;
 }
@@ -138,9 +309,12 @@ static const cmd_def defs[] = {
         .name = "msg",
         .args = "JID|NICK [TEXT]",
         .summary = "Open a chat window with JID, and send TEXT if given",
-        .help = "JID may also be a contact's roster name, or in a room an occupant's nick (a\n"
-                "private conversation). Text typed in a chat window is sent to its contact;\n"
-                "start it with // to send a leading slash.",
+        .help = "JID is user@server; @server is the server itself. A word without '@' is a\n"
+                "contact's roster name or user name (any case), or in a room an occupant's\n"
+                "nick (a private conversation); a name that matches nobody is refused with\n"
+                "the close matches. At start (-c, the startup file) a name waits for the\n"
+                "roster. Text typed in a chat window is sent to its contact; start it with //\n"
+                "to send a leading slash.",
         .max_words = 2,
         .complete = {COMPLETE_JID},
         .run = cmd_msg,
@@ -182,4 +356,17 @@ static const cmd_def defs[] = {
 void cmd_chat_register(void)
 {
     cmd_register(defs, G_N_ELEMENTS(defs));
+    event_subscribe(EV_ROSTER_LOADED, EV_STAGE_CONTROL, on_roster_loaded, NULL);
+    event_subscribe(EV_CONN_STATE, EV_STAGE_CONTROL, on_conn_state, NULL);
+}
+
+void cmd_chat_deinit(void)
+{
+    event_unsubscribe(EV_ROSTER_LOADED, on_roster_loaded, NULL);
+    event_unsubscribe(EV_CONN_STATE, on_conn_state, NULL);
+    if (wait_timer)
+        loop_cancel_timer(wait_timer);
+    wait_timer = 0;
+    g_queue_clear_full(&waiting, waiting_free);
+    roster_seen = false;
 }

@@ -5,6 +5,7 @@
 #include "cmd/parse.h"
 #include "config/settings.h"
 #include "core/loop.h"
+#include "store/store.h"
 #include "ui/ui.h"
 #include "xmpp/xmpp.h"
 
@@ -76,8 +77,28 @@ static cmd_result cmd_help(char **argv, int argc, const char *jid)
     return CMD_OK;
 }
 
+/* Queued messages are kept in the history and sent at the next login, so
+ * /quit leaves at once (natter says on the terminal what is still queued:
+ * asking would stop scripts and remote control for nothing). Only when
+ * quitting would lose something (the history cannot keep the messages, or
+ * corrections and retractions, which live in memory only, wait) does the
+ * first /quit say so; a second one leaves anyway. */
 static cmd_result cmd_quit(char **argv, int argc, const char *jid)
 {
+    static bool warned;
+    unsigned q = nx_queued_count(), edits = nx_queued_edits();
+    if (!warned && q && (!store_is_open() || store_pending_count() > 0)) {
+        warned = true;
+        return cmd_fail("%u queued message%s cannot be saved (the history is not open) and "
+                        "would be lost; /quit again to leave anyway.",
+                        q, q == 1 ? "" : "s");
+    }
+    if (!warned && edits) {
+        warned = true;
+        return cmd_fail("%u correction%s or retraction%s written offline would be lost (only "
+                        "messages are kept until the next login); /quit again to leave anyway.",
+                        edits, edits == 1 ? "" : "s", edits == 1 ? "" : "s");
+    }
     loop_quit();
     return CMD_OK;
 }
@@ -189,6 +210,10 @@ static const cmd_def defs[] = {
         .name = "quit",
         .args = "",
         .summary = "Leave natter (disconnects cleanly)",
+        .help = "Messages written while offline stay queued in the history and are sent at the\n"
+                "next login; natter says how many on leaving. If quitting would lose some (the\n"
+                "history cannot keep them, or corrections and retractions written offline\n"
+                "wait), the first /quit says so and a second one leaves anyway.",
         .run = cmd_quit,
     },
     {

@@ -59,6 +59,7 @@ void cmd_load_user_config(void)
 void cmd_deinit(void)
 {
     cmd_account_deinit();
+    cmd_chat_deinit();
     cmd_exec_deinit();
     cmd_alias_deinit();
     if (commands)

@@ -63,6 +63,7 @@ GPtrArray *cmd_all(void);
 void cmd_core_register(void);
 void cmd_account_register(void);
 void cmd_chat_register(void);
+void cmd_chat_deinit(void);
 void cmd_roster_register(void);
 void cmd_history_register(void);
 void cmd_exec_register(void);

@@ -19,6 +19,7 @@
 
 typedef enum {
     EV_LOG,           /* ev_log: a line for a window (console when jid NULL) */
+    EV_ACCOUNT,       /* ev_account: the account natter works with was chosen */
     EV_CONN_STATE,    /* ev_conn_state: connecting/connected/disconnected */
     EV_TLS_UNTRUSTED, /* ev_tls_untrusted: certificate verification failed */
     EV_ROSTER_LOADED, /* no payload: full roster replaced (model/roster.h) */
@@ -30,6 +31,7 @@ typedef enum {
     EV_CHATSTATE,     /* ev_chatstate: a contact is typing / stopped */
     EV_OWN_PRESENCE,  /* ev_own_presence: our own presence changed */
     EV_RECEIPT,       /* ev_receipt: a contact confirmed delivery (XEP-0184) */
+    EV_QUEUE_SENT,    /* ev_receipt: a message that waited for a connection left */
     EV_CORRECTION,    /* ev_correction: a message was corrected (XEP-0308) */
     EV_RETRACTION,    /* ev_retraction: a message was retracted (XEP-0424) */
     EV_ARCHIVE_SYNC,  /* ev_archive_sync: MAM catch-up started / finished */
@@ -48,6 +50,14 @@ typedef struct {
     const char *jid;  /* window to show it in (bare JID), NULL: console */
     const char *text; /* already plain text; the UI still sanitises it */
 } ev_log;
+
+/* Sent when a login is asked for, before the password is known and the
+ * connection starts: from then on messages are written as this account (its
+ * history is open, its JID is the sender of what is queued). */
+typedef struct {
+    const char *account;  /* account name */
+    const char *jid_bare; /* the account's bare JID */
+} ev_account;
 
 typedef enum {
     CONN_DISCONNECTED,
@@ -122,7 +132,7 @@ typedef struct {
 
 typedef struct {
     const char *peer;
-    const char *id; /* id of our message that was delivered */
+    const char *id; /* id of our message that was delivered (EV_QUEUE_SENT: sent) */
 } ev_receipt;
 
 typedef struct {

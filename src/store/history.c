@@ -197,6 +197,7 @@ static int write_one(store_msg *m, const char *bare, store_add_result *res)
     store_bind_text(st, 14, m->original_body);
     sqlite3_bind_int(st, 15, m->retracted ? 1 : 0);
     sqlite3_bind_int(st, 16, m->from_archive ? 1 : 0);
+    sqlite3_bind_int(st, 17, m->queued ? 1 : 0);
     rc = store_stmt_run(st);
     if (rc != SQLITE_DONE)
         return rc;
@@ -606,6 +607,52 @@ bool store_mark_delivered(const char *peer, const char *msg_id)
             changed = true;
     }
     return changed;
+}
+
+/* Mark the outgoing message ID (msg_id or origin_id) of PEER sent: no
+ * longer queued (stored or pending). Returns true when a message changed. */
+bool store_mark_sent(const char *peer, const char *id)
+{
+    if (!peer || !id)
+        return false;
+    bool changed = false;
+    for (GList *l = pending.head; l; l = l->next) {
+        store_msg *m = ((pend *)l->data)->m;
+        if (m->outgoing && m->queued && str_eq(m->peer, peer) &&
+            (str_eq(m->msg_id, id) || str_eq(m->origin_id, id))) {
+            m->queued = false;
+            changed = true;
+        }
+    }
+    store_stmt_id ids[2] = {ST_SENT_MSGID, ST_SENT_ORIGIN};
+    for (int i = 0; i < 2; i++) {
+        sqlite3_stmt *st = store_stmt(ids[i], NULL);
+        if (!st)
+            break;
+        store_bind_text(st, 1, peer);
+        store_bind_text(st, 2, id);
+        if (store_stmt_run(st) == SQLITE_DONE && sqlite3_changes(store_db()) > 0)
+            changed = true;
+    }
+    return changed;
+}
+
+/* The outgoing messages still queued, oldest first: stored ones, then
+ * those waiting to be written (GPtrArray of store_msg*, g_ptr_array_unref). */
+GPtrArray *store_queued(void)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)store_msg_free);
+    sqlite3_stmt *st = store_stmt(ST_QUEUED, NULL);
+    while (st && sqlite3_step(st) == SQLITE_ROW)
+        g_ptr_array_add(out, store_msg_from_row(st));
+    if (st)
+        sqlite3_reset(st);
+    for (GList *l = pending.head; l; l = l->next) {
+        store_msg *m = ((pend *)l->data)->m;
+        if (m->outgoing && m->queued && !m->retracted)
+            g_ptr_array_add(out, store_msg_copy(m));
+    }
+    return out;
 }
 
 /* Step the bound lookup ST: column 0 of the first row, or 0; *FLAG (when

@@ -15,7 +15,7 @@
 #include "store/store.h"
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* How long a statement waits for another connection's lock. */
 #define STORE_BUSY_TIMEOUT_MS 200
@@ -63,6 +63,9 @@ typedef enum {
     ST_STANZA_AUTHOR, /* ?1 stanza_id ?2 stanza_id_by -> id, sender_bare */
     ST_LAST_OWN,      /* ?1 peer: the newest outgoing message, not retracted */
     ST_LAST_BY,       /* ?1 peer ?2 author: its newest message, not retracted */
+    ST_QUEUED,        /* outgoing messages waiting for a connection, oldest first */
+    ST_SENT_MSGID,    /* ?1 peer ?2 msg_id: no longer queued */
+    ST_SENT_ORIGIN,   /* ?1 peer ?2 origin_id: no longer queued */
     ST__COUNT
 } store_stmt_id;
 
@@ -70,7 +73,8 @@ typedef enum {
  * store_msg_from_row() reads them. */
 #define STORE_MSG_COLS                                                                             \
     "id, peer, sender, outgoing, body, ts, stanza_id, stanza_id_by, origin_id, msg_id, "           \
-    "encryption, receipt, corrected, original_body, retracted, from_archive, sender_bare"
+    "encryption, receipt, corrected, original_body, retracted, from_archive, sender_bare, "        \
+    "queued"
 
 /* ---- store.c ---- */
 

@@ -48,30 +48,47 @@ static void report(char *err)
     }
 }
 
-static void on_conn(event_type t, const void *p, void *ud)
+/* Open the database of the account JID_BARE (unless it is open already). */
+static void open_for(const char *jid_bare)
 {
-    const ev_conn_state *ev = p;
-    if (ev->state != CONN_CONNECTING || !ev->jid_bare)
-        return;
-    bool same = open_account && strcmp(open_account, ev->jid_bare) == 0;
+    bool same = open_account && strcmp(open_account, jid_bare) == 0;
     if (same && store_is_open())
         return;
     commit_hook(NULL);
     if (!same) {
         /* Another account: its own database (what the old one still held
-         * in memory was tried once more by store_close). */
-        store_close();
+         * in memory was tried once more by store_close). Before the first
+         * account nothing was opened: what was written meanwhile stays
+         * pending and goes into this one. */
+        if (open_account)
+            store_close();
         g_free(open_account);
-        open_account = g_strdup(ev->jid_bare);
+        open_account = g_strdup(jid_bare);
     }
     /* The same account whose database failed: opening it again keeps the
      * messages held in memory. */
     char *err = NULL;
-    if (!store_open(paths_data_dir(), ev->jid_bare, &err)) {
+    if (!store_open(paths_data_dir(), jid_bare, &err)) {
         event_log(LOG_ERROR, NULL, "History is not being saved: %s", err ? err : "unknown error");
         event_log(LOG_ERROR, NULL, "Messages are kept in memory and saved once it works again.");
         g_free(err);
     }
+}
+
+/* A login was asked for: what is written from now on (even before the
+ * connection is up) belongs in this account's history. */
+static void on_account(event_type t, const void *p, void *ud)
+{
+    const ev_account *ev = p;
+    if (ev->jid_bare)
+        open_for(ev->jid_bare);
+}
+
+static void on_conn(event_type t, const void *p, void *ud)
+{
+    const ev_conn_state *ev = p;
+    if (ev->state == CONN_CONNECTING && ev->jid_bare)
+        open_for(ev->jid_bare);
 }
 
 /* A new store_msg with the fields every message has. Timestamps are kept
@@ -112,6 +129,7 @@ static void on_message(event_type t, const void *p, void *ud)
     m->msg_id = g_strdup(ev->id);
     m->receipt = ev->outgoing && ev->receipt_requested ? STORE_RECEIPT_PENDING : STORE_RECEIPT_NONE;
     m->from_archive = ev->from_archive;
+    m->queued = ev->outgoing && ev->queued;
     char *err = NULL;
     store_add_result r = store_add(m, &err);
     report(err);
@@ -127,6 +145,13 @@ static void on_receipt(event_type t, const void *p, void *ud)
     const ev_receipt *ev = p;
     batch();
     store_mark_delivered(ev->peer, ev->id);
+}
+
+static void on_queue_sent(event_type t, const void *p, void *ud)
+{
+    const ev_receipt *ev = p;
+    batch();
+    store_mark_sent(ev->peer, ev->id);
 }
 
 static void on_correction(event_type t, const void *p, void *ud)
@@ -184,9 +209,11 @@ static void on_retraction(event_type t, const void *p, void *ud)
 void recorder_init(void)
 {
     loop_add_prepare(50, commit_hook, NULL);
+    event_subscribe(EV_ACCOUNT, EV_STAGE_STORE, on_account, NULL);
     event_subscribe(EV_CONN_STATE, EV_STAGE_STORE, on_conn, NULL);
     event_subscribe(EV_MESSAGE, EV_STAGE_STORE, on_message, NULL);
     event_subscribe(EV_RECEIPT, EV_STAGE_STORE, on_receipt, NULL);
+    event_subscribe(EV_QUEUE_SENT, EV_STAGE_STORE, on_queue_sent, NULL);
     event_subscribe(EV_CORRECTION, EV_STAGE_STORE, on_correction, NULL);
     event_subscribe(EV_RETRACTION, EV_STAGE_STORE, on_retraction, NULL);
 }

@@ -62,9 +62,14 @@ static const char schema_v1[] =
     " INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);"
     " END;";
 
+/* Version 2: an outgoing message written while offline is kept queued in
+ * the database until it is sent, so a quit or a crash does not lose it. */
+static const char schema_v2[] = "ALTER TABLE messages ADD COLUMN queued INTEGER NOT NULL DEFAULT 0;"
+                                "CREATE INDEX messages_queued ON messages (ts) WHERE queued = 1;";
+
 static const store_migration steps[] = {
     {1, schema_v1},
-    /* {2, "ALTER TABLE messages ADD COLUMN ...;"}, */
+    {2, schema_v2},
 };
 
 /* natter's migration steps (static), *N of them. */

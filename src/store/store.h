@@ -50,6 +50,7 @@ typedef struct {
     char *original_body; /* first body when corrected, else NULL */
     bool retracted;      /* XEP-0424 */
     bool from_archive;   /* arrived through MAM */
+    bool queued;         /* outgoing, written offline and not sent yet */
     char *author;        /* who wrote it, for dedup and corrections: NULL = the
                           * bare JID of SENDER; in rooms the occupant
                           * (muc_author_key); read back from the database */
@@ -133,6 +134,16 @@ GPtrArray *store_context(const char *peer, int64_t rowid, int count);
 /* Mark the outgoing message with MSG_ID (or origin_id) in PEER delivered
  * (stored or pending). Returns true when a message changed. */
 bool store_mark_delivered(const char *peer, const char *msg_id);
+
+/* Mark the outgoing message ID (msg_id or origin_id) of PEER sent: it is
+ * no longer queued (stored or pending). Returns true when a message changed. */
+bool store_mark_sent(const char *peer, const char *id);
+
+/* The outgoing messages written while offline and not sent yet (queued)
+ * and not retracted since, oldest first, from the database and from what still waits to be written
+ * (GPtrArray of store_msg*, free with g_ptr_array_unref). They survive a
+ * quit and a crash and are sent at the next login. */
+GPtrArray *store_queued(void);
 
 /* Apply a correction: REPLACE_ID (msg_id, else origin_id of the original)
  * in PEER, written by bare SENDER_BARE, gets NEW_BODY; the first body is

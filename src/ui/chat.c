@@ -133,6 +133,19 @@ static void on_receipt(event_type t, const void *p, void *ud)
     }
 }
 
+static void on_queue_sent(event_type t, const void *p, void *ud)
+{
+    const ev_receipt *ev = p;
+    win_t *w = win_find(ev->peer);
+    win_line *l = w ? win_find_message(w, ev->id, nx_own_bare()) : NULL;
+    if (l && l->queued) {
+        l->queued = false;
+        win_touch();
+        ui_dirty(DIRTY_MAIN);
+    }
+    ui_dirty(DIRTY_STATUS); /* the queued count */
+}
+
 static void on_correction(event_type t, const void *p, void *ud)
 {
     const ev_correction *ev = p;
@@ -303,6 +316,7 @@ void chat_init(void)
     event_subscribe(EV_CHATSTATE, EV_STAGE_SCREEN, on_chatstate, NULL);
     event_subscribe(EV_MESSAGE_ERROR, EV_STAGE_SCREEN, on_message_error, NULL);
     event_subscribe(EV_RECEIPT, EV_STAGE_SCREEN, on_receipt, NULL);
+    event_subscribe(EV_QUEUE_SENT, EV_STAGE_SCREEN, on_queue_sent, NULL);
     event_subscribe(EV_CORRECTION, EV_STAGE_SCREEN, on_correction, NULL);
     event_subscribe(EV_RETRACTION, EV_STAGE_SCREEN, on_retraction, NULL);
     event_subscribe(EV_ARCHIVE_SYNC, EV_STAGE_SCREEN, on_archive_sync, NULL);

@@ -69,7 +69,7 @@ win_line *history_line(const store_msg *m)
     l->corrected = m->corrected;
     l->retracted = m->retracted;
     l->delayed = true;
-    l->queued = m->rowid == 0 && m->outgoing;
+    l->queued = m->queued; /* written offline, not sent yet */
     return l;
 }
 

@@ -550,6 +550,17 @@ static void forget_password(void)
     }
 }
 
+void nx_select_account(const account_t *a)
+{
+    if (conn || !jid_is_valid_bare(a->jid))
+        return;
+    g_free(own_bare);
+    own_bare = jid_bare_of(a->jid);
+    ev_account ev = {.account = a->name, .jid_bare = own_bare};
+    event_emit(EV_ACCOUNT, &ev);
+    nx_queue_reload();
+}
+
 bool nx_connect_account(const account_t *a, const char *pw, char **err)
 {
     if (!jid_is_valid_bare(a->jid)) {
@@ -568,8 +579,7 @@ bool nx_connect_account(const account_t *a, const char *pw, char **err)
     account = account_copy(a);
     forget_password();
     password = g_strdup(pw);
-    g_free(own_bare);
-    own_bare = jid_bare_of(a->jid);
+    nx_select_account(a);
     attempts = 0;
     ever_connected = false;
     start_connect();

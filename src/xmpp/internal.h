@@ -128,6 +128,7 @@ void nx_message_process(xmpp_conn_t *conn, xmpp_stanza_t *st, const msg_source *
 
 /* send.c */
 void nx_message_flush_queue(xmpp_conn_t *conn);
+void nx_queue_reload(void);
 void nx_message_deinit(void);
 
 /* carbons.c: enable after login; handle (and consume) a carbon, returning

@@ -14,6 +14,7 @@ typedef enum { OUT_CHAT, OUT_CORRECTION, OUT_RETRACTION } out_kind;
 typedef struct {
     out_kind kind;
     char *account; /* bare JID of the account it was written with */
+    char *peer;    /* the conversation it is stored in */
     char *to;
     char *body;
     char *id;
@@ -21,11 +22,14 @@ typedef struct {
 } queued_message;
 
 static GQueue offline_queue = G_QUEUE_INIT;
+static nx_queue_load_fn queue_load; /* what earlier runs left queued */
+static guint restore_pos;           /* where the next restored message goes */
 
 static void queued_free(gpointer p)
 {
     queued_message *q = p;
     g_free(q->account);
+    g_free(q->peer);
     g_free(q->to);
     g_free(q->body);
     g_free(q->id);
@@ -112,6 +116,7 @@ static bool send_or_queue(out_kind kind, const char *to, const char *body, const
     queued_message *q = g_new0(queued_message, 1);
     q->kind = kind;
     q->account = g_strdup(nx_own_bare());
+    q->peer = g_strdup(dest == DEST_OCCUPANT ? j->full : j->bare);
     q->to = g_strdup(j->full);
     q->body = g_strdup(body);
     q->id = nx_new_id();
@@ -131,6 +136,8 @@ static bool send_or_queue(out_kind kind, const char *to, const char *body, const
         return true;
     }
     const char *peer = dest == DEST_OCCUPANT ? j->full : j->bare;
+    /* Before any account is chosen the sender is unknown (""): the first
+     * account that logs in sends it. */
     const char *own = nx_own_full() ? nx_own_full() : (nx_own_bare() ? nx_own_bare() : "");
     gint64 now = g_get_real_time();
     ev_result res = {0};
@@ -199,6 +206,46 @@ unsigned nx_queued_count(void)
     return g_queue_get_length(&offline_queue);
 }
 
+unsigned nx_queued_edits(void)
+{
+    unsigned n = 0;
+    for (GList *l = offline_queue.head; l; l = l->next)
+        n += ((queued_message *)l->data)->kind != OUT_CHAT;
+    return n;
+}
+
+void nx_set_queue_hook(nx_queue_load_fn load)
+{
+    queue_load = load;
+}
+
+void nx_queue_restore(const char *peer, const char *body, const char *id)
+{
+    if (!peer || !body || !*body || !id || !nx_own_bare())
+        return;
+    for (GList *l = offline_queue.head; l; l = l->next)
+        if (strcmp(((queued_message *)l->data)->id, id) == 0)
+            return; /* written in this run: queued already */
+    queued_message *q = g_new0(queued_message, 1);
+    q->kind = OUT_CHAT;
+    q->account = g_strdup(nx_own_bare());
+    q->peer = g_strdup(peer);
+    q->to = g_strdup(peer);
+    q->body = g_strdup(body);
+    q->id = g_strdup(id);
+    /* Older than anything written in this run: in front, in their order. */
+    g_queue_push_nth(&offline_queue, q, (gint)restore_pos++);
+}
+
+/* Take back what earlier runs of this account left queued in its history
+ * (it has just been opened for the account). */
+void nx_queue_reload(void)
+{
+    restore_pos = 0;
+    if (queue_load)
+        queue_load();
+}
+
 void nx_message_flush_queue(xmpp_conn_t *c)
 {
     unsigned n = 0;
@@ -211,6 +258,11 @@ void nx_message_flush_queue(xmpp_conn_t *c)
         } else {
             send_now(c, q);
             n++;
+            if (q->kind == OUT_CHAT) {
+                /* Stored and shown as queued until now. */
+                ev_receipt ev = {.peer = q->peer, .id = q->id};
+                event_emit(EV_QUEUE_SENT, &ev);
+            }
         }
         queued_free(q);
     }

@@ -24,6 +24,12 @@ void nx_deinit(void);
  * even start; connection results arrive as EV_CONN_STATE / EV_LOG. */
 bool nx_connect_account(const account_t *account, const char *password, char **err);
 
+/* Make ACCOUNT the one natter works with, before its login can start (the
+ * password may still have to be asked for or computed): announces
+ * EV_ACCOUNT, so its history opens and what is written meanwhile is queued
+ * as this account. Does nothing while a connection is up or starting. */
+void nx_select_account(const account_t *account);
+
 /* Disconnect at the user's request (no automatic reconnect). */
 void nx_disconnect_user(void);
 
@@ -60,6 +66,19 @@ void nx_set_state_hooks(nx_state_get_fn get, nx_state_set_fn set);
 
 /* Number of messages waiting for a connection. */
 unsigned nx_queued_count(void);
+/* How many of them are corrections or retractions: those are kept in
+ * memory only (the history keeps messages), so quitting drops them. */
+unsigned nx_queued_edits(void);
+
+/* Messages written offline are stored as queued by whoever owns storage;
+ * when an account is chosen (EV_ACCOUNT, its history is open then) LOAD is
+ * called and hands each message that an earlier run left queued, oldest
+ * first, to nx_queue_restore: it is sent at the next login like one
+ * written now (main.c wires store/). PEER is the conversation, ID the
+ * message's id (kept when sent, so receipts and dedup still match). */
+typedef void (*nx_queue_load_fn)(void);
+void nx_set_queue_hook(nx_queue_load_fn load);
+void nx_queue_restore(const char *peer, const char *body, const char *id);
 
 /* Set our presence (also remembered for reconnects). */
 void nx_set_presence(presence_show show, const char *status);

@@ -75,13 +75,13 @@ static void test_migrate_empty_file(void **state)
     char *err = NULL;
     assert_true(store_open_path(f->db, &err));
     assert_null(err);
-    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 1);
+    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
                                     "AND name IN ('messages', 'state', 'messages_fts')"),
                      3);
     assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' "
                                     "AND tbl_name = 'messages' AND sql IS NOT NULL"),
-                     5);
+                     6);
     assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"),
                      3);
 }
@@ -95,10 +95,34 @@ static void test_migrate_v0_with_content(void **state)
     sqlite3_close(db);
     char *err = NULL;
     assert_true(store_open_path(f->db, &err));
-    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 1);
+    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     assert_int_equal(sql_int(f->db, "SELECT count(*) FROM notes"), 1);
     add_plain(ALICE, "after migration", T0);
     assert_int_equal(store_count(), 1);
+}
+
+/* A version 1 database (natter 0.1 before the offline queue was kept)
+ * gains the queued column; its messages are not queued. */
+static void test_migrate_v1_to_v2(void **state)
+{
+    fixture *f = *state;
+    int n = 0;
+    const store_migration *own = store_schema_steps(&n);
+    char *err = NULL;
+    sqlite3 *db = raw_open(f->db);
+    assert_true(store_schema_migrate(db, own, 1, &err));
+    exec_ok(db, "INSERT INTO messages (peer, sender, sender_bare, outgoing, body, ts) "
+                "VALUES ('alice@example.org', 'me@example.org', 'me@example.org', 1, 'old', 1)");
+    sqlite3_close(db);
+    assert_true(store_open_path(f->db, &err));
+    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 2);
+    GPtrArray *p = store_page(ALICE, 0, 10);
+    assert_bodies(p, "old");
+    assert_false(((store_msg *)g_ptr_array_index(p, 0))->queued);
+    g_ptr_array_unref(p);
+    GPtrArray *q = store_queued();
+    assert_int_equal(q->len, 0);
+    g_ptr_array_unref(q);
 }
 
 /* Re-opening a v1 database runs no step and keeps everything. */
@@ -121,7 +145,7 @@ static void test_reopen_v1(void **state)
     GPtrArray *p = store_page(ALICE, 0, 10);
     assert_bodies(p, "one|two");
     g_ptr_array_unref(p);
-    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 1);
+    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 }
 
 /* The runner applies only the steps a database lacks: a version 2 step
@@ -186,9 +210,9 @@ static void test_newer_schema_refused(void **state)
     char *err = NULL;
     assert_false(store_open_path(f->db, &err));
     char *expected = g_strdup_printf("history database %s: it was written by a newer natter "
-                                     "(schema version 7, this natter knows 1) and is left "
+                                     "(schema version 7, this natter knows %d) and is left "
                                      "untouched: messages are kept in memory",
-                                     f->db);
+                                     f->db, STORE_SCHEMA_VERSION);
     assert_string_equal(err, expected);
     g_free(expected);
     g_free(err);
@@ -669,6 +693,36 @@ static void test_last_by(void **state)
     assert_null(store_last_by(room, "lounge@conference.example#OCC-EVE"));
 }
 
+/* What was written offline stays queued, across a reopen, until sent. */
+static void test_queued(void **state)
+{
+    fixture *f = *state;
+    store_msg *m = mk(ALICE, ME, "written offline", T0, NULL, NULL, "Q1", "Q1");
+    m->outgoing = true;
+    m->queued = true;
+    add_expect(m, STORE_ADDED);
+    store_msg *sent = mk(ALICE, ME, "sent at once", T0 + 1, NULL, NULL, "S1", "S1");
+    sent->outgoing = true;
+    add_expect(sent, STORE_ADDED);
+    store_close();
+    char *err = NULL;
+    assert_true(store_open_path(f->db, &err));
+    GPtrArray *q = store_queued();
+    assert_bodies(q, "written offline");
+    assert_true(((store_msg *)g_ptr_array_index(q, 0))->queued);
+    g_ptr_array_unref(q);
+    GPtrArray *p = store_page(ALICE, 0, 10);
+    assert_true(((store_msg *)g_ptr_array_index(p, 0))->queued);
+    assert_false(((store_msg *)g_ptr_array_index(p, 1))->queued);
+    g_ptr_array_unref(p);
+    assert_false(store_mark_sent(BOB, "Q1")); /* another conversation */
+    assert_false(store_mark_sent(ALICE, "S1"));
+    assert_true(store_mark_sent(ALICE, "Q1"));
+    q = store_queued();
+    assert_int_equal(q->len, 0);
+    g_ptr_array_unref(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -676,6 +730,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_migrate_empty_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_v0_with_content, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_v1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_v1_to_v2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_steps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_failure_rolls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
@@ -696,6 +751,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_retract, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_room_authors, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_last_by, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_queued, setup_open, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
