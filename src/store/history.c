@@ -726,7 +726,7 @@ int64_t store_correct(const char *peer, const char *sender_bare, const char *rep
 }
 
 /* Retract the message ID (its origin-id, else its id) by SENDER_BARE in PEER:
- * body "", retracted set, the first body kept as original_body. Returns the
+ * body "" and no original_body (its text is not kept), retracted set. Returns the
  * rowid; 0 when there is no such stored message or it cannot be written
  * now; -1 when the id is another sender's (forged: nothing changes). */
 int64_t store_retract(const char *peer, const char *sender_bare, const char *id)

@@ -75,8 +75,9 @@ static const char *const sql_text[ST__COUNT] = {
                       "AND origin_id = ?2 LIMIT 1",
     [ST_CORRECT] = "UPDATE messages SET original_body = coalesce(original_body, body), "
                    "body = ?2, corrected = 1 WHERE id = ?1",
-    [ST_RETRACT] = "UPDATE messages SET original_body = coalesce(original_body, body), "
-                   "body = '', retracted = 1 WHERE id = ?1",
+    /* A retracted text is not kept, not even as the first body. */
+    [ST_RETRACT] = "UPDATE messages SET original_body = NULL, body = '', retracted = 1 "
+                   "WHERE id = ?1",
     [ST_DELIVERED_MSGID] = "UPDATE messages SET receipt = 2 "
                            "WHERE peer = ?1 AND msg_id = ?2 AND outgoing = 1 AND receipt <> 2",
     /* (origin-id equal to the id: ST_DELIVERED_MSGID has it) */
@@ -443,6 +444,8 @@ static bool open_db(const char *path, char **err)
             rc = exec_sql(db,
                           "PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;"
                           "PRAGMA cache_size = -2048;" /* 2 MiB: more did not speed anything up */
+                          /* freed space is zeroed: a retracted text is gone */
+                          "PRAGMA secure_delete = ON;"
                           /* checkpoint every ~64 MB of WAL: pages changed by many
                            * commits are copied once (measured: -20% per insert at
                            * 150,000 messages); replaying such a WAL after a

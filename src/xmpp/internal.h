@@ -151,12 +151,13 @@ xmpp_stanza_t *nx_mam_query(const char *iq_id, const char *qid, const char *with
 /* muc.c, muc_message.c, muc_admin.c: protocol state of one room. */
 typedef struct {
     char *room;
-    bool got_subject;  /* the subject (end of the join's history) arrived */
-    bool syncing;      /* history of this join not complete yet */
-    bool info_done;    /* the room's disco#info answered (or failed) */
-    bool mam_done;     /* the archive part of the sync is over */
-    bool ping_busy;    /* a self-ping is out */
-    int64_t ping_sent; /* loop_now_ms() when it left */
+    bool got_subject;   /* the subject (end of the join's history) arrived */
+    bool syncing;       /* history of this join not complete yet */
+    bool info_done;     /* the room's disco#info answered (or failed) */
+    bool presence_sent; /* the join presence went out (after disco#info) */
+    bool mam_done;      /* the archive part of the sync is over */
+    bool ping_busy;     /* a self-ping is out */
+    int64_t ping_sent;  /* loop_now_ms() when it left */
     unsigned sync_timer;
     char *mam_qid, *mam_iq; /* archive query in flight */
     unsigned fetched;       /* archive messages of this sync */

@@ -241,6 +241,15 @@ bool nx_mam_handle_result(xmpp_conn_t *c, xmpp_stanza_t *st)
 
 /* ---------- older history of one conversation ---------- */
 
+/* Whether the archived message RES corrects or retracts another. */
+static bool edits_a_message(xmpp_stanza_t *res)
+{
+    xmpp_stanza_t *fwd = nx_child(res, "forwarded", NS_FORWARD);
+    xmpp_stanza_t *inner = fwd ? nx_child(fwd, "message", NULL) : NULL;
+    return inner &&
+           (nx_child(inner, "replace", NS_CORRECT) || nx_child(inner, "retract", NS_RETRACT));
+}
+
 static int on_backfill_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
     if (!bf_peer)
@@ -255,12 +264,22 @@ static int on_backfill_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
     char *peer = bf_peer;
     bf_peer = NULL;
     g_clear_pointer(&bf_query_id, g_free);
-    /* Newest first, so each can be stored just before the one after it
-     * (BF_PEER is already cleared: the room is PEER). */
+    /* Messages newest first, so each can be stored just before the one
+     * after it; then corrections and retractions oldest first, once what
+     * they change is stored (BF_PEER is already cleared: the room is PEER). */
+    GQueue edits = G_QUEUE_INIT;
     xmpp_stanza_t *res;
     while ((res = g_queue_pop_tail(&bf_page))) {
+        if (ok && edits_a_message(res)) {
+            g_queue_push_head(&edits, res);
+            continue;
+        }
         if (ok)
             process_result(c, res, true, bf_room ? peer : NULL);
+        xmpp_stanza_release(res);
+    }
+    while ((res = g_queue_pop_head(&edits))) {
+        process_result(c, res, true, bf_room ? peer : NULL);
         xmpp_stanza_release(res);
     }
     xmpp_stanza_t *fin = nx_child(st, "fin", NS_MAM);

@@ -198,6 +198,8 @@ static void discover_service(xmpp_conn_t *c)
 
 /* ---------- joining ---------- */
 
+static void send_join_presence(xmpp_conn_t *c, muc_room *r);
+
 static int on_room_info(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
     char *room = ud;
@@ -234,11 +236,13 @@ static int on_room_info(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
         }
         muc_proto *p = nx_muc_proto(r->jid);
         p->info_done = true;
+        send_join_presence(c, r);
         if (r->state == MUC_STATE_JOINED)
             nx_muc_sync_start(c, r);
     } else if (r) {
         /* No features (the room may not exist yet): the join decides. */
         nx_muc_proto(r->jid)->info_done = true;
+        send_join_presence(c, r);
         if (r->state == MUC_STATE_JOINED)
             nx_muc_sync_start(c, r);
     }
@@ -264,7 +268,6 @@ static void on_sync_timeout(void *ud)
 
 static void send_join(xmpp_conn_t *c, muc_room *r)
 {
-    xmpp_ctx_t *x = nx_ctx();
     muc_proto *p = nx_muc_proto(r->jid);
     r->state = MUC_STATE_JOINING;
     muc_room_clear_occupants(r);
@@ -286,8 +289,20 @@ static void send_join(xmpp_conn_t *c, muc_room *r)
     xmpp_stanza_t *iq = nx_iq_new("get");
     xmpp_stanza_set_to(iq, r->jid);
     nx_add_child(iq, "query", NS_DISCO_INFO);
+    p->presence_sent = false;
     nx_send_iq(c, iq, on_room_info, g_strdup(r->jid), g_free);
+}
 
+/* The join presence, once the room's features are known: a room with an
+ * archive sends no discussion history (the archive brings the same messages
+ * in order; history and archive interleaved within a second would not be). */
+static void send_join_presence(xmpp_conn_t *c, muc_room *r)
+{
+    xmpp_ctx_t *x = nx_ctx();
+    muc_proto *p = nx_muc_proto(r->jid);
+    if (p->presence_sent || r->state != MUC_STATE_JOINING || !p->syncing)
+        return;
+    p->presence_sent = true;
     char *to = g_strdup_printf("%s/%s", r->jid, r->nick);
     xmpp_stanza_t *pres = xmpp_presence_new(x);
     xmpp_stanza_set_to(pres, to);
@@ -305,7 +320,7 @@ static void send_join(xmpp_conn_t *c, muc_room *r)
             g_date_time_unref(dt);
     } else {
         char n[16];
-        g_snprintf(n, sizeof(n), "%ld", settings_get_int("muc_history"));
+        g_snprintf(n, sizeof(n), "%ld", r->has_mam ? 0L : settings_get_int("muc_history"));
         xmpp_stanza_set_attribute(hist, "maxstanzas", n);
     }
     if (r->password)

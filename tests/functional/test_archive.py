@@ -5,6 +5,7 @@ which must be neither shown nor stored.
 """
 
 import calendar
+import json
 import re
 import time
 
@@ -270,3 +271,61 @@ def test_forged_archive_result_is_neither_shown_nor_stored(prosody, peer_factory
     _assert_nowhere(n, ["forged archive"])
     assert bodies(export_json(n, "all")) == ["real message from bob", "second real message"]
     assert set(status_windows(n, n.screen())) == windows, status_windows(n, n.screen())
+
+
+# ---------------------------------------------------------------- paging back
+
+def _db_bytes(n):
+    """The database and its write-ahead log, as bytes (what a retraction must clear)."""
+    from harness.history_helpers import db_path
+    out = b""
+    for suffix in ("", "-wal"):
+        try:
+            with open(db_path(n) + suffix, "rb") as f:
+                out += f.read()
+        except FileNotFoundError:
+            pass
+    return out
+
+
+def test_pgup_applies_corrections_and_retractions_from_the_archive(prosody_factory, peer_factory,
+                                                                  natter_factory):
+    """bob corrects a typo and retracts a message; 110 more follow. natter starts
+    with a new database, so the edits come only when PgUp pages back, each page
+    newest first: the correction must still replace the typo and the retracted
+    message must stay retracted, its text nowhere."""
+    from test_corrections import raw_message
+    p = prosody_factory(modules=tuple(m for m in DEFAULT_MODULES if m != "offline"))
+    bob = peer_factory("bob", p)
+    bob.send_raw(raw_message("alice@localhost", "orig-1", "I has a typo"))
+    bob.send_raw(raw_message("alice@localhost", "corr-1", "I have no typo", replace="orig-1"))
+    bob.send_raw(raw_message("alice@localhost", "orig-2", "please forget this"))
+    bob.send_raw(raw_message("alice@localhost", "retr-1", "retract fallback", retract="orig-2"))
+    for i in range(110):
+        bob.send_message("alice@localhost", "filler %03d" % i)
+    bob.get_roster()
+    n = natter_factory(p)
+    n.wait_for(CONNECTED, timeout=15)
+    n.wait_for(r"Fetched \d+ messages? from the server archive\.", timeout=20)
+    focus(n, "bob", BOB)
+    scr = wait_main_line(n, r"<bob> filler 109$")
+    for _ in range(40):
+        if squash("Beginning of the history with this contact.") in squash(main_text(n, scr)):
+            break
+        before = main_rows(n, scr)
+        n.send_keys("PPage")
+        scr = n.wait_for(lambda s: main_rows(n, s) != before, timeout=15,
+                         message="PgUp changed nothing")
+    else:
+        pytest.fail("40 PgUps never reached the beginning")
+    text = main_text(n, scr)
+    assert re.search(r"<bob> I have no typo \(corrected\)", text), text
+    assert "I has a typo" not in text, "the typo is shown as a message of its own:\n" + text
+    assert re.search(r"<bob> \(message retracted\)", text), text
+    assert "please forget this" not in text and "retract fallback" not in text, text
+    recs = export_json(n, BOB)
+    assert "please forget this" not in json.dumps(recs), "the retracted text is exported"
+    assert [b for b in bodies(recs) if not b.startswith("filler")] == ["I have no typo", ""], \
+        bodies(recs)[:6]
+    n.quit()
+    assert b"please forget this" not in _db_bytes(n), "the retracted text stays in the database"

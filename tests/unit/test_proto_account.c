@@ -266,7 +266,9 @@ static void expect_bookmark_taken(void)
     const GPtrArray *marks = nx_bookmarks();
     assert_int_equal(marks->len, 1);
     assert_string_equal(((nx_bookmark *)g_ptr_array_index(marks, 0))->jid, ROOM);
-    /* autojoin: natter joins it */
+    /* autojoin: natter asks what the room supports, then joins it */
+    ph_receive("<iq type='result' from='" ROOM "' id='%s'><query xmlns='" NS_DISCO_INFO "'/></iq>",
+               xmpp_stanza_get_id(ph_sent_iq(ROOM, NS_DISCO_INFO)));
     assert_non_null(ph_sent("presence", ROOM "/me", NS_MUC));
 }
 

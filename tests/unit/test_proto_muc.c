@@ -328,6 +328,33 @@ static void test_room_archive_answer_from_occupant_ignored(void **state)
     assert_true(nx_muc_proto(ROOM)->syncing);
 }
 
+/* ---------- the join presence ---------- */
+
+/* The maxstanzas the join presence asked for. */
+static const char *join_maxstanzas(void)
+{
+    xmpp_stanza_t *pres = ph_sent("presence", ROOM "/me", NS_MUC);
+    assert_non_null(pres);
+    xmpp_stanza_t *x = xmpp_stanza_get_child_by_ns(pres, NS_MUC);
+    xmpp_stanza_t *hist = x ? xmpp_stanza_get_child_by_name(x, "history") : NULL;
+    assert_non_null(hist);
+    return xmpp_stanza_get_attribute(hist, "maxstanzas");
+}
+
+/* A room with an archive: no discussion history, the archive brings it. */
+static void test_join_with_archive_asks_no_discussion_history(void **state)
+{
+    ph_join(ROOM, "me", with_mam);
+    assert_string_equal(join_maxstanzas(), "0");
+}
+
+/* Without an archive the discussion history is all there is. */
+static void test_join_without_archive_asks_discussion_history(void **state)
+{
+    ph_join(ROOM, "me", plain);
+    assert_string_not_equal(join_maxstanzas(), "0");
+}
+
 /* ---------- the room's archive: older history ---------- */
 
 static xmpp_stanza_t *fetch_older(void)
@@ -531,6 +558,8 @@ int main(void)
         T(test_room_archive_from_occupant_refused),
         T(test_room_archive_of_other_room_refused),
         T(test_room_archive_answer_from_occupant_ignored),
+        T(test_join_with_archive_asks_no_discussion_history),
+        T(test_join_without_archive_asks_discussion_history),
         T(test_room_older_history_from_room),
         T(test_room_older_history_from_own_account_refused),
         T(test_room_older_history_from_occupant_refused),
