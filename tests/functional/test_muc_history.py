@@ -7,22 +7,14 @@ import pytest
 
 from harness.history_helpers import bodies, export_json, numbered
 from muc_helpers import msg, wait_line, you_joined
-from screen import CONNECTED, main_rows, main_text, squash
+from screen import main_rows, main_text, squash
 
 COLS, ROWS = 160, 40
 BEGINNING = "Beginning of the history with this contact."
 
 
-@pytest.fixture
-def natter(muc_server, natter_factory):
-    n = natter_factory(muc_server, cols=COLS, rows=ROWS)
-    n.wait_for(CONNECTED, timeout=15)
-    return n
-
-
-@pytest.fixture
-def bob(muc_server, occupant_factory):
-    return occupant_factory("bob", muc_server)
+# The group chat fixtures (natter on a wide screen, bob as an occupant).
+from test_muc import bob, natter  # noqa: E402,F401
 
 
 @pytest.mark.time_limit(150)
