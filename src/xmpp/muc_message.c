@@ -155,10 +155,12 @@ bool nx_muc_occupant_sent_since_join(muc_proto *p, const char *nick, const char 
  * current join, as XEP-0308 asks. Someone who takes a departed member's nick
  * must not rewrite that member's words. */
 static bool may_change(muc_proto *p, const char *nick, const char *occupant_id, const char *id,
-                       const msg_source *src, bool delayed)
+                       const msg_source *src, bool delayed, bool outgoing)
 {
-    if (occupant_id || src->archive || delayed)
-        return true; /* the author key (occupant id) or the archive decides */
+    /* The author key (occupant id) or the archive decides; our own nick is
+     * ours while we are in the room, and natter only edits its own words. */
+    if (occupant_id || src->archive || delayed || outgoing)
+        return true;
     return nx_muc_occupant_sent_since_join(p, nick, id);
 }
 
@@ -229,12 +231,12 @@ void nx_muc_message(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
     xmpp_stanza_t *repl = nx_child(st, "replace", NS_CORRECT);
     const char *retract_id = retract ? xmpp_stanza_get_attribute(retract, "id") : NULL;
     const char *replace_id = repl && body && *body ? xmpp_stanza_get_attribute(repl, "id") : NULL;
-    if (retract_id && !may_change(p, nick, occupant_id, retract_id, src, delayed)) {
+    if (retract_id && !may_change(p, nick, occupant_id, retract_id, src, delayed, outgoing)) {
         log_debug("muc", "%s: ignored a retraction by %s of a message from before their join",
                   r->jid, nick);
         goto done;
     }
-    if (replace_id && !may_change(p, nick, occupant_id, replace_id, src, delayed)) {
+    if (replace_id && !may_change(p, nick, occupant_id, replace_id, src, delayed, outgoing)) {
         /* Not a correction we can attribute: the text stays, as a message. */
         log_debug("muc",
                   "%s: a correction by %s of a message from before their join is shown as new",
