@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "config/instance.h"
 #include "config/settings.h"
 #include "core/log.h"
 #include "core/loop.h"
@@ -529,14 +530,15 @@ static void start_connect(void)
     }
 }
 
-/* The account to connect with: an account that keeps the default
- * resource uses the global resource setting. */
+/* The account to connect with: an account without a resource of its own
+ * uses the "resource" setting, else one unique to this installation (two
+ * clients with one resource log each other out). */
 static account_t *account_copy(const account_t *a)
 {
     account_t *c = accounts_copy(a);
-    if (strcmp(c->resource, "natter") == 0) {
-        g_free(c->resource);
-        c->resource = g_strdup(settings_get("resource"));
+    if (!c->resource) {
+        const char *global = settings_get("resource");
+        c->resource = global && *global ? g_strdup(global) : instance_resource(c->name);
     }
     return c;
 }
