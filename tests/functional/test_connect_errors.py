@@ -1,0 +1,27 @@
+"""A server name that does not exist (issue 12): on the first connection it is an
+error to fix, reported once, not retried for ever; retries are for connections
+that worked before."""
+
+import re
+import time
+
+from screen import main_text
+
+
+def test_unknown_host_on_first_connection_is_not_retried(prosody, natter_factory):
+    n = natter_factory(prosody, accounts_extra={"server": "no-such-host.invalid"})
+    scr = n.wait_for(lambda s: "Check the server name" in main_text(n, s), timeout=15,
+                     message="no hint to fix the server name")
+    text = main_text(n, scr)
+    assert re.search(r"Could not connect to no-such-host\.invalid:\d+: the name "
+                     r"no-such-host\.invalid does not exist", text.replace("\n      ", " ")), text
+    # No retry: nothing more happens (longer than the first backoff steps).
+    deadline = time.monotonic() + 4
+    while time.monotonic() < deadline:
+        now = main_text(n, n.screen())
+        assert "Reconnecting" not in now and now.count("Connecting to") == 1, now
+        time.sleep(0.5)
+    # Fixed by the user: the account connects.
+    n.type_line("/account set alice server 127.0.0.1")
+    n.type_line("/connect")
+    n.wait_for(lambda s: "Connected as alice@localhost" in main_text(n, s), timeout=15)
