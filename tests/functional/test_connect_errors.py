@@ -5,6 +5,7 @@ that worked before."""
 import re
 import time
 
+from harness import wait_until
 from screen import main_text
 
 
@@ -25,3 +26,20 @@ def test_unknown_host_on_first_connection_is_not_retried(prosody, natter_factory
     n.type_line("/account set alice server 127.0.0.1")
     n.type_line("/connect")
     n.wait_for(lambda s: "Connected as alice@localhost" in main_text(n, s), timeout=15)
+
+
+def test_server_without_bookmark_storage_is_a_quiet_note(prosody, natter_factory):
+    """(issue 12) A server that keeps no bookmarks is not an error on every login."""
+    n = natter_factory(prosody)
+    n.wait_for(lambda s: "Connected as alice@localhost" in main_text(n, s), timeout=15)
+    # The answer to natter's bookmark query may still be on its way: ask until
+    # natter knows.
+    def known():
+        n.type_line("/bookmark list")
+        try:
+            return n.wait_for(lambda s: "does not store bookmarks" in main_text(n, s), timeout=1)
+        except Exception:
+            return None
+    wait_until(known, 15, message="/bookmark list never said the server stores none")
+    text = main_text(n, n.screen())
+    assert "Bookmarks could not be read" not in text, text
