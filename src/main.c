@@ -11,6 +11,7 @@
 #include "cmd/cmd.h"
 #include "cmd/remote.h"
 #include "config/accounts.h"
+#include "config/instance.h"
 #include "config/settings.h"
 #include "core/event.h"
 #include "core/log.h"
@@ -353,6 +354,7 @@ int main(int argc, char **argv)
     muc_model_deinit();
     roster_deinit();
     accounts_deinit();
+    instance_release();
     settings_deinit();
     event_deinit();
     loop_deinit();

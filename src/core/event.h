@@ -208,7 +208,7 @@ typedef enum {
     MUC_EV_NICK,      /* our nick is now NICK (OLD_NICK before) */
     MUC_EV_SUBJECT,   /* the subject is TEXT, set by NICK (INITIAL: sent on join) */
     MUC_EV_CREATED,   /* we created the room (instant configuration applied) */
-    MUC_EV_REJOINING, /* self-ping found us out of the room: joining again */
+    MUC_EV_REJOINING, /* joining again: TEXT says why (NULL: self-ping found us out) */
 } muc_ev_kind;
 
 typedef struct {

@@ -156,6 +156,9 @@ typedef struct {
 
 /* The bookmarks (nx_bookmark*, borrowed), NULL until fetched. */
 const GPtrArray *nx_bookmarks(void);
+/* True when this server keeps no bookmarks (no PEP bookmarks, no private
+ * storage): a missing optional service, not an error. */
+bool nx_bookmarks_unsupported(void);
 /* Add or change the bookmark of ROOM (NICK/PASSWORD NULL: keep). */
 bool nx_bookmark_set(const char *room, const char *nick, const char *password, bool autojoin,
                      char **err);
