@@ -12,6 +12,8 @@
 #include "cmd/remote.h"
 #include "config/accounts.h"
 #include "config/settings.h"
+#include "files/transfer.h"
+#include "net/http.h"
 #include "core/event.h"
 #include "core/log.h"
 #include "core/loop.h"
@@ -342,6 +344,8 @@ int main(int argc, char **argv)
     loop_run();
 
     unsigned queued = nx_queued_count(), edits = nx_queued_edits();
+    files_deinit(); /* uploads still running are abandoned */
+    http_deinit();
     remote_deinit();
     nx_deinit();
     cmd_deinit();

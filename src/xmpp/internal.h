@@ -27,6 +27,7 @@
 #define NS_PING "urn:xmpp:ping"
 #define NS_DISCO_INFO "http://jabber.org/protocol/disco#info"
 #define NS_DISCO_ITEMS "http://jabber.org/protocol/disco#items"
+#define NS_OOB "jabber:x:oob"
 
 /* Where an incoming <message/> came from (message.c decides what it means). */
 typedef struct {
@@ -198,6 +199,8 @@ bool nx_muc_handle_archive(xmpp_conn_t *conn, xmpp_stanza_t *st);
 /* Start / end the history sync of a room we just joined. */
 void nx_muc_sync_start(xmpp_conn_t *conn, muc_room *room);
 void nx_muc_sync_finish(muc_room *room, const char *error);
+/* upload.c: forget the upload service (a new login looks again). */
+void nx_upload_reset(void);
 /* muc_admin.c: accept the default configuration of a room we created. */
 void nx_muc_accept_instant(xmpp_conn_t *conn, muc_room *room);
 
