@@ -13,6 +13,8 @@
 #include "config/accounts.h"
 #include "config/instance.h"
 #include "config/settings.h"
+#include "files/transfer.h"
+#include "net/http.h"
 #include "core/event.h"
 #include "core/log.h"
 #include "core/loop.h"
@@ -343,6 +345,8 @@ int main(int argc, char **argv)
     loop_run();
 
     unsigned queued = nx_queued_count(), edits = nx_queued_edits();
+    files_deinit(); /* uploads still running are abandoned */
+    http_deinit();
     remote_deinit();
     nx_deinit();
     cmd_deinit();

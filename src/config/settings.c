@@ -53,6 +53,8 @@ static const setting_def table[] = {
      "installation)"},
     {"keepalive", SETTING_INT, "60", 0, 3600, NULL, "connection",
      "seconds between keepalives (0 disables them)"},
+    {"transfer_rate_limit", SETTING_INT, "0", 0, 1000000, NULL, "connection",
+     "largest speed of each file upload or download, in KiB/s (0: no limit)"},
     /* chat */
     {"receipts", SETTING_BOOL, "on", 0, 0, NULL, "chat",
      "ask for and send message delivery receipts"},

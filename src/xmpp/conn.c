@@ -422,6 +422,7 @@ static void conn_handler(xmpp_conn_t *c, xmpp_conn_event_t status, int error,
     nx_mam_reset();
     nx_muc_offline();
     nx_bookmarks_reset();
+    nx_upload_reset();
     g_ptr_array_add(graveyard, conn);
     conn = NULL;
     set_state(CONN_DISCONNECTED, reason);
@@ -566,6 +567,12 @@ static account_t *account_copy(const account_t *a)
         c->resource = global && *global ? g_strdup(global) : instance_resource(c->name);
     }
     return c;
+}
+
+void nx_ca_paths(const char **ca_file, const char **ca_path)
+{
+    *ca_file = account && account->ca_file ? account->ca_file : settings_get("ca_file");
+    *ca_path = account && account->ca_path ? account->ca_path : settings_get("ca_path");
 }
 
 static void forget_password(void)

@@ -27,6 +27,7 @@
 #define NS_PING "urn:xmpp:ping"
 #define NS_DISCO_INFO "http://jabber.org/protocol/disco#info"
 #define NS_DISCO_ITEMS "http://jabber.org/protocol/disco#items"
+#define NS_OOB "jabber:x:oob"
 
 /* Where an incoming <message/> came from (message.c decides what it means). */
 typedef struct {
@@ -217,6 +218,8 @@ void nx_muc_occupant_renamed(muc_proto *p, const char *nick, const char *new_nic
 void nx_muc_occupant_sent(muc_proto *p, const char *nick, const char *const ids[], size_t n);
 /* True when ID is one of NICK's messages since its current join. */
 bool nx_muc_occupant_sent_since_join(muc_proto *p, const char *nick, const char *id);
+/* upload.c: forget the upload service (a new login looks again). */
+void nx_upload_reset(void);
 /* muc_admin.c: accept the default configuration of a room we created. */
 void nx_muc_accept_instant(xmpp_conn_t *conn, muc_room *room);
 
