@@ -103,7 +103,7 @@ static void test_add_and_find(void **state)
     const account_t *a = accounts_nth(0);
     assert_string_equal(a->name, "work");
     assert_string_equal(a->jid, "alice@example.org"); /* normalised */
-    assert_null(a->resource); /* the installation's own */
+    assert_null(a->resource);                         /* the installation's own */
     assert_null(a->server);
     assert_int_equal(a->port, 0);
     assert_int_equal(a->tls, ACCOUNT_TLS_FORCE);
