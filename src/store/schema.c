@@ -67,9 +67,16 @@ static const char schema_v1[] =
 static const char schema_v2[] = "ALTER TABLE messages ADD COLUMN queued INTEGER NOT NULL DEFAULT 0;"
                                 "CREATE INDEX messages_queued ON messages (ts) WHERE queued = 1;";
 
+/* OMEMO records (keys.c): what end-to-end encryption keeps per account,
+ * opaque blobs by kind, JID and id. */
+static const char schema_v3[] = "CREATE TABLE omemo_keys (kind INTEGER NOT NULL, jid TEXT NOT NULL,"
+                                " id INTEGER NOT NULL, data BLOB NOT NULL,"
+                                " PRIMARY KEY (kind, jid, id)) WITHOUT ROWID;";
+
 static const store_migration steps[] = {
     {1, schema_v1},
     {2, schema_v2},
+    {3, schema_v3},
 };
 
 /* natter's migration steps (static), *N of them. */
