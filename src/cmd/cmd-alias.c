@@ -159,6 +159,7 @@ static const cmd_def defs[] = {
                 "bob@example.org $*\n"
                 "Aliases are saved in $XDG_CONFIG_HOME/natter/aliases.",
         .max_words = 2,
+        .rest = CMD_REST_TEXT,
         .run = cmd_alias,
     },
 };

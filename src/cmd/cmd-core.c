@@ -9,6 +9,12 @@
 #include "ui/ui.h"
 #include "xmpp/xmpp.h"
 
+/* VALUE of a setting as shown: an empty one says so. */
+static const char *shown(const char *value)
+{
+    return *value ? value : "(empty)";
+}
+
 static void help_command(const cmd_def *d)
 {
     ui_info("/%s %s", d->name, d->args ? d->args : "");
@@ -42,7 +48,7 @@ static void help_setting(const setting_def *s)
         g_string_append(range, "text");
         break;
     }
-    ui_info("%s = %s  (%s; default %s; %s)", s->key, settings_get(s->key), range->str,
+    ui_info("%s = %s  (%s; default %s; %s)", s->key, shown(settings_get(s->key)), range->str,
             *s->def ? s->def : "unset", s->group);
     ui_info("  %s", s->help);
     g_string_free(range, TRUE);
@@ -77,29 +83,67 @@ static cmd_result cmd_help(char **argv, int argc, const char *jid)
     return CMD_OK;
 }
 
-/* Queued messages are kept in the history and sent at the next login, so
- * /quit leaves at once (natter says on the terminal what is still queued:
- * asking would stop scripts and remote control for nothing). Only when
- * quitting would lose something (the history cannot keep the messages, or
- * corrections and retractions, which live in memory only, wait) does the
- * first /quit say so; a second one leaves anyway. */
+/* /quit leaves at once when nothing is waiting. When something is (text
+ * typed in other windows and not sent, messages queued while offline, edits
+ * written offline), the first /quit says what and a second one (or /quit -f,
+ * for scripts) leaves. Queued messages are kept in the history and sent at
+ * the next login unless the history cannot keep them. */
 static cmd_result cmd_quit(char **argv, int argc, const char *jid)
 {
     static bool warned;
+    if (argc == 1 && strcmp(argv[0], "-f") != 0)
+        return cmd_fail("Usage: /quit [-f] (-f: leave without asking)");
+    bool force = argc == 1 || warned;
+    char **drafts = ui_drafts();
     unsigned q = nx_queued_count(), edits = nx_queued_edits();
-    if (!warned && q && (!store_is_open() || store_pending_count() > 0)) {
-        warned = true;
-        return cmd_fail("%u queued message%s cannot be saved (the history is not open) and "
-                        "would be lost; /quit again to leave anyway.",
-                        q, q == 1 ? "" : "s");
+    unsigned msgs = q > edits ? q - edits : 0;
+    GString *why = g_string_new(NULL);
+    guint nd = g_strv_length(drafts);
+    if (nd) {
+        char *names = g_strjoinv(", ", drafts);
+        g_string_append_printf(why, "unsent text in %u window%s (%s)", nd, nd == 1 ? "" : "s",
+                               names);
+        g_free(names);
     }
-    if (!warned && edits) {
-        warned = true;
-        return cmd_fail("%u correction%s or retraction%s written offline would be lost (only "
-                        "messages are kept until the next login); /quit again to leave anyway.",
-                        edits, edits == 1 ? "" : "s", edits == 1 ? "" : "s");
+    if (msgs) {
+        bool kept = store_is_open() && store_pending_count() == 0;
+        g_string_append_printf(why, "%s%u queued message%s (%s)", why->len ? "; " : "", msgs,
+                               msgs == 1 ? "" : "s",
+                               kept ? "kept, and sent at the next login"
+                                    : "the history is not open: they would be lost");
     }
+    if (edits)
+        g_string_append_printf(why,
+                               "%s%u correction%s or retraction%s written offline (lost on "
+                               "quitting)",
+                               why->len ? "; " : "", edits, edits == 1 ? "" : "s",
+                               edits == 1 ? "" : "s");
+    g_strfreev(drafts);
+    if (!force && why->len) {
+        warned = true;
+        cmd_result result =
+            cmd_fail("Not quitting yet: %s. /quit again (or /quit -f) leaves.", why->str);
+        g_string_free(why, TRUE);
+        return result;
+    }
+    g_string_free(why, TRUE);
     loop_quit();
+    return CMD_OK;
+}
+
+/* Setting KEY was changed: write the settings file (settings persist as
+ * soon as they are set) and show the value. */
+static cmd_result saved(const char *key)
+{
+    char *err = NULL;
+    const setting_def *s = settings_find(key);
+    const char *value = shown(settings_get(s->key));
+    if (!settings_save(&err)) {
+        cmd_result result = cmd_fail("%s = %s (in use, but not saved: %s)", s->key, value, err);
+        g_free(err);
+        return result;
+    }
+    ui_info("%s = %s%s", s->key, value, strcmp(s->def, settings_get(s->key)) ? "" : " (default)");
     return CMD_OK;
 }
 
@@ -114,9 +158,10 @@ static cmd_result cmd_set(char **argv, int argc, const char *jid)
                 group = t[i].group;
                 ui_info("[%s]", group);
             }
-            ui_info("  %-20s %s", t[i].key, settings_get(t[i].key));
+            ui_info("  %-20s %s", t[i].key, shown(settings_get(t[i].key)));
         }
-        ui_info("/set KEY VALUE changes one, /help set KEY explains it, /save keeps them.");
+        ui_info("/set KEY VALUE changes one (and saves it), /set KEY \"\" empties it, /unset KEY "
+                "resets it, /help set KEY explains it.");
         return CMD_OK;
     }
     if (argc == 1) {
@@ -126,11 +171,21 @@ static cmd_result cmd_set(char **argv, int argc, const char *jid)
         help_setting(s);
         return CMD_OK;
     }
+    if (!strcmp(argv[0], "theme") && *argv[1])
+        return cmd_theme_use(argv[1]); /* checked before it is taken */
     char *err = NULL;
     if (!settings_set(argv[0], argv[1], &err))
         return cmd_fail_err(NULL, err);
-    ui_info("%s = %s", argv[0], settings_get(argv[0]));
-    return CMD_OK;
+    return saved(argv[0]);
+}
+
+static cmd_result cmd_unset(char **argv, int argc, const char *jid)
+{
+    if (argc == 0)
+        return cmd_fail("Usage: /unset KEY (back to its default)");
+    if (!settings_reset(argv[0]))
+        return cmd_fail("Unknown setting '%s'. /set lists them.", argv[0]);
+    return saved(argv[0]);
 }
 
 static cmd_result cmd_save(char **argv, int argc, const char *jid)
@@ -167,6 +222,22 @@ static cmd_result cmd_win(char **argv, int argc, const char *jid)
 
 static cmd_result cmd_close(char **argv, int argc, const char *jid)
 {
+    if (argc == 1) {
+        /* /close N: that window, from wherever it is typed (the console
+         * included); the window the user is in stays in front. */
+        long n;
+        char *room = NULL;
+        if (!parse_int(argv[0], 1, 1000, &n))
+            return cmd_fail("Usage: /close [N] (N: a window number, /win list shows them)");
+        if (n == 1)
+            return cmd_fail("Window 1 is the console: it cannot be closed; /quit leaves natter.");
+        if (!ui_close_window_num((int)n, &room))
+            return cmd_fail("No window %ld. /win list shows them.", n);
+        if (room)
+            nx_muc_forget(room); /* closing a room's window leaves the room */
+        g_free(room);
+        return CMD_OK;
+    }
     if (ui_current_is_room())
         nx_muc_forget(ui_current_jid()); /* closing a room's window leaves the room */
     if (!ui_close_window())
@@ -204,16 +275,18 @@ static const cmd_def defs[] = {
         .args = "[COMMAND | set KEY]",
         .summary = "Show commands, or help for one command or setting",
         .complete = {COMPLETE_COMMAND, COMPLETE_SETTING},
+        .max_words = 2,
         .run = cmd_help,
     },
     {
         .name = "quit",
-        .args = "",
+        .args = "[-f]",
         .summary = "Leave natter (disconnects cleanly)",
-        .help = "Messages written while offline stay queued in the history and are sent at the\n"
-                "next login; natter says how many on leaving. If quitting would lose some (the\n"
-                "history cannot keep them, or corrections and retractions written offline\n"
-                "wait), the first /quit says so and a second one leaves anyway.",
+        .help = "When other windows hold text not sent yet, or messages wait in the offline\n"
+                "queue (kept in the history and sent at the next login), or corrections written\n"
+                "offline would be lost, the first /quit says so and a second one leaves.\n"
+                "-f leaves without asking (for scripts).",
+        .max_words = 1,
         .run = cmd_quit,
     },
     {
@@ -221,10 +294,21 @@ static const cmd_def defs[] = {
         .args = "[KEY [VALUE]]",
         .summary = "List settings, show one, or change one",
         .help = "Values are checked: an unknown key or a bad value is refused with the reason.\n"
-                "Changes apply at once; /save writes them to the settings file.",
-        .max_words = 2,
+                "Changes apply at once and are written to the settings file. VALUE is the rest\n"
+                "of the line; \"quotes\" around all of it are dropped, so /set KEY \"\" empties a\n"
+                "text setting.",
         .complete = {COMPLETE_SETTING, COMPLETE_SETVALUE},
+        .max_words = 2,
+        .rest = CMD_REST_VALUE,
         .run = cmd_set,
+    },
+    {
+        .name = "unset",
+        .args = "KEY",
+        .summary = "Put a setting back to its default (and save)",
+        .complete = {COMPLETE_SETTING},
+        .max_words = 1,
+        .run = cmd_unset,
     },
     {
         .name = "save",
@@ -237,15 +321,16 @@ static const cmd_def defs[] = {
         .args = "[N | list | next | prev]",
         .summary = "Switch to window N, or list windows",
         .help = "Alt+1..Alt+0 switch to windows 1-10, Alt+Left/Right to the previous/next.",
-        .max_words = 1,
         .choices = win_choices,
         .complete = {COMPLETE_CHOICES},
+        .max_words = 1,
         .run = cmd_win,
     },
     {
         .name = "close",
-        .args = "",
-        .summary = "Close the current chat window",
+        .args = "[N]",
+        .summary = "Close the current window, or window N",
+        .max_words = 1,
         .run = cmd_close,
     },
     {
@@ -255,9 +340,9 @@ static const cmd_def defs[] = {
         .help = "default follows the notify setting. How: beep (bell, marks the tmux window),\n"
                 "notify_osc (OSC 777 / OSC 9 desktop notifications over SSH), notify_command;\n"
                 "quiet_hours silences them. Nothing notifies while you look at the window.",
-        .max_words = 1,
         .choices = notify_choices,
         .complete = {COMPLETE_CHOICES},
+        .max_words = 1,
         .run = cmd_notify,
     },
     {

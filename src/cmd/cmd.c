@@ -115,7 +115,48 @@ cmd_result cmd_fail_err(const char *what, char *err)
     return result;
 }
 
+bool cmd_split_args(const cmd_def *d, const char *args, char ***words, int *count, char **err)
+{
+    int limit = d->rest != CMD_REST_NONE && d->max_words > 0 ? d->max_words : 0;
+    if (!parse_words(args, limit, words, count, err))
+        return false;
+    if (d->max_words != CMD_WORDS_ANY && *count > d->max_words) {
+        if (d->max_words == 0)
+            *err = g_strdup_printf("/%s: too many arguments (it takes none)", d->name);
+        else
+            *err = g_strdup_printf("/%s: too many arguments (usage: /%s %s)", d->name, d->name,
+                                   d->args ? d->args : "");
+        g_strfreev(*words);
+        *words = NULL;
+        return false;
+    }
+    if (d->rest == CMD_REST_VALUE && *count == d->max_words) {
+        char *plain = parse_unquote((*words)[*count - 1]);
+        if (plain) {
+            g_free((*words)[*count - 1]);
+            (*words)[*count - 1] = plain;
+        }
+    }
+    return true;
+}
+
+cmd_result cmd_fail_extra(const char *name, const char *usage)
+{
+    return cmd_fail("/%s: too many arguments (usage: /%s %s)", name, name, usage);
+}
+
+static cmd_result run_parsed(const char *line, const char *jid);
+
+/* Run LINE: what it says while it runs goes to the window it was typed in. */
 static cmd_result run_command(const char *line, const char *jid)
+{
+    ui_command_begin();
+    cmd_result result = run_parsed(line, jid);
+    ui_command_end();
+    return result;
+}
+
+static cmd_result run_parsed(const char *line, const char *jid)
 {
     char *name;
     const char *args;
@@ -135,11 +176,11 @@ static cmd_result run_command(const char *line, const char *jid)
     char **words;
     int count;
     char *err = NULL;
-    if (parse_words(args, def->max_words, &words, &count, &err)) {
+    if (cmd_split_args(def, args, &words, &count, &err)) {
         result = def->run(words, count, jid);
         g_strfreev(words);
     } else {
-        result = cmd_fail("/%s: %s", name, err);
+        result = g_str_has_prefix(err, "/") ? cmd_fail("%s", err) : cmd_fail("/%s: %s", name, err);
         g_free(err);
     }
     g_free(name);

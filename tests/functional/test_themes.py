@@ -122,7 +122,7 @@ def test_theme_list_shows_shipped_and_user_themes(natter_factory):
     assert title_attrs(n) == DEFAULT_TITLE
 
     n.type_line("/theme load mine")
-    wait_main_line(n, r"^%s Theme mine loaded \(/save keeps it\)\.$" % TS)
+    wait_main_line(n, r"^%s Theme mine loaded \(and saved\)\.$" % TS)
     wait_attrs(n, lambda: title_attrs(n), (32, 40, ("bold", "underline")),
                message="user theme's title colours not used")
     in_use, entries = theme_list(n)
@@ -134,7 +134,7 @@ def test_theme_load_changes_title_bar_and_save_keeps_it(alice):
     wait_attrs(alice, lambda: title_attrs(alice), DEFAULT_TITLE,
                message="default theme's title bar is not white on blue bold")
     alice.type_line("/theme load light")
-    wait_main_line(alice, r"^%s Theme light loaded \(/save keeps it\)\.$" % TS)
+    wait_main_line(alice, r"^%s Theme light loaded \(and saved\)\.$" % TS)
     wait_attrs(alice, lambda: title_attrs(alice), LIGHT_TITLE,
                message="title bar not black on cyan bold after /theme load light")
     alice.type_line("/save")
