@@ -14,8 +14,16 @@ cmd_result cmd_theme_use(const char *name)
     int attrs[THEME__COUNT];
     char *err = NULL;
     bool builtin = !strcmp(name, "default"); /* needs no file */
-    if (!theme_preview(name, attrs, &err) && !(builtin && g_str_has_prefix(err, "no theme")))
-        return cmd_fail_err(NULL, err); /* one line per error of the file */
+    if (!theme_preview(name, attrs, &err) && !(builtin && g_str_has_prefix(err, "no theme"))) {
+        /* A missing theme or a file that is no theme at all is one line; a
+         * theme file with errors lists them (file:line), then says so. */
+        if (g_str_has_prefix(err, "no theme") || strstr(err, ": not a theme ("))
+            return cmd_fail_err(NULL, err);
+        cmd_result result = cmd_fail("%s\nTheme '%s' not loaded; keeping '%s'.", g_strchomp(err),
+                                     name, theme_current());
+        g_free(err);
+        return result;
+    }
     g_clear_pointer(&err, g_free);
     if (!settings_set("theme", name, &err))
         return cmd_fail_err(NULL, err);
