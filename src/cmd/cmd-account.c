@@ -417,6 +417,9 @@ static const char *const account_choices[] = {"list", "add",      "remove", "sho
                                               "set",  "password", "forget", NULL};
 static const char *const tls_choices[] = {"trust", "pin", "info", NULL};
 
+static const char *const connect_settings[] = {
+    "ca_file", "ca_path", "resource", "reconnect", "reconnect_max_delay", "keepalive", NULL};
+
 static const cmd_def defs[] = {
     {
         .name = "account",
@@ -431,6 +434,8 @@ static const cmd_def defs[] = {
         .complete = {COMPLETE_CHOICES, COMPLETE_ACCOUNT},
         .max_words = 4,
         .rest = CMD_REST_VALUE,
+        .topic = "accounts",
+        .example = "/account add work alice@example.org",
         .run = cmd_account,
     },
     {
@@ -442,12 +447,17 @@ static const cmd_def defs[] = {
                 "The password is asked for unless the account has eval_password or a saved one.",
         .complete = {COMPLETE_ACCOUNT},
         .max_words = CMD_WORDS_ANY,
+        .topic = "accounts",
+        .example = "/connect work",
+        .settings = connect_settings,
         .run = cmd_connect,
     },
     {
         .name = "disconnect",
         .args = "",
         .summary = "Log out (and stop reconnecting)",
+        .topic = "accounts",
+        .example = "/disconnect",
         .run = cmd_disconnect,
     },
     {
@@ -459,6 +469,8 @@ static const cmd_def defs[] = {
         .choices = tls_choices,
         .complete = {COMPLETE_CHOICES},
         .max_words = 1,
+        .topic = "accounts",
+        .example = "/tls pin",
         .run = cmd_tls,
     },
 };

@@ -310,6 +310,8 @@ static cmd_result cmd_retract(char **argv, int argc, const char *jid)
 
 static const char *const status_choices[] = {"online", "chat", "away", "xa", "dnd", NULL};
 
+static const char *const msg_settings[] = {"receipts", "chat_states", NULL};
+
 static const cmd_def defs[] = {
     {
         .name = "msg",
@@ -324,6 +326,9 @@ static const cmd_def defs[] = {
         .complete = {COMPLETE_JID},
         .max_words = 2,
         .rest = CMD_REST_TEXT,
+        .topic = "chat",
+        .example = "/msg bob@example.org see you at five",
+        .settings = msg_settings,
         .run = cmd_msg,
     },
     {
@@ -332,6 +337,8 @@ static const cmd_def defs[] = {
         .summary = "Send an action (\"* you ACTION\") in this chat",
         .max_words = 1,
         .rest = CMD_REST_TEXT,
+        .topic = "chat",
+        .example = "/me waves",
         .run = cmd_me,
     },
     {
@@ -342,6 +349,8 @@ static const cmd_def defs[] = {
                 "The original stays in your history; clients without support see a new message.",
         .max_words = 1,
         .rest = CMD_REST_TEXT,
+        .topic = "chat",
+        .example = "/correct see you at six",
         .run = cmd_correct,
     },
     {
@@ -349,6 +358,8 @@ static const cmd_def defs[] = {
         .args = "",
         .summary = "Retract your last message in this chat (XEP-0424)",
         .help = "Asks the contact's client to remove it; it cannot be forced.",
+        .topic = "chat",
+        .example = "/retract",
         .run = cmd_retract,
     },
     {
@@ -359,6 +370,8 @@ static const cmd_def defs[] = {
         .complete = {COMPLETE_CHOICES},
         .max_words = 2,
         .rest = CMD_REST_VALUE,
+        .topic = "chat",
+        .example = "/status away \"back at two\"",
         .run = cmd_status,
     },
 };

@@ -25,6 +25,69 @@ static void help_command(const cmd_def *d)
             ui_info("  %s", *l);
         g_strfreev(lines);
     }
+    if (d->example)
+        ui_info("  Example: %s", d->example);
+    if (d->settings) {
+        char *list = g_strjoinv(", ", (char **)d->settings);
+        ui_info("  Settings: %s (/help set KEY explains one)", list);
+        g_free(list);
+    }
+}
+
+/* /help lines are at most this wide, so that the overview fits an 80x24
+ * terminal with the roster pane: 21 rows of 49 columns after the time. */
+#define HELP_WIDTH 48
+
+static bool known_topic(const char *topic)
+{
+    for (const char *const *t = cmd_topics; topic && *t; t++)
+        if (!strcmp(*t, topic))
+            return true;
+    return false;
+}
+
+/* One topic of the overview: its commands (wrapped) and the example of
+ * the first. TOPIC NULL: the commands of no known topic. */
+static void help_topic(const char *topic)
+{
+    GPtrArray *all = cmd_in_order();
+    GString *line = g_string_new(NULL);
+    g_string_printf(line, "%s:", topic ? topic : "other");
+    const char *example = NULL;
+    for (guint i = 0; i < all->len; i++) {
+        const cmd_def *d = g_ptr_array_index(all, i);
+        if (topic ? g_strcmp0(d->topic, topic) != 0 : known_topic(d->topic))
+            continue;
+        if (!example)
+            example = d->example;
+        if (line->len + 2 + strlen(d->name) > HELP_WIDTH) {
+            ui_info("%s", line->str);
+            g_string_assign(line, " ");
+        }
+        g_string_append_printf(line, " /%s", d->name);
+    }
+    if (example || line->len > strlen(topic ? topic : "other") + 1) {
+        ui_info("%s", line->str);
+        if (example)
+            ui_info("  e.g. %s", example);
+    }
+    g_string_free(line, TRUE);
+}
+
+static void help_overview(void)
+{
+    ui_info("By topic. /help NAME: one; /help all; /help keys");
+    for (const char *const *t = cmd_topics; *t; t++)
+        if (strcmp(*t, "basics") != 0) /* /help and /quit: said at start */
+            help_topic(*t);
+    help_topic(NULL);
+}
+
+static void help_keys(void)
+{
+    ui_info("Keys: Alt+1..0 or Alt+Left/Right switch windows, PgUp/PgDn scroll, "
+            "Alt+Enter new line, Tab completes, Up on an empty line edits your last message, "
+            "Ctrl-L redraws.");
 }
 
 static void help_setting(const setting_def *s)
@@ -57,18 +120,26 @@ static void help_setting(const setting_def *s)
 static cmd_result cmd_help(char **argv, int argc, const char *jid)
 {
     if (argc == 0) {
+        help_overview();
+        return CMD_OK;
+    }
+    if (argc == 1 && !strcmp(argv[0], "all")) {
         ui_info("Commands (/help COMMAND for details, /help set KEY for a setting):");
         GPtrArray *all = cmd_all();
         for (guint i = 0; i < all->len; i++) {
             const cmd_def *d = g_ptr_array_index(all, i);
             ui_info("  /%-11s %s", d->name, d->summary);
         }
-        ui_info("Keys: Alt+1..0 or Alt+Left/Right switch windows, PgUp/PgDn scroll, "
-                "Alt+Enter new line, Tab completes, Up on an empty line edits your last message, "
-                "Ctrl-L redraws.");
+        help_keys();
+        return CMD_OK;
+    }
+    if (argc == 1 && !strcmp(argv[0], "keys")) {
+        help_keys();
         return CMD_OK;
     }
     const char *name = argv[0][0] == '/' ? argv[0] + 1 : argv[0];
+    if (argc > 1 && strcmp(name, "set") != 0)
+        return cmd_fail_extra("help", "[COMMAND | all | keys | set KEY]");
     if (strcmp(name, "set") == 0 && argc > 1) {
         const setting_def *s = settings_find(argv[1]);
         if (!s)
@@ -269,13 +340,19 @@ static const char *const notify_choices[] = {"all", "mentions", "none", "default
 
 static const char *const win_choices[] = {"list", "next", "prev", NULL};
 
+static const char *const notify_settings[] = {"notify",         "beep",        "notify_osc",
+                                              "notify_command", "quiet_hours", NULL};
+
 static const cmd_def defs[] = {
     {
         .name = "help",
-        .args = "[COMMAND | set KEY]",
-        .summary = "Show commands, or help for one command or setting",
+        .args = "[COMMAND | all | keys | set KEY]",
+        .summary = "Show commands by topic, or help for one command or setting",
+        .help = "/help all lists every command with its summary; /help keys the keys.",
         .complete = {COMPLETE_COMMAND, COMPLETE_SETTING},
         .max_words = 2,
+        .topic = "basics",
+        .example = "/help msg",
         .run = cmd_help,
     },
     {
@@ -287,6 +364,8 @@ static const cmd_def defs[] = {
                 "offline would be lost, the first /quit says so and a second one leaves.\n"
                 "-f leaves without asking (for scripts).",
         .max_words = 1,
+        .topic = "basics",
+        .example = "/quit",
         .run = cmd_quit,
     },
     {
@@ -300,6 +379,8 @@ static const cmd_def defs[] = {
         .complete = {COMPLETE_SETTING, COMPLETE_SETVALUE},
         .max_words = 2,
         .rest = CMD_REST_VALUE,
+        .topic = "settings",
+        .example = "/set time_format %H:%M:%S",
         .run = cmd_set,
     },
     {
@@ -308,12 +389,16 @@ static const cmd_def defs[] = {
         .summary = "Put a setting back to its default (and save)",
         .complete = {COMPLETE_SETTING},
         .max_words = 1,
+        .topic = "settings",
+        .example = "/unset time_format",
         .run = cmd_unset,
     },
     {
         .name = "save",
         .args = "",
         .summary = "Write the current settings to the settings file",
+        .topic = "settings",
+        .example = "/save",
         .run = cmd_save,
     },
     {
@@ -324,6 +409,8 @@ static const cmd_def defs[] = {
         .choices = win_choices,
         .complete = {COMPLETE_CHOICES},
         .max_words = 1,
+        .topic = "windows",
+        .example = "/win 2",
         .run = cmd_win,
     },
     {
@@ -331,6 +418,8 @@ static const cmd_def defs[] = {
         .args = "[N]",
         .summary = "Close the current window, or window N",
         .max_words = 1,
+        .topic = "windows",
+        .example = "/close 3",
         .run = cmd_close,
     },
     {
@@ -343,18 +432,25 @@ static const cmd_def defs[] = {
         .choices = notify_choices,
         .complete = {COMPLETE_CHOICES},
         .max_words = 1,
+        .topic = "windows",
+        .example = "/notify mentions",
+        .settings = notify_settings,
         .run = cmd_notify,
     },
     {
         .name = "clear",
         .args = "",
         .summary = "Clear the current window",
+        .topic = "windows",
+        .example = "/clear",
         .run = cmd_clear,
     },
     {
         .name = "redraw",
         .args = "",
         .summary = "Redraw the screen (also Ctrl-L)",
+        .topic = "windows",
+        .example = "/redraw",
         .run = cmd_redraw,
     },
 };

@@ -235,6 +235,8 @@ static const cmd_def defs[] = {
                 "-list shows running commands, -kill N stops one.",
         .max_words = 1,
         .rest = CMD_REST_TEXT,
+        .topic = "scripting",
+        .example = "/exec -o uptime",
         .run = cmd_exec,
     },
 };

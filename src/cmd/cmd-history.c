@@ -146,6 +146,8 @@ static const cmd_def defs[] = {
                 "first; /context N typed there shows its result N in its conversation.",
         .max_words = 1,
         .rest = CMD_REST_TEXT,
+        .topic = "history",
+        .example = "/search -here \"train times\"",
         .run = cmd_search,
     },
     {
@@ -155,6 +157,8 @@ static const cmd_def defs[] = {
         .help = "In a results window: its result N; elsewhere: of the latest search.\n"
                 "PgDn at the bottom goes back to the latest messages.",
         .max_words = 1,
+        .topic = "history",
+        .example = "/context 3",
         .run = cmd_context,
     },
     {
@@ -167,6 +171,8 @@ static const cmd_def defs[] = {
         .choices = history_choices,
         .complete = {COMPLETE_CHOICES, COMPLETE_JID},
         .max_words = CMD_WORDS_ANY,
+        .topic = "history",
+        .example = "/history export bob@example.org",
         .run = cmd_history,
     },
 };

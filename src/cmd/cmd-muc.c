@@ -419,6 +419,9 @@ static cmd_result cmd_bookmark(char **argv, int argc, const char *jid)
 static const char *const room_choices[] = {"config", "set", "submit", "cancel", "info", NULL};
 static const char *const bookmark_choices[] = {"add", "remove", "list", NULL};
 
+static const char *const join_settings[] = {"muc_history", "muc_selfping", NULL};
+static const char *const occupants_settings[] = {"occupants_pane", "occupants_width", NULL};
+
 static const cmd_def defs[] = {
     {
         .name = "join",
@@ -428,6 +431,9 @@ static const cmd_def defs[] = {
                 "opens at once; history is shown when the room has sent it.",
         .complete = {COMPLETE_ROOM},
         .max_words = CMD_WORDS_ANY,
+        .topic = "rooms",
+        .example = "/join natter@conference.example.org",
+        .settings = join_settings,
         .run = cmd_join,
     },
     {
@@ -437,6 +443,8 @@ static const cmd_def defs[] = {
         .help = "/close leaves and closes the window.",
         .max_words = 1,
         .rest = CMD_REST_TEXT,
+        .topic = "rooms",
+        .example = "/leave see you",
         .run = cmd_leave,
     },
     {
@@ -445,6 +453,8 @@ static const cmd_def defs[] = {
         .summary = "Show or change your nick in this room",
         .max_words = 1,
         .rest = CMD_REST_TEXT,
+        .topic = "rooms",
+        .example = "/nick alice_away",
         .run = cmd_nick,
     },
     {
@@ -453,6 +463,8 @@ static const cmd_def defs[] = {
         .summary = "Show or set this room's topic",
         .max_words = 1,
         .rest = CMD_REST_TEXT,
+        .topic = "rooms",
+        .example = "/topic Release on Friday",
         .run = cmd_topic,
     },
     {
@@ -466,6 +478,8 @@ static const cmd_def defs[] = {
         .complete = {COMPLETE_CHOICES},
         .max_words = 3,
         .rest = CMD_REST_VALUE,
+        .topic = "rooms",
+        .example = "/room set muc#roomconfig_roomname Lunch",
         .run = cmd_room,
     },
     {
@@ -476,6 +490,8 @@ static const cmd_def defs[] = {
         .complete = {COMPLETE_JID, COMPLETE_JID},
         .max_words = 1,
         .rest = CMD_REST_TEXT,
+        .topic = "rooms",
+        .example = "/invite bob@example.org",
         .run = cmd_invite,
     },
     {
@@ -484,12 +500,17 @@ static const cmd_def defs[] = {
         .summary = "Refuse an invitation",
         .max_words = 2,
         .rest = CMD_REST_TEXT,
+        .topic = "rooms",
+        .example = "/decline room@conference.example.org",
         .run = cmd_decline,
     },
     {
         .name = "occupants",
         .args = "",
         .summary = "Show or hide the occupants pane beside rooms",
+        .topic = "rooms",
+        .example = "/occupants",
+        .settings = occupants_settings,
         .run = cmd_occupants,
     },
     {
@@ -499,6 +520,8 @@ static const cmd_def defs[] = {
         .complete = {COMPLETE_NICK},
         .max_words = 1,
         .rest = CMD_REST_TEXT,
+        .topic = "rooms",
+        .example = "/whois bob",
         .run = cmd_whois,
     },
     {
@@ -508,6 +531,8 @@ static const cmd_def defs[] = {
         .complete = {COMPLETE_NICK},
         .max_words = 2,
         .rest = CMD_REST_TEXT,
+        .topic = "moderation",
+        .example = "/kick spammer flooding",
         .run = cmd_kick,
     },
     {
@@ -517,6 +542,8 @@ static const cmd_def defs[] = {
         .complete = {COMPLETE_NICK},
         .max_words = 2,
         .rest = CMD_REST_TEXT,
+        .topic = "moderation",
+        .example = "/ban spammer@example.org",
         .run = cmd_ban,
     },
     {
@@ -526,6 +553,8 @@ static const cmd_def defs[] = {
         .complete = {COMPLETE_NICK},
         .max_words = 3,
         .rest = CMD_REST_TEXT,
+        .topic = "moderation",
+        .example = "/role bob moderator",
         .run = cmd_role,
     },
     {
@@ -535,6 +564,8 @@ static const cmd_def defs[] = {
         .complete = {COMPLETE_NICK},
         .max_words = 3,
         .rest = CMD_REST_TEXT,
+        .topic = "moderation",
+        .example = "/affiliation bob member",
         .run = cmd_affiliation,
     },
     {
@@ -544,6 +575,8 @@ static const cmd_def defs[] = {
         .complete = {COMPLETE_NICK},
         .max_words = 1,
         .rest = CMD_REST_TEXT,
+        .topic = "moderation",
+        .example = "/voice bob",
         .run = cmd_voice,
     },
     {
@@ -553,6 +586,8 @@ static const cmd_def defs[] = {
         .complete = {COMPLETE_NICK},
         .max_words = 1,
         .rest = CMD_REST_TEXT,
+        .topic = "moderation",
+        .example = "/devoice bob",
         .run = cmd_devoice,
     },
     {
@@ -562,6 +597,8 @@ static const cmd_def defs[] = {
         .complete = {COMPLETE_NICK},
         .max_words = 2,
         .rest = CMD_REST_TEXT,
+        .topic = "moderation",
+        .example = "/moderate spammer spam",
         .run = cmd_moderate,
     },
     {
@@ -572,6 +609,8 @@ static const cmd_def defs[] = {
         .choices = bookmark_choices,
         .complete = {COMPLETE_CHOICES},
         .max_words = CMD_WORDS_ANY,
+        .topic = "rooms",
+        .example = "/bookmark add autojoin on",
         .run = cmd_bookmark,
     },
 };

@@ -89,6 +89,8 @@ static cmd_result cmd_sub(char **argv, int argc, const char *jid)
 static const char *const roster_choices[] = {"list", "add", "remove", "name", "group", NULL};
 static const char *const sub_choices[] = {"request", "allow", "deny", "cancel", NULL};
 
+static const char *const roster_settings[] = {"roster_show_offline", NULL};
+
 static const cmd_def defs[] = {
     {
         .name = "roster",
@@ -100,6 +102,9 @@ static const cmd_def defs[] = {
         .complete = {COMPLETE_CHOICES, COMPLETE_JID},
         .max_words = 3,
         .rest = CMD_REST_VALUE,
+        .topic = "contacts",
+        .example = "/roster add bob@example.org Bob",
+        .settings = roster_settings,
         .run = cmd_roster,
     },
     {
@@ -111,6 +116,8 @@ static const cmd_def defs[] = {
         .choices = sub_choices,
         .complete = {COMPLETE_CHOICES, COMPLETE_JID},
         .max_words = 2,
+        .topic = "contacts",
+        .example = "/sub allow bob@example.org",
         .run = cmd_sub,
     },
 };

@@ -64,6 +64,8 @@ static cmd_result cmd_theme(char **argv, int argc, const char *jid)
 
 static const char *const theme_choices[] = {"list", "load", "preview", NULL};
 
+static const char *const theme_settings[] = {"theme", NULL};
+
 static const cmd_def defs[] = {
     {
         .name = "theme",
@@ -76,6 +78,9 @@ static const cmd_def defs[] = {
         .choices = theme_choices,
         .complete = {COMPLETE_CHOICES},
         .max_words = 2,
+        .topic = "settings",
+        .example = "/theme load dark",
+        .settings = theme_settings,
         .run = cmd_theme,
     },
 };

@@ -11,6 +11,11 @@
 
 static GHashTable *commands; /* name -> const cmd_def* */
 static GPtrArray *sorted;
+static GPtrArray *in_order; /* as registered: the tables' order, for /help */
+
+const char *const cmd_topics[] = {"chat",      "rooms",   "moderation", "contacts",
+                                  "history",   "windows", "settings",   "accounts",
+                                  "scripting", "basics",  NULL};
 
 static gint def_cmp(gconstpointer a, gconstpointer b)
 {
@@ -22,6 +27,7 @@ void cmd_register(const cmd_def *defs, size_t count)
     for (size_t i = 0; i < count; i++) {
         g_hash_table_insert(commands, (gpointer)defs[i].name, (gpointer)&defs[i]);
         g_ptr_array_add(sorted, (gpointer)&defs[i]);
+        g_ptr_array_add(in_order, (gpointer)&defs[i]);
     }
     g_ptr_array_sort(sorted, def_cmp);
 }
@@ -36,10 +42,16 @@ GPtrArray *cmd_all(void)
     return sorted;
 }
 
+GPtrArray *cmd_in_order(void)
+{
+    return in_order;
+}
+
 void cmd_init(void)
 {
     commands = g_hash_table_new(g_str_hash, g_str_equal);
     sorted = g_ptr_array_new();
+    in_order = g_ptr_array_new();
     cmd_core_register();
     cmd_account_register();
     cmd_chat_register();
@@ -66,8 +78,11 @@ void cmd_deinit(void)
         g_hash_table_destroy(commands);
     if (sorted)
         g_ptr_array_free(sorted, TRUE);
+    if (in_order)
+        g_ptr_array_free(in_order, TRUE);
     commands = NULL;
     sorted = NULL;
+    in_order = NULL;
 }
 
 /* ---------- running commands ---------- */
@@ -266,6 +281,18 @@ static void man_commands(FILE *out)
                 fputs(l[1] ? "\n.br\n" : "\n", out);
             }
             g_strfreev(lines);
+        }
+        if (d->example) {
+            fputs(".br\nExample: ", out);
+            man_escape(out, d->example);
+            fputs("\n", out);
+        }
+        if (d->settings) {
+            fputs(".br\nSettings: ", out);
+            for (const char *const *s = d->settings; *s; s++) {
+                man_escape(out, *s);
+                fputs(s[1] ? ", " : "\n", out);
+            }
         }
     }
 }

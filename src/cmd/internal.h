@@ -46,6 +46,9 @@ typedef struct {
     cmd_rest rest;                 /* whether the last word takes the rest of the line */
     const char *const *choices;    /* first-word choices (subcommands), or NULL */
     cmd_complete_kind complete[3]; /* per word position (COMPLETE_NONE beyond) */
+    const char *topic;             /* what /help groups it under: "chat", "rooms", ... */
+    const char *example;           /* one typical use, as typed: "/msg bob@example.org hi" */
+    const char *const *settings;   /* settings it reads (NULL-terminated), or NULL */
     cmd_run_fn run;
 } cmd_def;
 
@@ -77,6 +80,11 @@ void cmd_register(const cmd_def *defs, size_t count);
 const cmd_def *cmd_find(const char *name);
 /* All commands sorted by name (borrowed). */
 GPtrArray *cmd_all(void);
+/* All commands in the order their tables list them (borrowed). */
+GPtrArray *cmd_in_order(void);
+
+/* The topics of /help, in the order it shows them (NULL-terminated). */
+extern const char *const cmd_topics[];
 
 /* Families. */
 void cmd_core_register(void);

@@ -179,6 +179,38 @@ def test_search_window_per_query_and_context_in_it(prosody, natter_factory, peer
     wait_main_line(n, r"^%s !! Usage: /search -here WORDS" % TS)
 
 
+# ---------------------------------------------------------------- /help
+
+def test_help_by_topic_fits_80x24_and_help_command_shows_example(natter_factory):
+    n = natter_factory(None, connect=False, cols=80, rows=24)
+    n.wait_for(r"/quit")
+    n.type_line("/clear")
+    n.type_line("/help")
+    head = r"^%s By topic\. /help NAME: one; /help all; /help keys$" % TS
+    last = r"^%s   e\.g\. /exec -o uptime$" % TS
+    scr = n.wait_for(lambda s: main_line(n, s, head) and main_line(n, s, last),
+                     message="/help not shown whole at 80x24")
+    rows = main_rows(n, scr)
+    text = "\n".join(rows)
+    for topic, example in (("chat", "/msg bob@example.org see you at five"),
+                           ("rooms", "/join natter@conference.example.org"),
+                           ("history", '/search -here "train times"'),
+                           ("settings", "/set time_format %H:%M:%S")):
+        assert re.search(r"^%s %s: /" % (TS, topic), text, re.M), text
+        assert re.search(r"^%s   e\.g\. %s$" % (TS, re.escape(example)), text, re.M), text
+    # no row was wrapped: every help row starts with the time
+    first = next(i for i, r in enumerate(rows) if re.search(head, r))
+    assert all(re.match(r"^%s " % TS, r) for r in rows[first:] if r.strip()), text
+
+    n.type_line("/clear")
+    n.type_line("/help notify")
+    scr = wait_main_line(n, r"^%s   Example: /notify mentions$" % TS)
+    assert main_has(n, scr, "Settings: notify, beep, notify_osc, notify_command, quiet_hours"), \
+        main_text(n, scr)
+    n.type_line("/help msg extra")
+    wait_main_line(n, r"^%s !! /help: too many arguments" % TS)
+
+
 # ---------------------------------------------------------------- /quit
 
 def test_quit_asks_when_text_is_not_sent(alice):

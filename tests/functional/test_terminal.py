@@ -82,9 +82,9 @@ def layout_is(n, scr, cols, rows):
 
 
 def help_commands(n, timeout=10):
-    """Type /help and return the command names it lists (without '/'), in order.
+    """Type /help all and return the command names it lists (without '/'), in order.
     Needs a window tall enough to show the whole list."""
-    n.type_line("/help")
+    n.type_line("/help all")
     head = r"^%s Commands \(" % TS
     scr = n.wait_for(lambda s: main_line(n, s, head) and main_line(n, s, r"^%s Keys:" % TS),
                      timeout, message="/help list not shown whole")

@@ -113,12 +113,50 @@ static void test_value_quotes(void **state)
     g_free(err);
 }
 
+/* What /help and the man page show: a topic /help knows, an example that
+ * is the command itself and short enough for the overview, settings that
+ * exist. */
+static void test_help_fields(void **state)
+{
+    GPtrArray *all = cmd_all();
+    for (guint i = 0; i < all->len; i++) {
+        const cmd_def *d = g_ptr_array_index(all, i);
+        bool known = false;
+        for (const char *const *t = cmd_topics; *t; t++)
+            known = known || (d->topic && !strcmp(*t, d->topic));
+        if (!known)
+            fail_msg("/%s: topic '%s' is none of /help's", d->name, d->topic ? d->topic : "");
+        if (!d->summary || !*d->summary)
+            fail_msg("/%s: no summary", d->name);
+        char *self = g_strdup_printf("/%s", d->name);
+        size_t n = strlen(self);
+        if (!d->example || strncmp(d->example, self, n) != 0 ||
+            (d->example[n] != '\0' && d->example[n] != ' '))
+            fail_msg("/%s: the example '%s' is not the command", d->name,
+                     d->example ? d->example : "");
+        if (strlen(d->example) > 41)
+            fail_msg("/%s: the example is longer than the /help overview shows", d->name);
+        /* the example is something the command takes */
+        char **w = NULL;
+        int count;
+        char *err = NULL;
+        if (!cmd_split_args(d, d->example + n, &w, &count, &err))
+            fail_msg("/%s: its example is refused: %s", d->name, err);
+        g_strfreev(w);
+        g_free(self);
+        for (const char *const *s = d->settings; s && *s; s++)
+            if (!settings_find(*s))
+                fail_msg("/%s: reads setting '%s', which does not exist", d->name, *s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_syntax_matches_word_count),
         cmocka_unit_test(test_extra_words_refused_everywhere),
         cmocka_unit_test(test_value_quotes),
+        cmocka_unit_test(test_help_fields),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
