@@ -1,4 +1,4 @@
-/* cmd-core.c - /help, /quit, /set, /save, /win, /close, /clear, /redraw. */
+/* cmd-core.c - /help, /quit, /set, /unset, /save, /win, /close, /clear, /redraw, /notify. */
 #include <string.h>
 
 #include "cmd/internal.h"
