@@ -265,9 +265,10 @@ static const struct {
     {"forget", 2, "forget NAME"},
 };
 
-/* The account removal that waits for a second /account remove: removing
- * the account in use asks first. */
+/* The account removal that waits for a second /account remove right after
+ * it: removing the account in use asks first. */
 static char *remove_asked;
+static unsigned remove_asked_at; /* cmd_serial() when it asked */
 
 static cmd_result cmd_account(char **argv, int argc, const char *jid)
 {
@@ -304,10 +305,12 @@ static cmd_result cmd_account(char **argv, int argc, const char *jid)
             return cmd_fail_extra("account", "remove NAME [-f]");
         bool in_use =
             a && !g_strcmp0(nx_account_name(), a->name) && nx_state() != CONN_DISCONNECTED;
-        bool again = a && remove_asked && !strcmp(remove_asked, a->name);
+        bool again = a && remove_asked && !strcmp(remove_asked, a->name) &&
+                     cmd_serial() == remove_asked_at + 1;
         g_clear_pointer(&remove_asked, g_free);
         if (in_use && argc < 3 && !again) {
             remove_asked = g_strdup(a->name);
+            remove_asked_at = cmd_serial();
             return cmd_fail("Account %s is in use (connected). /account remove %s again (or "
                             "/account remove %s -f) removes it; natter stays connected until "
                             "/disconnect.",

@@ -156,15 +156,16 @@ static cmd_result cmd_help(char **argv, int argc, const char *jid)
 
 /* /quit leaves at once when nothing is waiting. When something is (text
  * typed in other windows and not sent, messages queued while offline, edits
- * written offline), the first /quit says what and a second one (or /quit -f,
- * for scripts) leaves. Queued messages are kept in the history and sent at
+ * written offline), the first /quit says what and a second one right after
+ * it (or /quit -f, for scripts) leaves. Queued messages are kept in the history and sent at
  * the next login unless the history cannot keep them. */
 static cmd_result cmd_quit(char **argv, int argc, const char *jid)
 {
-    static bool warned;
+    static unsigned warned_at; /* the command that asked; 0: none */
     if (argc == 1 && strcmp(argv[0], "-f") != 0)
         return cmd_fail("Usage: /quit [-f] (-f: leave without asking)");
-    bool force = argc == 1 || warned;
+    /* Only the very next command answers the question. */
+    bool force = argc == 1 || (warned_at && cmd_serial() == warned_at + 1);
     char **drafts = ui_drafts();
     unsigned q = nx_queued_count(), edits = nx_queued_edits();
     unsigned msgs = q > edits ? q - edits : 0;
@@ -191,7 +192,7 @@ static cmd_result cmd_quit(char **argv, int argc, const char *jid)
                                edits == 1 ? "" : "s");
     g_strfreev(drafts);
     if (!force && why->len) {
-        warned = true;
+        warned_at = cmd_serial();
         cmd_result result =
             cmd_fail("Not quitting yet: %s. /quit again (or /quit -f) leaves.", why->str);
         g_string_free(why, TRUE);
@@ -361,7 +362,7 @@ static const cmd_def defs[] = {
         .summary = "Leave natter (disconnects cleanly)",
         .help = "When other windows hold text not sent yet, or messages wait in the offline\n"
                 "queue (kept in the history and sent at the next login), or corrections written\n"
-                "offline would be lost, the first /quit says so and a second one leaves.\n"
+                "offline would be lost, the first /quit says so and /quit again leaves.\n"
                 "-f leaves without asking (for scripts).",
         .max_words = 1,
         .topic = "basics",

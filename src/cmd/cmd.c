@@ -162,9 +162,17 @@ cmd_result cmd_fail_extra(const char *name, const char *usage)
 
 static cmd_result run_parsed(const char *line, const char *jid);
 
+static unsigned serial;
+
+unsigned cmd_serial(void)
+{
+    return serial;
+}
+
 /* Run LINE: what it says while it runs goes to the window it was typed in. */
 static cmd_result run_command(const char *line, const char *jid)
 {
+    serial++;
     ui_command_begin();
     cmd_result result = run_parsed(line, jid);
     ui_command_end();

@@ -74,6 +74,11 @@ cmd_result cmd_run_line(const char *line, const char *jid);
  * unterminated quote or more words than D takes. */
 bool cmd_split_args(const cmd_def *d, const char *args, char ***words, int *count, char **err);
 
+/* How many commands have started running so far: a command that asks
+ * "again?" knows whether the next one is the answer (the count then is one
+ * more than when it asked). */
+unsigned cmd_serial(void);
+
 /* Register COUNT commands (the array must outlive the program). */
 void cmd_register(const cmd_def *defs, size_t count);
 /* The command NAME, or NULL. */

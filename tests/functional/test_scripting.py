@@ -251,10 +251,10 @@ def read_to_end(s, timeout):
 @pytest.mark.time_limit(60)
 def test_remote_client_that_does_not_read_does_not_stall_natter(alice, bob):
     sock = socket_of(alice, "alice")
-    res = remote(alice, "--remote", "/help")
+    res = remote(alice, "--remote", "/help all")
     assert res.returncode == 0, (res.returncode, res.stdout, res.stderr)
     # Replies far larger than a socket takes at once (about 200 KB).
-    request = b"/help\n" * (600000 // len(res.stdout.encode()) + 1)
+    request = b"/help all\n" * (600000 // len(res.stdout.encode()) + 1)
 
     idle = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)   # never ends its request
     idle.connect(sock)

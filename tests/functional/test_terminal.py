@@ -160,7 +160,7 @@ def test_input_history_is_per_window(alice, bob):
     wait_main_line(alice, r"^%s <alice> alpha$" % TS)
     alice.send_keys("M-1")
     alice.wait_for(lambda s: "console" in title_bar(alice, s) and CONNECTED in main_text(alice, s))
-    alice.type_line("/help")
+    alice.type_line("/help all")
     wait_main_line(alice, r"^%s Keys:" % TS)
     alice.send_keys("M-2")
     alice.wait_for(lambda s: "bob@localhost" in title_bar(alice, s)
@@ -168,7 +168,7 @@ def test_input_history_is_per_window(alice, bob):
     wait_input(alice, "")
     alice.send_keys("Up")          # empty line in a chat: edit the last message
     wait_input(alice, "/correct alpha")
-    alice.send_keys("Up")          # then this window's history: alpha, not /help
+    alice.send_keys("Up")          # then this window's history: alpha, not /help all
     wait_input(alice, "alpha")
     alice.send_keys("C-u")
     wait_input(alice, "")
