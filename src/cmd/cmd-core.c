@@ -157,8 +157,8 @@ static cmd_result cmd_help(char **argv, int argc, const char *jid)
 /* /quit leaves at once when nothing is waiting. When something is (text
  * typed in other windows and not sent, messages queued while offline, edits
  * written offline), the first /quit says what and a second one right after
- * it (or /quit -f, for scripts) leaves. Queued messages are kept in the history and sent at
- * the next login unless the history cannot keep them. */
+ * it (or /quit -f, for scripts) leaves. Queued messages are kept in the
+ * history and sent at the next login unless the history cannot keep them. */
 static cmd_result cmd_quit(char **argv, int argc, const char *jid)
 {
     static unsigned warned_at; /* the command that asked; 0: none */
