@@ -1,4 +1,5 @@
 /* main.c - start-up order, command-line options and the main loop. */
+#include <errno.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -130,15 +131,25 @@ static int run_export(void)
         g_free(peer);
         return 1;
     }
+    if (peer && store_oldest_ts(peer) == 0) {
+        fprintf(stderr, "natter: no history with %s in %s's history; nothing exported\n", peer,
+                a->jid);
+        g_free(peer);
+        store_close();
+        return 1;
+    }
     bool ok = store_export(peer, fmt, stdout, &err);
-    if (fflush(stdout) != 0)
+    if (ok && fflush(stdout) != 0)
         ok = false;
-    if (!ok)
-        fprintf(stderr, "natter: export failed: %s\n", err ? err : "write error");
+    /* A reader that stopped reading (natter --export | head) is not an
+     * error: it has what it wanted. */
+    bool closed = !ok && (errno == EPIPE || (err && strstr(err, g_strerror(EPIPE))));
+    if (!ok && !closed)
+        fprintf(stderr, "natter: %s\n", err ? err : "export failed: write error");
     g_free(err);
     g_free(peer);
     store_close();
-    return ok ? 0 : 1;
+    return ok || closed ? 0 : 1;
 }
 
 /* Run the command LINE; a failure is reported once, after WHERE (the place

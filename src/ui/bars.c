@@ -45,7 +45,7 @@ char *bars_window_name(const win_t *w)
     if (w->type == WIN_CONSOLE)
         return g_strdup("console");
     if (w->type == WIN_SEARCH)
-        return g_strdup("search");
+        return w->query ? g_strdup_printf("search:%s", w->query) : g_strdup("search");
     char *name;
     jid_t *j = w->jid ? jid_new(w->jid) : NULL;
     if (w->type == WIN_ROOM && j && j->local) {
