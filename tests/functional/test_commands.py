@@ -243,7 +243,7 @@ def test_account_add_show_and_remove_in_use(alice):
     alice.type_line("/account add y y@localhost")
     wait_main_has(alice, "Account y added.")
     alice.type_line("/account show y")
-    wait_main_has(alice, "resource natter, server (from the JID), port default (5222), tls force")
+    wait_main_has(alice, "resource (unique to this installation), server (from the JID), port default (5222), tls force")
     alice.type_line("/account list")
     scr = wait_main_line(alice, r"^%s   y: y@localhost$" % TS)
     assert not main_line(alice, scr, r"^%s   x: " % TS)
