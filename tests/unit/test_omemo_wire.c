@@ -91,6 +91,12 @@ static void test_devicelist_flood_is_cut(void **state)
 
 /* ---------- bundles ---------- */
 
+static void wire_prekey_free(nx_omemo_prekey *p)
+{
+    g_bytes_unref(p->key);
+    g_free(p);
+}
+
 /* natter's own bundle as wire data (what the bridge will do). */
 static nx_omemo_bundle *wire_of(const omemo_bundle *ob)
 {
@@ -99,7 +105,7 @@ static nx_omemo_bundle *wire_of(const omemo_bundle *ob)
     b->signed_id = ob->signed_id;
     b->signed_key = g_bytes_ref(ob->signed_key);
     b->signature = g_bytes_ref(ob->signature);
-    b->prekeys = g_ptr_array_new();
+    b->prekeys = g_ptr_array_new_with_free_func((GDestroyNotify)wire_prekey_free);
     for (guint i = 0; i < ob->prekeys->len; i++) {
         const omemo_prekey_pub *p = g_ptr_array_index(ob->prekeys, i);
         nx_omemo_prekey *w = g_new0(nx_omemo_prekey, 1);
