@@ -15,6 +15,7 @@
 #define NATTER_CORE_EVENT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 typedef enum {
@@ -117,6 +118,8 @@ typedef struct {
     bool outgoing;
     bool queued;             /* outgoing, not yet sent (offline) */
     time_t timestamp;        /* original time (XEP-0203 delay) or now */
+    int64_t time_us;         /* the same time in UTC microseconds, with the stamp's
+                              * fraction of a second (0: only TIMESTAMP is known) */
     bool delayed;            /* carried a delay stamp */
     const char *stanza_id;   /* XEP-0359, only when 'by' is our own bare JID */
     const char *origin_id;   /* XEP-0359 origin-id */
@@ -143,6 +146,7 @@ typedef struct {
     const char *body;       /* new text */
     const char *id;         /* the correction's own id */
     time_t timestamp;
+    int64_t time_us;         /* TIMESTAMP in UTC microseconds (0: only TIMESTAMP is known) */
     bool groupchat;          /* FROM is room/nick: the author is the occupant */
     const char *occupant_id; /* rooms: XEP-0421 id when the room vouches for it */
     ev_result *result;

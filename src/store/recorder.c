@@ -91,18 +91,18 @@ static void on_conn(event_type t, const void *p, void *ud)
         open_for(ev->jid_bare);
 }
 
-/* A new store_msg with the fields every message has. Timestamps are kept
- * in whole seconds, like the server archive's stamps: within one second,
- * messages then keep the order in which natter learnt of them. */
+/* A new store_msg with the fields every message has. The time keeps its
+ * fraction of a second (TIME_US, else whole seconds TS): a burst within one
+ * second stays in the order in which it was written. */
 static store_msg *msg_new(const char *peer, const char *from, bool outgoing, const char *body,
-                          time_t ts)
+                          time_t ts, int64_t time_us)
 {
     store_msg *m = store_msg_new();
     m->peer = g_strdup(peer);
     m->sender = g_strdup(from);
     m->outgoing = outgoing;
     m->body = g_strdup(body);
-    m->ts = (int64_t)ts * 1000;
+    m->ts = time_us ? time_us / 1000 : (int64_t)ts * 1000;
     return m;
 }
 
@@ -110,7 +110,7 @@ static void on_message(event_type t, const void *p, void *ud)
 {
     const ev_message *ev = p;
     batch();
-    store_msg *m = msg_new(ev->peer, ev->from, ev->outgoing, ev->body, ev->timestamp);
+    store_msg *m = msg_new(ev->peer, ev->from, ev->outgoing, ev->body, ev->timestamp, ev->time_us);
     if (ev->backfill) {
         /* Older history arrives newest first; archive stamps have whole
          * seconds, so keep each strictly before what is already stored. */
@@ -165,7 +165,8 @@ static void on_correction(event_type t, const void *p, void *ud)
     if (row == 0 && bare) {
         /* The original is not in history: keep the correction as a message
          * of its own, marked corrected. */
-        store_msg *m = msg_new(ev->peer, ev->from, ev->outgoing, ev->body, ev->timestamp);
+        store_msg *m =
+            msg_new(ev->peer, ev->from, ev->outgoing, ev->body, ev->timestamp, ev->time_us);
         m->msg_id = g_strdup(ev->id);
         m->corrected = true;
         m->author = ev->groupchat ? g_strdup(bare) : NULL;

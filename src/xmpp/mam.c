@@ -200,6 +200,7 @@ static void process_result(xmpp_conn_t *c, xmpp_stanza_t *res, bool backfill, co
     msg_source src = {.archive = true,
                       .archive_id = aid,
                       .archive_ts = nx_delay_of(fwd),
+                      .archive_us = nx_delay_us_of(fwd),
                       .backfill = backfill,
                       .room = room != NULL};
     nx_message_process(c, inner, &src);
