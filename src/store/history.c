@@ -831,6 +831,21 @@ int64_t store_oldest_ts(const char *peer)
     return ts;
 }
 
+/* SECOND_MS, or the newest ts of PEER within that second (store.h). */
+int64_t store_place_in_second(const char *peer, int64_t second_ms)
+{
+    sqlite3_stmt *st = peer ? store_stmt(ST_SECOND_MAX, NULL) : NULL;
+    if (!st)
+        return second_ms;
+    store_bind_text(st, 1, peer);
+    sqlite3_bind_int64(st, 2, second_ms);
+    int64_t ts = second_ms;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        ts = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return ts > second_ms ? ts : second_ms;
+}
+
 /* The newest pending (not yet written) message of PEER that is outgoing
  * (AUTHOR NULL) or by AUTHOR, or NULL (borrowed). */
 static const store_msg *pending_last(const char *peer, const char *author)

@@ -66,6 +66,7 @@ typedef enum {
     ST_QUEUED,        /* outgoing messages waiting for a connection, oldest first */
     ST_SENT_MSGID,    /* ?1 peer ?2 msg_id: no longer queued */
     ST_SENT_ORIGIN,   /* ?1 peer ?2 origin_id: no longer queued */
+    ST_SECOND_MAX,    /* ?1 peer ?2 ts: the newest ts of PEER in [?2, ?2 + 1000) */
     ST__COUNT
 } store_stmt_id;
 

@@ -112,11 +112,16 @@ static void on_message(event_type t, const void *p, void *ud)
     batch();
     store_msg *m = msg_new(ev->peer, ev->from, ev->outgoing, ev->body, ev->timestamp, ev->time_us);
     if (ev->backfill) {
-        /* Older history arrives newest first; archive stamps have whole
+        /* Older history arrives newest first; archive stamps may have whole
          * seconds, so keep each strictly before what is already stored. */
         int64_t oldest = store_oldest_ts(ev->peer);
         if (oldest && m->ts >= oldest)
             m->ts = oldest - 1;
+    } else if (ev->delayed && m->ts % 1000 == 0) {
+        /* A stamp without a fraction says "some time in this second": after
+         * what natter already has from that second (a live message stamped
+         * to the millisecond), in the order it learns of them. */
+        m->ts = store_place_in_second(ev->peer, m->ts);
     }
     if (ev->stanza_id && open_account) {
         /* In a room the room stamps ids; elsewhere our own account does. */

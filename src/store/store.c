@@ -127,6 +127,8 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_SENT_ORIGIN] = "UPDATE messages SET queued = 0 "
                        "WHERE peer = ?1 AND origin_id = ?2 AND origin_id IS NOT msg_id "
                        "AND outgoing = 1 AND queued = 1",
+    [ST_SECOND_MAX] =
+        "SELECT max(ts) FROM messages WHERE peer = ?1 AND ts >= ?2 AND ts < ?2 + 1000",
     [ST_EXPORT_ALL] = "SELECT " STORE_MSG_COLS " FROM messages ORDER BY peer, ts, id",
     [ST_EXPORT_PEER] = "SELECT " STORE_MSG_COLS " FROM messages WHERE peer = ?1 "
                        "ORDER BY ts, id",

@@ -190,6 +190,13 @@ store_msg *store_last_by(const char *peer, const char *author);
 /* Time (UTC ms) of the oldest message stored for PEER, 0 when none. */
 int64_t store_oldest_ts(const char *peer);
 
+/* Where a message of PEER stamped with the whole second SECOND_MS (UTC ms,
+ * a multiple of 1000: a stamp without a fraction) goes: SECOND_MS, or the
+ * newest time already stored for PEER within that second, so that it
+ * follows what natter learnt of before it in that second (ties keep the
+ * order of arrival). */
+int64_t store_place_in_second(const char *peer, int64_t second_ms);
+
 /* Full-text search for the user's words QUERY (plain words, quoted phrases;
  * FTS syntax characters are treated as text, never as operators, so no query
  * can raise an FTS error; all words must match) in PEER or everywhere (PEER

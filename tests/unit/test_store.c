@@ -491,6 +491,23 @@ static void test_page_time_order(void **state)
     g_ptr_array_unref(p);
 }
 
+/* A stamp without a fraction goes after what is stored from its second
+ * (a live message timed to the millisecond), never before it. */
+static void test_place_in_second(void **state)
+{
+    assert_int_equal(store_place_in_second(ALICE, T0), T0);
+    add_plain(ALICE, "live at .250", T0 + 250);
+    add_plain(ALICE, "next second", T0 + 1000);
+    add_plain(BOB, "other chat", T0 + 900);
+    assert_int_equal(store_place_in_second(ALICE, T0), T0 + 250);
+    assert_int_equal(store_place_in_second(ALICE, T0 + 1000), T0 + 1000);
+    assert_int_equal(store_place_in_second(BOB, T0), T0 + 900);
+    add_plain(ALICE, "archived, same second", store_place_in_second(ALICE, T0));
+    GPtrArray *p = store_page(ALICE, 0, 10);
+    assert_bodies(p, "live at .250|archived, same second|next second");
+    g_ptr_array_unref(p);
+}
+
 static void test_context(void **state)
 {
     int64_t ids[10];
@@ -744,6 +761,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_batch, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_page, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_page_time_order, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_place_in_second, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_context, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_peers_and_state, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_mark_delivered, setup_open, teardown),
