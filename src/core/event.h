@@ -105,9 +105,13 @@ typedef struct {
 
 /* Filled in by the store's subscriber (it runs first), read by the UI. */
 typedef struct {
-    long long rowid; /* history row, 0 when not stored (yet) */
-    bool duplicate;  /* already in history: do not show it again */
-    bool rejected;   /* (corrections) refused: not from the original sender */
+    long long rowid;  /* history row, 0 when not stored (yet) */
+    bool duplicate;   /* already in history: do not show it again */
+    bool rejected;    /* (corrections) refused: not from the original sender, or
+                       * its message is retracted already */
+    bool retracted;   /* (messages) stored retracted: its retraction came first */
+    const char *body; /* (messages) stored with this text, a correction that came
+                       * first (borrowed for the delivery), or NULL */
 } ev_result;
 
 typedef struct {

@@ -15,7 +15,7 @@
 #include "store/store.h"
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* How long a statement waits for another connection's lock. */
 #define STORE_BUSY_TIMEOUT_MS 200
@@ -67,6 +67,13 @@ typedef enum {
     ST_SENT_MSGID,    /* ?1 peer ?2 msg_id: no longer queued */
     ST_SENT_ORIGIN,   /* ?1 peer ?2 origin_id: no longer queued */
     ST_SECOND_MAX,    /* ?1 peer ?2 ts: the newest ts of PEER in [?2, ?2 + 1000) */
+    ST_EDIT_COUNT,    /* how many edits wait for their message */
+    ST_EDIT_FIND,     /* ?1 peer ?2 ?3 ?4 ids -> id, author, retract, body, ts, standin */
+    ST_EDIT_ADD,      /* ?1 peer ?2 author ?3 target ?4 retract ?5 body ?6 ts ?7 standin */
+    ST_EDIT_OF,       /* ?1 peer ?2 target ?3 author -> id, retract, standin */
+    ST_EDIT_DEL,      /* ?1 id */
+    ST_EDIT_NOBODY,   /* ?1 id: a correction of a retracted message loses its text */
+    ST_DELETE_ROW,    /* ?1 id: a correction's stand-in, once applied */
     ST__COUNT
 } store_stmt_id;
 
@@ -134,6 +141,8 @@ guint store_pending_flush(bool wait);
 guint store_pending_clear(void);
 /* Forget that a fault was reported (a new run of faults reports again). */
 void store_fault_reset(void);
+/* Forget what is known about the pending edits table (another database). */
+void store_edits_forget(void);
 
 /* ---- search.c ---- */
 

@@ -14,6 +14,7 @@
 #include "store/store.h"
 
 static char *open_account; /* bare JID whose database is open */
+static char *stored_body;  /* ev_result.body of the message being delivered */
 static bool batching;      /* a store batch is open in this loop pass */
 
 /* Writes of one loop pass share a transaction (a flood costs one commit
@@ -141,8 +142,19 @@ static void on_message(event_type t, const void *p, void *ud)
     if (ev->result) {
         ev->result->rowid = m->rowid;
         ev->result->duplicate = r == STORE_DUPLICATE;
+        /* Edits that came before it were applied as it was stored. */
+        ev->result->retracted = r != STORE_DUPLICATE && m->retracted;
+        g_free(stored_body);
+        stored_body = r != STORE_DUPLICATE && m->corrected ? g_strdup(m->body) : NULL;
+        ev->result->body = stored_body;
     }
     store_msg_free(m);
+}
+
+/* Now in UTC ms (when an edit that waits for its message was learnt of). */
+static int64_t now_ms(void)
+{
+    return g_get_real_time() / 1000;
 }
 
 static void on_receipt(event_type t, const void *p, void *ud)
@@ -167,9 +179,13 @@ static void on_correction(event_type t, const void *p, void *ud)
     char *bare =
         ev->groupchat ? muc_author_key(ev->peer, ev->from, ev->occupant_id) : jid_bare_of(ev->from);
     int64_t row = bare ? store_correct_checked(ev->peer, bare, ev->replace_id, ev->body) : 0;
-    if (row == 0 && bare) {
-        /* The original is not in history: keep the correction as a message
-         * of its own, marked corrected. */
+    bool dropped = false;
+    if (row == 0 && bare && store_edit_retracted(ev->peer, bare, ev->replace_id)) {
+        /* Its message was retracted before it arrived: nothing to show. */
+        dropped = true;
+    } else if (row == 0 && bare) {
+        /* The original is not in history (yet): keep the correction as a
+         * message of its own, marked corrected, until it comes. */
         store_msg *m =
             msg_new(ev->peer, ev->from, ev->outgoing, ev->body, ev->timestamp, ev->time_us);
         m->msg_id = g_strdup(ev->id);
@@ -178,12 +194,13 @@ static void on_correction(event_type t, const void *p, void *ud)
         char *err = NULL;
         store_add(m, &err);
         report(err);
+        store_edit_wait(ev->peer, bare, ev->replace_id, false, ev->body, m->ts, m->rowid);
         store_msg_free(m);
     }
     if (ev->result) {
         ev->result->rowid = row > 0 ? row : 0;
         /* Known message, other author: a forged correction. */
-        ev->result->rejected = row < 0;
+        ev->result->rejected = row < 0 || dropped;
     }
     g_free(bare);
 }
@@ -195,6 +212,8 @@ static void on_retraction(event_type t, const void *p, void *ud)
     if (ev->moderation) {
         /* The room removed a message it stamped (xmpp/ checked the sender). */
         int64_t row = store_retract_stanza(ev->peer, ev->retract_id, NULL);
+        if (row == 0) /* not stored yet: removed as it arrives */
+            store_edit_wait(ev->peer, NULL, ev->retract_id, true, NULL, now_ms(), 0);
         if (ev->result)
             ev->result->rowid = row;
         return;
@@ -205,6 +224,10 @@ static void on_retraction(event_type t, const void *p, void *ud)
     /* In rooms a retraction names the room's stanza-id (XEP-0424). */
     if (row == 0 && bare && ev->groupchat)
         row = store_retract_stanza(ev->peer, ev->retract_id, bare);
+    /* Not stored yet (older history comes newest first, a catch-up may not
+     * reach it): it is stored retracted when it comes. */
+    if (row == 0 && bare)
+        store_edit_wait(ev->peer, bare, ev->retract_id, true, NULL, now_ms(), 0);
     if (ev->result) {
         ev->result->rowid = row > 0 ? row : 0;
         ev->result->rejected = row < 0;
@@ -229,6 +252,7 @@ void recorder_deinit(void)
     commit_hook(NULL);
     store_close();
     g_clear_pointer(&open_account, g_free);
+    g_clear_pointer(&stored_body, g_free);
 }
 
 char *recorder_state_get(const char *key)
