@@ -428,6 +428,7 @@ bool store_batch_end(char **err)
         return false;
     }
     batch_txn = false;
+    store_fault_reset();
     if (batch_rows) {
         g_ptr_array_set_free_func(batch_rows, pend_free);
         g_ptr_array_set_size(batch_rows, 0);
@@ -475,7 +476,9 @@ guint store_pending_flush(bool wait)
         return pending.length;
     }
     g_queue_clear_full(&pending, pend_free);
-    store_fault_reset();
+    /* In a batch nothing is on disk before its commit: that ends the run. */
+    if (!batch_wanted)
+        store_fault_reset();
     return 0;
 }
 
@@ -530,7 +533,7 @@ bool store_add_batch(store_msg **msgs, guint n, store_add_result *results, char 
         store_pending_flush(false);
     if (g_queue_is_empty(&pending)) {
         rc = write_many(ok, bares, n, results);
-        if (rc == SQLITE_OK)
+        if (rc == SQLITE_OK && !batch_wanted)
             store_fault_reset();
     } else {
         rc = last_fault_rc ? last_fault_rc : SQLITE_MISUSE;
@@ -636,6 +639,15 @@ static void rows_around(const char *peer, int64_t ts, int64_t rowid, int limit, 
     for (guint i = 0; i < tmp->len; i++)
         g_ptr_array_add(out, tmp->pdata[i]);
     g_ptr_array_free(tmp, TRUE);
+}
+
+/* The time (UTC ms) of row ROWID of PEER, 0 when there is none. */
+int64_t store_row_ts(const char *peer, int64_t rowid)
+{
+    int64_t ts = 0;
+    if (!peer || rowid <= 0 || !cursor_ts(peer, rowid, &ts))
+        return 0;
+    return ts;
 }
 
 /* Messages of PEER in time order (ts, then rowid) older than BEFORE_ROWID

@@ -15,7 +15,35 @@
 
 static char *open_account; /* bare JID whose database is open */
 static char *stored_body;  /* ev_result.body of the message being delivered */
-static bool batching;      /* a store batch is open in this loop pass */
+/* Per conversation, the time of the last message an archive gave in its
+ * own order (catch-up, a room's sync): what it gives next goes after it. */
+static GHashTable *archive_mark;
+static bool batching; /* a store batch is open in this loop pass */
+
+static unsigned retry_timer; /* messages wait in memory: try to write them again */
+#define RETRY_MS 2000
+
+/* Messages could not be written (full disk, a lock): try again now and
+ * then, so they are saved once it works, even if nothing else comes. */
+static void on_retry(void *ud)
+{
+    retry_timer = 0;
+    guint before = store_pending_count();
+    if (before == 0)
+        return;
+    guint left = store_retry_pending();
+    if (left == 0)
+        event_log(LOG_INFO, NULL, "History is saved again: %u message%s kept in memory %s written.",
+                  before, before == 1 ? "" : "s", before == 1 ? "was" : "were");
+    else
+        retry_timer = loop_add_timer(RETRY_MS, on_retry, NULL);
+}
+
+static void retry_later(void)
+{
+    if (!retry_timer && store_pending_count() > 0)
+        retry_timer = loop_add_timer(RETRY_MS, on_retry, NULL);
+}
 
 /* Writes of one loop pass share a transaction (a flood costs one commit
  * per pass, not per message); it is committed here, before the UI's
@@ -30,6 +58,7 @@ static int commit_hook(void *ud)
         event_log(LOG_ERROR, NULL, "%s", err);
         g_free(err);
     }
+    retry_later();
     return -1;
 }
 
@@ -63,6 +92,8 @@ static void open_for(const char *jid_bare)
          * pending and goes into this one. */
         if (open_account)
             store_close();
+        if (archive_mark)
+            g_hash_table_remove_all(archive_mark);
         g_free(open_account);
         open_account = g_strdup(jid_bare);
     }
@@ -124,6 +155,14 @@ static void on_message(event_type t, const void *p, void *ud)
          * to the millisecond), in the order it learns of them. */
         m->ts = store_place_in_second(ev->peer, m->ts);
     }
+    int64_t *mark = ev->from_archive && !ev->backfill && archive_mark
+                        ? g_hash_table_lookup(archive_mark, ev->peer)
+                        : NULL;
+    /* An archive answers in its own order, while live messages were timed
+     * when natter got them (late, in a flood): a missed message goes after
+     * the one the archive gave before it. */
+    if (mark && m->ts < *mark)
+        m->ts = *mark;
     if (ev->stanza_id && open_account) {
         /* In a room the room stamps ids; elsewhere our own account does. */
         m->stanza_id = g_strdup(ev->stanza_id);
@@ -139,6 +178,19 @@ static void on_message(event_type t, const void *p, void *ud)
     char *err = NULL;
     store_add_result r = store_add(m, &err);
     report(err);
+    if (r == STORE_PENDING)
+        retry_later();
+    if (ev->from_archive && !ev->backfill && m->rowid > 0) {
+        int64_t placed = r == STORE_DUPLICATE ? store_row_ts(ev->peer, m->rowid) : m->ts;
+        if (!archive_mark)
+            archive_mark = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        int64_t *old = g_hash_table_lookup(archive_mark, ev->peer);
+        if (!old)
+            g_hash_table_insert(archive_mark, g_strdup(ev->peer),
+                                g_memdup2(&placed, sizeof placed));
+        else if (placed > *old)
+            *old = placed;
+    }
     if (ev->result) {
         ev->result->rowid = m->rowid;
         ev->result->duplicate = r == STORE_DUPLICATE;
@@ -250,9 +302,13 @@ void recorder_init(void)
 void recorder_deinit(void)
 {
     commit_hook(NULL);
+    if (retry_timer)
+        loop_cancel_timer(retry_timer);
+    retry_timer = 0;
     store_close();
     g_clear_pointer(&open_account, g_free);
     g_clear_pointer(&stored_body, g_free);
+    g_clear_pointer(&archive_mark, g_hash_table_destroy);
 }
 
 char *recorder_state_get(const char *key)

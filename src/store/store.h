@@ -209,6 +209,9 @@ store_msg *store_last_by(const char *peer, const char *author);
 /* Time (UTC ms) of the oldest message stored for PEER, 0 when none. */
 int64_t store_oldest_ts(const char *peer);
 
+/* The time (UTC ms) of the stored message ROWID of PEER, 0 when none. */
+int64_t store_row_ts(const char *peer, int64_t rowid);
+
 /* Where a message of PEER stamped with the whole second SECOND_MS (UTC ms,
  * a multiple of 1000: a stamp without a fraction) goes: SECOND_MS, or the
  * newest time already stored for PEER within that second, so that it
