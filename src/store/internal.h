@@ -5,6 +5,7 @@
  *            wording, key/value state, counts, peers, store_msg helpers
  * schema.c   the schema and its migrations (PRAGMA user_version)
  * history.c  add/dedup, the pending queue, paging, receipts, corrections
+ * edits.c    corrections and retractions that wait for their message
  * search.c   FTS5 query building, search, export
  */
 #ifndef NATTER_STORE_INTERNAL_H
@@ -141,8 +142,19 @@ guint store_pending_flush(bool wait);
 guint store_pending_clear(void);
 /* Forget that a fault was reported (a new run of faults reports again). */
 void store_fault_reset(void);
-/* Forget what is known about the pending edits table (another database). */
+/* Retract what is still pending (not yet written) of PEER with id ID by
+ * AUTHOR (NULL: the room's stanza-id). Returns true when one changed. */
+bool store_pending_retract(const char *peer, const char *author, const char *id);
+
+/* ---- edits.c ---- */
+
+/* Forget what is known about the pending edits table (another database, a
+ * rolled-back transaction). */
 void store_edits_forget(void);
+/* Apply to M (bare sender BARE), before it is inserted, the edits that wait
+ * for it (store_edit_wait), inside the add's transaction. Returns SQLITE_OK
+ * or the fault. */
+int store_edits_apply(store_msg *m, const char *bare);
 
 /* ---- search.c ---- */
 
