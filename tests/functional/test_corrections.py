@@ -392,3 +392,39 @@ def test_retracted_message_stays_retracted_through_catch_up_and_export(chat, bob
     assert [(r["outgoing"], r["body"], r["retracted"]) for r in recs] == [
         (False, "", True), (True, "", True), (False, "after the retractions", False)], recs
     _assert_text_gone(n, ["live secret one", "phone secret two"])
+
+
+@pytest.mark.time_limit(120)
+def test_room_retraction_on_a_newer_page_than_its_message(muc_server, natter_factory,
+                                                          occupant_factory):
+    """In a room: bob's message, 60 more, then bob retracts it by the room's id. The
+    join fetches the newest page (with the retraction); PgUp brings the message
+    pages later, and it must come retracted."""
+    from muc_helpers import msg, wait_line, you_joined
+    n = natter_factory(muc_server, cols=160, rows=40)
+    n.wait_for(CONNECTED, timeout=15)
+    bob = occupant_factory("bob", muc_server)
+    room = "edits@conference.localhost"
+    bob.create("edits", "bob", persistent=True)
+    bob.say("edits", "room secret 1")
+    secret = bob.wait_for_groupchat(room, "room secret 1")
+    sid = re.search(r'<stanza-id[^>]*id="([^"]+)"', secret.xml).group(1)
+    for i in range(60):
+        bob.say("edits", "rgap %03d" % i)
+    bob.send_raw("<message type='groupchat' to='%s' id='r-retr'><retract xmlns='%s' id='%s'/>"
+                 "<fallback xmlns='urn:xmpp:fallback:0' for='%s'/><body>retracted</body>"
+                 "</message>" % (room, NS_RETRACT, sid, NS_RETRACT))
+    for i in range(9):
+        bob.say("edits", "rtail %03d" % i)
+    bob.say("edits", "rtail 009", wait=True)
+    n.type_line("/join edits")
+    wait_line(n, you_joined("edits", "alice"), timeout=15)
+    wait_line(n, msg("bob", "rtail 009"), timeout=15)
+    scr = _page_back_to_the_beginning(n)
+    text = main_text(n, scr)
+    assert "room secret 1" not in text, text
+    assert re.search(r"<bob> \(message retracted\)", text), text
+    recs = export_json(n, room)
+    assert [r["body"] for r in recs if not r["body"].startswith(("rgap ", "rtail "))][:1] == [""], \
+        [r["body"] for r in recs][:3]
+    _assert_text_gone(n, ["room secret 1"])
