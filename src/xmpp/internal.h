@@ -36,6 +36,7 @@ typedef struct {
     bool archive;           /* XEP-0313 result, already checked by mam.c */
     const char *archive_id; /* its archive id (a stanza-id by our account) */
     time_t archive_ts;      /* its archive time, 0 when unknown */
+    int64_t archive_us;     /* ... in UTC microseconds (0: use ARCHIVE_TS) */
     bool backfill;          /* older history asked for by a scrolled window */
     bool room;              /* ... from a room's archive (checked by mam.c) */
 } msg_source;
@@ -63,6 +64,8 @@ xmpp_stanza_t *nx_child(xmpp_stanza_t *st, const char *name, const char *ns);
 char *nx_child_text(xmpp_stanza_t *st, const char *name);
 /* The XEP-0203 <delay/> stamp inside PARENT as UTC seconds, 0 when none. */
 time_t nx_delay_of(xmpp_stanza_t *parent);
+/* The same stamp in UTC microseconds, with its fraction of a second (0: none). */
+int64_t nx_delay_us_of(xmpp_stanza_t *parent);
 /* The <body/> of ST as valid UTF-8 (g_free), or NULL. */
 char *nx_body(xmpp_stanza_t *st);
 /* An element NAME holding TEXT (NULL: empty); the caller adds it somewhere. */
@@ -124,6 +127,9 @@ void nx_message_setup(xmpp_conn_t *conn);
  * from ROOM when given (a room message), else from our server or our own
  * account: anyone else would backdate. */
 time_t nx_message_time(xmpp_stanza_t *st, const msg_source *src, const char *room, bool *delayed);
+/* The same time in UTC microseconds (sub-second order within a burst). */
+int64_t nx_message_time_us(xmpp_stanza_t *st, const msg_source *src, const char *room,
+                           bool *delayed);
 /* Turn one <message/> into events (see msg_source). */
 void nx_message_process(xmpp_conn_t *conn, xmpp_stanza_t *st, const msg_source *src);
 
