@@ -27,6 +27,7 @@
 #define NS_PING "urn:xmpp:ping"
 #define NS_DISCO_INFO "http://jabber.org/protocol/disco#info"
 #define NS_DISCO_ITEMS "http://jabber.org/protocol/disco#items"
+#define NS_IDLE "urn:xmpp:idle:1"
 
 /* Where an incoming <message/> came from (message.c decides what it means). */
 typedef struct {
@@ -212,6 +213,17 @@ void nx_bookmarks_fetch(xmpp_conn_t *conn);
 void nx_bookmarks_reset(void);
 /* A PEP notification of the bookmarks node (consumed: true). */
 bool nx_bookmarks_handle_event(xmpp_stanza_t *st);
+
+/* blocking.c: follow the server's blocklist pushes; fetch the list after
+ * login; forget it on disconnect. */
+void nx_blocking_setup(xmpp_conn_t *conn);
+void nx_blocking_fetch(xmpp_conn_t *conn);
+void nx_blocking_reset(void);
+
+/* answers.c: answer version, time and last activity requests; true when
+ * it (or blocking.c) answers iqs of TYPE with payload namespace NS. */
+void nx_answers_setup(xmpp_conn_t *conn);
+bool nx_answers_handles(const char *type, const char *ns);
 
 /* disco.c */
 void nx_disco_setup(xmpp_conn_t *conn);
