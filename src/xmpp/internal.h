@@ -114,6 +114,9 @@ void nx_roster_reset(void);
 /* presence.c */
 void nx_presence_setup(xmpp_conn_t *conn);
 void nx_presence_send_current(xmpp_conn_t *conn);
+/* True when what BARE sends is to be dropped: the strangers setting says
+ * drop and BARE is a user (not a server) outside our roster. */
+bool nx_drop_stranger(const char *bare);
 /* The <show/> of presence ST (available, no <show/>: PRESENCE_ONLINE). */
 presence_show nx_presence_show(xmpp_stanza_t *st);
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/settings.h"
 #include "core/log.h"
 #include "model/jid.h"
 
@@ -52,8 +53,23 @@ static time_t idle_of(xmpp_stanza_t *st)
     return t > 0 && t <= time(NULL) ? t : 0;
 }
 
+bool nx_drop_stranger(const char *bare)
+{
+    if (strcmp(settings_get("strangers"), "drop") != 0 || !strchr(bare, '@'))
+        return false;
+    if (nx_own_bare() && !strcmp(bare, nx_own_bare()))
+        return false;
+    roster_contact *rc = roster_find(bare);
+    return !(rc && rc->in_roster);
+}
+
 static void handle_subscription(const char *type, const char *bare, xmpp_stanza_t *st)
 {
+    if (!strcmp(type, "subscribe") && nx_drop_stranger(bare)) {
+        /* Left pending on the server: the user may still answer it later. */
+        log_debug("presence", "subscription request from %s not shown (strangers = drop)", bare);
+        return;
+    }
     ev_subscription ev = {SUB_REQUEST, bare, NULL};
     char *status = nx_child_text(st, "status");
     ev.text = status;
