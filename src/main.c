@@ -19,6 +19,7 @@
 #include "core/paths.h"
 #include "model/jid.h"
 #include "model/conversation.h"
+#include "model/ignore.h"
 #include "model/muc.h"
 #include "model/roster.h"
 #include "store/recorder.h"
@@ -360,6 +361,7 @@ int main(int argc, char **argv)
     report_queue(queued, edits);
     recorder_deinit();
     conv_deinit();
+    ignore_deinit();
     muc_model_deinit();
     roster_deinit();
     accounts_deinit();

@@ -72,6 +72,7 @@ void cmd_alias_register(void);
 void cmd_theme_register(void);
 void cmd_muc_register(void);
 void cmd_contact_register(void);
+void cmd_rooms_register(void);
 /* Load saved aliases (after the built-in commands are registered). */
 void cmd_alias_init(void);
 void cmd_alias_deinit(void);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config/settings.h"
+#include "model/ignore.h"
 #include "model/jid.h"
 #include "model/muc.h"
 #include "ui/history.h"
@@ -70,6 +71,13 @@ void room_on_message(const ev_message *ev)
     win_t *w = room_window(ev->peer);
     if (w->syncing)
         return; /* stored; shown from the database when the sync ends */
+    if (!ev->outgoing) {
+        char *author = jid_resource_of(ev->from);
+        bool ignored = ignore_has(ev->peer, author);
+        g_free(author);
+        if (ignored)
+            return; /* stored (history and search keep it), not shown (/ignore) */
+    }
     bool action = g_str_has_prefix(ev->body, "/me ");
     line_kind k = ev->outgoing ? (action ? LINE_ACTION_OUT : LINE_MSG_OUT)
                                : (action ? LINE_ACTION_IN : LINE_MSG_IN);

@@ -421,6 +421,7 @@ static void conn_handler(xmpp_conn_t *c, xmpp_conn_event_t status, int error,
     nx_muc_offline();
     nx_bookmarks_reset();
     nx_blocking_reset();
+    nx_muc_list_reset();
     g_ptr_array_add(graveyard, conn);
     conn = NULL;
     set_state(CONN_DISCONNECTED, reason);
@@ -697,6 +698,7 @@ void nx_deinit(void)
     nx_muc_admin_deinit();
     nx_bookmarks_reset();
     nx_blocking_reset();
+    nx_muc_list_reset();
     nx_disco_deinit();
     nx_tls_deinit();
     if (ctx)

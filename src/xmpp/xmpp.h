@@ -179,7 +179,20 @@ bool nx_muc_decline(const char *room, const char *inviter, const char *reason, c
 bool nx_muc_config_request(const char *room, char **err);
 bool nx_muc_config_set(const char *room, const char *var, const char *value, char **err);
 bool nx_muc_config_submit(const char *room, bool cancel, char **err);
+/* The names of the fields of ROOM's open configuration form, for
+ * completion (g_strfreev), or NULL when no form of ROOM is open. A field
+ * is set by this name, its full var, or its label (or a unique start). */
+char **nx_muc_config_names(const char *room);
 void nx_muc_admin_deinit(void);
+
+/* List the public rooms of SERVICE (NULL: our server's group chat
+ * service) a page at a time, as lines in window WIN; then show the next
+ * page. False with *ERR when offline, SERVICE is not a service address,
+ * or nothing more is left. */
+bool nx_muc_list_rooms(const char *service, const char *win, char **err);
+bool nx_muc_list_more(const char *win, char **err);
+/* Forget the listing (disconnected). */
+void nx_muc_list_reset(void);
 
 /* ---------- bookmarks (XEP-0402 / XEP-0048): bookmarks.c ---------- */
 
