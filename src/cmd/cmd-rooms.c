@@ -105,6 +105,8 @@ static cmd_result cmd_unignore(char **argv, int argc, const char *win)
     return res;
 }
 
+static const char *const rooms_choices[] = {"more", NULL};
+
 static const cmd_def defs[] = {
     {
         .name = "rooms",
@@ -113,6 +115,8 @@ static const cmd_def defs[] = {
         .help = "Without SERVICE: your server's group chat service. A page at a time;\n"
                 "/rooms more shows the next page. Example: /rooms conference.example.org",
         .max_words = 1,
+        .choices = rooms_choices,
+        .complete = {COMPLETE_CHOICES},
         .run = cmd_rooms,
     },
     {
