@@ -29,9 +29,11 @@ def test_block_unblock_and_list(alice, prosody, peer_factory):
     mallory = peer_factory("mallory", prosody)
     mallory.send_message("alice@localhost", "buy now")
     peer_factory("bob", prosody).send_message("alice@localhost", "after the spam")
+    alice.wait_for(lambda s: "2:bob" in status_bar(alice, s))
     alice.type_line("/win 2")
     scr = alice.wait_for("after the spam")
-    assert "buy now" not in scr and "mallory" not in status_bar(alice, scr)
+    bar = status_bar(alice, scr)
+    assert "buy now" not in scr and "mallory" not in bar and "strangers" not in bar, bar
     alice.type_line("/win 1")
     alice.type_line("/unblock mallory@localhost")
     wait_main_has(alice, "Unblocked mallory@localhost.")

@@ -48,7 +48,8 @@ def test_software_and_time_in_the_chat_window(alice, prosody, peer_factory):
         alice.type_line("/software bob@localhost")
         wait_main_has(alice, "No software version from bob@localhost: service-unavailable")
         alice.type_line("/win 1")
-        scr = alice.wait_for(lambda s: "console" in title_bar(alice, s))
+        scr = alice.wait_for(lambda s: "console" in title_bar(alice, s)
+                             and "Connected as" in main_text(alice, s))
         assert "TestClient" not in main_text(alice, scr)
     finally:
         bob.close()
