@@ -126,3 +126,26 @@ def test_natter_answers(alice, prosody, peer_factory):
     disco = ask(bob, "q7", me, "<query xmlns='http://jabber.org/protocol/disco#info'/>")
     for feature in ("jabber:iq:version", "urn:xmpp:time", "urn:xmpp:ping", "jabber:iq:last"):
         assert feature in disco, disco
+
+
+class SilentPeer(Peer):
+    """A peer whose client never answers pings (they are dropped on arrival)."""
+
+    def _register_plugins(self, client):
+        def drop_pings(stanza):
+            if stanza.tag.endswith("}iq") and "urn:xmpp:ping" in str(stanza):
+                return None
+            return stanza
+        client.add_filter("in", drop_pings)
+
+
+def test_silence_is_one_line(alice, prosody):
+    bob = SilentPeer("bob", "pw", prosody)
+    try:
+        bob.connect()
+        alice.type_line("/ping bob@localhost/peer")
+        scr = wait_main_has(alice, "No ping answer from bob@localhost/peer within 15 s.",
+                            timeout=25)
+        assert "Pong" not in main_text(alice, scr)
+    finally:
+        bob.close()
