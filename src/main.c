@@ -8,6 +8,7 @@
 
 #include <glib.h>
 
+#include "cmd/autoaway.h"
 #include "cmd/chatstate.h"
 #include "cmd/cmd.h"
 #include "cmd/remote.h"
@@ -22,6 +23,7 @@
 #include "core/paths.h"
 #include "model/jid.h"
 #include "model/conversation.h"
+#include "model/ignore.h"
 #include "model/muc.h"
 #include "model/roster.h"
 #include "store/recorder.h"
@@ -58,6 +60,13 @@ static const GOptionEntry options[] = {
      "Write the man page from TEMPLATE to stdout", "TEMPLATE"},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
 };
+
+/* Input activity: typing notifications, and the user is back. */
+static void on_input(const char *jid, const char *text, bool entered)
+{
+    chatstate_input(jid, text, entered);
+    autoaway_input();
+}
 
 static void on_quit_signal(int signo, void *ud)
 {
@@ -319,7 +328,8 @@ int main(int argc, char **argv)
     cmd_load_user_config();
     ui_set_line_handler(cmd_handle_line);
     ui_set_completer(complete_cb);
-    ui_set_input_handler(chatstate_input); /* typing notifications */
+    ui_set_input_handler(on_input);
+    autoaway_init();
     loop_on_signal(SIGTERM, on_quit_signal, NULL);
     loop_on_signal(SIGHUP, on_quit_signal, NULL);
     loop_on_signal(SIGINT, on_quit_signal, NULL);
@@ -362,10 +372,12 @@ int main(int argc, char **argv)
     nx_deinit();
     cmd_deinit();
     chatstate_deinit();
+    autoaway_deinit();
     ui_deinit();
     report_queue(queued, edits);
     recorder_deinit();
     conv_deinit();
+    ignore_deinit();
     muc_model_deinit();
     roster_deinit();
     accounts_deinit();

@@ -117,6 +117,11 @@ static char *resolve_contact(const char *who, char **why)
     return found;
 }
 
+char *cmd_resolve_contact(const char *who, char **why)
+{
+    return resolve_contact(who, why);
+}
+
 /* /msg with a name, typed before the first roster of the login arrived:
  * run once it has (or the login failed). */
 typedef struct {

@@ -62,6 +62,8 @@ void cmd_init(void)
     cmd_theme_register();
     cmd_muc_register();
     cmd_files_register();
+    cmd_contact_register();
+    cmd_rooms_register();
 }
 
 void cmd_load_user_config(void)

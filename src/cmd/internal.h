@@ -105,12 +105,18 @@ void cmd_alias_register(void);
 void cmd_theme_register(void);
 void cmd_files_register(void);
 void cmd_muc_register(void);
+void cmd_contact_register(void);
+void cmd_rooms_register(void);
 /* Load saved aliases (after the built-in commands are registered). */
 void cmd_alias_init(void);
 void cmd_alias_deinit(void);
 /* Run alias NAME with ARGS typed in the window of JID, its result in
  * *RESULT; false when NAME is no alias. */
 bool cmd_alias_run(const char *name, const char *args, const char *jid, cmd_result *result);
+
+/* cmd-chat.c: the bare JID (g_free) that WHO means: a JID, or the name of
+ * exactly one contact; NULL with *WHY (g_free) naming the candidates. */
+char *cmd_resolve_contact(const char *who, char **why);
 
 /* cmd-chat.c: send TEXT to bare JID. */
 cmd_result cmd_chat_send(const char *jid, const char *text);

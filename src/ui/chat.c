@@ -15,6 +15,7 @@
 #include "ui/internal.h"
 #include "ui/notify.h"
 #include "ui/sanitize.h"
+#include "ui/strangers.h"
 #include "xmpp/xmpp.h"
 
 static line_kind level_kind(ev_log_level l)
@@ -42,6 +43,8 @@ static void show_message(const ev_message *ev)
                                                         : ev->body;
     if (ev->backfill)
         return; /* older history: shown from the database when the page is complete */
+    if (strangers_message(ev))
+        return;
     win_t *w = win_find(ev->peer);
     if (!w) {
         w = win_open_chat(ev->peer);
@@ -289,6 +292,10 @@ static void on_subscription(event_type t, const void *p, void *ud)
     case SUB_UNSUBSCRIBED:
         text = g_strdup_printf("%s no longer wants to see your presence.", ev->jid);
         break;
+    }
+    if (ev->kind == SUB_REQUEST && strangers_line(ev->jid, text)) {
+        g_free(text);
+        return;
     }
     ui_add_line(win_console(), LINE_INFO, text);
     win_t *w = win_find(ev->jid);

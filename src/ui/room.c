@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config/settings.h"
+#include "model/ignore.h"
 #include "model/jid.h"
 #include "model/muc.h"
 #include "ui/history.h"
@@ -70,6 +71,13 @@ void room_on_message(const ev_message *ev)
     win_t *w = room_window(ev->peer);
     if (w->syncing)
         return; /* stored; shown from the database when the sync ends */
+    if (!ev->outgoing) {
+        char *author = jid_resource_of(ev->from);
+        bool ignored = ignore_has(ev->peer, author);
+        g_free(author);
+        if (ignored)
+            return; /* stored (history and search keep it), not shown (/ignore) */
+    }
     /* A retraction or correction that came first was applied as it was stored. */
     bool retracted = ev->result && ev->result->retracted;
     const char *body = retracted                        ? "(message retracted)"

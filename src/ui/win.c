@@ -256,6 +256,16 @@ win_line *win_last_own(win_t *w)
     return NULL;
 }
 
+win_t *win_open_strangers(void)
+{
+    for (guint i = 1; i < windows->len; i++) {
+        win_t *w = g_ptr_array_index(windows, i);
+        if (w->type == WIN_STRANGERS)
+            return w;
+    }
+    return win_new(WIN_STRANGERS, NULL);
+}
+
 win_t *win_open_search(const char *title)
 {
     win_t *w = win_new(WIN_SEARCH, NULL);

@@ -28,6 +28,7 @@
 #define NS_DISCO_INFO "http://jabber.org/protocol/disco#info"
 #define NS_DISCO_ITEMS "http://jabber.org/protocol/disco#items"
 #define NS_OOB "jabber:x:oob"
+#define NS_IDLE "urn:xmpp:idle:1"
 
 /* Where an incoming <message/> came from (message.c decides what it means). */
 typedef struct {
@@ -117,6 +118,9 @@ void nx_roster_reset(void);
 /* presence.c */
 void nx_presence_setup(xmpp_conn_t *conn);
 void nx_presence_send_current(xmpp_conn_t *conn);
+/* True when what BARE sends is to be dropped: the strangers setting says
+ * drop and BARE is a user (not a server) outside our roster. */
+bool nx_drop_stranger(const char *bare);
 /* The <show/> of presence ST (available, no <show/>: PRESENCE_ONLINE). */
 presence_show nx_presence_show(xmpp_stanza_t *st);
 
@@ -240,6 +244,17 @@ void nx_bookmarks_fetch(xmpp_conn_t *conn);
 void nx_bookmarks_reset(void);
 /* A PEP notification of the bookmarks node (consumed: true). */
 bool nx_bookmarks_handle_event(xmpp_stanza_t *st);
+
+/* blocking.c: follow the server's blocklist pushes; fetch the list after
+ * login; forget it on disconnect. */
+void nx_blocking_setup(xmpp_conn_t *conn);
+void nx_blocking_fetch(xmpp_conn_t *conn);
+void nx_blocking_reset(void);
+
+/* answers.c: answer version, time and last activity requests; true when
+ * it (or blocking.c) answers iqs of TYPE with payload namespace NS. */
+void nx_answers_setup(xmpp_conn_t *conn);
+bool nx_answers_handles(const char *type, const char *ns);
 
 /* disco.c */
 void nx_disco_setup(xmpp_conn_t *conn);

@@ -143,6 +143,10 @@ void nx_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src
         peer = pj->full;
     const char *id = xmpp_stanza_get_id(st);
     bool live = !src->carbon && !src->archive;
+    if (!outgoing && !muc_private && nx_drop_stranger(fj->bare)) {
+        log_debug("message", "dropped a message from %s (strangers = drop)", fj->bare);
+        goto out;
+    }
 
     if (type && strcmp(type, "error") == 0) {
         if (live)
