@@ -67,9 +67,92 @@ static const char schema_v1[] =
 static const char schema_v2[] = "ALTER TABLE messages ADD COLUMN queued INTEGER NOT NULL DEFAULT 0;"
                                 "CREATE INDEX messages_queued ON messages (ts) WHERE queued = 1;";
 
+/* Version 3: a word inside a run of Chinese, Japanese, Thai... text (no
+ * spaces between words) is not a token of the word index, so rows with
+ * such text are also indexed by trigrams (any substring of 3 or more
+ * characters), and listed in messages_unspaced for shorter terms (LIKE over
+ * these rows only). Rows without such text cost nothing more. */
+#define UNSPACED(x) x " GLOB '" STORE_UNSPACED_GLOB "'"
+static const char schema_v3[] =
+    "CREATE VIRTUAL TABLE messages_fts_tri USING fts5(body, content = 'messages',"
+    " content_rowid = 'id', columnsize = 0, tokenize = 'trigram');"
+    "CREATE TABLE messages_unspaced (id INTEGER PRIMARY KEY);"
+    "CREATE TRIGGER messages_tri_ai AFTER INSERT ON messages WHEN " UNSPACED(
+        "new.body") " BEGIN"
+                    " INSERT INTO messages_fts_tri (rowid, body) VALUES (new.id, new.body);"
+                    " INSERT INTO messages_unspaced (id) VALUES (new.id);"
+                    " END;"
+                    "CREATE TRIGGER messages_tri_ad AFTER DELETE ON messages WHEN " UNSPACED(
+                        "old.body") " BEGIN"
+                                    " INSERT INTO messages_fts_tri (messages_fts_tri, rowid, body)"
+                                    "  VALUES ('delete', old.id, old.body);"
+                                    " DELETE FROM messages_unspaced WHERE id = old.id;"
+                                    " END;"
+                                    /* one trigger, so that the delete of the old text runs first */
+                                    "CREATE TRIGGER messages_tri_au AFTER UPDATE OF body ON "
+                                    "messages BEGIN"
+                                    " INSERT INTO messages_fts_tri (messages_fts_tri, rowid, body)"
+                                    "  SELECT 'delete', old.id, old.body WHERE " UNSPACED(
+                                        "old.body") ";"
+                                                    " DELETE FROM messages_unspaced WHERE id = "
+                                                    "old.id;"
+                                                    " INSERT INTO messages_fts_tri (rowid, body)"
+                                                    "  SELECT new.id, new.body WHERE " UNSPACED(
+                                                        "new.body") ";"
+                                                                    " INSERT INTO "
+                                                                    "messages_unspaced (id) SELECT "
+                                                                    "new.id WHERE " UNSPACED(
+                                                                        "new.body") ";"
+                                                                                    " END;"
+                                                                                    "INSERT INTO "
+                                                                                    "messages_fts_"
+                                                                                    "tri (rowid, "
+                                                                                    "body)"
+                                                                                    " SELECT id, "
+                                                                                    "body FROM "
+                                                                                    "messages "
+                                                                                    "WHERE"
+                                                                                    " " UNSPACED(
+                                                                                        "body") ";"
+                                                                                                "IN"
+                                                                                                "SE"
+                                                                                                "RT"
+                                                                                                " I"
+                                                                                                "NT"
+                                                                                                "O "
+                                                                                                "me"
+                                                                                                "ss"
+                                                                                                "ag"
+                                                                                                "es"
+                                                                                                "_u"
+                                                                                                "ns"
+                                                                                                "pa"
+                                                                                                "ce"
+                                                                                                "d "
+                                                                                                "(i"
+                                                                                                "d)"
+                                                                                                " S"
+                                                                                                "EL"
+                                                                                                "EC"
+                                                                                                "T "
+                                                                                                "id"
+                                                                                                " F"
+                                                                                                "RO"
+                                                                                                "M "
+                                                                                                "me"
+                                                                                                "ss"
+                                                                                                "ag"
+                                                                                                "es"
+                                                                                                " W"
+                                                                                                "HE"
+                                                                                                "RE"
+                                                                                                " " UNSPACED(
+                                                                                                    "body") ";";
+
 static const store_migration steps[] = {
     {1, schema_v1},
     {2, schema_v2},
+    {3, schema_v3},
 };
 
 /* natter's migration steps (static), *N of them. */
