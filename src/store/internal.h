@@ -18,13 +18,13 @@
 #define STORE_SCHEMA_VERSION 3
 
 /* A GLOB pattern for text in scripts written without spaces between words
- * (Thai, Lao, Tibetan, Myanmar, Khmer, Hangul, kana, CJK ideographs, Yi):
+ * (Thai, Lao, Tibetan, Myanmar, Hangul, Khmer, kana, CJK ideographs, Yi):
  * the word index cannot find a word inside such a run, so rows that match
  * are also in a trigram index (schema.c), and search terms that match use
- * it (search.c). */
+ * it (search.c). Every range starts at U+0E00 or above. */
 #define STORE_UNSPACED_GLOB                                                                        \
-    "*[\u0E00-\u0FFF\u1000-\u109F\u1100-\u11FF\u1780-\u17FF\u2E80-\u9FFF\uA000-\uA4CF"             \
-    "\uAC00-\uD7FF\uF900-\uFAFF\uFF66-\uFFDC\U0001B000-\U0001B2FF\U00020000-\U000323AF]*"
+    "*[\u0E00-\u109F\u1100-\u11FF\u1780-\u17FF\u2E80-\uA4CF\uAC00-\uD7FF\uF900-\uFAFF"             \
+    "\uFF66-\uFFDC\U0001B000-\U0001B2FF\U00020000-\U000323AF]*"
 
 /* How long a statement waits for another connection's lock. */
 #define STORE_BUSY_TIMEOUT_MS 200
