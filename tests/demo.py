@@ -8,7 +8,8 @@ THIS terminal, with two windows open:
 - a chat with bob, who confirms every message (delivery receipts, shown as a
   tick), shows that he is typing, and answers "bob heard: <text>"; in his first
   answer he makes a typo and corrects it (XEP-0308);
-- the group chat lobby@conference.localhost, where carol, dave and erin talk
+- the group chat lobby@conference.localhost (a bookmark of alice's joins it at
+  login), where carol, dave and erin talk
   (its earlier lines arrive as the room's history) and answer when alice
   speaks.
 
@@ -57,12 +58,20 @@ ROOM_ANSWERS = ["welcome, %s!", "%s: hi, make yourself at home", "%s: we talk ab
 
 
 def make_server(workdir):
-    """A started Prosody (with group chat) with alice and bob in each other's rosters."""
+    """A started Prosody (with group chat) with alice and bob in each other's rosters,
+    and a bookmark of alice's that joins ROOM at login."""
     users = {u: u + "-demo" for u in ("alice", "bob", "carol", "dave", "erin")}
     p = Prosody(workdir, users=users, log_level="info", muc=True)
     p.set_roster("alice", [("bob@localhost", "bob", ["Demo"], "both")])
     p.set_roster("bob", [("alice@localhost", "alice", ["Demo"], "both")])
-    return p.start()
+    p.start()
+    setup = Occupant("alice", users["alice"], p, resource="setup", initial_presence=False)
+    try:
+        setup.connect()
+        setup.add_bookmark_0402(ROOM, "alice", autojoin=True, name="Demo lobby")
+    finally:
+        setup.close()
+    return p
 
 
 def _message_xml(to, body=None, state="active", mid=None, replace=None):
@@ -190,13 +199,12 @@ def main(argv=None):
         room = Room(prosody)
         client = Natter(natter_bin, workdir, prosody, account="alice",
                         password=prosody.users["alice"],
-                        extra_args=["-c", "/join " + ROOM, "-c", "/msg bob@localhost"],
-                        start=False)
+                        extra_args=["-c", "/msg bob@localhost"], start=False)
         print("demo: server on port %d, files in %s" % (prosody.c2s_port, workdir))
         print("demo: you are alice@localhost; bob@localhost answers every message;"
               " carol, dave and erin talk in %s." % ROOM)
-        print("demo: type a line and Enter to talk to bob; Alt+1 is the console, Alt+2"
-              " the room; /help lists commands, /quit leaves.", flush=True)
+        print("demo: type a line and Enter to talk to bob; Alt+1 is the console, Alt+N"
+              " window N (see the status bar); /help lists commands, /quit leaves.", flush=True)
         env_argv = client.command()
         status = subprocess.call(env_argv)
         if status != 0:

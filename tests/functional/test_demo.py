@@ -60,6 +60,7 @@ def test_demo_shows_chat_room_receipts_typing_correction_and_cleans_up(natter_bi
         scr = d.wait_for(lambda s: all(re.search(r"<%s> " % who, main_text(d, s))
                                        for who in ("carol", "dave", "erin")), timeout=30,
                          message="carol, dave and erin do not all talk in the room")
+        assert "!!" not in main_text(d, scr), "an error in the demo's room window"
         d.type_line("hello everyone")
         wait_main_line(d, r"<dave> .*\balice\b", timeout=15)
         d.type_line("/quit")
