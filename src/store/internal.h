@@ -15,7 +15,7 @@
 #include "store/store.h"
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* How long a statement waits for another connection's lock. */
 #define STORE_BUSY_TIMEOUT_MS 200
@@ -66,6 +66,8 @@ typedef enum {
     ST_QUEUED,        /* outgoing messages waiting for a connection, oldest first */
     ST_SENT_MSGID,    /* ?1 peer ?2 msg_id: no longer queued */
     ST_SENT_ORIGIN,   /* ?1 peer ?2 origin_id: no longer queued */
+    ST_ACK_MSGID,     /* ?1 peer ?2 msg_id ?3 server_ack ?4 resent */
+    ST_ACK_ORIGIN,    /* ?1 peer ?2 origin_id ?3 server_ack ?4 resent */
     ST__COUNT
 } store_stmt_id;
 
@@ -74,7 +76,7 @@ typedef enum {
 #define STORE_MSG_COLS                                                                             \
     "id, peer, sender, outgoing, body, ts, stanza_id, stanza_id_by, origin_id, msg_id, "           \
     "encryption, receipt, corrected, original_body, retracted, from_archive, sender_bare, "        \
-    "queued"
+    "queued, server_ack, resent"
 
 /* ---- store.c ---- */
 

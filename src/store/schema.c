@@ -67,9 +67,18 @@ static const char schema_v1[] =
 static const char schema_v2[] = "ALTER TABLE messages ADD COLUMN queued INTEGER NOT NULL DEFAULT 0;"
                                 "CREATE INDEX messages_queued ON messages (ts) WHERE queued = 1;";
 
+/* Version 3, server acknowledgements: whether the server confirmed an
+ * outgoing message (XEP-0198: 0 nothing to know, 1 waiting, 2 confirmed)
+ * and whether it had to be sent again, so the screen says no more than is
+ * known, also after a restart. */
+static const char schema_v3_server_ack[] =
+    "ALTER TABLE messages ADD COLUMN server_ack INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE messages ADD COLUMN resent INTEGER NOT NULL DEFAULT 0;";
+
 static const store_migration steps[] = {
     {1, schema_v1},
     {2, schema_v2},
+    {3, schema_v3_server_ack},
 };
 
 /* natter's migration steps (static), *N of them. */

@@ -115,7 +115,7 @@ static void test_migrate_v1_to_v2(void **state)
                 "VALUES ('alice@example.org', 'me@example.org', 'me@example.org', 1, 'old', 1)");
     sqlite3_close(db);
     assert_true(store_open_path(f->db, &err));
-    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 2);
+    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     GPtrArray *p = store_page(ALICE, 0, 10);
     assert_bodies(p, "old");
     assert_false(((store_msg *)g_ptr_array_index(p, 0))->queued);
@@ -723,6 +723,42 @@ static void test_queued(void **state)
     g_ptr_array_unref(q);
 }
 
+/* What the server confirmed of an outgoing message, and a resend, survive
+ * a reopen; the first state of a new outgoing message is kept as given. */
+static void test_server_ack(void **state)
+{
+    fixture *f = *state;
+    store_msg *m = mk(ALICE, ME, "waiting", T0, NULL, NULL, "A1", "A1");
+    m->outgoing = true;
+    m->server_ack = STORE_ACK_PENDING;
+    add_expect(m, STORE_ADDED);
+    store_msg *r = mk(ALICE, ME, "lost and resent", T0 + 1, NULL, NULL, "A2", "A2");
+    r->outgoing = true;
+    r->server_ack = STORE_ACK_PENDING;
+    add_expect(r, STORE_ADDED);
+    assert_true(store_mark_server_ack(ALICE, "A2", true)); /* still pending */
+    store_close();
+    char *err = NULL;
+    assert_true(store_open_path(f->db, &err));
+    GPtrArray *p = store_page(ALICE, 0, 10);
+    store_msg *a = g_ptr_array_index(p, 0), *b = g_ptr_array_index(p, 1);
+    assert_int_equal(a->server_ack, STORE_ACK_PENDING);
+    assert_false(a->resent);
+    assert_int_equal(b->server_ack, STORE_ACK_PENDING);
+    assert_true(b->resent);
+    g_ptr_array_unref(p);
+    assert_false(store_mark_server_ack(BOB, "A1", false)); /* another conversation */
+    assert_true(store_mark_server_ack(ALICE, "A1", false));
+    assert_true(store_mark_server_ack(ALICE, "A2", false));
+    p = store_page(ALICE, 0, 10);
+    a = g_ptr_array_index(p, 0);
+    b = g_ptr_array_index(p, 1);
+    assert_int_equal(a->server_ack, STORE_ACK_DONE);
+    assert_int_equal(b->server_ack, STORE_ACK_DONE);
+    assert_true(b->resent); /* a resend stays told */
+    g_ptr_array_unref(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -752,6 +788,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_room_authors, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_last_by, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_queued, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_server_ack, setup_open, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
