@@ -51,7 +51,9 @@ static const setting_def table[] = {
     {"resource", SETTING_STRING, "natter", 0, 0, NULL, "connection",
      "resource for accounts that keep the default resource \"natter\""},
     {"keepalive", SETTING_INT, "60", 0, 3600, NULL, "connection",
-     "seconds between keepalives (0 disables them)"},
+     "seconds of silence before natter pings the server (0: never)"},
+    {"keepalive_timeout", SETTING_INT, "15", 1, 300, NULL, "connection",
+     "seconds to wait for the server's answer to a ping before reconnecting"},
     /* chat */
     {"receipts", SETTING_BOOL, "on", 0, 0, NULL, "chat",
      "ask for and send message delivery receipts"},

@@ -54,7 +54,9 @@ static dest_kind dest_of(const jid_t *j)
     return j->resource ? DEST_OCCUPANT : DEST_ROOM;
 }
 
-static void send_now(xmpp_conn_t *c, const queued_message *q)
+/* Send Q on C. Returns whether the server's acknowledgement will be
+ * followed (stream management). */
+static bool send_now(xmpp_conn_t *c, const queued_message *q)
 {
     xmpp_ctx_t *x = nx_ctx();
     jid_t *j = jid_new(q->to);
@@ -82,7 +84,10 @@ static void send_now(xmpp_conn_t *c, const queued_message *q)
     }
     add_child_id(m, "origin-id", NS_SID, q->id);
     xmpp_send(c, m);
+    /* Room messages are confirmed by the room's reflection. */
+    bool tracked = dest != DEST_ROOM && nx_sm_track(q->peer, q->id, m);
     xmpp_stanza_release(m);
+    return tracked;
 }
 
 /* Validate, send or queue, and announce one outgoing message. */
@@ -123,8 +128,9 @@ static bool send_or_queue(out_kind kind, const char *to, const char *body, const
     q->ref_id = g_strdup(ref_id);
     xmpp_conn_t *c = nx_conn();
     bool queued = c == NULL;
+    bool tracked = false;
     if (c)
-        send_now(c, q);
+        tracked = send_now(c, q);
     else
         g_queue_push_tail(&offline_queue, q);
 
@@ -151,6 +157,7 @@ static bool send_or_queue(out_kind kind, const char *to, const char *body, const
                          .timestamp = (time_t)(now / G_USEC_PER_SEC),
                          .origin_id = q->id,
                          .receipt_requested = settings_get_bool("receipts") && dest == DEST_CONTACT,
+                         .ack_pending = tracked,
                          .muc_private = dest == DEST_OCCUPANT,
                          .result = &res};
         event_emit(EV_MESSAGE, &ev);
