@@ -21,12 +21,13 @@
 #define NS_SM "urn:xmpp:sm:3"
 
 typedef struct {
-    char *peer;   /* conversation */
-    char *id;     /* message id (also its origin-id) */
-    char *xml;    /* the stanza as sent, to send again */
-    uint32_t seq; /* its number in this stream, 0 while not written */
-    bool resent;  /* sent again after the session was lost */
-    bool lib_has; /* resumed: the library writes it again */
+    char *account; /* bare JID it was sent from */
+    char *peer;    /* conversation */
+    char *id;      /* message id (also its origin-id) */
+    char *xml;     /* the stanza as sent, to send again */
+    uint32_t seq;  /* its number in this stream, 0 while not written */
+    bool resent;   /* sent again after the session was lost */
+    bool lib_has;  /* resumed: the library writes it again */
 } sm_entry;
 
 static GQueue unacked = G_QUEUE_INIT; /* sm_entry, in the order sent */
@@ -46,6 +47,7 @@ static xmpp_sm_state_t *saved;        /* the library's state, kept for a resume 
 static void entry_free(gpointer p)
 {
     sm_entry *e = p;
+    g_free(e->account);
     g_free(e->peer);
     g_free(e->id);
     g_free(e->xml);
@@ -226,6 +228,7 @@ bool nx_sm_track(const char *peer, const char *id, xmpp_stanza_t *st)
     if (xmpp_stanza_to_text(st, &buf, &len) != XMPP_EOK)
         return false;
     sm_entry *e = g_new0(sm_entry, 1);
+    e->account = g_strdup(nx_own_bare());
     e->peer = g_strdup(peer);
     e->id = g_strdup(id);
     e->xml = g_strndup(buf, len);
@@ -275,6 +278,10 @@ unsigned nx_sm_resend(xmpp_conn_t *c)
     GQueue keep = G_QUEUE_INIT;
     sm_entry *e;
     while ((e = g_queue_pop_head(&unacked))) {
+        if (g_strcmp0(e->account, nx_own_bare()) != 0) {
+            entry_free(e); /* written as another account: never from this one */
+            continue;
+        }
         if (resumed && (e->lib_has || e->seq != 0)) {
             g_queue_push_tail(&keep, e); /* the library writes it again */
             continue;
