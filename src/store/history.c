@@ -671,8 +671,9 @@ bool store_mark_server_ack(const char *peer, const char *id, bool resent)
     return changed;
 }
 
-/* The outgoing messages still queued, oldest first: stored ones, then
- * those waiting to be written (GPtrArray of store_msg*, g_ptr_array_unref). */
+/* The outgoing messages still queued, or sent and never acknowledged by
+ * the server, oldest first: stored ones, then those waiting to be written
+ * (GPtrArray of store_msg*, g_ptr_array_unref). */
 GPtrArray *store_queued(void)
 {
     GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)store_msg_free);
@@ -683,7 +684,7 @@ GPtrArray *store_queued(void)
         sqlite3_reset(st);
     for (GList *l = pending.head; l; l = l->next) {
         store_msg *m = ((pend *)l->data)->m;
-        if (m->outgoing && m->queued && !m->retracted)
+        if (m->outgoing && (m->queued || m->server_ack == STORE_ACK_PENDING) && !m->retracted)
             g_ptr_array_add(out, store_msg_copy(m));
     }
     return out;

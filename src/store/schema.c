@@ -73,7 +73,10 @@ static const char schema_v2[] = "ALTER TABLE messages ADD COLUMN queued INTEGER 
  * known, also after a restart. */
 static const char schema_v3_server_ack[] =
     "ALTER TABLE messages ADD COLUMN server_ack INTEGER NOT NULL DEFAULT 0;"
-    "ALTER TABLE messages ADD COLUMN resent INTEGER NOT NULL DEFAULT 0;";
+    "ALTER TABLE messages ADD COLUMN resent INTEGER NOT NULL DEFAULT 0;"
+    /* what has to go (again) at the next login: written offline, or
+     * never acknowledged before natter stopped */
+    "CREATE INDEX messages_unsent ON messages (ts) WHERE queued = 1 OR server_ack = 1;";
 
 static const store_migration steps[] = {
     {1, schema_v1},

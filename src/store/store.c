@@ -120,8 +120,8 @@ static const char *const sql_text[ST__COUNT] = {
                     "AND outgoing = 1 AND retracted = 0 ORDER BY ts DESC, id DESC LIMIT 1",
     [ST_LAST_BY] = "SELECT " STORE_MSG_COLS " FROM messages WHERE peer = ?1 "
                    "AND sender_bare = ?2 AND retracted = 0 ORDER BY ts DESC, id DESC LIMIT 1",
-    [ST_QUEUED] = "SELECT " STORE_MSG_COLS " FROM messages WHERE queued = 1 AND outgoing = 1 "
-                  "AND retracted = 0 ORDER BY ts, id",
+    [ST_QUEUED] = "SELECT " STORE_MSG_COLS " FROM messages WHERE (queued = 1 OR server_ack = 1) "
+                  "AND outgoing = 1 AND retracted = 0 ORDER BY ts, id",
     [ST_SENT_MSGID] = "UPDATE messages SET queued = 0 "
                       "WHERE peer = ?1 AND msg_id = ?2 AND outgoing = 1 AND queued = 1",
     [ST_SENT_ORIGIN] = "UPDATE messages SET queued = 0 "

@@ -153,10 +153,12 @@ bool store_mark_sent(const char *peer, const char *id);
  * acknowledged (stored or pending). Returns true when a message changed. */
 bool store_mark_server_ack(const char *peer, const char *id, bool resent);
 
-/* The outgoing messages written while offline and not sent yet (queued)
- * and not retracted since, oldest first, from the database and from what still waits to be written
- * (GPtrArray of store_msg*, free with g_ptr_array_unref). They survive a
- * quit and a crash and are sent at the next login. */
+/* The outgoing messages written while offline and not sent yet (queued),
+ * or sent but never acknowledged by the server (server_ack pending), and
+ * not retracted since, oldest first, from the database and from what still
+ * waits to be written (GPtrArray of store_msg*, free with
+ * g_ptr_array_unref). They survive a quit and a crash and are sent (again)
+ * at the next login. */
 GPtrArray *store_queued(void);
 
 /* Apply a correction: REPLACE_ID (msg_id, else origin_id of the original)

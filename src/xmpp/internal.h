@@ -89,6 +89,8 @@ void nx_sm_written(const char *xml);
 /* Follow our message ID to PEER, just sent as ST, until the server
  * acknowledges it. False when this stream has no acknowledgements. */
 bool nx_sm_track(const char *peer, const char *id, xmpp_stanza_t *st);
+/* Whether our message ID is followed, waiting for its acknowledgement. */
+bool nx_sm_follows(const char *id);
 /* Whether the server offered stream management after login. */
 bool nx_sm_offered(void);
 /* Whether the server answered <enable/> (or resumed the session). */

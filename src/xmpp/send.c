@@ -19,6 +19,7 @@ typedef struct {
     char *body;
     char *id;
     char *ref_id; /* corrected / retracted message */
+    bool resend;  /* sent by an earlier run, never acknowledged */
 } queued_message;
 
 static GQueue offline_queue = G_QUEUE_INIT;
@@ -226,10 +227,12 @@ void nx_set_queue_hook(nx_queue_load_fn load)
     queue_load = load;
 }
 
-void nx_queue_restore(const char *peer, const char *body, const char *id)
+void nx_queue_restore(const char *peer, const char *body, const char *id, bool resend)
 {
     if (!peer || !body || !*body || !id || !nx_own_bare())
         return;
+    if (nx_sm_follows(id))
+        return; /* sent in this run: its acknowledgement is awaited */
     for (GList *l = offline_queue.head; l; l = l->next)
         if (strcmp(((queued_message *)l->data)->id, id) == 0)
             return; /* written in this run: queued already */
@@ -240,6 +243,7 @@ void nx_queue_restore(const char *peer, const char *body, const char *id)
     q->to = g_strdup(peer);
     q->body = g_strdup(body);
     q->id = g_strdup(id);
+    q->resend = resend;
     /* Older than anything written in this run: in front, in their order. */
     g_queue_push_nth(&offline_queue, q, (gint)restore_pos++);
 }
@@ -266,9 +270,9 @@ void nx_message_flush_queue(xmpp_conn_t *c)
             send_now(c, q);
             n++;
             if (q->kind == OUT_CHAT) {
-                /* Stored and shown as queued until now. */
+                /* Stored and shown as queued (or waiting) until now. */
                 ev_receipt ev = {.peer = q->peer, .id = q->id};
-                event_emit(EV_QUEUE_SENT, &ev);
+                event_emit(q->resend ? EV_MESSAGE_RESENT : EV_QUEUE_SENT, &ev);
             }
         }
         queued_free(q);

@@ -237,6 +237,14 @@ bool nx_sm_track(const char *peer, const char *id, xmpp_stanza_t *st)
     return true;
 }
 
+bool nx_sm_follows(const char *id)
+{
+    for (GList *l = id ? unacked.head : NULL; l; l = l->next)
+        if (strcmp(((sm_entry *)l->data)->id, id) == 0)
+            return true;
+    return false;
+}
+
 bool nx_sm_offered(void)
 {
     return offered;

@@ -5,6 +5,7 @@ exact number of messages stored (natter's database) and shown."""
 
 import os
 import re
+import signal
 import sqlite3
 import time
 
@@ -204,6 +205,42 @@ def test_failed_resumption_resends_what_was_not_acknowledged(smacks_server, natt
     n.type_line("marker after the resend")
     bob.wait_for_message("marker after the resend", timeout=15)
     assert bob_bodies(bob, "lost with the session") == want
+
+
+@pytest.mark.time_limit(90)
+def test_killed_with_unacknowledged_messages_resends_them_at_next_start(
+        smacks_server, natter_factory, peer_factory):
+    """kill -9 while the server has not acknowledged two messages: the next
+    start sends them again, marked, and bob gets each once."""
+    p = smacks_server
+    proxy = Proxy(p.c2s_port)
+    bob = peer_factory("bob", p)
+    n = natter_factory(p, accounts_extra=through(proxy))
+    n.wait_for(CONNECTED, timeout=15)
+    open_chat(n)
+    n.type_line("acknowledged before")
+    wait_main_line(n, r"<alice> acknowledged before \[sent\]", timeout=10)
+    proxy.blackhole()
+    want = ["unacknowledged %d" % i for i in range(2)]
+    for body in want:
+        n.type_line(body)
+    wait_until(lambda: [ack_state(n, b) for b in want] == [[(1, 0)]] * 2, timeout=10,
+               describe=lambda: [ack_state(n, b) for b in want])
+    os.kill(n.pid, signal.SIGKILL)
+    n.close()
+    proxy.close()
+    n.write_account()                # straight to the server this time
+    n.restart()
+    n.wait_for(CONNECTED, timeout=15)
+    open_chat(n)
+    scr = wait_main_line(n, r"<alice> unacknowledged 1 \[resent, sent\]", timeout=20)
+    for body in want + ["acknowledged before"]:
+        assert shown(n, scr, body) == 1, (body, main_text(n, scr))
+    assert stored(n, "unacknowledged %", outgoing=True) == want
+    assert [ack_state(n, b) for b in want] == [[(2, 1)]] * 2
+    n.type_line("marker after the restart")
+    bob.wait_for_message("marker after the restart", timeout=15)
+    assert bob_bodies(bob, "unacknowledged") == want
 
 
 @pytest.mark.time_limit(150)

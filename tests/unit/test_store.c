@@ -81,7 +81,7 @@ static void test_migrate_empty_file(void **state)
                      3);
     assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' "
                                     "AND tbl_name = 'messages' AND sql IS NOT NULL"),
-                     6);
+                     7);
     assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"),
                      3);
 }
@@ -759,6 +759,35 @@ static void test_server_ack(void **state)
     g_ptr_array_unref(p);
 }
 
+/* What was sent but never acknowledged is handed back at the next start,
+ * like what was written offline; acknowledged messages are not. */
+static void test_unacknowledged_come_back(void **state)
+{
+    fixture *f = *state;
+    store_msg *q = mk(ALICE, ME, "written offline", T0, NULL, NULL, "Q1", "Q1");
+    q->outgoing = true;
+    q->queued = true;
+    add_expect(q, STORE_ADDED);
+    store_msg *u = mk(ALICE, ME, "never acknowledged", T0 + 1, NULL, NULL, "U1", "U1");
+    u->outgoing = true;
+    u->server_ack = STORE_ACK_PENDING;
+    add_expect(u, STORE_ADDED);
+    store_msg *a = mk(ALICE, ME, "acknowledged", T0 + 2, NULL, NULL, "A1", "A1");
+    a->outgoing = true;
+    a->server_ack = STORE_ACK_PENDING;
+    add_expect(a, STORE_ADDED);
+    assert_true(store_mark_server_ack(ALICE, "A1", false));
+    GPtrArray *w = store_queued(); /* still waiting to be written */
+    assert_bodies(w, "written offline|never acknowledged");
+    g_ptr_array_unref(w);
+    store_close();
+    char *err = NULL;
+    assert_true(store_open_path(f->db, &err));
+    w = store_queued();
+    assert_bodies(w, "written offline|never acknowledged");
+    g_ptr_array_unref(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -789,6 +818,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_last_by, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_queued, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_server_ack, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_unacknowledged_come_back, setup_open, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
