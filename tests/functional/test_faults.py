@@ -126,6 +126,38 @@ def test_cut_mid_burst_resumes_without_loss_or_duplicates(smacks_server, natter_
 
 
 @pytest.mark.time_limit(90)
+def test_resumed_session_keeps_its_rooms(prosody_factory, natter_factory, occupant_factory):
+    """A resumed session is still in its rooms: what was said during the cut
+    arrives once, and natter talks on without joining again."""
+    p = prosody_factory(smacks=True, muc=True)
+    proxy = Proxy(p.c2s_port)
+    carol = occupant_factory("carol", p)
+    carol.create("lobby", "carol", persistent=True)
+    n = natter_factory(p, accounts_extra=through(proxy))
+    n.wait_for(CONNECTED, timeout=15)
+    n.type_line("/join lobby@conference.localhost")
+    n.wait_for(lambda s: main_has(n, s, "You joined lobby@conference.localhost as alice"),
+               timeout=15)
+    carol.say("lobby", "before the cut", wait=True)
+    n.wait_for("before the cut", timeout=10)
+    proxy.cut()
+    want = ["during the cut %d" % i for i in range(3)]
+    for body in want:
+        carol.say("lobby", body, wait=True)
+    wait_until(lambda: stored(n, "during the cut %") == want, timeout=30,
+               describe=lambda: stored(n, "during the cut %"))
+    n.type_line("after the resume")
+    carol.wait_for_groupchat("lobby", "after the resume", nick="alice", timeout=15)
+    scr = n.wait_for(lambda s: shown(n, s, "after the resume") == 1, timeout=10)
+    for body in ["before the cut"] + want:
+        assert shown(n, scr, body) == 1, (body, main_text(n, scr))
+    assert main_text(n, scr).count("You joined lobby") == 1, main_text(n, scr)
+    assert stored(n, "before the cut") == ["before the cut"]
+    n.send_keys("M-1")
+    n.wait_for(lambda s: RESUMED in main_text(n, s), timeout=5)
+
+
+@pytest.mark.time_limit(90)
 def test_silently_dropped_connection_loses_nothing(smacks_server, natter_factory, peer_factory):
     """Bug 12: packets stop flowing without a reset. What was written meanwhile
     is not acknowledged, so it is not shown as sent, and it arrives once after
