@@ -161,7 +161,8 @@ static void on_resumed(const char *xml)
 
 void nx_sm_read(const char *xml)
 {
-    if (g_str_has_prefix(xml, "<stream:features")) {
+    /* libstrophe writes the features as <features xmlns=streams>. */
+    if (g_str_has_prefix(xml, "<features") || g_str_has_prefix(xml, "<stream:features")) {
         if (strstr(xml, "<bind"))
             offered = strstr(xml, NS_SM) != NULL;
     } else if (is_sm(xml, "a")) {
