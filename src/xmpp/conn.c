@@ -241,6 +241,8 @@ static void after_pass(void)
     }
     if (awaiting_sm && nx_sm_settled())
         finish_login(conn);
+    if (state == CONN_CONNECTED)
+        nx_sm_after_pass(conn);
 }
 
 static void pump(void)
@@ -418,8 +420,9 @@ static void conn_handler(xmpp_conn_t *c, xmpp_conn_event_t status, int error,
             set_state(CONN_CONNECTED, NULL);
             event_log(LOG_INFO, NULL, "Connection restored as %s (session resumed)", own_full);
             nx_keepalive_start();
-            nx_sm_resend(c);
-            nx_message_flush_queue(c);
+            /* What libstrophe does not write again, and what was written
+             * offline, follow once its resends are out. */
+            nx_sm_resume_fence(c);
             return;
         }
         if (reset_pending)

@@ -99,9 +99,14 @@ bool nx_sm_settled(void);
 bool nx_sm_resumed(void);
 /* What the server got wrong in its counts (g_free), or NULL. */
 char *nx_sm_violation_take(void);
-/* After login: send what the server has not acknowledged (after a resume,
- * only what was never written). Returns how many. */
+/* After a fresh login (no resume): send again, marked as resent, what the
+ * server never acknowledged. Returns how many. */
 unsigned nx_sm_resend(xmpp_conn_t *c);
+/* Resumed on C: send a ping behind the library's resends; once it is
+ * written, nx_sm_after_pass sends what the library did not, then the
+ * offline queue. */
+void nx_sm_resume_fence(xmpp_conn_t *c);
+void nx_sm_after_pass(xmpp_conn_t *c);
 /* A new connection C is about to connect: hand it the kept session when
  * SAME_ACCOUNT. */
 void nx_sm_connecting(xmpp_conn_t *c, bool same_account);

@@ -43,6 +43,8 @@ static uint32_t written;              /* stanzas written in this stream */
 static uint32_t acked;                /* the server's last count */
 static char *violation;               /* what the server got wrong, or NULL */
 static xmpp_sm_state_t *saved;        /* the library's state, kept for a resume */
+static char *fence_id;                /* resumed: the ping written after the library's resends */
+static bool fence_passed;             /* ... has been written */
 
 static void entry_free(gpointer p)
 {
@@ -207,6 +209,11 @@ void nx_sm_written(const char *xml)
                        g_str_has_prefix(xml, "<iq")))
         return;
     written++;
+    if (fence_id && g_str_has_prefix(xml, "<iq")) {
+        char *id = attr_of(xml, "id");
+        fence_passed = fence_passed || !g_strcmp0(id, fence_id);
+        g_free(id);
+    }
     if (!g_str_has_prefix(xml, "<message"))
         return;
     char *id = attr_of(xml, "id");
@@ -291,18 +298,13 @@ unsigned nx_sm_resend(xmpp_conn_t *c)
             entry_free(e); /* written as another account: never from this one */
             continue;
         }
-        if (resumed && (e->lib_has || e->seq != 0)) {
-            g_queue_push_tail(&keep, e); /* the library writes it again */
-            continue;
-        }
         if (!enabled) {
             /* No acknowledgements on this stream: sent once more, and no
              * longer followed. */
             send_again(c, e, true);
             entry_free(e);
         } else {
-            /* Never written before a resume: its first time out. */
-            send_again(c, e, !resumed);
+            send_again(c, e, true);
             e->seq = 0;
             e->lib_has = false;
             g_queue_push_tail(&keep, e);
@@ -313,9 +315,49 @@ unsigned nx_sm_resend(xmpp_conn_t *c)
     return n;
 }
 
+void nx_sm_resume_fence(xmpp_conn_t *c)
+{
+    /* Everything libstrophe resends on resuming is queued before this
+     * ping, so once it is written, whatever is still unwritten was not
+     * resent by the library: natter sends it then, in order. */
+    g_free(fence_id);
+    fence_id = nx_new_id();
+    fence_passed = false;
+    xmpp_stanza_t *iq = xmpp_iq_new(nx_ctx(), "get", fence_id);
+    const char *own = nx_own_bare();
+    const char *at = own ? strchr(own, '@') : NULL;
+    if (at)
+        xmpp_stanza_set_to(iq, at + 1);
+    nx_add_child(iq, "ping", NS_PING);
+    xmpp_send(c, iq);
+    xmpp_stanza_release(iq);
+}
+
+void nx_sm_after_pass(xmpp_conn_t *c)
+{
+    if (!fence_passed || !c)
+        return;
+    fence_passed = false;
+    g_clear_pointer(&fence_id, g_free);
+    unsigned n = 0;
+    for (GList *l = unacked.head; l; l = l->next) {
+        sm_entry *e = l->data;
+        if (e->seq == 0 && !g_strcmp0(e->account, nx_own_bare())) {
+            send_again(c, e, false);
+            e->lib_has = false;
+            n++;
+        }
+    }
+    if (n)
+        log_debug("sm", "%u message(s) not written again by the library: sent now", n);
+    nx_message_flush_queue(c);
+}
+
 void nx_sm_connecting(xmpp_conn_t *c, bool same_account)
 {
     offered = counting = enabled = settled = resumable = resumed = resume_sent = false;
+    fence_passed = false;
+    g_clear_pointer(&fence_id, g_free);
     g_clear_pointer(&violation, g_free);
     if (saved && same_account && xmpp_conn_set_sm_state(c, saved) == XMPP_EOK) {
         /* The counts go on if the server resumes the session. */
@@ -353,6 +395,7 @@ void nx_sm_forget_session(void)
 void nx_sm_deinit(void)
 {
     nx_sm_forget_session();
+    g_clear_pointer(&fence_id, g_free);
     g_queue_clear_full(&unacked, entry_free);
     g_clear_pointer(&violation, g_free);
 }
