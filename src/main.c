@@ -1,4 +1,5 @@
 /* main.c - start-up order, command-line options and the main loop. */
+#include <errno.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,7 +12,10 @@
 #include "cmd/cmd.h"
 #include "cmd/remote.h"
 #include "config/accounts.h"
+#include "config/instance.h"
 #include "config/settings.h"
+#include "files/transfer.h"
+#include "net/http.h"
 #include "core/event.h"
 #include "core/log.h"
 #include "core/loop.h"
@@ -127,15 +131,25 @@ static int run_export(void)
         g_free(peer);
         return 1;
     }
+    if (peer && store_oldest_ts(peer) == 0) {
+        fprintf(stderr, "natter: no history with %s in %s's history; nothing exported\n", peer,
+                a->jid);
+        g_free(peer);
+        store_close();
+        return 1;
+    }
     bool ok = store_export(peer, fmt, stdout, &err);
-    if (fflush(stdout) != 0)
+    if (ok && fflush(stdout) != 0)
         ok = false;
-    if (!ok)
-        fprintf(stderr, "natter: export failed: %s\n", err ? err : "write error");
+    /* A reader that stopped reading (natter --export | head) is not an
+     * error: it has what it wanted. */
+    bool closed = !ok && (errno == EPIPE || (err && strstr(err, g_strerror(EPIPE))));
+    if (!ok && !closed)
+        fprintf(stderr, "natter: %s\n", err ? err : "export failed: write error");
     g_free(err);
     g_free(peer);
     store_close();
-    return ok ? 0 : 1;
+    return ok || closed ? 0 : 1;
 }
 
 /* Run the command LINE; a failure is reported once, after WHERE (the place
@@ -343,6 +357,8 @@ int main(int argc, char **argv)
     loop_run();
 
     unsigned queued = nx_queued_count(), edits = nx_queued_edits();
+    files_deinit(); /* uploads still running are abandoned */
+    http_deinit();
     remote_deinit();
     nx_deinit();
     cmd_deinit();
@@ -354,6 +370,7 @@ int main(int argc, char **argv)
     muc_model_deinit();
     roster_deinit();
     accounts_deinit();
+    instance_release();
     settings_deinit();
     event_deinit();
     loop_deinit();

@@ -22,8 +22,10 @@ static cmd_result cmd_roster(char **argv, int argc, const char *jid)
     const char *sub = argc ? argv[0] : "list";
     char *err = NULL;
     if (!strcmp(sub, "list")) {
+        if (argc > 1)
+            return cmd_fail_extra("roster", "list");
         GPtrArray *all = roster_sorted();
-        ui_info("%u contacts:", all->len);
+        ui_info("%u contact%s:", all->len, all->len == 1 ? "" : "s");
         for (guint i = 0; i < all->len; i++) {
             roster_contact *c = g_ptr_array_index(all, i);
             char *name = c->name ? sanitize_nick(c->name) : NULL;
@@ -47,6 +49,8 @@ static cmd_result cmd_roster(char **argv, int argc, const char *jid)
         ok = nx_roster_add(who, val, &err);
         what = "Adding to the roster...";
     } else if (!strcmp(sub, "remove")) {
+        if (argc > 2)
+            return cmd_fail_extra("roster", "remove JID");
         ok = nx_roster_remove(who, &err);
         what = "Removing from the roster...";
     } else if (!strcmp(sub, "name")) {
@@ -85,6 +89,8 @@ static cmd_result cmd_sub(char **argv, int argc, const char *jid)
 static const char *const roster_choices[] = {"list", "add", "remove", "name", "group", NULL};
 static const char *const sub_choices[] = {"request", "allow", "deny", "cancel", NULL};
 
+static const char *const roster_settings[] = {"roster_show_offline", NULL};
+
 static const cmd_def defs[] = {
     {
         .name = "roster",
@@ -92,9 +98,13 @@ static const cmd_def defs[] = {
         .summary = "Show or change your contacts",
         .help = "The roster pane beside chats shows contacts grouped, with presence marks:\n"
                 "+ online, ~ away, - extended away, ! do not disturb, blank offline.",
-        .max_words = 3,
         .choices = roster_choices,
         .complete = {COMPLETE_CHOICES, COMPLETE_JID},
+        .max_words = 3,
+        .rest = CMD_REST_VALUE,
+        .topic = "contacts",
+        .example = "/roster add bob@example.org Bob",
+        .settings = roster_settings,
         .run = cmd_roster,
     },
     {
@@ -103,9 +113,11 @@ static const cmd_def defs[] = {
         .summary = "Presence subscriptions",
         .help = "request: ask to see JID's presence; allow/deny: answer JID's request;\n"
                 "cancel: stop seeing JID's presence. Without JID: the current chat.",
-        .max_words = 2,
         .choices = sub_choices,
         .complete = {COMPLETE_CHOICES, COMPLETE_JID},
+        .max_words = 2,
+        .topic = "contacts",
+        .example = "/sub allow bob@example.org",
         .run = cmd_sub,
     },
 };

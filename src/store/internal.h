@@ -6,6 +6,7 @@
  * schema.c   the schema and its migrations (PRAGMA user_version)
  * history.c  add/dedup, the pending queue, paging, receipts, corrections
  * search.c   FTS5 query building, search, export
+ * keys.c     records of end-to-end encryption (OMEMO keys and sessions)
  */
 #ifndef NATTER_STORE_INTERNAL_H
 #define NATTER_STORE_INTERNAL_H
@@ -15,7 +16,7 @@
 #include "store/store.h"
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* How long a statement waits for another connection's lock. */
 #define STORE_BUSY_TIMEOUT_MS 200
@@ -66,6 +67,10 @@ typedef enum {
     ST_QUEUED,        /* outgoing messages waiting for a connection, oldest first */
     ST_SENT_MSGID,    /* ?1 peer ?2 msg_id: no longer queued */
     ST_SENT_ORIGIN,   /* ?1 peer ?2 origin_id: no longer queued */
+    ST_KEY_GET,       /* ?1 kind ?2 jid ?3 id -> data (keys.c) */
+    ST_KEY_PUT,       /* ?1 kind ?2 jid ?3 id ?4 data */
+    ST_KEY_DEL,       /* ?1 kind ?2 jid ?3 id */
+    ST_KEY_IDS,       /* ?1 kind ?2 jid -> id */
     ST_ACK_MSGID,     /* ?1 peer ?2 msg_id ?3 server_ack ?4 resent */
     ST_ACK_ORIGIN,    /* ?1 peer ?2 origin_id ?3 server_ack ?4 resent */
     ST__COUNT

@@ -67,11 +67,17 @@ static const char schema_v1[] =
 static const char schema_v2[] = "ALTER TABLE messages ADD COLUMN queued INTEGER NOT NULL DEFAULT 0;"
                                 "CREATE INDEX messages_queued ON messages (ts) WHERE queued = 1;";
 
-/* Version 3, server acknowledgements: whether the server confirmed an
+/* OMEMO records (keys.c): what end-to-end encryption keeps per account,
+ * opaque blobs by kind, JID and id. */
+static const char schema_v3[] = "CREATE TABLE omemo_keys (kind INTEGER NOT NULL, jid TEXT NOT NULL,"
+                                " id INTEGER NOT NULL, data BLOB NOT NULL,"
+                                " PRIMARY KEY (kind, jid, id)) WITHOUT ROWID;";
+
+/* Version 4, server acknowledgements: whether the server confirmed an
  * outgoing message (XEP-0198: 0 nothing to know, 1 waiting, 2 confirmed)
  * and whether it had to be sent again, so the screen says no more than is
  * known, also after a restart. */
-static const char schema_v3_server_ack[] =
+static const char schema_v4_server_ack[] =
     "ALTER TABLE messages ADD COLUMN server_ack INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE messages ADD COLUMN resent INTEGER NOT NULL DEFAULT 0;"
     /* what has to go (again) at the next login: written offline, or
@@ -81,7 +87,8 @@ static const char schema_v3_server_ack[] =
 static const store_migration steps[] = {
     {1, schema_v1},
     {2, schema_v2},
-    {3, schema_v3_server_ack},
+    {3, schema_v3},
+    {4, schema_v4_server_ack},
 };
 
 /* natter's migration steps (static), *N of them. */

@@ -127,6 +127,11 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_SENT_ORIGIN] = "UPDATE messages SET queued = 0 "
                        "WHERE peer = ?1 AND origin_id = ?2 AND origin_id IS NOT msg_id "
                        "AND outgoing = 1 AND queued = 1",
+    [ST_KEY_GET] = "SELECT data FROM omemo_keys WHERE kind = ?1 AND jid = ?2 AND id = ?3",
+    [ST_KEY_PUT] =
+        "INSERT OR REPLACE INTO omemo_keys (kind, jid, id, data) VALUES (?1, ?2, ?3, ?4)",
+    [ST_KEY_DEL] = "DELETE FROM omemo_keys WHERE kind = ?1 AND jid = ?2 AND id = ?3",
+    [ST_KEY_IDS] = "SELECT id FROM omemo_keys WHERE kind = ?1 AND jid = ?2",
     [ST_ACK_MSGID] = "UPDATE messages SET server_ack = ?3, resent = max(resent, ?4) "
                      "WHERE peer = ?1 AND msg_id = ?2 AND outgoing = 1",
     [ST_ACK_ORIGIN] = "UPDATE messages SET server_ack = ?3, resent = max(resent, ?4) "

@@ -217,6 +217,16 @@ GPtrArray *store_search(const char *query, const char *peer, int limit, char **e
 char *store_get_state(const char *key);
 bool store_set_state(const char *key, const char *value);
 
+/* Records of end-to-end encryption (keys.c): opaque DATA by KIND, JID ("" for
+ * our own) and ID, in the open account's database. get returns NULL when
+ * there is none (g_bytes_unref); put and del return false when nothing
+ * could be written; ids lists the ids of KIND and JID (g_array_unref,
+ * guint32 elements; empty when closed). */
+GBytes *store_key_get(int kind, const char *jid, uint32_t id);
+bool store_key_put(int kind, const char *jid, uint32_t id, GBytes *data);
+bool store_key_del(int kind, const char *jid, uint32_t id);
+GArray *store_key_ids(int kind, const char *jid);
+
 /* Conversations (peers) with their last message time, newest first
  * (GPtrArray of g_strdup'ed bare JIDs). */
 GPtrArray *store_peers(void);

@@ -45,7 +45,7 @@ char *bars_window_name(const win_t *w)
     if (w->type == WIN_CONSOLE)
         return g_strdup("console");
     if (w->type == WIN_SEARCH)
-        return g_strdup("search");
+        return w->query ? g_strdup_printf("search:%s", w->query) : g_strdup("search");
     char *name;
     jid_t *j = w->jid ? jid_new(w->jid) : NULL;
     if (w->type == WIN_ROOM && j && j->local) {
@@ -168,6 +168,11 @@ void bars_draw_status(void)
         char *qs = g_strdup_printf("[%u queued] ", q);
         put_clipped(s, qs);
         g_free(qs);
+    }
+    char *ts = transfers_status();
+    if (ts) {
+        put_clipped(s, ts);
+        g_free(ts);
     }
     win_t *cur = win_current();
     guint n = win_count();

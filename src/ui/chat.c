@@ -26,6 +26,8 @@ static void on_log(event_type t, const void *p, void *ud)
 {
     const ev_log *ev = p;
     win_t *w = ev->jid ? win_find(ev->jid) : NULL;
+    if (!ev->jid && ui_in_command())
+        w = win_current(); /* an answer to the command being run */
     ui_add_line(w ? w : win_console(), level_kind(ev->level), ev->text);
 }
 

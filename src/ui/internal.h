@@ -88,6 +88,12 @@ void occupantpane_draw(void);
 /* chat.c: turn the events of one-to-one chats into lines of windows. */
 void chat_init(void);
 
+/* transfers.c: file transfers in their windows and the status bar. */
+void transfers_init(void);
+void transfers_deinit(void);
+/* "[up N: P% RATE/s] " while transfers run, else NULL (g_free). */
+char *transfers_status(void);
+
 /* room.c */
 void room_init(void);
 void room_deinit(void);
@@ -105,5 +111,9 @@ void input_draw(void);
 void input_switch(win_t *from, win_t *to);
 void input_set_line_handler(void (*cb)(const char *line));
 void input_set_secret(const char *prompt, void (*cb)(const char *secret, void *ud), void *ud);
+
+/* True while a command runs (ui_command_begin): its log lines go to the
+ * current window. */
+bool ui_in_command(void);
 
 #endif

@@ -47,6 +47,9 @@ static void win_free(gpointer p)
     g_ptr_array_unref(w->history);
     g_free(w->draft);
     g_free(w->title);
+    g_free(w->query);
+    if (w->results)
+        g_ptr_array_unref(w->results);
     g_free(w->archive_cursor);
     g_free(w);
 }

@@ -69,6 +69,8 @@ typedef struct {
     GPtrArray *history;   /* input history of this window (char*) */
     char *draft;          /* unsent input kept when switching away */
     char *title;          /* search windows: what was searched */
+    char *query;          /* search windows: the words, its name in the status bar */
+    GPtrArray *results;   /* search windows: the results (store_msg*), for /context */
     bool history_done;    /* no older history left in the database */
     bool detached;        /* showing older history: live lines are not appended */
     bool archive_done;    /* the server archive has nothing older either */
