@@ -4,11 +4,13 @@ OMEMO test fails, these passing means the other party and the server work."""
 
 import base64
 import os
+import re
+import subprocess
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from harness import Peer
+from harness import Natter, Peer
 from harness.omemo_peer import (BUNDLE_NODE, DEVICELIST_NODE, FALLBACK_BODY, NS, OMEMO_MODULES,
                                 OmemoPeer, key_rids, payload_bytes)
 
@@ -174,6 +176,7 @@ def test_same_device_comes_back_and_reads_offline_messages(pep_server, omemo_fac
     bob = omemo_factory("bob", pep_server)
     alice.send_encrypted("bob", "before")
     bob.wait_for_decrypted("before")
+    alice.wait_for_omemo(lambda m: m.empty, frm="bob@localhost")    # session confirmed
     bob_id, bob_fp = bob.device_id, bob.fingerprint
     bob.close()
 
@@ -185,3 +188,86 @@ def test_same_device_comes_back_and_reads_offline_messages(pep_server, omemo_fac
     assert not got.prekey and got.error is None
     assert (bob2.device_id, bob2.fingerprint) == (bob_id, bob_fp)
     assert alice.devices("bob") == {bob_id: bob_fp}
+
+
+PROFANITY = "/usr/bin/profanity"
+
+
+class Profanity(Natter):
+    """Debian's Profanity (0.13.1) in tmux as one more OMEMO client, with the
+    Natter tmux plumbing: its own accounts file and profrc, debug log in its data
+    directory, the test CA trusted through a hashed certificate directory."""
+
+    def write_account(self, tls="force", ca_file=True, extra=None, password=None):
+        fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(self.password + "\n")
+        capath = os.path.join(self.dir, "capath")
+        os.makedirs(capath, exist_ok=True)
+        with open(self.prosody.ca_file, "rb") as src, open(os.path.join(capath, "ca.pem"), "wb") as dst:
+            dst.write(src.read())
+        subprocess.run(["openssl", "rehash", capath], check=True, capture_output=True, timeout=30)
+        data = os.path.join(self.data_home, "profanity")
+        conf = os.path.join(self.config_home, "profanity")
+        os.makedirs(data, exist_ok=True)
+        os.makedirs(conf, exist_ok=True)
+        with open(os.path.join(data, "accounts"), "w") as f:
+            f.write("\n".join([
+                "[%s]" % self.account, "enabled=true", "jid=%s" % self.jid, "server=127.0.0.1",
+                "port=%d" % self.prosody.c2s_port, "resource=profanity",
+                "eval_password=cat %s" % self.password_file, "tls.policy=force",
+                "presence.login=online", "priority.online=0"]) + "\n")
+        with open(os.path.join(conf, "profrc"), "w") as f:
+            f.write("[connection]\ntls.certpath=%s\nautoping=0\n" % capath)
+
+    def command(self):
+        env = {"HOME": self.home, "XDG_CONFIG_HOME": self.config_home,
+               "XDG_DATA_HOME": self.data_home, "XDG_STATE_HOME": self.state_home,
+               "XDG_RUNTIME_DIR": self.runtime_dir, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+        return (["env"] + ["%s=%s" % kv for kv in env.items()]
+                + [self.binary, "-a", self.account, "-l", "DEBUG"])
+
+
+def grouped(fingerprint):
+    """How Profanity shows a fingerprint: groups of 8 hex digits joined by '-'."""
+    return "-".join(fingerprint[i:i + 8] for i in range(0, 64, 8))
+
+
+@pytest.mark.skipif(not os.access(PROFANITY, os.X_OK), reason="profanity is not installed")
+@pytest.mark.time_limit(120)
+def test_profanity_as_third_party(pep_server, omemo_factory, tmp_path):
+    bob = omemo_factory("bob", pep_server)
+    # Profanity 0.13.1 publishes its device list only when it can read one:
+    # on a fresh account (item-not-found) it logs "can't get OMEMO device list"
+    # and never announces itself. A python device of alice's makes the list.
+    alice_py = omemo_factory("alice", pep_server, resource="py")
+    prof = Profanity(PROFANITY, str(tmp_path), pep_server, account="alice", cols=140, rows=40,
+                     log=False)
+    try:
+        prof.wait_for("logged in successfully", timeout=20)
+        prof.type_line("/omemo trustmode blind")
+        prof.type_line("/omemo gen")
+        prof_id = int(re.search(r"Your Device ID is (\d+)",
+                                prof.wait_for(r"Your Device ID is \d+", timeout=60)).group(1))
+        bob.wait_for_device_list("alice", lambda ids: ids == sorted([alice_py.device_id, prof_id]),
+                                 timeout=20)
+        # Profanity shows our fingerprint exactly as the peer computes it.
+        prof.wait_for(re.escape(grouped(bob.fingerprint)), timeout=20)
+
+        prof.type_line("/msg bob@localhost")
+        prof.type_line("/omemo start")
+        prof.wait_for(r"\[OMEMO\]", timeout=20)
+        prof.type_line("from profanity one")
+        got = bob.wait_for_decrypted("from profanity one", frm="alice@localhost", timeout=20)
+        assert got.sender_device == prof_id and got.prekey and got.error is None
+
+        bob.send_encrypted("alice", "from python to both")
+        prof.wait_for("bob@localhost/omemo: from python to both", timeout=20)
+        alice_py.wait_for_decrypted("from python to both", frm="bob@localhost")
+
+        prof.type_line("from profanity two")
+        got = bob.wait_for_decrypted("from profanity two", timeout=20)
+        assert got.sender_device == prof_id and not got.prekey
+        assert all(m.error is None for m in bob.omemo_messages)
+    finally:
+        prof.close()
