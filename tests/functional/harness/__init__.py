@@ -89,7 +89,9 @@ OmemoPeer(jid, password, prosody, resource='omemo', state=None, **Peer args)
     devicelist+notify, so contacts' device-list pushes arrive (device_list_pushes:
     [(bare, sorted ids)]); a JID's list is also fetched the first time it is
     written to. state: the dict holding all its keys; pass an earlier peer's
-    .state to come back as the same device.
+    .state to come back as the same device. Setup starts with the session;
+    after connect(wait=False), wait_omemo_ready(timeout=60). Messages that
+    arrive before it is done (offline ones) are decrypted once it is.
     device_id, identity_key (33 bytes, 0x05 + Curve25519, as in the bundle),
     fingerprint (64 hex digits, the key without 0x05), manager (the
     omemo.SessionManager).
@@ -103,7 +105,8 @@ OmemoPeer(jid, password, prosody, resource='omemo', state=None, **Peer args)
     heartbeat, handshake completion; python-omemo sends one right after each key
     exchange it receives), prekey (our key was a pre-key message), body
     (fallback), error (why it did not decrypt, e.g. 'not encrypted for this
-    device'), id, xml. wait_for_decrypted(predicate=None, timeout=10, frm=None)
+    device', also for an empty message meant for another device of ours), id,
+    xml. Error bounces (type='error') are only in .messages. wait_for_decrypted(predicate=None, timeout=10, frm=None)
     (str: plaintext equals, regex, callable(OmemoMessage)), wait_for_omemo(
     predicate, timeout, frm) (any OMEMO message), wait_for_device_list(jid,
     predicate(ids)=None). sent: raw XML of everything the peer sent (stanzas:
