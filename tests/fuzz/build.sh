@@ -62,6 +62,7 @@ link() {
 {
     link stanza "$WRAP" $XMPP
     link catchup "$WRAP" $XMPP
+    link join "$WRAP" $XMPP
     link sanitize "" $TEXT
     link jid "" $TEXT
     link theme "" $FILES

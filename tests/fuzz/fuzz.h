@@ -22,6 +22,9 @@ int fuzz_stanza(const uint8_t *data, size_t size);
 /* The same stanzas while the login's archive catch-up runs: our own
  * archive's results and its end, and the live messages held meanwhile. */
 int fuzz_catchup(const uint8_t *data, size_t size);
+/* The same stanzas while natter joins a room: the room's disco answer,
+ * the occupants' and our own presence, join errors, the room's history. */
+int fuzz_join(const uint8_t *data, size_t size);
 /* The sanitiser of network text (ui/sanitize.c). */
 int fuzz_sanitize(const uint8_t *data, size_t size);
 /* The JID parser and helpers (model/jid.c). */

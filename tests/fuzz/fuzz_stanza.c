@@ -13,6 +13,7 @@
  *              in the order sent, modulo how many there are)
  *   $Q         the queryid of the newest query of our own archive
  *   $R         the queryid of the newest query of the room's archive
+ * (README.md lists which iq is which in each situation.)
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -77,13 +78,29 @@ static void substitute(xmpp_stanza_t *st)
         substitute(c);
 }
 
-/* Deliver the stanzas of DATA, logged in by SETUP. */
-static int run(const uint8_t *data, size_t size, int (*setup)(void **))
+/* Where the stanzas find natter. */
+typedef enum {
+    IN_ROOM,     /* logged in, the room joined */
+    CATCHING_UP, /* the same during the login's archive catch-up */
+    JOINING,     /* logged in, the room's join sent and unanswered */
+} situation;
+
+/* Deliver the stanzas of DATA to natter in situation SIT. */
+static int run(const uint8_t *data, size_t size, situation sit)
 {
     if (size > FUZZ_MAX_INPUT)
         return 0;
-    setup(NULL);
-    ph_join(ROOM, "me", room_features);
+    if (sit == CATCHING_UP)
+        ph_setup_catching_up(NULL);
+    else
+        ph_setup(NULL);
+    if (sit == JOINING) {
+        char *err = NULL;
+        nx_muc_join(ROOM, "me", NULL, &err);
+        g_free(err);
+    } else {
+        ph_join(ROOM, "me", room_features);
+    }
     /* A wrapper element makes one parse give a sequence of stanzas. */
     GString *xml = g_string_new("<fuzz>");
     g_string_append_len(xml, (const char *)data, (gssize)size);
@@ -106,10 +123,15 @@ static int run(const uint8_t *data, size_t size, int (*setup)(void **))
 
 int fuzz_stanza(const uint8_t *data, size_t size)
 {
-    return run(data, size, ph_setup);
+    return run(data, size, IN_ROOM);
 }
 
 int fuzz_catchup(const uint8_t *data, size_t size)
 {
-    return run(data, size, ph_setup_catching_up);
+    return run(data, size, CATCHING_UP);
+}
+
+int fuzz_join(const uint8_t *data, size_t size)
+{
+    return run(data, size, JOINING);
 }

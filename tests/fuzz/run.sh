@@ -9,13 +9,13 @@ set -u
 secs=${1:?usage: run.sh SECONDS [TARGET...]}
 shift
 here=$(cd "$(dirname "$0")" && pwd)
-targets=${*:-stanza catchup sanitize jid theme settings}
+targets=${*:-stanza catchup join sanitize jid theme settings}
 status=0
 for t in $targets; do
     work=tests/fuzz/work/$t
     mkdir -p "$work"
     dict=""
-    case $t in stanza | catchup) dict="-dict=$here/stanza.dict" ;; esac
+    case $t in stanza | catchup | join) dict="-dict=$here/stanza.dict" ;; esac
     echo "--- fuzz-$t for ${secs}s"
     # shellcheck disable=SC2086
     if ! tests/fuzz/fuzz-$t -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
