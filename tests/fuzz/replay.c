@@ -71,7 +71,9 @@ int main(int argc, char **argv)
 {
     if (argc > 1) {
         for (int i = 1; i < argc; i++) {
-            char *dir = g_path_get_dirname(argv[i]);
+            char *path = g_canonicalize_filename(argv[i], NULL);
+            char *dir = g_path_get_dirname(path);
+            g_free(path);
             char *name = g_path_get_basename(dir);
             const target *t = find_target(name);
             if (!t) {
