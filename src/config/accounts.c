@@ -519,6 +519,29 @@ bool accounts_init(const char *path, char **errors)
     }
     if (text == NULL)
         return true;
+    /* GKeyFile cuts a line at a NUL byte but keeps the rest of the file:
+     * what it would save then differs from what it loaded. */
+    if (memchr(text, '\0', len)) {
+        memset(text, 0, len); /* it may hold passwords */
+        g_free(text);
+        st.load_failed = true;
+        if (errors)
+            *errors = g_strdup_printf("cannot load %s: it contains a NUL byte", path);
+        return false;
+    }
+    /* GKeyFile keeps a '\r' that ends a file without a final newline but
+     * drops it before a newline, which saving adds: end the text with one,
+     * so that what loads after a save is what loaded before it. */
+    if (len > 0 && text[len - 1] != '\n') {
+        char *whole = g_malloc(len + 2);
+        memcpy(whole, text, len);
+        whole[len] = '\n';
+        whole[len + 1] = '\0';
+        memset(text, 0, len); /* it may hold passwords */
+        g_free(text);
+        text = whole;
+        len++;
+    }
     GError *gerr = NULL;
     bool parsed = g_key_file_load_from_data(st.file, text, len, G_KEY_FILE_KEEP_COMMENTS, &gerr);
     memset(text, 0, len); /* it may hold passwords */

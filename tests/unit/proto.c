@@ -156,9 +156,24 @@ void ph_receive(const char *fmt, ...)
     if (!st)
         fail_msg("not a stanza: %s", xml);
     g_free(xml);
+    ph_deliver(st);
+    xmpp_stanza_release(st);
+}
+
+void ph_deliver(xmpp_stanza_t *st)
+{
     fire(id_handlers, st, true);
     fire(handlers, st, false);
-    xmpp_stanza_release(st);
+}
+
+unsigned ph_pending_count(void)
+{
+    return id_handlers->len;
+}
+
+const char *ph_pending_id(unsigned i)
+{
+    return i < id_handlers->len ? ((handler *)g_ptr_array_index(id_handlers, i))->id : NULL;
 }
 
 /* ' from="FROM"', or nothing when FROM is NULL (g_free). */

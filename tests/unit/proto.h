@@ -82,6 +82,14 @@ int ph_teardown(void **state);
  * test fails when it does not parse. */
 void ph_receive(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The server delivers ST, a stanza of nx_ctx() (borrowed): the id
+ * handlers waiting for its id run first, then the matching handlers. */
+void ph_deliver(xmpp_stanza_t *st);
+/* How many iqs natter waits an answer for, and the id of the Ith of them
+ * (in the order they were sent; NULL when I is out of range). */
+unsigned ph_pending_count(void);
+const char *ph_pending_id(unsigned i);
+
 /* The server delivers our own server's copy (XEP-0280) of INNER, a
  * <message/>: KIND is "received" or "sent", FROM the carbon's sender (NULL:
  * no 'from'). */

@@ -1,0 +1,103 @@
+/* fuzz_text.c - the sanitiser and the JID parser on arbitrary bytes.
+ *
+ * Besides crashes, each target checks what its header promises and
+ * aborts when a promise is broken. */
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "model/jid.h"
+#include "ui/sanitize.h"
+
+/* Abort (a crash for the fuzzer) when COND is false. */
+#define require(cond)                                                                              \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            g_printerr("%s:%d: broken promise: %s\n", __FILE__, __LINE__, #cond);                  \
+            abort();                                                                               \
+        }                                                                                          \
+    } while (0)
+
+/* True when S holds nothing a terminal would act on (sanitize.h). */
+static bool inert(const char *s, unsigned flags)
+{
+    if (!g_utf8_validate(s, -1, NULL))
+        return false;
+    for (const char *p = s; *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        if (c == '\n' && (flags & SANITIZE_KEEP_NEWLINE))
+            continue;
+        if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) ||
+            (c >= 0x2066 && c <= 0x2069) || c == 0x061c || c == 0x2028 || c == 0x2029)
+            return false;
+    }
+    return true;
+}
+
+int fuzz_sanitize(const uint8_t *data, size_t size)
+{
+    if (size > FUZZ_MAX_INPUT)
+        return 0;
+    char *s = g_strndup((const char *)data, size); /* up to the first NUL */
+    for (unsigned flags = 0; flags < 4; flags++) {
+        char *out = sanitize_text((const char *)data, (long)size, flags);
+        require(inert(out, flags));
+        char *again = sanitize_text(out, -1, flags);
+        require(!strcmp(again, out)); /* what is safe stays as it is */
+        g_free(again);
+        g_free(out);
+
+        out = sanitize_text(s, -1, flags);
+        require(inert(out, flags));
+        require(sanitize_needed(s, flags) == (strcmp(out, s) != 0));
+        g_free(out);
+    }
+    char *nick = sanitize_nick(s);
+    require(nick != NULL);
+    char *shown = sanitize_text(nick, -1, 0);
+    require(inert(shown, 0));
+    g_free(shown);
+    g_free(nick);
+    g_free(s);
+    return 0;
+}
+
+int fuzz_jid(const uint8_t *data, size_t size)
+{
+    if (size > FUZZ_MAX_INPUT)
+        return 0;
+    /* The input is one JID, or two separated by a NUL byte. */
+    char *a = g_strndup((const char *)data, size);
+    size_t alen = strlen(a);
+    char *b = alen < size ? g_strndup((const char *)data + alen + 1, size - alen - 1) : NULL;
+
+    jid_t *j = jid_new(a);
+    char *bare = jid_bare_of(a);
+    char *res = jid_resource_of(a);
+    char *shortname = jid_short_name(a);
+    require(jid_is_valid(a) == (j != NULL));
+    if (j) {
+        require(j->domain && j->bare && j->full);
+        require(!g_strcmp0(bare, j->bare));
+        require(!g_strcmp0(res, j->resource));
+        require(jid_is_valid_bare(a) == (j->resource == NULL));
+        require(jid_bare_equal(a, j->bare));
+        require(shortname != NULL);
+        /* Normalising is idempotent. */
+        jid_t *again = jid_new(j->full);
+        require(again && !strcmp(again->full, j->full) && !strcmp(again->bare, j->bare));
+        jid_free(again);
+    } else {
+        require(!bare && !res && !shortname && !jid_is_valid_bare(a));
+    }
+    if (b)
+        require(jid_bare_equal(a, b) == jid_bare_equal(b, a));
+    g_free(shortname);
+    g_free(res);
+    g_free(bare);
+    jid_free(j);
+    g_free(b);
+    g_free(a);
+    return 0;
+}
