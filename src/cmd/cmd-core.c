@@ -1,4 +1,5 @@
-/* cmd-core.c - /help, /quit, /set, /save, /win, /close, /clear, /redraw. */
+/* cmd-core.c - /help, /quit, /set, /save, /win, /close, /lastlog, /clear,
+ * /redraw. */
 #include <string.h>
 
 #include "cmd/internal.h"
@@ -159,18 +160,66 @@ static cmd_result cmd_win(char **argv, int argc, const char *jid)
         ui_cycle_window(-1);
         return CMD_OK;
     }
+    if (strcmp(argv[0], "renumber") == 0) {
+        ui_renumber_windows();
+        ui_info("Windows renumbered 1 to %d.", ui_window_count());
+        return CMD_OK;
+    }
     long n;
     if (!parse_int(argv[0], 1, 1000, &n) || !ui_switch_window((int)n))
         return cmd_fail("No window %s. /win list shows them.", argv[0]);
     return CMD_OK;
 }
 
+/* Close window NUM; closing a room's window leaves the room. */
+static bool close_number(int num)
+{
+    bool room;
+    const char *wjid = ui_window_jid(num, &room);
+    if (!wjid)
+        return false;
+    if (room)
+        nx_muc_forget(wjid);
+    return ui_close_window_num(num);
+}
+
 static cmd_result cmd_close(char **argv, int argc, const char *jid)
 {
-    if (ui_current_is_room())
-        nx_muc_forget(ui_current_jid()); /* closing a room's window leaves the room */
-    if (!ui_close_window())
+    if (argc == 0) {
+        if (ui_current_is_room())
+            nx_muc_forget(ui_current_jid());
+        if (!ui_close_window())
+            return cmd_fail("The console cannot be closed; /quit leaves natter.");
+        return CMD_OK;
+    }
+    if (strcmp(argv[0], "all") == 0 || strcmp(argv[0], "read") == 0) {
+        bool only_read = strcmp(argv[0], "read") == 0;
+        int count;
+        int *nums = ui_window_numbers(only_read, &count);
+        for (int i = 0; i < count; i++)
+            close_number(nums[i]);
+        g_free(nums);
+        if (count == 0)
+            ui_info("No window to close%s.", only_read ? " without unread messages" : "");
+        else
+            ui_info("Closed %d window%s.", count, count == 1 ? "" : "s");
+        return CMD_OK;
+    }
+    long n;
+    if (!parse_int(argv[0], 1, 100000, &n))
+        return cmd_fail("Usage: /close [N | all | read]");
+    if (n == 1)
         return cmd_fail("The console cannot be closed; /quit leaves natter.");
+    if (!close_number((int)n))
+        return cmd_fail("No window %ld. /win list shows them.", n);
+    return CMD_OK;
+}
+
+static cmd_result cmd_lastlog(char **argv, int argc, const char *jid)
+{
+    if (argc == 0 || !*argv[0])
+        return cmd_fail("Usage: /lastlog TEXT");
+    ui_lastlog(argv[0]);
     return CMD_OK;
 }
 
@@ -196,7 +245,8 @@ static cmd_result cmd_notify(char **argv, int argc, const char *jid)
 
 static const char *const notify_choices[] = {"all", "mentions", "none", "default", NULL};
 
-static const char *const win_choices[] = {"list", "next", "prev", NULL};
+static const char *const win_choices[] = {"list", "next", "prev", "renumber", NULL};
+static const char *const close_choices[] = {"all", "read", NULL};
 
 static const cmd_def defs[] = {
     {
@@ -234,9 +284,11 @@ static const cmd_def defs[] = {
     },
     {
         .name = "win",
-        .args = "[N | list | next | prev]",
+        .args = "[N | list | next | prev | renumber]",
         .summary = "Switch to window N, or list windows",
-        .help = "Alt+1..Alt+0 switch to windows 1-10, Alt+Left/Right to the previous/next.",
+        .help = "Alt+1..Alt+0 switch to windows 1-10, Alt+Left/Right to the previous/next,\n"
+                "Alt+A to the next window with activity. Numbers stay when a window closes;\n"
+                "/win renumber closes the gaps.",
         .max_words = 1,
         .choices = win_choices,
         .complete = {COMPLETE_CHOICES},
@@ -244,9 +296,22 @@ static const cmd_def defs[] = {
     },
     {
         .name = "close",
-        .args = "",
-        .summary = "Close the current chat window",
+        .args = "[N | all | read]",
+        .summary = "Close the current window, window N, all windows or those without unread",
+        .help = "Closing a room's window leaves the room. The console stays.\n"
+                "Example: /close read",
+        .max_words = 1,
+        .choices = close_choices,
+        .complete = {COMPLETE_CHOICES},
         .run = cmd_close,
+    },
+    {
+        .name = "lastlog",
+        .args = "TEXT",
+        .summary = "Show the lines of this window that contain TEXT",
+        .help = "Case does not matter. Example: /lastlog meeting",
+        .max_words = 1,
+        .run = cmd_lastlog,
     },
     {
         .name = "notify",

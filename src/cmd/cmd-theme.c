@@ -52,7 +52,7 @@ static const cmd_def defs[] = {
             "current one stays. Colours become the nearest the terminal can show.",
         .max_words = 2,
         .choices = theme_choices,
-        .complete = {COMPLETE_CHOICES},
+        .complete = {COMPLETE_CHOICES, COMPLETE_THEME},
         .run = cmd_theme,
     },
 };

@@ -18,6 +18,7 @@ typedef enum {
     COMPLETE_SETVALUE, /* values of the setting named by the previous word */
     COMPLETE_NICK,     /* occupants of the current room */
     COMPLETE_ROOM,     /* bookmarked and known rooms */
+    COMPLETE_THEME,    /* theme names */
 } cmd_complete_kind;
 
 /* A command gets the split words, their count and the bare JID of the

@@ -4,6 +4,7 @@
  * screen.c; events become lines in chat.c (chats) and room.c (rooms). */
 #include "ui/ui.h"
 
+#include <langinfo.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -96,6 +97,11 @@ bool ui_init(char **err)
     chat_init();
     room_init();
     screen_load_theme();
+    const char *charset = nl_langinfo(CODESET);
+    if (g_ascii_strcasecmp(charset, "UTF-8") != 0 && g_ascii_strcasecmp(charset, "utf8") != 0)
+        ui_console("The locale's character set is %s, not UTF-8: natter cannot show non-ASCII "
+                   "text correctly. Start it with a UTF-8 locale, e.g. LANG=C.UTF-8.",
+                   charset);
     return true;
 }
 
@@ -230,9 +236,44 @@ bool ui_switch_window(int num)
 void ui_cycle_window(int dir)
 {
     guint n = win_count();
-    guint cur = win_number(win_current());
-    guint next = (cur - 1 + n + (guint)(dir > 0 ? 1 : n - 1)) % n + 1;
-    ui_switch_window((int)next);
+    guint cur = 0;
+    while (cur < n && win_at(cur) != win_current())
+        cur++;
+    guint next = (cur + (dir > 0 ? 1 : n - 1)) % n;
+    ui_focus(win_at(next));
+}
+
+bool ui_next_active_window(void)
+{
+    /* The most important activity first (a mention or a chat message, then
+     * messages, then the rest); among equals the lowest number. */
+    win_t *best = NULL;
+    for (guint i = 0; i < win_count(); i++) {
+        win_t *w = win_at(i);
+        if (w != win_current() && w->act != ACT_NONE && (!best || w->act > best->act))
+            best = w;
+    }
+    if (!best)
+        return false;
+    ui_focus(best);
+    return true;
+}
+
+/* Close window W (not the console), moving the focus first when it is the
+ * current one. */
+static void close_window(win_t *w)
+{
+    if (w == win_current()) {
+        guint i = 0;
+        while (win_at(i) != w)
+            i++;
+        win_t *to = win_at(i - 1);
+        input_switch(w, to);
+        win_focus(to);
+        screen_focused(w);
+    }
+    win_close(w);
+    ui_dirty(DIRTY_ALL);
 }
 
 bool ui_close_window(void)
@@ -240,12 +281,91 @@ bool ui_close_window(void)
     win_t *w = win_current();
     if (w->type == WIN_CONSOLE)
         return false;
-    guint n = win_number(w);
-    win_t *to = win_nth(n - 1);
-    input_switch(w, to);
-    win_close(w);
-    ui_dirty(DIRTY_ALL);
+    close_window(w);
     return true;
+}
+
+bool ui_close_window_num(int num)
+{
+    win_t *w = num > 0 ? win_nth((guint)num) : NULL;
+    if (!w || w->type == WIN_CONSOLE)
+        return false;
+    close_window(w);
+    return true;
+}
+
+const char *ui_window_jid(int num, bool *is_room)
+{
+    win_t *w = num > 0 ? win_nth((guint)num) : NULL;
+    if (is_room)
+        *is_room = w && w->type == WIN_ROOM;
+    return w ? w->jid : NULL;
+}
+
+int *ui_window_numbers(bool only_read, int *count)
+{
+    int *out = g_new0(int, win_count() + 1);
+    int n = 0;
+    for (guint i = 0; i < win_count(); i++) {
+        win_t *w = win_at(i);
+        if (w->type == WIN_CONSOLE)
+            continue;
+        if (only_read && (w->act >= ACT_MSG || conv_unread(w->jid) > 0))
+            continue;
+        out[n++] = (int)w->num;
+    }
+    *count = n;
+    return out;
+}
+
+void ui_renumber_windows(void)
+{
+    win_renumber();
+    ui_dirty(DIRTY_STATUS);
+}
+
+int ui_window_count(void)
+{
+    return (int)win_count();
+}
+
+void ui_lastlog(const char *text)
+{
+    win_t *w = win_current();
+    char *needle = g_utf8_casefold(text, -1);
+    GPtrArray *hits = g_ptr_array_new_with_free_func(g_free);
+    bool earlier = false; /* in what an earlier /lastlog printed: not searched */
+    for (GList *it = w->lines.head; it; it = it->next) {
+        const win_line *l = it->data;
+        if (l->kind == LINE_INFO && g_str_has_prefix(l->text, "Lastlog: ")) {
+            earlier = true;
+            continue;
+        }
+        if (earlier && l->kind == LINE_INFO && g_str_has_prefix(l->text, "  "))
+            continue;
+        earlier = false;
+        char *hay = g_utf8_casefold(l->text, -1);
+        if (strstr(hay, needle)) {
+            char stamp[16];
+            struct tm tm;
+            localtime_r(&l->ts, &tm);
+            strftime(stamp, sizeof(stamp), "%H:%M", &tm);
+            g_ptr_array_add(hits, l->nick ? g_strdup_printf("  %s <%s> %s", stamp, l->nick, l->text)
+                                          : g_strdup_printf("  %s %s", stamp, l->text));
+        }
+        g_free(hay);
+    }
+    g_free(needle);
+    char *head = g_strdup_printf("Lastlog: %u line%s contain%s \"%s\"%s", hits->len,
+                                 hits->len == 1 ? "" : "s", hits->len == 1 ? "s" : "", text,
+                                 hits->len ? ":" : ".");
+    ui_add_line(w, LINE_INFO, head);
+    g_free(head);
+    for (guint i = 0; i < hits->len; i++)
+        ui_add_line(w, LINE_INFO, g_ptr_array_index(hits, i));
+    g_ptr_array_unref(hits);
+    if (w->scroll > 0)
+        ui_scroll_edge(false);
 }
 
 void ui_clear_window(void)
@@ -267,6 +387,7 @@ void ui_scroll_pages(int pages)
     } else if (w->detached && w->scroll + pages * step <= 0) {
         history_reattach(w);
         w->scroll = 0;
+        w->new_below = 0;
         ui_dirty(DIRTY_MAIN | DIRTY_STATUS);
         return;
     }
@@ -274,15 +395,33 @@ void ui_scroll_pages(int pages)
     ui_dirty(DIRTY_MAIN | DIRTY_STATUS);
 }
 
+void ui_scroll_edge(bool top)
+{
+    win_t *w = win_current();
+    if (top) {
+        /* The oldest line in memory; PgUp from there fetches older pages. */
+        int rows = screen_window_rows(w) - ui_lay.main_h;
+        win_scroll(w, (rows > 0 ? rows : 0) - w->scroll);
+    } else if (w->detached) {
+        history_reattach(w);
+        w->scroll = 0;
+        w->new_below = 0;
+    } else {
+        win_scroll(w, -w->scroll);
+    }
+    ui_dirty(DIRTY_MAIN | DIRTY_STATUS);
+}
+
 char **ui_window_list(void)
 {
     guint n = win_count();
     char **out = g_new0(char *, n + 1);
-    for (guint i = 1; i <= n; i++) {
-        char *name = bars_window_name(win_nth(i));
-        unsigned unread = conv_unread(win_nth(i)->jid);
-        out[i - 1] = unread ? g_strdup_printf("%u:%s (%u unread)", i, name, unread)
-                            : g_strdup_printf("%u:%s", i, name);
+    for (guint i = 0; i < n; i++) {
+        win_t *w = win_at(i);
+        char *name = bars_window_name(w);
+        unsigned unread = conv_unread(w->jid);
+        out[i] = unread ? g_strdup_printf("%u:%s (%u unread)", w->num, name, unread)
+                        : g_strdup_printf("%u:%s", w->num, name);
         g_free(name);
     }
     return out;

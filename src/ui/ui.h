@@ -51,13 +51,34 @@ void ui_open_chat(const char *jid);
 bool ui_switch_window(int num);
 /* Focus the next (DIR 1) or previous (DIR -1) window. */
 void ui_cycle_window(int dir);
+/* Focus the window with the most important activity (Alt+A); false when
+ * no other window has any. */
+bool ui_next_active_window(void);
 /* Close the current window; false for the console. Only the window: whether
  * closing a room's window also leaves the room is for the caller. */
 bool ui_close_window(void);
+/* Close window NUM; false when there is none or it is the console. */
+bool ui_close_window_num(int num);
+/* Bare JID of window NUM (borrowed; NULL for the console or no window);
+ * *IS_ROOM (may be NULL) tells whether it is a room's window. */
+const char *ui_window_jid(int num, bool *is_room);
+/* Numbers of the windows other than the console (g_free), *COUNT of them;
+ * with ONLY_READ only those without unread messages. */
+int *ui_window_numbers(bool only_read, int *count);
+/* Number the windows 1, 2, 3... again, closing the gaps left by /close. */
+void ui_renumber_windows(void);
+/* How many windows there are. */
+int ui_window_count(void);
+/* Show the lines of the current window that contain TEXT (any case), below
+ * its other lines, with a heading that says how many. */
+void ui_lastlog(const char *text);
 /* Empty the current window. */
 void ui_clear_window(void);
 /* Scroll the current window by pages (positive: back in time). */
 void ui_scroll_pages(int pages);
+/* Scroll the current window to the oldest line in memory (TOP) or to the
+ * newest. */
+void ui_scroll_edge(bool top);
 /* Windows as "N:name" for /win list (g_strfreev). */
 char **ui_window_list(void);
 
