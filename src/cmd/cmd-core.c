@@ -58,8 +58,9 @@ static cmd_result cmd_help(char **argv, int argc, const char *jid)
             const cmd_def *d = g_ptr_array_index(all, i);
             ui_info("  /%-11s %s", d->name, d->summary);
         }
-        ui_info("Keys: Alt+1..0 or Alt+Left/Right switch windows, PgUp/PgDn scroll, "
-                "Alt+Enter new line, Tab completes, Up on an empty line edits your last message, "
+        ui_info("Keys: Alt+1..0 or Alt+Left/Right switch windows, Alt+A to activity, PgUp/PgDn "
+                "scroll, Home/End on an empty line to the top/bottom, Alt+Enter new line, Tab "
+                "cycles completions, Up input history, Alt+Up edits your last message, "
                 "Ctrl-L redraws.");
         return CMD_OK;
     }
