@@ -254,6 +254,20 @@ static int key_scroll_bottom(int count, int key)
     return 0;
 }
 
+/* Ctrl-R: in the scrollback (scrolled up, or searching already) with text
+ * in the input line, find the text in the window's lines (WeeChat);
+ * otherwise readline's search of the input history. */
+static int key_search(int count, int key)
+{
+    if (!secret_cb && rl_end > 0 && ui_in_scrollback()) {
+        char *text = g_strndup(rl_line_buffer, (gsize)rl_end);
+        ui_find_back(text);
+        g_free(text);
+        return 0;
+    }
+    return rl_reverse_search_history(count, key);
+}
+
 /* Ctrl-Z: give the terminal back and stop; `fg` continues here. */
 static int key_suspend(int count, int key)
 {
@@ -305,6 +319,7 @@ static void bind_keys(void)
     rl_bind_keyseq("\033\033[1~", key_scroll_top);
     rl_bind_keyseq("\033\033[4~", key_scroll_bottom);
     rl_bind_keyseq("\032", key_suspend);                 /* Ctrl-Z */
+    rl_bind_keyseq("\022", key_search);                  /* Ctrl-R */
     rl_bind_keyseq("\t", rl_menu_complete);              /* Tab cycles in place */
     rl_bind_keyseq("\033[Z", rl_backward_menu_complete); /* Shift-Tab */
     rl_bind_keyseq("\033[5~", key_page_up);

@@ -50,6 +50,8 @@ void screen_focused(const win_t *prev);
 /* screen.c: Ctrl-Z: give the terminal back, stop, and redraw everything
  * when continued. */
 void screen_suspend(void);
+/* screen.c: rows that line L of W and the lines after it take. */
+int screen_rows_from(const win_t *w, const win_line *l);
 /* screen.c: rows that the lines of W take at the current width. */
 int screen_window_rows(const win_t *w);
 

@@ -330,6 +330,17 @@ static int rows_in(const win_t *w, const win_line *l)
     return line_row_count(l) + (l == w->first_unread && w == win_current() ? 1 : 0);
 }
 
+int screen_rows_from(const win_t *w, const win_line *l)
+{
+    int rows = 0;
+    for (GList *it = w->lines.tail; it; it = it->prev) {
+        rows += rows_in(w, it->data);
+        if (it->data == l)
+            break;
+    }
+    return rows;
+}
+
 int screen_window_rows(const win_t *w)
 {
     int rows = 0;

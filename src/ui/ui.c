@@ -19,6 +19,8 @@
 #include "ui/theme.h"
 #include "ui/themefile.h"
 
+static void find_end(void);
+
 static ui_line_cb line_handler;
 static ui_complete_cb completer;
 static ui_input_cb input_handler;
@@ -187,6 +189,7 @@ void ui_focus(win_t *w)
     win_t *prev = win_current();
     if (prev == w)
         return;
+    find_end();
     input_switch(prev, w);
     win_focus(w);
     screen_focused(prev);
@@ -329,6 +332,71 @@ int ui_window_count(void)
     return (int)win_count();
 }
 
+/* The search in the scrollback (Ctrl-R): where it stands. */
+static struct {
+    win_t *w;
+    win_line *line; /* the line found last (marked), checked before use */
+    char *text;
+} find;
+
+/* True when L is still one of W's lines. */
+static bool has_line(const win_t *w, const win_line *l)
+{
+    for (GList *it = w->lines.tail; it && l; it = it->prev)
+        if (it->data == l)
+            return true;
+    return false;
+}
+
+static void find_end(void)
+{
+    if (find.w && has_line(find.w, find.line)) {
+        find.line->highlight = false;
+        win_touch();
+    }
+    find.w = NULL;
+    find.line = NULL;
+    g_clear_pointer(&find.text, g_free);
+}
+
+bool ui_in_scrollback(void)
+{
+    win_t *w = win_current();
+    return w->scroll > 0 || (find.w == w && has_line(w, find.line));
+}
+
+void ui_find_back(const char *text)
+{
+    win_t *w = win_current();
+    bool again = find.w == w && has_line(w, find.line) && !g_strcmp0(find.text, text);
+    GList *it = again ? g_queue_find(&w->lines, find.line)->prev : w->lines.tail;
+    char *needle = g_utf8_casefold(text, -1);
+    win_line *hit = NULL;
+    for (; it && !hit; it = it->prev) {
+        win_line *l = it->data;
+        char *hay = g_utf8_casefold(l->text, -1);
+        if (strstr(hay, needle) || (l->nick && strstr(l->nick, text)))
+            hit = l;
+        g_free(hay);
+    }
+    g_free(needle);
+    if (!hit) {
+        /* A line added now would land below the view: the bell says it. */
+        beep();
+        return;
+    }
+    char *keep = g_strdup(text);
+    find_end();
+    find.w = w;
+    find.line = hit;
+    find.text = keep;
+    hit->highlight = true;
+    /* The line found at the top of the screen (or as far up as it goes). */
+    int rows = screen_rows_from(w, hit) - ui_lay.main_h;
+    win_scroll(w, (rows > 0 ? rows : 0) - w->scroll);
+    ui_dirty(DIRTY_MAIN | DIRTY_STATUS);
+}
+
 void ui_lastlog(const char *text)
 {
     win_t *w = win_current();
@@ -398,6 +466,8 @@ void ui_scroll_pages(int pages)
 void ui_scroll_edge(bool top)
 {
     win_t *w = win_current();
+    if (!top)
+        find_end();
     if (top) {
         /* The oldest line in memory; PgUp from there fetches older pages. */
         int rows = screen_window_rows(w) - ui_lay.main_h;

@@ -69,6 +69,13 @@ int *ui_window_numbers(bool only_read, int *count);
 void ui_renumber_windows(void);
 /* How many windows there are. */
 int ui_window_count(void);
+/* True while the current window is scrolled up or a search in it (Ctrl-R,
+ * ui_find_back) goes on. */
+bool ui_in_scrollback(void);
+/* Ctrl-R in the scrollback: show and mark the next older line of the
+ * current window that contains TEXT (any case); a new TEXT starts from the
+ * newest line. Rings the bell when there is none. */
+void ui_find_back(const char *text);
 /* Show the lines of the current window that contain TEXT (any case), below
  * its other lines, with a heading that says how many. */
 void ui_lastlog(const char *text);

@@ -210,3 +210,28 @@ def test_nick_same_in_history_and_live_lines_of_a_room(muc_server, natter_factor
     old = next(r for r in rows if "said before the restart" in r)
     new = next(r for r in rows if "said live" in r)
     assert attrs_at(old, "bobby") == attrs_at(new, "bobby")
+
+
+def test_ctrl_r_in_the_scrollback_finds_lines(prosody, natter_factory, bob):
+    n = natter_factory(prosody, cols=100, rows=16)
+    n.wait_for(CONNECTED, timeout=15)
+    open_window(n, "bob@localhost")
+    bob.send_message("alice@localhost", "the needle in the hay")
+    n.wait_for(lambda s: main_line(n, s, r"<bob> the needle in the hay$"))
+    n.type_line("/help")
+    n.wait_for(lambda s: main_line(n, s, r"^%s Keys:" % TS)
+               and not main_line(n, s, r"needle"))
+    n.send_keys("PPage")
+    n.wait_for(lambda s: "more below" in status_bar(n, s))
+    n.send_text("NEEDLE")
+    n.send_keys("C-r")
+    n.wait_for(lambda s: main_line(n, s, r"<bob> the needle in the hay$"),
+               message="Ctrl-R did not find the line in the scrollback")
+    rows = n.screen_with_attrs().split("\n")
+    row = next(r for r in rows if "the needle in the hay" in r)
+    assert "reverse" in attrs_at(row, "needle")[2], row
+    # Nothing older: the view stays where it is.
+    n.send_keys("C-r")
+    n.send_keys("C-u")
+    n.wait_for(lambda s: n.lines(s)[n.rows - 1].rstrip() == ">")
+    assert main_line(n, n.screen(), r"<bob> the needle in the hay$")
