@@ -147,8 +147,8 @@ void bars_draw_title(void)
     wnoutrefresh(t);
 }
 
-/* One window in the status bar: its text in full ("3:bob(2)*": number,
- * name, unread count, activity mark) and abbreviated ("3"). */
+/* One window in the status bar: its text in full ("3:bob*(2)": number,
+ * name, activity mark, unread count) and abbreviated ("3"). */
 typedef struct {
     win_t *w;
     char *full, *abbr, *bare; /* bare: the number with count and mark */
@@ -170,8 +170,8 @@ static void draw_window_list(WINDOW *s, win_t *cur, int avail)
         unsigned unread = w == cur ? 0 : conv_unread(w->jid);
         char *count = unread ? g_strdup_printf("(%u)", unread) : g_strdup("");
         items[i].w = w;
-        items[i].full = g_strdup_printf("%u:%s%s%s", w->num, name, count, mark);
-        items[i].bare = g_strdup_printf("%u%s%s", w->num, count, mark);
+        items[i].full = g_strdup_printf("%u:%s%s%s", w->num, name, mark, count);
+        items[i].bare = g_strdup_printf("%u%s%s", w->num, mark, count);
         items[i].abbr = g_strdup_printf("%u", w->num);
         items[i].keep = w == cur || w->act != ACT_NONE;
         g_free(count);

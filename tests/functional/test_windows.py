@@ -46,7 +46,7 @@ def test_status_bar_keeps_current_and_active_windows_visible(prosody, natter_fac
                      message="the current window 10 is not in the status bar")
     bob.send_message("alice@localhost", "one")
     bob.send_message("alice@localhost", "two")
-    scr = n.wait_for(lambda s: re.search(r"\b2:bob\(2\)\*", status_bar(n, s)),
+    scr = n.wait_for(lambda s: re.search(r"\b2:bob\*\(2\)", status_bar(n, s)),
                      message="window 2 with its 2 unread messages not in the status bar")
     bar = status_bar(n, scr)
     assert re.search(r"\b10:someone", bar), bar
