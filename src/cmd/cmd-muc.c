@@ -458,7 +458,7 @@ static const cmd_def defs[] = {
                 "the form, /room cancel drops it.",
         .max_words = 3,
         .choices = room_choices,
-        .complete = {COMPLETE_CHOICES},
+        .complete = {COMPLETE_CHOICES, COMPLETE_FIELD, COMPLETE_FIELDVAL},
         .run = cmd_room,
     },
     {

@@ -19,6 +19,8 @@ typedef enum {
     COMPLETE_NICK,     /* occupants of the current room */
     COMPLETE_ROOM,     /* bookmarked and known rooms */
     COMPLETE_THEME,    /* theme names */
+    COMPLETE_FIELD,    /* fields of the room configuration form being edited */
+    COMPLETE_FIELDVAL, /* values of the form field named by the previous word */
 } cmd_complete_kind;
 
 /* A command gets the split words, their count and the bare JID of the

@@ -380,6 +380,29 @@ bool nx_muc_config_request(const char *room, char **err)
     return true;
 }
 
+GPtrArray *nx_muc_config_names(const char *room, const char *var)
+{
+    if (!form || !form_room || !room || !jid_bare_equal(form_room, room))
+        return NULL;
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < form->len; i++) {
+        form_field *f = g_ptr_array_index(form, i);
+        if (!f->var || (f->type && (!strcmp(f->type, "hidden") || !strcmp(f->type, "fixed"))))
+            continue;
+        if (!var) {
+            g_ptr_array_add(out, g_strdup(f->var));
+        } else if (!strcmp(f->var, var)) {
+            if (is_bool(f)) {
+                g_ptr_array_add(out, g_strdup("on"));
+                g_ptr_array_add(out, g_strdup("off"));
+            }
+            for (guint k = 0; k < f->options->len; k++)
+                g_ptr_array_add(out, g_strdup(g_ptr_array_index(f->options, k)));
+        }
+    }
+    return out;
+}
+
 bool nx_muc_config_set(const char *room, const char *var, const char *value, char **err)
 {
     if (!form || !form_room || !jid_bare_equal(form_room, room)) {

@@ -142,6 +142,10 @@ bool nx_muc_decline(const char *room, const char *inviter, const char *reason, c
 bool nx_muc_config_request(const char *room, char **err);
 bool nx_muc_config_set(const char *room, const char *var, const char *value, char **err);
 bool nx_muc_config_submit(const char *room, bool cancel, char **err);
+/* For completion: the fields of the form open for ROOM (VAR NULL), or the
+ * values field VAR takes (on/off, its options); a new array of g_strdup'ed
+ * names (g_ptr_array_unref), NULL when no form is open for ROOM. */
+GPtrArray *nx_muc_config_names(const char *room, const char *var);
 void nx_muc_admin_deinit(void);
 
 /* ---------- bookmarks (XEP-0402 / XEP-0048): bookmarks.c ---------- */

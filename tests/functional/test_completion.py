@@ -42,3 +42,24 @@ def test_tab_cycles_whole_names_with_shared_first_bytes(accented):
     wait_input(n, "/msg è")
     n.send_keys("Tab")
     wait_input(n, "/msg èric@localhost")
+
+
+def test_tab_completes_room_form_fields_and_values(muc_server, natter_factory):
+    from muc_helpers import wait_line, you_joined
+    from screen import main_text
+    import re
+    n = natter_factory(muc_server, cols=120, rows=30)
+    n.wait_for(CONNECTED, timeout=15)
+    n.type_line("/join tearoom")
+    wait_line(n, you_joined("tearoom", "alice"), timeout=15)
+    n.type_line("/room config")
+    n.wait_for(lambda s: re.search(r"muc#roomconfig_persistentroom = ", main_text(n, s)),
+               message="/room config did not show the form")
+    n.send_text("/room set muc#roomconfig_persis")
+    n.send_keys("Tab")
+    wait_input(n, "/room set muc#roomconfig_persistentroom")
+    n.send_text("o")
+    n.send_keys("Tab")
+    wait_input(n, "/room set muc#roomconfig_persistentroom off")
+    n.send_keys("Tab")
+    wait_input(n, "/room set muc#roomconfig_persistentroom on")
