@@ -266,6 +266,7 @@ bool ui_next_active_window(void)
  * current one. */
 static void close_window(win_t *w)
 {
+    find_end(); /* it may point into W */
     if (w == win_current()) {
         guint i = 0;
         while (win_at(i) != w)
@@ -438,6 +439,7 @@ void ui_lastlog(const char *text)
 
 void ui_clear_window(void)
 {
+    find_end();
     win_clear(win_current());
     ui_dirty(DIRTY_MAIN);
 }
@@ -453,6 +455,7 @@ void ui_scroll_pages(int pages)
         if (w->scroll + pages * step + ui_lay.main_h > screen_window_rows(w))
             history_load_older(w);
     } else if (w->detached && w->scroll + pages * step <= 0) {
+        find_end();
         history_reattach(w);
         w->scroll = 0;
         w->new_below = 0;
