@@ -198,6 +198,13 @@ static int key_edit_last(int count, int key)
         ui_info("No message of yours here to edit.");
         return 0;
     }
+    if (rl_end > 0) {
+        /* What was typed stays one Up away. */
+        char *typed = g_strndup(rl_line_buffer, (gsize)rl_end);
+        history_add_for(w, typed);
+        history_set_pos(history_length);
+        g_free(typed);
+    }
     char *text =
         g_strconcat("/correct ", last->kind == LINE_ACTION_OUT ? "/me " : "", last->text, NULL);
     rl_replace_line(text, 1);

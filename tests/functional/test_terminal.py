@@ -197,6 +197,13 @@ def test_input_history_is_per_window(alice, bob):
     wait_input(alice, "/correct alpha")
     alice.send_keys("C-u")
     wait_input(alice, "")
+    alice.send_text("half typed")  # what was typed is kept in the history
+    alice.send_keys("M-Up")
+    wait_input(alice, "/correct alpha")
+    alice.send_keys("Up")
+    wait_input(alice, "half typed")
+    alice.send_keys("C-u")
+    wait_input(alice, "")
 
 
 # ---- 4. resizing ------------------------------------------------------------------
