@@ -561,7 +561,7 @@ def test_window_on_screen_notifies_after_idle_without_focus_reports(alice, bob, 
     n.type_line("/set beep off")
     n.type_line("/set notify_command touch %s" % flag)
     n.type_line("/set notify_idle 1")
-    wait_main_line(n, r"notify_idle = 1$")
+    wait_main_line(n, r"notify_idle = 1\b")
     pings = []
 
     def ping_until_notified():
