@@ -21,6 +21,7 @@ typedef enum {
     COMPLETE_THEME,    /* theme names */
     COMPLETE_FIELD,    /* fields of the room configuration form being edited */
     COMPLETE_FIELDVAL, /* values of the form field named by the previous word */
+    COMPLETE_PATH,     /* files and directories ("~/" expanded) */
 } cmd_complete_kind;
 
 /* A command gets the split words, their count and the bare JID of the
@@ -73,6 +74,7 @@ void cmd_exec_register(void);
 void cmd_exec_deinit(void);
 void cmd_alias_register(void);
 void cmd_theme_register(void);
+void cmd_files_register(void);
 void cmd_muc_register(void);
 /* Load saved aliases (after the built-in commands are registered). */
 void cmd_alias_init(void);

@@ -256,6 +256,11 @@ void bars_draw_status(void)
         put_clipped(s, qs);
         g_free(qs);
     }
+    char *ts = transfers_status();
+    if (ts) {
+        put_clipped(s, ts);
+        g_free(ts);
+    }
     win_t *cur = win_current();
     char *note = NULL;
     if (cur->scroll > 0)

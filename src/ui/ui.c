@@ -98,6 +98,7 @@ bool ui_init(char **err)
     screen_start();
     chat_init();
     room_init();
+    transfers_init();
     screen_load_theme();
     const char *charset = nl_langinfo(CODESET);
     if (g_ascii_strcasecmp(charset, "UTF-8") != 0 && g_ascii_strcasecmp(charset, "utf8") != 0)
@@ -110,6 +111,7 @@ bool ui_init(char **err)
 void ui_deinit(void)
 {
     history_deinit();
+    transfers_deinit();
     room_deinit();
     notify_deinit();
     if (screen_is_open()) {
