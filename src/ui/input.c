@@ -356,6 +356,11 @@ static char **attempted_completion(const char *text, int start, int end)
     }
     /* Readline wants malloc'ed memory: [0] is the common prefix. */
     guint n = g_strv_length(cands);
+    /* A directory ("dir/") is completed further, not followed by a space. */
+    bool dirs = true;
+    for (guint i = 0; i < n && dirs; i++)
+        dirs = g_str_has_suffix(cands[i], "/");
+    rl_completion_suppress_append = dirs;
     char **out = calloc(n + 2, sizeof(char *));
     out[0] = n == 1 ? strdup(cands[0]) : strndup(cands[0], utf8_common_prefix(cands, n));
     for (guint i = 0; n > 1 && i < n; i++)

@@ -63,3 +63,20 @@ def test_tab_completes_room_form_fields_and_values(muc_server, natter_factory):
     wait_input(n, "/room set muc#roomconfig_persistentroom off")
     n.send_keys("Tab")
     wait_input(n, "/room set muc#roomconfig_persistentroom on")
+
+
+def test_tab_completes_a_directory_without_a_space(prosody, natter_factory):
+    """A directory is completed further: no space after 'dir/'."""
+    import os
+    from test_terminal import wait_input_and_cursor
+    n = natter_factory(prosody)
+    n.wait_for(CONNECTED, timeout=15)
+    os.makedirs(os.path.join(n.home, "docs"))
+    with open(os.path.join(n.home, "docs", "report.txt"), "w") as f:
+        f.write("x")
+    n.send_text("/upload ~/do")
+    n.send_keys("Tab")
+    wait_input_and_cursor(n, "/upload ~/docs/")
+    n.send_text("re")
+    n.send_keys("Tab")
+    wait_input_and_cursor(n, "/upload ~/docs/report.txt ")
