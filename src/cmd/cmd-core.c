@@ -1,5 +1,4 @@
-/* cmd-core.c - /help, /quit, /set, /save, /win, /close, /lastlog, /clear,
- * /redraw. */
+/* cmd-core.c - /help, /quit, /set, /unset, /save, /win, /close, /clear, /redraw, /notify. */
 #include <string.h>
 
 #include "cmd/internal.h"
@@ -9,6 +8,12 @@
 #include "store/store.h"
 #include "ui/ui.h"
 #include "xmpp/xmpp.h"
+
+/* VALUE of a setting as shown: an empty one says so. */
+static const char *shown(const char *value)
+{
+    return *value ? value : "(empty)";
+}
 
 static void help_command(const cmd_def *d)
 {
@@ -20,6 +25,70 @@ static void help_command(const cmd_def *d)
             ui_info("  %s", *l);
         g_strfreev(lines);
     }
+    if (d->example)
+        ui_info("  Example: %s", d->example);
+    if (d->settings) {
+        char *list = g_strjoinv(", ", (char **)d->settings);
+        ui_info("  Settings: %s (/help set KEY explains one)", list);
+        g_free(list);
+    }
+}
+
+/* /help lines are at most this wide, so that the overview fits an 80x24
+ * terminal with the roster pane: 21 rows of 49 columns after the time. */
+#define HELP_WIDTH 48
+
+static bool known_topic(const char *topic)
+{
+    for (const char *const *t = cmd_topics; topic && *t; t++)
+        if (!strcmp(*t, topic))
+            return true;
+    return false;
+}
+
+/* One topic of the overview: its commands (wrapped) and the example of
+ * the first. TOPIC NULL: the commands of no known topic. */
+static void help_topic(const char *topic)
+{
+    GPtrArray *all = cmd_in_order();
+    GString *line = g_string_new(NULL);
+    g_string_printf(line, "%s:", topic ? topic : "other");
+    const char *example = NULL;
+    for (guint i = 0; i < all->len; i++) {
+        const cmd_def *d = g_ptr_array_index(all, i);
+        if (topic ? g_strcmp0(d->topic, topic) != 0 : known_topic(d->topic))
+            continue;
+        if (!example)
+            example = d->example;
+        if (line->len + 2 + strlen(d->name) > HELP_WIDTH) {
+            ui_info("%s", line->str);
+            g_string_assign(line, " ");
+        }
+        g_string_append_printf(line, " /%s", d->name);
+    }
+    if (example || line->len > strlen(topic ? topic : "other") + 1) {
+        ui_info("%s", line->str);
+        if (example)
+            ui_info("  e.g. %s", example);
+    }
+    g_string_free(line, TRUE);
+}
+
+static void help_overview(void)
+{
+    ui_info("By topic. /help NAME: one; /help all; /help keys");
+    for (const char *const *t = cmd_topics; *t; t++)
+        if (strcmp(*t, "basics") != 0) /* /help and /quit: said at start */
+            help_topic(*t);
+    help_topic(NULL);
+}
+
+static void help_keys(void)
+{
+    ui_info("Keys: Alt+1..0 or Alt+Left/Right switch windows, Alt+A to activity, PgUp/PgDn "
+            "scroll, Home/End on an empty line to the top/bottom, Alt+Enter new line, Tab "
+            "cycles completions, Up input history, Alt+Up edits your last message, "
+            "Ctrl-L redraws.");
 }
 
 static void help_setting(const setting_def *s)
@@ -43,7 +112,7 @@ static void help_setting(const setting_def *s)
         g_string_append(range, "text");
         break;
     }
-    ui_info("%s = %s  (%s; default %s; %s)", s->key, settings_get(s->key), range->str,
+    ui_info("%s = %s  (%s; default %s; %s)", s->key, shown(settings_get(s->key)), range->str,
             *s->def ? s->def : "unset", s->group);
     ui_info("  %s", s->help);
     g_string_free(range, TRUE);
@@ -52,19 +121,26 @@ static void help_setting(const setting_def *s)
 static cmd_result cmd_help(char **argv, int argc, const char *jid)
 {
     if (argc == 0) {
+        help_overview();
+        return CMD_OK;
+    }
+    if (argc == 1 && !strcmp(argv[0], "all")) {
         ui_info("Commands (/help COMMAND for details, /help set KEY for a setting):");
         GPtrArray *all = cmd_all();
         for (guint i = 0; i < all->len; i++) {
             const cmd_def *d = g_ptr_array_index(all, i);
             ui_info("  /%-11s %s", d->name, d->summary);
         }
-        ui_info("Keys: Alt+1..0 or Alt+Left/Right switch windows, Alt+A to activity, PgUp/PgDn "
-                "scroll, Home/End on an empty line to the top/bottom, Alt+Enter new line, Tab "
-                "cycles completions, Up input history, Alt+Up edits your last message, "
-                "Ctrl-L redraws.");
+        help_keys();
+        return CMD_OK;
+    }
+    if (argc == 1 && !strcmp(argv[0], "keys")) {
+        help_keys();
         return CMD_OK;
     }
     const char *name = argv[0][0] == '/' ? argv[0] + 1 : argv[0];
+    if (argc > 1 && strcmp(name, "set") != 0)
+        return cmd_fail_extra("help", "[COMMAND | all | keys | set KEY]");
     if (strcmp(name, "set") == 0 && argc > 1) {
         const setting_def *s = settings_find(argv[1]);
         if (!s)
@@ -79,29 +155,68 @@ static cmd_result cmd_help(char **argv, int argc, const char *jid)
     return CMD_OK;
 }
 
-/* Queued messages are kept in the history and sent at the next login, so
- * /quit leaves at once (natter says on the terminal what is still queued:
- * asking would stop scripts and remote control for nothing). Only when
- * quitting would lose something (the history cannot keep the messages, or
- * corrections and retractions, which live in memory only, wait) does the
- * first /quit say so; a second one leaves anyway. */
+/* /quit leaves at once when nothing is waiting. When something is (text
+ * typed in other windows and not sent, messages queued while offline, edits
+ * written offline), the first /quit says what and a second one right after
+ * it (or /quit -f, for scripts) leaves. Queued messages are kept in the
+ * history and sent at the next login unless the history cannot keep them. */
 static cmd_result cmd_quit(char **argv, int argc, const char *jid)
 {
-    static bool warned;
+    static unsigned warned_at; /* the command that asked; 0: none */
+    if (argc == 1 && strcmp(argv[0], "-f") != 0)
+        return cmd_fail("Usage: /quit [-f] (-f: leave without asking)");
+    /* Only the very next command answers the question. */
+    bool force = argc == 1 || (warned_at && cmd_serial() == warned_at + 1);
+    char **drafts = ui_drafts();
     unsigned q = nx_queued_count(), edits = nx_queued_edits();
-    if (!warned && q && (!store_is_open() || store_pending_count() > 0)) {
-        warned = true;
-        return cmd_fail("%u queued message%s cannot be saved (the history is not open) and "
-                        "would be lost; /quit again to leave anyway.",
-                        q, q == 1 ? "" : "s");
+    unsigned msgs = q > edits ? q - edits : 0;
+    GString *why = g_string_new(NULL);
+    guint nd = g_strv_length(drafts);
+    if (nd) {
+        char *names = g_strjoinv(", ", drafts);
+        g_string_append_printf(why, "unsent text in %u window%s (%s)", nd, nd == 1 ? "" : "s",
+                               names);
+        g_free(names);
     }
-    if (!warned && edits) {
-        warned = true;
-        return cmd_fail("%u correction%s or retraction%s written offline would be lost (only "
-                        "messages are kept until the next login); /quit again to leave anyway.",
-                        edits, edits == 1 ? "" : "s", edits == 1 ? "" : "s");
+    if (msgs) {
+        bool kept = store_is_open() && store_pending_count() == 0;
+        g_string_append_printf(why, "%s%u queued message%s (%s)", why->len ? "; " : "", msgs,
+                               msgs == 1 ? "" : "s",
+                               kept ? "kept, and sent at the next login"
+                                    : "the history is not open: they would be lost");
     }
+    if (edits)
+        g_string_append_printf(why,
+                               "%s%u correction%s or retraction%s written offline (lost on "
+                               "quitting)",
+                               why->len ? "; " : "", edits, edits == 1 ? "" : "s",
+                               edits == 1 ? "" : "s");
+    g_strfreev(drafts);
+    if (!force && why->len) {
+        warned_at = cmd_serial();
+        cmd_result result =
+            cmd_fail("Not quitting yet: %s. /quit again (or /quit -f) leaves.", why->str);
+        g_string_free(why, TRUE);
+        return result;
+    }
+    g_string_free(why, TRUE);
     loop_quit();
+    return CMD_OK;
+}
+
+/* Setting KEY was changed: write the settings file (settings persist as
+ * soon as they are set) and show the value. */
+static cmd_result saved(const char *key)
+{
+    char *err = NULL;
+    const setting_def *s = settings_find(key);
+    const char *value = shown(settings_get(s->key));
+    if (!settings_save(&err)) {
+        cmd_result result = cmd_fail("%s = %s (in use, but not saved: %s)", s->key, value, err);
+        g_free(err);
+        return result;
+    }
+    ui_info("%s = %s%s", s->key, value, strcmp(s->def, settings_get(s->key)) ? "" : " (default)");
     return CMD_OK;
 }
 
@@ -116,9 +231,10 @@ static cmd_result cmd_set(char **argv, int argc, const char *jid)
                 group = t[i].group;
                 ui_info("[%s]", group);
             }
-            ui_info("  %-20s %s", t[i].key, settings_get(t[i].key));
+            ui_info("  %-20s %s", t[i].key, shown(settings_get(t[i].key)));
         }
-        ui_info("/set KEY VALUE changes one, /help set KEY explains it, /save keeps them.");
+        ui_info("/set KEY VALUE changes one (and saves it), /set KEY \"\" empties it, /unset KEY "
+                "resets it, /help set KEY explains it.");
         return CMD_OK;
     }
     if (argc == 1) {
@@ -128,11 +244,21 @@ static cmd_result cmd_set(char **argv, int argc, const char *jid)
         help_setting(s);
         return CMD_OK;
     }
+    if (!strcmp(argv[0], "theme") && *argv[1])
+        return cmd_theme_use(argv[1]); /* checked before it is taken */
     char *err = NULL;
     if (!settings_set(argv[0], argv[1], &err))
         return cmd_fail_err(NULL, err);
-    ui_info("%s = %s", argv[0], settings_get(argv[0]));
-    return CMD_OK;
+    return saved(argv[0]);
+}
+
+static cmd_result cmd_unset(char **argv, int argc, const char *jid)
+{
+    if (argc == 0)
+        return cmd_fail("Usage: /unset KEY (back to its default)");
+    if (!settings_reset(argv[0]))
+        return cmd_fail("Unknown setting '%s'. /set lists them.", argv[0]);
+    return saved(argv[0]);
 }
 
 static cmd_result cmd_save(char **argv, int argc, const char *jid)
@@ -175,13 +301,13 @@ static cmd_result cmd_win(char **argv, int argc, const char *jid)
 /* Close window NUM; closing a room's window leaves the room. */
 static bool close_number(int num)
 {
-    bool room;
-    const char *wjid = ui_window_jid(num, &room);
-    if (!wjid)
+    char *room = NULL;
+    if (!ui_close_window_num(num, &room))
         return false;
     if (room)
-        nx_muc_forget(wjid);
-    return ui_close_window_num(num);
+        nx_muc_forget(room);
+    g_free(room);
+    return true;
 }
 
 static cmd_result cmd_close(char **argv, int argc, const char *jid)
@@ -210,17 +336,9 @@ static cmd_result cmd_close(char **argv, int argc, const char *jid)
     if (!parse_int(argv[0], 1, 100000, &n))
         return cmd_fail("Usage: /close [N | all | read]");
     if (n == 1)
-        return cmd_fail("The console cannot be closed; /quit leaves natter.");
+        return cmd_fail("Window 1 is the console: it cannot be closed; /quit leaves natter.");
     if (!close_number((int)n))
         return cmd_fail("No window %ld. /win list shows them.", n);
-    return CMD_OK;
-}
-
-static cmd_result cmd_lastlog(char **argv, int argc, const char *jid)
-{
-    if (argc == 0 || !*argv[0])
-        return cmd_fail("Usage: /lastlog TEXT");
-    ui_lastlog(argv[0]);
     return CMD_OK;
 }
 
@@ -249,22 +367,32 @@ static const char *const notify_choices[] = {"all", "mentions", "none", "default
 static const char *const win_choices[] = {"list", "next", "prev", "renumber", NULL};
 static const char *const close_choices[] = {"all", "read", NULL};
 
+static const char *const notify_settings[] = {"notify",         "beep",        "notify_osc",
+                                              "notify_command", "quiet_hours", NULL};
+
 static const cmd_def defs[] = {
     {
         .name = "help",
-        .args = "[COMMAND | set KEY]",
-        .summary = "Show commands, or help for one command or setting",
+        .args = "[COMMAND | all | keys | set KEY]",
+        .summary = "Show commands by topic, or help for one command or setting",
+        .help = "/help all lists every command with its summary; /help keys the keys.",
         .complete = {COMPLETE_COMMAND, COMPLETE_SETTING},
+        .max_words = 2,
+        .topic = "basics",
+        .example = "/help msg",
         .run = cmd_help,
     },
     {
         .name = "quit",
-        .args = "",
+        .args = "[-f]",
         .summary = "Leave natter (disconnects cleanly)",
-        .help = "Messages written while offline stay queued in the history and are sent at the\n"
-                "next login; natter says how many on leaving. If quitting would lose some (the\n"
-                "history cannot keep them, or corrections and retractions written offline\n"
-                "wait), the first /quit says so and a second one leaves anyway.",
+        .help = "When other windows hold text not sent yet, or messages wait in the offline\n"
+                "queue (kept in the history and sent at the next login), or corrections written\n"
+                "offline would be lost, the first /quit says so and /quit again leaves.\n"
+                "-f leaves without asking (for scripts).",
+        .max_words = 1,
+        .topic = "basics",
+        .example = "/quit",
         .run = cmd_quit,
     },
     {
@@ -272,15 +400,32 @@ static const cmd_def defs[] = {
         .args = "[KEY [VALUE]]",
         .summary = "List settings, show one, or change one",
         .help = "Values are checked: an unknown key or a bad value is refused with the reason.\n"
-                "Changes apply at once; /save writes them to the settings file.",
-        .max_words = 2,
+                "Changes apply at once and are written to the settings file. VALUE is the rest\n"
+                "of the line; \"quotes\" around all of it are dropped, so /set KEY \"\" empties a\n"
+                "text setting.",
         .complete = {COMPLETE_SETTING, COMPLETE_SETVALUE},
+        .max_words = 2,
+        .rest = CMD_REST_VALUE,
+        .topic = "settings",
+        .example = "/set time_format %H:%M:%S",
         .run = cmd_set,
+    },
+    {
+        .name = "unset",
+        .args = "KEY",
+        .summary = "Put a setting back to its default (and save)",
+        .complete = {COMPLETE_SETTING},
+        .max_words = 1,
+        .topic = "settings",
+        .example = "/unset time_format",
+        .run = cmd_unset,
     },
     {
         .name = "save",
         .args = "",
         .summary = "Write the current settings to the settings file",
+        .topic = "settings",
+        .example = "/save",
         .run = cmd_save,
     },
     {
@@ -290,29 +435,24 @@ static const cmd_def defs[] = {
         .help = "Alt+1..Alt+0 switch to windows 1-10, Alt+Left/Right to the previous/next,\n"
                 "Alt+A to the next window with activity. Numbers stay when a window closes;\n"
                 "/win renumber closes the gaps.",
-        .max_words = 1,
         .choices = win_choices,
         .complete = {COMPLETE_CHOICES},
+        .max_words = 1,
+        .topic = "windows",
+        .example = "/win 2",
         .run = cmd_win,
     },
     {
         .name = "close",
         .args = "[N | all | read]",
         .summary = "Close the current window, window N, all windows or those without unread",
-        .help = "Closing a room's window leaves the room. The console stays.\n"
-                "Example: /close read",
+        .help = "Closing a room's window leaves the room. The console stays.",
         .max_words = 1,
         .choices = close_choices,
         .complete = {COMPLETE_CHOICES},
+        .topic = "windows",
+        .example = "/close read",
         .run = cmd_close,
-    },
-    {
-        .name = "lastlog",
-        .args = "TEXT",
-        .summary = "Show the lines of this window that contain TEXT",
-        .help = "Case does not matter. Example: /lastlog meeting",
-        .max_words = 1,
-        .run = cmd_lastlog,
     },
     {
         .name = "notify",
@@ -321,21 +461,28 @@ static const cmd_def defs[] = {
         .help = "default follows the notify setting. How: beep (bell, marks the tmux window),\n"
                 "notify_osc (OSC 777 / OSC 9 desktop notifications over SSH), notify_command;\n"
                 "quiet_hours silences them. Nothing notifies while you look at the window.",
-        .max_words = 1,
         .choices = notify_choices,
         .complete = {COMPLETE_CHOICES},
+        .max_words = 1,
+        .topic = "windows",
+        .example = "/notify mentions",
+        .settings = notify_settings,
         .run = cmd_notify,
     },
     {
         .name = "clear",
         .args = "",
         .summary = "Clear the current window",
+        .topic = "windows",
+        .example = "/clear",
         .run = cmd_clear,
     },
     {
         .name = "redraw",
         .args = "",
         .summary = "Redraw the screen (also Ctrl-L)",
+        .topic = "windows",
+        .example = "/redraw",
         .run = cmd_redraw,
     },
 };

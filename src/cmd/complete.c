@@ -152,17 +152,15 @@ static void complete_kind(GPtrArray *out, cmd_complete_kind kind, const cmd_def 
         break;
     case COMPLETE_FIELD:
     case COMPLETE_FIELDVAL: {
-        const char *var = kind == COMPLETE_FIELDVAL && index > 0 ? words[index - 1] : NULL;
-        if (kind == COMPLETE_FIELDVAL && !var)
-            break;
-        /* Only after "/room set" in the room whose form is open. */
+        /* Only after "/room set", in the room whose form is open. */
         if (index < 1 || strcmp(words[0], "set") != 0)
             break;
-        GPtrArray *names = nx_muc_config_names(ui_current_jid(), var);
-        for (guint i = 0; names && i < names->len; i++)
-            add_if_prefix(out, g_ptr_array_index(names, i), word);
-        if (names)
-            g_ptr_array_unref(names);
+        char **names = kind == COMPLETE_FIELD
+                           ? nx_muc_config_names(ui_current_jid())
+                           : nx_muc_config_values(ui_current_jid(), words[index - 1]);
+        for (char **n = names; n && *n; n++)
+            add_if_prefix(out, *n, word);
+        g_strfreev(names);
         break;
     }
     case COMPLETE_THEME: {

@@ -181,6 +181,24 @@ void ui_console(const char *fmt, ...)
     va_end(ap);
 }
 
+static int command_depth;
+
+void ui_command_begin(void)
+{
+    command_depth++;
+}
+
+void ui_command_end(void)
+{
+    if (command_depth > 0)
+        command_depth--;
+}
+
+bool ui_in_command(void)
+{
+    return command_depth > 0;
+}
+
 const char *ui_current_jid(void)
 {
     return win_current()->jid;
@@ -291,21 +309,16 @@ bool ui_close_window(void)
     return true;
 }
 
-bool ui_close_window_num(int num)
+bool ui_close_window_num(int num, char **room)
 {
     win_t *w = num > 0 ? win_nth((guint)num) : NULL;
+    *room = NULL;
     if (!w || w->type == WIN_CONSOLE)
         return false;
+    if (w->type == WIN_ROOM)
+        *room = g_strdup(w->jid);
     close_window(w);
     return true;
-}
-
-const char *ui_window_jid(int num, bool *is_room)
-{
-    win_t *w = num > 0 ? win_nth((guint)num) : NULL;
-    if (is_room)
-        *is_room = w && w->type == WIN_ROOM;
-    return w ? w->jid : NULL;
 }
 
 int *ui_window_numbers(bool only_read, int *count)
@@ -485,6 +498,21 @@ void ui_scroll_edge(bool top)
         win_scroll(w, -w->scroll);
     }
     ui_dirty(DIRTY_MAIN | DIRTY_STATUS);
+}
+
+char **ui_drafts(void)
+{
+    GPtrArray *out = g_ptr_array_new();
+    for (guint i = 0; i < win_count(); i++) {
+        win_t *w = win_at(i);
+        const char *d = w->draft;
+        while (d && g_ascii_isspace(*d))
+            d++;
+        if (w != win_current() && d && *d)
+            g_ptr_array_add(out, bars_window_name(w));
+    }
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(out, FALSE);
 }
 
 char **ui_window_list(void)

@@ -53,16 +53,15 @@ def test_tab_completes_room_form_fields_and_values(muc_server, natter_factory):
     n.type_line("/join tearoom")
     wait_line(n, you_joined("tearoom", "alice"), timeout=15)
     n.type_line("/room config")
-    n.wait_for(lambda s: re.search(r"muc#roomconfig_persistentroom = ", main_text(n, s)),
+    n.wait_for(lambda s: re.search(r"persistentroom = ", main_text(n, s)),
                message="/room config did not show the form")
-    n.send_text("/room set muc#roomconfig_persis")
+    n.send_text("/room set persis")
     n.send_keys("Tab")
-    wait_input(n, "/room set muc#roomconfig_persistentroom")
-    n.send_text("o")
+    wait_input(n, "/room set persistentroom")
     n.send_keys("Tab")
-    wait_input(n, "/room set muc#roomconfig_persistentroom off")
+    wait_input(n, "/room set persistentroom no")
     n.send_keys("Tab")
-    wait_input(n, "/room set muc#roomconfig_persistentroom on")
+    wait_input(n, "/room set persistentroom yes")
 
 
 def test_tab_completes_a_directory_without_a_space(prosody, natter_factory):

@@ -283,6 +283,9 @@ static void test_set_errors(void **state)
                      "jid 'alice@example.org/r' is not a valid bare JID such as user@example.org");
     expect_set_error("w", "jid", "not a jid",
                      "jid 'not a jid' is not a valid bare JID such as user@example.org");
+    /* a server's address is no account */
+    expect_set_error("w", "jid", "notajid",
+                     "jid 'notajid' is not a valid bare JID such as user@example.org");
     assert_string_equal(a->jid, "alice@example.org");
     expect_set_error("w", "resource",
                      "a\x01"
