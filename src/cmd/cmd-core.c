@@ -46,41 +46,81 @@ static bool known_topic(const char *topic)
     return false;
 }
 
-/* One topic of the overview: its commands (wrapped) and the example of
- * the first. TOPIC NULL: the commands of no known topic. */
-static void help_topic(const char *topic)
+/* The overview's rows after its header (the 22nd row of an 80x24 terminal
+ * is the status bar's neighbour: 21 rows with the header). */
+#define HELP_ROWS 20
+
+/* One topic of the overview: its rows of commands (wrapped) and the example
+ * of its first command. TOPIC NULL: the commands of no known topic. */
+typedef struct {
+    GPtrArray *rows; /* char* */
+    const char *example;
+} help_block;
+
+static help_block help_topic(const char *topic)
 {
+    help_block b = {g_ptr_array_new_with_free_func(g_free), NULL};
     GPtrArray *all = cmd_in_order();
     GString *line = g_string_new(NULL);
     g_string_printf(line, "%s:", topic ? topic : "other");
-    const char *example = NULL;
+    bool any = false;
     for (guint i = 0; i < all->len; i++) {
         const cmd_def *d = g_ptr_array_index(all, i);
         if (topic ? g_strcmp0(d->topic, topic) != 0 : known_topic(d->topic))
             continue;
-        if (!example)
-            example = d->example;
+        if (!b.example)
+            b.example = d->example;
         if (line->len + 2 + strlen(d->name) > HELP_WIDTH) {
-            ui_info("%s", line->str);
+            g_ptr_array_add(b.rows, g_strdup(line->str));
             g_string_assign(line, " ");
         }
         g_string_append_printf(line, " /%s", d->name);
+        any = true;
     }
-    if (example || line->len > strlen(topic ? topic : "other") + 1) {
-        ui_info("%s", line->str);
-        if (example)
-            ui_info("  e.g. %s", example);
-    }
+    if (any)
+        g_ptr_array_add(b.rows, g_strdup(line->str));
+    else
+        b.example = NULL;
     g_string_free(line, TRUE);
+    return b;
 }
 
 static void help_overview(void)
 {
-    ui_info("By topic. /help NAME: one; /help all; /help keys");
+    /* Examples of these topics go first when the rows run short; the
+     * others are what a newcomer looks for. */
+    static const char *const spare[] = {"moderation", "contacts", "windows", "accounts", NULL};
+    size_t n = 0;
     for (const char *const *t = cmd_topics; *t; t++)
-        if (strcmp(*t, "basics") != 0) /* /help and /quit: said at start */
-            help_topic(*t);
-    help_topic(NULL);
+        n++;
+    help_block *blocks = g_new0(help_block, n + 1);
+    guint rows = 0;
+    for (size_t i = 0; i <= n; i++) {
+        const char *topic = i < n ? cmd_topics[i] : NULL;
+        if (topic && !strcmp(topic, "basics"))
+            continue; /* /help and /quit: said at start */
+        blocks[i] = help_topic(topic);
+        rows += blocks[i].rows->len + (blocks[i].example ? 1 : 0);
+    }
+    for (const char *const *s = spare; *s && rows > HELP_ROWS; s++) {
+        for (size_t i = 0; i < n; i++) {
+            if (blocks[i].rows && !strcmp(cmd_topics[i], *s) && blocks[i].example) {
+                blocks[i].example = NULL;
+                rows--;
+            }
+        }
+    }
+    ui_info("By topic. /help NAME: one; /help all; /help keys");
+    for (size_t i = 0; i <= n; i++) {
+        if (!blocks[i].rows)
+            continue;
+        for (guint r = 0; r < blocks[i].rows->len; r++)
+            ui_info("%s", (char *)g_ptr_array_index(blocks[i].rows, r));
+        if (blocks[i].example)
+            ui_info("  e.g. %s", blocks[i].example);
+        g_ptr_array_unref(blocks[i].rows);
+    }
+    g_free(blocks);
 }
 
 static void help_keys(void)

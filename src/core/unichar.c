@@ -1,5 +1,10 @@
-/* unichar.c - small Unicode facts (see unichar.h). */
+/* unichar.c - small Unicode facts (see unichar.h): invisible characters and
+ * the look-alike key of names (NFKC, case folding and ICU's confusable
+ * skeletons, UTS #39). */
 #include "core/unichar.h"
+
+#include <string.h>
+#include <unicode/uspoof.h>
 
 bool unichar_invisible(gunichar c)
 {
@@ -11,4 +16,87 @@ bool unichar_invisible(gunichar c)
            (c >= 0x180B && c <= 0x180F) || c == 0x3164 || (c >= 0xFE00 && c <= 0xFE0F) ||
            c == 0xFFA0 || (c >= 0xFFF0 && c <= 0xFFF8) || (c >= 0x1BCA0 && c <= 0x1BCA3) ||
            (c >= 0x1D173 && c <= 0x1D17A) || (c >= 0xE0000 && c <= 0xE0FFF);
+}
+
+/* Left out of a look-alike key: whatever draws as nothing or as a blank. */
+static bool blank(gunichar c)
+{
+    GUnicodeType t = g_unichar_type(c);
+    return c == ' ' || unichar_invisible(c) || t == G_UNICODE_CONTROL || t == G_UNICODE_UNASSIGNED;
+}
+
+/* ICU's spoof checker, opened on first use and kept (it only holds the
+ * confusables data); NULL when ICU cannot open it. */
+static USpoofChecker *spoof_checker(void)
+{
+    static USpoofChecker *sc;
+    static bool tried;
+    if (!tried) {
+        tried = true;
+        UErrorCode status = U_ZERO_ERROR;
+        sc = uspoof_open(&status);
+        if (U_FAILURE(status)) {
+            if (sc)
+                uspoof_close(sc);
+            sc = NULL;
+        }
+    }
+    return sc;
+}
+
+/* The confusable skeleton of valid UTF-8 S (g_free): each character
+ * replaced by the prototype of its confusable class, so that "bоb" with a
+ * Cyrillic о and "bob" give the same string. S itself when ICU fails. */
+static char *confusable_skeleton(const char *s)
+{
+    USpoofChecker *sc = spoof_checker();
+    int32_t len = (int32_t)strlen(s);
+    if (!sc || len == 0)
+        return g_strdup(s);
+    int32_t cap = len * 4 + 16;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        char *out = g_malloc((gsize)cap);
+        UErrorCode status = U_ZERO_ERROR;
+        int32_t n = uspoof_getSkeletonUTF8(sc, 0, s, len, out, cap, &status);
+        if (U_SUCCESS(status) && n < cap) {
+            out[n] = '\0';
+            return out;
+        }
+        g_free(out);
+        if (status != U_BUFFER_OVERFLOW_ERROR)
+            break;
+        cap = n + 1;
+    }
+    return g_strdup(s);
+}
+
+char *unichar_fold_key(const char *s)
+{
+    if (!s)
+        return g_strdup("");
+    char *valid = g_utf8_make_valid(s, -1);
+    char *norm = g_utf8_normalize(valid, -1, G_NORMALIZE_NFKC);
+    char *fold = g_utf8_casefold(norm ? norm : valid, -1);
+    GString *out = g_string_sized_new(strlen(fold));
+    for (const char *p = fold; *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        if (!blank(c))
+            g_string_append_unichar(out, c);
+    }
+    g_free(valid);
+    g_free(norm);
+    g_free(fold);
+    return g_string_free(out, FALSE);
+}
+
+char *unichar_lookalike_key(const char *s)
+{
+    /* Case first: a skeleton keeps case (capital I is a look-alike of small
+     * l), and folding afterwards would turn such prototypes into other
+     * letters ("ALICE" would become "allce"). In a terminal's monospace
+     * font I and l differ anyway. */
+    char *fold = unichar_fold_key(s);
+    char *key = confusable_skeleton(fold);
+    g_free(fold);
+    return key;
 }

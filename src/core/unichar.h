@@ -12,4 +12,15 @@
  * selectors, Khmer inherent vowels, Mongolian selectors, tags...). */
 bool unichar_invisible(gunichar c);
 
+/* The folded form of the name S (g_free; "" for NULL): NFKC, case-folded,
+ * without invisible characters, controls and spaces. A sort key for names
+ * that "Bob" and "bob " share. */
+char *unichar_fold_key(const char *s);
+
+/* The look-alike key of the name S (g_free; "" for NULL): its folded form
+ * (unichar_fold_key) reduced to Unicode's confusable skeleton (UTS #39,
+ * from ICU). Two names with the same key look alike on screen: "bob",
+ * "Bob", "b\u043eb" (Cyrillic o), "bob " and "b\u200bob" share one. */
+char *unichar_lookalike_key(const char *s);
+
 #endif

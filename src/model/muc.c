@@ -17,6 +17,7 @@ static void occupant_free(muc_occupant *o)
     g_free(o->occupant_id);
     g_free(o->status);
     g_free(o->skeleton);
+    g_free(o->sort_key);
     g_free(o);
 }
 
@@ -109,7 +110,7 @@ static gint by_role_then_nick(gconstpointer a, gconstpointer b, gpointer ud)
     const muc_occupant *x = a, *y = b;
     if (x->role != y->role)
         return (int)y->role - (int)x->role;
-    int c = g_strcmp0(x->skeleton, y->skeleton);
+    int c = g_strcmp0(x->sort_key, y->sort_key);
     return c ? c : strcmp(x->nick, y->nick);
 }
 
@@ -139,30 +140,9 @@ muc_occupant *muc_occupant_find(muc_room *room, const char *nick)
     return room && nick ? g_hash_table_lookup(room->occupants, nick) : NULL;
 }
 
-/* Left out of a skeleton: whatever draws as nothing or as a blank. */
-static bool invisible(gunichar c)
-{
-    GUnicodeType t = g_unichar_type(c);
-    return c == ' ' || unichar_invisible(c) || t == G_UNICODE_CONTROL || t == G_UNICODE_UNASSIGNED;
-}
-
 char *muc_nick_skeleton(const char *nick)
 {
-    if (!nick)
-        return g_strdup("");
-    char *valid = g_utf8_make_valid(nick, -1);
-    char *norm = g_utf8_normalize(valid, -1, G_NORMALIZE_NFKC);
-    char *fold = g_utf8_casefold(norm ? norm : valid, -1);
-    GString *out = g_string_sized_new(strlen(fold));
-    for (const char *p = fold; *p; p = g_utf8_next_char(p)) {
-        gunichar c = g_utf8_get_char(p);
-        if (!invisible(c))
-            g_string_append_unichar(out, c);
-    }
-    g_free(valid);
-    g_free(norm);
-    g_free(fold);
-    return g_string_free(out, FALSE);
+    return unichar_lookalike_key(nick);
 }
 
 char *muc_author_key(const char *room, const char *from, const char *occupant_id)
@@ -197,6 +177,7 @@ muc_occupant *muc_occupant_set(muc_room *room, const char *nick, muc_role role, 
         o = g_new0(muc_occupant, 1);
         o->nick = g_strdup(nick);
         o->skeleton = muc_nick_skeleton(nick);
+        o->sort_key = unichar_fold_key(nick);
         skeleton_add(room, o->skeleton, 1);
         g_hash_table_insert(room->occupants, o->nick, o);
         room->role_count[role]++;
@@ -250,8 +231,10 @@ bool muc_occupant_rename(muc_room *room, const char *old_nick, const char *new_n
         muc_occupant_remove(room, new_nick);
     g_free(o->nick);
     g_free(o->skeleton);
+    g_free(o->sort_key);
     o->nick = g_strdup(new_nick);
     o->skeleton = muc_nick_skeleton(new_nick);
+    o->sort_key = unichar_fold_key(new_nick);
     skeleton_add(room, o->skeleton, 1);
     g_hash_table_insert(room->occupants, o->nick, o);
     place(room, o);

@@ -10,7 +10,8 @@
  * rows O(rows), so joining a room of n occupants is O(n log n) overall.
  *
  * Nicks are untrusted text. Each occupant carries a "skeleton" of its nick
- * (NFKC, case-folded, without invisible characters and spaces); two
+ * (unichar_lookalike_key: NFKC, case-folded, confusables reduced to one
+ * prototype, without invisible characters and spaces); two
  * occupants with the same skeleton are look-alikes and the UI marks them.
  */
 #ifndef NATTER_MODEL_MUC_H
@@ -40,6 +41,7 @@ typedef struct {
     presence_show show;
     char *status;
     char *skeleton;     /* look-alike key (see above) */
+    char *sort_key;     /* the nick folded (unichar_fold_key): pane order */
     GSequenceIter *pos; /* place in the room's order */
 } muc_occupant;
 

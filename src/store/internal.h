@@ -17,7 +17,16 @@
 #include "store/store.h"
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
+
+/* A GLOB pattern for text in scripts written without spaces between words
+ * (Thai, Lao, Tibetan, Myanmar, Hangul, Khmer, kana, CJK ideographs, Yi):
+ * the word index cannot find a word inside such a run, so rows that match
+ * are also in a trigram index (schema.c), and search terms that match use
+ * it (search.c). Every range starts at U+0E00 or above. */
+#define STORE_UNSPACED_GLOB                                                                        \
+    "*[\u0E00-\u109F\u1100-\u11FF\u1780-\u17FF\u2E80-\uA4CF\uAC00-\uD7FF\uF900-\uFAFF"             \
+    "\uFF66-\uFFDC\U0001B000-\U0001B2FF\U00020000-\U000323AF]*"
 
 /* How long a statement waits for another connection's lock. */
 #define STORE_BUSY_TIMEOUT_MS 200
@@ -163,9 +172,23 @@ int store_edits_apply(store_msg *m, const char *bare);
 
 /* ---- search.c ---- */
 
-/* The FTS5 MATCH expression for the user's TEXT (g_free): every word and
- * every "quoted phrase" becomes a double-quoted FTS5 string, ANDed. Returns
- * NULL with *ERR (g_free) when nothing searchable is left. */
-char *store_search_fts_query(const char *text, char **err);
+/* A user's search, split by the index that answers each term. */
+typedef struct {
+    char *words;      /* FTS5 expression for messages_fts (unicode61), or NULL */
+    char *trigrams;   /* FTS5 expression for messages_fts_tri: the terms in
+                       * STORE_UNSPACED_GLOB scripts of 3 or more characters,
+                       * or NULL */
+    GPtrArray *likes; /* LIKE patterns (ESCAPE '\') for such terms of 1-2
+                       * characters (char *, owned) */
+} store_query;
+
+/* Split the user's TEXT into Q (cleared first; store_query_clear): every
+ * word and every "quoted phrase" becomes a double-quoted FTS5 string (inner
+ * quotes doubled), ANDed, in the word index unless it holds text of a
+ * script written without spaces, which is matched as a substring. Returns
+ * false with *ERR (g_free; ERR may be NULL) when nothing searchable is left. */
+bool store_query_parse(const char *text, store_query *q, char **err);
+/* Free what Q holds. */
+void store_query_clear(store_query *q);
 
 #endif

@@ -5,6 +5,12 @@
  * doubled), and the strings are ANDed. Inside a string, FTS5 operators
  * (AND OR NOT NEAR, * ^ - : + ( )) are plain text, so no input can raise an
  * FTS syntax error.
+ *
+ * Two indexes answer: words (unicode61: case and diacritics folded) for
+ * most text, and trigrams for text in scripts written without spaces
+ * (STORE_UNSPACED_GLOB), where a word is a substring of a longer run; such
+ * terms under 3 characters are matched with LIKE over the rows that hold
+ * such text (messages_unspaced).
  */
 #include "store/internal.h"
 
@@ -54,12 +60,48 @@ static void append_fts_string(GString *q, const char *s, const char *end)
     g_string_append_c(q, '"');
 }
 
-/* The safe FTS5 expression for the user's TEXT (g_free), or NULL with
- * *ERR (g_free; ERR may be NULL) when nothing searchable is left. */
-char *store_search_fts_query(const char *text, char **err)
+/* [S, END) as a LIKE pattern matching it anywhere (g_free), with % _ and
+ * the escape character escaped. */
+static char *like_pattern(const char *s, const char *end)
+{
+    GString *p = g_string_new("%");
+    for (; s < end; s++) {
+        if (*s == '%' || *s == '_' || *s == '\\')
+            g_string_append_c(p, '\\');
+        g_string_append_c(p, *s);
+    }
+    g_string_append_c(p, '%');
+    return g_string_free(p, FALSE);
+}
+
+/* Put the term [S, END) where it is looked up: the trigram index for text
+ * in scripts without spaces (LIKE when too short for trigrams), else the
+ * word index. */
+static void add_term(store_query *q, GString *words, GString *trigrams, const char *s,
+                     const char *end)
+{
+    char *term = g_strndup(s, (gsize)(end - s));
+    if (sqlite3_strglob(STORE_UNSPACED_GLOB, term) != 0)
+        append_fts_string(words, s, end);
+    else if (g_utf8_strlen(term, -1) >= 3)
+        append_fts_string(trigrams, s, end);
+    else
+        g_ptr_array_add(q->likes, like_pattern(s, end));
+    g_free(term);
+}
+
+void store_query_clear(store_query *q)
+{
+    g_clear_pointer(&q->words, g_free);
+    g_clear_pointer(&q->trigrams, g_free);
+    g_clear_pointer(&q->likes, g_ptr_array_unref);
+}
+
+bool store_query_parse(const char *text, store_query *q, char **err)
 {
     char *valid = g_utf8_make_valid(text ? text : "", -1);
-    GString *q = g_string_new(NULL);
+    GString *words = g_string_new(NULL), *trigrams = g_string_new(NULL);
+    *q = (store_query){.likes = g_ptr_array_new_with_free_func(g_free)};
     bool any_text = false;
     const char *p = valid;
     while (*p) {
@@ -84,20 +126,23 @@ char *store_search_fts_query(const char *text, char **err)
             end = p;
         }
         if (has_token_char(start, end))
-            append_fts_string(q, start, end);
+            add_term(q, words, trigrams, start, end);
     }
-    if (q->len == 0) {
+    q->words = words->len ? g_string_free(words, FALSE) : (g_string_free(words, TRUE), NULL);
+    q->trigrams =
+        trigrams->len ? g_string_free(trigrams, FALSE) : (g_string_free(trigrams, TRUE), NULL);
+    if (!q->words && !q->trigrams && q->likes->len == 0) {
         if (err)
             *err = any_text ? g_strdup_printf("nothing to search for in \"%s\": search "
                                               "matches words of letters and digits",
                                               valid)
                             : g_strdup("empty search: type the words to look for");
-        g_string_free(q, TRUE);
+        store_query_clear(q);
         g_free(valid);
-        return NULL;
+        return false;
     }
     g_free(valid);
-    return g_string_free(q, FALSE);
+    return true;
 }
 
 /* How many of the newest matches a search in one conversation checks one by
@@ -196,26 +241,89 @@ static int peer_match_ids(const char *fts, const char *peer, guint want, GArray 
     return rc;
 }
 
+/* STORE_MSG_COLS with each column prefixed by "m." (static). */
+static const char *msg_cols_m(void)
+{
+    static char *cols;
+    if (!cols) {
+        char **v = g_strsplit(STORE_MSG_COLS, ", ", -1);
+        char *joined = g_strjoinv(", m.", v);
+        cols = g_strconcat("m.", joined, NULL);
+        g_free(joined);
+        g_strfreev(v);
+    }
+    return cols;
+}
+
+/* The search of Q when it has terms in scripts without spaces: driven by
+ * the trigram index (or, for short terms only, by the rows holding such
+ * text), newest stored first, the other terms checked on each candidate.
+ * Appends at most LIMIT (<= 0: all) to OUT. Returns the SQLite code. */
+static int search_unspaced(const store_query *q, const char *peer, int limit, GPtrArray *out)
+{
+    GString *sql = g_string_new("SELECT ");
+    g_string_append(sql, msg_cols_m());
+    if (q->trigrams)
+        g_string_append(sql, " FROM messages_fts_tri t JOIN messages m ON m.id = t.rowid"
+                             " WHERE messages_fts_tri MATCH ?");
+    else
+        g_string_append(sql, " FROM messages_unspaced t JOIN messages m ON m.id = t.id"
+                             " WHERE 1");
+    for (guint i = 0; i < q->likes->len; i++)
+        g_string_append(sql, " AND m.body LIKE ? ESCAPE '\\'");
+    if (q->words)
+        g_string_append(sql, " AND m.id IN (SELECT rowid FROM messages_fts"
+                             " WHERE messages_fts MATCH ?)");
+    if (peer)
+        g_string_append(sql, " AND m.peer = ?");
+    g_string_append(sql, q->trigrams ? " ORDER BY t.rowid DESC LIMIT ?"
+                                     : " ORDER BY t.id DESC"
+                                       " LIMIT ?");
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(store_db(), sql->str, -1, &st, NULL);
+    g_string_free(sql, TRUE);
+    if (rc != SQLITE_OK)
+        return rc;
+    int n = 1;
+    if (q->trigrams)
+        store_bind_text(st, n++, q->trigrams);
+    for (guint i = 0; i < q->likes->len; i++)
+        store_bind_text(st, n++, g_ptr_array_index(q->likes, i));
+    if (q->words)
+        store_bind_text(st, n++, q->words);
+    if (peer)
+        store_bind_text(st, n++, peer);
+    sqlite3_bind_int(st, n, limit > 0 ? limit : -1);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        g_ptr_array_add(out, store_msg_from_row(st));
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 /* Messages whose body has every word and phrase of QUERY, in PEER or
  * everywhere (PEER NULL), newest stored first, at most LIMIT (<= 0: all).
- * Returns a GPtrArray of store_msg* (g_ptr_array_unref), or NULL with *ERR
- * (g_free) for an empty query or a database error. */
+ * Words in scripts written without spaces (Chinese, Japanese, Thai...) are
+ * found inside longer runs of text. Returns a GPtrArray of store_msg*
+ * (g_ptr_array_unref), or NULL with *ERR (g_free) for an empty query or a
+ * database error. */
 GPtrArray *store_search(const char *query, const char *peer, int limit, char **err)
 {
-    char *fts = store_search_fts_query(query, err);
-    if (!fts)
+    store_query q;
+    if (!store_query_parse(query, &q, err))
         return NULL;
     if (!store_db()) {
         if (err)
             *err = g_strdup("search failed: no history database is open");
-        g_free(fts);
+        store_query_clear(&q);
         return NULL;
     }
     GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)store_msg_free);
     int rc = SQLITE_OK;
-    if (peer) {
+    if (q.trigrams || q.likes->len) {
+        rc = search_unspaced(&q, peer, limit, out);
+    } else if (peer) {
         GArray *ids = g_array_new(FALSE, FALSE, sizeof(int64_t));
-        rc = peer_match_ids(fts, peer, limit > 0 ? (guint)limit : G_MAXUINT, ids);
+        rc = peer_match_ids(q.words, peer, limit > 0 ? (guint)limit : G_MAXUINT, ids);
         for (guint i = 0; rc == SQLITE_OK && i < ids->len; i++) {
             sqlite3_stmt *st = store_stmt(ST_GET_ROW, &rc);
             if (!st)
@@ -232,7 +340,7 @@ GPtrArray *store_search(const char *query, const char *peer, int limit, char **e
     } else {
         sqlite3_stmt *st = store_stmt(ST_SEARCH_ALL, &rc);
         if (st) {
-            store_bind_text(st, 1, fts);
+            store_bind_text(st, 1, q.words);
             sqlite3_bind_int(st, 2, limit > 0 ? limit : -1);
             int r;
             while ((r = sqlite3_step(st)) == SQLITE_ROW)
@@ -242,7 +350,7 @@ GPtrArray *store_search(const char *query, const char *peer, int limit, char **e
                 rc = r;
         }
     }
-    g_free(fts);
+    store_query_clear(&q);
     if (rc != SQLITE_OK) {
         if (err)
             *err = g_strdup_printf("search failed: %s", sqlite3_errstr(rc));

@@ -12,7 +12,7 @@ from muc_helpers import (bookmark_line, has_line, invitation, inviter_shown, med
                          occupants_pane, room_name, room_window, show_occupants, shown_nick,
                          title_has, wait_line, wait_room_window, you_joined,
                          private_window_name)
-from screen import CONNECTED, main_text, status_bar, title_bar
+from screen import CONNECTED, main_has, main_text, status_bar, title_bar
 # The same natter (wide screen), bob and join() as test_muc.py.
 from test_muc import bob, join, natter  # noqa: F401
 
@@ -314,6 +314,22 @@ def test_whois(whois, natter, bob):
         assert "bob@localhost" in text, "room gave bob's JID, /whois did not show it"
     else:
         assert "bob@localhost" not in text, "semi-anonymous room: where did bob's JID come from?"
+
+
+@pytest.mark.parametrize("nick", ["b\u043eb", "B\u041eB"])   # Cyrillic o, O
+def test_whois_warns_about_a_confusable_nick(nick, natter, bob, muc_server, occupant_factory):
+    """/whois flags a nick that looks like another occupant's: Unicode's confusables
+    (UTS #39) as well as case and spaces."""
+    n = natter
+    bob.create("lobby", "bob")
+    join(n, "lobby")
+    other = occupant_factory("carol", muc_server)
+    other.join("lobby", nick)
+    wait_line(n, joined(shown_nick(nick)))
+    for who in (nick, "bob"):
+        n.type_line("/whois %s" % who)
+        n.wait_for(lambda s: main_has(n, s, "%s looks like another occupant's nick" % (
+            shown_nick(who))), timeout=10, message="/whois %r gave no look-alike warning" % who)
 
 
 def test_room_config_change(natter, bob):

@@ -129,6 +129,8 @@ static void test_lookalikes(void **state)
     assert_true(muc_nick_lookalike(r, "al\u200bice"));
     assert_true(muc_nick_lookalike(r, "\uff41lice")); /* fullwidth a (NFKC) */
     assert_false(muc_nick_lookalike(r, "alicia"));
+    assert_true(muc_nick_lookalike(r, "\u0430lice")); /* Cyrillic a (UTS #39) */
+    assert_true(muc_nick_lookalike(r, "a1ice"));      /* digit one */
     add(r, "ALICE\u200b", MUC_ROLE_PARTICIPANT);
     assert_true(muc_nick_lookalike(r, "alice"));
     assert_true(muc_nick_lookalike(r, "ALICE\u200b"));

@@ -23,24 +23,56 @@
 
 /* ---- search ---- */
 
+/* The parts of the parsed TEXT as "[words][trigrams][like,like]". */
+static char *query_parts(const char *text, char **err)
+{
+    store_query q;
+    if (!store_query_parse(text, &q, err))
+        return NULL;
+    GString *s = g_string_new(NULL);
+    g_string_append_printf(s, "[%s][%s][", q.words ? q.words : "", q.trigrams ? q.trigrams : "");
+    for (guint i = 0; i < q.likes->len; i++)
+        g_string_append_printf(s, "%s%s", i ? "," : "", (char *)g_ptr_array_index(q.likes, i));
+    g_string_append_c(s, ']');
+    store_query_clear(&q);
+    return g_string_free(s, FALSE);
+}
+
+/* TEXT gives the word-index expression EXPECTED and nothing else. */
 static void expect_query(const char *text, const char *expected)
 {
     char *err = NULL;
-    char *q = store_search_fts_query(text, &err);
+    char *q = query_parts(text, &err);
     if (!q)
         fail_msg("'%s': %s", text, err);
-    assert_string_equal(q, expected);
+    char *want = g_strdup_printf("[%s][][]", expected);
+    assert_string_equal(q, want);
+    g_free(want);
     g_free(q);
 }
 
 static void expect_query_error(const char *text, const char *expected)
 {
     char *err = NULL;
-    char *q = store_search_fts_query(text, &err);
+    char *q = query_parts(text, &err);
     if (q)
         fail_msg("'%s' gave %s", text, q);
     assert_string_equal(err, expected);
     g_free(err);
+}
+
+/* Terms in scripts without spaces go to the trigram index, or to LIKE when
+ * shorter than a trigram. */
+static void test_query_unspaced(void **state)
+{
+    char *err = NULL;
+    char *q = query_parts("café 日本語 日本 \"東京 タワー\" %日 _日 \\日 x%_日", &err);
+    assert_string_equal(q, "[\"café\"][\"日本語\" AND \"東京 タワー\" AND \"x%_日\"]"
+                           "[%日本%,%\\%日%,%\\_日%,%\\\\日%]");
+    g_free(q);
+    q = query_parts("ภาษาไทย 한국어", &err);
+    assert_string_equal(q, "[][\"ภาษาไทย\" AND \"한국어\"][]");
+    g_free(q);
 }
 
 static void test_fts_query_building(void **state)
@@ -56,7 +88,7 @@ static void test_fts_query_building(void **state)
     expect_query("a OR b AND NOT c",
                  "\"a\" AND \"OR\" AND \"b\" AND \"AND\" AND \"NOT\" AND \"c\"");
     expect_query("body:x {body}: y", "\"body:x\" AND \"{body}:\" AND \"y\"");
-    expect_query("café 日本語", "\"café\" AND \"日本語\"");
+    expect_query("café naïve", "\"café\" AND \"naïve\"");
     expect_query("* hello ***", "\"hello\""); /* punctuation-only words go */
     expect_query("'; DROP TABLE messages; --", "\"DROP\" AND \"TABLE\" AND \"messages;\"");
     expect_query_error("", "empty search: type the words to look for");
@@ -92,7 +124,7 @@ static void test_search(void **state)
         "NEAR the river AND OR NOT",
         "call f(x): done",
         "Café au lait",
-        "日本語 のテキスト",
+        "日本語のテキスト",
         "world hello",
         "food court",
     };
@@ -116,7 +148,7 @@ static void test_search(void **state)
     expect_search("body:hello", NULL, "");
     expect_search("cafe", NULL, "Café au lait");
     expect_search("CAFÉ", NULL, "Café au lait");
-    expect_search("日本語", NULL, "日本語 のテキスト");
+    expect_search("日本語", NULL, "日本語のテキスト");
     expect_search("'; DROP TABLE messages; --", NULL, "");
     assert_int_equal(store_count(), 10);
 
@@ -129,6 +161,84 @@ static void test_search(void **state)
     GPtrArray *r = store_search("hello", NULL, 1, &err);
     assert_bodies(r, "world hello");
     g_ptr_array_unref(r);
+}
+
+/* Words inside runs of text without spaces: found as substrings, with
+ * the other rules (AND, phrases, one conversation) as for other words. */
+static void test_search_unspaced(void **state)
+{
+    const char *texts[] = {
+        "日本語のテキスト",     "東京と日本",      "今日は天気がいい hello",
+        "ภาษาไทยง่าย",           "한국어를 배워요", "plain english 100%",
+        "日本語 is hard, cafe", "テキスト",        "東京タワー x_y",
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(texts); i++)
+        add_plain(i % 2 ? BOB : ALICE, texts[i], T0 + i);
+    expect_search("日本語", NULL, "日本語 is hard, cafe|日本語のテキスト");
+    expect_search("のテキ", NULL, "日本語のテキスト");
+    expect_search("テキスト", NULL, "テキスト|日本語のテキスト");
+    expect_search("日本", NULL, "日本語 is hard, cafe|東京と日本|日本語のテキスト");
+    expect_search("日", NULL,
+                  "日本語 is hard, cafe|今日は天気がいい hello|東京と日本|日本語のテキスト");
+    expect_search("日本 東京", NULL, "東京と日本");
+    expect_search("天気 hello", NULL, "今日は天気がいい hello");
+    expect_search("天気 hellooo", NULL, "");
+    expect_search("日本語 café", NULL, "日本語 is hard, cafe"); /* diacritics folded as before */
+    expect_search("日本語", ALICE, "日本語 is hard, cafe|日本語のテキスト");
+    expect_search("日本", BOB, "東京と日本");
+    expect_search("ไทย", NULL, "ภาษาไทยง่าย");
+    expect_search("한국어", NULL, "한국어를 배워요");
+    expect_search("\"と日本\"", NULL, "東京と日本");
+    expect_search("本%", NULL, ""); /* LIKE characters are plain text */
+    expect_search("タ_", NULL, "");
+    expect_search("100%", NULL, "plain english 100%");
+    char *err = NULL;
+    GPtrArray *r = store_search("日本", NULL, 1, &err);
+    assert_bodies(r, "日本語 is hard, cafe");
+    g_ptr_array_unref(r);
+    /* a correction moves a message in and out of the trigram index */
+    r = store_search("plain", NULL, 1, &err);
+    int64_t id = ((store_msg *)g_ptr_array_index(r, 0))->rowid;
+    g_ptr_array_unref(r);
+    sqlite3 *db = store_db();
+    sqlite3_stmt *st;
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "UPDATE messages SET body = ?1 WHERE id = ?2", -1, &st, NULL),
+        SQLITE_OK);
+    sqlite3_bind_text(st, 1, "直した日本語", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, id);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_reset(st);
+    expect_search("した日本", NULL, "直した日本語");
+    sqlite3_bind_text(st, 1, "plain again", -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    expect_search("した日本", NULL, "");
+    expect_search("直", NULL, "");
+    expect_search("plain", NULL, "plain again");
+}
+
+/* A database from before the trigram index (version 2) gets its text
+ * without spaces indexed when it is opened. */
+static void test_migrate_unspaced(void **state)
+{
+    fixture *f = *state;
+    int n = 0;
+    const store_migration *own = store_schema_steps(&n);
+    char *err = NULL;
+    sqlite3 *db = raw_open(f->db);
+    assert_true(store_schema_migrate(db, own, 2, &err));
+    exec_ok(db, "INSERT INTO messages (peer, sender, sender_bare, body, ts) VALUES "
+                "('alice@example.org', 'alice@example.org', 'alice@example.org', "
+                "'日本語のテキスト', 1), "
+                "('alice@example.org', 'alice@example.org', 'alice@example.org', 'plain', 2)");
+    sqlite3_close(db);
+    assert_true(store_open_path(f->db, &err));
+    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM messages_unspaced"), 1);
+    expect_search("日本語", NULL, "日本語のテキスト");
+    expect_search("のテ", NULL, "日本語のテキスト");
+    expect_search("plain", NULL, "plain");
 }
 
 /* A search in one conversation finds its matches past the first 2,000 of
@@ -247,6 +357,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fts_query_building),
+        cmocka_unit_test(test_query_unspaced),
+        cmocka_unit_test_setup_teardown(test_search_unspaced, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_unspaced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_search_peer_many_matches, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_export_text, setup_open, teardown),
