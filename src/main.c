@@ -223,7 +223,8 @@ static void load_queue(void)
     GPtrArray *msgs = store_queued();
     for (guint i = 0; i < msgs->len; i++) {
         const store_msg *m = g_ptr_array_index(msgs, i);
-        nx_queue_restore(m->peer, m->body, m->origin_id ? m->origin_id : m->msg_id);
+        nx_queue_restore(m->peer, m->body, m->origin_id ? m->origin_id : m->msg_id,
+                         !m->queued && m->server_ack == STORE_ACK_PENDING);
     }
     g_ptr_array_unref(msgs);
 }

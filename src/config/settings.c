@@ -53,7 +53,9 @@ static const setting_def table[] = {
      "resource for accounts without one of their own (empty: natter.ID, unique to this "
      "installation)"},
     {"keepalive", SETTING_INT, "60", 0, 3600, NULL, "connection",
-     "seconds between keepalives (0 disables them)"},
+     "seconds of silence before natter pings the server (0: never)"},
+    {"keepalive_timeout", SETTING_INT, "15", 1, 300, NULL, "connection",
+     "seconds to wait for the server's answer to a ping before reconnecting"},
     {"transfer_rate_limit", SETTING_INT, "0", 0, 1000000, NULL, "connection",
      "largest speed of each file upload or download, in KiB/s (0: no limit)"},
     /* chat */

@@ -19,29 +19,31 @@
 #include <time.h>
 
 typedef enum {
-    EV_LOG,           /* ev_log: a line for a window (console when jid NULL) */
-    EV_ACCOUNT,       /* ev_account: the account natter works with was chosen */
-    EV_CONN_STATE,    /* ev_conn_state: connecting/connected/disconnected */
-    EV_TLS_UNTRUSTED, /* ev_tls_untrusted: certificate verification failed */
-    EV_ROSTER_LOADED, /* no payload: full roster replaced (model/roster.h) */
-    EV_ROSTER_ITEM,   /* ev_roster_item: one item added/changed/removed */
-    EV_PRESENCE,      /* ev_presence: a contact's aggregated presence changed */
-    EV_SUBSCRIPTION,  /* ev_subscription: someone asks for / answers subscription */
-    EV_MESSAGE,       /* ev_message: a chat message in or out */
-    EV_MESSAGE_ERROR, /* ev_message_error: a sent message bounced */
-    EV_CHATSTATE,     /* ev_chatstate: a contact is typing / stopped */
-    EV_OWN_PRESENCE,  /* ev_own_presence: our own presence changed */
-    EV_RECEIPT,       /* ev_receipt: a contact confirmed delivery (XEP-0184) */
-    EV_QUEUE_SENT,    /* ev_receipt: a message that waited for a connection left */
-    EV_CORRECTION,    /* ev_correction: a message was corrected (XEP-0308) */
-    EV_RETRACTION,    /* ev_retraction: a message was retracted (XEP-0424) */
-    EV_ARCHIVE_SYNC,  /* ev_archive_sync: MAM catch-up started / finished */
-    EV_MUC_ROOM,      /* ev_muc_room: our own state in a group chat changed */
-    EV_MUC_OCCUPANT,  /* ev_muc_occupant: someone joined, left or changed in a room */
-    EV_MUC_INVITE,    /* ev_muc_invite: an invitation to a room arrived */
-    EV_BOOKMARKS,     /* no payload: the bookmark list (nx_bookmarks()) changed */
-    EV_SETTING,       /* ev_setting: a setting was changed (config/settings.h) */
-    EV_TRANSFER,      /* ev_transfer: a file upload or download started, moved or ended */
+    EV_LOG,            /* ev_log: a line for a window (console when jid NULL) */
+    EV_ACCOUNT,        /* ev_account: the account natter works with was chosen */
+    EV_CONN_STATE,     /* ev_conn_state: connecting/connected/disconnected */
+    EV_TLS_UNTRUSTED,  /* ev_tls_untrusted: certificate verification failed */
+    EV_ROSTER_LOADED,  /* no payload: full roster replaced (model/roster.h) */
+    EV_ROSTER_ITEM,    /* ev_roster_item: one item added/changed/removed */
+    EV_PRESENCE,       /* ev_presence: a contact's aggregated presence changed */
+    EV_SUBSCRIPTION,   /* ev_subscription: someone asks for / answers subscription */
+    EV_MESSAGE,        /* ev_message: a chat message in or out */
+    EV_MESSAGE_ERROR,  /* ev_message_error: a sent message bounced */
+    EV_CHATSTATE,      /* ev_chatstate: a contact is typing / stopped */
+    EV_OWN_PRESENCE,   /* ev_own_presence: our own presence changed */
+    EV_RECEIPT,        /* ev_receipt: a contact confirmed delivery (XEP-0184) */
+    EV_QUEUE_SENT,     /* ev_receipt: a message that waited for a connection left */
+    EV_MESSAGE_ACKED,  /* ev_receipt: the server acknowledged our message (XEP-0198) */
+    EV_MESSAGE_RESENT, /* ev_receipt: our unacknowledged message was sent again */
+    EV_CORRECTION,     /* ev_correction: a message was corrected (XEP-0308) */
+    EV_RETRACTION,     /* ev_retraction: a message was retracted (XEP-0424) */
+    EV_ARCHIVE_SYNC,   /* ev_archive_sync: MAM catch-up started / finished */
+    EV_MUC_ROOM,       /* ev_muc_room: our own state in a group chat changed */
+    EV_MUC_OCCUPANT,   /* ev_muc_occupant: someone joined, left or changed in a room */
+    EV_MUC_INVITE,     /* ev_muc_invite: an invitation to a room arrived */
+    EV_BOOKMARKS,      /* no payload: the bookmark list (nx_bookmarks()) changed */
+    EV_SETTING,        /* ev_setting: a setting was changed (config/settings.h) */
+    EV_TRANSFER,       /* ev_transfer: a file upload or download started, moved or ended */
     EV__COUNT
 } event_type;
 
@@ -131,6 +133,7 @@ typedef struct {
     bool carbon;             /* copy from another of our devices (XEP-0280) */
     bool from_archive;       /* from MAM (XEP-0313) */
     bool receipt_requested;  /* outgoing: we asked for a receipt */
+    bool ack_pending;        /* outgoing: the server's acknowledgement will tell */
     bool backfill;           /* older history fetched for a scrolled-up window */
     bool groupchat;          /* a room message: PEER is the room, FROM room/nick */
     bool muc_private;        /* a private message with an occupant: PEER is room/nick */
@@ -140,7 +143,8 @@ typedef struct {
 
 typedef struct {
     const char *peer;
-    const char *id; /* id of our message that was delivered (EV_QUEUE_SENT: sent) */
+    const char *id; /* id of our message that was delivered (EV_QUEUE_SENT: sent,
+                     EV_MESSAGE_ACKED: acknowledged, EV_MESSAGE_RESENT: resent) */
 } ev_receipt;
 
 typedef struct {

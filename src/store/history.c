@@ -201,6 +201,8 @@ static int write_one(store_msg *m, const char *bare, store_add_result *res)
     sqlite3_bind_int(st, 15, m->retracted ? 1 : 0);
     sqlite3_bind_int(st, 16, m->from_archive ? 1 : 0);
     sqlite3_bind_int(st, 17, m->queued ? 1 : 0);
+    sqlite3_bind_int(st, 18, (int)m->server_ack);
+    sqlite3_bind_int(st, 19, m->resent ? 1 : 0);
     rc = store_stmt_run(st);
     if (rc != SQLITE_DONE)
         return rc;
@@ -653,8 +655,41 @@ bool store_mark_sent(const char *peer, const char *id)
     return changed;
 }
 
-/* The outgoing messages still queued, oldest first: stored ones, then
- * those waiting to be written (GPtrArray of store_msg*, g_ptr_array_unref). */
+/* Record the server's confirmation (or a resend) of our message ID in PEER,
+ * stored or pending. Returns true when a message changed. */
+bool store_mark_server_ack(const char *peer, const char *id, bool resent)
+{
+    if (!peer || !id)
+        return false;
+    store_ack ack = resent ? STORE_ACK_PENDING : STORE_ACK_DONE;
+    bool changed = false;
+    for (GList *l = pending.head; l; l = l->next) {
+        store_msg *m = ((pend *)l->data)->m;
+        if (m->outgoing && str_eq(m->peer, peer) &&
+            (str_eq(m->msg_id, id) || str_eq(m->origin_id, id))) {
+            m->server_ack = ack;
+            m->resent = m->resent || resent;
+            changed = true;
+        }
+    }
+    store_stmt_id ids[2] = {ST_ACK_MSGID, ST_ACK_ORIGIN};
+    for (int i = 0; i < 2; i++) {
+        sqlite3_stmt *st = store_stmt(ids[i], NULL);
+        if (!st)
+            break;
+        store_bind_text(st, 1, peer);
+        store_bind_text(st, 2, id);
+        sqlite3_bind_int(st, 3, (int)ack);
+        sqlite3_bind_int(st, 4, resent ? 1 : 0);
+        if (store_stmt_run(st) == SQLITE_DONE && sqlite3_changes(store_db()) > 0)
+            changed = true;
+    }
+    return changed;
+}
+
+/* The outgoing messages still queued, or sent and never acknowledged by
+ * the server, oldest first: stored ones, then those waiting to be written
+ * (GPtrArray of store_msg*, g_ptr_array_unref). */
 GPtrArray *store_queued(void)
 {
     GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)store_msg_free);
@@ -665,7 +700,7 @@ GPtrArray *store_queued(void)
         sqlite3_reset(st);
     for (GList *l = pending.head; l; l = l->next) {
         store_msg *m = ((pend *)l->data)->m;
-        if (m->outgoing && m->queued && !m->retracted)
+        if (m->outgoing && (m->queued || m->server_ack == STORE_ACK_PENDING) && !m->retracted)
             g_ptr_array_add(out, store_msg_copy(m));
     }
     return out;

@@ -17,7 +17,7 @@
 #include "store/store.h"
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /* A GLOB pattern for text in scripts written without spaces between words
  * (Thai, Lao, Tibetan, Myanmar, Hangul, Khmer, kana, CJK ideographs, Yi):
@@ -89,6 +89,8 @@ typedef enum {
     ST_EDIT_DEL,      /* ?1 id */
     ST_EDIT_NOBODY,   /* ?1 id: a correction of a retracted message loses its text */
     ST_DELETE_ROW,    /* ?1 id: a correction's stand-in, once applied */
+    ST_ACK_MSGID,     /* ?1 peer ?2 msg_id ?3 server_ack ?4 resent */
+    ST_ACK_ORIGIN,    /* ?1 peer ?2 origin_id ?3 server_ack ?4 resent */
     ST__COUNT
 } store_stmt_id;
 
@@ -97,7 +99,7 @@ typedef enum {
 #define STORE_MSG_COLS                                                                             \
     "id, peer, sender, outgoing, body, ts, stanza_id, stanza_id_by, origin_id, msg_id, "           \
     "encryption, receipt, corrected, original_body, retracted, from_archive, sender_bare, "        \
-    "queued"
+    "queued, server_ack, resent"
 
 /* ---- store.c ---- */
 

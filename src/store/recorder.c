@@ -175,6 +175,7 @@ static void on_message(event_type t, const void *p, void *ud)
     m->receipt = ev->outgoing && ev->receipt_requested ? STORE_RECEIPT_PENDING : STORE_RECEIPT_NONE;
     m->from_archive = ev->from_archive;
     m->queued = ev->outgoing && ev->queued;
+    m->server_ack = ev->outgoing && ev->ack_pending ? STORE_ACK_PENDING : STORE_ACK_NONE;
     char *err = NULL;
     store_add_result r = store_add(m, &err);
     report(err);
@@ -214,6 +215,13 @@ static void on_receipt(event_type t, const void *p, void *ud)
     const ev_receipt *ev = p;
     batch();
     store_mark_delivered(ev->peer, ev->id);
+}
+
+static void on_server_ack(event_type t, const void *p, void *ud)
+{
+    const ev_receipt *ev = p;
+    batch();
+    store_mark_server_ack(ev->peer, ev->id, t == EV_MESSAGE_RESENT);
 }
 
 static void on_queue_sent(event_type t, const void *p, void *ud)
@@ -295,6 +303,8 @@ void recorder_init(void)
     event_subscribe(EV_MESSAGE, EV_STAGE_STORE, on_message, NULL);
     event_subscribe(EV_RECEIPT, EV_STAGE_STORE, on_receipt, NULL);
     event_subscribe(EV_QUEUE_SENT, EV_STAGE_STORE, on_queue_sent, NULL);
+    event_subscribe(EV_MESSAGE_ACKED, EV_STAGE_STORE, on_server_ack, NULL);
+    event_subscribe(EV_MESSAGE_RESENT, EV_STAGE_STORE, on_server_ack, NULL);
     event_subscribe(EV_CORRECTION, EV_STAGE_STORE, on_correction, NULL);
     event_subscribe(EV_RETRACTION, EV_STAGE_STORE, on_retraction, NULL);
 }

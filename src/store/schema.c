@@ -130,8 +130,20 @@ static const char schema_v5[] =
     "INSERT INTO messages_unspaced (id) SELECT id FROM messages WHERE " UNSPACED("body") ";";
 // clang-format on
 
+/* Version 6, server acknowledgements: whether the server confirmed an
+ * outgoing message (XEP-0198: 0 nothing to know, 1 waiting, 2 confirmed)
+ * and whether it had to be sent again, so the screen says no more than is
+ * known, also after a restart. */
+static const char schema_v6_server_ack[] =
+    "ALTER TABLE messages ADD COLUMN server_ack INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE messages ADD COLUMN resent INTEGER NOT NULL DEFAULT 0;"
+    /* what has to go (again) at the next login: written offline, or
+     * never acknowledged before natter stopped */
+    "CREATE INDEX messages_unsent ON messages (ts) WHERE queued = 1 OR server_ack = 1;";
+
 static const store_migration steps[] = {
-    {1, schema_v1}, {2, schema_v2}, {3, schema_v3}, {4, schema_v4}, {5, schema_v5},
+    {1, schema_v1}, {2, schema_v2}, {3, schema_v3},
+    {4, schema_v4}, {5, schema_v5}, {6, schema_v6_server_ack},
 };
 
 /* natter's migration steps (static), *N of them. */

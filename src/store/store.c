@@ -30,9 +30,9 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_COMMIT] = "COMMIT",
     [ST_INSERT] = "INSERT INTO messages (peer, sender, sender_bare, outgoing, body, ts, "
                   "stanza_id, stanza_id_by, origin_id, msg_id, encryption, receipt, corrected, "
-                  "original_body, retracted, from_archive, queued) "
+                  "original_body, retracted, from_archive, queued, server_ack, resent) "
                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-                  "?17)",
+                  "?17, ?18, ?19)",
     [ST_DUP_STANZA] = "SELECT id FROM messages WHERE stanza_id = ?1 AND stanza_id_by = ?2 LIMIT 1",
     /* origin-id lookups: rows whose origin-id differs from their id are in
      * messages_origin_id, the others in messages_msg_id (schema.c) */
@@ -120,8 +120,8 @@ static const char *const sql_text[ST__COUNT] = {
                     "AND outgoing = 1 AND retracted = 0 ORDER BY ts DESC, id DESC LIMIT 1",
     [ST_LAST_BY] = "SELECT " STORE_MSG_COLS " FROM messages WHERE peer = ?1 "
                    "AND sender_bare = ?2 AND retracted = 0 ORDER BY ts DESC, id DESC LIMIT 1",
-    [ST_QUEUED] = "SELECT " STORE_MSG_COLS " FROM messages WHERE queued = 1 AND outgoing = 1 "
-                  "AND retracted = 0 ORDER BY ts, id",
+    [ST_QUEUED] = "SELECT " STORE_MSG_COLS " FROM messages WHERE (queued = 1 OR server_ack = 1) "
+                  "AND outgoing = 1 AND retracted = 0 ORDER BY ts, id",
     [ST_SENT_MSGID] = "UPDATE messages SET queued = 0 "
                       "WHERE peer = ?1 AND msg_id = ?2 AND outgoing = 1 AND queued = 1",
     [ST_SENT_ORIGIN] = "UPDATE messages SET queued = 0 "
@@ -144,6 +144,11 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_EDIT_DEL] = "DELETE FROM pending_edits WHERE id = ?1",
     [ST_EDIT_NOBODY] = "UPDATE pending_edits SET body = NULL WHERE id = ?1",
     [ST_DELETE_ROW] = "DELETE FROM messages WHERE id = ?1",
+    [ST_ACK_MSGID] = "UPDATE messages SET server_ack = ?3, resent = max(resent, ?4) "
+                     "WHERE peer = ?1 AND msg_id = ?2 AND outgoing = 1",
+    [ST_ACK_ORIGIN] = "UPDATE messages SET server_ack = ?3, resent = max(resent, ?4) "
+                      "WHERE peer = ?1 AND origin_id = ?2 AND origin_id IS NOT msg_id "
+                      "AND outgoing = 1",
     [ST_EXPORT_ALL] = "SELECT " STORE_MSG_COLS " FROM messages ORDER BY peer, ts, id",
     [ST_EXPORT_PEER] = "SELECT " STORE_MSG_COLS " FROM messages WHERE peer = ?1 "
                        "ORDER BY ts, id",
@@ -254,6 +259,9 @@ store_msg *store_msg_from_row(sqlite3_stmt *st)
     m->from_archive = sqlite3_column_int(st, 15) != 0;
     m->author = col_dup(st, 16);
     m->queued = sqlite3_column_int(st, 17) != 0;
+    int a = sqlite3_column_int(st, 18);
+    m->server_ack = a == STORE_ACK_PENDING || a == STORE_ACK_DONE ? (store_ack)a : STORE_ACK_NONE;
+    m->resent = sqlite3_column_int(st, 19) != 0;
     return m;
 }
 

@@ -26,6 +26,13 @@ typedef enum {
     STORE_RECEIPT_DELIVERED, /* outgoing, receipt received */
 } store_receipt;
 
+/* Whether the server confirmed an outgoing message (stream management). */
+typedef enum {
+    STORE_ACK_NONE = 0, /* nothing to know: incoming, rooms, no stream management */
+    STORE_ACK_PENDING,  /* written, the server's acknowledgement not yet in */
+    STORE_ACK_DONE,     /* the server acknowledged it */
+} store_ack;
+
 typedef enum {
     STORE_ENC_NONE = 0,
     STORE_ENC_OMEMO = 1,
@@ -46,14 +53,16 @@ typedef struct {
     char *msg_id;       /* the message's id attribute, or NULL */
     store_encryption encryption;
     store_receipt receipt;
-    bool corrected;      /* body was replaced by a correction (XEP-0308) */
-    char *original_body; /* first body when corrected, else NULL */
-    bool retracted;      /* XEP-0424 */
-    bool from_archive;   /* arrived through MAM */
-    bool queued;         /* outgoing, written offline and not sent yet */
-    char *author;        /* who wrote it, for dedup and corrections: NULL = the
-                          * bare JID of SENDER; in rooms the occupant
-                          * (muc_author_key); read back from the database */
+    bool corrected;       /* body was replaced by a correction (XEP-0308) */
+    char *original_body;  /* first body when corrected, else NULL */
+    bool retracted;       /* XEP-0424 */
+    bool from_archive;    /* arrived through MAM */
+    bool queued;          /* outgoing, written offline and not sent yet */
+    store_ack server_ack; /* outgoing: what the server confirmed (XEP-0198) */
+    bool resent;          /* outgoing: sent again after the connection was lost */
+    char *author;         /* who wrote it, for dedup and corrections: NULL = the
+                           * bare JID of SENDER; in rooms the occupant
+                           * (muc_author_key); read back from the database */
 } store_msg;
 
 /* A new empty message (g_new0) / free one (NULL is fine). */
@@ -139,10 +148,17 @@ bool store_mark_delivered(const char *peer, const char *msg_id);
  * no longer queued (stored or pending). Returns true when a message changed. */
 bool store_mark_sent(const char *peer, const char *id);
 
-/* The outgoing messages written while offline and not sent yet (queued)
- * and not retracted since, oldest first, from the database and from what still waits to be written
- * (GPtrArray of store_msg*, free with g_ptr_array_unref). They survive a
- * quit and a crash and are sent at the next login. */
+/* Record what the server confirmed of our message ID (msg_id or origin_id)
+ * in PEER: RESENT marks it sent again and waiting, otherwise it is
+ * acknowledged (stored or pending). Returns true when a message changed. */
+bool store_mark_server_ack(const char *peer, const char *id, bool resent);
+
+/* The outgoing messages written while offline and not sent yet (queued),
+ * or sent but never acknowledged by the server (server_ack pending), and
+ * not retracted since, oldest first, from the database and from what still
+ * waits to be written (GPtrArray of store_msg*, free with
+ * g_ptr_array_unref). They survive a quit and a crash and are sent (again)
+ * at the next login. */
 GPtrArray *store_queued(void);
 
 /* Apply a correction: REPLACE_ID (msg_id, else origin_id of the original)

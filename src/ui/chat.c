@@ -145,6 +145,24 @@ static void on_receipt(event_type t, const void *p, void *ud)
     }
 }
 
+/* The server confirmed our message, or it was sent again. */
+static void on_server_ack(event_type t, const void *p, void *ud)
+{
+    const ev_receipt *ev = p;
+    win_t *w = win_find(ev->peer);
+    win_line *l = w ? win_find_message(w, ev->id, nx_own_bare()) : NULL;
+    if (!l || (l->kind != LINE_MSG_OUT && l->kind != LINE_ACTION_OUT))
+        return;
+    if (t == EV_MESSAGE_RESENT) {
+        l->resent = true;
+        l->acked = false;
+    } else {
+        l->acked = true;
+    }
+    win_touch();
+    ui_dirty(DIRTY_MAIN);
+}
+
 static void on_queue_sent(event_type t, const void *p, void *ud)
 {
     const ev_receipt *ev = p;
@@ -341,6 +359,8 @@ void chat_init(void)
     event_subscribe(EV_MESSAGE_ERROR, EV_STAGE_SCREEN, on_message_error, NULL);
     event_subscribe(EV_RECEIPT, EV_STAGE_SCREEN, on_receipt, NULL);
     event_subscribe(EV_QUEUE_SENT, EV_STAGE_SCREEN, on_queue_sent, NULL);
+    event_subscribe(EV_MESSAGE_ACKED, EV_STAGE_SCREEN, on_server_ack, NULL);
+    event_subscribe(EV_MESSAGE_RESENT, EV_STAGE_SCREEN, on_server_ack, NULL);
     event_subscribe(EV_CORRECTION, EV_STAGE_SCREEN, on_correction, NULL);
     event_subscribe(EV_RETRACTION, EV_STAGE_SCREEN, on_retraction, NULL);
     event_subscribe(EV_ARCHIVE_SYNC, EV_STAGE_SCREEN, on_archive_sync, NULL);

@@ -84,6 +84,8 @@ win_line *history_line(const store_msg *m)
     l->retracted = m->retracted;
     l->delayed = true;
     l->queued = m->queued; /* written offline, not sent yet */
+    l->acked = m->server_ack == STORE_ACK_DONE;
+    l->resent = m->resent;
     return l;
 }
 

@@ -139,10 +139,13 @@ static const char *line_stamp(const win_line *l)
 static char *line_body(const win_line *l, size_t *nick_start, size_t *nick_len)
 {
     *nick_start = *nick_len = 0;
-    const char *mark = l->queued            ? " [queued]"
-                       : l->delivered       ? " \u2713"
-                       : l->receipt_pending ? ""
-                                            : "";
+    /* Never more than is known: "sent" once the server confirmed it, the
+     * tick once the contact's client did. */
+    const char *mark = l->queued      ? " [queued]"
+                       : l->delivered ? (l->resent ? " [resent] \u2713" : " \u2713")
+                       : l->acked     ? (l->resent ? " [resent, sent]" : " [sent]")
+                       : l->resent    ? " [resent]"
+                                      : "";
     const char *edit = l->retracted ? "" : (l->corrected ? " (corrected)" : "");
     /* As the terminal will draw it (emoji sequences, see textwidth.h). */
     char *text = textwidth_terminal(l->text);

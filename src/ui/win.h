@@ -49,6 +49,8 @@ typedef struct {
     char *sender_bare; /* who wrote it (raw bare JID) */
     bool receipt_pending;
     bool delivered;
+    bool acked;  /* the server confirmed it: "sent" */
+    bool resent; /* sent again after the connection was lost */
     bool corrected;
     bool retracted;
     bool highlight;                   /* the line a search jumped to */

@@ -1,5 +1,6 @@
 /* conn.c - the XMPP connection: libstrophe context, login, the poll-loop
- * integration, keepalive pings and reconnecting with backoff. */
+ * integration, closing a broken connection at once and reconnecting with
+ * backoff, or resuming the session (stream management, with sm.c). */
 #include "xmpp/internal.h"
 
 #include <errno.h>
@@ -18,7 +19,7 @@
 
 #define PUMP_MAX_ROUNDS 256 /* bound on back-to-back reads per wake-up */
 #define BUSY_POLL_MS 250    /* libstrophe's own timeouts while (dis)connecting */
-#define PING_TIMEOUT_MS 30000
+#define SM_WAIT_MS 10000    /* longest wait for the answer to <enable/> */
 #define RECONNECT_FIRST_MS 1000
 #define STABLE_MS 60000 /* a connection this old resets the backoff */
 
@@ -38,7 +39,13 @@ static char *tls_error_name; /* "SSL_ERROR_SSL", ... or NULL */
 static char *tls_error_text; /* OpenSSL's reason ("wrong version number") */
 static int tls_errno;        /* the errno behind SSL_ERROR_SYSCALL */
 static int connect_errno;    /* why the TCP connection failed (logged only) */
-static unsigned fd_watch, reconnect_timer, ping_timer, ping_timeout_timer;
+static unsigned fd_watch, reconnect_timer, sm_wait_timer;
+static int sock_fd = -1;   /* the connection's socket, while it has one */
+static char *lost_reason;  /* why natter closed the connection itself */
+static bool xml_error;     /* the parser failed on what the server sent */
+static bool awaiting_sm;   /* logged in, waiting for the answer to <enable/> */
+static bool reset_pending; /* state kept for a resume not cleared yet */
+static bool tried_resume;  /* this attempt carries a session to resume */
 static int attempts;
 static int64_t connected_at; /* when the current connection was established */
 static bool saw_data;
@@ -178,6 +185,8 @@ static void strophe_log_cb(void *ud, xmpp_log_level_t level, const char *area, c
 {
     if (strncmp(msg, "RECV: ", 6) == 0) {
         saw_data = true;
+        nx_keepalive_heard();
+        nx_sm_read(msg + 6);
         if (state != CONN_CONNECTED && strstr(msg, "<failure") && strstr(msg, "xmpp-sasl"))
             auth_failed = true;
     }
@@ -187,6 +196,10 @@ static void strophe_log_cb(void *ud, xmpp_log_level_t level, const char *area, c
     }
     if (!g_strcmp0(area, "tls"))
         note_tls_error(msg);
+    if (!g_strcmp0(area, "conn") && g_str_has_prefix(msg, "SENT: "))
+        nx_sm_written(msg + 6);
+    if (!g_strcmp0(area, "xmpp") && g_str_has_prefix(msg, "parse error"))
+        xml_error = true;
     if (!g_strcmp0(area, "xmpp") && g_str_has_prefix(msg, "connection failed, error "))
         connect_errno = (int)g_ascii_strtoll(msg + strlen("connection failed, error "), NULL, 10);
     if (!log_enabled())
@@ -200,6 +213,40 @@ static void strophe_log_cb(void *ud, xmpp_log_level_t level, const char *area, c
     log_write(names[level & 3], area, "%s", msg);
 }
 
+static void finish_login(xmpp_conn_t *c);
+
+/* What libstrophe's last pass revealed: a parse error, a server that
+ * miscounts, the answer to <enable/>. Acted on here, outside its calls. */
+static void after_pass(void)
+{
+    if (!conn)
+        return;
+    if (xml_error) {
+        xml_error = false;
+        char *why = nx_xml_error_take();
+        nx_conn_lost(why);
+        g_free(why);
+        return;
+    }
+    char *violation = nx_sm_violation_take();
+    if (violation) {
+        /* XEP-0198: a count higher than what was sent ends the stream. */
+        xmpp_send_raw_string(conn,
+                             "<stream:error><undefined-condition "
+                             "xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
+                             "<handled-count-too-high xmlns='urn:xmpp:sm:3'/></stream:error>");
+        for (int i = 0; i < 4 && xmpp_conn_send_queue_len(conn) > 0; i++)
+            xmpp_run_once(ctx, 0);
+        nx_conn_lost(violation);
+        g_free(violation);
+        return;
+    }
+    if (awaiting_sm && nx_sm_settled())
+        finish_login(conn);
+    if (state == CONN_CONNECTED)
+        nx_sm_after_pass(conn);
+}
+
 static void pump(void)
 {
     if (!ctx)
@@ -207,9 +254,23 @@ static void pump(void)
     for (int i = 0; i < PUMP_MAX_ROUNDS; i++) {
         saw_data = false;
         xmpp_run_once(ctx, 0);
+        after_pass();
         if (!saw_data && i > 0) /* one more: writes what the last read queued */
             break;
     }
+}
+
+void nx_conn_lost(const char *why)
+{
+    if (!conn || lost_reason)
+        return;
+    lost_reason = g_strdup(why);
+    /* No </stream:stream>: the server keeps the session for a resume, and
+     * a dead peer would not answer it anyway. libstrophe reads the end of
+     * the socket at its next pass and reports the disconnection. */
+    if (sock_fd >= 0 && shutdown(sock_fd, SHUT_RDWR) == 0)
+        return;
+    xmpp_disconnect(conn);
 }
 
 static void on_socket(int fd, short revents, void *ud)
@@ -220,6 +281,7 @@ static void on_socket(int fd, short revents, void *ud)
 static int sockopt_cb(xmpp_conn_t *c, void *sock)
 {
     int fd = *(int *)sock;
+    sock_fd = fd;
     if (fd_watch)
         loop_remove_fd(fd_watch);
     fd_watch = loop_add_fd(fd, POLLIN, on_socket, NULL);
@@ -255,65 +317,10 @@ static int prepare_cb(void *ud)
 
 static void stop_timers(void)
 {
-    if (ping_timer)
-        loop_cancel_timer(ping_timer);
-    if (ping_timeout_timer)
-        loop_cancel_timer(ping_timeout_timer);
-    ping_timer = ping_timeout_timer = 0;
-}
-
-static void on_ping_timeout(void *ud)
-{
-    ping_timeout_timer = 0;
-    event_log(LOG_WARN, NULL, "No answer from the server for %d seconds.", PING_TIMEOUT_MS / 1000);
-    if (conn && state == CONN_CONNECTED) {
-        g_free(last_error);
-        last_error = g_strdup("the server stopped answering");
-        xmpp_disconnect(conn);
-    }
-}
-
-static int on_ping_reply(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
-{
-    if (!nx_from_own_server(xmpp_stanza_get_from(st)) &&
-        !nx_from_own_account(xmpp_stanza_get_from(st)))
-        return 1; /* not the answer we wait for: keep waiting */
-    if (ping_timeout_timer)
-        loop_cancel_timer(ping_timeout_timer);
-    ping_timeout_timer = 0;
-    return 0;
-}
-
-static void send_ping(void *ud);
-
-static void arm_ping(void)
-{
-    long secs = settings_get_int("keepalive");
-    if (secs > 0)
-        ping_timer = loop_add_timer((unsigned)secs * 1000, send_ping, NULL);
-}
-
-static void send_ping(void *ud)
-{
-    ping_timer = 0;
-    xmpp_conn_t *c = nx_conn();
-    if (!c)
-        return;
-    char *id = nx_new_id();
-    xmpp_stanza_t *iq = xmpp_iq_new(ctx, "get", id);
-    const char *at = strchr(own_bare, '@');
-    xmpp_stanza_set_to(iq, at ? at + 1 : own_bare);
-    xmpp_stanza_t *ping = xmpp_stanza_new(ctx);
-    xmpp_stanza_set_name(ping, "ping");
-    xmpp_stanza_set_ns(ping, "urn:xmpp:ping");
-    xmpp_stanza_add_child_ex(iq, ping, 0);
-    xmpp_id_handler_add(c, on_ping_reply, id, NULL);
-    xmpp_send(c, iq);
-    xmpp_stanza_release(iq);
-    g_free(id);
-    if (!ping_timeout_timer)
-        ping_timeout_timer = loop_add_timer(PING_TIMEOUT_MS, on_ping_timeout, NULL);
-    arm_ping();
+    nx_keepalive_stop();
+    if (sm_wait_timer)
+        loop_cancel_timer(sm_wait_timer);
+    sm_wait_timer = 0;
 }
 
 static void set_state(conn_state s, const char *reason)
@@ -360,6 +367,44 @@ static char *stream_error_text(const xmpp_stream_error_t *se)
     return g_strdup_printf("the server closed the stream (%s)", name);
 }
 
+/* Forget what the server knew about this session: presences, rooms, the
+ * catch-up. Deferred while a resume may bring the session back. */
+static void reset_session_state(void)
+{
+    reset_pending = false;
+    roster_clear_presence();
+    nx_roster_reset();
+    nx_mam_reset();
+    nx_muc_offline();
+    nx_bookmarks_reset();
+    nx_upload_reset();
+    nx_blocking_reset();
+    nx_muc_list_reset();
+}
+
+/* Logged in afresh (the answer to <enable/> is in, or none is coming). */
+static void finish_login(xmpp_conn_t *c)
+{
+    awaiting_sm = false;
+    if (sm_wait_timer)
+        loop_cancel_timer(sm_wait_timer);
+    sm_wait_timer = 0;
+    set_state(CONN_CONNECTED, NULL);
+    event_log(LOG_INFO, NULL, "Connected as %s%s", own_full,
+              xmpp_conn_is_secured(c) ? "" : " (WITHOUT encryption)");
+    nx_roster_request(c);
+    nx_keepalive_start();
+}
+
+static void on_sm_wait(void *ud)
+{
+    sm_wait_timer = 0;
+    if (conn && awaiting_sm) {
+        log_debug("conn", "no answer to <enable/>: going on without acknowledgements");
+        finish_login(conn);
+    }
+}
+
 static void conn_handler(xmpp_conn_t *c, xmpp_conn_event_t status, int error,
                          xmpp_stream_error_t *stream_error, void *ud)
 {
@@ -373,11 +418,31 @@ static void conn_handler(xmpp_conn_t *c, xmpp_conn_event_t status, int error,
         g_clear_pointer(&last_error, g_free);
         clear_logged_errors();
         nx_tls_reset();
-        set_state(CONN_CONNECTED, NULL);
-        event_log(LOG_INFO, NULL, "Connected as %s%s", own_full,
-                  xmpp_conn_is_secured(c) ? "" : " (WITHOUT encryption)");
-        nx_roster_request(c);
-        arm_ping();
+        if (nx_sm_resumed()) {
+            /* The server kept the session: rooms, presence and the roster
+             * are as they were, and it resends what we had not received. */
+            reset_pending = false;
+            set_state(CONN_CONNECTED, NULL);
+            event_log(LOG_INFO, NULL, "Connection restored as %s (session resumed)", own_full);
+            nx_keepalive_start();
+            /* What libstrophe does not write again, and what was written
+             * offline, follow once its resends are out. */
+            nx_sm_resume_fence(c);
+            return;
+        }
+        if (reset_pending)
+            reset_session_state();
+        if (tried_resume)
+            event_log(LOG_INFO, NULL, "The server had ended the session: logging in again.");
+        if (nx_sm_offered() && !nx_sm_settled()) {
+            /* Nothing is sent before the server answers <enable/>: what is
+             * sent meanwhile would be counted by the server but not by
+             * libstrophe, and acknowledgements would be misread. */
+            awaiting_sm = true;
+            sm_wait_timer = loop_add_timer(SM_WAIT_MS, on_sm_wait, NULL);
+            return;
+        }
+        finish_login(c);
         return;
     }
     if (status == XMPP_CONN_RAW_CONNECT)
@@ -388,7 +453,10 @@ static void conn_handler(xmpp_conn_t *c, xmpp_conn_event_t status, int error,
     if (fd_watch)
         loop_remove_fd(fd_watch);
     fd_watch = 0;
+    sock_fd = -1;
     bool was_connected = state == CONN_CONNECTED;
+    bool logged_in = was_connected || awaiting_sm;
+    awaiting_sm = false;
     /* Only a connection that held for a while resets the backoff: a server
      * that accepts and drops at once is not hammered every second. */
     if (was_connected && loop_now_ms() - connected_at > STABLE_MS)
@@ -404,6 +472,8 @@ static void conn_handler(xmpp_conn_t *c, xmpp_conn_event_t status, int error,
     } else if (tls_refused) {
         reason = g_strdup("certificate not trusted");
         retry = false;
+    } else if (lost_reason) {
+        reason = g_strdup(lost_reason);
     } else if (stream_error) {
         reason = stream_error_text(stream_error);
         if (stream_error->type == XMPP_SE_CONFLICT || stream_error->type == XMPP_SE_NOT_AUTHORIZED)
@@ -417,14 +487,13 @@ static void conn_handler(xmpp_conn_t *c, xmpp_conn_event_t status, int error,
     } else {
         reason = g_strdup(was_connected ? "connection closed" : "could not connect");
     }
-    roster_clear_presence();
-    nx_roster_reset();
-    nx_mam_reset();
-    nx_muc_offline();
-    nx_bookmarks_reset();
-    nx_upload_reset();
-    nx_blocking_reset();
-    nx_muc_list_reset();
+    g_clear_pointer(&lost_reason, g_free);
+    bool will_retry = (retry && settings_get_bool("reconnect")) || reconnect_asap;
+    if (nx_sm_disconnected(c, logged_in, will_retry && !user_disconnect)) {
+        reset_pending = true; /* a resume may keep it all */
+    } else if (logged_in || reset_pending) {
+        reset_session_state();
+    }
     g_ptr_array_add(graveyard, conn);
     conn = NULL;
     set_state(CONN_DISCONNECTED, reason);
@@ -492,6 +561,8 @@ static void start_connect(void)
     g_clear_pointer(&last_error, g_free);
     clear_logged_errors();
     conn = xmpp_conn_new(ctx);
+    tried_resume = reset_pending;
+    nx_sm_connecting(conn, true);
     char *full = g_strdup_printf("%s/%s", account->jid, account->resource);
     xmpp_conn_set_jid(conn, full);
     g_free(full);
@@ -508,9 +579,6 @@ static void start_connect(void)
         flags = 0;
         break;
     }
-    /* Stream management resumption is not wired up yet; keep it off so a
-     * dead connection is always a clean reconnect. */
-    flags |= XMPP_CONN_FLAG_DISABLE_SM;
     xmpp_conn_set_flags(conn, flags);
     const char *cafile = account->ca_file ? account->ca_file : settings_get("ca_file");
     const char *capath = account->ca_path ? account->ca_path : settings_get("ca_path");
@@ -545,6 +613,8 @@ static void start_connect(void)
         char *reason = unknown ? g_strdup_printf("the name %s does not exist", host)
                                : g_strdup_printf("cannot resolve or reach %s", host);
         char *target = connect_target();
+        if (reset_pending)
+            reset_session_state();
         set_state(CONN_DISCONNECTED, reason);
         event_log(LOG_ERROR, NULL, "Could not connect to %s: %s", target, reason);
         if (unknown && !ever_connected)
@@ -611,6 +681,10 @@ bool nx_connect_account(const account_t *a, const char *pw, char **err)
         loop_cancel_timer(reconnect_timer);
     reconnect_timer = 0;
     reconnect_asap = false;
+    /* Another account (or the same, asked for anew): no resume. */
+    nx_sm_forget_session();
+    if (reset_pending)
+        reset_session_state();
     accounts_free_copy(account);
     account = account_copy(a);
     forget_password();
@@ -663,8 +737,12 @@ void nx_disconnect_user(void)
         reconnect_timer = 0;
         event_log(LOG_INFO, NULL, "Reconnecting cancelled.");
     }
-    if (!conn)
+    if (!conn) {
+        nx_sm_forget_session();
+        if (reset_pending)
+            reset_session_state();
         return;
+    }
     user_disconnect = true;
     if (state == CONN_CONNECTED) {
         xmpp_stanza_t *pres = xmpp_presence_new(ctx);
@@ -685,6 +763,12 @@ void nx_roster_ready(void)
     nx_carbons_enable(c);
     nx_mam_start(c, true);
     nx_presence_send_current(c);
+    /* What the server never acknowledged before the connection was lost,
+     * then what was written while offline: in the order written. */
+    unsigned resent = nx_sm_resend(c);
+    if (resent)
+        event_log(LOG_INFO, NULL, "Sent %u unacknowledged message%s again.", resent,
+                  resent == 1 ? "" : "s");
     nx_message_flush_queue(c);
     /* Rooms joined before a reconnect, then the bookmarks' autojoin. */
     nx_muc_online(c);
@@ -727,6 +811,8 @@ void nx_deinit(void)
         g_ptr_array_free(graveyard, TRUE);
     graveyard = NULL;
     nx_message_deinit();
+    nx_sm_deinit();
+    nx_keepalive_deinit();
     nx_mam_reset();
     nx_muc_deinit();
     nx_muc_admin_deinit();
@@ -746,4 +832,5 @@ void nx_deinit(void)
     g_clear_pointer(&own_bare, g_free);
     clear_logged_errors();
     g_clear_pointer(&last_error, g_free);
+    g_clear_pointer(&lost_reason, g_free);
 }

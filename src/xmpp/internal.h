@@ -86,7 +86,58 @@ void nx_add_text(xmpp_stanza_t *parent, const char *name, const char *text);
  * else, or by a full JID, could have been written by the sender. */
 const char *nx_stanza_id_by(xmpp_stanza_t *st, const char *by_jid);
 
+/* sm.c: stream management (XEP-0198) acknowledgements of our messages. */
+/* What libstrophe read (XML, a serialised element; from its log). */
+void nx_sm_read(const char *xml);
+/* What libstrophe wrote (XML; from its log). */
+void nx_sm_written(const char *xml);
+/* Follow our message ID to PEER, just sent as ST, until the server
+ * acknowledges it. False when this stream has no acknowledgements. */
+bool nx_sm_track(const char *peer, const char *id, xmpp_stanza_t *st);
+/* Whether our message ID is followed, waiting for its acknowledgement. */
+bool nx_sm_follows(const char *id);
+/* Whether the server offered stream management after login. */
+bool nx_sm_offered(void);
+/* Whether the server answered <enable/> (or resumed the session). */
+bool nx_sm_settled(void);
+/* Whether this connection resumed the previous session. */
+bool nx_sm_resumed(void);
+/* What the server got wrong in its counts (g_free), or NULL. */
+char *nx_sm_violation_take(void);
+/* After a fresh login (no resume): send again, marked as resent, what the
+ * server never acknowledged. Returns how many. */
+unsigned nx_sm_resend(xmpp_conn_t *c);
+/* Resumed on C: send a ping behind the library's resends; once it is
+ * written, nx_sm_after_pass sends what the library did not, then the
+ * offline queue. */
+void nx_sm_resume_fence(xmpp_conn_t *c);
+void nx_sm_after_pass(xmpp_conn_t *c);
+/* A new connection C is about to connect: hand it the kept session when
+ * SAME_ACCOUNT. */
+void nx_sm_connecting(xmpp_conn_t *c, bool same_account);
+/* C went down (LOGGED_IN: it had been up): keep its session for a resume
+ * when KEEP and the server allows it. Returns whether one is kept. */
+bool nx_sm_disconnected(xmpp_conn_t *c, bool logged_in, bool keep);
+/* Drop a kept session (no resume). */
+void nx_sm_forget_session(void);
+void nx_sm_deinit(void);
+
+/* keepalive.c: pings after silence, and after the machine slept. */
+/* Start watching the connection (logged in) / stop. */
+void nx_keepalive_start(void);
+void nx_keepalive_stop(void);
+/* Something was read: the connection lives. */
+void nx_keepalive_heard(void);
+void nx_keepalive_deinit(void);
+
+/* xmlguard.c: why the XML parser stopped (g_free), for the user. */
+char *nx_xml_error_take(void);
+
 /* conn.c */
+/* The connection is dead or unusable for WHY: close it at once, without
+ * the goodbye a live stream gets (so the session can still be resumed),
+ * and reconnect. */
+void nx_conn_lost(const char *why);
 xmpp_ctx_t *nx_ctx(void);
 /* The live connection when connected (stanzas may be sent), else NULL. */
 xmpp_conn_t *nx_conn(void);

@@ -20,6 +20,7 @@ typedef struct {
     char *id;
     char *ref_id; /* corrected / retracted message */
     bool oob;     /* the body is a file's URL: also as XEP-0066 data */
+    bool resend;  /* sent by an earlier run, never acknowledged */
 } queued_message;
 
 static GQueue offline_queue = G_QUEUE_INIT;
@@ -55,7 +56,9 @@ static dest_kind dest_of(const jid_t *j)
     return j->resource ? DEST_OCCUPANT : DEST_ROOM;
 }
 
-static void send_now(xmpp_conn_t *c, const queued_message *q)
+/* Send Q on C. Returns whether the server's acknowledgement will be
+ * followed (stream management). */
+static bool send_now(xmpp_conn_t *c, const queued_message *q)
 {
     xmpp_ctx_t *x = nx_ctx();
     jid_t *j = jid_new(q->to);
@@ -85,7 +88,10 @@ static void send_now(xmpp_conn_t *c, const queued_message *q)
     }
     add_child_id(m, "origin-id", NS_SID, q->id);
     xmpp_send(c, m);
+    /* Room messages are confirmed by the room's reflection. */
+    bool tracked = dest != DEST_ROOM && nx_sm_track(q->peer, q->id, m);
     xmpp_stanza_release(m);
+    return tracked;
 }
 
 /* Validate, send or queue, and announce one outgoing message. */
@@ -127,8 +133,9 @@ static bool send_or_queue(out_kind kind, const char *to, const char *body, const
     q->oob = oob;
     xmpp_conn_t *c = nx_conn();
     bool queued = c == NULL;
+    bool tracked = false;
     if (c)
-        send_now(c, q);
+        tracked = send_now(c, q);
     else
         g_queue_push_tail(&offline_queue, q);
 
@@ -156,6 +163,7 @@ static bool send_or_queue(out_kind kind, const char *to, const char *body, const
                          .time_us = now,
                          .origin_id = q->id,
                          .receipt_requested = settings_get_bool("receipts") && dest == DEST_CONTACT,
+                         .ack_pending = tracked,
                          .muc_private = dest == DEST_OCCUPANT,
                          .result = &res};
         event_emit(EV_MESSAGE, &ev);
@@ -230,10 +238,12 @@ void nx_set_queue_hook(nx_queue_load_fn load)
     queue_load = load;
 }
 
-void nx_queue_restore(const char *peer, const char *body, const char *id)
+void nx_queue_restore(const char *peer, const char *body, const char *id, bool resend)
 {
     if (!peer || !body || !*body || !id || !nx_own_bare())
         return;
+    if (nx_sm_follows(id))
+        return; /* sent in this run: its acknowledgement is awaited */
     for (GList *l = offline_queue.head; l; l = l->next)
         if (strcmp(((queued_message *)l->data)->id, id) == 0)
             return; /* written in this run: queued already */
@@ -244,6 +254,7 @@ void nx_queue_restore(const char *peer, const char *body, const char *id)
     q->to = g_strdup(peer);
     q->body = g_strdup(body);
     q->id = g_strdup(id);
+    q->resend = resend;
     /* Older than anything written in this run: in front, in their order. */
     g_queue_push_nth(&offline_queue, q, (gint)restore_pos++);
 }
@@ -270,9 +281,9 @@ void nx_message_flush_queue(xmpp_conn_t *c)
             send_now(c, q);
             n++;
             if (q->kind == OUT_CHAT) {
-                /* Stored and shown as queued until now. */
+                /* Stored and shown as queued (or waiting) until now. */
                 ev_receipt ev = {.peer = q->peer, .id = q->id};
-                event_emit(EV_QUEUE_SENT, &ev);
+                event_emit(q->resend ? EV_MESSAGE_RESENT : EV_QUEUE_SENT, &ev);
             }
         }
         queued_free(q);

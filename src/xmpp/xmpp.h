@@ -96,10 +96,12 @@ unsigned nx_queued_edits(void);
  * called and hands each message that an earlier run left queued, oldest
  * first, to nx_queue_restore: it is sent at the next login like one
  * written now (main.c wires store/). PEER is the conversation, ID the
- * message's id (kept when sent, so receipts and dedup still match). */
+ * message's id (kept when sent, so receipts and dedup still match).
+ * RESEND: it was sent before but the server never acknowledged it; it is
+ * sent again and announced as resent (EV_MESSAGE_RESENT). */
 typedef void (*nx_queue_load_fn)(void);
 void nx_set_queue_hook(nx_queue_load_fn load);
-void nx_queue_restore(const char *peer, const char *body, const char *id);
+void nx_queue_restore(const char *peer, const char *body, const char *id, bool resend);
 
 /* Set our presence (also remembered for reconnects). */
 void nx_set_presence(presence_show show, const char *status);

@@ -333,6 +333,8 @@ static void record_other(ph_event *e, event_type type, const void *p)
         e->peer = g_strdup(((const ev_chatstate *)p)->peer);
         break;
     case EV_RECEIPT:
+    case EV_MESSAGE_ACKED:
+    case EV_MESSAGE_RESENT:
         e->peer = g_strdup(((const ev_receipt *)p)->peer);
         e->id = g_strdup(((const ev_receipt *)p)->id);
         break;

@@ -81,7 +81,7 @@ static void test_migrate_empty_file(void **state)
                      3);
     assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' "
                                     "AND tbl_name = 'messages' AND sql IS NOT NULL"),
-                     6);
+                     7);
     assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"),
                      6);
 }
@@ -859,6 +859,71 @@ static void test_queued(void **state)
     g_ptr_array_unref(q);
 }
 
+/* What the server confirmed of an outgoing message, and a resend, survive
+ * a reopen; the first state of a new outgoing message is kept as given. */
+static void test_server_ack(void **state)
+{
+    fixture *f = *state;
+    store_msg *m = mk(ALICE, ME, "waiting", T0, NULL, NULL, "A1", "A1");
+    m->outgoing = true;
+    m->server_ack = STORE_ACK_PENDING;
+    add_expect(m, STORE_ADDED);
+    store_msg *r = mk(ALICE, ME, "lost and resent", T0 + 1, NULL, NULL, "A2", "A2");
+    r->outgoing = true;
+    r->server_ack = STORE_ACK_PENDING;
+    add_expect(r, STORE_ADDED);
+    assert_true(store_mark_server_ack(ALICE, "A2", true)); /* still pending */
+    store_close();
+    char *err = NULL;
+    assert_true(store_open_path(f->db, &err));
+    GPtrArray *p = store_page(ALICE, 0, 10);
+    store_msg *a = g_ptr_array_index(p, 0), *b = g_ptr_array_index(p, 1);
+    assert_int_equal(a->server_ack, STORE_ACK_PENDING);
+    assert_false(a->resent);
+    assert_int_equal(b->server_ack, STORE_ACK_PENDING);
+    assert_true(b->resent);
+    g_ptr_array_unref(p);
+    assert_false(store_mark_server_ack(BOB, "A1", false)); /* another conversation */
+    assert_true(store_mark_server_ack(ALICE, "A1", false));
+    assert_true(store_mark_server_ack(ALICE, "A2", false));
+    p = store_page(ALICE, 0, 10);
+    a = g_ptr_array_index(p, 0);
+    b = g_ptr_array_index(p, 1);
+    assert_int_equal(a->server_ack, STORE_ACK_DONE);
+    assert_int_equal(b->server_ack, STORE_ACK_DONE);
+    assert_true(b->resent); /* a resend stays told */
+    g_ptr_array_unref(p);
+}
+
+/* What was sent but never acknowledged is handed back at the next start,
+ * like what was written offline; acknowledged messages are not. */
+static void test_unacknowledged_come_back(void **state)
+{
+    fixture *f = *state;
+    store_msg *q = mk(ALICE, ME, "written offline", T0, NULL, NULL, "Q1", "Q1");
+    q->outgoing = true;
+    q->queued = true;
+    add_expect(q, STORE_ADDED);
+    store_msg *u = mk(ALICE, ME, "never acknowledged", T0 + 1, NULL, NULL, "U1", "U1");
+    u->outgoing = true;
+    u->server_ack = STORE_ACK_PENDING;
+    add_expect(u, STORE_ADDED);
+    store_msg *a = mk(ALICE, ME, "acknowledged", T0 + 2, NULL, NULL, "A1", "A1");
+    a->outgoing = true;
+    a->server_ack = STORE_ACK_PENDING;
+    add_expect(a, STORE_ADDED);
+    assert_true(store_mark_server_ack(ALICE, "A1", false));
+    GPtrArray *w = store_queued(); /* still waiting to be written */
+    assert_bodies(w, "written offline|never acknowledged");
+    g_ptr_array_unref(w);
+    store_close();
+    char *err = NULL;
+    assert_true(store_open_path(f->db, &err));
+    w = store_queued();
+    assert_bodies(w, "written offline|never acknowledged");
+    g_ptr_array_unref(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -895,6 +960,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_room_authors, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_last_by, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_queued, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_server_ack, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_unacknowledged_come_back, setup_open, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -75,6 +75,49 @@ disco_features(jid), disco_items(jid), iq(to, payload_xml, itype). Rooms are
 'name' (on MUC_DOMAIN) or full JIDs (room_jid()). Parsers for received
 stanzas: status_codes(rec), muc_item(rec), error_condition(rec), nick_of(rec).
 
+OMEMO 0.3 (eu.siacs.conversations.axolotl): `from harness.omemo_peer import
+OmemoPeer` (not imported by `import harness`: it needs python3-omemo,
+python3-oldmemo and python3-xmlschema). The server needs PEP:
+Prosody(modules=OMEMO_MODULES) (DEFAULT_MODULES + pep; muc=True has pep too).
+OmemoPeer(jid, password, prosody, resource='omemo', state=None, **Peer args)
+    A Peer that is one OMEMO device of its account, built on python-omemo and
+    python-oldmemo (an implementation independent of libsignal), with blind
+    trust for new devices. connect() also creates the device the first time:
+    publishes the device list and the bundle to PEP with publish-options
+    access_model=open (on precondition-not-met it reconfigures the node to open
+    and publishes again; publish_conflicts counts that). Its caps carry
+    devicelist+notify, so contacts' device-list pushes arrive (device_list_pushes:
+    [(bare, sorted ids)]); a JID's list is also fetched the first time it is
+    written to. state: the dict holding all its keys; pass an earlier peer's
+    .state to come back as the same device. Setup starts with the session;
+    after connect(wait=False), wait_omemo_ready(timeout=60). Messages that
+    arrive before it is done (offline ones) are decrypted once it is.
+    device_id, identity_key (33 bytes, 0x05 + Curve25519, as in the bundle),
+    fingerprint (64 hex digits, the key without 0x05), manager (the
+    omemo.SessionManager).
+    send_encrypted(to, text, body=FALLBACK_BODY) -> sent XML: encrypts for every
+    device of the bare JID and our own other devices (type chat, <store/> hint,
+    EME, fallback body); OmemoError when nobody can be encrypted for.
+    encryption_errors (omemo's per-device errors of the last send).
+    Receiving: omemo_messages (every OMEMO message, also empty ones and failures)
+    and decrypted (those with text), lists of OmemoMessage: frm, frm_bare,
+    sender_device, plaintext (None when empty), empty (no payload: key transport,
+    heartbeat, handshake completion; python-omemo sends one right after each key
+    exchange it receives), prekey (our key was a pre-key message), body
+    (fallback), error (why it did not decrypt, e.g. 'not encrypted for this
+    device', also for an empty message meant for another device of ours), id,
+    xml. Error bounces (type='error') are only in .messages. wait_for_decrypted(predicate=None, timeout=10, frm=None)
+    (str: plaintext equals, regex, callable(OmemoMessage)), wait_for_omemo(
+    predicate, timeout, frm) (any OMEMO message), wait_for_device_list(jid,
+    predicate(ids)=None). sent: raw XML of everything the peer sent (stanzas:
+    everything received, as for every Peer); clear() forgets all of them.
+    devices(jid, refresh=True) -> {device_id: fingerprint} (devices with a
+    fetchable bundle), set_trust(jid, fingerprint, level) ('trusted',
+    'distrusted', 'undecided', 'blind'), node_config(node) -> {field: value} of
+    an own PEP node. Helpers on stanza XML: key_rids(xml) -> {rid: prekey},
+    payload_bytes(xml). Constants NS, DEVICELIST_NODE, BUNDLE_NODE (% device id),
+    FALLBACK_BODY.
+
 Natter(binary, workdir, prosody, account='alice', password='pw', cols=100,
        rows=30, extra_args=(), connect=True, jid=None, tls='force',
        ca_file=True, accounts_extra=None, log=True, env=None, start=True)
