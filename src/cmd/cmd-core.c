@@ -125,8 +125,9 @@ static void help_overview(void)
 
 static void help_keys(void)
 {
-    ui_info("Keys: Alt+1..0 or Alt+Left/Right switch windows, PgUp/PgDn scroll, "
-            "Alt+Enter new line, Tab completes, Up on an empty line edits your last message, "
+    ui_info("Keys: Alt+1..0 or Alt+Left/Right switch windows, Alt+A to activity, PgUp/PgDn "
+            "scroll, Home/End on an empty line to the top/bottom, Alt+Enter new line, Tab "
+            "cycles completions, Up input history, Alt+Up edits your last message, "
             "Ctrl-L redraws.");
 }
 
@@ -326,34 +327,58 @@ static cmd_result cmd_win(char **argv, int argc, const char *jid)
         ui_cycle_window(-1);
         return CMD_OK;
     }
+    if (strcmp(argv[0], "renumber") == 0) {
+        ui_renumber_windows();
+        ui_info("Windows renumbered 1 to %d.", ui_window_count());
+        return CMD_OK;
+    }
     long n;
     if (!parse_int(argv[0], 1, 1000, &n) || !ui_switch_window((int)n))
         return cmd_fail("No window %s. /win list shows them.", argv[0]);
     return CMD_OK;
 }
 
+/* Close window NUM; closing a room's window leaves the room. */
+static bool close_number(int num)
+{
+    char *room = NULL;
+    if (!ui_close_window_num(num, &room))
+        return false;
+    if (room)
+        nx_muc_forget(room);
+    g_free(room);
+    return true;
+}
+
 static cmd_result cmd_close(char **argv, int argc, const char *jid)
 {
-    if (argc == 1) {
-        /* /close N: that window, from wherever it is typed (the console
-         * included); the window the user is in stays in front. */
-        long n;
-        char *room = NULL;
-        if (!parse_int(argv[0], 1, 1000, &n))
-            return cmd_fail("Usage: /close [N] (N: a window number, /win list shows them)");
-        if (n == 1)
-            return cmd_fail("Window 1 is the console: it cannot be closed; /quit leaves natter.");
-        if (!ui_close_window_num((int)n, &room))
-            return cmd_fail("No window %ld. /win list shows them.", n);
-        if (room)
-            nx_muc_forget(room); /* closing a room's window leaves the room */
-        g_free(room);
+    if (argc == 0) {
+        if (ui_current_is_room())
+            nx_muc_forget(ui_current_jid());
+        if (!ui_close_window())
+            return cmd_fail("The console cannot be closed; /quit leaves natter.");
         return CMD_OK;
     }
-    if (ui_current_is_room())
-        nx_muc_forget(ui_current_jid()); /* closing a room's window leaves the room */
-    if (!ui_close_window())
-        return cmd_fail("The console cannot be closed; /quit leaves natter.");
+    if (strcmp(argv[0], "all") == 0 || strcmp(argv[0], "read") == 0) {
+        bool only_read = strcmp(argv[0], "read") == 0;
+        int count;
+        int *nums = ui_window_numbers(only_read, &count);
+        for (int i = 0; i < count; i++)
+            close_number(nums[i]);
+        g_free(nums);
+        if (count == 0)
+            ui_info("No window to close%s.", only_read ? " without unread messages" : "");
+        else
+            ui_info("Closed %d window%s.", count, count == 1 ? "" : "s");
+        return CMD_OK;
+    }
+    long n;
+    if (!parse_int(argv[0], 1, 100000, &n))
+        return cmd_fail("Usage: /close [N | all | read]");
+    if (n == 1)
+        return cmd_fail("Window 1 is the console: it cannot be closed; /quit leaves natter.");
+    if (!close_number((int)n))
+        return cmd_fail("No window %ld. /win list shows them.", n);
     return CMD_OK;
 }
 
@@ -379,7 +404,8 @@ static cmd_result cmd_notify(char **argv, int argc, const char *jid)
 
 static const char *const notify_choices[] = {"all", "mentions", "none", "default", NULL};
 
-static const char *const win_choices[] = {"list", "next", "prev", NULL};
+static const char *const win_choices[] = {"list", "next", "prev", "renumber", NULL};
+static const char *const close_choices[] = {"all", "read", NULL};
 
 static const char *const notify_settings[] = {"notify",         "beep",        "notify_osc",
                                               "notify_command", "quiet_hours", NULL};
@@ -444,9 +470,11 @@ static const cmd_def defs[] = {
     },
     {
         .name = "win",
-        .args = "[N | list | next | prev]",
+        .args = "[N | list | next | prev | renumber]",
         .summary = "Switch to window N, or list windows",
-        .help = "Alt+1..Alt+0 switch to windows 1-10, Alt+Left/Right to the previous/next.",
+        .help = "Alt+1..Alt+0 switch to windows 1-10, Alt+Left/Right to the previous/next,\n"
+                "Alt+A to the next window with activity. Numbers stay when a window closes;\n"
+                "/win renumber closes the gaps.",
         .choices = win_choices,
         .complete = {COMPLETE_CHOICES},
         .max_words = 1,
@@ -456,11 +484,14 @@ static const cmd_def defs[] = {
     },
     {
         .name = "close",
-        .args = "[N]",
-        .summary = "Close the current window, or window N",
+        .args = "[N | all | read]",
+        .summary = "Close the current window, window N, all windows or those without unread",
+        .help = "Closing a room's window leaves the room. The console stays.",
         .max_words = 1,
+        .choices = close_choices,
+        .complete = {COMPLETE_CHOICES},
         .topic = "windows",
-        .example = "/close 3",
+        .example = "/close read",
         .run = cmd_close,
     },
     {

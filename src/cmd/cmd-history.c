@@ -1,4 +1,5 @@
-/* cmd-history.c - /search, /context and /history: the local history. */
+/* cmd-history.c - /search, /context and /history: the local history; /lastlog: the
+ * lines of the current window. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -136,6 +137,15 @@ static cmd_result cmd_history(char **argv, int argc, const char *jid)
 
 static const char *const history_choices[] = {"export", NULL};
 
+/* /lastlog: the current window's lines, not the history database. */
+static cmd_result cmd_lastlog(char **argv, int argc, const char *jid)
+{
+    if (argc == 0 || !*argv[0])
+        return cmd_fail("Usage: /lastlog TEXT");
+    ui_lastlog(argv[0]);
+    return CMD_OK;
+}
+
 static const cmd_def defs[] = {
     {
         .name = "search",
@@ -174,6 +184,16 @@ static const cmd_def defs[] = {
         .topic = "history",
         .example = "/history export bob@example.org",
         .run = cmd_history,
+    },
+    {
+        .name = "lastlog",
+        .args = "TEXT",
+        .summary = "Show the lines of this window that contain TEXT",
+        .help = "Case does not matter. Scrolled up, Ctrl-R finds typed text in the window.",
+        .max_words = 1,
+        .topic = "history",
+        .example = "/lastlog meeting",
+        .run = cmd_lastlog,
     },
 };
 

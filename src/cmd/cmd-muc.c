@@ -477,7 +477,7 @@ static const cmd_def defs[] = {
                 "(on/off for yes/no fields, a comma-separated list for lists); /room submit sends\n"
                 "the form, /room cancel drops it.",
         .choices = room_choices,
-        .complete = {COMPLETE_CHOICES},
+        .complete = {COMPLETE_CHOICES, COMPLETE_FIELD, COMPLETE_FIELDVAL},
         .max_words = 3,
         .rest = CMD_REST_VALUE,
         .topic = "rooms",

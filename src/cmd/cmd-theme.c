@@ -76,7 +76,7 @@ static const cmd_def defs[] = {
             "themes directory. A theme with errors is refused with file and line, and the\n"
             "current one stays. Colours become the nearest the terminal can show.",
         .choices = theme_choices,
-        .complete = {COMPLETE_CHOICES},
+        .complete = {COMPLETE_CHOICES, COMPLETE_THEME},
         .max_words = 2,
         .topic = "settings",
         .example = "/theme load dark",

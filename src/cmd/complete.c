@@ -1,5 +1,7 @@
 /* complete.c - tab completion from the command table: command names, then
- * per-argument kinds (contacts, accounts, settings, subcommands). */
+ * per-argument kinds (contacts, accounts, settings, subcommands, themes);
+ * in text, nicks in rooms and contact names in chats. The input line cycles
+ * through the candidates in place (Tab, Shift-Tab). */
 #include <string.h>
 
 #include "cmd/cmd.h"
@@ -9,6 +11,7 @@
 #include "config/settings.h"
 #include "model/muc.h"
 #include "model/roster.h"
+#include "ui/theme.h"
 #include "ui/ui.h"
 #include "xmpp/xmpp.h"
 
@@ -36,6 +39,36 @@ static void complete_nicks(GPtrArray *out, const char *word, const char *suffix)
             g_ptr_array_add(out, g_strconcat(o->nick, suffix, NULL));
         g_free(n);
     }
+    g_free(w);
+}
+
+/* Names of contacts (as the screen shows them) starting with WORD (any
+ * case), the contact of the current chat first; SUFFIX after each. */
+static void complete_names(GPtrArray *out, const char *word, const char *suffix)
+{
+    char *w = g_utf8_casefold(word, -1);
+    const char *peer = ui_current_jid();
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    if (peer)
+        g_ptr_array_add(names, roster_display_name(peer));
+    GPtrArray *all = roster_sorted();
+    for (guint i = 0; all && i < all->len; i++) {
+        const roster_contact *c = g_ptr_array_index(all, i);
+        if (!peer || strcmp(c->jid, peer) != 0)
+            g_ptr_array_add(names, roster_display_name(c->jid));
+    }
+    for (guint i = 0; i < names->len; i++) {
+        const char *name = g_ptr_array_index(names, i);
+        char *n = g_utf8_casefold(name, -1);
+        bool dup = false;
+        for (guint k = 0; k < out->len && !dup; k++)
+            dup = g_str_has_prefix(g_ptr_array_index(out, k), name) &&
+                  !strcmp((const char *)g_ptr_array_index(out, k) + strlen(name), suffix);
+        if (!dup && g_str_has_prefix(n, w))
+            g_ptr_array_add(out, g_strconcat(name, suffix, NULL));
+        g_free(n);
+    }
+    g_ptr_array_unref(names);
     g_free(w);
 }
 
@@ -117,6 +150,26 @@ static void complete_kind(GPtrArray *out, cmd_complete_kind kind, const cmd_def 
     case COMPLETE_NICK:
         complete_nicks(out, word, "");
         break;
+    case COMPLETE_FIELD:
+    case COMPLETE_FIELDVAL: {
+        /* Only after "/room set", in the room whose form is open. */
+        if (index < 1 || strcmp(words[0], "set") != 0)
+            break;
+        char **names = kind == COMPLETE_FIELD
+                           ? nx_muc_config_names(ui_current_jid())
+                           : nx_muc_config_values(ui_current_jid(), words[index - 1]);
+        for (char **n = names; n && *n; n++)
+            add_if_prefix(out, *n, word);
+        g_strfreev(names);
+        break;
+    }
+    case COMPLETE_THEME: {
+        char **names = theme_list();
+        for (char **n = names; n && *n; n++)
+            add_if_prefix(out, *n, word);
+        g_strfreev(names);
+        break;
+    }
     case COMPLETE_ROOM: {
         const GPtrArray *marks = nx_bookmarks();
         for (guint i = 0; marks && i < marks->len; i++)
@@ -176,6 +229,9 @@ char **cmd_complete(const char *line, int start, const char *word)
     } else if (ui_current_is_room()) {
         /* In a room: nicks ("nick: " at the start of the line). */
         complete_nicks(out, word, start == 0 ? ":" : "");
+    } else if (ui_current_jid()) {
+        /* In a chat: contact names as shown, never JIDs. */
+        complete_names(out, word, start == 0 ? ":" : "");
     } else {
         /* Plain text: complete contacts. */
         complete_kind(out, COMPLETE_JID, NULL, NULL, 0, word);

@@ -18,6 +18,9 @@ typedef enum {
     COMPLETE_SETVALUE, /* values of the setting named by the previous word */
     COMPLETE_NICK,     /* occupants of the current room */
     COMPLETE_ROOM,     /* bookmarked and known rooms */
+    COMPLETE_THEME,    /* theme names */
+    COMPLETE_FIELD,    /* fields of the room configuration form being edited */
+    COMPLETE_FIELDVAL, /* values of the form field named by the previous word */
     COMPLETE_PATH,     /* files and directories ("~/" expanded) */
 } cmd_complete_kind;
 

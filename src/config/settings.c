@@ -89,6 +89,9 @@ static const setting_def table[] = {
      "command run to notify, with $NATTER_FROM and $NATTER_TEXT (e.g. notify-send)"},
     {"quiet_hours", SETTING_STRING, "", 0, 0, NULL, "notify",
      "HH:MM-HH:MM without notifications (may wrap midnight; empty: none)"},
+    {"notify_idle", SETTING_INT, "60", 0, 86400, NULL, "notify",
+     "without focus reports from the terminal, seconds without a key after which the window on "
+     "screen notifies too (0: never)"},
 };
 
 #define N_SETTINGS (sizeof table / sizeof table[0])

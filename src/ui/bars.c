@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "model/jid.h"
+#include "model/conversation.h"
 #include "model/muc.h"
 #include "model/roster.h"
 #include "ui/internal.h"
@@ -22,7 +23,9 @@ static void put_clipped(WINDOW *w, const char *text)
     (void)maxy;
     if (x >= maxx)
         return;
-    char *safe = sanitize_text(text, -1, SANITIZE_EXPAND_TAB);
+    char *clean = sanitize_text(text, -1, SANITIZE_EXPAND_TAB);
+    char *safe = textwidth_terminal(clean);
+    g_free(clean);
     size_t n = textwidth_fit(safe, maxx - x, NULL);
     waddnstr(w, safe, (int)n);
     g_free(safe);
@@ -148,6 +151,90 @@ void bars_draw_title(void)
     wnoutrefresh(t);
 }
 
+/* One window in the status bar: its text in full ("3:bob*(2)": number,
+ * name, activity mark, unread count) and abbreviated ("3"). */
+typedef struct {
+    win_t *w;
+    char *full, *abbr, *bare; /* bare: the number with count and mark */
+    bool keep;                /* current or with activity: always shown */
+} bar_item;
+
+/* The window list in AVAIL columns: every window in full when they fit;
+ * otherwise the current window and those with activity in full and the
+ * others by number only; then the others left out ("…" where they were);
+ * then the windows with activity without their names. */
+static void draw_window_list(WINDOW *s, win_t *cur, int avail)
+{
+    guint n = win_count();
+    bar_item *items = g_new0(bar_item, n);
+    for (guint i = 0; i < n; i++) {
+        win_t *w = win_at(i);
+        char *name = bars_window_name(w);
+        const char *mark = w->act == ACT_HIGHLIGHT ? "*" : (w->act == ACT_MSG ? "+" : "");
+        unsigned unread = w == cur ? 0 : conv_unread(w->jid);
+        char *count = unread ? g_strdup_printf("(%u)", unread) : g_strdup("");
+        items[i].w = w;
+        items[i].full = g_strdup_printf("%u:%s%s%s", w->num, name, mark, count);
+        items[i].bare = g_strdup_printf("%u%s%s", w->num, mark, count);
+        items[i].abbr = g_strdup_printf("%u", w->num);
+        items[i].keep = w == cur || w->act != ACT_NONE;
+        g_free(count);
+        g_free(name);
+    }
+    int level;
+    for (level = 0; level < 3; level++) {
+        int width = 0;
+        bool gap = false;
+        for (guint i = 0; i < n; i++) {
+            const char *t = items[i].full;
+            if (!items[i].keep && level >= 1)
+                t = level == 1 ? items[i].abbr : NULL;
+            if (items[i].keep && level >= 3 && items[i].w != cur)
+                t = items[i].bare;
+            if (!t) {
+                if (!gap)
+                    width += 2; /* "… " */
+                gap = true;
+                continue;
+            }
+            gap = false;
+            width += textwidth_str(t) + 1;
+        }
+        if (width <= avail)
+            break;
+    }
+    bool gap = false;
+    for (guint i = 0; i < n; i++) {
+        win_t *w = items[i].w;
+        const char *t = items[i].full;
+        if (!items[i].keep && level >= 1)
+            t = level == 1 ? items[i].abbr : NULL;
+        if (items[i].keep && level >= 3 && w != cur)
+            t = items[i].bare;
+        if (!t) {
+            if (!gap)
+                put_clipped(s, "… ");
+            gap = true;
+            continue;
+        }
+        gap = false;
+        theme_role role = w == cur                  ? THEME_STATUS_CURRENT
+                          : w->act == ACT_HIGHLIGHT ? THEME_STATUS_HIGHLIGHT
+                          : w->act >= ACT_INFO      ? THEME_STATUS_ACTIVE
+                                                    : THEME_STATUS;
+        wattrset(s, theme_attr(role));
+        put_clipped(s, t);
+        wattrset(s, theme_attr(THEME_STATUS));
+        put_clipped(s, " ");
+    }
+    for (guint i = 0; i < n; i++) {
+        g_free(items[i].full);
+        g_free(items[i].abbr);
+        g_free(items[i].bare);
+    }
+    g_free(items);
+}
+
 void bars_draw_status(void)
 {
     WINDOW *s = ui_lay.status;
@@ -179,24 +266,23 @@ void bars_draw_status(void)
         g_free(ts);
     }
     win_t *cur = win_current();
-    guint n = win_count();
-    for (guint i = 1; i <= n; i++) {
-        win_t *w = win_nth(i);
-        char *name = bars_window_name(w);
-        const char *mark = w->act == ACT_HIGHLIGHT ? "*" : (w->act == ACT_MSG ? "+" : "");
-        char *item = g_strdup_printf("%u:%s%s", i, name, mark);
-        theme_role role = w == cur                  ? THEME_STATUS_CURRENT
-                          : w->act == ACT_HIGHLIGHT ? THEME_STATUS_HIGHLIGHT
-                          : w->act >= ACT_INFO      ? THEME_STATUS_ACTIVE
-                                                    : THEME_STATUS;
-        wattrset(s, theme_attr(role));
-        put_clipped(s, item);
-        wattrset(s, theme_attr(THEME_STATUS));
-        put_clipped(s, " ");
-        g_free(item);
-        g_free(name);
-    }
+    char *note = NULL;
     if (cur->scroll > 0)
-        put_clipped(s, "-- more below (PgDn) --");
+        note = cur->new_below ? g_strdup_printf("-- more below: %u new (End) --", cur->new_below)
+                              : g_strdup("-- more below (PgDn) --");
+    int y, x, maxx;
+    getyx(s, y, x);
+    maxx = getmaxx(s);
+    (void)y;
+    int avail = maxx - x - (note ? textwidth_str(note) + 1 : 0);
+    draw_window_list(s, cur, avail);
+    if (note) {
+        wattrset(s, theme_attr(THEME_STATUS));
+        int nx = maxx - textwidth_str(note);
+        getyx(s, y, x);
+        wmove(s, 0, nx > x ? nx : x);
+        put_clipped(s, note);
+        g_free(note);
+    }
     wnoutrefresh(s);
 }

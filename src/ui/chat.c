@@ -278,8 +278,16 @@ static void on_presence(event_type t, const void *p, void *ud)
     const ev_presence *ev = p;
     ui_dirty(DIRTY_ROSTER | DIRTY_TITLE);
     win_t *w = win_find(ev->jid);
-    if (!w || (ev->show == ev->old_show && !ev->status))
+    if (!w || w->type != WIN_CHAT)
         return;
+    /* Only what differs from the last line shown: the same presence sent
+     * again (after each reconnect, or by another resource) says nothing. */
+    const char *status = ev->status && *ev->status ? ev->status : NULL;
+    if (ev->show == w->shown_show && g_strcmp0(status, w->shown_status) == 0)
+        return;
+    w->shown_show = ev->show;
+    g_free(w->shown_status);
+    w->shown_status = g_strdup(status);
     char *name = ui_contact_name(ev->jid);
     char *text =
         ev->status && *ev->status

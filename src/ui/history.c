@@ -15,6 +15,20 @@
 #define PAGE 100
 
 /* Nick shown for a message of PEER (outgoing: our localpart). */
+/* Whether M was said in a room, known from the room model or, for a room
+ * not joined now (after a restart, from /context), from its author: an
+ * occupant of the conversation's JID ("room/nick" or "room#occupant-id"). */
+static bool history_is_room(const store_msg *m)
+{
+    if (strchr(m->peer, '/'))
+        return false;
+    if (muc_room_find(m->peer))
+        return true;
+    size_t n = strlen(m->peer);
+    return m->author && strncmp(m->author, m->peer, n) == 0 &&
+           (m->author[n] == '/' || m->author[n] == '#');
+}
+
 static char *nick_for(const store_msg *m)
 {
     if (strchr(m->peer, '/')) {
@@ -31,7 +45,7 @@ static char *nick_for(const store_msg *m)
             g_free(res);
             return v;
         }
-    } else if (muc_room_find(m->peer)) {
+    } else if (history_is_room(m)) {
         /* A room: the author is the sender's nick. */
         char *res = jid_resource_of(m->sender);
         char *v = sanitize_nick(res);
@@ -57,7 +71,7 @@ win_line *history_line(const store_msg *m)
     l->rowid = m->rowid;
     l->id = g_strdup(m->msg_id);
     l->origin_id = g_strdup(m->origin_id);
-    bool room = !strchr(m->peer, '/') && muc_room_find(m->peer);
+    bool room = history_is_room(m);
     /* In rooms the author is the occupant (room/nick). */
     l->sender_bare = room && m->author ? g_strdup(m->author) : jid_bare_of(m->sender);
     if (room) {
@@ -206,8 +220,8 @@ static GPtrArray *last_results; /* store_msg* */
 /* The results window of TITLE, or NULL. */
 static win_t *find_search(const char *title)
 {
-    for (guint i = 1; i <= win_count(); i++) {
-        win_t *w = win_nth(i);
+    for (guint i = 0; i < win_count(); i++) {
+        win_t *w = win_at(i);
         if (w->type == WIN_SEARCH && !g_strcmp0(w->title, title))
             return w;
     }
@@ -275,7 +289,7 @@ bool history_context(int n, char **err)
         *err = g_strdup("could not read the history database");
         return false;
     }
-    win_t *w = win_open_chat(hit->peer);
+    win_t *w = history_is_room(hit) ? win_open_room(hit->peer) : win_open_chat(hit->peer);
     win_clear(w);
     GPtrArray *lines = to_lines(msgs);
     for (guint i = 0; i < lines->len; i++) {

@@ -186,22 +186,101 @@ static int key_interrupt(int count, int key)
     return 0;
 }
 
-/* Up on an empty line in a chat: edit the last message sent there (it is
- * sent as a correction); otherwise readline's previous-history. */
-static int key_up(int count, int key)
+/* Alt+Up (or Ctrl-Up) in a chat: edit the last message sent there (it is
+ * sent as a correction). Up stays readline's previous-history. */
+static int key_edit_last(int count, int key)
 {
     if (secret_cb)
-        return 0; /* no history in a password prompt */
+        return 0;
     win_t *w = win_current();
-    win_line *last = (rl_end == 0 && w->type == WIN_CHAT) ? win_last_own(w) : NULL;
-    if (!last || where_history() != history_length)
-        return rl_get_previous_history(count, key);
+    win_line *last = w->type == WIN_CHAT ? win_last_own(w) : NULL;
+    if (!last) {
+        ui_info("No message of yours here to edit.");
+        return 0;
+    }
+    if (rl_end > 0) {
+        /* What was typed stays one Up away. */
+        char *typed = g_strndup(rl_line_buffer, (gsize)rl_end);
+        history_add_for(w, typed);
+        history_set_pos(history_length);
+        g_free(typed);
+    }
     char *text =
         g_strconcat("/correct ", last->kind == LINE_ACTION_OUT ? "/me " : "", last->text, NULL);
     rl_replace_line(text, 1);
     rl_point = rl_end;
     g_free(text);
     ui_dirty(DIRTY_INPUT);
+    return 0;
+}
+
+static int key_up(int count, int key)
+{
+    if (secret_cb)
+        return 0; /* no history in a password prompt */
+    return rl_get_previous_history(count, key);
+}
+
+static int key_next_active(int count, int key)
+{
+    ui_next_active_window();
+    return 0;
+}
+
+/* Home and End move in the input line as in readline; on an empty input
+ * line they jump to the top or the bottom of the scrollback. */
+static int key_home(int count, int key)
+{
+    if (rl_end == 0 && !secret_cb)
+        ui_scroll_edge(true);
+    else
+        rl_beg_of_line(count, key);
+    return 0;
+}
+
+static int key_end(int count, int key)
+{
+    if (rl_end == 0 && !secret_cb)
+        ui_scroll_edge(false);
+    else
+        rl_end_of_line(count, key);
+    return 0;
+}
+
+/* Ctrl-Home/End (irssi) and Alt+Home/End (WeeChat): the scrollback's top
+ * and bottom whatever the input line holds. */
+static int key_scroll_top(int count, int key)
+{
+    ui_scroll_edge(true);
+    return 0;
+}
+
+static int key_scroll_bottom(int count, int key)
+{
+    ui_scroll_edge(false);
+    return 0;
+}
+
+/* Ctrl-R: in the scrollback (scrolled up, or searching already) with text
+ * in the input line, find the text in the window's lines (WeeChat);
+ * otherwise readline's search of the input history. */
+static int key_search(int count, int key)
+{
+    if (!secret_cb && rl_end > 0 && ui_in_scrollback()) {
+        char *text = g_strndup(rl_line_buffer, (gsize)rl_end);
+        ui_find_back(text);
+        g_free(text);
+        return 0;
+    }
+    return rl_reverse_search_history(count, key);
+}
+
+/* Ctrl-Z: give the terminal back and stop; `fg` continues here. */
+static int key_suspend(int count, int key)
+{
+    if (secret_cb)
+        return 0;
+    screen_suspend();
     return 0;
 }
 
@@ -230,6 +309,26 @@ static void bind_keys(void)
     rl_bind_keyseq("\033\033[D", key_prev_window);
     rl_bind_keyseq("\033[A", key_up);
     rl_bind_keyseq("\033OA", key_up);
+    rl_bind_keyseq("\033[1;3A", key_edit_last); /* Alt+Up */
+    rl_bind_keyseq("\033[1;5A", key_edit_last); /* Ctrl-Up */
+    rl_bind_keyseq("\033\033[A", key_edit_last);
+    rl_bind_keyseq("\033a", key_next_active); /* Alt+A */
+    static const char *const home[] = {"\033[1~", "\033[H", "\033OH", "\033[7~"};
+    static const char *const end[] = {"\033[4~", "\033[F", "\033OF", "\033[8~"};
+    for (unsigned i = 0; i < G_N_ELEMENTS(home); i++) {
+        rl_bind_keyseq(home[i], key_home);
+        rl_bind_keyseq(end[i], key_end);
+    }
+    rl_bind_keyseq("\033[1;5H", key_scroll_top); /* Ctrl-Home */
+    rl_bind_keyseq("\033[1;5F", key_scroll_bottom);
+    rl_bind_keyseq("\033[1;3H", key_scroll_top); /* Alt+Home */
+    rl_bind_keyseq("\033[1;3F", key_scroll_bottom);
+    rl_bind_keyseq("\033\033[1~", key_scroll_top);
+    rl_bind_keyseq("\033\033[4~", key_scroll_bottom);
+    rl_bind_keyseq("\032", key_suspend);                 /* Ctrl-Z */
+    rl_bind_keyseq("\022", key_search);                  /* Ctrl-R */
+    rl_bind_keyseq("\t", rl_menu_complete);              /* Tab cycles in place */
+    rl_bind_keyseq("\033[Z", rl_backward_menu_complete); /* Shift-Tab */
     rl_bind_keyseq("\033[5~", key_page_up);
     rl_bind_keyseq("\033[6~", key_page_down);
     rl_bind_keyseq("\033\r", key_newline); /* Alt+Enter */
@@ -257,6 +356,11 @@ static char **attempted_completion(const char *text, int start, int end)
     }
     /* Readline wants malloc'ed memory: [0] is the common prefix. */
     guint n = g_strv_length(cands);
+    /* A directory ("dir/") is completed further, not followed by a space. */
+    bool dirs = true;
+    for (guint i = 0; i < n && dirs; i++)
+        dirs = g_str_has_suffix(cands[i], "/");
+    rl_completion_suppress_append = dirs;
     char **out = calloc(n + 2, sizeof(char *));
     out[0] = n == 1 ? strdup(cands[0]) : strndup(cands[0], utf8_common_prefix(cands, n));
     for (guint i = 0; n > 1 && i < n; i++)
@@ -265,15 +369,9 @@ static char **attempted_completion(const char *text, int start, int end)
     return out;
 }
 
+/* Candidates are never listed in the window: Tab cycles through them. */
 static void display_matches(char **matches, int num, int max_len)
 {
-    GString *s = g_string_new("Completions:");
-    for (int i = 1; i <= num && i <= 100; i++)
-        g_string_append_printf(s, " %s", matches[i]);
-    if (num > 100)
-        g_string_append_printf(s, " ... (%d in all)", num);
-    ui_info("%s", s->str);
-    g_string_free(s, TRUE);
 }
 
 /* ---------- stdin ---------- */
@@ -384,6 +482,7 @@ static void on_stdin(int fd, short revents, void *ud)
     for (int rounds = 0; rounds < 64; rounds++) {
         ssize_t n = read(fd, buf, sizeof(buf));
         if (n > 0) {
+            notify_input_seen();
             process_bytes(buf, (size_t)n);
             continue;
         }
@@ -415,8 +514,11 @@ void input_draw(void)
         return;
     }
     /* Show newlines as a visible mark; scroll horizontally to the cursor. */
-    char *before = sanitize_text(rl_line_buffer, rl_point, SANITIZE_EXPAND_TAB);
-    char *after = sanitize_text(rl_line_buffer + rl_point, rl_end - rl_point, SANITIZE_EXPAND_TAB);
+    char *b0 = sanitize_text(rl_line_buffer, rl_point, SANITIZE_EXPAND_TAB);
+    char *a0 = sanitize_text(rl_line_buffer + rl_point, rl_end - rl_point, SANITIZE_EXPAND_TAB);
+    char *before = textwidth_terminal(b0), *after = textwidth_terminal(a0);
+    g_free(b0);
+    g_free(a0);
     int avail = cols - px - 1;
     if (avail < 1)
         avail = 1;
@@ -472,9 +574,9 @@ bool input_init(char **err)
     rl_completion_display_matches_hook = display_matches;
     rl_basic_word_break_characters = " \t";
     using_history();
-    /* One Tab lists the candidates (in the window) when they are several;
-     * the user's inputrc, read by the install below, may say otherwise. */
-    rl_variable_bind("show-all-if-ambiguous", "on");
+    /* Tab puts the first candidate in place and the next Tab the next one
+     * (irssi, WeeChat); the bell would only ring the terminal. */
+    rl_variable_bind("bell-style", "none");
     rl_callback_handler_install("", on_rl_line);
     bind_keys();
     /* Ask the terminal for bracketed paste and focus reports. */
@@ -526,6 +628,15 @@ void input_switch(win_t *from, win_t *to)
     rl_replace_line(to->draft ? to->draft : "", 1);
     rl_point = rl_end;
     ui_dirty(DIRTY_INPUT);
+}
+
+void input_terminal(bool on)
+{
+    int fl = fcntl(STDIN_FILENO, F_GETFL);
+    if (fl >= 0)
+        fcntl(STDIN_FILENO, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
+    fputs(on ? "\033[?2004h\033[?1004h" : "\033[?2004l\033[?1004l", stdout);
+    fflush(stdout);
 }
 
 void input_set_line_handler(void (*cb)(const char *line))

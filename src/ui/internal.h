@@ -47,6 +47,11 @@ bool screen_is_open(void);
 /* screen.c: the current window changed from PREV: lay the screen out again
  * when the side pane's width differs, and redraw it all. */
 void screen_focused(const win_t *prev);
+/* screen.c: Ctrl-Z: give the terminal back, stop, and redraw everything
+ * when continued. */
+void screen_suspend(void);
+/* screen.c: rows that line L of W and the lines after it take. */
+int screen_rows_from(const win_t *w, const win_line *l);
 /* screen.c: rows that the lines of W take at the current width. */
 int screen_window_rows(const win_t *w);
 
@@ -110,6 +115,9 @@ void input_draw(void);
 /* Save the current input into FROM and load TO's history and draft. */
 void input_switch(win_t *from, win_t *to);
 void input_set_line_handler(void (*cb)(const char *line));
+/* Take the terminal's input side (ON: non-blocking stdin, bracketed paste and
+ * focus reports) or give it back as it was. */
+void input_terminal(bool on);
 void input_set_secret(const char *prompt, void (*cb)(const char *secret, void *ud), void *ud);
 
 /* True while a command runs (ui_command_begin): its log lines go to the

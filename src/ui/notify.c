@@ -19,6 +19,8 @@
 
 static GHashTable *rules; /* window key (bare JID or "console") -> level name */
 static bool focused = true;
+static bool focus_reported;  /* the terminal sends focus reports */
+static gint64 last_input_us; /* monotonic time of the last key */
 
 static const char *window_key(const win_t *w)
 {
@@ -32,6 +34,7 @@ static char *rules_path(void)
 
 void notify_init(void)
 {
+    last_input_us = g_get_monotonic_time();
     rules = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     char *path = rules_path();
     GKeyFile *kf = g_key_file_new();
@@ -85,6 +88,23 @@ bool notify_set_window_level(const win_t *w, notify_level l, char **err)
 void notify_set_focus(bool f)
 {
     focused = f;
+    focus_reported = true;
+}
+
+void notify_input_seen(void)
+{
+    last_input_us = g_get_monotonic_time();
+}
+
+/* Whether the user looks at the screen. With focus reports the terminal
+ * says so; without them (tmux's default is focus-events off) a screen that
+ * got no key for notify_idle seconds counts as unseen. */
+static bool looking(void)
+{
+    if (focus_reported)
+        return focused;
+    long idle = settings_get_int("notify_idle");
+    return idle <= 0 || g_get_monotonic_time() - last_input_us < (gint64)idle * G_USEC_PER_SEC;
 }
 
 static bool quiet_now(void)
@@ -135,7 +155,7 @@ void notify_message(win_t *w, const char *from_name, const char *body, const cha
         .global = global,
         .window = notify_window_level(w),
         .mention = own && notify_mentions(body, own),
-        .seen = focused && w == win_current() && w->scroll == 0,
+        .seen = looking() && w == win_current() && w->scroll == 0,
         .quiet = quiet_now(),
         .room = w->type == WIN_ROOM,
     };

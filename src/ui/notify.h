@@ -21,6 +21,9 @@ void notify_message(win_t *w, const char *from_name, const char *body, const cha
 
 /* The terminal gained or lost focus (focus reporting). */
 void notify_set_focus(bool focused);
+/* The user pressed a key (without focus reports, a window on screen that got
+ * no key for notify_idle seconds counts as not looked at). */
+void notify_input_seen(void);
 
 /* W's own rule, and setting it (saved). Returns false with *ERR. */
 notify_level notify_window_level(const win_t *w);

@@ -48,7 +48,9 @@ int ui_presence_attr(presence_show s)
 
 void ui_pane_row(WINDOW *w, int y, int x, int width, int attr, const char *text)
 {
-    char *safe = sanitize_text(text, -1, SANITIZE_EXPAND_TAB);
+    char *clean = sanitize_text(text, -1, SANITIZE_EXPAND_TAB);
+    char *safe = textwidth_terminal(clean); /* emoji sequences as drawn */
+    g_free(clean);
     size_t n = textwidth_fit(safe, width, NULL);
     wattrset(w, attr);
     mvwaddnstr(w, y, x, safe, (int)n);

@@ -147,24 +147,36 @@ static char *line_body(const win_line *l, size_t *nick_start, size_t *nick_len)
                        : l->resent    ? " [resent]"
                                       : "";
     const char *edit = l->retracted ? "" : (l->corrected ? " (corrected)" : "");
+    /* As the terminal will draw it (emoji sequences, see textwidth.h). */
+    char *text = textwidth_terminal(l->text);
+    char *nick = textwidth_terminal(l->nick ? l->nick : "");
+    char *out;
     switch (l->kind) {
     case LINE_MSG_IN:
     case LINE_MSG_OUT:
         *nick_start = 1;
-        *nick_len = strlen(l->nick ? l->nick : "");
-        return g_strdup_printf("<%s> %s%s%s", l->nick ? l->nick : "", l->text, edit, mark);
+        *nick_len = strlen(nick);
+        out = g_strdup_printf("<%s> %s%s%s", nick, text, edit, mark);
+        break;
     case LINE_ACTION_IN:
     case LINE_ACTION_OUT:
         *nick_start = 2;
-        *nick_len = strlen(l->nick ? l->nick : "");
-        return g_strdup_printf("* %s %s%s%s", l->nick ? l->nick : "", l->text, edit, mark);
+        *nick_len = strlen(nick);
+        out = g_strdup_printf("* %s %s%s%s", nick, text, edit, mark);
+        break;
     case LINE_PRESENCE:
-        return g_strdup_printf("-- %s", l->text);
+        out = g_strdup_printf("-- %s", text);
+        break;
     case LINE_ERROR:
-        return g_strdup_printf("!! %s", l->text);
+        out = g_strdup_printf("!! %s", text);
+        break;
     default:
-        return g_strdup(l->text);
+        out = g_strdup(text);
+        break;
     }
+    g_free(text);
+    g_free(nick);
+    return out;
 }
 
 /* Columns the timestamp STAMP takes before a line's text (0: the window is
@@ -175,30 +187,94 @@ static int stamp_width(const char *stamp)
     return w > ui_lay.main_w / 2 ? 0 : w;
 }
 
+/* True when BODY holds a URL ("scheme://...") wider than WIDTH columns. */
+static bool has_long_url(const char *body, int width)
+{
+    for (const char *p = body; *p;) {
+        size_t n = strcspn(p, " \n");
+        const char *sep = g_strstr_len(p, (gssize)n, "://");
+        if (sep && sep > p && textwidth_n(p, n) > width)
+            return true;
+        p += n;
+        if (*p)
+            p++;
+    }
+    return false;
+}
+
 /* Wrap the text of L (nick and body, see line_body) for the main window
  * after a timestamp of STAMP_W columns: the text (g_free), its rows in
- * *ROWS when ROWS is not NULL (g_free), and their number. */
+ * *ROWS when ROWS is not NULL (g_free), and their number. *INDENT gets the
+ * column where continuation rows start: under the text, or 0 for a line
+ * with a URL longer than a row, which then wraps over the whole width so
+ * that terminals and tmux can still find and copy it whole. */
 static char *wrap_line(const win_line *l, int stamp_w, size_t *ns, size_t *nl, textwidth_row **rows,
-                       size_t *nrows)
+                       size_t *nrows, int *indent)
 {
     char *body = line_body(l, ns, nl);
     int width = ui_lay.main_w - stamp_w > 0 ? ui_lay.main_w - stamp_w : 1;
-    *nrows = textwidth_wrap(body, width, rows);
+    *indent = stamp_w;
+    if (!stamp_w || !has_long_url(body, width)) {
+        *nrows = textwidth_wrap(body, width, rows);
+        return body;
+    }
+    /* Wrap as if the timestamp were text, then take it off again. */
+    char *padded = g_strdup_printf("%*s%s", stamp_w, "", body);
+    *nrows = textwidth_wrap(padded, ui_lay.main_w, rows);
+    g_free(padded);
+    for (size_t r = 0; rows && r < *nrows; r++) {
+        size_t s = (*rows)[r].start, e = s + (*rows)[r].len, sw = (size_t)stamp_w;
+        (*rows)[r].start = s > sw ? s - sw : 0;
+        (*rows)[r].len = e > sw ? e - sw - (*rows)[r].start : 0;
+    }
+    *indent = 0;
     return body;
 }
 
-static void draw_line_rows(const win_line *l, int y_first, int row_from, int row_to, int avail)
+/* The "new messages" marker row above the first unread line, at row Y. */
+static void draw_marker(int y)
 {
-    /* Draw rows [row_from, row_to) of line L starting at screen row y. */
+    const char *label = " new messages ";
+    int w = ui_lay.main_w, lw = textwidth_str(label);
+    wmove(ui_lay.main, y, 0);
+    wattrset(ui_lay.main, theme_attr(THEME_INFO) | A_BOLD);
+    for (int x = 0; x < w; x++) {
+        if (x == 3 && w >= lw + 6) {
+            waddstr(ui_lay.main, label);
+            x += lw - 1;
+        } else {
+            waddch(ui_lay.main, '-');
+        }
+    }
+    wattrset(ui_lay.main, 0);
+}
+
+static void draw_line_rows(const win_t *w, const win_line *l, int y_first, int row_from, int row_to,
+                           int avail, bool marker)
+{
+    /* Draw rows [row_from, row_to) of line L starting at screen row y; with
+     * MARKER, row 0 is the "new messages" marker and the text follows. */
+    if (marker) {
+        if (row_from == 0 && y_first < avail)
+            draw_marker(y_first);
+        if (row_from == 0)
+            y_first++;
+        else
+            row_from--;
+        row_to--;
+    }
     const char *stamp = line_stamp(l);
     int stamp_w = stamp_width(stamp);
     size_t ns, nl, nrows;
     textwidth_row *rows;
-    char *body = wrap_line(l, stamp_w, &ns, &nl, &rows, &nrows);
+    int indent;
+    char *body = wrap_line(l, stamp_w, &ns, &nl, &rows, &nrows, &indent);
     bool own = l->kind == LINE_MSG_OUT || l->kind == LINE_ACTION_OUT;
-    /* Other people's nicks in their consistent colour (XEP-0392). */
-    int nick_attr = own ? theme_attr(THEME_NICK_OWN)
-                        : theme_contact_attr(l->sender_bare ? l->sender_bare : l->nick);
+    /* Other people's nicks in their consistent colour (XEP-0392): in rooms
+     * from the nick, which history and live lines share (the author key
+     * differs between them: occupant id, real JID or room/nick). */
+    const char *key = w->type == WIN_ROOM || !l->sender_bare ? l->nick : l->sender_bare;
+    int nick_attr = own ? theme_attr(THEME_NICK_OWN) : theme_contact_attr(key);
     for (int r = row_from; r < row_to && (size_t)r < nrows; r++) {
         int y = y_first + (r - row_from);
         if (y < 0 || y >= avail)
@@ -208,8 +284,8 @@ static void draw_line_rows(const win_line *l, int y_first, int row_from, int row
             wattrset(ui_lay.main, theme_attr(THEME_TIME));
             waddstr(ui_lay.main, stamp);
             waddch(ui_lay.main, ' ');
-        } else if (stamp_w) {
-            wmove(ui_lay.main, y, stamp_w);
+        } else if (indent) {
+            wmove(ui_lay.main, y, indent);
         }
         size_t s = rows[r].start, e = rows[r].start + rows[r].len;
         /* Split the row into before-nick, nick, after-nick segments. */
@@ -245,15 +321,34 @@ static void draw_line_rows(const win_line *l, int y_first, int row_from, int row
 static int line_row_count(const win_line *l)
 {
     size_t ns, nl, n;
-    g_free(wrap_line(l, stamp_width(line_stamp(l)), &ns, &nl, NULL, &n));
+    int indent;
+    g_free(wrap_line(l, stamp_width(line_stamp(l)), &ns, &nl, NULL, &n, &indent));
     return (int)n;
+}
+
+/* Rows of line L in window W: its text, and the marker above the first
+ * unread line of the window on screen. */
+static int rows_in(const win_t *w, const win_line *l)
+{
+    return line_row_count(l) + (l == w->first_unread && w == win_current() ? 1 : 0);
+}
+
+int screen_rows_from(const win_t *w, const win_line *l)
+{
+    int rows = 0;
+    for (GList *it = w->lines.tail; it; it = it->prev) {
+        rows += rows_in(w, it->data);
+        if (it->data == l)
+            break;
+    }
+    return rows;
 }
 
 int screen_window_rows(const win_t *w)
 {
     int rows = 0;
     for (GList *it = w->lines.head; it; it = it->next)
-        rows += line_row_count(it->data);
+        rows += rows_in(w, it->data);
     return rows;
 }
 
@@ -268,7 +363,7 @@ static void draw_main(void)
     GArray *rows = g_array_new(FALSE, FALSE, sizeof(int)); /* per line, newest first */
     GList *first = NULL;
     for (GList *it = w->lines.tail; it && have < need; it = it->prev) {
-        int n = line_row_count(it->data);
+        int n = rows_in(w, it->data);
         g_array_append_val(rows, n);
         have += n;
         first = it;
@@ -287,7 +382,8 @@ static void draw_main(void)
     for (GList *l = first; l && y < h && k > 0; l = l->next) {
         int n = g_array_index(rows, int, --k);
         if (y + n > 0)
-            draw_line_rows(l->data, y < 0 ? 0 : y, y < 0 ? -y : 0, n, h);
+            draw_line_rows(w, l->data, y < 0 ? 0 : y, y < 0 ? -y : 0, n, h,
+                           l->data == w->first_unread);
         y += n;
     }
     g_array_free(rows, TRUE);
@@ -331,6 +427,35 @@ static int redraw_cb(void *ud)
     doupdate();
     dirty = 0;
     return -1;
+}
+
+void screen_suspend(void)
+{
+    if (!active)
+        return;
+    if (getpgrp() == getsid(0)) {
+        /* In the session leader's group (started by tmux or a terminal
+         * without a shell around it): nobody would `fg` us, and the kernel
+         * ignores the stop anyway. */
+        ui_info("Ctrl-Z: no shell with job control started natter, so it cannot be "
+                "suspended; /quit leaves.");
+        return;
+    }
+    /* Give the terminal back as the shell wants it, stop as a Ctrl-Z in a
+     * cooked terminal would, and take it over again on `fg`. */
+    input_terminal(false);
+    endwin();
+    fflush(stdout);
+    struct sigaction dfl = {.sa_handler = SIG_DFL}, old;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(SIGTSTP, &dfl, &old);
+    raise(SIGTSTP); /* returns once continued */
+    sigaction(SIGTSTP, &old, NULL);
+    input_terminal(true);
+    refresh();
+    layout(); /* the terminal may have been resized meanwhile */
+    clearok(curscr, TRUE);
+    ui_dirty(DIRTY_ALL);
 }
 
 void ui_redraw(void)

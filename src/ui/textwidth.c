@@ -17,6 +17,7 @@
 #include "ui/textwidth.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <wchar.h>
@@ -265,4 +266,33 @@ size_t textwidth_wrap(const char *s, int width, textwidth_row **rows)
     if (rows != NULL)
         *rows = rv.v;
     return rv.n;
+}
+
+/* Emoji and other pictographs: joined by ZWJ in emoji sequences. Scripts
+ * that need ZWJ for shaping (Indic, Arabic) lie below U+2000. */
+static bool tw_pictograph(uint32_t cp)
+{
+    return cp >= 0x2190 && cp != TW_BAD && !(cp >= 0xFE00 && cp <= 0xFE0F);
+}
+
+char *textwidth_terminal(const char *s)
+{
+    GString *out = g_string_sized_new(strlen(s));
+    const unsigned char *p = (const unsigned char *)s;
+    uint32_t base = 0; /* the last character that is not a variation selector */
+    while (*p) {
+        uint32_t cp;
+        size_t k = tw_decode(p, SIZE_MAX, &cp);
+        bool drop = false;
+        if (cp == 0x200D)
+            drop = tw_pictograph(base);
+        else if (cp == 0xFE0F)
+            drop = base != 0 && base != TW_BAD && base != 0x200D && tw_char_width(base) == 1;
+        if (!drop)
+            g_string_append_len(out, (const char *)p, (gssize)k);
+        if (cp != 0xFE0F && cp != 0xFE0E)
+            base = cp;
+        p += k;
+    }
+    return g_string_free(out, FALSE);
 }

@@ -40,4 +40,15 @@ typedef struct {
  * array the caller frees with g_free(). ROWS may be NULL to only count. */
 size_t textwidth_wrap(const char *s, int width, textwidth_row **rows);
 
+/* A copy of S (g_free) as natter hands it to the terminal: emoji sequences
+ * whose width terminals disagree on are taken apart so that every terminal
+ * draws them as wide as wcwidth() says, which is what ncurses assumes when
+ * it places the next character. A zero-width joiner after an emoji goes
+ * (tmux 3.3 draws a ZWJ sequence in the cells of its first emoji, ncurses
+ * counts every emoji: the rest of the row would be drawn out of place), and
+ * so does a VS16 after a narrow character (terminals that honour it draw
+ * two columns where wcwidth() says one). The text itself is not changed
+ * anywhere else: this is for drawing only. */
+char *textwidth_terminal(const char *s);
+
 #endif

@@ -4,6 +4,7 @@
  * screen.c; events become lines in chat.c (chats) and room.c (rooms). */
 #include "ui/ui.h"
 
+#include <langinfo.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -17,6 +18,8 @@
 #include "ui/notify.h"
 #include "ui/theme.h"
 #include "ui/themefile.h"
+
+static void find_end(void);
 
 static ui_line_cb line_handler;
 static ui_complete_cb completer;
@@ -97,6 +100,11 @@ bool ui_init(char **err)
     room_init();
     transfers_init();
     screen_load_theme();
+    const char *charset = nl_langinfo(CODESET);
+    if (g_ascii_strcasecmp(charset, "UTF-8") != 0 && g_ascii_strcasecmp(charset, "utf8") != 0)
+        ui_console("The locale's character set is %s, not UTF-8: natter cannot show non-ASCII "
+                   "text correctly. Start it with a UTF-8 locale, e.g. LANG=C.UTF-8.",
+                   charset);
     return true;
 }
 
@@ -201,6 +209,7 @@ void ui_focus(win_t *w)
     win_t *prev = win_current();
     if (prev == w)
         return;
+    find_end();
     input_switch(prev, w);
     win_focus(w);
     screen_focused(prev);
@@ -250,9 +259,45 @@ bool ui_switch_window(int num)
 void ui_cycle_window(int dir)
 {
     guint n = win_count();
-    guint cur = win_number(win_current());
-    guint next = (cur - 1 + n + (guint)(dir > 0 ? 1 : n - 1)) % n + 1;
-    ui_switch_window((int)next);
+    guint cur = 0;
+    while (cur < n && win_at(cur) != win_current())
+        cur++;
+    guint next = (cur + (dir > 0 ? 1 : n - 1)) % n;
+    ui_focus(win_at(next));
+}
+
+bool ui_next_active_window(void)
+{
+    /* The most important activity first (a mention or a chat message, then
+     * messages, then the rest); among equals the lowest number. */
+    win_t *best = NULL;
+    for (guint i = 0; i < win_count(); i++) {
+        win_t *w = win_at(i);
+        if (w != win_current() && w->act != ACT_NONE && (!best || w->act > best->act))
+            best = w;
+    }
+    if (!best)
+        return false;
+    ui_focus(best);
+    return true;
+}
+
+/* Close window W (not the console), moving the focus first when it is the
+ * current one. */
+static void close_window(win_t *w)
+{
+    find_end(); /* it may point into W */
+    if (w == win_current()) {
+        guint i = 0;
+        while (win_at(i) != w)
+            i++;
+        win_t *to = win_at(i - 1);
+        input_switch(w, to);
+        win_focus(to);
+        screen_focused(w);
+    }
+    win_close(w);
+    ui_dirty(DIRTY_ALL);
 }
 
 bool ui_close_window(void)
@@ -260,11 +305,7 @@ bool ui_close_window(void)
     win_t *w = win_current();
     if (w->type == WIN_CONSOLE)
         return false;
-    guint n = win_number(w);
-    win_t *to = win_nth(n - 1);
-    input_switch(w, to);
-    win_close(w);
-    ui_dirty(DIRTY_ALL);
+    close_window(w);
     return true;
 }
 
@@ -276,15 +317,144 @@ bool ui_close_window_num(int num, char **room)
         return false;
     if (w->type == WIN_ROOM)
         *room = g_strdup(w->jid);
-    if (w == win_current())
-        return ui_close_window();
-    win_close(w);
-    ui_dirty(DIRTY_ALL);
+    close_window(w);
     return true;
+}
+
+int *ui_window_numbers(bool only_read, int *count)
+{
+    int *out = g_new0(int, win_count() + 1);
+    int n = 0;
+    for (guint i = 0; i < win_count(); i++) {
+        win_t *w = win_at(i);
+        if (w->type == WIN_CONSOLE)
+            continue;
+        if (only_read && (w->act >= ACT_MSG || conv_unread(w->jid) > 0))
+            continue;
+        out[n++] = (int)w->num;
+    }
+    *count = n;
+    return out;
+}
+
+void ui_renumber_windows(void)
+{
+    win_renumber();
+    ui_dirty(DIRTY_STATUS);
+}
+
+int ui_window_count(void)
+{
+    return (int)win_count();
+}
+
+/* The search in the scrollback (Ctrl-R): where it stands. */
+static struct {
+    win_t *w;
+    win_line *line; /* the line found last (marked), checked before use */
+    char *text;
+} find;
+
+/* True when L is still one of W's lines. */
+static bool has_line(const win_t *w, const win_line *l)
+{
+    for (GList *it = w->lines.tail; it && l; it = it->prev)
+        if (it->data == l)
+            return true;
+    return false;
+}
+
+static void find_end(void)
+{
+    if (find.w && has_line(find.w, find.line)) {
+        find.line->highlight = false;
+        win_touch();
+    }
+    find.w = NULL;
+    find.line = NULL;
+    g_clear_pointer(&find.text, g_free);
+}
+
+bool ui_in_scrollback(void)
+{
+    win_t *w = win_current();
+    return w->scroll > 0 || (find.w == w && has_line(w, find.line));
+}
+
+void ui_find_back(const char *text)
+{
+    win_t *w = win_current();
+    bool again = find.w == w && has_line(w, find.line) && !g_strcmp0(find.text, text);
+    GList *it = again ? g_queue_find(&w->lines, find.line)->prev : w->lines.tail;
+    char *needle = g_utf8_casefold(text, -1);
+    win_line *hit = NULL;
+    for (; it && !hit; it = it->prev) {
+        win_line *l = it->data;
+        char *hay = g_utf8_casefold(l->text, -1);
+        if (strstr(hay, needle) || (l->nick && strstr(l->nick, text)))
+            hit = l;
+        g_free(hay);
+    }
+    g_free(needle);
+    if (!hit) {
+        /* A line added now would land below the view: the bell says it. */
+        beep();
+        return;
+    }
+    char *keep = g_strdup(text);
+    find_end();
+    find.w = w;
+    find.line = hit;
+    find.text = keep;
+    hit->highlight = true;
+    /* The line found at the top of the screen (or as far up as it goes). */
+    int rows = screen_rows_from(w, hit) - ui_lay.main_h;
+    win_scroll(w, (rows > 0 ? rows : 0) - w->scroll);
+    ui_dirty(DIRTY_MAIN | DIRTY_STATUS);
+}
+
+void ui_lastlog(const char *text)
+{
+    win_t *w = win_current();
+    char *needle = g_utf8_casefold(text, -1);
+    GPtrArray *hits = g_ptr_array_new_with_free_func(g_free);
+    bool earlier = false; /* in what an earlier /lastlog printed: not searched */
+    for (GList *it = w->lines.head; it; it = it->next) {
+        const win_line *l = it->data;
+        if (l->kind == LINE_INFO && g_str_has_prefix(l->text, "Lastlog: ")) {
+            earlier = true;
+            continue;
+        }
+        if (earlier && l->kind == LINE_INFO && g_str_has_prefix(l->text, "  "))
+            continue;
+        earlier = false;
+        char *hay = g_utf8_casefold(l->text, -1);
+        if (strstr(hay, needle)) {
+            char stamp[16];
+            struct tm tm;
+            localtime_r(&l->ts, &tm);
+            strftime(stamp, sizeof(stamp), "%H:%M", &tm);
+            g_ptr_array_add(hits, l->nick ? g_strdup_printf("  %s <%s> %s", stamp, l->nick, l->text)
+                                          : g_strdup_printf("  %s %s", stamp, l->text));
+        }
+        g_free(hay);
+    }
+    g_free(needle);
+    char *head = g_strdup_printf("Lastlog: %u line%s contain%s \"%s\"%s", hits->len,
+                                 hits->len == 1 ? "" : "s", hits->len == 1 ? "s" : "", text,
+                                 hits->len ? ":" : ".");
+    ui_add_line(w, LINE_INFO, head);
+    g_free(head);
+    for (guint i = 0; i < hits->len; i++)
+        ui_add_line(w, LINE_INFO, g_ptr_array_index(hits, i));
+    g_ptr_array_unref(hits);
+    if (w->scroll > 0)
+        ui_scroll_edge(false);
 }
 
 void ui_clear_window(void)
 {
+    find_end();
     win_clear(win_current());
     ui_dirty(DIRTY_MAIN);
 }
@@ -300,8 +470,10 @@ void ui_scroll_pages(int pages)
         if (w->scroll + pages * step + ui_lay.main_h > screen_window_rows(w))
             history_load_older(w);
     } else if (w->detached && w->scroll + pages * step <= 0) {
+        find_end();
         history_reattach(w);
         w->scroll = 0;
+        w->new_below = 0;
         ui_dirty(DIRTY_MAIN | DIRTY_STATUS);
         return;
     }
@@ -309,11 +481,30 @@ void ui_scroll_pages(int pages)
     ui_dirty(DIRTY_MAIN | DIRTY_STATUS);
 }
 
+void ui_scroll_edge(bool top)
+{
+    win_t *w = win_current();
+    if (!top)
+        find_end();
+    if (top) {
+        /* The oldest line in memory; PgUp from there fetches older pages. */
+        int rows = screen_window_rows(w) - ui_lay.main_h;
+        win_scroll(w, (rows > 0 ? rows : 0) - w->scroll);
+    } else if (w->detached) {
+        history_reattach(w);
+        w->scroll = 0;
+        w->new_below = 0;
+    } else {
+        win_scroll(w, -w->scroll);
+    }
+    ui_dirty(DIRTY_MAIN | DIRTY_STATUS);
+}
+
 char **ui_drafts(void)
 {
     GPtrArray *out = g_ptr_array_new();
-    for (guint i = 1; i <= win_count(); i++) {
-        win_t *w = win_nth(i);
+    for (guint i = 0; i < win_count(); i++) {
+        win_t *w = win_at(i);
         const char *d = w->draft;
         while (d && g_ascii_isspace(*d))
             d++;
@@ -328,11 +519,12 @@ char **ui_window_list(void)
 {
     guint n = win_count();
     char **out = g_new0(char *, n + 1);
-    for (guint i = 1; i <= n; i++) {
-        char *name = bars_window_name(win_nth(i));
-        unsigned unread = conv_unread(win_nth(i)->jid);
-        out[i - 1] = unread ? g_strdup_printf("%u:%s (%u unread)", i, name, unread)
-                            : g_strdup_printf("%u:%s", i, name);
+    for (guint i = 0; i < n; i++) {
+        win_t *w = win_at(i);
+        char *name = bars_window_name(w);
+        unsigned unread = conv_unread(w->jid);
+        out[i] = unread ? g_strdup_printf("%u:%s (%u unread)", w->num, name, unread)
+                        : g_strdup_printf("%u:%s", w->num, name);
         g_free(name);
     }
     return out;

@@ -57,6 +57,9 @@ void ui_open_chat(const char *jid);
 bool ui_switch_window(int num);
 /* Focus the next (DIR 1) or previous (DIR -1) window. */
 void ui_cycle_window(int dir);
+/* Focus the window with the most important activity (Alt+A); false when
+ * no other window has any. */
+bool ui_next_active_window(void);
 /* Close the current window; false for the console. Only the window: whether
  * closing a room's window also leaves the room is for the caller. */
 bool ui_close_window(void);
@@ -64,10 +67,30 @@ bool ui_close_window(void);
  * is that one. False when there is no such window or it is the console.
  * *ROOM receives the JID of the room whose window it was (g_free), or NULL. */
 bool ui_close_window_num(int num, char **room);
+/* Numbers of the windows other than the console (g_free), *COUNT of them;
+ * with ONLY_READ only those without unread messages. */
+int *ui_window_numbers(bool only_read, int *count);
+/* Number the windows 1, 2, 3... again, closing the gaps left by /close. */
+void ui_renumber_windows(void);
+/* How many windows there are. */
+int ui_window_count(void);
+/* True while the current window is scrolled up or a search in it (Ctrl-R,
+ * ui_find_back) goes on. */
+bool ui_in_scrollback(void);
+/* Ctrl-R in the scrollback: show and mark the next older line of the
+ * current window that contains TEXT (any case); a new TEXT starts from the
+ * newest line. Rings the bell when there is none. */
+void ui_find_back(const char *text);
+/* Show the lines of the current window that contain TEXT (any case), below
+ * its other lines, with a heading that says how many. */
+void ui_lastlog(const char *text);
 /* Empty the current window. */
 void ui_clear_window(void);
 /* Scroll the current window by pages (positive: back in time). */
 void ui_scroll_pages(int pages);
+/* Scroll the current window to the oldest line in memory (TOP) or to the
+ * newest. */
+void ui_scroll_edge(bool top);
 /* Names of the windows other than the current one whose input line holds
  * unsent text (g_strfreev; empty when none). */
 char **ui_drafts(void);

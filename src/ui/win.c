@@ -5,9 +5,10 @@
 
 #include "config/settings.h"
 #include "model/conversation.h"
+#include "model/roster.h"
 #include "ui/sanitize.h"
 
-static GPtrArray *windows; /* win_t*, index 0 is the console */
+static GPtrArray *windows; /* win_t*, ordered by number; index 0 is the console */
 static win_t *current;
 static guint64 version;
 
@@ -51,6 +52,7 @@ static void win_free(gpointer p)
     if (w->results)
         g_ptr_array_unref(w->results);
     g_free(w->archive_cursor);
+    g_free(w->shown_status);
     g_free(w);
 }
 
@@ -61,7 +63,14 @@ static win_t *win_new(win_type type, const char *jid)
     w->jid = g_strdup(jid);
     g_queue_init(&w->lines);
     w->history = g_ptr_array_new_with_free_func(g_free);
-    g_ptr_array_add(windows, w);
+    /* The lowest free number, as in irssi: the list stays ordered. */
+    guint i = 0, num = 1;
+    while (i < windows->len && ((win_t *)g_ptr_array_index(windows, i))->num == num) {
+        i++;
+        num++;
+    }
+    w->num = num;
+    g_ptr_array_insert(windows, (gint)i, w);
     version++;
     return w;
 }
@@ -85,19 +94,40 @@ guint win_count(void)
     return windows->len;
 }
 
+win_t *win_at(guint i)
+{
+    return i < windows->len ? g_ptr_array_index(windows, i) : NULL;
+}
+
 win_t *win_nth(guint num)
 {
-    if (num < 1 || num > windows->len)
-        return NULL;
-    return g_ptr_array_index(windows, num - 1);
+    for (guint i = 0; i < windows->len; i++) {
+        win_t *w = g_ptr_array_index(windows, i);
+        if (w->num == num)
+            return w;
+    }
+    return NULL;
 }
 
 guint win_number(const win_t *w)
 {
+    return w ? w->num : 0;
+}
+
+void win_renumber(void)
+{
     for (guint i = 0; i < windows->len; i++)
-        if (g_ptr_array_index(windows, i) == w)
-            return i + 1;
-    return 0;
+        ((win_t *)g_ptr_array_index(windows, i))->num = i + 1;
+    version++;
+}
+
+/* Position of W in the list (windows->len when it is not there). */
+static guint win_index(const win_t *w)
+{
+    guint i = 0;
+    while (i < windows->len && g_ptr_array_index(windows, i) != w)
+        i++;
+    return i;
 }
 
 win_t *win_console(void)
@@ -125,7 +155,14 @@ win_t *win_find(const char *jid)
 win_t *win_open_chat(const char *jid)
 {
     win_t *w = win_find(jid);
-    return w ? w : win_new(WIN_CHAT, jid);
+    if (w)
+        return w;
+    w = win_new(WIN_CHAT, jid);
+    /* What the contact's presence is now needs no line: only changes do. */
+    const roster_contact *c = roster_find(jid);
+    w->shown_show = c ? (int)c->show : (int)PRESENCE_OFFLINE;
+    w->shown_status = c && c->status ? g_strdup(c->status) : NULL;
+    return w;
 }
 
 win_t *win_open_room(const char *jid)
@@ -137,6 +174,8 @@ win_t *win_open_room(const char *jid)
 win_t *win_focus(win_t *w)
 {
     win_t *prev = current;
+    if (prev && prev != w)
+        prev->first_unread = NULL; /* read up to here: the next marker starts afresh */
     current = w;
     w->act = ACT_NONE;
     conv_mark_read(w->jid);
@@ -148,10 +187,12 @@ void win_close(win_t *w)
 {
     if (!w || w->type == WIN_CONSOLE)
         return;
-    guint n = win_number(w);
+    guint i = win_index(w);
+    if (i >= windows->len)
+        return;
     if (current == w)
-        current = win_nth(n - 1);
-    g_ptr_array_remove(windows, w);
+        current = g_ptr_array_index(windows, i - 1);
+    g_ptr_array_remove_index(windows, i);
     current->act = ACT_NONE;
     conv_mark_read(current->jid);
     version++;
@@ -178,11 +219,18 @@ void win_add_line(win_t *w, win_line *l)
 {
     g_queue_push_tail(&w->lines, l);
     while (g_queue_get_length(&w->lines) > (guint)scrollback_limit()) {
-        line_free(g_queue_pop_head(&w->lines));
+        win_line *gone = g_queue_pop_head(&w->lines);
+        if (gone == w->first_unread)
+            w->first_unread = NULL;
+        line_free(gone);
         w->history_done = false; /* what was dropped is still in the database */
     }
-    if (w->scroll > 0)
+    if (w->scroll > 0) {
         w->scroll += line_rows_estimate(l);
+        w->new_below++;
+    }
+    if (w != current && !w->first_unread && l->kind != LINE_INFO)
+        w->first_unread = l;
     if (w != current) {
         line_kind kind = l->kind;
         win_activity a = ACT_INFO;
@@ -213,7 +261,10 @@ void win_prepend_lines(win_t *w, GPtrArray *lines)
     g_ptr_array_set_free_func(lines, NULL);
     g_ptr_array_set_size(lines, 0);
     while (g_queue_get_length(&w->lines) > (guint)scrollback_limit()) {
-        line_free(g_queue_pop_tail(&w->lines));
+        win_line *gone = g_queue_pop_tail(&w->lines);
+        if (gone == w->first_unread)
+            w->first_unread = NULL;
+        line_free(gone);
         w->detached = true;
     }
     version++;
@@ -283,6 +334,8 @@ void win_clear(win_t *w)
     g_queue_clear_full(&w->lines, line_free);
     g_queue_init(&w->lines);
     w->scroll = 0;
+    w->new_below = 0;
+    w->first_unread = NULL;
     w->history_done = false;
     w->detached = false;
     version++;
@@ -291,8 +344,10 @@ void win_clear(win_t *w)
 void win_scroll(win_t *w, int rows)
 {
     w->scroll += rows;
-    if (w->scroll < 0)
+    if (w->scroll <= 0) {
         w->scroll = 0;
+        w->new_below = 0;
+    }
     version++;
 }
 

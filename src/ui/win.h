@@ -1,9 +1,10 @@
 /* win.h - numbered windows and their bounded line buffers.
  *
  * Window 1 is the console (server and system messages); the others are chat
- * windows, one per bare JID. Numbers are positions in the list: closing a
- * window moves the ones after it down by one. All text is sanitised when it
- * is added, so the buffer only holds terminal-safe UTF-8.
+ * windows, one per bare JID. Numbers are stable: a new window takes the
+ * lowest free number, and closing one leaves the others' numbers alone until
+ * win_renumber() closes the gaps. All text is sanitised when it is added, so
+ * the buffer only holds terminal-safe UTF-8.
  */
 #ifndef NATTER_UI_WIN_H
 #define NATTER_UI_WIN_H
@@ -62,32 +63,42 @@ typedef struct {
 
 typedef struct {
     win_type type;
-    char *jid;            /* bare JID of a chat, NULL for the console */
-    GQueue lines;         /* win_line*, oldest first */
-    int scroll;           /* rows scrolled up from the bottom */
-    win_activity act;     /* since last viewed */
-    chatstate typing;     /* contact's chat state */
-    GPtrArray *history;   /* input history of this window (char*) */
-    char *draft;          /* unsent input kept when switching away */
-    char *title;          /* search windows: what was searched */
-    char *query;          /* search windows: the words, its name in the status bar */
-    GPtrArray *results;   /* search windows: the results (store_msg*), for /context */
-    bool history_done;    /* no older history left in the database */
-    bool detached;        /* showing older history: live lines are not appended */
-    bool archive_done;    /* the server archive has nothing older either */
-    bool archive_busy;    /* an older page is being fetched from the server */
-    char *archive_cursor; /* RSM: fetch the archive before this id next */
-    bool syncing;         /* rooms: history of the join still arriving (stored, not shown) */
+    guint num;              /* the window's number (1 is the console) */
+    char *jid;              /* bare JID of a chat, NULL for the console */
+    GQueue lines;           /* win_line*, oldest first */
+    int scroll;             /* rows scrolled up from the bottom */
+    win_activity act;       /* since last viewed */
+    chatstate typing;       /* contact's chat state */
+    GPtrArray *history;     /* input history of this window (char*) */
+    char *draft;            /* unsent input kept when switching away */
+    char *title;            /* search windows: what was searched */
+    char *query;            /* search windows: the words, its name in the status bar */
+    GPtrArray *results;     /* search windows: the results (store_msg*), for /context */
+    bool history_done;      /* no older history left in the database */
+    bool detached;          /* showing older history: live lines are not appended */
+    bool archive_done;      /* the server archive has nothing older either */
+    bool archive_busy;      /* an older page is being fetched from the server */
+    char *archive_cursor;   /* RSM: fetch the archive before this id next */
+    bool syncing;           /* rooms: history of the join still arriving (stored, not shown) */
+    win_line *first_unread; /* the first line added while the window was not looked at */
+    unsigned new_below;     /* lines added while the window was scrolled up */
+    int shown_show;         /* chats: the contact's presence as last shown (or at opening) */
+    char *shown_status;     /* ... and its status text */
 } win_t;
 
 void win_init(void);
 void win_deinit(void);
 
-/* Number of windows and the window at 1-based NUM (NULL when none). */
+/* Number of windows, and the window at 0-based position I in number order
+ * (NULL past the end). */
 guint win_count(void);
+win_t *win_at(guint i);
+/* The window numbered NUM (NULL when none). */
 win_t *win_nth(guint num);
-/* 1-based number of W. */
+/* The number of W. */
 guint win_number(const win_t *w);
+/* Number the windows 1, 2, 3... again in their order, closing the gaps. */
+void win_renumber(void);
 
 win_t *win_console(void);
 win_t *win_current(void);
@@ -101,7 +112,8 @@ win_t *win_open_room(const char *jid);
 
 /* Make W current: clears its activity. Returns the previous window. */
 win_t *win_focus(win_t *w);
-/* Close W (not the console); focus moves to the previous window. */
+/* Close W (not the console); when it was current, focus moves to the window
+ * before it in the list. */
 void win_close(win_t *w);
 
 /* Append a line (texts are sanitised here). Marks activity when W is not

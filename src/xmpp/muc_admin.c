@@ -476,6 +476,26 @@ bool nx_muc_config_request(const char *room, char **err)
     return true;
 }
 
+char **nx_muc_config_values(const char *room, const char *name)
+{
+    if (!form || !form_room || !room || !jid_bare_equal(form_room, room))
+        return NULL;
+    char *err = NULL;
+    form_field *f = find_field(name, &err);
+    g_free(err);
+    if (!f)
+        return NULL;
+    GPtrArray *out = g_ptr_array_new();
+    if (is_bool(f)) {
+        g_ptr_array_add(out, g_strdup("yes"));
+        g_ptr_array_add(out, g_strdup("no"));
+    }
+    for (guint k = 0; k < f->options->len; k++)
+        g_ptr_array_add(out, g_strdup(g_ptr_array_index(f->options, k)));
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(out, FALSE);
+}
+
 bool nx_muc_config_set(const char *room, const char *var, const char *value, char **err)
 {
     if (!form || !form_room || !jid_bare_equal(form_room, room)) {

@@ -206,6 +206,10 @@ bool nx_muc_config_submit(const char *room, bool cancel, char **err);
  * completion (g_strfreev), or NULL when no form of ROOM is open. A field
  * is set by this name, its full var, or its label (or a unique start). */
 char **nx_muc_config_names(const char *room);
+/* The values field NAME (as nx_muc_config_set takes it) of ROOM's open form
+ * offers, for completion: yes and no, or its options (g_strfreev); NULL
+ * when no form of ROOM is open or NAME is no field of it. */
+char **nx_muc_config_values(const char *room, const char *name);
 void nx_muc_admin_deinit(void);
 
 /* List the public rooms of SERVICE (NULL: our server's group chat

@@ -154,7 +154,7 @@ def test_set_saves_empties_and_unset_resets(natter_factory):
 def test_search_window_per_query_and_context_in_it(prosody, natter_factory, peer_factory):
     bob = peer_factory("bob", prosody)
     carol = peer_factory("carol", prosody)
-    n = natter_factory(prosody, rows=40)
+    n = natter_factory(prosody, rows=40, cols=120)  # room for five windows with counts
     n.wait_for(CONNECTED, timeout=15)
     bob.send_message("alice@localhost", "an apple pie")
     carol.send_message("alice@localhost", "a banana split")

@@ -5,12 +5,13 @@ and the 80x24 layout."""
 import os
 import re
 import shutil
+import signal
 import stat
 import subprocess
 
 import pytest
 
-from harness import column_of
+from harness import Natter, column_of, wait_until
 from screen import (CONNECTED, ROSTER_WIDTH, TS, main_line, main_rows, main_text,
                     status_bar, title_bar, wait_main_line)
 
@@ -114,20 +115,42 @@ def test_tab_completes_command_name_and_contact(alice):
     wait_input_and_cursor(alice, "/msg bob@localhost ")
 
 
-def test_tab_lists_ambiguous_setting_names(alice):
-    """One Tab on '/set rost' keeps the common prefix and lists the candidates
-    in the current window."""
+def test_tab_cycles_through_setting_names_in_place(alice):
+    """Tab puts the first candidate in the line and the next Tab the next one
+    (irssi, WeeChat); Shift-Tab goes back. Nothing is listed in the window."""
     open_chat(alice)
     alice.send_text("/set rost")
     wait_input(alice, "/set rost")
     alice.send_keys("Tab")
-    scr = wait_main_line(alice, r"^%s Completions:" % TS, timeout=5)
-    row = main_line(alice, scr, r"^%s Completions:" % TS)
-    listed = row.split("Completions:", 1)[1].split()
-    assert sorted(listed) == ["roster_pane", "roster_show_offline", "roster_side",
-                              "roster_width"], row
-    assert input_line(alice, scr) == "> /set roster_"
-    assert "bob@localhost" in title_bar(alice, scr), "the list went to another window"
+    wait_input_and_cursor(alice, "/set roster_pane ")
+    alice.send_keys("Tab")
+    wait_input_and_cursor(alice, "/set roster_show_offline ")
+    alice.send_keys("Tab")
+    wait_input_and_cursor(alice, "/set roster_side ")
+    alice.send_keys("BTab")
+    scr = wait_input_and_cursor(alice, "/set roster_show_offline ")
+    assert "Completions" not in main_text(alice, scr)
+    assert "bob@localhost" in title_bar(alice, scr)
+    # Theme names complete too.
+    alice.send_keys("C-u")
+    alice.send_text("/theme load def")
+    alice.send_keys("Tab")
+    wait_input_and_cursor(alice, "/theme load default ")
+
+
+def test_tab_in_a_chat_completes_the_contacts_name(prosody, natter_factory):
+    """In a chat, plain text completes the contact's name as shown (not the JID):
+    'Name: ' at the start of the line, the name alone elsewhere."""
+    n = natter_factory(prosody)
+    n.wait_for(CONNECTED, timeout=15)
+    n.type_line("/msg carol@localhost")
+    n.wait_for(lambda s: "carol@localhost" in title_bar(n, s))
+    n.send_text("ca")
+    n.send_keys("Tab")
+    wait_input_and_cursor(n, "Carol C.: ")
+    n.send_text("ask ca")
+    n.send_keys("Tab")
+    wait_input_and_cursor(n, "Carol C.: ask Carol C. ")
 
 
 # ---- 2. Alt+Enter -----------------------------------------------------------------
@@ -166,10 +189,19 @@ def test_input_history_is_per_window(alice, bob):
     alice.wait_for(lambda s: "bob@localhost" in title_bar(alice, s)
                    and main_line(alice, s, r"<alice> alpha$"))
     wait_input(alice, "")
-    alice.send_keys("Up")          # empty line in a chat: edit the last message
-    wait_input(alice, "/correct alpha")
-    alice.send_keys("Up")          # then this window's history: alpha, not /help all
+    alice.send_keys("Up")          # readline's history of this window: alpha, not /help all
     wait_input(alice, "alpha")
+    alice.send_keys("Down")
+    wait_input(alice, "")
+    alice.send_keys("M-Up")        # Alt+Up edits the last message sent here
+    wait_input(alice, "/correct alpha")
+    alice.send_keys("C-u")
+    wait_input(alice, "")
+    alice.send_text("half typed")  # what was typed is kept in the history
+    alice.send_keys("M-Up")
+    wait_input(alice, "/correct alpha")
+    alice.send_keys("Up")
+    wait_input(alice, "half typed")
     alice.send_keys("C-u")
     wait_input(alice, "")
 
@@ -403,3 +435,140 @@ def test_layout_at_80x24(prosody, natter_factory):
     n.wait_for(lambda s: cursor(n) == (2, 23), timeout=5, message="cursor not after the prompt")
     assert any(column_of(l, "Roster") == 80 - ROSTER_WIDTH for l in lines[1:22])
     assert any(CONNECTED in l for l in lines[1:22])
+
+
+# ---- 10. what irssi, WeeChat and readline users expect -----------------------------
+
+def test_long_url_is_not_indented_on_continuation_rows(alice, bob):
+    """A line with a URL longer than a row wraps over the whole width, so that
+    terminals and tmux find it and copy it without the indentation."""
+    open_chat(alice)
+    url = "https://example.org/" + "a" * 60 + "/" + "b" * 60
+    bob.send_message("alice@localhost", "look at " + url + " now")
+    scr = wait_main_line(alice, r"^%s <bob> look at" % TS)
+    rows = main_rows(alice, scr)
+    i = next(k for k, r in enumerate(rows) if re.search(r"^%s <bob> look at" % TS, r))
+    cont = rows[i + 1:i + 3]
+    assert all(r and not r.startswith(" ") for r in cont), "\n".join(rows[i:i + 4])
+    assert url in "".join(r.strip() for r in rows[i:i + 3]), "\n".join(rows[i:i + 4])
+    # Ordinary long lines keep their indentation under the text.
+    bob.send_message("alice@localhost", "words " * 30)
+    scr = wait_main_line(alice, r"^%s <bob> words words" % TS)
+    rows = main_rows(alice, scr)
+    i = next(k for k, r in enumerate(rows) if re.search(r"^%s <bob> words words" % TS, r))
+    assert rows[i + 1].startswith(" " * 6 + "words"), "\n".join(rows[i:i + 3])
+
+
+def test_emoji_sequences_are_drawn_as_measured(prosody, natter_factory, bob):
+    """A ZWJ sequence (tmux draws it in the cells of its first emoji, ncurses counts
+    every emoji) and an emoji with VS16 are drawn as wide as natter measured them:
+    the rest of their row, the roster pane beside it included, stays in place."""
+    n = natter_factory(prosody, cols=100, rows=12)
+    n.wait_for(CONNECTED, timeout=15)
+    open_chat(n)
+    family = "\U0001F468\u200D\U0001F469\u200D\U0001F467"
+    heart = "\u2764\uFE0F"
+    bob.send_message("alice@localhost", "%s family %s heart END" % (family, heart))
+
+    def row_whole(s):
+        row = next((l for l in n.lines(s) if "heart END" in l), None)
+        return row and column_of(row, "Roster") == 100 - ROSTER_WIDTH
+    n.wait_for(row_whole, message="the row of the emoji lost the roster pane beside it")
+    for i in range(12):
+        bob.send_message("alice@localhost", "filler line %02d" % i)
+    scr = wait_main_line(n, r"<bob> filler line 11$")
+    rows = [r for r in main_rows(n, scr) if r.strip()]
+    for r in rows:
+        assert re.search(r"^%s <bob> filler line \d\d$" % TS, r), "\n".join(rows)
+
+
+# A stand-in for a job-control shell: runs natter in its own process group in the
+# foreground of the terminal, and waits for it (stopped or not).
+JOB_SHELL = r"""
+import os, signal, sys
+signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+pid = os.fork()
+if pid == 0:
+    os.setpgid(0, 0)
+    os.tcsetpgrp(0, os.getpgrp())
+    signal.signal(signal.SIGTTOU, signal.SIG_DFL)
+    os.execvp(sys.argv[1], sys.argv[1:])
+try:
+    os.setpgid(pid, pid)
+except OSError:
+    pass
+while True:
+    _, status = os.waitpid(pid, os.WUNTRACED)
+    if not os.WIFSTOPPED(status):
+        sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def _state(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        return f.read().rsplit(")", 1)[1].split()[0]
+
+
+def test_ctrl_z_suspends_and_continuing_redraws(natter_bin, prosody, tmp_path):
+    shell = tmp_path / "jobshell.py"
+    shell.write_text(JOB_SHELL)
+    n = Natter("/usr/bin/python3", str(tmp_path), prosody, start=False)
+    n.extra_args = []
+    plain = n.command
+
+    def command():
+        argv = plain()
+        i = argv.index("/usr/bin/python3")
+        return argv[:i] + ["/usr/bin/python3", str(shell), os.path.abspath(natter_bin)] + \
+            argv[i + 1:]
+    n.command = command
+    try:
+        n.start()
+        n.wait_for(CONNECTED, timeout=15)
+        kids = wait_until(lambda: open("/proc/%d/task/%d/children" % (n.pid, n.pid)).read()
+                          .split(), 5)
+        natter = int(kids[0])
+        n.send_keys("C-z")
+        wait_until(lambda: _state(natter) == "T", 5, message="Ctrl-Z did not stop natter")
+        n.wait_for(lambda s: not STATUS_RX.search(status_bar(n, s)),
+                   message="the terminal was not given back")
+        os.kill(natter, signal.SIGCONT)   # what `fg` does
+        n.wait_for(lambda s: STATUS_RX.search(status_bar(n, s)), message="no redraw after fg")
+        n.type_line("/win list")
+        wait_main_line(n, r"^%s   1:console$" % TS)
+    finally:
+        n.close()
+
+
+def test_ctrl_z_without_job_control_says_why(alice):
+    alice.send_keys("C-z")
+    wait_main_line(alice, r"Ctrl-Z: no shell with job control")
+
+
+def test_non_utf8_locale_is_reported_once(prosody, natter_factory):
+    n = natter_factory(prosody, env={"LANG": "C", "LC_ALL": "C"})
+    scr = n.wait_for(CONNECTED, timeout=15)
+    scr = n.wait_for(lambda s: "not UTF-8" in s, message="no note about the locale")
+    assert main_text(n, scr).count("not UTF-8") == 1
+
+
+def test_window_on_screen_notifies_after_idle_without_focus_reports(alice, bob, tmp_path):
+    """tmux sends no focus reports by default: a window on screen that got no key
+    for notify_idle seconds notifies like one that is not looked at."""
+    n = alice
+    flag = tmp_path / "notified"
+    open_chat(n)
+    n.type_line("/set beep off")
+    n.type_line("/set notify_command touch %s" % flag)
+    n.type_line("/set notify_idle 1")
+    wait_main_line(n, r"notify_idle = 1\b")
+    pings = []
+
+    def ping_until_notified():
+        if flag.exists():
+            return True
+        pings.append(1)
+        bob.send_message("alice@localhost", "ping %d" % len(pings))
+        return False
+    wait_until(ping_until_notified, 15, interval=0.5,
+               message="no notification for the window on screen")

@@ -451,6 +451,33 @@ static void test_wrap_random_properties(void **state)
     }
 }
 
+/* Emoji sequences are taken apart for drawing as terminals measure them. */
+static void test_terminal_emoji_sequences(void **state)
+{
+    (void)state;
+    struct {
+        const char *in, *out;
+    } cases[] = {
+        /* man ZWJ woman ZWJ girl: the joiners go */
+        {"\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7",
+         "\xF0\x9F\x91\xA8\xF0\x9F\x91\xA9\xF0\x9F\x91\xA7"},
+        /* heart + VS16 (narrow base): the selector goes */
+        {"a\xE2\x9D\xA4\xEF\xB8\x8F b", "a\xE2\x9D\xA4 b"},
+        /* grinning face + VS16 (wide base): kept */
+        {"\xF0\x9F\x98\x80\xEF\xB8\x8F", "\xF0\x9F\x98\x80\xEF\xB8\x8F"},
+        /* Devanagari KSSA with ZWJ (shaping): kept */
+        {"\xE0\xA4\x95\xE0\xA5\x8D\xE2\x80\x8D\xE0\xA4\xB7",
+         "\xE0\xA4\x95\xE0\xA5\x8D\xE2\x80\x8D\xE0\xA4\xB7"},
+        {"plain text", "plain text"},
+        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *got = textwidth_terminal(cases[i].in);
+        assert_string_equal(got, cases[i].out);
+        g_free(got);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -471,6 +498,7 @@ int main(void)
         cmocka_unit_test(test_wrap_width_one),
         cmocka_unit_test(test_fit_random_properties),
         cmocka_unit_test(test_wrap_random_properties),
+        cmocka_unit_test(test_terminal_emoji_sequences),
     };
 
     if (setlocale(LC_ALL, "C.UTF-8") == NULL) {

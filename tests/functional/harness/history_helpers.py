@@ -166,8 +166,8 @@ def child_attr(xml, tag, ns, attr="id"):
 
 def status_windows(n, scr):
     """{name: (number, active)} of the windows listed in the status bar ("1:console
-    2:bob* 3:Carol C."), where active means the activity mark '*' follows the name.
-    Names may contain spaces."""
+    2:bob*(3) 3:Carol C."), where active means the activity mark '*' follows the name
+    (then comes its unread count). Names may contain spaces."""
     from screen import status_bar
     bar = status_bar(n, scr).split(" -- more below")[0]
     starts = list(re.finditer(r"(?:^|(?<=\s))(\d+):", bar))
@@ -176,6 +176,7 @@ def status_windows(n, scr):
         end = starts[i + 1].start() if i + 1 < len(starts) else len(bar)
         name = bar[m.end():end].strip()
         mark = ""
+        name = re.sub(r"\(\d+\)$", "", name)  # the unread count
         if name[-1:] in "*+" and name:
             name, mark = name[:-1], name[-1]
         out[name] = (int(m.group(1)), mark == "*")
