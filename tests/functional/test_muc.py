@@ -23,6 +23,9 @@ from muc_helpers import (banned, cannot, count_line, err_banned, err_members_onl
                          you_kicked, you_left)
 from screen import CONNECTED, main_rows, main_text, squash
 
+# Run against both servers (conftest.py: servers marker).
+pytestmark = pytest.mark.servers("prosody", "ejabberd")
+
 COLS, ROWS = 160, 40
 
 
@@ -213,6 +216,8 @@ def test_join_errors(case, natter, bob, muc_server, occupant_factory):
         join(n, "lobby", args="password s3cret")
 
 
+@pytest.mark.prosody_only("restricts room creation through Prosody's MUC component "
+                          "config (restrict_room_creation)")
 def test_join_error_room_cannot_be_created(prosody_factory, natter_factory, occupant_factory):
     p = prosody_factory(muc=True, muc_config="\trestrict_room_creation = true\n")
     n = natter_factory(p, cols=COLS, rows=ROWS)
