@@ -11,7 +11,10 @@
 #include "cmd/cmd.h"
 #include "cmd/remote.h"
 #include "config/accounts.h"
+#include "config/instance.h"
 #include "config/settings.h"
+#include "files/transfer.h"
+#include "net/http.h"
 #include "core/event.h"
 #include "core/log.h"
 #include "core/loop.h"
@@ -342,6 +345,8 @@ int main(int argc, char **argv)
     loop_run();
 
     unsigned queued = nx_queued_count(), edits = nx_queued_edits();
+    files_deinit(); /* uploads still running are abandoned */
+    http_deinit();
     remote_deinit();
     nx_deinit();
     cmd_deinit();
@@ -353,6 +358,7 @@ int main(int argc, char **argv)
     muc_model_deinit();
     roster_deinit();
     accounts_deinit();
+    instance_release();
     settings_deinit();
     event_deinit();
     loop_deinit();

@@ -172,7 +172,6 @@ static cmd_result cmd_connect(char **argv, int argc, const char *jid)
             return cmd_fail("'%s' is neither an account nor a valid JID (user@server).", argv[0]);
         tmp.name = argv[0];
         tmp.jid = argv[0];
-        tmp.resource = "natter";
         tmp.tls = ACCOUNT_TLS_FORCE;
         static char *no_pins[] = {NULL};
         tmp.pinned_certs = no_pins;
@@ -217,7 +216,8 @@ static cmd_result cmd_disconnect(char **argv, int argc, const char *jid)
 static void show_account(const account_t *a)
 {
     ui_info("%s: %s", a->name, a->jid);
-    ui_info("  resource %s, server %s, port %s, tls %s", a->resource,
+    ui_info("  resource %s, server %s, port %s, tls %s",
+            a->resource ? a->resource : "(unique to this installation)",
             a->server ? a->server : "(from the JID)", a->port ? "" : "default",
             accounts_tls_name(a->tls));
     if (a->port)

@@ -349,6 +349,8 @@ static cmd_result cmd_bookmark(char **argv, int argc, const char *jid)
     char *err = NULL;
     if (!strcmp(sub, "list")) {
         const GPtrArray *b = nx_bookmarks();
+        if (!b && nx_bookmarks_unsupported())
+            return cmd_fail("This server does not store bookmarks.");
         if (!b)
             return cmd_fail("The bookmarks have not arrived yet (are you connected?).");
         if (b->len == 0)

@@ -49,6 +49,7 @@ void cmd_init(void)
     cmd_alias_register();
     cmd_theme_register();
     cmd_muc_register();
+    cmd_files_register();
 }
 
 void cmd_load_user_config(void)

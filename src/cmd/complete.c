@@ -39,6 +39,36 @@ static void complete_nicks(GPtrArray *out, const char *word, const char *suffix)
     g_free(w);
 }
 
+/* Files and directories starting with WORD, written as WORD is ("~/" kept),
+ * directories with a trailing '/'; hidden ones only when asked for. */
+static void complete_path(GPtrArray *out, const char *word)
+{
+    bool tilde = word[0] == '~' && (word[1] == '/' || word[1] == '\0');
+    char *full = tilde ? g_strconcat(g_get_home_dir(), word + 1, NULL) : g_strdup(word);
+    const char *slash = strrchr(full, '/');
+    char *dir = slash ? g_strndup(full, (gsize)(slash - full + 1)) : g_strdup("");
+    const char *base = slash ? slash + 1 : full;
+    const char *shown_dir = strrchr(word, '/') ? word : "";
+    gsize shown_len = strrchr(word, '/') ? (gsize)(strrchr(word, '/') - word + 1) : 0;
+    GDir *d = g_dir_open(*dir ? dir : ".", 0, NULL);
+    const char *name;
+    guint found = 0;
+    while (d && (name = g_dir_read_name(d)) && found < 500) {
+        if (!g_str_has_prefix(name, base) || (name[0] == '.' && base[0] != '.'))
+            continue;
+        char *path = g_build_filename(*dir ? dir : ".", name, NULL);
+        bool is_dir = g_file_test(path, G_FILE_TEST_IS_DIR);
+        g_free(path);
+        g_ptr_array_add(
+            out, g_strdup_printf("%.*s%s%s", (int)shown_len, shown_dir, name, is_dir ? "/" : ""));
+        found++;
+    }
+    if (d)
+        g_dir_close(d);
+    g_free(dir);
+    g_free(full);
+}
+
 static void complete_kind(GPtrArray *out, cmd_complete_kind kind, const cmd_def *def, char **words,
                           int index, const char *word)
 {
@@ -102,6 +132,9 @@ static void complete_kind(GPtrArray *out, cmd_complete_kind kind, const cmd_def 
         }
         break;
     }
+    case COMPLETE_PATH:
+        complete_path(out, word);
+        break;
     default:
         break;
     }

@@ -18,6 +18,7 @@ typedef enum {
     COMPLETE_SETVALUE, /* values of the setting named by the previous word */
     COMPLETE_NICK,     /* occupants of the current room */
     COMPLETE_ROOM,     /* bookmarked and known rooms */
+    COMPLETE_PATH,     /* files and directories ("~/" expanded) */
 } cmd_complete_kind;
 
 /* A command gets the split words, their count and the bare JID of the
@@ -70,6 +71,7 @@ void cmd_exec_register(void);
 void cmd_exec_deinit(void);
 void cmd_alias_register(void);
 void cmd_theme_register(void);
+void cmd_files_register(void);
 void cmd_muc_register(void);
 /* Load saved aliases (after the built-in commands are registered). */
 void cmd_alias_init(void);

@@ -19,7 +19,6 @@
 #include "config/values.h"
 #include "model/jid.h"
 
-#define DEFAULT_RESOURCE "natter"
 #define NAME_MAX_LEN 64
 #define SERVER_MAX_LEN 255
 #define FINGERPRINT_BYTES 32
@@ -77,7 +76,7 @@ account_t *accounts_copy(const account_t *a)
     account_t *c = g_new0(account_t, 1);
     c->name = g_strdup(a->name);
     c->jid = g_strdup(a->jid);
-    c->resource = g_strdup(a->resource && *a->resource ? a->resource : DEFAULT_RESOURCE);
+    c->resource = a->resource && *a->resource ? g_strdup(a->resource) : NULL;
     c->server = g_strdup(a->server);
     c->port = a->port;
     c->tls = a->tls;
@@ -105,7 +104,6 @@ static account_t *account_new(const char *name, const char *jid)
     account_t *a = g_new0(account_t, 1);
     a->name = g_strdup(name);
     a->jid = g_strdup(jid);
-    a->resource = g_strdup(DEFAULT_RESOURCE);
     a->tls = ACCOUNT_TLS_FORCE;
     a->pinned_certs = g_new0(char *, 1);
     return a;
@@ -295,7 +293,7 @@ static void apply(account_t *a, const char *key, char *norm)
     if (strcmp(key, "jid") == 0) {
         set_field(&a->jid, norm);
     } else if (strcmp(key, "resource") == 0) {
-        set_field(&a->resource, norm ? norm : g_strdup(DEFAULT_RESOURCE));
+        set_field(&a->resource, norm);
     } else if (strcmp(key, "server") == 0) {
         set_field(&a->server, norm);
     } else if (strcmp(key, "port") == 0) {
@@ -338,7 +336,7 @@ static char *value_of(const account_t *a, const char *key, bool *is_default)
     if (strcmp(key, "jid") == 0) {
         s = a->jid;
     } else if (strcmp(key, "resource") == 0) {
-        *is_default = strcmp(a->resource, DEFAULT_RESOURCE) == 0;
+        *is_default = a->resource == NULL;
         s = a->resource;
     } else if (strcmp(key, "server") == 0) {
         s = a->server;

@@ -3,7 +3,7 @@
  * $XDG_CONFIG_HOME/natter/accounts (GKeyFile), mode 0600, written atomically.
  * Keys per account:
  *   jid            bare JID (required, validated)
- *   resource       resource to bind (default "natter")
+ *   resource       resource to bind (default: natter.ID, unique to this installation)
  *   server, port   host and port to connect to instead of SRV/domain (optional;
  *                  port 1-65535)
  *   tls            force (default: STARTTLS required) | direct (TLS from the
@@ -30,7 +30,7 @@ typedef enum {
 typedef struct {
     char *name;     /* group name; never NULL */
     char *jid;      /* bare JID; never NULL */
-    char *resource; /* never NULL */
+    char *resource; /* NULL: the installation's own (config/instance.h) */
     char *server;   /* NULL: use the JID's domain */
     int port;       /* 0: default */
     account_tls tls;

@@ -48,10 +48,13 @@ static const setting_def table[] = {
      "longest wait between reconnection attempts, in seconds"},
     {"ca_file", SETTING_PATH, "", 0, 0, NULL, "connection", "extra CA file for every account"},
     {"ca_path", SETTING_PATH, "", 0, 0, NULL, "connection", "extra CA directory for every account"},
-    {"resource", SETTING_STRING, "natter", 0, 0, NULL, "connection",
-     "resource for accounts that keep the default resource \"natter\""},
+    {"resource", SETTING_STRING, "", 0, 0, NULL, "connection",
+     "resource for accounts without one of their own (empty: natter.ID, unique to this "
+     "installation)"},
     {"keepalive", SETTING_INT, "60", 0, 3600, NULL, "connection",
      "seconds between keepalives (0 disables them)"},
+    {"transfer_rate_limit", SETTING_INT, "0", 0, 1000000, NULL, "connection",
+     "largest speed of each file upload or download, in KiB/s (0: no limit)"},
     /* chat */
     {"receipts", SETTING_BOOL, "on", 0, 0, NULL, "chat",
      "ask for and send message delivery receipts"},
@@ -123,7 +126,6 @@ static const struct {
     {"time_format", check_time_format},
     {"theme", check_not_empty},
     {"quiet_hours", check_quiet_hours},
-    {"resource", check_not_empty},
 };
 
 static struct {

@@ -15,6 +15,7 @@
 #define NATTER_CORE_EVENT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 typedef enum {
@@ -40,6 +41,7 @@ typedef enum {
     EV_MUC_INVITE,    /* ev_muc_invite: an invitation to a room arrived */
     EV_BOOKMARKS,     /* no payload: the bookmark list (nx_bookmarks()) changed */
     EV_SETTING,       /* ev_setting: a setting was changed (config/settings.h) */
+    EV_TRANSFER,      /* ev_transfer: a file upload or download started, moved or ended */
     EV__COUNT
 } event_type;
 
@@ -208,7 +210,7 @@ typedef enum {
     MUC_EV_NICK,      /* our nick is now NICK (OLD_NICK before) */
     MUC_EV_SUBJECT,   /* the subject is TEXT, set by NICK (INITIAL: sent on join) */
     MUC_EV_CREATED,   /* we created the room (instant configuration applied) */
-    MUC_EV_REJOINING, /* self-ping found us out of the room: joining again */
+    MUC_EV_REJOINING, /* joining again: TEXT says why (NULL: self-ping found us out) */
 } muc_ev_kind;
 
 typedef struct {
@@ -294,5 +296,25 @@ void event_log(ev_log_level level, const char *jid, const char *fmt, ...)
 
 /* Drop all subscriptions. */
 void event_deinit(void);
+
+typedef enum {
+    TRANSFER_STARTED,  /* asking for a slot, or connecting */
+    TRANSFER_PROGRESS, /* DONE of TOTAL bytes, RATE bytes a second */
+    TRANSFER_DONE,     /* URL is where the file is now (uploads) */
+    TRANSFER_FAILED,   /* ERROR says why */
+    TRANSFER_CANCELLED,
+} transfer_state;
+
+typedef struct {
+    unsigned num; /* the transfer's number (/upload -cancel N) */
+    bool upload;  /* false: a download */
+    transfer_state state;
+    const char *peer; /* the conversation it belongs to (bare JID) */
+    const char *name; /* the file's name */
+    uint64_t done, total;
+    double rate;       /* bytes a second, 0 while unknown */
+    const char *url;   /* DONE: the link */
+    const char *error; /* FAILED: why */
+} ev_transfer;
 
 #endif

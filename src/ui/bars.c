@@ -169,6 +169,11 @@ void bars_draw_status(void)
         put_clipped(s, qs);
         g_free(qs);
     }
+    char *ts = transfers_status();
+    if (ts) {
+        put_clipped(s, ts);
+        g_free(ts);
+    }
     win_t *cur = win_current();
     guint n = win_count();
     for (guint i = 1; i <= n; i++) {

@@ -88,6 +88,12 @@ void occupantpane_draw(void);
 /* chat.c: turn the events of one-to-one chats into lines of windows. */
 void chat_init(void);
 
+/* transfers.c: file transfers in their windows and the status bar. */
+void transfers_init(void);
+void transfers_deinit(void);
+/* "[up N: P% RATE/s] " while transfers run, else NULL (g_free). */
+char *transfers_status(void);
+
 /* room.c */
 void room_init(void);
 void room_deinit(void);

@@ -227,7 +227,8 @@ static void on_room(event_type t, const void *p, void *ud)
             "Room %s created with the default configuration (/room config to change it)", r->jid);
         break;
     case MUC_EV_REJOINING:
-        add(w, LINE_ERROR, "Rejoining %s: natter was no longer in the room", r->jid);
+        add(w, LINE_ERROR, "Rejoining %s: %s", r->jid,
+            ev->text ? ev->text : "natter was no longer in the room");
         break;
     }
     g_free(nick);

@@ -95,6 +95,7 @@ bool ui_init(char **err)
     screen_start();
     chat_init();
     room_init();
+    transfers_init();
     screen_load_theme();
     return true;
 }
@@ -102,6 +103,7 @@ bool ui_init(char **err)
 void ui_deinit(void)
 {
     history_deinit();
+    transfers_deinit();
     room_deinit();
     notify_deinit();
     if (screen_is_open()) {

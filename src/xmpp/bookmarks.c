@@ -20,6 +20,7 @@
 static GPtrArray *marks; /* nx_bookmark*, NULL until fetched */
 static bool use_pep;     /* XEP-0402 (true) or XEP-0048 */
 static bool fetched;     /* the list of this login arrived */
+static bool no_storage;  /* the server keeps no bookmarks at all */
 
 static void mark_free(nx_bookmark *b)
 {
@@ -128,6 +129,14 @@ static void loaded(void)
 static void fetch_done(xmpp_stanza_t *st, bool failed)
 {
     if (failed) {
+        const char *cond = nx_error_condition(st);
+        if (!strcmp(cond, "service-unavailable") || !strcmp(cond, "feature-not-implemented")) {
+            /* An optional service this server does not offer: nothing is
+             * wrong, there is just nowhere to keep bookmarks. */
+            no_storage = true;
+            log_debug("bookmarks", "the server keeps no bookmarks (%s)", cond);
+            return;
+        }
         /* The list stays unknown: saving one bookmark now would write a
          * list of one over whatever the server holds. */
         char *why = nx_error_text(st);
@@ -334,11 +343,16 @@ static int on_account_info(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 
 void nx_bookmarks_fetch(xmpp_conn_t *c)
 {
-    fetched = false;
+    fetched = no_storage = false;
     xmpp_stanza_t *iq = nx_iq_new("get");
     xmpp_stanza_set_to(iq, nx_own_bare());
     nx_add_child(iq, "query", NS_DISCO_INFO);
     nx_send_iq(c, iq, on_account_info, NULL, NULL);
+}
+
+bool nx_bookmarks_unsupported(void)
+{
+    return no_storage;
 }
 
 void nx_bookmarks_reset(void)
@@ -354,7 +368,9 @@ bool nx_bookmark_set(const char *room, const char *nick, const char *password, b
 {
     xmpp_conn_t *c = nx_conn();
     if (!c || !fetched) {
-        *err = g_strdup(c ? "the bookmarks have not arrived yet" : "not connected");
+        *err = g_strdup(!c           ? "not connected"
+                        : no_storage ? "this server does not store bookmarks"
+                                     : "the bookmarks have not arrived yet");
         return false;
     }
     if (!room || !jid_is_valid_bare(room) || !strchr(room, '@')) {
@@ -381,7 +397,9 @@ bool nx_bookmark_remove(const char *room, char **err)
 {
     xmpp_conn_t *c = nx_conn();
     if (!c || !fetched) {
-        *err = g_strdup(c ? "the bookmarks have not arrived yet" : "not connected");
+        *err = g_strdup(!c           ? "not connected"
+                        : no_storage ? "this server does not store bookmarks"
+                                     : "the bookmarks have not arrived yet");
         return false;
     }
     guint i;

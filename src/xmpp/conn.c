@@ -3,12 +3,14 @@
 #include "xmpp/internal.h"
 
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "config/instance.h"
 #include "config/settings.h"
 #include "core/log.h"
 #include "core/loop.h"
@@ -420,6 +422,7 @@ static void conn_handler(xmpp_conn_t *c, xmpp_conn_event_t status, int error,
     nx_mam_reset();
     nx_muc_offline();
     nx_bookmarks_reset();
+    nx_upload_reset();
     g_ptr_array_add(graveyard, conn);
     conn = NULL;
     set_state(CONN_DISCONNECTED, reason);
@@ -464,6 +467,21 @@ static void schedule_reconnect(void)
     reconnect_timer = loop_add_timer((unsigned)delay, on_reconnect_timer, NULL);
     long secs = (delay + 500) / 1000;
     event_log(LOG_INFO, NULL, "Reconnecting in %ld second%s", secs, secs == 1 ? "" : "s");
+}
+
+/* True when HOST certainly does not exist (the resolver says no such name,
+ * rather than "cannot ask now"). */
+static bool name_unknown(const char *host)
+{
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+    int rc = getaddrinfo(host, NULL, &hints, &res);
+    if (res)
+        freeaddrinfo(res);
+    return rc == EAI_NONAME
+#ifdef EAI_NODATA
+           || rc == EAI_NODATA
+#endif
+        ;
 }
 
 static void start_connect(void)
@@ -518,27 +536,43 @@ static void start_connect(void)
     if (rc != XMPP_EOK) {
         g_ptr_array_add(graveyard, conn);
         conn = NULL;
-        char *reason = g_strdup_printf("cannot resolve or reach %s", host);
+        /* A name that does not exist is a mistake to fix, not an outage to
+         * wait out, unless it worked before (a network without DNS yet
+         * answers "try again", and that is retried). */
+        bool unknown = name_unknown(host);
+        char *reason = unknown ? g_strdup_printf("the name %s does not exist", host)
+                               : g_strdup_printf("cannot resolve or reach %s", host);
         char *target = connect_target();
         set_state(CONN_DISCONNECTED, reason);
         event_log(LOG_ERROR, NULL, "Could not connect to %s: %s", target, reason);
+        if (unknown && !ever_connected)
+            event_log(LOG_INFO, NULL,
+                      "Check the server name (/account set %s server HOST), then /connect.",
+                      account->name);
+        else if (settings_get_bool("reconnect"))
+            schedule_reconnect();
         g_free(target);
         g_free(reason);
-        if (settings_get_bool("reconnect"))
-            schedule_reconnect();
     }
 }
 
-/* The account to connect with: an account that keeps the default
- * resource uses the global resource setting. */
+/* The account to connect with: an account without a resource of its own
+ * uses the "resource" setting, else one unique to this installation (two
+ * clients with one resource log each other out). */
 static account_t *account_copy(const account_t *a)
 {
     account_t *c = accounts_copy(a);
-    if (strcmp(c->resource, "natter") == 0) {
-        g_free(c->resource);
-        c->resource = g_strdup(settings_get("resource"));
+    if (!c->resource) {
+        const char *global = settings_get("resource");
+        c->resource = global && *global ? g_strdup(global) : instance_resource(c->name);
     }
     return c;
+}
+
+void nx_ca_paths(const char **ca_file, const char **ca_path)
+{
+    *ca_file = account && account->ca_file ? account->ca_file : settings_get("ca_file");
+    *ca_path = account && account->ca_path ? account->ca_path : settings_get("ca_path");
 }
 
 static void forget_password(void)

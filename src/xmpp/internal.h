@@ -27,6 +27,7 @@
 #define NS_PING "urn:xmpp:ping"
 #define NS_DISCO_INFO "http://jabber.org/protocol/disco#info"
 #define NS_DISCO_ITEMS "http://jabber.org/protocol/disco#items"
+#define NS_OOB "jabber:x:oob"
 
 /* Where an incoming <message/> came from (message.c decides what it means). */
 typedef struct {
@@ -166,6 +167,13 @@ typedef struct {
     char *last_sid;         /* the newest stanza-id the room gave us ... */
     gint64 last_ts;         /* ... and its time (UTC ms): the sync point */
     unsigned unsaved;       /* sync point changes not yet persisted */
+    /* Ids (id, origin-id, stanza-id) of the live messages each occupant sent
+     * since its current join: nick -> GPtrArray of ids. Without occupant ids
+     * this is all that says a correction is the original author's. */
+    GHashTable *since_join;
+    unsigned rejoin_timer;    /* rejoin after the service shut down (332) */
+    unsigned rejoin_attempts; /* failed rejoins since then (the backoff) */
+    bool rejoin_pending;      /* a 332 rejoin is under way: retry on failure */
 } muc_proto;
 
 /* The protocol state of ROOM (created with its persisted sync point). */
@@ -198,6 +206,20 @@ bool nx_muc_handle_archive(xmpp_conn_t *conn, xmpp_stanza_t *st);
 /* Start / end the history sync of a room we just joined. */
 void nx_muc_sync_start(xmpp_conn_t *conn, muc_room *room);
 void nx_muc_sync_finish(muc_room *room, const char *error);
+/* Ask ROOM for its features again (after creating or configuring it). */
+void nx_muc_refresh_info(xmpp_conn_t *conn, const char *room);
+/* The service shut down (332) or a rejoin after it failed: join R again
+ * after a backoff (false: a rejoin was not under way, nothing scheduled). */
+bool nx_muc_rejoin_later(muc_room *r, bool after_shutdown);
+/* An occupant's messages since its join: NICK (re)joined or left (forget
+ * them), changed its nick (NEW_NICK keeps them), or sent the ids. */
+void nx_muc_occupant_reset(muc_proto *p, const char *nick);
+void nx_muc_occupant_renamed(muc_proto *p, const char *nick, const char *new_nick);
+void nx_muc_occupant_sent(muc_proto *p, const char *nick, const char *const ids[], size_t n);
+/* True when ID is one of NICK's messages since its current join. */
+bool nx_muc_occupant_sent_since_join(muc_proto *p, const char *nick, const char *id);
+/* upload.c: forget the upload service (a new login looks again). */
+void nx_upload_reset(void);
 /* muc_admin.c: accept the default configuration of a room we created. */
 void nx_muc_accept_instant(xmpp_conn_t *conn, muc_room *room);
 

@@ -35,6 +35,10 @@ static void proto_free(muc_proto *p)
         return;
     if (p->sync_timer)
         loop_cancel_timer(p->sync_timer);
+    if (p->rejoin_timer)
+        loop_cancel_timer(p->rejoin_timer);
+    if (p->since_join)
+        g_hash_table_destroy(p->since_join);
     g_free(p->room);
     g_free(p->last_sid);
     g_free(p->mam_qid);
@@ -200,47 +204,54 @@ static void discover_service(xmpp_conn_t *c)
 
 static void send_join_presence(xmpp_conn_t *c, muc_room *r);
 
+/* Take the features of room R from its disco#info QUERY. */
+static void apply_room_features(muc_room *r, xmpp_stanza_t *q)
+{
+    r->has_mam = r->has_moderation = r->has_occupant_id = false;
+    r->nonanonymous = r->members_only = false;
+    g_clear_pointer(&r->moderation_ns, g_free);
+    for (xmpp_stanza_t *f = xmpp_stanza_get_children(q); f; f = xmpp_stanza_get_next(f)) {
+        const char *var = xmpp_stanza_is_tag(f) && !g_strcmp0(xmpp_stanza_get_name(f), "feature")
+                              ? xmpp_stanza_get_attribute(f, "var")
+                              : NULL;
+        if (!var)
+            continue;
+        if (!strcmp(var, NS_MAM))
+            r->has_mam = true;
+        else if (!strcmp(var, NS_OCCUPANT_ID))
+            r->has_occupant_id = true;
+        else if (!strcmp(var, "muc_nonanonymous"))
+            r->nonanonymous = true;
+        else if (!strcmp(var, "muc_membersonly"))
+            r->members_only = true;
+        else if (!strcmp(var, "urn:xmpp:message-moderate:1") ||
+                 (!strcmp(var, "urn:xmpp:message-moderate:0") && !r->moderation_ns)) {
+            r->has_moderation = true;
+            g_free(r->moderation_ns);
+            r->moderation_ns = g_strdup(var);
+        }
+    }
+}
+
+/* True when ST comes from ROOM itself (not an occupant, not anyone else). */
+static bool from_room(xmpp_stanza_t *st, const char *room)
+{
+    const char *from = xmpp_stanza_get_from(st);
+    return from && jid_bare_equal(from, room) && !strchr(from, '/');
+}
+
 static int on_room_info(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
     char *room = ud;
-    const char *from = xmpp_stanza_get_from(st);
-    if (!from || !jid_bare_equal(from, room) || strchr(from, '/'))
+    if (!from_room(st, room))
         return 1; /* not the answer we wait for: keep waiting */
     muc_room *r = muc_room_find(room);
     xmpp_stanza_t *q = nx_child(st, "query", NS_DISCO_INFO);
-    if (r && q && !g_strcmp0(xmpp_stanza_get_type(st), "result")) {
-        r->has_mam = r->has_moderation = r->has_occupant_id = false;
-        r->nonanonymous = r->members_only = false;
-        g_clear_pointer(&r->moderation_ns, g_free);
-        for (xmpp_stanza_t *f = xmpp_stanza_get_children(q); f; f = xmpp_stanza_get_next(f)) {
-            const char *var =
-                xmpp_stanza_is_tag(f) && !g_strcmp0(xmpp_stanza_get_name(f), "feature")
-                    ? xmpp_stanza_get_attribute(f, "var")
-                    : NULL;
-            if (!var)
-                continue;
-            if (!strcmp(var, NS_MAM))
-                r->has_mam = true;
-            else if (!strcmp(var, NS_OCCUPANT_ID))
-                r->has_occupant_id = true;
-            else if (!strcmp(var, "muc_nonanonymous"))
-                r->nonanonymous = true;
-            else if (!strcmp(var, "muc_membersonly"))
-                r->members_only = true;
-            else if (!strcmp(var, "urn:xmpp:message-moderate:1") ||
-                     (!strcmp(var, "urn:xmpp:message-moderate:0") && !r->moderation_ns)) {
-                r->has_moderation = true;
-                g_free(r->moderation_ns);
-                r->moderation_ns = g_strdup(var);
-            }
-        }
-        muc_proto *p = nx_muc_proto(r->jid);
-        p->info_done = true;
-        send_join_presence(c, r);
-        if (r->state == MUC_STATE_JOINED)
-            nx_muc_sync_start(c, r);
-    } else if (r) {
-        /* No features (the room may not exist yet): the join decides. */
+    if (r && q && !g_strcmp0(xmpp_stanza_get_type(st), "result"))
+        apply_room_features(r, q);
+    if (r) {
+        /* Without features (the room may not exist yet) the join decides;
+         * a room we create is asked again once it exists. */
         nx_muc_proto(r->jid)->info_done = true;
         send_join_presence(c, r);
         if (r->state == MUC_STATE_JOINED)
@@ -248,6 +259,29 @@ static int on_room_info(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
     }
     g_free(room);
     return 0;
+}
+
+static int on_room_info_again(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
+{
+    char *room = ud;
+    if (!from_room(st, room))
+        return 1;
+    muc_room *r = muc_room_find(room);
+    xmpp_stanza_t *q = nx_child(st, "query", NS_DISCO_INFO);
+    if (r && q && !g_strcmp0(xmpp_stanza_get_type(st), "result"))
+        apply_room_features(r, q);
+    g_free(room);
+    return 0;
+}
+
+void nx_muc_refresh_info(xmpp_conn_t *c, const char *room)
+{
+    if (!c || !muc_room_find(room))
+        return;
+    xmpp_stanza_t *iq = nx_iq_new("get");
+    xmpp_stanza_set_to(iq, room);
+    nx_add_child(iq, "query", NS_DISCO_INFO);
+    nx_send_iq(c, iq, on_room_info_again, g_strdup(room), g_free);
 }
 
 static void on_sync_timeout(void *ud)
@@ -261,6 +295,7 @@ static void on_sync_timeout(void *ud)
         r->state = MUC_STATE_LEFT;
         muc_room_clear_occupants(r);
         nx_muc_room_event(MUC_EV_JOIN_FAILED, r, r->nick, NULL, NULL, "the room did not answer");
+        nx_muc_rejoin_later(r, false);
     } else if (r && p->syncing) {
         nx_muc_sync_finish(r, "the room did not send its history in time");
     }
@@ -280,6 +315,11 @@ static void send_join(xmpp_conn_t *c, muc_room *r)
     p->tail_page = false;
     g_clear_pointer(&p->mam_qid, g_free);
     g_clear_pointer(&p->mam_iq, g_free);
+    if (p->since_join)
+        g_hash_table_remove_all(p->since_join);
+    if (p->rejoin_timer)
+        loop_cancel_timer(p->rejoin_timer);
+    p->rejoin_timer = 0;
     if (p->sync_timer)
         loop_cancel_timer(p->sync_timer);
     p->sync_timer = loop_add_timer(30000, on_sync_timeout, p);
@@ -448,6 +488,58 @@ bool nx_muc_join(const char *name, const char *nick, const char *password, char 
     return true;
 }
 
+/* ---------- rejoining after the service shut down ---------- */
+
+static void on_rejoin_timer(void *ud)
+{
+    muc_proto *p = ud;
+    p->rejoin_timer = 0;
+    muc_room *r = muc_room_find(p->room);
+    xmpp_conn_t *c = nx_conn();
+    if (!r || !r->wanted || r->state != MUC_STATE_LEFT || !c)
+        return; /* left meanwhile, or offline: the next login rejoins */
+    nx_muc_room_event(MUC_EV_REJOINING, r, r->nick, NULL, NULL,
+                      "the group chat service had shut down");
+    send_join(c, r);
+}
+
+bool nx_muc_rejoin_later(muc_room *r, bool after_shutdown)
+{
+    muc_proto *p = nx_muc_proto(r->jid);
+    if (after_shutdown) {
+        p->rejoin_pending = true;
+        p->rejoin_attempts = 0;
+    } else if (!p->rejoin_pending || !r->wanted) {
+        return false;
+    }
+    /* 2 s, 4 s, 8 s ... up to the reconnect limit, +-25% so that a room's
+     * occupants do not all come back in the same second. */
+    gint64 max_ms = (gint64)settings_get_int("reconnect_max_delay") * 1000;
+    gint64 delay = 2000;
+    for (unsigned i = 0; i < p->rejoin_attempts && delay < max_ms; i++)
+        delay *= 2;
+    if (delay > max_ms)
+        delay = max_ms;
+    delay = delay * 3 / 4 + g_random_int_range(0, (gint32)(delay / 2 + 1));
+    p->rejoin_attempts++;
+    if (p->rejoin_timer)
+        loop_cancel_timer(p->rejoin_timer);
+    p->rejoin_timer = loop_add_timer((unsigned)delay, on_rejoin_timer, p);
+    long secs = (long)((delay + 500) / 1000);
+    event_log(LOG_INFO, r->jid, "Joining %s again in %ld second%s", r->jid, secs,
+              secs == 1 ? "" : "s");
+    return true;
+}
+
+static void rejoin_cancel(muc_proto *p)
+{
+    if (p->rejoin_timer)
+        loop_cancel_timer(p->rejoin_timer);
+    p->rejoin_timer = 0;
+    p->rejoin_pending = false;
+    p->rejoin_attempts = 0;
+}
+
 static void send_unavailable(xmpp_conn_t *c, muc_room *r, const char *reason)
 {
     char *to = g_strdup_printf("%s/%s", r->jid, r->nick);
@@ -469,6 +561,7 @@ bool nx_muc_leave(const char *room, const char *reason, char **err)
         return false;
     }
     r->wanted = false;
+    rejoin_cancel(nx_muc_proto(r->jid));
     xmpp_conn_t *c = nx_conn();
     if (r->state == MUC_STATE_LEFT || !c) {
         r->state = MUC_STATE_LEFT;
@@ -546,7 +639,7 @@ static int on_selfping(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
                 !strcmp(cond, "service-unavailable") || !strcmp(cond, "feature-not-implemented") ||
                 !strcmp(cond, "remote-server-timeout") || !strcmp(cond, "remote-server-not-found");
             if (!joined) {
-                nx_muc_room_event(MUC_EV_REJOINING, r, r->nick, NULL, NULL, cond);
+                nx_muc_room_event(MUC_EV_REJOINING, r, r->nick, NULL, NULL, NULL);
                 send_join(c, r);
             }
         }
@@ -573,7 +666,7 @@ static void on_selfping_timer(void *ud)
             if (loop_now_ms() - p->ping_sent < SELFPING_TIMEOUT_MS)
                 continue;
             p->ping_busy = false;
-            nx_muc_room_event(MUC_EV_REJOINING, r, r->nick, NULL, NULL, "no answer");
+            nx_muc_room_event(MUC_EV_REJOINING, r, r->nick, NULL, NULL, NULL);
             send_join(c, r);
             continue;
         }
@@ -626,6 +719,7 @@ void nx_muc_offline(void)
         if (p->sync_timer)
             loop_cancel_timer(p->sync_timer);
         p->sync_timer = 0;
+        rejoin_cancel(p); /* the next login rejoins every wanted room */
         if (r->state == MUC_STATE_LEFT)
             continue;
         r->state = MUC_STATE_LEFT;

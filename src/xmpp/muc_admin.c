@@ -13,9 +13,10 @@
 /* What an iq we sent was for, to word its answer. */
 typedef struct {
     char *room;
-    char *what;   /* "kick", "ban", ... */
-    char *target; /* nick or JID */
-    char *done;   /* line to print on success, or NULL */
+    char *what;      /* "kick", "ban", ... */
+    char *target;    /* nick or JID */
+    char *done;      /* line to print on success, or NULL */
+    bool configures; /* a muc#owner request: ask for the features after it */
 } admin_ctx;
 
 static void ctx_free(admin_ctx *a)
@@ -48,8 +49,13 @@ static int on_admin_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
         char *why = nx_error_text(st);
         event_log(LOG_ERROR, a->room, "Cannot %s %s: %s", a->what, a->target, why);
         g_free(why);
-    } else if (a->done) {
-        event_log(LOG_INFO, a->room, "%s", a->done);
+    } else {
+        if (a->done)
+            event_log(LOG_INFO, a->room, "%s", a->done);
+        /* A new or reconfigured room: its features (archive, occupant ids)
+         * may only now be what they will stay. */
+        if (a->configures)
+            nx_muc_refresh_info(c, a->room);
     }
     ctx_free(a);
     return 0;
@@ -64,6 +70,7 @@ static void send_admin(xmpp_conn_t *c, xmpp_stanza_t *iq, const char *room, cons
     a->what = g_strdup(what);
     a->target = g_strdup(target);
     a->done = done;
+    a->configures = nx_child(iq, "query", NS_MUC_OWNER) != NULL;
     xmpp_stanza_set_to(iq, room);
     nx_send_iq(c, iq, on_admin_result, a, (GDestroyNotify)ctx_free);
 }

@@ -101,6 +101,69 @@ static void handle_subject(xmpp_conn_t *c, muc_room *r, const char *nick, xmpp_s
         nx_muc_sync_finish(r, NULL);
 }
 
+/* ---------- who may correct what (XEP-0308 in rooms) ---------- */
+
+/* Ids kept per occupant: enough for "last message" corrections and for
+ * retractions of what was said a while ago, bounded for floods. */
+#define SINCE_JOIN_MAX 64
+
+void nx_muc_occupant_reset(muc_proto *p, const char *nick)
+{
+    if (p->since_join && nick)
+        g_hash_table_remove(p->since_join, nick);
+}
+
+void nx_muc_occupant_renamed(muc_proto *p, const char *nick, const char *new_nick)
+{
+    gpointer key, ids;
+    if (!p->since_join || !g_hash_table_steal_extended(p->since_join, nick, &key, &ids))
+        return;
+    g_free(key);
+    g_hash_table_replace(p->since_join, g_strdup(new_nick), ids);
+}
+
+void nx_muc_occupant_sent(muc_proto *p, const char *nick, const char *const ids[], size_t n)
+{
+    if (!p->since_join)
+        p->since_join = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                              (GDestroyNotify)g_ptr_array_unref);
+    GPtrArray *a = g_hash_table_lookup(p->since_join, nick);
+    if (!a) {
+        a = g_ptr_array_new_with_free_func(g_free);
+        g_hash_table_insert(p->since_join, g_strdup(nick), a);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (ids[i] && *ids[i])
+            g_ptr_array_add(a, g_strdup(ids[i]));
+    }
+    if (a->len > SINCE_JOIN_MAX)
+        g_ptr_array_remove_range(a, 0, a->len - SINCE_JOIN_MAX);
+}
+
+bool nx_muc_occupant_sent_since_join(muc_proto *p, const char *nick, const char *id)
+{
+    GPtrArray *a = p->since_join ? g_hash_table_lookup(p->since_join, nick) : NULL;
+    for (guint i = 0; a && id && i < a->len; i++) {
+        if (!strcmp(g_ptr_array_index(a, i), id))
+            return true;
+    }
+    return false;
+}
+
+/* A live correction or retraction of ID by NICK when the room vouches for
+ * nobody (no occupant id): allowed only for a message NICK sent since its
+ * current join, as XEP-0308 asks. Someone who takes a departed member's nick
+ * must not rewrite that member's words. */
+static bool may_change(muc_proto *p, const char *nick, const char *occupant_id, const char *id,
+                       const msg_source *src, bool delayed, bool outgoing)
+{
+    /* The author key (occupant id) or the archive decides; our own nick is
+     * ours while we are in the room, and natter only edits its own words. */
+    if (occupant_id || src->archive || delayed || outgoing)
+        return true;
+    return nx_muc_occupant_sent_since_join(p, nick, id);
+}
+
 void nx_muc_message(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
 {
     const char *from = xmpp_stanza_get_from(st);
@@ -130,7 +193,17 @@ void nx_muc_message(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
         goto out;
     }
     if (!nick) {
-        /* The room speaks for itself: moderation, or a notice. */
+        /* The room speaks for itself: moderation, a notice, or (104) its
+         * configuration changed, and with it perhaps its features. */
+        xmpp_stanza_t *ux = nx_child(st, "x", NS_MUC_USER);
+        for (xmpp_stanza_t *sc = ux ? xmpp_stanza_get_children(ux) : NULL; sc && !src->archive;
+             sc = xmpp_stanza_get_next(sc)) {
+            if (xmpp_stanza_is_tag(sc) && !g_strcmp0(xmpp_stanza_get_name(sc), "status") &&
+                !g_strcmp0(xmpp_stanza_get_attribute(sc, "code"), "104")) {
+                nx_muc_refresh_info(c, r->jid);
+                break;
+            }
+        }
         if (!handle_moderation(r, st) && body && *body && !src->archive)
             event_log(LOG_INFO, r->jid, "%s: %s", r->jid, body);
         g_free(body);
@@ -155,25 +228,45 @@ void nx_muc_message(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
     note_sync_point(p, sid, ts);
 
     xmpp_stanza_t *retract = nx_child(st, "retract", NS_RETRACT);
-    if (retract && xmpp_stanza_get_attribute(retract, "id")) {
+    xmpp_stanza_t *repl = nx_child(st, "replace", NS_CORRECT);
+    const char *retract_id = retract ? xmpp_stanza_get_attribute(retract, "id") : NULL;
+    const char *replace_id = repl && body && *body ? xmpp_stanza_get_attribute(repl, "id") : NULL;
+    if (retract_id && !may_change(p, nick, occupant_id, retract_id, src, delayed, outgoing)) {
+        log_debug("muc", "%s: ignored a retraction by %s of a message from before their join",
+                  r->jid, nick);
+        goto done;
+    }
+    if (replace_id && !may_change(p, nick, occupant_id, replace_id, src, delayed, outgoing)) {
+        /* Not a correction we can attribute: the text stays, as a message. */
+        log_debug("muc",
+                  "%s: a correction by %s of a message from before their join is shown as new",
+                  r->jid, nick);
+        replace_id = NULL;
+    }
+    if (!src->archive && !delayed && !retract_id && body && *body) {
+        xmpp_stanza_t *origin = nx_child(st, "origin-id", NS_SID);
+        const char *ids[] = {xmpp_stanza_get_id(st),
+                             origin ? xmpp_stanza_get_attribute(origin, "id") : NULL, sid};
+        nx_muc_occupant_sent(p, nick, ids, G_N_ELEMENTS(ids));
+    }
+    if (retract_id) {
         ev_result res = {0};
         ev_retraction ev = {.peer = r->jid,
                             .from = full,
                             .outgoing = outgoing,
-                            .retract_id = xmpp_stanza_get_attribute(retract, "id"),
+                            .retract_id = retract_id,
                             .groupchat = true,
                             .occupant_id = occupant_id,
                             .result = &res};
         event_emit(EV_RETRACTION, &ev);
     } else if (body && *body) {
         xmpp_stanza_t *oid = nx_child(st, "origin-id", NS_SID);
-        xmpp_stanza_t *repl = nx_child(st, "replace", NS_CORRECT);
         ev_result res = {0};
-        if (repl && xmpp_stanza_get_attribute(repl, "id")) {
+        if (replace_id) {
             ev_correction ev = {.peer = r->jid,
                                 .from = full,
                                 .outgoing = outgoing,
-                                .replace_id = xmpp_stanza_get_attribute(repl, "id"),
+                                .replace_id = replace_id,
                                 .body = body,
                                 .id = xmpp_stanza_get_id(st),
                                 .timestamp = ts,
@@ -199,6 +292,7 @@ void nx_muc_message(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
             event_emit(EV_MESSAGE, &ev);
         }
     }
+done:
     g_free(full);
     g_free(body);
 out:

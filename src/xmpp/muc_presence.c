@@ -134,8 +134,10 @@ static void self_removed(muc_room *r, const muc_user_info *u)
         r->wanted = false;
         nx_muc_room_event(MUC_EV_REMOVED, r, r->nick, NULL, reason, "the room was destroyed");
     } else if (u->codes[332]) {
-        /* The service is shutting down: stay wanted, a reconnect rejoins. */
+        /* The service is shutting down: stay wanted and come back after a
+         * while (a reconnect rejoins too). */
         nx_muc_room_event(MUC_EV_REMOVED, r, r->nick, NULL, reason, "the service is shutting down");
+        nx_muc_rejoin_later(r, true);
     } else {
         r->wanted = false;
         nx_muc_room_event(MUC_EV_LEFT, r, r->nick, NULL, reason, NULL);
@@ -187,10 +189,12 @@ static void handle_self(xmpp_conn_t *c, muc_room *r, const char *nick, xmpp_stan
         r->nick = g_strdup(nick); /* 210: the room chose another nick */
     }
     r->state = MUC_STATE_JOINED;
+    muc_proto *p = nx_muc_proto(r->jid);
+    p->rejoin_pending = false;
+    p->rejoin_attempts = 0;
     nx_muc_room_event(MUC_EV_JOINED, r, r->nick, NULL, NULL, NULL);
     if (u->codes[201])
         nx_muc_accept_instant(c, r);
-    muc_proto *p = nx_muc_proto(r->jid);
     if (p->info_done)
         nx_muc_sync_start(c, r);
 }
@@ -203,17 +207,25 @@ static void handle_error(muc_room *r, const char *nick, xmpp_stanza_t *st)
         /* A refusal stops the rejoins after reconnects; an unreachable or
          * overloaded server does not. */
         const char *cond = nx_error_condition(st);
-        r->wanted =
-            r->wanted &&
-            (!strcmp(cond, "remote-server-timeout") || !strcmp(cond, "remote-server-not-found") ||
-             !strcmp(cond, "internal-server-error") || !strcmp(cond, "resource-constraint"));
         muc_proto *p = nx_muc_proto(r->jid);
+        bool transient =
+            !strcmp(cond, "remote-server-timeout") || !strcmp(cond, "remote-server-not-found") ||
+            !strcmp(cond, "internal-server-error") || !strcmp(cond, "resource-constraint");
+        /* A service on its way back after a shutdown may not answer yet. */
+        if (p->rejoin_pending)
+            transient = transient || !strcmp(cond, "service-unavailable") ||
+                        !strcmp(cond, "recipient-unavailable");
+        r->wanted = r->wanted && transient;
         p->syncing = false;
         if (p->sync_timer)
             loop_cancel_timer(p->sync_timer);
         p->sync_timer = 0;
         nx_muc_room_event(MUC_EV_JOIN_FAILED, r, r->nick, NULL, NULL, why);
         g_free(why);
+        if (r->wanted)
+            nx_muc_rejoin_later(r, false);
+        else
+            p->rejoin_pending = false;
     } else if (nick && r->nick && strcmp(nick, r->nick) != 0) {
         const char *cond = nx_error_condition(st);
         char *why =
@@ -263,10 +275,12 @@ bool nx_muc_handle_presence(xmpp_conn_t *c, xmpp_stanza_t *st)
     if (unavailable) {
         if (u.codes[303] && u.item_nick && nx_muc_valid_nick(u.item_nick)) {
             muc_occupant_rename(r, nick, u.item_nick);
+            nx_muc_occupant_renamed(nx_muc_proto(r->jid), nick, u.item_nick);
             occ_event(OCC_NICK, r, nick, u.item_nick, &u, initial);
         } else {
             bool known = muc_occupant_find(r, nick) != NULL;
             muc_occupant_remove(r, nick);
+            nx_muc_occupant_reset(nx_muc_proto(r->jid), nick);
             if (!u.reason || !*u.reason) {
                 /* Someone who leaves says why in the presence's status. */
                 g_free(u.reason);
@@ -295,9 +309,11 @@ bool nx_muc_handle_presence(xmpp_conn_t *c, xmpp_stanza_t *st)
     muc_occupant_set(r, nick, role, aff, u.jid, u.occupant_id, nx_presence_show(st), status,
                      &added);
     g_free(status);
-    if (added)
+    if (added) {
+        /* A new join: whoever had this nick before is someone else. */
+        nx_muc_occupant_reset(nx_muc_proto(r->jid), nick);
         occ_event(OCC_JOINED, r, nick, NULL, &u, initial);
-    else if (old_role != role)
+    } else if (old_role != role)
         occ_event(OCC_ROLE, r, nick, NULL, &u, initial);
     else
         occ_event(OCC_PRESENCE, r, nick, NULL, &u, initial);

@@ -19,6 +19,7 @@ typedef struct {
     char *body;
     char *id;
     char *ref_id; /* corrected / retracted message */
+    bool oob;     /* the body is a file's URL: also as XEP-0066 data */
 } queued_message;
 
 static GQueue offline_queue = G_QUEUE_INIT;
@@ -74,6 +75,8 @@ static void send_now(xmpp_conn_t *c, const queued_message *q)
         xmpp_message_set_body(m, q->body);
         if (q->kind == OUT_CORRECTION)
             add_child_id(m, "replace", NS_CORRECT, q->ref_id);
+        if (q->oob)
+            nx_add_text(nx_add_child(m, "x", NS_OOB), "url", q->body);
         /* No receipts in rooms (XEP-0184 section 5.3). */
         if (settings_get_bool("receipts") && dest == DEST_CONTACT)
             nx_add_child(m, "request", NS_RECEIPTS);
@@ -87,7 +90,7 @@ static void send_now(xmpp_conn_t *c, const queued_message *q)
 
 /* Validate, send or queue, and announce one outgoing message. */
 static bool send_or_queue(out_kind kind, const char *to, const char *body, const char *ref_id,
-                          char **err)
+                          bool oob, char **err)
 {
     jid_t *j = jid_new(to);
     if (!j) {
@@ -121,6 +124,7 @@ static bool send_or_queue(out_kind kind, const char *to, const char *body, const
     q->body = g_strdup(body);
     q->id = nx_new_id();
     q->ref_id = g_strdup(ref_id);
+    q->oob = oob;
     xmpp_conn_t *c = nx_conn();
     bool queued = c == NULL;
     if (c)
@@ -180,7 +184,12 @@ static bool send_or_queue(out_kind kind, const char *to, const char *body, const
 
 bool nx_send_chat(const char *to, const char *body, char **err)
 {
-    return send_or_queue(OUT_CHAT, to, body, NULL, err);
+    return send_or_queue(OUT_CHAT, to, body, NULL, false, err);
+}
+
+bool nx_send_file_link(const char *to, const char *url, char **err)
+{
+    return send_or_queue(OUT_CHAT, to, url, NULL, true, err);
 }
 
 bool nx_send_correction(const char *to, const char *replace_id, const char *body, char **err)
@@ -189,7 +198,7 @@ bool nx_send_correction(const char *to, const char *replace_id, const char *body
         *err = g_strdup("no message to correct");
         return false;
     }
-    return send_or_queue(OUT_CORRECTION, to, body, replace_id, err);
+    return send_or_queue(OUT_CORRECTION, to, body, replace_id, false, err);
 }
 
 bool nx_send_retraction(const char *to, const char *retract_id, char **err)
@@ -198,7 +207,7 @@ bool nx_send_retraction(const char *to, const char *retract_id, char **err)
         *err = g_strdup("no message to retract");
         return false;
     }
-    return send_or_queue(OUT_RETRACTION, to, NULL, retract_id, err);
+    return send_or_queue(OUT_RETRACTION, to, NULL, retract_id, false, err);
 }
 
 unsigned nx_queued_count(void)

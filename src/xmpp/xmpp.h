@@ -9,6 +9,7 @@
 #define NATTER_XMPP_XMPP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "config/accounts.h"
 #include "core/event.h"
@@ -44,6 +45,26 @@ const char *nx_own_full(void);
  * queued). ACTION is informational only (/me is part of the body). Returns
  * false with *ERR for an invalid JID or empty body. */
 bool nx_send_chat(const char *to, const char *body, char **err);
+/* Send the link URL to a shared file as a message to TO: the body is the URL
+ * and XEP-0066 out-of-band data carries it too, so other clients show the
+ * file inline. Queued like a chat message when offline. */
+bool nx_send_file_link(const char *to, const char *url, char **err);
+
+/* The answer to nx_upload_slot: OK with the PUT and GET addresses (HTTPS)
+ * and the headers to send with the PUT ("Name: value", NULL-terminated,
+ * only those XEP-0363 allows), or not OK with ERROR. Called exactly once. */
+typedef void (*nx_slot_fn)(bool ok, const char *put_url, const char *get_url,
+                           const char *const *put_headers, const char *error, void *ud);
+/* Ask the server's upload service (XEP-0363, found on first use) for a slot
+ * for a file NAME of SIZE bytes and content TYPE (may be NULL). False with
+ * *ERR when offline; every other failure comes through CB. */
+bool nx_upload_slot(const char *name, uint64_t size, const char *type, nx_slot_fn cb, void *ud,
+                    char **err);
+/* The CA file and directory HTTPS checks use besides the system's: those of
+ * the account in use, else the ca_file/ca_path settings (each may be ""). */
+void nx_ca_paths(const char **ca_file, const char **ca_path);
+/* The upload service's size limit in bytes, once known (0: unknown or none). */
+uint64_t nx_upload_limit(void);
 
 /* Correct our message REPLACE_ID sent to TO with BODY (XEP-0308), or
  * retract it (XEP-0424). Queued like messages while offline. */
@@ -156,6 +177,9 @@ typedef struct {
 
 /* The bookmarks (nx_bookmark*, borrowed), NULL until fetched. */
 const GPtrArray *nx_bookmarks(void);
+/* True when this server keeps no bookmarks (no PEP bookmarks, no private
+ * storage): a missing optional service, not an error. */
+bool nx_bookmarks_unsupported(void);
 /* Add or change the bookmark of ROOM (NICK/PASSWORD NULL: keep). */
 bool nx_bookmark_set(const char *room, const char *nick, const char *password, bool autojoin,
                      char **err);

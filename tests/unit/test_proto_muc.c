@@ -24,6 +24,7 @@
 #define ROOM2 "other@" SERVICE
 #define UNKNOWN_ROOM "unknown@" SERVICE
 #define NS_MODERATE "urn:xmpp:message-moderate:1"
+#define NS_SID "urn:xmpp:sid:0"
 
 static const char *const plain[] = {NULL};
 static const char *const with_occupant_id[] = {NS_OCCUPANT_ID, NULL};
@@ -32,6 +33,8 @@ static const char *const with_mam[] = {NS_MAM, NULL};
 /* A group chat message from FROM with EXTRA inside (string literals). */
 #define GROUPCHAT(from, extra)                                                                     \
     "<message from='" from "' to='" ME_FULL "' type='groupchat' id='g1'>" extra "</message>"
+#define GROUPCHAT_ID(from, id, extra)                                                              \
+    "<message from='" from "' to='" ME_FULL "' type='groupchat' id='" id "'>" extra "</message>"
 #define BODY "<body>hello</body>"
 #define OCCUPANT_ID "<occupant-id xmlns='" NS_OCCUPANT_ID "' id='oid-alice'/>"
 
@@ -209,14 +212,46 @@ static void test_moderation_by_room(void **state)
     assert_string_equal(e->reason, "spam");
 }
 
-/* An occupant claiming moderation retracts, at most, its own message. */
+/* An occupant claiming moderation retracts, at most, its own message: in a
+ * room without occupant ids, one it sent since it joined. */
 static void test_moderation_claimed_by_occupant_refused(void **state)
 {
     ph_join(ROOM, "me", plain);
     ph_receive(GROUPCHAT(ROOM "/mallory", MODERATED));
+    assert_no(EV_RETRACTION);
+    ph_receive(GROUPCHAT(ROOM "/mallory",
+                         BODY "<stanza-id xmlns='" NS_SID "' by='" ROOM "' id='sid-9'/>"));
+    ph_receive(GROUPCHAT(ROOM "/mallory", MODERATED));
     const ph_event *e = ph_last(EV_RETRACTION);
     assert_false(e->moderation);
     assert_string_equal(e->from, ROOM "/mallory");
+}
+
+#define OCCUPANT_PRESENCE(nick, type)                                                              \
+    "<presence from='" ROOM "/" nick "'" type "><x xmlns='" NS_MUC_USER "'>"                       \
+    "<item affiliation='none' role='participant'/></x></presence>"
+
+/* XEP-0308 in a room that vouches for nobody: a correction applies only to a
+ * message the corrector sent since its current join; else its text is a
+ * message of its own (whoever has the nick now may not be who wrote it). */
+static void test_room_correction_only_since_join(void **state)
+{
+    ph_join(ROOM, "me", plain);
+    ph_receive(OCCUPANT_PRESENCE("bob", ""));
+    ph_receive(GROUPCHAT(ROOM "/bob", BODY));
+    ph_receive(GROUPCHAT_ID(ROOM "/bob", "c1",
+                            "<body>fixed</body><replace xmlns='" NS_CORRECT "' id='g1'/>"));
+    assert_string_equal(ph_last(EV_CORRECTION)->ref_id, "g1");
+    assert_int_equal(ph_count(EV_MESSAGE), 1);
+    ph_receive(OCCUPANT_PRESENCE("bob", " type='unavailable'"));
+    ph_receive(OCCUPANT_PRESENCE("bob", ""));
+    ph_receive(GROUPCHAT_ID(ROOM "/bob", "c2",
+                            "<body>rewritten</body><replace xmlns='" NS_CORRECT "' id='g1'/>"));
+    assert_int_equal(ph_count(EV_CORRECTION), 1);
+    assert_int_equal(ph_count(EV_MESSAGE), 2);
+    assert_string_equal(ph_last(EV_MESSAGE)->body, "rewritten");
+    ph_receive(GROUPCHAT_ID(ROOM "/bob", "r1", "<retract xmlns='" NS_RETRACT "' id='g1'/>"));
+    assert_no(EV_RETRACTION);
 }
 
 /* ---------- copies are not the room ---------- */
@@ -548,6 +583,7 @@ int main(void)
         T(test_room_correction_and_retraction_carry_occupant),
         T(test_moderation_by_room),
         T(test_moderation_claimed_by_occupant_refused),
+        T(test_room_correction_only_since_join),
         T(test_room_message_in_carbon_refused),
         T_SYNC(test_room_message_in_own_archive_refused),
         T(test_presence_from_joined_room),

@@ -59,7 +59,7 @@ static void test_table_sane(void **state)
 {
     size_t n = 0;
     const setting_def *t = settings_table(&n);
-    assert_int_equal(n, 26);
+    assert_int_equal(n, 27);
     assert_true(settings_init(NULL, NULL));
     for (size_t i = 0; i < n; i++) {
         assert_non_null(t[i].key);
@@ -98,7 +98,7 @@ static void test_defaults(void **state)
     assert_int_equal(settings_get_int("reconnect_max_delay"), 300);
     assert_string_equal(settings_get("ca_file"), "");
     assert_string_equal(settings_get("ca_path"), "");
-    assert_string_equal(settings_get("resource"), "natter");
+    assert_string_equal(settings_get("resource"), "");
     assert_int_equal(settings_get_int("keepalive"), 60);
     assert_true(settings_get_bool("receipts"));
     assert_true(settings_get_bool("chat_states"));
@@ -225,7 +225,6 @@ static void test_string_values(void **state)
     expect_set_error("time_format", "\xff%H", "time_format must be valid UTF-8 text");
     expect_set_error("theme", "", "theme must not be empty");
     expect_set("theme", "solarized", "solarized");
-    expect_set_error("resource", "", "resource must not be empty");
 }
 
 static void test_path_values(void **state)

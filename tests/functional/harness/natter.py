@@ -154,7 +154,7 @@ class Natter:
 
     def __init__(self, binary, workdir, prosody, account="alice", password="pw", cols=100,
                  rows=30, extra_args=(), connect=True, jid=None, tls="force", ca_file=True,
-                 accounts_extra=None, log=True, env=None, start=True):
+                 accounts_extra=None, log=True, env=None, start=True, installation=None):
         self.binary = os.path.abspath(binary)
         self.prosody = prosody
         self.account = account
@@ -165,10 +165,16 @@ class Natter:
         self.jid = jid or ("%s@%s" % (account, prosody.domain) if prosody else account)
         self.dir = mkdir_private(os.path.join(os.path.abspath(str(workdir)),
                                               "natter-" + uuid.uuid4().hex[:8]))
-        self.home = mkdir_private(os.path.join(self.dir, "home"))
-        self.config_home = mkdir_private(os.path.join(self.dir, "config"))
-        self.data_home = mkdir_private(os.path.join(self.dir, "data"))
-        self.state_home = mkdir_private(os.path.join(self.dir, "state"))
+        if installation is not None:
+            # A second natter of the same installation: the same HOME and XDG
+            # directories (accounts, settings, history, installation id).
+            self.home, self.config_home = installation.home, installation.config_home
+            self.data_home, self.state_home = installation.data_home, installation.state_home
+        else:
+            self.home = mkdir_private(os.path.join(self.dir, "home"))
+            self.config_home = mkdir_private(os.path.join(self.dir, "config"))
+            self.data_home = mkdir_private(os.path.join(self.dir, "data"))
+            self.state_home = mkdir_private(os.path.join(self.dir, "state"))
         # Short, so that the remote-control socket's path (NAME.PID.sock in
         # it) fits in a sockaddr_un however long pytest's directories are.
         self.runtime_dir = tempfile.mkdtemp(prefix="natter-rt-")
@@ -181,7 +187,7 @@ class Natter:
         self.pid = None
         self.status_file = None
         self._last_screen = ""
-        if prosody is not None:
+        if prosody is not None and installation is None:
             self.write_account(tls=tls, ca_file=ca_file, extra=accounts_extra)
         if start:
             self.start()
@@ -203,6 +209,9 @@ class Natter:
             "tls": tls,
             "ca_file": self.prosody.ca_file if ca_file is True else (ca_file or None),
             "eval_password": "cat %s" % self.password_file,
+            # Tests address natter as alice@localhost/natter; without this key
+            # natter binds natter.ID, unique to the installation (test_resource.py).
+            "resource": "natter",
         }
         for k, v in (extra or {}).items():
             keys[k] = v

@@ -83,7 +83,8 @@ class Prosody:
     def __init__(self, workdir=None, c2s_port=None, users=None, trusted_cert=True,
                  modules=DEFAULT_MODULES, smacks=False, untrusted_subject=None,
                  direct_tls_port=None, log_level="debug", extra_config="", muc=False,
-                 xep0402=True, muc_config="", muc_modules=()):
+                 xep0402=True, muc_config="", muc_modules=(), upload=False,
+                 upload_limit=10 * 1024 * 1024):
         if workdir is None:
             workdir = tempfile.mkdtemp(prefix="natter-prosody-")
         self.dir = mkdir_private(os.path.join(os.path.abspath(str(workdir)), "prosody-" + uuid.uuid4().hex[:8]))
@@ -105,6 +106,12 @@ class Prosody:
         if muc:
             extra = ["private"] + (["pep", "bookmarks"] if xep0402 else [])
             self.modules += [m for m in extra if m not in self.modules]
+        # XEP-0363: mod_http_file_share as upload.localhost, served over HTTPS on
+        # 127.0.0.1 with the test certificate; links are https://localhost:PORT/.
+        self.upload = upload
+        self.upload_domain = "upload." + self.domain if upload else None
+        self.upload_limit = upload_limit
+        self.https_port = free_port() if upload else None
         self.log_level = log_level
         self.extra_config = extra_config
         self.config_file = os.path.join(self.dir, "prosody.cfg.lua")
@@ -189,13 +196,15 @@ legacy_ssl_ports = {{ }}
 s2s_ports = {{ }}
 s2s_direct_tls_ports = {{ }}
 http_ports = {{ }}
-https_ports = {{ }}
+https_ports = {{ {self.https_port or ""} }}
+https_interfaces = {{ "127.0.0.1" }}
+https_ssl = {{ certificate = {q(self.cert_file)}; key = {q(self.key_file)}; }}
 component_ports = {{ }}
 proxy65_ports = {{ }}
 admin_socket = {q(os.path.join(self.dir, "admin.sock"))}
 modules_enabled = {{
 {mods}}}
-modules_disabled = {{ "s2s"; "s2s_auth_certs"; "admin_socket"; "admin_shell"; "http"; "bosh"; "websocket"; }}
+modules_disabled = {{ "s2s"; "s2s_auth_certs"; "admin_socket"; "admin_shell"; {"" if self.upload else '"http"; '}"bosh"; "websocket"; }}
 c2s_require_encryption = true
 allow_registration = false
 authentication = "internal_hashed"
@@ -219,6 +228,14 @@ Component {q(self.muc_domain)} "muc"
 	max_history_messages = 100
 	muc_room_locking = true
 {self.muc_config}
+"""
+        if self.upload:
+            cfg += f"""
+Component {q(self.upload_domain)} "http_file_share"
+	ssl = {{ certificate = {q(self.cert_file)}; key = {q(self.key_file)}; }}
+	http_host = "localhost"
+	http_external_url = "https://localhost:{self.https_port}/"
+	http_file_share_size_limit = {self.upload_limit}
 """
         with open(self.config_file, "w") as f:
             f.write(cfg)
