@@ -36,7 +36,7 @@ def test_two_private_instances_on_loopback(prosody_factory, peer_factory):
     one.add_user("carol", "secret")
     bob = peer_factory("bob", one)
     carol = peer_factory("carol", one, password="secret")
-    bob.send_message("carol@localhost", "hello over ejabberd")
+    bob.send_message("carol@localhost/peer", "hello over ejabberd")
     carol.wait_for_message("hello over ejabberd")
     bob.close()
     carol.close()

@@ -389,6 +389,9 @@ def test_rejoins_after_server_restart(natter, bob, muc_server):
 
 
 def test_moderate_without_xep0425(natter, muc_server, occupant_factory):
+    """A room without XEP-0425 moderation: on Prosody 0.12 without the test plugin,
+    and on ejabberd 23.01, which has none at all. natter refuses /moderate with one
+    clear line and removes nothing."""
     n = natter
     bob = occupant_factory("bob", muc_server)
     n.type_line("/join lobby")
@@ -401,6 +404,8 @@ def test_moderate_without_xep0425(natter, muc_server, occupant_factory):
     rx = moderate_unsupported_re("lobby")
     scr = n.wait_for(lambda s: rx.search(main_text(n, s).replace("\n", " ")),
                      message="no clear /moderate error")
+    assert main_text(n, scr).count("Cannot moderate") == 1, "not one error line:\n" + \
+        main_text(n, scr)
     assert has_line(n, scr, msg("bob", "spam spam spam")), "the message was removed anyway"
     assert "[removed by" not in scr
     n.type_line("still fine")
