@@ -1,4 +1,5 @@
 /* main.c - start-up order, command-line options and the main loop. */
+#include <errno.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 
 #include <glib.h>
 
+#include "cmd/autoaway.h"
 #include "cmd/chatstate.h"
 #include "cmd/cmd.h"
 #include "cmd/remote.h"
@@ -21,6 +23,7 @@
 #include "core/paths.h"
 #include "model/jid.h"
 #include "model/conversation.h"
+#include "model/ignore.h"
 #include "model/muc.h"
 #include "model/roster.h"
 #include "store/recorder.h"
@@ -57,6 +60,13 @@ static const GOptionEntry options[] = {
      "Write the man page from TEMPLATE to stdout", "TEMPLATE"},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
 };
+
+/* Input activity: typing notifications, and the user is back. */
+static void on_input(const char *jid, const char *text, bool entered)
+{
+    chatstate_input(jid, text, entered);
+    autoaway_input();
+}
 
 static void on_quit_signal(int signo, void *ud)
 {
@@ -130,15 +140,25 @@ static int run_export(void)
         g_free(peer);
         return 1;
     }
+    if (peer && store_oldest_ts(peer) == 0) {
+        fprintf(stderr, "natter: no history with %s in %s's history; nothing exported\n", peer,
+                a->jid);
+        g_free(peer);
+        store_close();
+        return 1;
+    }
     bool ok = store_export(peer, fmt, stdout, &err);
-    if (fflush(stdout) != 0)
+    if (ok && fflush(stdout) != 0)
         ok = false;
-    if (!ok)
-        fprintf(stderr, "natter: export failed: %s\n", err ? err : "write error");
+    /* A reader that stopped reading (natter --export | head) is not an
+     * error: it has what it wanted. */
+    bool closed = !ok && (errno == EPIPE || (err && strstr(err, g_strerror(EPIPE))));
+    if (!ok && !closed)
+        fprintf(stderr, "natter: %s\n", err ? err : "export failed: write error");
     g_free(err);
     g_free(peer);
     store_close();
-    return ok ? 0 : 1;
+    return ok || closed ? 0 : 1;
 }
 
 /* Run the command LINE; a failure is reported once, after WHERE (the place
@@ -308,7 +328,8 @@ int main(int argc, char **argv)
     cmd_load_user_config();
     ui_set_line_handler(cmd_handle_line);
     ui_set_completer(complete_cb);
-    ui_set_input_handler(chatstate_input); /* typing notifications */
+    ui_set_input_handler(on_input);
+    autoaway_init();
     loop_on_signal(SIGTERM, on_quit_signal, NULL);
     loop_on_signal(SIGHUP, on_quit_signal, NULL);
     loop_on_signal(SIGINT, on_quit_signal, NULL);
@@ -351,10 +372,12 @@ int main(int argc, char **argv)
     nx_deinit();
     cmd_deinit();
     chatstate_deinit();
+    autoaway_deinit();
     ui_deinit();
     report_queue(queued, edits);
     recorder_deinit();
     conv_deinit();
+    ignore_deinit();
     muc_model_deinit();
     roster_deinit();
     accounts_deinit();

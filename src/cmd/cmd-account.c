@@ -26,6 +26,7 @@ typedef struct {
 } pending_login;
 
 static pending_login *pending;   /* the login waiting at the password prompt */
+static account_t *adhoc;         /* the last /connect JID not in the accounts file */
 static unsigned eval_generation; /* bumped to cancel running eval_password jobs */
 
 static void pending_free(pending_login *p)
@@ -176,6 +177,7 @@ static cmd_result cmd_connect(char **argv, int argc, const char *jid)
         static char *no_pins[] = {NULL};
         tmp.pinned_certs = no_pins;
     }
+    bool is_adhoc = !a;
     static const char *const keys[] = {"server", "port", "tls", NULL};
     const char *vals[3];
     char *err = NULL;
@@ -199,6 +201,10 @@ static cmd_result cmd_connect(char **argv, int argc, const char *jid)
         else
             return cmd_fail("/connect: tls must be force, direct or allow-plain");
     }
+    if (is_adhoc) {
+        accounts_free_copy(adhoc);
+        adhoc = accounts_copy(&tmp);
+    }
     return login(&tmp);
 }
 
@@ -216,12 +222,13 @@ static cmd_result cmd_disconnect(char **argv, int argc, const char *jid)
 static void show_account(const account_t *a)
 {
     ui_info("%s: %s", a->name, a->jid);
+    char *port = a->port
+                     ? g_strdup_printf("%d", a->port)
+                     : g_strdup_printf("default (%d)", a->tls == ACCOUNT_TLS_DIRECT ? 5223 : 5222);
     ui_info("  resource %s, server %s, port %s, tls %s",
             a->resource ? a->resource : "(unique to this installation)",
-            a->server ? a->server : "(from the JID)", a->port ? "" : "default",
-            accounts_tls_name(a->tls));
-    if (a->port)
-        ui_info("  port %d", a->port);
+            a->server ? a->server : "(from the JID)", port, accounts_tls_name(a->tls));
+    g_free(port);
     ui_info("  password: %s", a->password        ? "saved"
                               : a->eval_password ? "from eval_password"
                                                  : "asked at login");
@@ -242,10 +249,34 @@ static cmd_result save_accounts(const char *what)
     return CMD_OK;
 }
 
+/* Words each /account subcommand takes, itself included ("set" takes the
+ * rest of the line as its value). */
+static const struct {
+    const char *name;
+    int words;
+    const char *usage;
+} account_subs[] = {
+    {"list", 1, "list"},
+    {"add", 3, "add NAME JID"},
+    {"remove", 3, "remove NAME [-f]"},
+    {"show", 2, "show NAME"},
+    {"set", 4, "set NAME KEY [VALUE]"},
+    {"password", 2, "password NAME"},
+    {"forget", 2, "forget NAME"},
+};
+
+/* The account removal that waits for a second /account remove right after
+ * it: removing the account in use asks first. */
+static char *remove_asked;
+static unsigned remove_asked_at; /* cmd_serial() when it asked */
+
 static cmd_result cmd_account(char **argv, int argc, const char *jid)
 {
     const char *sub = argc ? argv[0] : "list";
     char *err = NULL;
+    for (size_t i = 0; i < G_N_ELEMENTS(account_subs); i++)
+        if (!strcmp(sub, account_subs[i].name) && argc > account_subs[i].words)
+            return cmd_fail_extra("account", account_subs[i].usage);
     if (!strcmp(sub, "list")) {
         if (accounts_count() == 0)
             ui_info("No accounts. /account add NAME JID adds one.");
@@ -269,6 +300,22 @@ static cmd_result cmd_account(char **argv, int argc, const char *jid)
         return result;
     }
     if (!strcmp(sub, "remove")) {
+        const account_t *a = argc > 1 ? accounts_find(argv[1]) : NULL;
+        if (argc == 3 && strcmp(argv[2], "-f") != 0)
+            return cmd_fail_extra("account", "remove NAME [-f]");
+        bool in_use =
+            a && !g_strcmp0(nx_account_name(), a->name) && nx_state() != CONN_DISCONNECTED;
+        bool again = a && remove_asked && !strcmp(remove_asked, a->name) &&
+                     cmd_serial() == remove_asked_at + 1;
+        g_clear_pointer(&remove_asked, g_free);
+        if (in_use && argc < 3 && !again) {
+            remove_asked = g_strdup(a->name);
+            remove_asked_at = cmd_serial();
+            return cmd_fail("Account %s is in use (connected). /account remove %s again (or "
+                            "/account remove %s -f) removes it; natter stays connected until "
+                            "/disconnect.",
+                            a->name, a->name, a->name);
+        }
         if (argc < 2 || !accounts_remove(argv[1]))
             return cmd_fail("Usage: /account remove NAME (an existing account)");
         return save_accounts("Account removed.");
@@ -313,6 +360,28 @@ static cmd_result cmd_account(char **argv, int argc, const char *jid)
     return cmd_fail("Unknown /account subcommand '%s'. /help account", sub);
 }
 
+/* /tls pin for a login with /connect JID: the pin must live in an account,
+ * so that login becomes one (named after the JID, with its server, port and
+ * tls) in the accounts file. */
+static bool adopt_adhoc(char **err)
+{
+    const char *name = nx_account_name();
+    if (!name || accounts_find(name) || !adhoc || strcmp(adhoc->name, name) != 0)
+        return true; /* nx_tls_pin says what is wrong, if anything */
+    if (!accounts_add(adhoc->name, adhoc->jid, err))
+        return false;
+    char port[16];
+    g_snprintf(port, sizeof port, "%d", adhoc->port);
+    if ((adhoc->server && !accounts_set(adhoc->name, "server", adhoc->server, err)) ||
+        (adhoc->port && !accounts_set(adhoc->name, "port", port, err)) ||
+        !accounts_set(adhoc->name, "tls", accounts_tls_name(adhoc->tls), err)) {
+        accounts_remove(adhoc->name);
+        return false;
+    }
+    ui_info("Account %s added to the accounts file, to keep the pinned certificate.", adhoc->name);
+    return true;
+}
+
 static cmd_result cmd_tls(char **argv, int argc, const char *jid)
 {
     const char *sub = argc ? argv[0] : "info";
@@ -321,7 +390,7 @@ static cmd_result cmd_tls(char **argv, int argc, const char *jid)
     if (!strcmp(sub, "trust")) {
         ok = nx_tls_trust_once(&err);
     } else if (!strcmp(sub, "pin")) {
-        ok = nx_tls_pin(&err);
+        ok = adopt_adhoc(&err) && nx_tls_pin(&err);
     } else if (!strcmp(sub, "info")) {
         char *d = nx_tls_describe();
         ui_info("%s", d);
@@ -339,6 +408,9 @@ static cmd_result cmd_tls(char **argv, int argc, const char *jid)
 
 void cmd_account_deinit(void)
 {
+    accounts_free_copy(adhoc);
+    adhoc = NULL;
+    g_clear_pointer(&remove_asked, g_free);
     eval_generation++;
     pending_free(pending);
     pending = NULL;
@@ -348,19 +420,25 @@ static const char *const account_choices[] = {"list", "add",      "remove", "sho
                                               "set",  "password", "forget", NULL};
 static const char *const tls_choices[] = {"trust", "pin", "info", NULL};
 
+static const char *const connect_settings[] = {
+    "ca_file", "ca_path", "resource", "reconnect", "reconnect_max_delay", "keepalive", NULL};
+
 static const cmd_def defs[] = {
     {
         .name = "account",
-        .args = "[list | add NAME JID | remove NAME | show NAME | set NAME KEY [VALUE] | "
+        .args = "[list | add NAME JID | remove NAME [-f] | show NAME | set NAME KEY [VALUE] | "
                 "password NAME | forget NAME]",
         .summary = "Manage accounts",
         .help = "Keys for set: jid, resource, server, port, tls (force, direct, allow-plain),\n"
                 "eval_password (a command printing the password), ca_file, ca_path, autoconnect.\n"
                 "password asks for the password with hidden input and saves it (0600 file);\n"
                 "forget removes a saved password.",
-        .max_words = 4,
         .choices = account_choices,
         .complete = {COMPLETE_CHOICES, COMPLETE_ACCOUNT},
+        .max_words = 4,
+        .rest = CMD_REST_VALUE,
+        .topic = "accounts",
+        .example = "/account add work alice@example.org",
         .run = cmd_account,
     },
     {
@@ -371,12 +449,18 @@ static const cmd_def defs[] = {
                 "trust store (SSL_CERT_FILE/SSL_CERT_DIR work) plus ca_file/ca_path.\n"
                 "The password is asked for unless the account has eval_password or a saved one.",
         .complete = {COMPLETE_ACCOUNT},
+        .max_words = CMD_WORDS_ANY,
+        .topic = "accounts",
+        .example = "/connect work",
+        .settings = connect_settings,
         .run = cmd_connect,
     },
     {
         .name = "disconnect",
         .args = "",
         .summary = "Log out (and stop reconnecting)",
+        .topic = "accounts",
+        .example = "/disconnect",
         .run = cmd_disconnect,
     },
     {
@@ -385,9 +469,11 @@ static const cmd_def defs[] = {
         .summary = "Decide about a refused certificate",
         .help = "trust: connect once with the certificate that was just refused.\n"
                 "pin: trust that certificate for this account from now on (saved).",
-        .max_words = 1,
         .choices = tls_choices,
         .complete = {COMPLETE_CHOICES},
+        .max_words = 1,
+        .topic = "accounts",
+        .example = "/tls pin",
         .run = cmd_tls,
     },
 };

@@ -155,10 +155,12 @@ static const cmd_def defs[] = {
         .args = "[NAME [COMMAND] | -remove NAME]",
         .summary = "Define your own commands",
         .help = "/alias NAME COMMAND makes /NAME run COMMAND, with $* replaced by what follows\n"
-                "/NAME (or appended when COMMAND has no $*). Example: /alias b /msg "
-                "bob@example.org $*\n"
+                "/NAME (or appended when COMMAND has no $*).\n"
                 "Aliases are saved in $XDG_CONFIG_HOME/natter/aliases.",
         .max_words = 2,
+        .rest = CMD_REST_TEXT,
+        .topic = "scripting",
+        .example = "/alias b /msg bob@example.org $*",
         .run = cmd_alias,
     },
 };

@@ -117,6 +117,11 @@ static char *resolve_contact(const char *who, char **why)
     return found;
 }
 
+char *cmd_resolve_contact(const char *who, char **why)
+{
+    return resolve_contact(who, why);
+}
+
 /* /msg with a name, typed before the first roster of the login arrived:
  * run once it has (or the login failed). */
 typedef struct {
@@ -248,6 +253,12 @@ static cmd_result cmd_status(char **argv, int argc, const char *jid)
 {
     if (argc == 0) {
         const char *st = nx_own_status();
+        if (nx_state() != CONN_CONNECTED) {
+            ui_info("You are offline%s (when connected: %s%s%s).",
+                    nx_state() == CONN_DISCONNECTED ? "" : ", connecting",
+                    presence_show_name(nx_own_show()), st ? ": " : "", st ? st : "");
+            return CMD_OK;
+        }
         ui_info("You are %s%s%s.", presence_show_name(nx_own_show()), st ? ": " : "", st ? st : "");
         return CMD_OK;
     }
@@ -304,6 +315,8 @@ static cmd_result cmd_retract(char **argv, int argc, const char *jid)
 
 static const char *const status_choices[] = {"online", "chat", "away", "xa", "dnd", NULL};
 
+static const char *const msg_settings[] = {"receipts", "chat_states", NULL};
+
 static const cmd_def defs[] = {
     {
         .name = "msg",
@@ -315,8 +328,12 @@ static const cmd_def defs[] = {
                 "the close matches. At start (-c, the startup file) a name waits for the\n"
                 "roster. Text typed in a chat window is sent to its contact; start it with //\n"
                 "to send a leading slash.",
-        .max_words = 2,
         .complete = {COMPLETE_JID},
+        .max_words = 2,
+        .rest = CMD_REST_TEXT,
+        .topic = "chat",
+        .example = "/msg bob@example.org see you at five",
+        .settings = msg_settings,
         .run = cmd_msg,
     },
     {
@@ -324,6 +341,9 @@ static const cmd_def defs[] = {
         .args = "ACTION",
         .summary = "Send an action (\"* you ACTION\") in this chat",
         .max_words = 1,
+        .rest = CMD_REST_TEXT,
+        .topic = "chat",
+        .example = "/me waves",
         .run = cmd_me,
     },
     {
@@ -333,6 +353,9 @@ static const cmd_def defs[] = {
         .help = "Up on an empty input line in a chat fills in /correct with your last message.\n"
                 "The original stays in your history; clients without support see a new message.",
         .max_words = 1,
+        .rest = CMD_REST_TEXT,
+        .topic = "chat",
+        .example = "/correct see you at six",
         .run = cmd_correct,
     },
     {
@@ -340,15 +363,20 @@ static const cmd_def defs[] = {
         .args = "",
         .summary = "Retract your last message in this chat (XEP-0424)",
         .help = "Asks the contact's client to remove it; it cannot be forced.",
+        .topic = "chat",
+        .example = "/retract",
         .run = cmd_retract,
     },
     {
         .name = "status",
         .args = "[online|chat|away|xa|dnd] [MESSAGE]",
         .summary = "Show or set your presence",
-        .max_words = 2,
         .choices = status_choices,
         .complete = {COMPLETE_CHOICES},
+        .max_words = 2,
+        .rest = CMD_REST_VALUE,
+        .topic = "chat",
+        .example = "/status away \"back at two\"",
         .run = cmd_status,
     },
 };

@@ -1,4 +1,4 @@
-/* cmd-core.c - /help, /quit, /set, /save, /win, /close, /clear, /redraw. */
+/* cmd-core.c - /help, /quit, /set, /unset, /save, /win, /close, /clear, /redraw, /notify. */
 #include <string.h>
 
 #include "cmd/internal.h"
@@ -8,6 +8,12 @@
 #include "store/store.h"
 #include "ui/ui.h"
 #include "xmpp/xmpp.h"
+
+/* VALUE of a setting as shown: an empty one says so. */
+static const char *shown(const char *value)
+{
+    return *value ? value : "(empty)";
+}
 
 static void help_command(const cmd_def *d)
 {
@@ -19,6 +25,109 @@ static void help_command(const cmd_def *d)
             ui_info("  %s", *l);
         g_strfreev(lines);
     }
+    if (d->example)
+        ui_info("  Example: %s", d->example);
+    if (d->settings) {
+        char *list = g_strjoinv(", ", (char **)d->settings);
+        ui_info("  Settings: %s (/help set KEY explains one)", list);
+        g_free(list);
+    }
+}
+
+/* /help lines are at most this wide, so that the overview fits an 80x24
+ * terminal with the roster pane: 21 rows of 49 columns after the time. */
+#define HELP_WIDTH 48
+
+static bool known_topic(const char *topic)
+{
+    for (const char *const *t = cmd_topics; topic && *t; t++)
+        if (!strcmp(*t, topic))
+            return true;
+    return false;
+}
+
+/* The overview's rows after its header (the 22nd row of an 80x24 terminal
+ * is the status bar's neighbour: 21 rows with the header). */
+#define HELP_ROWS 20
+
+/* One topic of the overview: its rows of commands (wrapped) and the example
+ * of its first command. TOPIC NULL: the commands of no known topic. */
+typedef struct {
+    GPtrArray *rows; /* char* */
+    const char *example;
+} help_block;
+
+static help_block help_topic(const char *topic)
+{
+    help_block b = {g_ptr_array_new_with_free_func(g_free), NULL};
+    GPtrArray *all = cmd_in_order();
+    GString *line = g_string_new(NULL);
+    g_string_printf(line, "%s:", topic ? topic : "other");
+    bool any = false;
+    for (guint i = 0; i < all->len; i++) {
+        const cmd_def *d = g_ptr_array_index(all, i);
+        if (topic ? g_strcmp0(d->topic, topic) != 0 : known_topic(d->topic))
+            continue;
+        if (!b.example)
+            b.example = d->example;
+        if (line->len + 2 + strlen(d->name) > HELP_WIDTH) {
+            g_ptr_array_add(b.rows, g_strdup(line->str));
+            g_string_assign(line, " ");
+        }
+        g_string_append_printf(line, " /%s", d->name);
+        any = true;
+    }
+    if (any)
+        g_ptr_array_add(b.rows, g_strdup(line->str));
+    else
+        b.example = NULL;
+    g_string_free(line, TRUE);
+    return b;
+}
+
+static void help_overview(void)
+{
+    /* Examples of these topics go first when the rows run short; the
+     * others are what a newcomer looks for. */
+    static const char *const spare[] = {"moderation", "contacts", "windows", "accounts", NULL};
+    size_t n = 0;
+    for (const char *const *t = cmd_topics; *t; t++)
+        n++;
+    help_block *blocks = g_new0(help_block, n + 1);
+    guint rows = 0;
+    for (size_t i = 0; i <= n; i++) {
+        const char *topic = i < n ? cmd_topics[i] : NULL;
+        if (topic && !strcmp(topic, "basics"))
+            continue; /* /help and /quit: said at start */
+        blocks[i] = help_topic(topic);
+        rows += blocks[i].rows->len + (blocks[i].example ? 1 : 0);
+    }
+    for (const char *const *s = spare; *s && rows > HELP_ROWS; s++) {
+        for (size_t i = 0; i < n; i++) {
+            if (blocks[i].rows && !strcmp(cmd_topics[i], *s) && blocks[i].example) {
+                blocks[i].example = NULL;
+                rows--;
+            }
+        }
+    }
+    ui_info("By topic. /help NAME: one; /help all; /help keys");
+    for (size_t i = 0; i <= n; i++) {
+        if (!blocks[i].rows)
+            continue;
+        for (guint r = 0; r < blocks[i].rows->len; r++)
+            ui_info("%s", (char *)g_ptr_array_index(blocks[i].rows, r));
+        if (blocks[i].example)
+            ui_info("  e.g. %s", blocks[i].example);
+        g_ptr_array_unref(blocks[i].rows);
+    }
+    g_free(blocks);
+}
+
+static void help_keys(void)
+{
+    ui_info("Keys: Alt+1..0 or Alt+Left/Right switch windows, PgUp/PgDn scroll, "
+            "Alt+Enter new line, Tab completes, Up on an empty line edits your last message, "
+            "Ctrl-L redraws.");
 }
 
 static void help_setting(const setting_def *s)
@@ -42,7 +151,7 @@ static void help_setting(const setting_def *s)
         g_string_append(range, "text");
         break;
     }
-    ui_info("%s = %s  (%s; default %s; %s)", s->key, settings_get(s->key), range->str,
+    ui_info("%s = %s  (%s; default %s; %s)", s->key, shown(settings_get(s->key)), range->str,
             *s->def ? s->def : "unset", s->group);
     ui_info("  %s", s->help);
     g_string_free(range, TRUE);
@@ -51,18 +160,26 @@ static void help_setting(const setting_def *s)
 static cmd_result cmd_help(char **argv, int argc, const char *jid)
 {
     if (argc == 0) {
+        help_overview();
+        return CMD_OK;
+    }
+    if (argc == 1 && !strcmp(argv[0], "all")) {
         ui_info("Commands (/help COMMAND for details, /help set KEY for a setting):");
         GPtrArray *all = cmd_all();
         for (guint i = 0; i < all->len; i++) {
             const cmd_def *d = g_ptr_array_index(all, i);
             ui_info("  /%-11s %s", d->name, d->summary);
         }
-        ui_info("Keys: Alt+1..0 or Alt+Left/Right switch windows, PgUp/PgDn scroll, "
-                "Alt+Enter new line, Tab completes, Up on an empty line edits your last message, "
-                "Ctrl-L redraws.");
+        help_keys();
+        return CMD_OK;
+    }
+    if (argc == 1 && !strcmp(argv[0], "keys")) {
+        help_keys();
         return CMD_OK;
     }
     const char *name = argv[0][0] == '/' ? argv[0] + 1 : argv[0];
+    if (argc > 1 && strcmp(name, "set") != 0)
+        return cmd_fail_extra("help", "[COMMAND | all | keys | set KEY]");
     if (strcmp(name, "set") == 0 && argc > 1) {
         const setting_def *s = settings_find(argv[1]);
         if (!s)
@@ -77,29 +194,68 @@ static cmd_result cmd_help(char **argv, int argc, const char *jid)
     return CMD_OK;
 }
 
-/* Queued messages are kept in the history and sent at the next login, so
- * /quit leaves at once (natter says on the terminal what is still queued:
- * asking would stop scripts and remote control for nothing). Only when
- * quitting would lose something (the history cannot keep the messages, or
- * corrections and retractions, which live in memory only, wait) does the
- * first /quit say so; a second one leaves anyway. */
+/* /quit leaves at once when nothing is waiting. When something is (text
+ * typed in other windows and not sent, messages queued while offline, edits
+ * written offline), the first /quit says what and a second one right after
+ * it (or /quit -f, for scripts) leaves. Queued messages are kept in the
+ * history and sent at the next login unless the history cannot keep them. */
 static cmd_result cmd_quit(char **argv, int argc, const char *jid)
 {
-    static bool warned;
+    static unsigned warned_at; /* the command that asked; 0: none */
+    if (argc == 1 && strcmp(argv[0], "-f") != 0)
+        return cmd_fail("Usage: /quit [-f] (-f: leave without asking)");
+    /* Only the very next command answers the question. */
+    bool force = argc == 1 || (warned_at && cmd_serial() == warned_at + 1);
+    char **drafts = ui_drafts();
     unsigned q = nx_queued_count(), edits = nx_queued_edits();
-    if (!warned && q && (!store_is_open() || store_pending_count() > 0)) {
-        warned = true;
-        return cmd_fail("%u queued message%s cannot be saved (the history is not open) and "
-                        "would be lost; /quit again to leave anyway.",
-                        q, q == 1 ? "" : "s");
+    unsigned msgs = q > edits ? q - edits : 0;
+    GString *why = g_string_new(NULL);
+    guint nd = g_strv_length(drafts);
+    if (nd) {
+        char *names = g_strjoinv(", ", drafts);
+        g_string_append_printf(why, "unsent text in %u window%s (%s)", nd, nd == 1 ? "" : "s",
+                               names);
+        g_free(names);
     }
-    if (!warned && edits) {
-        warned = true;
-        return cmd_fail("%u correction%s or retraction%s written offline would be lost (only "
-                        "messages are kept until the next login); /quit again to leave anyway.",
-                        edits, edits == 1 ? "" : "s", edits == 1 ? "" : "s");
+    if (msgs) {
+        bool kept = store_is_open() && store_pending_count() == 0;
+        g_string_append_printf(why, "%s%u queued message%s (%s)", why->len ? "; " : "", msgs,
+                               msgs == 1 ? "" : "s",
+                               kept ? "kept, and sent at the next login"
+                                    : "the history is not open: they would be lost");
     }
+    if (edits)
+        g_string_append_printf(why,
+                               "%s%u correction%s or retraction%s written offline (lost on "
+                               "quitting)",
+                               why->len ? "; " : "", edits, edits == 1 ? "" : "s",
+                               edits == 1 ? "" : "s");
+    g_strfreev(drafts);
+    if (!force && why->len) {
+        warned_at = cmd_serial();
+        cmd_result result =
+            cmd_fail("Not quitting yet: %s. /quit again (or /quit -f) leaves.", why->str);
+        g_string_free(why, TRUE);
+        return result;
+    }
+    g_string_free(why, TRUE);
     loop_quit();
+    return CMD_OK;
+}
+
+/* Setting KEY was changed: write the settings file (settings persist as
+ * soon as they are set) and show the value. */
+static cmd_result saved(const char *key)
+{
+    char *err = NULL;
+    const setting_def *s = settings_find(key);
+    const char *value = shown(settings_get(s->key));
+    if (!settings_save(&err)) {
+        cmd_result result = cmd_fail("%s = %s (in use, but not saved: %s)", s->key, value, err);
+        g_free(err);
+        return result;
+    }
+    ui_info("%s = %s%s", s->key, value, strcmp(s->def, settings_get(s->key)) ? "" : " (default)");
     return CMD_OK;
 }
 
@@ -114,9 +270,10 @@ static cmd_result cmd_set(char **argv, int argc, const char *jid)
                 group = t[i].group;
                 ui_info("[%s]", group);
             }
-            ui_info("  %-20s %s", t[i].key, settings_get(t[i].key));
+            ui_info("  %-20s %s", t[i].key, shown(settings_get(t[i].key)));
         }
-        ui_info("/set KEY VALUE changes one, /help set KEY explains it, /save keeps them.");
+        ui_info("/set KEY VALUE changes one (and saves it), /set KEY \"\" empties it, /unset KEY "
+                "resets it, /help set KEY explains it.");
         return CMD_OK;
     }
     if (argc == 1) {
@@ -126,11 +283,21 @@ static cmd_result cmd_set(char **argv, int argc, const char *jid)
         help_setting(s);
         return CMD_OK;
     }
+    if (!strcmp(argv[0], "theme") && *argv[1])
+        return cmd_theme_use(argv[1]); /* checked before it is taken */
     char *err = NULL;
     if (!settings_set(argv[0], argv[1], &err))
         return cmd_fail_err(NULL, err);
-    ui_info("%s = %s", argv[0], settings_get(argv[0]));
-    return CMD_OK;
+    return saved(argv[0]);
+}
+
+static cmd_result cmd_unset(char **argv, int argc, const char *jid)
+{
+    if (argc == 0)
+        return cmd_fail("Usage: /unset KEY (back to its default)");
+    if (!settings_reset(argv[0]))
+        return cmd_fail("Unknown setting '%s'. /set lists them.", argv[0]);
+    return saved(argv[0]);
 }
 
 static cmd_result cmd_save(char **argv, int argc, const char *jid)
@@ -167,6 +334,22 @@ static cmd_result cmd_win(char **argv, int argc, const char *jid)
 
 static cmd_result cmd_close(char **argv, int argc, const char *jid)
 {
+    if (argc == 1) {
+        /* /close N: that window, from wherever it is typed (the console
+         * included); the window the user is in stays in front. */
+        long n;
+        char *room = NULL;
+        if (!parse_int(argv[0], 1, 1000, &n))
+            return cmd_fail("Usage: /close [N] (N: a window number, /win list shows them)");
+        if (n == 1)
+            return cmd_fail("Window 1 is the console: it cannot be closed; /quit leaves natter.");
+        if (!ui_close_window_num((int)n, &room))
+            return cmd_fail("No window %ld. /win list shows them.", n);
+        if (room)
+            nx_muc_forget(room); /* closing a room's window leaves the room */
+        g_free(room);
+        return CMD_OK;
+    }
     if (ui_current_is_room())
         nx_muc_forget(ui_current_jid()); /* closing a room's window leaves the room */
     if (!ui_close_window())
@@ -198,22 +381,32 @@ static const char *const notify_choices[] = {"all", "mentions", "none", "default
 
 static const char *const win_choices[] = {"list", "next", "prev", NULL};
 
+static const char *const notify_settings[] = {"notify",         "beep",        "notify_osc",
+                                              "notify_command", "quiet_hours", NULL};
+
 static const cmd_def defs[] = {
     {
         .name = "help",
-        .args = "[COMMAND | set KEY]",
-        .summary = "Show commands, or help for one command or setting",
+        .args = "[COMMAND | all | keys | set KEY]",
+        .summary = "Show commands by topic, or help for one command or setting",
+        .help = "/help all lists every command with its summary; /help keys the keys.",
         .complete = {COMPLETE_COMMAND, COMPLETE_SETTING},
+        .max_words = 2,
+        .topic = "basics",
+        .example = "/help msg",
         .run = cmd_help,
     },
     {
         .name = "quit",
-        .args = "",
+        .args = "[-f]",
         .summary = "Leave natter (disconnects cleanly)",
-        .help = "Messages written while offline stay queued in the history and are sent at the\n"
-                "next login; natter says how many on leaving. If quitting would lose some (the\n"
-                "history cannot keep them, or corrections and retractions written offline\n"
-                "wait), the first /quit says so and a second one leaves anyway.",
+        .help = "When other windows hold text not sent yet, or messages wait in the offline\n"
+                "queue (kept in the history and sent at the next login), or corrections written\n"
+                "offline would be lost, the first /quit says so and /quit again leaves.\n"
+                "-f leaves without asking (for scripts).",
+        .max_words = 1,
+        .topic = "basics",
+        .example = "/quit",
         .run = cmd_quit,
     },
     {
@@ -221,15 +414,32 @@ static const cmd_def defs[] = {
         .args = "[KEY [VALUE]]",
         .summary = "List settings, show one, or change one",
         .help = "Values are checked: an unknown key or a bad value is refused with the reason.\n"
-                "Changes apply at once; /save writes them to the settings file.",
-        .max_words = 2,
+                "Changes apply at once and are written to the settings file. VALUE is the rest\n"
+                "of the line; \"quotes\" around all of it are dropped, so /set KEY \"\" empties a\n"
+                "text setting.",
         .complete = {COMPLETE_SETTING, COMPLETE_SETVALUE},
+        .max_words = 2,
+        .rest = CMD_REST_VALUE,
+        .topic = "settings",
+        .example = "/set time_format %H:%M:%S",
         .run = cmd_set,
+    },
+    {
+        .name = "unset",
+        .args = "KEY",
+        .summary = "Put a setting back to its default (and save)",
+        .complete = {COMPLETE_SETTING},
+        .max_words = 1,
+        .topic = "settings",
+        .example = "/unset time_format",
+        .run = cmd_unset,
     },
     {
         .name = "save",
         .args = "",
         .summary = "Write the current settings to the settings file",
+        .topic = "settings",
+        .example = "/save",
         .run = cmd_save,
     },
     {
@@ -237,15 +447,20 @@ static const cmd_def defs[] = {
         .args = "[N | list | next | prev]",
         .summary = "Switch to window N, or list windows",
         .help = "Alt+1..Alt+0 switch to windows 1-10, Alt+Left/Right to the previous/next.",
-        .max_words = 1,
         .choices = win_choices,
         .complete = {COMPLETE_CHOICES},
+        .max_words = 1,
+        .topic = "windows",
+        .example = "/win 2",
         .run = cmd_win,
     },
     {
         .name = "close",
-        .args = "",
-        .summary = "Close the current chat window",
+        .args = "[N]",
+        .summary = "Close the current window, or window N",
+        .max_words = 1,
+        .topic = "windows",
+        .example = "/close 3",
         .run = cmd_close,
     },
     {
@@ -255,21 +470,28 @@ static const cmd_def defs[] = {
         .help = "default follows the notify setting. How: beep (bell, marks the tmux window),\n"
                 "notify_osc (OSC 777 / OSC 9 desktop notifications over SSH), notify_command;\n"
                 "quiet_hours silences them. Nothing notifies while you look at the window.",
-        .max_words = 1,
         .choices = notify_choices,
         .complete = {COMPLETE_CHOICES},
+        .max_words = 1,
+        .topic = "windows",
+        .example = "/notify mentions",
+        .settings = notify_settings,
         .run = cmd_notify,
     },
     {
         .name = "clear",
         .args = "",
         .summary = "Clear the current window",
+        .topic = "windows",
+        .example = "/clear",
         .run = cmd_clear,
     },
     {
         .name = "redraw",
         .args = "",
         .summary = "Redraw the screen (also Ctrl-L)",
+        .topic = "windows",
+        .example = "/redraw",
         .run = cmd_redraw,
     },
 };

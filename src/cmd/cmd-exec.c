@@ -234,6 +234,9 @@ static const cmd_def defs[] = {
                 "which the command and its pipeline are stopped. Output shown is cut at 256 KiB.\n"
                 "-list shows running commands, -kill N stops one.",
         .max_words = 1,
+        .rest = CMD_REST_TEXT,
+        .topic = "scripting",
+        .example = "/exec -o uptime",
         .run = cmd_exec,
     },
 };

@@ -56,6 +56,8 @@ static cmd_result cmd_upload(char **argv, int argc, const char *jid)
     return CMD_OK;
 }
 
+static const char *const upload_settings[] = {"transfer_rate_limit", NULL};
+
 static const cmd_def defs[] = {
     {
         .name = "upload",
@@ -65,7 +67,12 @@ static const cmd_def defs[] = {
                 "link, which other clients show inline. Progress shows in the window and the\n"
                 "status bar; chatting goes on meanwhile. -list shows running uploads and their\n"
                 "numbers, -cancel N stops one. Example: /upload ~/Pictures/cat.png",
+        .max_words = 2,
+        .rest = CMD_REST_VALUE, /* a path with spaces needs no quotes */
         .complete = {COMPLETE_PATH},
+        .topic = "chat",
+        .example = "/upload ~/Pictures/cat.png",
+        .settings = upload_settings,
         .run = cmd_upload,
     },
 };

@@ -14,18 +14,28 @@ static cmd_result cmd_search(char **argv, int argc, const char *jid)
 {
     const char *query = argc ? argv[0] : "";
     const char *peer = NULL;
-    if (g_str_has_prefix(query, "-here ") || g_str_has_prefix(query, "--here ")) {
+    const char *word_end = query + strcspn(query, " \t");
+    size_t first = (size_t)(word_end - query);
+    if ((first == 5 && !strncmp(query, "-here", 5)) ||
+        (first == 6 && !strncmp(query, "--here", 6))) {
+        query = word_end;
+        while (*query == ' ' || *query == '\t')
+            query++;
+        if (!*query)
+            return cmd_fail("Usage: /search -here WORDS (searches the chat of this window)");
         if (!jid)
             return cmd_fail("/search -here works in a chat window.");
         peer = jid;
-        query = strchr(query, ' ') + 1;
     }
-    while (*query == ' ')
-        query++;
-    if (!*query)
+    char *trimmed = g_strstrip(g_strdup(query));
+    if (!*trimmed) {
+        g_free(trimmed);
         return cmd_fail("Usage: /search [-here] WORDS or \"a phrase\"");
+    }
     char *err = NULL;
-    if (!ui_search(query, peer, &err))
+    bool ok = ui_search(trimmed, peer, &err);
+    g_free(trimmed);
+    if (!ok)
         return cmd_fail_err("Search failed", err);
     return CMD_OK;
 }
@@ -91,6 +101,12 @@ static cmd_result cmd_history(char **argv, int argc, const char *jid)
     if (!store_is_open())
         return cmd_fail("No history database is open (connect an account first).");
     char *bare = peer ? jid_bare_of(peer) : NULL;
+    if (bare && store_oldest_ts(bare) == 0) {
+        cmd_result result =
+            cmd_fail("/history export: no history with %s; nothing exported.", bare);
+        g_free(bare);
+        return result;
+    }
     char *path = out_path ? g_strdup(out_path) : export_path(bare, fmt);
     FILE *f = fopen(path, "wx");
     if (!f && out_path)
@@ -126,16 +142,23 @@ static const cmd_def defs[] = {
         .args = "[-here] WORDS",
         .summary = "Search the local history (all chats, or -here: this one)",
         .help = "Words are all required; \"quoted words\" must appear together. Results open in\n"
-                "a new window, newest first; /context N shows result N in its conversation.",
+                "a window named after the words (searching them again refreshes it), newest\n"
+                "first; /context N typed there shows its result N in its conversation.",
         .max_words = 1,
+        .rest = CMD_REST_TEXT,
+        .topic = "history",
+        .example = "/search -here \"train times\"",
         .run = cmd_search,
     },
     {
         .name = "context",
         .args = "N",
         .summary = "Show search result N in its conversation",
-        .help = "PgDn at the bottom goes back to the latest messages.",
+        .help = "In a results window: its result N; elsewhere: of the latest search.\n"
+                "PgDn at the bottom goes back to the latest messages.",
         .max_words = 1,
+        .topic = "history",
+        .example = "/context 3",
         .run = cmd_context,
     },
     {
@@ -147,6 +170,9 @@ static const cmd_def defs[] = {
                 "a shell.",
         .choices = history_choices,
         .complete = {COMPLETE_CHOICES, COMPLETE_JID},
+        .max_words = CMD_WORDS_ANY,
+        .topic = "history",
+        .example = "/history export bob@example.org",
         .run = cmd_history,
     },
 };

@@ -125,6 +125,8 @@ static cmd_result cmd_room(char **argv, int argc, const char *jid)
         return CMD_ERROR;
     char *err = NULL;
     const char *sub = argc ? argv[0] : "info";
+    if (strcmp(sub, "set") != 0 && argc > 1)
+        return cmd_fail_extra("room", sub);
     if (!strcmp(sub, "config")) {
         bool ok = nx_muc_config_request(r->jid, &err);
         return report(ok, err, "Cannot configure");
@@ -419,6 +421,9 @@ static cmd_result cmd_bookmark(char **argv, int argc, const char *jid)
 static const char *const room_choices[] = {"config", "set", "submit", "cancel", "info", NULL};
 static const char *const bookmark_choices[] = {"add", "remove", "list", NULL};
 
+static const char *const join_settings[] = {"muc_history", "muc_selfping", NULL};
+static const char *const occupants_settings[] = {"occupants_pane", "occupants_width", NULL};
+
 static const cmd_def defs[] = {
     {
         .name = "join",
@@ -427,6 +432,10 @@ static const cmd_def defs[] = {
         .help = "Without @SERVICE the server's own group chat service is used. The room window\n"
                 "opens at once; history is shown when the room has sent it.",
         .complete = {COMPLETE_ROOM},
+        .max_words = CMD_WORDS_ANY,
+        .topic = "rooms",
+        .example = "/join natter@conference.example.org",
+        .settings = join_settings,
         .run = cmd_join,
     },
     {
@@ -435,6 +444,9 @@ static const cmd_def defs[] = {
         .summary = "Leave the room of this window (the window stays)",
         .help = "/close leaves and closes the window.",
         .max_words = 1,
+        .rest = CMD_REST_TEXT,
+        .topic = "rooms",
+        .example = "/leave see you",
         .run = cmd_leave,
     },
     {
@@ -442,6 +454,9 @@ static const cmd_def defs[] = {
         .args = "[NEWNICK]",
         .summary = "Show or change your nick in this room",
         .max_words = 1,
+        .rest = CMD_REST_TEXT,
+        .topic = "rooms",
+        .example = "/nick alice_away",
         .run = cmd_nick,
     },
     {
@@ -449,6 +464,9 @@ static const cmd_def defs[] = {
         .args = "[TEXT]",
         .summary = "Show or set this room's topic",
         .max_words = 1,
+        .rest = CMD_REST_TEXT,
+        .topic = "rooms",
+        .example = "/topic Release on Friday",
         .run = cmd_topic,
     },
     {
@@ -458,9 +476,12 @@ static const cmd_def defs[] = {
         .help = "/room config shows the room's configuration form; /room set changes a field\n"
                 "(on/off for yes/no fields, a comma-separated list for lists); /room submit sends\n"
                 "the form, /room cancel drops it.",
-        .max_words = 3,
         .choices = room_choices,
         .complete = {COMPLETE_CHOICES},
+        .max_words = 3,
+        .rest = CMD_REST_VALUE,
+        .topic = "rooms",
+        .example = "/room set muc#roomconfig_roomname Lunch",
         .run = cmd_room,
     },
     {
@@ -468,8 +489,11 @@ static const cmd_def defs[] = {
         .args = "[-mediated] JID [REASON]",
         .summary = "Invite someone to this room",
         .help = "Direct invitations (XEP-0249) by default; -mediated sends it through the room.",
-        .max_words = 1,
         .complete = {COMPLETE_JID, COMPLETE_JID},
+        .max_words = 1,
+        .rest = CMD_REST_TEXT,
+        .topic = "rooms",
+        .example = "/invite bob@example.org",
         .run = cmd_invite,
     },
     {
@@ -477,76 +501,106 @@ static const cmd_def defs[] = {
         .args = "ROOM [REASON]",
         .summary = "Refuse an invitation",
         .max_words = 2,
+        .rest = CMD_REST_TEXT,
+        .topic = "rooms",
+        .example = "/decline room@conference.example.org",
         .run = cmd_decline,
     },
     {
         .name = "occupants",
         .args = "",
         .summary = "Show or hide the occupants pane beside rooms",
+        .topic = "rooms",
+        .example = "/occupants",
+        .settings = occupants_settings,
         .run = cmd_occupants,
     },
     {
         .name = "whois",
         .args = "NICK",
         .summary = "Show what the room tells about an occupant",
-        .max_words = 1,
         .complete = {COMPLETE_NICK},
+        .max_words = 1,
+        .rest = CMD_REST_TEXT,
+        .topic = "rooms",
+        .example = "/whois bob",
         .run = cmd_whois,
     },
     {
         .name = "kick",
         .args = "NICK [REASON]",
         .summary = "Kick an occupant out of this room",
-        .max_words = 2,
         .complete = {COMPLETE_NICK},
+        .max_words = 2,
+        .rest = CMD_REST_TEXT,
+        .topic = "moderation",
+        .example = "/kick spammer flooding",
         .run = cmd_kick,
     },
     {
         .name = "ban",
         .args = "NICK|JID [REASON]",
         .summary = "Ban someone from this room",
-        .max_words = 2,
         .complete = {COMPLETE_NICK},
+        .max_words = 2,
+        .rest = CMD_REST_TEXT,
+        .topic = "moderation",
+        .example = "/ban spammer@example.org",
         .run = cmd_ban,
     },
     {
         .name = "role",
         .args = "NICK ROLE [REASON]",
         .summary = "Set an occupant's role (moderator, participant, visitor)",
-        .max_words = 3,
         .complete = {COMPLETE_NICK},
+        .max_words = 3,
+        .rest = CMD_REST_TEXT,
+        .topic = "moderation",
+        .example = "/role bob moderator",
         .run = cmd_role,
     },
     {
         .name = "affiliation",
         .args = "NICK|JID AFFILIATION [REASON]",
         .summary = "Set an affiliation (owner, admin, member, outcast, none)",
-        .max_words = 3,
         .complete = {COMPLETE_NICK},
+        .max_words = 3,
+        .rest = CMD_REST_TEXT,
+        .topic = "moderation",
+        .example = "/affiliation bob member",
         .run = cmd_affiliation,
     },
     {
         .name = "voice",
         .args = "NICK",
         .summary = "Let a visitor speak in a moderated room",
-        .max_words = 1,
         .complete = {COMPLETE_NICK},
+        .max_words = 1,
+        .rest = CMD_REST_TEXT,
+        .topic = "moderation",
+        .example = "/voice bob",
         .run = cmd_voice,
     },
     {
         .name = "devoice",
         .args = "NICK",
         .summary = "Make a participant a visitor",
-        .max_words = 1,
         .complete = {COMPLETE_NICK},
+        .max_words = 1,
+        .rest = CMD_REST_TEXT,
+        .topic = "moderation",
+        .example = "/devoice bob",
         .run = cmd_devoice,
     },
     {
         .name = "moderate",
         .args = "NICK [REASON]",
         .summary = "Remove NICK's last message for everyone (XEP-0425)",
-        .max_words = 2,
         .complete = {COMPLETE_NICK},
+        .max_words = 2,
+        .rest = CMD_REST_TEXT,
+        .topic = "moderation",
+        .example = "/moderate spammer spam",
         .run = cmd_moderate,
     },
     {
@@ -556,6 +610,9 @@ static const cmd_def defs[] = {
         .help = "Stored with XEP-0402 when the server supports it, else XEP-0048.",
         .choices = bookmark_choices,
         .complete = {COMPLETE_CHOICES},
+        .max_words = CMD_WORDS_ANY,
+        .topic = "rooms",
+        .example = "/bookmark add autojoin on",
         .run = cmd_bookmark,
     },
 };

@@ -6,10 +6,41 @@
 #include "ui/theme.h"
 #include "ui/ui.h"
 
+cmd_result cmd_theme_use(const char *name)
+{
+    /* A theme that does not load is refused here, as the command's one
+     * error (with its place when it comes from a script), and the current
+     * one stays. */
+    int attrs[THEME__COUNT];
+    char *err = NULL;
+    bool builtin = !strcmp(name, "default"); /* needs no file */
+    if (!theme_preview(name, attrs, &err) && !(builtin && g_str_has_prefix(err, "no theme"))) {
+        /* A missing theme or a file that is no theme at all is one line; a
+         * theme file with errors lists them (file:line), then says so. */
+        if (g_str_has_prefix(err, "no theme") || strstr(err, ": not a theme ("))
+            return cmd_fail_err(NULL, err);
+        cmd_result result = cmd_fail("%s\nTheme '%s' not loaded; keeping '%s'.", g_strchomp(err),
+                                     name, theme_current());
+        g_free(err);
+        return result;
+    }
+    g_clear_pointer(&err, g_free);
+    if (!settings_set("theme", name, &err))
+        return cmd_fail_err(NULL, err);
+    if (strcmp(theme_current(), name) != 0)
+        return cmd_fail("Theme %s not loaded; keeping %s.", name, theme_current());
+    if (!settings_save(&err))
+        return cmd_fail_err("Theme loaded, but not saved", err);
+    ui_info("Theme %s loaded (and saved).", name);
+    return CMD_OK;
+}
+
 static cmd_result cmd_theme(char **argv, int argc, const char *jid)
 {
     const char *sub = argc ? argv[0] : "list";
     if (!strcmp(sub, "list")) {
+        if (argc > 1)
+            return cmd_fail_extra("theme", "list");
         char **names = theme_list();
         ui_info("Themes (%s in use; /theme preview NAME, /theme load NAME):", theme_current());
         for (char **n = names; *n; n++)
@@ -26,20 +57,14 @@ static cmd_result cmd_theme(char **argv, int argc, const char *jid)
         g_free(errors);
         return CMD_OK;
     }
-    if (!strcmp(sub, "load")) {
-        /* Through the setting, so /save keeps it; a theme that does not
-         * load is reported and the current one stays. */
-        char *err = NULL;
-        if (!settings_set("theme", argv[1], &err))
-            return cmd_fail_err(NULL, err);
-        if (!strcmp(theme_current(), argv[1]))
-            ui_info("Theme %s loaded (/save keeps it).", argv[1]);
-        return CMD_OK;
-    }
+    if (!strcmp(sub, "load"))
+        return cmd_theme_use(argv[1]);
     return cmd_fail("Usage: /theme list | load NAME | preview NAME");
 }
 
 static const char *const theme_choices[] = {"list", "load", "preview", NULL};
+
+static const char *const theme_settings[] = {"theme", NULL};
 
 static const cmd_def defs[] = {
     {
@@ -50,9 +75,12 @@ static const cmd_def defs[] = {
             "Themes are NAME.theme files in $XDG_CONFIG_HOME/natter/themes (yours) and natter's\n"
             "themes directory. A theme with errors is refused with file and line, and the\n"
             "current one stays. Colours become the nearest the terminal can show.",
-        .max_words = 2,
         .choices = theme_choices,
         .complete = {COMPLETE_CHOICES},
+        .max_words = 2,
+        .topic = "settings",
+        .example = "/theme load dark",
+        .settings = theme_settings,
         .run = cmd_theme,
     },
 };

@@ -11,6 +11,11 @@
 
 static GHashTable *commands; /* name -> const cmd_def* */
 static GPtrArray *sorted;
+static GPtrArray *in_order; /* as registered: the tables' order, for /help */
+
+const char *const cmd_topics[] = {"chat",      "rooms",   "moderation", "contacts",
+                                  "history",   "windows", "settings",   "accounts",
+                                  "scripting", "basics",  NULL};
 
 static gint def_cmp(gconstpointer a, gconstpointer b)
 {
@@ -22,6 +27,7 @@ void cmd_register(const cmd_def *defs, size_t count)
     for (size_t i = 0; i < count; i++) {
         g_hash_table_insert(commands, (gpointer)defs[i].name, (gpointer)&defs[i]);
         g_ptr_array_add(sorted, (gpointer)&defs[i]);
+        g_ptr_array_add(in_order, (gpointer)&defs[i]);
     }
     g_ptr_array_sort(sorted, def_cmp);
 }
@@ -36,10 +42,16 @@ GPtrArray *cmd_all(void)
     return sorted;
 }
 
+GPtrArray *cmd_in_order(void)
+{
+    return in_order;
+}
+
 void cmd_init(void)
 {
     commands = g_hash_table_new(g_str_hash, g_str_equal);
     sorted = g_ptr_array_new();
+    in_order = g_ptr_array_new();
     cmd_core_register();
     cmd_account_register();
     cmd_chat_register();
@@ -50,6 +62,8 @@ void cmd_init(void)
     cmd_theme_register();
     cmd_muc_register();
     cmd_files_register();
+    cmd_contact_register();
+    cmd_rooms_register();
 }
 
 void cmd_load_user_config(void)
@@ -67,8 +81,11 @@ void cmd_deinit(void)
         g_hash_table_destroy(commands);
     if (sorted)
         g_ptr_array_free(sorted, TRUE);
+    if (in_order)
+        g_ptr_array_free(in_order, TRUE);
     commands = NULL;
     sorted = NULL;
+    in_order = NULL;
 }
 
 /* ---------- running commands ---------- */
@@ -116,7 +133,56 @@ cmd_result cmd_fail_err(const char *what, char *err)
     return result;
 }
 
+bool cmd_split_args(const cmd_def *d, const char *args, char ***words, int *count, char **err)
+{
+    int limit = d->rest != CMD_REST_NONE && d->max_words > 0 ? d->max_words : 0;
+    if (!parse_words(args, limit, words, count, err))
+        return false;
+    if (d->max_words != CMD_WORDS_ANY && *count > d->max_words) {
+        if (d->max_words == 0)
+            *err = g_strdup_printf("/%s: too many arguments (it takes none)", d->name);
+        else
+            *err = g_strdup_printf("/%s: too many arguments (usage: /%s %s)", d->name, d->name,
+                                   d->args ? d->args : "");
+        g_strfreev(*words);
+        *words = NULL;
+        return false;
+    }
+    if (d->rest == CMD_REST_VALUE && *count == d->max_words) {
+        char *plain = parse_unquote((*words)[*count - 1]);
+        if (plain) {
+            g_free((*words)[*count - 1]);
+            (*words)[*count - 1] = plain;
+        }
+    }
+    return true;
+}
+
+cmd_result cmd_fail_extra(const char *name, const char *usage)
+{
+    return cmd_fail("/%s: too many arguments (usage: /%s %s)", name, name, usage);
+}
+
+static cmd_result run_parsed(const char *line, const char *jid);
+
+static unsigned serial;
+
+unsigned cmd_serial(void)
+{
+    return serial;
+}
+
+/* Run LINE: what it says while it runs goes to the window it was typed in. */
 static cmd_result run_command(const char *line, const char *jid)
+{
+    serial++;
+    ui_command_begin();
+    cmd_result result = run_parsed(line, jid);
+    ui_command_end();
+    return result;
+}
+
+static cmd_result run_parsed(const char *line, const char *jid)
 {
     char *name;
     const char *args;
@@ -136,11 +202,11 @@ static cmd_result run_command(const char *line, const char *jid)
     char **words;
     int count;
     char *err = NULL;
-    if (parse_words(args, def->max_words, &words, &count, &err)) {
+    if (cmd_split_args(def, args, &words, &count, &err)) {
         result = def->run(words, count, jid);
         g_strfreev(words);
     } else {
-        result = cmd_fail("/%s: %s", name, err);
+        result = g_str_has_prefix(err, "/") ? cmd_fail("%s", err) : cmd_fail("/%s: %s", name, err);
         g_free(err);
     }
     g_free(name);
@@ -226,6 +292,18 @@ static void man_commands(FILE *out)
                 fputs(l[1] ? "\n.br\n" : "\n", out);
             }
             g_strfreev(lines);
+        }
+        if (d->example) {
+            fputs(".br\nExample: ", out);
+            man_escape(out, d->example);
+            fputs("\n", out);
+        }
+        if (d->settings) {
+            fputs(".br\nSettings: ", out);
+            for (const char *const *s = d->settings; *s; s++) {
+                man_escape(out, *s);
+                fputs(s[1] ? ", " : "\n", out);
+            }
         }
     }
 }

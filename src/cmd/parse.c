@@ -74,6 +74,25 @@ bool parse_words(const char *args, int max, char ***words, int *count, char **er
     return true;
 }
 
+char *parse_unquote(const char *text)
+{
+    const char *p = text;
+    while (is_blank(*p))
+        p++;
+    if (*p != '"')
+        return NULL;
+    char **w;
+    int n;
+    char *err = NULL;
+    if (!parse_words(p, 0, &w, &n, &err)) {
+        g_free(err);
+        return NULL;
+    }
+    char *out = n == 1 ? g_strdup(w[0]) : NULL;
+    g_strfreev(w);
+    return out;
+}
+
 bool parse_options(char **words, int count, int from, const char *const *keys, const char **values,
                    char **err)
 {

@@ -21,6 +21,10 @@ bool parse_command(const char *line, char **name, const char **args);
  * its length. Returns false with *ERR (g_free) for an unterminated quote. */
 bool parse_words(const char *args, int max, char ***words, int *count, char **err);
 
+/* TEXT without its quotes when it is exactly one "quoted" word (escapes
+ * undone), else NULL. g_free. */
+char *parse_unquote(const char *text);
+
 /* Parse trailing "key value" pairs in WORDS[FROM..COUNT) where every key must
  * be one of KEYS (NULL-terminated). VALUES receives, per key index, the value
  * (borrowed from WORDS) or NULL. Returns false with *ERR (g_free) for an

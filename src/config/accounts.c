@@ -223,7 +223,9 @@ static char *normalise(const char *key, const char *value, char **err)
         return NULL;
     }
     if (strcmp(key, "jid") == 0) {
-        char *bare = jid_is_valid_bare(value) ? jid_bare_of(value) : NULL;
+        /* An account is a user on a server: a server's own address has no
+         * '@' and cannot log in. */
+        char *bare = jid_is_valid_bare(value) && strchr(value, '@') ? jid_bare_of(value) : NULL;
         if (bare == NULL)
             *err =
                 g_strdup_printf("jid '%s' is not a valid bare JID such as user@example.org", value);

@@ -23,6 +23,7 @@
 static const char *const notify_choices[] = {"all", "mentions", "none", NULL};
 static const char *const osc_choices[] = {"off", "777", "9", NULL};
 static const char *const side_choices[] = {"left", "right", NULL};
+static const char *const strangers_choices[] = {"quiet", "notify", "drop", NULL};
 
 /* The one table of all settings, listed by group. */
 static const setting_def table[] = {
@@ -56,6 +57,13 @@ static const setting_def table[] = {
     {"transfer_rate_limit", SETTING_INT, "0", 0, 1000000, NULL, "connection",
      "largest speed of each file upload or download, in KiB/s (0: no limit)"},
     /* chat */
+    {"strangers", SETTING_ENUM, "quiet", 0, 0, strangers_choices, "chat",
+     "messages and subscription requests from people not in the roster: quiet (one "
+     "\"strangers\" window, no notification), notify (the same, with notifications) or drop"},
+    {"auto_away", SETTING_INT, "15", 0, 1440, NULL, "chat",
+     "minutes without input before natter sets you away, with your idle time (0: never)"},
+    {"version_os", SETTING_BOOL, "on", 0, 0, NULL, "chat",
+     "tell others which operating system natter runs on when they ask for its version"},
     {"receipts", SETTING_BOOL, "on", 0, 0, NULL, "chat",
      "ask for and send message delivery receipts"},
     {"chat_states", SETTING_BOOL, "on", 0, 0, NULL, "chat", "send and show typing notifications"},

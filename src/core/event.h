@@ -106,9 +106,13 @@ typedef struct {
 
 /* Filled in by the store's subscriber (it runs first), read by the UI. */
 typedef struct {
-    long long rowid; /* history row, 0 when not stored (yet) */
-    bool duplicate;  /* already in history: do not show it again */
-    bool rejected;   /* (corrections) refused: not from the original sender */
+    long long rowid;  /* history row, 0 when not stored (yet) */
+    bool duplicate;   /* already in history: do not show it again */
+    bool rejected;    /* (corrections) refused: not from the original sender, or
+                       * its message is retracted already */
+    bool retracted;   /* (messages) stored retracted: its retraction came first */
+    const char *body; /* (messages) stored with this text, a correction that came
+                       * first (borrowed for the delivery), or NULL */
 } ev_result;
 
 typedef struct {
@@ -119,6 +123,8 @@ typedef struct {
     bool outgoing;
     bool queued;             /* outgoing, not yet sent (offline) */
     time_t timestamp;        /* original time (XEP-0203 delay) or now */
+    int64_t time_us;         /* the same time in UTC microseconds, with the stamp's
+                              * fraction of a second (0: only TIMESTAMP is known) */
     bool delayed;            /* carried a delay stamp */
     const char *stanza_id;   /* XEP-0359, only when 'by' is our own bare JID */
     const char *origin_id;   /* XEP-0359 origin-id */
@@ -145,6 +151,7 @@ typedef struct {
     const char *body;       /* new text */
     const char *id;         /* the correction's own id */
     time_t timestamp;
+    int64_t time_us;         /* TIMESTAMP in UTC microseconds (0: only TIMESTAMP is known) */
     bool groupchat;          /* FROM is room/nick: the author is the occupant */
     const char *occupant_id; /* rooms: XEP-0421 id when the room vouches for it */
     ev_result *result;

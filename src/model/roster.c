@@ -190,6 +190,14 @@ bool roster_set_presence(const char *bare, const char *resource, presence_show s
     return diff;
 }
 
+void roster_set_idle(const char *bare, const char *resource, time_t since)
+{
+    roster_contact *c = roster_find(bare);
+    roster_resource *r = c ? g_hash_table_lookup(c->resources, resource ? resource : "") : NULL;
+    if (r)
+        r->idle_since = since;
+}
+
 void roster_clear_presence(void)
 {
     GHashTableIter it;

@@ -10,6 +10,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <time.h>
 
 typedef enum {
     PRESENCE_OFFLINE = 0,
@@ -25,6 +26,7 @@ typedef struct {
     presence_show show;
     char *status;
     int priority;
+    time_t idle_since; /* XEP-0319: idle since (UTC), 0 when not idle */
 } roster_resource;
 
 typedef struct {
@@ -60,6 +62,10 @@ void roster_remove_item(const char *bare);
  * aggregated show or status changed; *OLD_SHOW gets the previous one. */
 bool roster_set_presence(const char *bare, const char *resource, presence_show show,
                          const char *status, int priority, presence_show *old_show);
+
+/* Record that BARE/RESOURCE (an available resource) is idle since SINCE
+ * (0: not idle). Nothing happens for a resource that is not known. */
+void roster_set_idle(const char *bare, const char *resource, time_t since);
 
 /* Everyone offline (we lost the connection). */
 void roster_clear_presence(void);

@@ -178,6 +178,9 @@ static int write_one(store_msg *m, const char *bare, store_add_result *res)
         *res = STORE_DUPLICATE;
         return SQLITE_OK;
     }
+    rc = store_edits_apply(m, bare);
+    if (rc != SQLITE_OK)
+        return rc;
     sqlite3_stmt *st = store_stmt(ST_INSERT, &rc);
     if (!st)
         return rc;
@@ -219,6 +222,7 @@ static int txn(store_stmt_id id)
 
 static void rollback(void)
 {
+    store_edits_forget(); /* what the transaction changed there is undone */
     sqlite3 *db = store_db();
     if (db && !sqlite3_get_autocommit(db))
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -313,6 +317,7 @@ bool store_batch_end(char **err)
         return false;
     }
     batch_txn = false;
+    store_fault_reset();
     if (batch_rows) {
         g_ptr_array_set_free_func(batch_rows, pend_free);
         g_ptr_array_set_size(batch_rows, 0);
@@ -360,7 +365,9 @@ guint store_pending_flush(bool wait)
         return pending.length;
     }
     g_queue_clear_full(&pending, pend_free);
-    store_fault_reset();
+    /* In a batch nothing is on disk before its commit: that ends the run. */
+    if (!batch_wanted)
+        store_fault_reset();
     return 0;
 }
 
@@ -415,7 +422,7 @@ bool store_add_batch(store_msg **msgs, guint n, store_add_result *results, char 
         store_pending_flush(false);
     if (g_queue_is_empty(&pending)) {
         rc = write_many(ok, bares, n, results);
-        if (rc == SQLITE_OK)
+        if (rc == SQLITE_OK && !batch_wanted)
             store_fault_reset();
     } else {
         rc = last_fault_rc ? last_fault_rc : SQLITE_MISUSE;
@@ -521,6 +528,15 @@ static void rows_around(const char *peer, int64_t ts, int64_t rowid, int limit, 
     for (guint i = 0; i < tmp->len; i++)
         g_ptr_array_add(out, tmp->pdata[i]);
     g_ptr_array_free(tmp, TRUE);
+}
+
+/* The time (UTC ms) of row ROWID of PEER, 0 when there is none. */
+int64_t store_row_ts(const char *peer, int64_t rowid)
+{
+    int64_t ts = 0;
+    if (!peer || rowid <= 0 || !cursor_ts(peer, rowid, &ts))
+        return 0;
+    return ts;
 }
 
 /* Messages of PEER in time order (ts, then rowid) older than BEFORE_ROWID
@@ -772,6 +788,29 @@ int64_t store_retract_stanza(const char *by, const char *stanza_id, const char *
     return store_stmt_run(up) == SQLITE_DONE ? row : 0;
 }
 
+/* Retract the pending (not yet written) message ID by AUTHOR in PEER (see
+ * internal.h). */
+bool store_pending_retract(const char *peer, const char *author, const char *id)
+{
+    bool found = false;
+    for (GList *l = pending.head; l; l = l->next) {
+        pend *e = l->data;
+        store_msg *m = e->m;
+        bool by = author ? str_eq(e->bare, author) : str_eq(m->stanza_id_by, peer);
+        bool named =
+            author ? (str_eq(m->origin_id, id) || str_eq(m->msg_id, id) || str_eq(m->stanza_id, id))
+                   : str_eq(m->stanza_id, id);
+        if (!str_eq(m->peer, peer) || !by || !named)
+            continue;
+        g_free(m->body);
+        m->body = g_strdup("");
+        g_clear_pointer(&m->original_body, g_free);
+        m->retracted = true;
+        found = true;
+    }
+    return found;
+}
+
 /* True when a message with id ID is stored in any conversation. */
 static bool id_anywhere(const char *id)
 {
@@ -829,6 +868,21 @@ int64_t store_oldest_ts(const char *peer)
         ts = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
     return ts;
+}
+
+/* SECOND_MS, or the newest ts of PEER within that second (store.h). */
+int64_t store_place_in_second(const char *peer, int64_t second_ms)
+{
+    sqlite3_stmt *st = peer ? store_stmt(ST_SECOND_MAX, NULL) : NULL;
+    if (!st)
+        return second_ms;
+    store_bind_text(st, 1, peer);
+    sqlite3_bind_int64(st, 2, second_ms);
+    int64_t ts = second_ms;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        ts = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return ts > second_ms ? ts : second_ms;
 }
 
 /* The newest pending (not yet written) message of PEER that is outgoing

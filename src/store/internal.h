@@ -5,7 +5,9 @@
  *            wording, key/value state, counts, peers, store_msg helpers
  * schema.c   the schema and its migrations (PRAGMA user_version)
  * history.c  add/dedup, the pending queue, paging, receipts, corrections
+ * edits.c    corrections and retractions that wait for their message
  * search.c   FTS5 query building, search, export
+ * keys.c     records of end-to-end encryption (OMEMO keys and sessions)
  */
 #ifndef NATTER_STORE_INTERNAL_H
 #define NATTER_STORE_INTERNAL_H
@@ -15,7 +17,7 @@
 #include "store/store.h"
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 4
 
 /* How long a statement waits for another connection's lock. */
 #define STORE_BUSY_TIMEOUT_MS 200
@@ -66,6 +68,18 @@ typedef enum {
     ST_QUEUED,        /* outgoing messages waiting for a connection, oldest first */
     ST_SENT_MSGID,    /* ?1 peer ?2 msg_id: no longer queued */
     ST_SENT_ORIGIN,   /* ?1 peer ?2 origin_id: no longer queued */
+    ST_KEY_GET,       /* ?1 kind ?2 jid ?3 id -> data (keys.c) */
+    ST_KEY_PUT,       /* ?1 kind ?2 jid ?3 id ?4 data */
+    ST_KEY_DEL,       /* ?1 kind ?2 jid ?3 id */
+    ST_KEY_IDS,       /* ?1 kind ?2 jid -> id */
+    ST_SECOND_MAX,    /* ?1 peer ?2 ts: the newest ts of PEER in [?2, ?2 + 1000) */
+    ST_EDIT_COUNT,    /* how many edits wait for their message */
+    ST_EDIT_FIND,     /* ?1 peer ?2 ?3 ?4 ids -> id, author, retract, body, ts, standin */
+    ST_EDIT_ADD,      /* ?1 peer ?2 author ?3 target ?4 retract ?5 body ?6 ts ?7 standin */
+    ST_EDIT_OF,       /* ?1 peer ?2 target ?3 author -> id, retract, standin */
+    ST_EDIT_DEL,      /* ?1 id */
+    ST_EDIT_NOBODY,   /* ?1 id: a correction of a retracted message loses its text */
+    ST_DELETE_ROW,    /* ?1 id: a correction's stand-in, once applied */
     ST__COUNT
 } store_stmt_id;
 
@@ -133,6 +147,19 @@ guint store_pending_flush(bool wait);
 guint store_pending_clear(void);
 /* Forget that a fault was reported (a new run of faults reports again). */
 void store_fault_reset(void);
+/* Retract what is still pending (not yet written) of PEER with id ID by
+ * AUTHOR (NULL: the room's stanza-id). Returns true when one changed. */
+bool store_pending_retract(const char *peer, const char *author, const char *id);
+
+/* ---- edits.c ---- */
+
+/* Forget what is known about the pending edits table (another database, a
+ * rolled-back transaction). */
+void store_edits_forget(void);
+/* Apply to M (bare sender BARE), before it is inserted, the edits that wait
+ * for it (store_edit_wait), inside the add's transaction. Returns SQLITE_OK
+ * or the fault. */
+int store_edits_apply(store_msg *m, const char *bare);
 
 /* ---- search.c ---- */
 

@@ -67,9 +67,35 @@ static const char schema_v1[] =
 static const char schema_v2[] = "ALTER TABLE messages ADD COLUMN queued INTEGER NOT NULL DEFAULT 0;"
                                 "CREATE INDEX messages_queued ON messages (ts) WHERE queued = 1;";
 
+/* OMEMO records (keys.c): what end-to-end encryption keeps per account,
+ * opaque blobs by kind, JID and id. */
+static const char schema_v3[] = "CREATE TABLE omemo_keys (kind INTEGER NOT NULL, jid TEXT NOT NULL,"
+                                " id INTEGER NOT NULL, data BLOB NOT NULL,"
+                                " PRIMARY KEY (kind, jid, id)) WITHOUT ROWID;";
+/* Version 4: corrections and retractions that arrive before the message
+ * they change (older history is fetched newest first, a catch-up may stop
+ * before the original) wait here and are applied when it is stored: a
+ * retracted message is then never stored with its text. Retracted rows
+ * written before keep no text either. */
+static const char schema_v4[] =
+    "CREATE TABLE pending_edits ("
+    " id INTEGER PRIMARY KEY,"
+    " peer TEXT NOT NULL,"
+    " author TEXT,"          /* as messages.sender_bare; NULL: the room's moderation */
+    " target TEXT NOT NULL," /* the id it names: msg_id, origin_id or stanza_id */
+    " retract INTEGER NOT NULL DEFAULT 0,"
+    " body TEXT,"           /* a correction's new text */
+    " ts INTEGER NOT NULL," /* UTC ms: the newest correction wins */
+    " standin INTEGER);"    /* the row that shows the correction meanwhile */
+    "CREATE INDEX pending_edits_target ON pending_edits (peer, target);"
+    "UPDATE messages SET body = '', original_body = NULL WHERE retracted = 1"
+    " AND (body <> '' OR original_body IS NOT NULL);";
+
 static const store_migration steps[] = {
     {1, schema_v1},
     {2, schema_v2},
+    {3, schema_v3},
+    {4, schema_v4},
 };
 
 /* natter's migration steps (static), *N of them. */

@@ -127,6 +127,23 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_SENT_ORIGIN] = "UPDATE messages SET queued = 0 "
                        "WHERE peer = ?1 AND origin_id = ?2 AND origin_id IS NOT msg_id "
                        "AND outgoing = 1 AND queued = 1",
+    [ST_KEY_GET] = "SELECT data FROM omemo_keys WHERE kind = ?1 AND jid = ?2 AND id = ?3",
+    [ST_KEY_PUT] =
+        "INSERT OR REPLACE INTO omemo_keys (kind, jid, id, data) VALUES (?1, ?2, ?3, ?4)",
+    [ST_KEY_DEL] = "DELETE FROM omemo_keys WHERE kind = ?1 AND jid = ?2 AND id = ?3",
+    [ST_KEY_IDS] = "SELECT id FROM omemo_keys WHERE kind = ?1 AND jid = ?2",
+    [ST_SECOND_MAX] =
+        "SELECT max(ts) FROM messages WHERE peer = ?1 AND ts >= ?2 AND ts < ?2 + 1000",
+    [ST_EDIT_COUNT] = "SELECT count(*) FROM pending_edits",
+    [ST_EDIT_FIND] = "SELECT id, author, retract, body, ts, standin FROM pending_edits "
+                     "WHERE peer = ?1 AND target IN (?2, ?3, ?4)",
+    [ST_EDIT_ADD] = "INSERT INTO pending_edits (peer, author, target, retract, body, ts, standin) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [ST_EDIT_OF] = "SELECT id, retract, standin FROM pending_edits "
+                   "WHERE peer = ?1 AND target = ?2 AND author IS ?3",
+    [ST_EDIT_DEL] = "DELETE FROM pending_edits WHERE id = ?1",
+    [ST_EDIT_NOBODY] = "UPDATE pending_edits SET body = NULL WHERE id = ?1",
+    [ST_DELETE_ROW] = "DELETE FROM messages WHERE id = ?1",
     [ST_EXPORT_ALL] = "SELECT " STORE_MSG_COLS " FROM messages ORDER BY peer, ts, id",
     [ST_EXPORT_PEER] = "SELECT " STORE_MSG_COLS " FROM messages WHERE peer = ?1 "
                        "ORDER BY ts, id",
@@ -382,6 +399,7 @@ static void finalize_all(void)
 static void close_db(void)
 {
     finalize_all();
+    store_edits_forget();
     if (S.db) {
         sqlite3_close_v2(S.db);
         S.db = NULL;

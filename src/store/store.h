@@ -175,6 +175,25 @@ int64_t store_retract_checked(const char *peer, const char *sender_bare, const c
  * Returns the rowid, 0 when not stored, -1 when AUTHOR did not write it. */
 int64_t store_retract_stanza(const char *by, const char *stanza_id, const char *author);
 
+/* Keep an edit of a message that is not stored yet (older history comes
+ * newest first; a catch-up may not reach the original): TARGET is the id
+ * it names (msg_id, origin_id, or a room's stanza-id), AUTHOR who must have
+ * written the message (a bare JID or muc_author_key; NULL: the room's
+ * moderation, matched by the room's stanza-id only). A retraction (RETRACT)
+ * also retracts a message of PEER still waiting to be written, and the rows
+ * that stand in for corrections of TARGET (their text is dropped); a
+ * correction keeps BODY, written at TS (UTC ms; the newest wins), and the
+ * row STANDIN (0: none) that shows it meanwhile. When the message is
+ * stored, a waiting retraction empties it before it is written, else the
+ * newest correction becomes its body, and the stand-ins are deleted.
+ * Returns false when nothing could be kept (or, for a correction, when a
+ * retraction of TARGET waits already: the correction changes nothing). */
+bool store_edit_wait(const char *peer, const char *author, const char *target, bool retract,
+                     const char *body, int64_t ts, int64_t standin);
+
+/* True when a retraction of TARGET by AUTHOR in PEER waits for it. */
+bool store_edit_retracted(const char *peer, const char *author, const char *target);
+
 /* The oldest archive id (XEP-0359 stanza-id) stored for PEER (g_free), or
  * NULL: where paging back through the server archive continues. */
 char *store_oldest_stanza_id(const char *peer);
@@ -190,6 +209,16 @@ store_msg *store_last_by(const char *peer, const char *author);
 /* Time (UTC ms) of the oldest message stored for PEER, 0 when none. */
 int64_t store_oldest_ts(const char *peer);
 
+/* The time (UTC ms) of the stored message ROWID of PEER, 0 when none. */
+int64_t store_row_ts(const char *peer, int64_t rowid);
+
+/* Where a message of PEER stamped with the whole second SECOND_MS (UTC ms,
+ * a multiple of 1000: a stamp without a fraction) goes: SECOND_MS, or the
+ * newest time already stored for PEER within that second, so that it
+ * follows what natter learnt of before it in that second (ties keep the
+ * order of arrival). */
+int64_t store_place_in_second(const char *peer, int64_t second_ms);
+
 /* Full-text search for the user's words QUERY (plain words, quoted phrases;
  * FTS syntax characters are treated as text, never as operators, so no query
  * can raise an FTS error; all words must match) in PEER or everywhere (PEER
@@ -200,6 +229,16 @@ GPtrArray *store_search(const char *query, const char *peer, int limit, char **e
 /* The newest MAM archive id seen for the account archive (g_free), or NULL. */
 char *store_get_state(const char *key);
 bool store_set_state(const char *key, const char *value);
+
+/* Records of end-to-end encryption (keys.c): opaque DATA by KIND, JID ("" for
+ * our own) and ID, in the open account's database. get returns NULL when
+ * there is none (g_bytes_unref); put and del return false when nothing
+ * could be written; ids lists the ids of KIND and JID (g_array_unref,
+ * guint32 elements; empty when closed). */
+GBytes *store_key_get(int kind, const char *jid, uint32_t id);
+bool store_key_put(int kind, const char *jid, uint32_t id, GBytes *data);
+bool store_key_del(int kind, const char *jid, uint32_t id);
+GArray *store_key_ids(int kind, const char *jid);
 
 /* Conversations (peers) with their last message time, newest first
  * (GPtrArray of g_strdup'ed bare JIDs). */

@@ -45,7 +45,9 @@ char *bars_window_name(const win_t *w)
     if (w->type == WIN_CONSOLE)
         return g_strdup("console");
     if (w->type == WIN_SEARCH)
-        return g_strdup("search");
+        return w->query ? g_strdup_printf("search:%s", w->query) : g_strdup("search");
+    if (w->type == WIN_STRANGERS)
+        return g_strdup("strangers");
     char *name;
     jid_t *j = w->jid ? jid_new(w->jid) : NULL;
     if (w->type == WIN_ROOM && j && j->local) {
@@ -84,6 +86,8 @@ void bars_draw_title(void)
             put_clipped(t, s);
             g_free(s);
         }
+    } else if (w->type == WIN_STRANGERS) {
+        put_clipped(t, "strangers - people outside your roster: /msg JID answers, /block JID");
     } else if (w->type == WIN_SEARCH) {
         put_clipped(t, w->title ? w->title : "search");
         put_clipped(t, " - /context N shows a result in its conversation, /close closes");

@@ -15,6 +15,7 @@
 #include "ui/internal.h"
 #include "ui/notify.h"
 #include "ui/sanitize.h"
+#include "ui/strangers.h"
 #include "xmpp/xmpp.h"
 
 static line_kind level_kind(ev_log_level l)
@@ -26,6 +27,8 @@ static void on_log(event_type t, const void *p, void *ud)
 {
     const ev_log *ev = p;
     win_t *w = ev->jid ? win_find(ev->jid) : NULL;
+    if (!ev->jid && ui_in_command())
+        w = win_current(); /* an answer to the command being run */
     ui_add_line(w ? w : win_console(), level_kind(ev->level), ev->text);
 }
 
@@ -33,8 +36,15 @@ static void show_message(const ev_message *ev)
 {
     if (ev->result && ev->result->duplicate)
         return; /* already shown once (archive or carbon of a known message) */
+    /* A retraction or correction that came first was applied as it was stored. */
+    bool retracted = ev->result && ev->result->retracted;
+    const char *body = retracted                        ? "(message retracted)"
+                       : ev->result && ev->result->body ? ev->result->body
+                                                        : ev->body;
     if (ev->backfill)
         return; /* older history: shown from the database when the page is complete */
+    if (strangers_message(ev))
+        return;
     win_t *w = win_find(ev->peer);
     if (!w) {
         w = win_open_chat(ev->peer);
@@ -48,7 +58,7 @@ static void show_message(const ev_message *ev)
                     w->act = ACT_HIGHLIGHT;
                 if (!ev->outgoing && !ev->from_archive && !ev->backfill) {
                     char *who = ui_contact_name(ev->peer);
-                    notify_message(w, who, ev->body, NULL);
+                    notify_message(w, who, body, NULL);
                     g_free(who);
                 }
                 ui_dirty(DIRTY_STATUS | DIRTY_TITLE | DIRTY_MAIN);
@@ -76,10 +86,10 @@ static void show_message(const ev_message *ev)
     }
     if (!nick)
         nick = g_strdup("?");
-    bool action = g_str_has_prefix(ev->body, "/me ");
+    bool action = g_str_has_prefix(body, "/me ");
     line_kind k = ev->outgoing ? (action ? LINE_ACTION_OUT : LINE_MSG_OUT)
                                : (action ? LINE_ACTION_IN : LINE_MSG_IN);
-    win_line *l = win_line_new(k, nick, action ? ev->body + 4 : ev->body, ev->timestamp);
+    win_line *l = win_line_new(k, nick, action ? body + 4 : body, ev->timestamp);
     g_free(nick);
     l->delayed = ev->delayed;
     l->queued = ev->queued;
@@ -88,6 +98,8 @@ static void show_message(const ev_message *ev)
     l->origin_id = g_strdup(ev->origin_id);
     l->sender_bare = jid_bare_of(ev->from);
     l->receipt_pending = ev->outgoing && ev->receipt_requested;
+    l->retracted = retracted;
+    l->corrected = ev->result && ev->result->body;
     if (w->detached) {
         /* Showing older history: the new line is in the database and the
          * window shows it when the user goes back to the bottom. */
@@ -101,7 +113,7 @@ static void show_message(const ev_message *ev)
         ui_dirty(DIRTY_MAIN);
     if (!ev->outgoing && !ev->from_archive && !ev->backfill) {
         char *name = ui_contact_name(ev->peer);
-        notify_message(w, name, ev->body, NULL);
+        notify_message(w, name, body, NULL);
         g_free(name);
     }
     ui_dirty(DIRTY_STATUS | DIRTY_TITLE);
@@ -280,6 +292,10 @@ static void on_subscription(event_type t, const void *p, void *ud)
     case SUB_UNSUBSCRIBED:
         text = g_strdup_printf("%s no longer wants to see your presence.", ev->jid);
         break;
+    }
+    if (ev->kind == SUB_REQUEST && strangers_line(ev->jid, text)) {
+        g_free(text);
+        return;
     }
     ui_add_line(win_console(), LINE_INFO, text);
     win_t *w = win_find(ev->jid);

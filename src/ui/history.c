@@ -197,8 +197,20 @@ void history_reattach(win_t *w)
     history_load_latest(w, 0);
 }
 
-/* Results of the last search, to jump to (rowid and peer per number). */
+/* Results of the latest search, for /context typed outside a results
+ * window (rowid and peer per number). */
 static GPtrArray *last_results; /* store_msg* */
+
+/* The results window of TITLE, or NULL. */
+static win_t *find_search(const char *title)
+{
+    for (guint i = 1; i <= win_count(); i++) {
+        win_t *w = win_nth(i);
+        if (w->type == WIN_SEARCH && !g_strcmp0(w->title, title))
+            return w;
+    }
+    return NULL;
+}
 
 bool history_search(const char *query, const char *peer, char **err)
 {
@@ -208,16 +220,28 @@ bool history_search(const char *query, const char *peer, char **err)
             *err = g_strdup("no history database is open (connect an account first)");
         return false;
     }
+    /* One window per query: searching again refreshes it. */
     char *title = g_strdup_printf("search: %s%s%s", query, peer ? " in " : "", peer ? peer : "");
-    win_t *w = win_open_search(title);
+    win_t *w = find_search(title);
+    if (w)
+        win_clear(w);
+    else {
+        w = win_open_search(title);
+        w->query = sanitize_nick(query);
+    }
     g_free(title);
     if (last_results)
         g_ptr_array_unref(last_results);
-    last_results = res;
-    char *head = g_strdup_printf("%u result%s for \"%s\"%s%s (newest first; /context N shows "
+    last_results = g_ptr_array_ref(res);
+    if (w->results)
+        g_ptr_array_unref(w->results);
+    w->results = res;
+    /* A query that is one "phrase" shows its own quotes. */
+    bool quoted = query[0] == '"';
+    char *head = g_strdup_printf("%u result%s for %s%s%s%s%s (newest first; /context N shows "
                                  "one in its conversation):",
-                                 res->len, res->len == 1 ? "" : "s", query, peer ? " in " : "",
-                                 peer ? peer : "");
+                                 res->len, res->len == 1 ? "" : "s", quoted ? "" : "\"", query,
+                                 quoted ? "" : "\"", peer ? " in " : "", peer ? peer : "");
     win_add(w, LINE_INFO, NULL, head, 0, false, false);
     g_free(head);
     for (guint i = 0; i < res->len; i++) {
@@ -230,16 +254,20 @@ bool history_search(const char *query, const char *peer, char **err)
         g_free(nick);
     }
     ui_focus(w);
+    ui_dirty(DIRTY_ALL);
     return true;
 }
 
 bool history_context(int n, char **err)
 {
-    if (!last_results || n < 1 || (guint)n > last_results->len) {
+    /* Typed in a results window: its results; elsewhere the latest search's. */
+    win_t *here = win_current();
+    GPtrArray *results = here->type == WIN_SEARCH && here->results ? here->results : last_results;
+    if (!results || n < 1 || (guint)n > results->len) {
         *err = g_strdup_printf("no search result %d (search first with /search TEXT)", n);
         return false;
     }
-    store_msg *hit = g_ptr_array_index(last_results, (guint)n - 1);
+    store_msg *hit = g_ptr_array_index(results, (guint)n - 1);
     GPtrArray *msgs = store_context(hit->peer, hit->rowid, 15);
     if (!msgs) {
         *err = g_strdup("could not read the history database");

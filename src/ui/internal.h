@@ -112,4 +112,8 @@ void input_switch(win_t *from, win_t *to);
 void input_set_line_handler(void (*cb)(const char *line));
 void input_set_secret(const char *prompt, void (*cb)(const char *secret, void *ud), void *ud);
 
+/* True while a command runs (ui_command_begin): its log lines go to the
+ * current window. */
+bool ui_in_command(void);
+
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config/settings.h"
+#include "model/ignore.h"
 #include "model/jid.h"
 #include "model/muc.h"
 #include "ui/history.h"
@@ -70,18 +71,32 @@ void room_on_message(const ev_message *ev)
     win_t *w = room_window(ev->peer);
     if (w->syncing)
         return; /* stored; shown from the database when the sync ends */
-    bool action = g_str_has_prefix(ev->body, "/me ");
+    if (!ev->outgoing) {
+        char *author = jid_resource_of(ev->from);
+        bool ignored = ignore_has(ev->peer, author);
+        g_free(author);
+        if (ignored)
+            return; /* stored (history and search keep it), not shown (/ignore) */
+    }
+    /* A retraction or correction that came first was applied as it was stored. */
+    bool retracted = ev->result && ev->result->retracted;
+    const char *body = retracted                        ? "(message retracted)"
+                       : ev->result && ev->result->body ? ev->result->body
+                                                        : ev->body;
+    bool action = g_str_has_prefix(body, "/me ");
     line_kind k = ev->outgoing ? (action ? LINE_ACTION_OUT : LINE_MSG_OUT)
                                : (action ? LINE_ACTION_IN : LINE_MSG_IN);
     char *nick = nick_of(ev->from);
-    win_line *l = win_line_new(k, nick, action ? ev->body + 4 : ev->body, ev->timestamp);
+    win_line *l = win_line_new(k, nick, action ? body + 4 : body, ev->timestamp);
     l->delayed = ev->delayed;
     l->rowid = ev->result ? ev->result->rowid : 0;
     l->id = g_strdup(ev->id);
     l->origin_id = g_strdup(ev->origin_id);
     l->sender_bare = muc_author_key(ev->peer, ev->from, ev->occupant_id);
     l->stanza_id = g_strdup(ev->stanza_id);
-    l->mention = !ev->outgoing && room_mentions(ev->peer, ev->body);
+    l->retracted = retracted;
+    l->corrected = ev->result && ev->result->body;
+    l->mention = !ev->outgoing && room_mentions(ev->peer, body);
     bool mention = l->mention;
     if (w->detached) {
         win_line_free(l);
@@ -92,7 +107,7 @@ void room_on_message(const ev_message *ev)
     }
     if (!ev->outgoing && !ev->from_archive) {
         muc_room *r = muc_room_find(ev->peer);
-        notify_message(w, nick, ev->body, r ? r->nick : NULL);
+        notify_message(w, nick, body, r ? r->nick : NULL);
     }
     g_free(nick);
     ui_dirty(w == win_current() ? DIRTY_MAIN | DIRTY_STATUS : DIRTY_STATUS);

@@ -192,10 +192,14 @@ static bool read_spec(const char *name, theme_spec *spec, char **errors)
     for (char **d = dirs; *d && !found; d++) {
         char *path = g_build_filename(*d, file, NULL);
         char *text = NULL;
-        if (g_file_get_contents(path, &text, NULL, NULL)) {
+        gsize len = 0;
+        if (g_file_get_contents(path, &text, &len, NULL)) {
             found = true;
-            if (!g_utf8_validate(text, -1, NULL)) {
-                *errors = g_strdup_printf("%s: not UTF-8 text", path);
+            /* The whole file, NUL bytes included: a binary file whose start
+             * happens to parse is no theme. */
+            if (memchr(text, '\0', len) || !g_utf8_validate(text, (gssize)len, NULL)) {
+                *errors =
+                    g_strdup_printf("%s: not a theme (binary data; a theme is UTF-8 text)", path);
             } else {
                 ok = themefile_parse(path, text, spec, errors);
             }

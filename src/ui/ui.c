@@ -173,6 +173,24 @@ void ui_console(const char *fmt, ...)
     va_end(ap);
 }
 
+static int command_depth;
+
+void ui_command_begin(void)
+{
+    command_depth++;
+}
+
+void ui_command_end(void)
+{
+    if (command_depth > 0)
+        command_depth--;
+}
+
+bool ui_in_command(void)
+{
+    return command_depth > 0;
+}
+
 const char *ui_current_jid(void)
 {
     return win_current()->jid;
@@ -250,6 +268,21 @@ bool ui_close_window(void)
     return true;
 }
 
+bool ui_close_window_num(int num, char **room)
+{
+    win_t *w = num > 0 ? win_nth((guint)num) : NULL;
+    *room = NULL;
+    if (!w || w->type == WIN_CONSOLE)
+        return false;
+    if (w->type == WIN_ROOM)
+        *room = g_strdup(w->jid);
+    if (w == win_current())
+        return ui_close_window();
+    win_close(w);
+    ui_dirty(DIRTY_ALL);
+    return true;
+}
+
 void ui_clear_window(void)
 {
     win_clear(win_current());
@@ -274,6 +307,21 @@ void ui_scroll_pages(int pages)
     }
     win_scroll(w, pages * step);
     ui_dirty(DIRTY_MAIN | DIRTY_STATUS);
+}
+
+char **ui_drafts(void)
+{
+    GPtrArray *out = g_ptr_array_new();
+    for (guint i = 1; i <= win_count(); i++) {
+        win_t *w = win_nth(i);
+        const char *d = w->draft;
+        while (d && g_ascii_isspace(*d))
+            d++;
+        if (w != win_current() && d && *d)
+            g_ptr_array_add(out, bars_window_name(w));
+    }
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(out, FALSE);
 }
 
 char **ui_window_list(void)

@@ -40,6 +40,12 @@ void ui_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * window is gone); ERROR marks it as an error. */
 void ui_print_in(const char *jid, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* While a command runs (between begin and end, nested), lines logged for
+ * no window in particular (EV_LOG without a JID: "Connecting...", "Pinned
+ * ...") are its answers and go to the window it was typed in, the current
+ * one, instead of the console. */
+void ui_command_begin(void);
+void ui_command_end(void);
 /* One line in the console. */
 void ui_console(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -54,10 +60,17 @@ void ui_cycle_window(int dir);
 /* Close the current window; false for the console. Only the window: whether
  * closing a room's window also leaves the room is for the caller. */
 bool ui_close_window(void);
+/* Close window NUM (1-based); the window in front stays in front unless it
+ * is that one. False when there is no such window or it is the console.
+ * *ROOM receives the JID of the room whose window it was (g_free), or NULL. */
+bool ui_close_window_num(int num, char **room);
 /* Empty the current window. */
 void ui_clear_window(void);
 /* Scroll the current window by pages (positive: back in time). */
 void ui_scroll_pages(int pages);
+/* Names of the windows other than the current one whose input line holds
+ * unsent text (g_strfreev; empty when none). */
+char **ui_drafts(void);
 /* Windows as "N:name" for /win list (g_strfreev). */
 char **ui_window_list(void);
 

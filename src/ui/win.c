@@ -47,6 +47,9 @@ static void win_free(gpointer p)
     g_ptr_array_unref(w->history);
     g_free(w->draft);
     g_free(w->title);
+    g_free(w->query);
+    if (w->results)
+        g_ptr_array_unref(w->results);
     g_free(w->archive_cursor);
     g_free(w);
 }
@@ -251,6 +254,16 @@ win_line *win_last_own(win_t *w)
             return l;
     }
     return NULL;
+}
+
+win_t *win_open_strangers(void)
+{
+    for (guint i = 1; i < windows->len; i++) {
+        win_t *w = g_ptr_array_index(windows, i);
+        if (w->type == WIN_STRANGERS)
+            return w;
+    }
+    return win_new(WIN_STRANGERS, NULL);
 }
 
 win_t *win_open_search(const char *title)

@@ -18,7 +18,8 @@ typedef enum {
     WIN_CONSOLE,
     WIN_CHAT, /* a contact (bare JID) or a room occupant (room/nick) */
     WIN_SEARCH,
-    WIN_ROOM, /* a group chat (bare room JID) */
+    WIN_ROOM,      /* a group chat (bare room JID) */
+    WIN_STRANGERS, /* messages and requests from people outside the roster (strangers.c) */
 } win_type;
 
 typedef enum { ACT_NONE, ACT_INFO, ACT_MSG, ACT_HIGHLIGHT } win_activity;
@@ -67,6 +68,8 @@ typedef struct {
     GPtrArray *history;   /* input history of this window (char*) */
     char *draft;          /* unsent input kept when switching away */
     char *title;          /* search windows: what was searched */
+    char *query;          /* search windows: the words, its name in the status bar */
+    GPtrArray *results;   /* search windows: the results (store_msg*), for /context */
     bool history_done;    /* no older history left in the database */
     bool detached;        /* showing older history: live lines are not appended */
     bool archive_done;    /* the server archive has nothing older either */
@@ -122,6 +125,8 @@ win_line *win_find_message(win_t *w, const char *id, const char *sender_bare);
 win_line *win_find_by_stanza_id(win_t *w, const char *stanza_id, const char *sender_bare);
 /* The newest line the user wrote (outgoing, not retracted), or NULL. */
 win_line *win_last_own(win_t *w);
+/* The one strangers window, opened when needed (not focused). */
+win_t *win_open_strangers(void);
 /* Open a search results window titled TITLE (not focused). */
 win_t *win_open_search(const char *title);
 /* Mark content changed (after editing a line in place). */

@@ -423,6 +423,8 @@ static void conn_handler(xmpp_conn_t *c, xmpp_conn_event_t status, int error,
     nx_muc_offline();
     nx_bookmarks_reset();
     nx_upload_reset();
+    nx_blocking_reset();
+    nx_muc_list_reset();
     g_ptr_array_add(graveyard, conn);
     conn = NULL;
     set_state(CONN_DISCONNECTED, reason);
@@ -687,6 +689,7 @@ void nx_roster_ready(void)
     /* Rooms joined before a reconnect, then the bookmarks' autojoin. */
     nx_muc_online(c);
     nx_bookmarks_fetch(c);
+    nx_blocking_fetch(c);
 }
 
 bool nx_init(void)
@@ -728,6 +731,8 @@ void nx_deinit(void)
     nx_muc_deinit();
     nx_muc_admin_deinit();
     nx_bookmarks_reset();
+    nx_blocking_reset();
+    nx_muc_list_reset();
     nx_disco_deinit();
     nx_tls_deinit();
     if (ctx)

@@ -1,6 +1,7 @@
 /* disco.c - what we tell others about ourselves: service discovery
  * (XEP-0030) from a reply prepared once, entity capabilities (XEP-0115),
- * ping (XEP-0199), and the required error for every other request. */
+ * ping (XEP-0199), and the required error for every other request
+ * (answers.c and blocking.c answer theirs). */
 #include "xmpp/internal.h"
 
 #include <string.h>
@@ -22,6 +23,10 @@ static const char *const features[] = {
     "urn:xmpp:bookmarks:1+notify",
     "urn:xmpp:message-correct:0",
     "urn:xmpp:message-retract:1",
+    "jabber:iq:version",
+    "urn:xmpp:time",
+    "jabber:iq:last",
+    "urn:xmpp:idle:1",
 };
 
 static char *caps_ver; /* computed once */
@@ -125,6 +130,8 @@ static int on_any_iq(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
         return 1;
     if (ns && !strcmp(type, "set") && !strcmp(ns, NS_ROSTER))
         return 1; /* roster.c answers (or refuses) pushes */
+    if (nx_answers_handles(type, ns))
+        return 1;
     nx_send_iq_error(st, "service-unavailable");
     return 1;
 }
@@ -134,6 +141,8 @@ void nx_disco_setup(xmpp_conn_t *c)
     xmpp_handler_add(c, on_disco_info, NS_DISCO_INFO, "iq", "get", NULL);
     xmpp_handler_add(c, on_ping, NS_PING, "iq", "get", NULL);
     xmpp_handler_add(c, on_any_iq, NULL, "iq", NULL, NULL);
+    nx_answers_setup(c);
+    nx_blocking_setup(c);
 }
 
 void nx_disco_deinit(void)

@@ -28,6 +28,7 @@
 #define NS_DISCO_INFO "http://jabber.org/protocol/disco#info"
 #define NS_DISCO_ITEMS "http://jabber.org/protocol/disco#items"
 #define NS_OOB "jabber:x:oob"
+#define NS_IDLE "urn:xmpp:idle:1"
 
 /* Where an incoming <message/> came from (message.c decides what it means). */
 typedef struct {
@@ -36,6 +37,7 @@ typedef struct {
     bool archive;           /* XEP-0313 result, already checked by mam.c */
     const char *archive_id; /* its archive id (a stanza-id by our account) */
     time_t archive_ts;      /* its archive time, 0 when unknown */
+    int64_t archive_us;     /* ... in UTC microseconds (0: use ARCHIVE_TS) */
     bool backfill;          /* older history asked for by a scrolled window */
     bool room;              /* ... from a room's archive (checked by mam.c) */
 } msg_source;
@@ -63,6 +65,8 @@ xmpp_stanza_t *nx_child(xmpp_stanza_t *st, const char *name, const char *ns);
 char *nx_child_text(xmpp_stanza_t *st, const char *name);
 /* The XEP-0203 <delay/> stamp inside PARENT as UTC seconds, 0 when none. */
 time_t nx_delay_of(xmpp_stanza_t *parent);
+/* The same stamp in UTC microseconds, with its fraction of a second (0: none). */
+int64_t nx_delay_us_of(xmpp_stanza_t *parent);
 /* The <body/> of ST as valid UTF-8 (g_free), or NULL. */
 char *nx_body(xmpp_stanza_t *st);
 /* An element NAME holding TEXT (NULL: empty); the caller adds it somewhere. */
@@ -114,6 +118,9 @@ void nx_roster_reset(void);
 /* presence.c */
 void nx_presence_setup(xmpp_conn_t *conn);
 void nx_presence_send_current(xmpp_conn_t *conn);
+/* True when what BARE sends is to be dropped: the strangers setting says
+ * drop and BARE is a user (not a server) outside our roster. */
+bool nx_drop_stranger(const char *bare);
 /* The <show/> of presence ST (available, no <show/>: PRESENCE_ONLINE). */
 presence_show nx_presence_show(xmpp_stanza_t *st);
 
@@ -124,6 +131,9 @@ void nx_message_setup(xmpp_conn_t *conn);
  * from ROOM when given (a room message), else from our server or our own
  * account: anyone else would backdate. */
 time_t nx_message_time(xmpp_stanza_t *st, const msg_source *src, const char *room, bool *delayed);
+/* The same time in UTC microseconds (sub-second order within a burst). */
+int64_t nx_message_time_us(xmpp_stanza_t *st, const msg_source *src, const char *room,
+                           bool *delayed);
 /* Turn one <message/> into events (see msg_source). */
 void nx_message_process(xmpp_conn_t *conn, xmpp_stanza_t *st, const msg_source *src);
 
@@ -234,6 +244,17 @@ void nx_bookmarks_fetch(xmpp_conn_t *conn);
 void nx_bookmarks_reset(void);
 /* A PEP notification of the bookmarks node (consumed: true). */
 bool nx_bookmarks_handle_event(xmpp_stanza_t *st);
+
+/* blocking.c: follow the server's blocklist pushes; fetch the list after
+ * login; forget it on disconnect. */
+void nx_blocking_setup(xmpp_conn_t *conn);
+void nx_blocking_fetch(xmpp_conn_t *conn);
+void nx_blocking_reset(void);
+
+/* answers.c: answer version, time and last activity requests; true when
+ * it (or blocking.c) answers iqs of TYPE with payload namespace NS. */
+void nx_answers_setup(xmpp_conn_t *conn);
+bool nx_answers_handles(const char *type, const char *ns);
 
 /* disco.c */
 void nx_disco_setup(xmpp_conn_t *conn);

@@ -1,9 +1,13 @@
 /* mam.c - catching up from the server archive (XEP-0313, urn:xmpp:mam:2)
  * on every login: page forward from the last archived id we saw (RSM
- * 'after'), until the server says complete. Live messages that arrive
- * meanwhile are held and processed in order afterwards, so a conversation
- * never shows a new message above older ones. Results are accepted only
- * from our own account and only for the query we sent. */
+ * 'after'), until the server says complete. Without such an id (the
+ * archive was empty, or has dropped it) the catch-up pages forward from
+ * the time of the last complete catch-up instead; only an account never
+ * caught up before starts with the newest page, and then says what it left
+ * in the archive. Live messages that arrive meanwhile are held and
+ * processed in order afterwards, so a conversation never shows a new
+ * message above older ones. Results are accepted only from our own account
+ * and only for the query we sent. */
 #include "xmpp/internal.h"
 
 #include <string.h>
@@ -15,13 +19,24 @@
 #define PAGE_SIZE 250
 #define FIRST_PAGE 50 /* with no sync point yet: the newest page (servers cap at 50) */
 #define STATE_KEY "mam_last_id"
+/* UTC microseconds up to which the archive was fetched completely (the start
+ * of the last complete catch-up less SYNC_MARGIN_US): where a catch-up with
+ * no archive id starts. */
+#define STATE_TIME_KEY "mam_sync_time"
+/* Our clock and the server's may differ: start that much earlier (what is
+ * fetched twice is recognised as a duplicate by its archive id). */
+#define SYNC_MARGIN_US ((int64_t)3600 * G_USEC_PER_SEC)
 #define PAGE_TIMEOUT_MS 30000 /* a page that takes longer ends the catch-up */
 
 static char *query_id; /* queryid of the query in flight, or NULL */
 static char *iq_id;    /* id of its iq */
 static bool syncing;
 static bool query_backwards;       /* the query in flight asks for the newest page */
+static bool query_after;           /* ... continues after an archive id */
+static const char *newest_why;     /* why the newest page is all that is fetched */
 static unsigned received;          /* results in this catch-up */
+static int64_t started_us;         /* when this catch-up started (UTC us) */
+static int64_t oldest_us;          /* the oldest archive time fetched by it, 0: none */
 static GQueue held = G_QUEUE_INIT; /* xmpp_stanza_t* copies */
 static nx_state_get_fn state_get;
 static nx_state_set_fn state_set;
@@ -83,10 +98,12 @@ static int on_query_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud);
 static void on_sync_timeout(void *ud);
 static void on_backfill_timeout(void *ud);
 
-/* A MAM query iq with id IQ_ID and queryid QID: WITH/END filter (may be
- * NULL), MAX results, after AFTER or (AFTER NULL) the newest page. */
-xmpp_stanza_t *nx_mam_query(const char *iq_id_, const char *qid, const char *with, const char *end,
-                            int max_n, const char *after, const char *before)
+/* A MAM query iq with id IQ_ID and queryid QID: WITH/START/END filter (may
+ * be NULL), MAX results, after AFTER, else before BEFORE ("": the newest
+ * page), else (both NULL) the oldest page of the range. */
+static xmpp_stanza_t *mam_query(const char *iq_id_, const char *qid, const char *with,
+                                const char *start, const char *end, int max_n, const char *after,
+                                const char *before)
 {
     xmpp_ctx_t *x = nx_ctx();
     xmpp_stanza_t *iq = xmpp_iq_new(x, "set", iq_id_);
@@ -101,6 +118,8 @@ xmpp_stanza_t *nx_mam_query(const char *iq_id_, const char *qid, const char *wit
     nx_add_field(form, "FORM_TYPE", "hidden", NS_MAM);
     if (with)
         nx_add_field(form, "with", NULL, with);
+    if (start)
+        nx_add_field(form, "start", NULL, start);
     if (end)
         nx_add_field(form, "end", NULL, end);
     xmpp_stanza_add_child_ex(q, form, 0);
@@ -110,25 +129,60 @@ xmpp_stanza_t *nx_mam_query(const char *iq_id_, const char *qid, const char *wit
     char max[16];
     g_snprintf(max, sizeof(max), "%d", max_n);
     xmpp_stanza_add_child_ex(set, nx_text_element("max", max), 0);
-    xmpp_stanza_add_child_ex(
-        set, after ? nx_text_element("after", after) : nx_text_element("before", before), 0);
+    if (after)
+        xmpp_stanza_add_child_ex(set, nx_text_element("after", after), 0);
+    else if (before)
+        xmpp_stanza_add_child_ex(set, nx_text_element("before", before), 0);
     xmpp_stanza_add_child_ex(q, set, 0);
     xmpp_stanza_add_child_ex(iq, q, 0);
     return iq;
 }
 
-/* Ask for the page after AFTER (NULL: the newest page, backwards). */
-static void send_query(xmpp_conn_t *c, const char *after)
+xmpp_stanza_t *nx_mam_query(const char *iq_id_, const char *qid, const char *with, const char *end,
+                            int max_n, const char *after, const char *before)
 {
-    /* Without a sync point only the newest page is fetched; it ends the
+    return mam_query(iq_id_, qid, with, NULL, end, max_n, after,
+                     after    ? NULL
+                     : before ? before
+                              : "");
+}
+
+/* The XEP-0082 form of US (UTC microseconds), whole seconds (g_free). */
+static char *iso_of(int64_t us)
+{
+    GDateTime *dt = g_date_time_new_from_unix_utc(us / G_USEC_PER_SEC);
+    char *s = dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : NULL;
+    if (dt)
+        g_date_time_unref(dt);
+    return s;
+}
+
+/* The sync time stored by the last complete catch-up, 0 when none. */
+static int64_t sync_time(void)
+{
+    char *v = state_get ? state_get(STATE_TIME_KEY) : NULL;
+    int64_t us = v ? g_ascii_strtoll(v, NULL, 10) : 0;
+    g_free(v);
+    return us > 0 ? us : 0;
+}
+
+/* Ask for the page after AFTER; with AFTER NULL, the oldest page since
+ * SINCE_US (UTC microseconds), or with SINCE_US 0 the newest page. */
+static void send_query(xmpp_conn_t *c, const char *after, int64_t since_us)
+{
+    /* Without any sync point only the newest page is fetched; it ends the
      * catch-up. */
-    query_backwards = after == NULL;
+    query_backwards = after == NULL && since_us == 0;
+    query_after = after != NULL;
     g_free(query_id);
     query_id = nx_new_id();
     g_free(iq_id);
     iq_id = nx_new_id();
+    char *start = !after && since_us ? iso_of(since_us) : NULL;
     xmpp_stanza_t *iq =
-        nx_mam_query(iq_id, query_id, NULL, NULL, after ? PAGE_SIZE : FIRST_PAGE, after, NULL);
+        mam_query(iq_id, query_id, NULL, start, NULL, query_backwards ? FIRST_PAGE : PAGE_SIZE,
+                  after, query_backwards ? "" : NULL);
+    g_free(start);
     xmpp_id_handler_add(c, on_query_result, iq_id, NULL);
     xmpp_send(c, iq);
     xmpp_stanza_release(iq);
@@ -142,6 +196,46 @@ static void remember(const char *id)
         state_set(STATE_KEY, id);
 }
 
+/* The archive was fetched completely up to the start of this catch-up:
+ * that time (less a margin for the clocks) is the sync point when no
+ * archive id is known. */
+static void remember_time(void)
+{
+    if (!state_set || !started_us)
+        return;
+    char v[32];
+    g_snprintf(v, sizeof(v), "%" G_GINT64_FORMAT, started_us - SYNC_MARGIN_US);
+    state_set(STATE_TIME_KEY, v);
+}
+
+/* The newest page was all that was fetched: say what stays in the archive
+ * (RSM's COUNT of the whole archive when the server gave it, else "").
+ * Called after finish(), so it follows the "Fetched N messages" line. */
+static void tell_left_out(const char *count, const char *why)
+{
+    char *when = NULL;
+    if (oldest_us) {
+        GDateTime *u = g_date_time_new_from_unix_utc(oldest_us / G_USEC_PER_SEC);
+        GDateTime *l = u ? g_date_time_to_local(u) : NULL;
+        when = l ? g_date_time_format(l, "%Y-%m-%d %H:%M") : NULL;
+        if (l)
+            g_date_time_unref(l);
+        if (u)
+            g_date_time_unref(u);
+    }
+    gint64 total = count ? g_ascii_strtoll(count, NULL, 10) : -1;
+    char *how_many =
+        total > (gint64)received
+            ? g_strdup_printf("%" G_GINT64_FORMAT " older messages", total - (gint64)received)
+            : g_strdup("Older messages");
+    event_log(LOG_WARN, NULL,
+              "%s in the server archive (before %s) were not fetched: %s. Scroll up in a "
+              "chat to fetch them.",
+              how_many, when ? when : "the oldest one fetched", why);
+    g_free(how_many);
+    g_free(when);
+}
+
 static int on_query_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
 {
     if (!syncing)
@@ -153,10 +247,13 @@ static int on_query_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
         bool not_found =
             xmpp_stanza_get_child_by_name(st, "error") &&
             nx_child(xmpp_stanza_get_child_by_name(st, "error"), "item-not-found", NULL);
-        if (not_found && state_set) {
-            /* Our sync point fell out of the archive: start afresh. */
+        if (not_found && state_set && query_after) {
+            /* Our sync point fell out of the archive: page forward from
+             * the time of the last complete catch-up, or (none known)
+             * start afresh with the newest page. */
             state_set(STATE_KEY, "");
-            send_query(c, NULL);
+            newest_why = "the last message natter fetched is no longer in the server archive";
+            send_query(c, NULL, sync_time());
             return 0;
         }
         finish(c, "the server has no message archive or refused the query");
@@ -165,22 +262,31 @@ static int on_query_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
     xmpp_stanza_t *fin = nx_child(st, "fin", NS_MAM);
     xmpp_stanza_t *set = fin ? nx_child(fin, "set", NS_RSM) : NULL;
     char *last = set ? nx_child_text(set, "last") : NULL;
+    char *count = set ? nx_child_text(set, "count") : NULL;
     const char *complete = fin ? xmpp_stanza_get_attribute(fin, "complete") : NULL;
-    bool done = (complete && (!strcmp(complete, "true") || !strcmp(complete, "1"))) || !last;
+    bool is_complete = complete && (!strcmp(complete, "true") || !strcmp(complete, "1"));
+    bool done = is_complete || !last;
     bool backwards = query_backwards;
     if (last)
         remember(last);
     if (done || backwards) {
+        /* The archive's end was reached: everything up to the start of
+         * this catch-up is here, even when the archive was empty (no
+         * <last/>, so no id to continue from). */
+        remember_time();
         finish(c, NULL);
+        if (backwards && !is_complete && last)
+            tell_left_out(count, newest_why);
     } else {
         /* The time limit is per page: a big archive may take long in
          * all, but each page must come. */
         if (timeout_timer)
             loop_cancel_timer(timeout_timer);
         timeout_timer = loop_add_timer(PAGE_TIMEOUT_MS, on_sync_timeout, NULL);
-        send_query(c, last);
+        send_query(c, last, 0);
     }
     g_free(last);
+    g_free(count);
     return 0;
 }
 
@@ -200,6 +306,7 @@ static void process_result(xmpp_conn_t *c, xmpp_stanza_t *res, bool backfill, co
     msg_source src = {.archive = true,
                       .archive_id = aid,
                       .archive_ts = nx_delay_of(fwd),
+                      .archive_us = nx_delay_us_of(fwd),
                       .backfill = backfill,
                       .room = room != NULL};
     nx_message_process(c, inner, &src);
@@ -235,6 +342,10 @@ bool nx_mam_handle_result(xmpp_conn_t *c, xmpp_stanza_t *st)
         return true;
     }
     received++;
+    xmpp_stanza_t *fwd = nx_child(res, "forwarded", NS_FORWARD);
+    int64_t us = fwd ? nx_delay_us_of(fwd) : 0;
+    if (us && (!oldest_us || us < oldest_us))
+        oldest_us = us;
     process_result(c, res, false, NULL);
     return true;
 }
@@ -359,11 +470,15 @@ void nx_mam_start(xmpp_conn_t *c, bool server_has_mam)
         return;
     syncing = true;
     received = 0;
+    oldest_us = 0;
+    started_us = g_get_real_time();
+    newest_why = "natter has not caught up with this account before";
     char *after = state_get ? state_get(STATE_KEY) : NULL;
     ev_archive_sync ev = {false, 0, NULL, NULL, NULL, false};
     event_emit(EV_ARCHIVE_SYNC, &ev);
     timeout_timer = loop_add_timer(PAGE_TIMEOUT_MS, on_sync_timeout, NULL);
-    send_query(c, after && *after ? after : NULL);
+    bool have_id = after && *after;
+    send_query(c, have_id ? after : NULL, have_id ? 0 : sync_time());
     g_free(after);
 }
 

@@ -34,14 +34,25 @@ static bool delay_trusted(xmpp_stanza_t *st, const char *room)
     return ok;
 }
 
+int64_t nx_message_time_us(xmpp_stanza_t *st, const msg_source *src, const char *room,
+                           bool *delayed)
+{
+    int64_t us = src->archive_us           ? src->archive_us
+                 : src->archive_ts         ? (int64_t)src->archive_ts * G_USEC_PER_SEC
+                 : delay_trusted(st, room) ? nx_delay_us_of(st)
+                                           : 0;
+    int64_t now = g_get_real_time();
+    /* A stamp in the future is a lie (or a wrong clock): use now. */
+    if (us > now + 300 * G_USEC_PER_SEC)
+        us = 0;
+    *delayed = us != 0;
+    return us ? us : now;
+}
+
 time_t nx_message_time(xmpp_stanza_t *st, const msg_source *src, const char *room, bool *delayed)
 {
-    time_t ts = src->archive_ts ? src->archive_ts : delay_trusted(st, room) ? nx_delay_of(st) : 0;
-    /* A stamp in the future is a lie (or a wrong clock): use now. */
-    if (ts > time(NULL) + 300)
-        ts = 0;
-    *delayed = ts != 0;
-    return ts ? ts : time(NULL);
+    int64_t us = nx_message_time_us(st, src, room, delayed);
+    return (time_t)(us >= 0 ? us / G_USEC_PER_SEC : -((-us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC));
 }
 
 static void handle_chatstate(xmpp_stanza_t *st, const char *peer)
@@ -132,6 +143,10 @@ void nx_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src
         peer = pj->full;
     const char *id = xmpp_stanza_get_id(st);
     bool live = !src->carbon && !src->archive;
+    if (!outgoing && !muc_private && nx_drop_stranger(fj->bare)) {
+        log_debug("message", "dropped a message from %s (strangers = drop)", fj->bare);
+        goto out;
+    }
 
     if (type && strcmp(type, "error") == 0) {
         if (live)
@@ -162,7 +177,8 @@ void nx_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src
     char *body = nx_body(st);
     if (body && *body) {
         bool delayed;
-        time_t ts = nx_message_time(st, src, NULL, &delayed);
+        int64_t ts_us = nx_message_time_us(st, src, NULL, &delayed);
+        time_t ts = (time_t)(ts_us / G_USEC_PER_SEC);
         xmpp_stanza_t *oid = nx_child(st, "origin-id", NS_SID);
         xmpp_stanza_t *repl = nx_child(st, "replace", NS_CORRECT);
         ev_result res = {0};
@@ -174,6 +190,7 @@ void nx_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src
                                 .body = body,
                                 .id = id,
                                 .timestamp = ts,
+                                .time_us = ts_us,
                                 .result = &res};
             event_emit(EV_CORRECTION, &ev);
         } else {
@@ -183,6 +200,7 @@ void nx_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src
                              .id = id,
                              .outgoing = outgoing,
                              .timestamp = ts,
+                             .time_us = ts_us,
                              .delayed = delayed || src->archive,
                              .stanza_id = src->archive ? src->archive_id : nx_stanza_id_by(st, own),
                              .origin_id = oid ? xmpp_stanza_get_attribute(oid, "id") : NULL,

@@ -348,7 +348,11 @@ static void send_join_presence(xmpp_conn_t *c, muc_room *r)
     xmpp_stanza_set_to(pres, to);
     xmpp_stanza_t *mx = nx_add_child(pres, "x", NS_MUC);
     xmpp_stanza_t *hist = nx_add_child(mx, "history", NULL);
-    if (p->last_ts > 0) {
+    if (r->has_mam) {
+        /* Also on a rejoin: discussion history since the sync point would
+         * come first, and the archive's older part of the same second after. */
+        xmpp_stanza_set_attribute(hist, "maxstanzas", "0");
+    } else if (p->last_ts > 0) {
         /* Only what we have not seen; duplicates of the boundary second
          * are dropped by the history's dedup. */
         GDateTime *dt = g_date_time_new_from_unix_utc(p->last_ts / 1000);
@@ -360,7 +364,7 @@ static void send_join_presence(xmpp_conn_t *c, muc_room *r)
             g_date_time_unref(dt);
     } else {
         char n[16];
-        g_snprintf(n, sizeof(n), "%ld", r->has_mam ? 0L : settings_get_int("muc_history"));
+        g_snprintf(n, sizeof(n), "%ld", (long)settings_get_int("muc_history"));
         xmpp_stanza_set_attribute(hist, "maxstanzas", n);
     }
     if (r->password)

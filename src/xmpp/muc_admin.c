@@ -286,6 +286,93 @@ static bool is_bool(const form_field *f)
     return f->type && !strcmp(f->type, "boolean");
 }
 
+/* The name a field is shown and set by: its var without the standard
+ * prefix ("muc#roomconfig_persistentroom" is "persistentroom"). */
+static const char *short_name(const char *var)
+{
+    if (g_str_has_prefix(var, "muc#roomconfig_"))
+        return var + strlen("muc#roomconfig_");
+    if (g_str_has_prefix(var, "muc#"))
+        return var + strlen("muc#");
+    return var;
+}
+
+static bool settable(const form_field *f)
+{
+    return f->var && !(f->type && (!strcmp(f->type, "hidden") || !strcmp(f->type, "fixed")));
+}
+
+/* True when NAME (any case) is the field's var, its short name, its label,
+ * or its label up to a parenthesis ("Persistent" for "Persistent (room
+ * should remain...)"). */
+static bool name_matches(const form_field *f, const char *name)
+{
+    if (!strcmp(f->var, name) || !g_ascii_strcasecmp(short_name(f->var), name))
+        return true;
+    if (!f->label)
+        return false;
+    char *label = g_utf8_casefold(f->label, -1);
+    char *want = g_utf8_casefold(name, -1);
+    char *paren = strstr(label, " (");
+    bool ok = !strcmp(label, want) || (paren && (size_t)(paren - label) == strlen(want) &&
+                                       !strncmp(label, want, strlen(want)));
+    g_free(label);
+    g_free(want);
+    return ok;
+}
+
+/* The one field NAME means: an exact name, else the only field whose short
+ * name or label starts with NAME. NULL with *ERR otherwise. */
+static form_field *find_field(const char *name, char **err)
+{
+    for (guint i = 0; i < form->len; i++) {
+        form_field *f = g_ptr_array_index(form, i);
+        if (settable(f) && name_matches(f, name))
+            return f;
+    }
+    GPtrArray *hits = g_ptr_array_new();
+    char *want = g_utf8_casefold(name, -1);
+    for (guint i = 0; *want && i < form->len; i++) {
+        form_field *f = g_ptr_array_index(form, i);
+        if (!settable(f))
+            continue;
+        char *sn = g_utf8_casefold(short_name(f->var), -1);
+        char *label = f->label ? g_utf8_casefold(f->label, -1) : NULL;
+        if (g_str_has_prefix(sn, want) || (label && g_str_has_prefix(label, want)))
+            g_ptr_array_add(hits, f);
+        g_free(sn);
+        g_free(label);
+    }
+    g_free(want);
+    form_field *found = hits->len == 1 ? g_ptr_array_index(hits, 0) : NULL;
+    if (hits->len == 0) {
+        *err = g_strdup_printf("the form has no field '%s' (/room config lists them)", name);
+    } else if (hits->len > 1) {
+        GString *s = g_string_new(NULL);
+        g_string_printf(s, "'%s' could be ", name);
+        for (guint i = 0; i < hits->len; i++)
+            g_string_append_printf(s, "%s%s", i ? ", " : "",
+                                   short_name(((form_field *)g_ptr_array_index(hits, i))->var));
+        *err = g_string_free(s, FALSE);
+    }
+    g_ptr_array_free(hits, TRUE);
+    return found;
+}
+
+char **nx_muc_config_names(const char *room)
+{
+    if (!form || !form_room || !room || !jid_bare_equal(form_room, room))
+        return NULL;
+    GPtrArray *out = g_ptr_array_new();
+    for (guint i = 0; i < form->len; i++) {
+        form_field *f = g_ptr_array_index(form, i);
+        if (settable(f))
+            g_ptr_array_add(out, g_strdup(short_name(f->var)));
+    }
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(out, FALSE);
+}
+
 static char *field_value_text(const form_field *f)
 {
     if (is_bool(f)) {
@@ -302,7 +389,9 @@ static void show_form(const char *room)
 {
     event_log(
         LOG_INFO, room,
-        "Configuration of %s (/room set FIELD VALUE, then /room submit or /room cancel):", room);
+        "Configuration of %s (/room set FIELD VALUE, FIELD by name or label, yes/no for yes/no "
+        "fields; then /room submit or /room cancel):",
+        room);
     for (guint i = 0; i < form->len; i++) {
         form_field *f = g_ptr_array_index(form, i);
         if (!f->var || (f->type && (!strcmp(f->type, "hidden") || !strcmp(f->type, "fixed"))))
@@ -314,7 +403,7 @@ static void show_form(const char *room)
                                    (char *)g_ptr_array_index(f->options, k));
         if (opts->len)
             g_string_append(opts, "]");
-        event_log(LOG_INFO, room, "  %s = %s%s%s%s%s", f->var, v, f->label ? "  (" : "",
+        event_log(LOG_INFO, room, "  %s = %s%s%s%s%s", short_name(f->var), v, f->label ? "  (" : "",
                   f->label ? f->label : "", f->label ? ")" : "", opts->str);
         g_string_free(opts, TRUE);
         g_free(v);
@@ -393,51 +482,50 @@ bool nx_muc_config_set(const char *room, const char *var, const char *value, cha
         *err = g_strdup("no configuration form is open here: /room config first");
         return false;
     }
-    for (guint i = 0; i < form->len; i++) {
-        form_field *f = g_ptr_array_index(form, i);
-        if (g_strcmp0(f->var, var) != 0 || (f->type && !strcmp(f->type, "fixed")))
-            continue;
-        const char *v = value;
-        if (is_bool(f)) {
-            if (!strcmp(value, "on") || !strcmp(value, "1") || !strcmp(value, "true"))
-                v = "1";
-            else if (!strcmp(value, "off") || !strcmp(value, "0") || !strcmp(value, "false"))
-                v = "0";
-            else {
-                *err = g_strdup_printf("%s is on or off", var);
-                return false;
-            }
-        } else if (f->options->len && f->type && !strcmp(f->type, "list-single")) {
-            bool ok = false;
-            for (guint k = 0; k < f->options->len; k++)
-                ok |= !strcmp(g_ptr_array_index(f->options, k), value);
-            if (!ok) {
-                *err = g_strdup_printf("%s takes one of its options (see /room config)", var);
-                return false;
-            }
+    form_field *f = find_field(var, err);
+    if (!f)
+        return false;
+    const char *name = short_name(f->var);
+    const char *v = value;
+    if (is_bool(f)) {
+        if (!g_ascii_strcasecmp(value, "on") || !strcmp(value, "1") ||
+            !g_ascii_strcasecmp(value, "true") || !g_ascii_strcasecmp(value, "yes"))
+            v = "1";
+        else if (!g_ascii_strcasecmp(value, "off") || !strcmp(value, "0") ||
+                 !g_ascii_strcasecmp(value, "false") || !g_ascii_strcasecmp(value, "no"))
+            v = "0";
+        else {
+            *err = g_strdup_printf("%s is yes or no (on or off)", name);
+            return false;
         }
-        g_ptr_array_set_size(f->values, 0);
-        if (f->type && (!strcmp(f->type, "list-multi") || !strcmp(f->type, "jid-multi") ||
-                        !strcmp(f->type, "text-multi"))) {
-            char **parts = g_strsplit(v, ",", -1);
-            for (char **p = parts; *p; p++) {
-                char *t = g_strstrip(g_strdup(*p));
-                if (*t)
-                    g_ptr_array_add(f->values, t);
-                else
-                    g_free(t);
-            }
-            g_strfreev(parts);
-        } else {
-            g_ptr_array_add(f->values, g_strdup(v));
+    } else if (f->options->len && f->type && !strcmp(f->type, "list-single")) {
+        bool ok = false;
+        for (guint k = 0; k < f->options->len; k++)
+            ok |= !strcmp(g_ptr_array_index(f->options, k), value);
+        if (!ok) {
+            *err = g_strdup_printf("%s takes one of its options (see /room config)", name);
+            return false;
         }
-        char *shown = field_value_text(f);
-        event_log(LOG_INFO, room, "%s = %s (not sent yet: /room submit)", var, shown);
-        g_free(shown);
-        return true;
     }
-    *err = g_strdup_printf("the form has no field '%s'", var);
-    return false;
+    g_ptr_array_set_size(f->values, 0);
+    if (f->type && (!strcmp(f->type, "list-multi") || !strcmp(f->type, "jid-multi") ||
+                    !strcmp(f->type, "text-multi"))) {
+        char **parts = g_strsplit(v, ",", -1);
+        for (char **p = parts; *p; p++) {
+            char *t = g_strstrip(g_strdup(*p));
+            if (*t)
+                g_ptr_array_add(f->values, t);
+            else
+                g_free(t);
+        }
+        g_strfreev(parts);
+    } else {
+        g_ptr_array_add(f->values, g_strdup(v));
+    }
+    char *shown = field_value_text(f);
+    event_log(LOG_INFO, room, "%s = %s (not sent yet: /room submit)", name, shown);
+    g_free(shown);
+    return true;
 }
 
 bool nx_muc_config_submit(const char *room, bool cancel, char **err)

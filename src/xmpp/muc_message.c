@@ -220,11 +220,12 @@ void nx_muc_message(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
     /* Only the room dates a message (discussion history, the archive): a
      * delay stamp an occupant wrote itself would let it backdate. */
     bool delayed = false;
-    time_t ts = time(NULL);
+    int64_t ts_us = g_get_real_time();
     xmpp_stanza_t *delay = nx_child(st, "delay", NS_DELAY);
     const char *dfrom = delay ? xmpp_stanza_get_attribute(delay, "from") : NULL;
     if (src->archive || (dfrom && !strchr(dfrom, '/') && jid_bare_equal(dfrom, r->jid)))
-        ts = nx_message_time(st, src, r->jid, &delayed);
+        ts_us = nx_message_time_us(st, src, r->jid, &delayed);
+    time_t ts = (time_t)(ts_us / G_USEC_PER_SEC);
     note_sync_point(p, sid, ts);
 
     xmpp_stanza_t *retract = nx_child(st, "retract", NS_RETRACT);
@@ -270,6 +271,7 @@ void nx_muc_message(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
                                 .body = body,
                                 .id = xmpp_stanza_get_id(st),
                                 .timestamp = ts,
+                                .time_us = ts_us,
                                 .groupchat = true,
                                 .occupant_id = occupant_id,
                                 .result = &res};
@@ -281,6 +283,7 @@ void nx_muc_message(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
                              .id = xmpp_stanza_get_id(st),
                              .outgoing = outgoing,
                              .timestamp = ts,
+                             .time_us = ts_us,
                              .delayed = delayed || src->archive,
                              .stanza_id = sid,
                              .origin_id = oid ? xmpp_stanza_get_attribute(oid, "id") : NULL,
@@ -485,6 +488,7 @@ bool nx_muc_handle_archive(xmpp_conn_t *c, xmpp_stanza_t *st)
     msg_source src = {.archive = true,
                       .archive_id = xmpp_stanza_get_attribute(res, "id"),
                       .archive_ts = nx_delay_of(fwd),
+                      .archive_us = nx_delay_us_of(fwd),
                       .room = true};
     p->fetched++;
     nx_muc_message(c, inner, &src);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/settings.h"
 #include "core/log.h"
 #include "model/jid.h"
 
@@ -38,8 +39,37 @@ presence_show nx_presence_show(xmpp_stanza_t *st)
     return s;
 }
 
+/* The XEP-0319 idle stamp of presence ST (UTC seconds), 0 when none. A
+ * stamp in the future means nothing. */
+static time_t idle_of(xmpp_stanza_t *st)
+{
+    xmpp_stanza_t *idle = nx_child(st, "idle", NS_IDLE);
+    const char *since = idle ? xmpp_stanza_get_attribute(idle, "since") : NULL;
+    GDateTime *dt = since ? g_date_time_new_from_iso8601(since, NULL) : NULL;
+    if (!dt)
+        return 0;
+    time_t t = (time_t)g_date_time_to_unix(dt);
+    g_date_time_unref(dt);
+    return t > 0 && t <= time(NULL) ? t : 0;
+}
+
+bool nx_drop_stranger(const char *bare)
+{
+    if (strcmp(settings_get("strangers"), "drop") != 0 || !strchr(bare, '@'))
+        return false;
+    if (nx_own_bare() && !strcmp(bare, nx_own_bare()))
+        return false;
+    roster_contact *rc = roster_find(bare);
+    return !(rc && rc->in_roster);
+}
+
 static void handle_subscription(const char *type, const char *bare, xmpp_stanza_t *st)
 {
+    if (!strcmp(type, "subscribe") && nx_drop_stranger(bare)) {
+        /* Left pending on the server: the user may still answer it later. */
+        log_debug("presence", "subscription request from %s not shown (strangers = drop)", bare);
+        return;
+    }
     ev_subscription ev = {SUB_REQUEST, bare, NULL};
     char *status = nx_child_text(st, "status");
     ev.text = status;
@@ -94,7 +124,10 @@ static int on_presence(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
     char *prio = nx_child_text(st, "priority");
     int priority = prio ? (int)strtol(prio, NULL, 10) : 0;
     presence_show old = PRESENCE_OFFLINE;
-    if (roster_set_presence(j->bare, j->resource, show, status, priority, &old)) {
+    bool changed = roster_set_presence(j->bare, j->resource, show, status, priority, &old);
+    if (show != PRESENCE_OFFLINE)
+        roster_set_idle(j->bare, j->resource, idle_of(st));
+    if (changed) {
         roster_contact *rc = roster_find(j->bare);
         ev_presence ev = {j->bare, j->resource, rc ? (int)rc->show : (int)show, (int)old,
                           rc ? rc->status : status};
@@ -132,6 +165,16 @@ void nx_presence_send_current(xmpp_conn_t *c)
         xmpp_stanza_add_child_ex(pres, status, 0);
     }
     xmpp_stanza_add_child_ex(pres, nx_disco_caps_element(x), 0);
+    /* Away and idle: say since when (XEP-0319), as auto-away does. */
+    time_t last = nx_last_input();
+    if (last && own_show != PRESENCE_ONLINE && own_show != PRESENCE_CHAT && last < time(NULL)) {
+        GDateTime *dt = g_date_time_new_from_unix_utc(last);
+        char *stamp = g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ");
+        xmpp_stanza_t *idle = nx_add_child(pres, "idle", NS_IDLE);
+        xmpp_stanza_set_attribute(idle, "since", stamp);
+        g_free(stamp);
+        g_date_time_unref(dt);
+    }
     xmpp_send(c, pres);
     xmpp_stanza_release(pres);
 }

@@ -153,6 +153,7 @@ static bool send_or_queue(out_kind kind, const char *to, const char *body, const
                          .outgoing = true,
                          .queued = queued,
                          .timestamp = (time_t)(now / G_USEC_PER_SEC),
+                         .time_us = now,
                          .origin_id = q->id,
                          .receipt_requested = settings_get_bool("receipts") && dest == DEST_CONTACT,
                          .muc_private = dest == DEST_OCCUPANT,
@@ -166,6 +167,7 @@ static bool send_or_queue(out_kind kind, const char *to, const char *body, const
                             .body = body,
                             .id = q->id,
                             .timestamp = (time_t)(now / G_USEC_PER_SEC),
+                            .time_us = now,
                             .result = &res};
         event_emit(EV_CORRECTION, &ev);
     } else {

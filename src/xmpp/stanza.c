@@ -206,16 +206,26 @@ void nx_add_field(xmpp_stanza_t *form, const char *var, const char *type, const 
     xmpp_stanza_add_child_ex(form, field, 0);
 }
 
-time_t nx_delay_of(xmpp_stanza_t *parent)
+int64_t nx_delay_us_of(xmpp_stanza_t *parent)
 {
     xmpp_stanza_t *delay = nx_child(parent, "delay", NS_DELAY);
     const char *stamp = delay ? xmpp_stanza_get_attribute(delay, "stamp") : NULL;
+    /* XEP-0082: a fraction of a second may follow the seconds (servers
+     * send microseconds); GLib keeps it to the microsecond. */
     GDateTime *dt = stamp ? g_date_time_new_from_iso8601(stamp, NULL) : NULL;
     if (!dt)
         return 0;
-    time_t t = (time_t)g_date_time_to_unix(dt);
+    int64_t us =
+        (int64_t)g_date_time_to_unix(dt) * G_USEC_PER_SEC + g_date_time_get_microsecond(dt);
     g_date_time_unref(dt);
-    return t;
+    return us;
+}
+
+time_t nx_delay_of(xmpp_stanza_t *parent)
+{
+    int64_t us = nx_delay_us_of(parent);
+    /* floor, also before 1970 */
+    return (time_t)(us >= 0 ? us / G_USEC_PER_SEC : -((-us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC));
 }
 
 char *nx_body(xmpp_stanza_t *st)

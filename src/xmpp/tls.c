@@ -13,6 +13,7 @@ typedef struct {
 
 static refused_cert last_refused;
 static char *trust_once_fp; /* accepted for the next connection only */
+static char *trusted_fp;    /* what trust_once_fp let in: /tls pin may still pin it */
 static char *account_name;
 static char *tls_host; /* the domain we are verifying */
 static char **pinned;
@@ -51,6 +52,7 @@ void nx_tls_set_account(const char *name, const char *host, char **pins)
     if (g_strcmp0(name, account_name) != 0) {
         refused_clear();
         g_clear_pointer(&trust_once_fp, g_free);
+        g_clear_pointer(&trusted_fp, g_free);
     }
     g_free(tls_host);
     tls_host = g_strdup(host);
@@ -63,8 +65,13 @@ void nx_tls_set_account(const char *name, const char *host, char **pins)
 void nx_tls_reset(void)
 {
     /* A successful login used up the one-time trust, and there is no
-     * refusal left to decide about. */
-    g_clear_pointer(&trust_once_fp, g_free);
+     * refusal left to decide about; the certificate trusted once stays
+     * known, so that it can still be pinned. */
+    if (trust_once_fp) {
+        g_free(trusted_fp);
+        trusted_fp = trust_once_fp;
+        trust_once_fp = NULL;
+    }
     refused_clear();
 }
 
@@ -125,28 +132,32 @@ bool nx_tls_trust_once(char **err)
 
 bool nx_tls_pin(char **err)
 {
-    if (!last_refused.fingerprint) {
-        *err = g_strdup("no certificate was refused; nothing to pin");
+    const char *fp = last_refused.fingerprint ? last_refused.fingerprint : trusted_fp;
+    if (!fp) {
+        *err = g_strdup("no certificate was refused or trusted once; nothing to pin");
         return false;
     }
     if (!account_name || !accounts_find(account_name)) {
         *err = g_strdup("the account is not in the accounts file; cannot pin");
         return false;
     }
-    if (!accounts_pin_cert(account_name, last_refused.fingerprint, err))
+    char *pin = g_strdup(fp);
+    if (!accounts_pin_cert(account_name, pin, err) || !accounts_save(err)) {
+        g_free(pin);
         return false;
-    if (!accounts_save(err))
-        return false;
-    nx_add_pin(last_refused.fingerprint);
+    }
+    nx_add_pin(pin);
     char **np = g_new0(char *, g_strv_length(pinned) + 2);
     guint i = 0;
     for (; pinned && pinned[i]; i++)
         np[i] = g_strdup(pinned[i]);
-    np[i] = g_strdup(last_refused.fingerprint);
+    np[i] = pin;
     g_strfreev(pinned);
     pinned = np;
-    event_log(LOG_INFO, NULL, "Pinned %s for account %s.", last_refused.fingerprint, account_name);
-    nx_reconnect_now();
+    event_log(LOG_INFO, NULL, "Pinned %s for account %s.", pin, account_name);
+    if (last_refused.fingerprint) /* else it is the connection in use */
+        nx_reconnect_now();
+    g_clear_pointer(&trusted_fp, g_free);
     return true;
 }
 
@@ -163,6 +174,7 @@ void nx_tls_deinit(void)
 {
     refused_clear();
     g_clear_pointer(&trust_once_fp, g_free);
+    g_clear_pointer(&trusted_fp, g_free);
     g_clear_pointer(&account_name, g_free);
     g_clear_pointer(&tls_host, g_free);
     g_strfreev(pinned);

@@ -126,6 +126,43 @@ char *nx_tls_describe(void);
 /* Send a chat state notification to a bare JID (respects settings). */
 void nx_send_chatstate(const char *to, chatstate state);
 
+/* ---------- blocking (XEP-0191, XEP-0377): blocking.c ---------- */
+
+/* Block JID (bare, domain or full), reporting it as REPORT ("spam",
+ * "abuse" or NULL: no report). The outcome is a line in window WIN (bare
+ * JID, NULL: console). False with *ERR when offline or JID is invalid. */
+bool nx_block(const char *jid, const char *report, const char *win, char **err);
+/* Unblock JID (NULL: everyone); the outcome is a line in WIN. */
+bool nx_unblock(const char *jid, const char *win, char **err);
+/* The blocked JIDs, sorted (new array of strings, g_ptr_array_unref), or
+ * NULL when the list is not known (offline, or the server has none). */
+GPtrArray *nx_blocklist(void);
+/* True when JID is on the known blocklist. */
+bool nx_is_blocked(const char *jid);
+
+/* ---------- asking others: info.c ---------- */
+
+/* Ask JID (NULL: our server) for a ping (XEP-0199), its software version
+ * (XEP-0092), its time (XEP-0202), its last activity or idle time
+ * (XEP-0012), its vCard's nickname (XEP-0054) or its features (XEP-0030).
+ * The answer, error or silence (after 15 s) is a line in window WIN (bare
+ * JID, NULL: console). False with *ERR when offline or JID is invalid. */
+bool nx_ping(const char *jid, const char *win, char **err);
+bool nx_query_version(const char *jid, const char *win, char **err);
+bool nx_query_time(const char *jid, const char *win, char **err);
+bool nx_query_last(const char *jid, const char *win, char **err);
+bool nx_query_vcard(const char *jid, const char *win, char **err);
+bool nx_query_features(const char *jid, const char *win, char **err);
+/* SECS as "42 s", "5 min", "2 h 5 min", "3 days 4 h" (g_free). */
+char *nx_format_duration(long secs);
+
+/* ---------- our idle time: answers.c, presence.c ---------- */
+
+/* When the user last typed (0: unknown). Answers last-activity requests;
+ * while we are away our presence says since when we are idle (XEP-0319). */
+void nx_set_last_input(time_t when);
+time_t nx_last_input(void);
+
 /* ---------- group chat (XEP-0045): muc.c, muc_admin.c ---------- */
 
 /* The server's group chat service found at login, or NULL. */
@@ -163,7 +200,20 @@ bool nx_muc_decline(const char *room, const char *inviter, const char *reason, c
 bool nx_muc_config_request(const char *room, char **err);
 bool nx_muc_config_set(const char *room, const char *var, const char *value, char **err);
 bool nx_muc_config_submit(const char *room, bool cancel, char **err);
+/* The names of the fields of ROOM's open configuration form, for
+ * completion (g_strfreev), or NULL when no form of ROOM is open. A field
+ * is set by this name, its full var, or its label (or a unique start). */
+char **nx_muc_config_names(const char *room);
 void nx_muc_admin_deinit(void);
+
+/* List the public rooms of SERVICE (NULL: our server's group chat
+ * service) a page at a time, as lines in window WIN; then show the next
+ * page. False with *ERR when offline, SERVICE is not a service address,
+ * or nothing more is left. */
+bool nx_muc_list_rooms(const char *service, const char *win, char **err);
+bool nx_muc_list_more(const char *win, char **err);
+/* Forget the listing (disconnected). */
+void nx_muc_list_reset(void);
 
 /* ---------- bookmarks (XEP-0402 / XEP-0048): bookmarks.c ---------- */
 

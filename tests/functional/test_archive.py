@@ -332,3 +332,71 @@ def test_pgup_applies_corrections_and_retractions_from_the_archive(prosody_facto
         bodies(recs)[:6]
     n.quit()
     assert b"please forget this" not in _db_bytes(n), "the retracted text stays in the database"
+
+
+# ---------------------------------------------------------------- catch-up sync points
+
+NO_OFFLINE = tuple(m for m in DEFAULT_MODULES if m != "offline")
+
+
+def _sync_done(n, bob, token):
+    """bob sends TOKEN live and natter shows it in bob's window: live messages are
+    held while the login catch-up runs, so the catch-up is over then."""
+    bob.send_message("alice@localhost", token)
+    focus(n, "bob", BOB)
+    wait_main_line(n, r"<bob> %s$" % re.escape(token), timeout=20)
+
+
+@pytest.mark.time_limit(120)
+def test_catch_up_after_an_empty_archive_fetches_every_missed_message(prosody_factory,
+                                                                      peer_factory,
+                                                                      natter_factory):
+    """Bug 3: the archive is empty at the first login (the answer has no <last/>),
+    so there is no archive id to continue from. 120 messages (three of Prosody's
+    50-message pages) arrive while natter is down; the next login must fetch every
+    one of them, not only the newest page."""
+    p = prosody_factory(modules=NO_OFFLINE)
+    bob = peer_factory("bob", p)
+    n = natter_factory(p)
+    n.wait_for(CONNECTED, timeout=15)
+    _sync_done(n, bob, "first session")
+    n.quit()
+
+    missed = ["missed %03d" % i for i in range(120)]
+    for text in missed:
+        bob.send_message("alice@localhost", text)
+    bob.get_roster()        # a round trip: the server has archived them all
+    n.restart()
+    n.wait_for(CONNECTED, timeout=15)
+    _sync_done(n, bob, "second session")
+    want = ["first session"] + missed + ["second session"]
+    recs = wait_exported(n, lambda r: len(bodies(r)) >= len(want), BOB, timeout=20,
+                         message="the catch-up did not store every missed message")
+    got = bodies(recs)
+    assert got == want, "stored %d of %d missed messages; first ones: %r" % (
+        len([b for b in got if b.startswith("missed ")]), len(missed), got[:5])
+    n.send_keys("M-1")
+    scr = n.wait_for(lambda s: CONNECTED in main_text(n, s), timeout=10)
+    assert squash("not fetched") not in squash(main_text(n, scr)), main_text(n, scr)
+
+
+@pytest.mark.time_limit(60)
+def test_first_login_says_what_it_left_in_the_archive(prosody_factory, peer_factory,
+                                                      natter_factory):
+    """Without any sync point the first login fetches the newest page only; the
+    user is told how many older messages stay in the archive, and from when."""
+    p = prosody_factory(modules=NO_OFFLINE)
+    bob = peer_factory("bob", p)
+    for i in range(70):
+        bob.send_message("alice@localhost", "old %03d" % i)
+    bob.get_roster()
+    n = natter_factory(p)
+    n.wait_for(CONNECTED, timeout=15)
+    scr = n.wait_for(r"Fetched 50 messages from the server archive\.", timeout=20)
+    scr = n.wait_for(lambda s: squash("were not fetched") in squash(main_text(n, s)),
+                     timeout=10, message="natter did not say what it left in the archive")
+    text = squash(main_text(n, scr))
+    assert re.search(r"20oldermessagesintheserverarchive\(before\d{4}-\d\d-\d\d\d\d:\d\d\)"
+                     r"werenotfetched", text), main_text(n, scr)
+    recs = export_json(n, BOB)
+    assert bodies(recs) == ["old %03d" % i for i in range(20, 70)]

@@ -250,7 +250,184 @@ def test_receipts_answered_only_for_contacts_who_see_our_presence(chat, bob, pro
     mallory = peer_factory("mallory", prosody)     # not in alice's roster
     mallory.send_raw(raw_message("alice@localhost", "rq-mal", "mallory asks for a receipt",
                                  request=True))
-    n.wait_for(lambda s: "mallory" in status_windows(n, s), timeout=10)
+    n.wait_for(lambda s: "strangers" in status_windows(n, s), timeout=10)
     ping(mallory, NATTER)
     assert not [x for x in mallory.stanzas if "rq-mal" in x and "received" in x], \
         "natter told a stranger that it received the message"
+
+
+# ---------------------------------------------------------------- edits before their message
+# Issue 11, bug 4: a correction or retraction may reach natter before the message it
+# changes (the first login fetches the newest page only; PgUp pages back newest first;
+# another device retracts something natter never had). It must wait for its message:
+# a retracted message never reappears, on screen, in the database or in an export.
+
+def _no_offline_server(prosody_factory):
+    from harness import DEFAULT_MODULES
+    return prosody_factory(modules=tuple(m for m in DEFAULT_MODULES if m != "offline"))
+
+
+def _page_back_to_the_beginning(n):
+    from screen import squash
+    scr = n.screen()
+    for _ in range(40):
+        if squash("Beginning of the history with this contact.") in squash(main_text(n, scr)):
+            return scr
+        before = main_rows(n, scr)
+        n.send_keys("PPage")
+        scr = n.wait_for(lambda s: main_rows(n, s) != before, timeout=15,
+                         message="PgUp changed nothing")
+    pytest.fail("40 PgUps never reached the beginning")
+
+
+def _assert_text_gone(n, texts):
+    """None of TEXTS in the JSON and text exports, nor in the database files (after
+    natter quit)."""
+    from harness.history_helpers import export
+    from test_archive import _db_bytes
+    as_json = json.dumps(export_json(n, "all"))
+    as_text = export(n, "all", "text")
+    for t in texts:
+        assert t not in as_json, "%r in the JSON export" % t
+        assert t not in as_text, "%r in the text export" % t
+    n.quit()
+    raw = _db_bytes(n)
+    for t in texts:
+        assert t.encode() not in raw, "%r stays in the database files" % t
+
+
+@pytest.mark.time_limit(120)
+def test_edits_on_a_newer_page_than_their_messages(prosody_factory, peer_factory,
+                                                   natter_factory):
+    """The originals are 60 messages older than their correction and retraction: the
+    first login's catch-up (the newest page) brings the edits, PgUp brings the
+    originals pages later. The typo is never a message of its own, the retracted
+    text is nowhere."""
+    from harness.history_helpers import focus
+    p = _no_offline_server(prosody_factory)
+    bob = peer_factory("bob", p)
+    bob.send_raw(raw_message("alice@localhost", "orig-1", "I has a typo"))
+    bob.send_raw(raw_message("alice@localhost", "orig-2", "please forget this"))
+    for i in range(60):
+        bob.send_message("alice@localhost", "gap %03d" % i)
+    bob.send_raw(raw_message("alice@localhost", "corr-1", "I have no typo", replace="orig-1"))
+    bob.send_raw(raw_message("alice@localhost", "retr-1", "retract fallback", retract="orig-2"))
+    for i in range(20):
+        bob.send_message("alice@localhost", "filler %03d" % i)
+    bob.get_roster()
+    n = natter_factory(p)
+    n.wait_for(CONNECTED, timeout=15)
+    n.wait_for(r"Fetched 50 messages from the server archive\.", timeout=20)
+    focus(n, "bob", BOB)
+    wait_main_line(n, r"<bob> filler 019$")
+    scr = _page_back_to_the_beginning(n)
+    text = main_text(n, scr)
+    assert len(re.findall(r"<bob> I have no typo \(corrected\)", text)) == 1, text
+    assert "I has a typo" not in text, "the typo is shown as a message of its own:\n" + text
+    assert re.search(r"<bob> \(message retracted\)", text), text
+    assert "please forget this" not in text and "retract fallback" not in text, text
+    recs = export_json(n, BOB)
+    assert [b for b in bodies(recs) if not b.startswith(("gap ", "filler "))] == \
+        ["I have no typo", ""], bodies(recs)[:6]
+    assert len(recs) == 2 + 60 + 20, "stored %d messages" % len(recs)
+    _assert_text_gone(n, ["please forget this"])
+
+
+@pytest.mark.time_limit(120)
+def test_retraction_carbon_before_natter_has_the_message(prosody_factory, peer_factory,
+                                                         natter_factory):
+    """alice's phone retracts a message it sent before natter's first login, older
+    than the page the login fetched. The carbon of the retraction comes first; the
+    message, fetched later with PgUp, must come retracted."""
+    from harness.history_helpers import focus
+    p = _no_offline_server(prosody_factory)
+    bob = peer_factory("bob", p)
+    phone = peer_factory("alice", p, resource="phone")
+    phone.send_raw(raw_message(BOB, "oops-1", "my secret pin is 4711"))
+    bob.wait_for_message("my secret pin is 4711")      # archived before what follows
+    for i in range(60):
+        bob.send_message("alice@localhost", "chatter %03d" % i)
+    bob.get_roster()
+    n = natter_factory(p)
+    n.wait_for(CONNECTED, timeout=15)
+    n.wait_for(r"Fetched 50 messages from the server archive\.", timeout=20)
+    phone.send_raw(raw_message(BOB, "retr-oops", "retract fallback", retract="oops-1"))
+    bob.wait_for_message(lambda m: "retract fallback" in (m.body or ""))
+    ping(phone, NATTER)      # natter handled the carbon before it answered
+    focus(n, "bob", BOB)
+    scr = _page_back_to_the_beginning(n)
+    text = main_text(n, scr)
+    assert "4711" not in text, text
+    assert re.search(r"<alice> \(message retracted\)", text), text
+    recs = export_json(n, BOB)
+    assert len(recs) == 61 and recs[0]["retracted"] and recs[0]["body"] == "", \
+        [(i, r["ts"], r["body"]) for i, r in enumerate(recs) if i < 3 or r["retracted"]]
+    _assert_text_gone(n, ["my secret pin is 4711"])
+
+
+@pytest.mark.time_limit(120)
+def test_retracted_message_stays_retracted_through_catch_up_and_export(chat, bob, prosody,
+                                                                         peer_factory):
+    """Live: bob's message and its retraction. A carbon of alice's phone retracting
+    its own message. Then natter restarts and the catch-up brings all of it again
+    from the archive: nothing reappears, nothing is stored twice."""
+    n = chat
+    phone = peer_factory("alice", prosody, resource="phone")
+    bob.send_raw(raw_message("alice@localhost", "live-1", "live secret one"))
+    wait_main_line(n, r"<bob> live secret one$")
+    bob.send_raw(raw_message("alice@localhost", "live-r", "retract fallback", retract="live-1"))
+    phone.send_raw(raw_message(BOB, "phone-1", "phone secret two"))
+    wait_main_line(n, r"<alice> phone secret two$")
+    phone.send_raw(raw_message(BOB, "phone-r", "retract fallback", retract="phone-1"))
+    n.wait_for(lambda s: len(re.findall(r"\(message retracted\)", main_text(n, s))) == 2,
+               timeout=10, message="both retractions not shown")
+    bob.send_message("alice@localhost", "after the retractions")
+    wait_main_line(n, r"<bob> after the retractions$")
+    n.restart()
+    n.wait_for(CONNECTED, timeout=15)
+    n.wait_for(r"Fetched \d+ messages? from the server archive\.", timeout=20)
+    open_chat(n)
+    scr = wait_main_line(n, r"<bob> after the retractions$")
+    text = main_text(n, scr)
+    assert "secret" not in text, text
+    assert len(re.findall(r"\(message retracted\)", text)) == 2, text
+    recs = export_json(n, BOB)
+    assert [(r["outgoing"], r["body"], r["retracted"]) for r in recs] == [
+        (False, "", True), (True, "", True), (False, "after the retractions", False)], recs
+    _assert_text_gone(n, ["live secret one", "phone secret two"])
+
+
+@pytest.mark.time_limit(120)
+def test_room_retraction_on_a_newer_page_than_its_message(muc_server, natter_factory,
+                                                          occupant_factory):
+    """In a room: bob's message, 60 more, then bob retracts it by the room's id. The
+    join fetches the newest page (with the retraction); PgUp brings the message
+    pages later, and it must come retracted."""
+    from muc_helpers import msg, wait_line, you_joined
+    n = natter_factory(muc_server, cols=160, rows=40)
+    n.wait_for(CONNECTED, timeout=15)
+    bob = occupant_factory("bob", muc_server)
+    room = "edits@conference.localhost"
+    bob.create("edits", "bob", persistent=True)
+    bob.say("edits", "room secret 1")
+    secret = bob.wait_for_groupchat(room, "room secret 1")
+    sid = re.search(r'<stanza-id[^>]*id="([^"]+)"', secret.xml).group(1)
+    for i in range(60):
+        bob.say("edits", "rgap %03d" % i)
+    bob.send_raw("<message type='groupchat' to='%s' id='r-retr'><retract xmlns='%s' id='%s'/>"
+                 "<fallback xmlns='urn:xmpp:fallback:0' for='%s'/><body>retracted</body>"
+                 "</message>" % (room, NS_RETRACT, sid, NS_RETRACT))
+    for i in range(9):
+        bob.say("edits", "rtail %03d" % i)
+    bob.say("edits", "rtail 009", wait=True)
+    n.type_line("/join edits")
+    wait_line(n, you_joined("edits", "alice"), timeout=15)
+    wait_line(n, msg("bob", "rtail 009"), timeout=15)
+    scr = _page_back_to_the_beginning(n)
+    text = main_text(n, scr)
+    assert "room secret 1" not in text, text
+    assert re.search(r"<bob> \(message retracted\)", text), text
+    recs = export_json(n, room)
+    assert [r["body"] for r in recs if not r["body"].startswith(("rgap ", "rtail "))][:1] == [""], \
+        [r["body"] for r in recs][:3]
+    _assert_text_gone(n, ["room secret 1"])

@@ -10,7 +10,7 @@ import pytest
 
 from harness import Natter, wait_until
 from harness.history_helpers import db_path, export_json
-from screen import CONNECTED, main_rows, main_text, status_bar, wait_main_line
+from screen import CONNECTED, main_rows, main_text, status_bar, wait_main_has, wait_main_line
 
 # Run against both servers (conftest.py: servers marker).
 pytestmark = pytest.mark.servers("prosody", "ejabberd")
@@ -83,6 +83,10 @@ def test_queue_survives_quit(prosody, bob, natter_stderr):
     n = natter_stderr(prosody)
     n.wait_for(CONNECTED, timeout=15)
     write_offline(n, "written before quitting")
+    # the first /quit says what waits; the second leaves
+    n.type_line("/quit")
+    wait_main_has(n, "Not quitting yet: 1 queued message (kept, and sent at the next login).")
+    assert n.is_alive()
     n.type_line("/quit")
     assert n.wait_exit() == 0
     # said on the terminal once the screen is gone
@@ -156,7 +160,7 @@ def test_queued_then_retracted_is_not_sent(prosody, bob, natter_stderr):
     n.type_line("/retract")
     # the retraction lives in memory only: the first /quit says it would be lost
     n.type_line("/quit")
-    wait_main_line(n, r"1 correction or retraction written offline would be lost")
+    wait_main_has(n, "1 correction or retraction written offline (lost on quitting)")
     assert n.is_alive()
     n.type_line("/quit")
     assert n.wait_exit() == 0

@@ -226,6 +226,19 @@ def test_remote_status_comes_from_the_command_result(prosody, bob, natter_factor
     assert bob.wait_for_message("queued while offline", timeout=15).frm_bare == "alice@localhost"
 
 
+def test_remote_theme_that_does_not_load_is_an_error(alice):
+    """A remote command runs as if typed in the window in front: its error is
+    the reply's (exit 1) and is shown there, once."""
+    socket_of(alice, "alice")
+    open_chat(alice)
+    res = remote(alice, "--remote", "/theme load no-such")
+    assert res.returncode == 1, (res.returncode, res.stdout, res.stderr)
+    assert res.stdout.splitlines() == ["error: no theme 'no-such' (/theme list shows them)",
+                                       "error"], res.stdout
+    scr = wait_main_has(alice, "no theme 'no-such'")
+    assert count_in_main(alice, scr, "no theme 'no-such'") == 1, main_text(alice, scr)
+
+
 def unread_client(sock_path, request):
     """A remote-control client that sends REQUEST and then reads nothing."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -251,10 +264,10 @@ def read_to_end(s, timeout):
 @pytest.mark.time_limit(60)
 def test_remote_client_that_does_not_read_does_not_stall_natter(alice, bob):
     sock = socket_of(alice, "alice")
-    res = remote(alice, "--remote", "/help")
+    res = remote(alice, "--remote", "/help all")
     assert res.returncode == 0, (res.returncode, res.stdout, res.stderr)
     # Replies far larger than a socket takes at once (about 200 KB).
-    request = b"/help\n" * (600000 // len(res.stdout.encode()) + 1)
+    request = b"/help all\n" * (600000 // len(res.stdout.encode()) + 1)
 
     idle = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)   # never ends its request
     idle.connect(sock)

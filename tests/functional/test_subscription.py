@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from screen import main_text, roster_text, wait_main_has
+from screen import main_text, roster_text, status_bar, wait_main_has
 
 
 @pytest.fixture
@@ -17,9 +17,16 @@ def asks(jid):
     return "%s asks to see your presence: /sub allow %s or /sub deny %s" % (jid, jid, jid)
 
 
+def in_strangers_window(alice):
+    """Requests from people outside the roster land in the strangers window."""
+    alice.wait_for(lambda s: "2:strangers" in status_bar(alice, s))
+    alice.type_line("/win 2")
+
+
 def test_incoming_request_allowed(alice, prosody, peer_factory, alice_check):
     frank = peer_factory("frank", prosody)
     frank.send_subscribe("alice@localhost")
+    in_strangers_window(alice)
     wait_main_has(alice, asks("frank@localhost"))
     alice.type_line("/sub allow frank@localhost")
     frank.wait_for_presence("subscribed", frm="alice@localhost")
@@ -31,6 +38,7 @@ def test_incoming_request_allowed(alice, prosody, peer_factory, alice_check):
 def test_incoming_request_denied(alice, prosody, peer_factory, alice_check):
     grace = peer_factory("grace", prosody)
     grace.send_subscribe("alice@localhost")
+    in_strangers_window(alice)
     wait_main_has(alice, asks("grace@localhost"))
     alice.type_line("/sub deny grace@localhost")
     grace.wait_for_presence("unsubscribed", frm="alice@localhost")

@@ -82,9 +82,9 @@ def layout_is(n, scr, cols, rows):
 
 
 def help_commands(n, timeout=10):
-    """Type /help and return the command names it lists (without '/'), in order.
+    """Type /help all and return the command names it lists (without '/'), in order.
     Needs a window tall enough to show the whole list."""
-    n.type_line("/help")
+    n.type_line("/help all")
     head = r"^%s Commands \(" % TS
     scr = n.wait_for(lambda s: main_line(n, s, head) and main_line(n, s, r"^%s Keys:" % TS),
                      timeout, message="/help list not shown whole")
@@ -160,7 +160,7 @@ def test_input_history_is_per_window(alice, bob):
     wait_main_line(alice, r"^%s <alice> alpha$" % TS)
     alice.send_keys("M-1")
     alice.wait_for(lambda s: "console" in title_bar(alice, s) and CONNECTED in main_text(alice, s))
-    alice.type_line("/help")
+    alice.type_line("/help all")
     wait_main_line(alice, r"^%s Keys:" % TS)
     alice.send_keys("M-2")
     alice.wait_for(lambda s: "bob@localhost" in title_bar(alice, s)
@@ -168,7 +168,7 @@ def test_input_history_is_per_window(alice, bob):
     wait_input(alice, "")
     alice.send_keys("Up")          # empty line in a chat: edit the last message
     wait_input(alice, "/correct alpha")
-    alice.send_keys("Up")          # then this window's history: alpha, not /help
+    alice.send_keys("Up")          # then this window's history: alpha, not /help all
     wait_input(alice, "alpha")
     alice.send_keys("C-u")
     wait_input(alice, "")

@@ -122,7 +122,7 @@ def test_theme_list_shows_shipped_and_user_themes(natter_factory):
     assert title_attrs(n) == DEFAULT_TITLE
 
     n.type_line("/theme load mine")
-    wait_main_line(n, r"^%s Theme mine loaded \(/save keeps it\)\.$" % TS)
+    wait_main_line(n, r"^%s Theme mine loaded \(and saved\)\.$" % TS)
     wait_attrs(n, lambda: title_attrs(n), (32, 40, ("bold", "underline")),
                message="user theme's title colours not used")
     in_use, entries = theme_list(n)
@@ -130,11 +130,29 @@ def test_theme_list_shows_shipped_and_user_themes(natter_factory):
     assert [e for e, star in entries if star] == ["mine"], entries
 
 
+def test_binary_file_is_refused_as_a_theme(natter_factory):
+    """A file whose start parses as a theme but which holds binary data after it
+    (a NUL byte, bytes that are not UTF-8) is no theme: one clear error, and the
+    theme in use stays."""
+    n = offline_natter(natter_factory)
+    path = write_user_theme(n, "blob", "[colours]\ntitle = green on black\n")
+    with open(path, "ab") as f:
+        f.write(b"\0\x01\x02\xff\xfe ELF garbage\n")
+    n.type_line("/theme load blob")
+    scr = wait_main_has(n, "blob.theme: not a theme (binary data; a theme is UTF-8 text)")
+    errors = [r for r in main_rows(n, scr) if re.match(r"^%s !!" % TS, r)]
+    assert len(errors) == 1, main_text(n, scr)
+    assert "loaded" not in main_text(n, scr), main_text(n, scr)
+    in_use, _ = theme_list(n)
+    assert in_use == "default"
+    assert title_attrs(n) == DEFAULT_TITLE
+
+
 def test_theme_load_changes_title_bar_and_save_keeps_it(alice):
     wait_attrs(alice, lambda: title_attrs(alice), DEFAULT_TITLE,
                message="default theme's title bar is not white on blue bold")
     alice.type_line("/theme load light")
-    wait_main_line(alice, r"^%s Theme light loaded \(/save keeps it\)\.$" % TS)
+    wait_main_line(alice, r"^%s Theme light loaded \(and saved\)\.$" % TS)
     wait_attrs(alice, lambda: title_attrs(alice), LIGHT_TITLE,
                message="title bar not black on cyan bold after /theme load light")
     alice.type_line("/save")
@@ -494,5 +512,6 @@ def test_notification_settings_are_checked(natter_factory):
     scr = wait_main_line(n, r"^%s {3}quiet_hours\b" % TS)
     rows = main_rows(n, scr)
     assert any(re.search(r"^%s {3}notify {2,}all$" % TS, r) for r in rows), "\n".join(rows)
-    assert any(re.search(r"^%s {3}quiet_hours\s*$" % TS, r) for r in rows), "\n".join(rows)
+    assert any(re.search(r"^%s {3}quiet_hours {2,}\(empty\)$" % TS, r) for r in rows), \
+        "\n".join(rows)
     assert any(re.search(r"^%s {3}notify_osc {2,}off$" % TS, r) for r in rows), "\n".join(rows)

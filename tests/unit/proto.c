@@ -238,6 +238,7 @@ static void record_message(ph_event *e, const ev_message *m)
     e->occupant_id = g_strdup(m->occupant_id);
     e->outgoing = m->outgoing;
     e->timestamp = m->timestamp;
+    e->time_us = m->time_us;
     e->delayed = m->delayed;
     e->carbon = m->carbon;
     e->from_archive = m->from_archive;
@@ -256,6 +257,7 @@ static void record_correction(ph_event *e, const ev_correction *c)
     e->body = g_strdup(c->body);
     e->id = g_strdup(c->id);
     e->timestamp = c->timestamp;
+    e->time_us = c->time_us;
     e->groupchat = c->groupchat;
     e->occupant_id = g_strdup(c->occupant_id);
 }

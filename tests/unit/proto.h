@@ -60,6 +60,7 @@ typedef struct {
     bool outgoing, carbon, from_archive, delayed, groupchat, muc_private, backfill;
     bool moderation, mediated, declined, removed, done, initial, receipt_requested;
     time_t timestamp;
+    int64_t time_us; /* messages and corrections: the time in microseconds */
     unsigned count;
 } ph_event;
 

@@ -103,7 +103,7 @@ static void test_add_and_find(void **state)
     const account_t *a = accounts_nth(0);
     assert_string_equal(a->name, "work");
     assert_string_equal(a->jid, "alice@example.org"); /* normalised */
-    assert_null(a->resource); /* the installation's own */
+    assert_null(a->resource);                         /* the installation's own */
     assert_null(a->server);
     assert_int_equal(a->port, 0);
     assert_int_equal(a->tls, ACCOUNT_TLS_FORCE);
@@ -283,6 +283,9 @@ static void test_set_errors(void **state)
                      "jid 'alice@example.org/r' is not a valid bare JID such as user@example.org");
     expect_set_error("w", "jid", "not a jid",
                      "jid 'not a jid' is not a valid bare JID such as user@example.org");
+    /* a server's address is no account */
+    expect_set_error("w", "jid", "notajid",
+                     "jid 'notajid' is not a valid bare JID such as user@example.org");
     assert_string_equal(a->jid, "alice@example.org");
     expect_set_error("w", "resource",
                      "a\x01"

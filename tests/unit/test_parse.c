@@ -122,12 +122,32 @@ static void test_int(void **state)
     assert_false(parse_int("99999999999999999999999", 1, 65535, &v));
 }
 
+static void test_unquote(void **state)
+{
+    char *s = parse_unquote("\"\"");
+    assert_string_equal(s, "");
+    g_free(s);
+    s = parse_unquote("  \"gone fishing\"");
+    assert_string_equal(s, "gone fishing");
+    g_free(s);
+    s = parse_unquote("\"say \\\"hi\\\"\"");
+    assert_string_equal(s, "say \"hi\"");
+    g_free(s);
+    /* not one quoted word: kept as typed */
+    assert_null(parse_unquote("plain"));
+    assert_null(parse_unquote("\"a\" \"b\""));
+    assert_null(parse_unquote("\"a\"b"));
+    assert_null(parse_unquote("\"open"));
+    assert_null(parse_unquote("x \"a\""));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_command_name), cmocka_unit_test(test_words_rest),
         cmocka_unit_test(test_words_quotes), cmocka_unit_test(test_words_errors),
         cmocka_unit_test(test_options),      cmocka_unit_test(test_int),
+        cmocka_unit_test(test_unquote),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -109,6 +109,91 @@ static void test_roster_answer_from_stranger_ignored(void **state)
     assert_true(roster_find(EVE)->in_roster);
 }
 
+/* ---------- the blocklist (XEP-0191) ---------- */
+
+#define NS_BLOCKING "urn:xmpp:blocking"
+
+/* Answer the blocklist query of the login: EVE is blocked. */
+static void blocklist_known(void)
+{
+    const char *id = xmpp_stanza_get_id(ph_sent_iq(NULL, NS_BLOCKING));
+    ph_receive("<iq type='result' id='%s'><blocklist xmlns='" NS_BLOCKING "'><item jid='" EVE
+               "'/></blocklist></iq>",
+               id);
+    assert_true(nx_is_blocked(EVE));
+}
+
+/* A push from FROM (NULL: none) that blocks MALLORY; the reply to it. */
+static xmpp_stanza_t *block_push(const char *from)
+{
+    blocklist_known();
+    char *attr = from_attr(from);
+    ph_receive("<iq type='set' id='bl1'%s to='" ME_FULL "'><block xmlns='" NS_BLOCKING
+               "'><item jid='" MALLORY "'/></block></iq>",
+               attr);
+    g_free(attr);
+    xmpp_stanza_t *reply = ph_sent("iq", from, NULL);
+    assert_non_null(reply);
+    assert_string_equal(xmpp_stanza_get_id(reply), "bl1");
+    return reply;
+}
+
+static void test_block_push_without_from(void **state)
+{
+    assert_string_equal(xmpp_stanza_get_type(block_push(NULL)), "result");
+    assert_true(nx_is_blocked(MALLORY));
+}
+
+static void test_block_push_from_own_bare_jid(void **state)
+{
+    assert_string_equal(xmpp_stanza_get_type(block_push(ME)), "result");
+    assert_true(nx_is_blocked(MALLORY));
+}
+
+static void test_block_push_from_contact_refused(void **state)
+{
+    xmpp_stanza_t *reply = block_push(ALICE_FULL);
+    assert_string_equal(xmpp_stanza_get_type(reply), "error");
+    assert_string_equal(nx_error_condition(reply), "forbidden");
+    assert_false(nx_is_blocked(MALLORY));
+}
+
+static void test_block_push_from_other_resource_refused(void **state)
+{
+    assert_string_equal(xmpp_stanza_get_type(block_push(ME_PHONE)), "error");
+    assert_false(nx_is_blocked(MALLORY));
+}
+
+/* The answer to our blocklist query counts only from our account. */
+static void test_blocklist_answer_from_stranger_ignored(void **state)
+{
+    const char *id = xmpp_stanza_get_id(ph_sent_iq(NULL, NS_BLOCKING));
+    ph_receive("<iq type='result' id='%s' from='" MALLORY_FULL "'><blocklist xmlns='" NS_BLOCKING
+               "'><item jid='" ALICE "'/></blocklist></iq>",
+               id);
+    assert_null(nx_blocklist());
+    blocklist_known();
+    assert_false(nx_is_blocked(ALICE));
+}
+
+/* ---------- what natter tells about itself (XEP-0012) ---------- */
+
+/* Idle time only for who may see our presence: ALICE (both), not MALLORY. */
+static void test_last_activity_only_for_contacts(void **state)
+{
+    ph_receive("<iq type='get' id='last1' from='" ALICE_FULL "' to='" ME_FULL
+               "'><query xmlns='jabber:iq:last'/></iq>");
+    xmpp_stanza_t *reply = ph_sent("iq", ALICE_FULL, NULL);
+    assert_non_null(reply);
+    assert_string_equal(xmpp_stanza_get_type(reply), "result");
+    ph_receive("<iq type='get' id='last2' from='" MALLORY_FULL "' to='" ME_FULL
+               "'><query xmlns='jabber:iq:last'/></iq>");
+    reply = ph_sent("iq", MALLORY_FULL, NULL);
+    assert_non_null(reply);
+    assert_string_equal(xmpp_stanza_get_type(reply), "error");
+    assert_string_equal(nx_error_condition(reply), "forbidden");
+}
+
 /* ---------- our archive: the catch-up after login (XEP-0313) ---------- */
 
 static void test_archive_result_for_our_query(void **state)
@@ -520,6 +605,12 @@ int main(void)
         T(test_muc_service_list_from_elsewhere_refused),
         T(test_muc_service_info_from_elsewhere_refused),
         T(test_muc_service_after_forged_answers),
+        T(test_block_push_without_from),
+        T(test_block_push_from_own_bare_jid),
+        T(test_block_push_from_contact_refused),
+        T(test_block_push_from_other_resource_refused),
+        T(test_blocklist_answer_from_stranger_ignored),
+        T(test_last_activity_only_for_contacts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -373,6 +373,36 @@ static void test_delay_from_own_server(void **state)
     assert_int_equal(e->timestamp, STAMP_T);
 }
 
+/* XEP-0082 fractions of a second are kept (a burst keeps its order). */
+static void test_delay_keeps_the_fraction(void **state)
+{
+    ph_receive(CHAT(ALICE_FULL, ME_FULL,
+                    BODY "<delay xmlns='urn:xmpp:delay' from='example.org' "
+                         "stamp='2020-01-01T00:00:00.123456Z'/>"));
+    const ph_event *e = ph_last(EV_MESSAGE);
+    assert_int_equal(e->timestamp, STAMP_T);
+    assert_int_equal(e->time_us, (int64_t)STAMP_T * 1000000 + 123456);
+    ph_forget();
+    ph_receive(CHAT(ALICE_FULL, ME_FULL,
+                    BODY "<delay xmlns='urn:xmpp:delay' from='example.org' "
+                         "stamp='2020-01-01T01:00:00.5+01:00'/>"));
+    assert_int_equal(ph_last(EV_MESSAGE)->time_us, (int64_t)STAMP_T * 1000000 + 500000);
+}
+
+/* An archive result's time, to the microsecond. */
+static void test_archive_time_keeps_the_fraction(void **state)
+{
+    char *qid = g_strdup(ph_mam_queryid(NULL));
+    ph_receive("<message to='" ME_FULL "'><result xmlns='urn:xmpp:mam:2' queryid='%s' id='f1'>"
+               "<forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' "
+               "stamp='2020-01-01T00:00:00.000250Z'/>"
+               "<message xmlns='jabber:client' from='" ALICE_FULL "' to='" ME_FULL "' type='chat' "
+               "id='f1m'><body>hi</body></message></forwarded></result></message>",
+               qid);
+    assert_int_equal(ph_last(EV_MESSAGE)->time_us, (int64_t)STAMP_T * 1000000 + 250);
+    g_free(qid);
+}
+
 static void test_delay_from_own_account(void **state)
 {
     ph_receive(CHAT(ALICE_FULL, ME_FULL, BODY DELAY_BY(ME)));
@@ -437,6 +467,8 @@ int main(void)
         T(test_retraction_in_forged_carbon_refused),
         T(test_sent_retraction_fallback_names_retract),
         T(test_delay_from_own_server),
+        T(test_delay_keeps_the_fraction),
+        T_SYNC(test_archive_time_keeps_the_fraction),
         T(test_delay_from_own_account),
         T(test_forged_delay_refused),
     };

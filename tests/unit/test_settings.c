@@ -59,7 +59,7 @@ static void test_table_sane(void **state)
 {
     size_t n = 0;
     const setting_def *t = settings_table(&n);
-    assert_int_equal(n, 27);
+    assert_int_equal(n, 30);
     assert_true(settings_init(NULL, NULL));
     for (size_t i = 0; i < n; i++) {
         assert_non_null(t[i].key);
@@ -195,6 +195,15 @@ static void test_enum_values(void **state)
     expect_set_error("roster_side", "middle", "roster_side must be left or right");
     expect_set_error("roster_side", "", "roster_side must be left or right");
     assert_string_equal(settings_get("roster_side"), "right");
+    /* people outside the roster */
+    assert_string_equal(settings_get("strangers"), "quiet");
+    expect_set("strangers", "drop", "drop");
+    expect_set("strangers", "Notify", "notify");
+    expect_set_error("strangers", "hide", "strangers must be quiet, notify or drop");
+    /* auto-away: minutes, 0 for never, at most a day */
+    expect_set("auto_away", "0", "0");
+    expect_set("auto_away", "1440", "1440");
+    expect_set_error("auto_away", "1441", "auto_away must be a number from 0 to 1440");
 }
 
 static void test_string_values(void **state)

@@ -115,7 +115,7 @@ static void test_migrate_v1_to_v2(void **state)
                 "VALUES ('alice@example.org', 'me@example.org', 'me@example.org', 1, 'old', 1)");
     sqlite3_close(db);
     assert_true(store_open_path(f->db, &err));
-    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 2);
+    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     GPtrArray *p = store_page(ALICE, 0, 10);
     assert_bodies(p, "old");
     assert_false(((store_msg *)g_ptr_array_index(p, 0))->queued);
@@ -123,6 +123,30 @@ static void test_migrate_v1_to_v2(void **state)
     GPtrArray *q = store_queued();
     assert_int_equal(q->len, 0);
     g_ptr_array_unref(q);
+}
+
+/* The step that adds pending edits also empties retracted rows that an
+ * older natter stored with their text, in the table and in the FTS index. */
+static void test_migrate_scrubs_retracted_text(void **state)
+{
+    fixture *f = *state;
+    int n = 0;
+    const store_migration *own = store_schema_steps(&n);
+    char *err = NULL;
+    sqlite3 *db = raw_open(f->db);
+    assert_true(store_schema_migrate(db, own, 2, &err));
+    exec_ok(db, "INSERT INTO messages (peer, sender, sender_bare, body, ts, retracted, "
+                "original_body) VALUES ('alice@example.org', 'alice@example.org', "
+                "'alice@example.org', 'secretword', 1, 1, 'secretword')");
+    sqlite3_close(db);
+    assert_true(store_open_path(f->db, &err));
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM messages WHERE body = '' AND "
+                                    "original_body IS NULL AND retracted = 1"),
+                     1);
+    assert_int_equal(
+        sql_int(f->db, "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'secretword'"),
+        0);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM pending_edits"), 0);
 }
 
 /* Re-opening a v1 database runs no step and keeps everything. */
@@ -491,6 +515,118 @@ static void test_page_time_order(void **state)
     g_ptr_array_unref(p);
 }
 
+/* A stamp without a fraction goes after what is stored from its second
+ * (a live message timed to the millisecond), never before it. */
+static void test_place_in_second(void **state)
+{
+    assert_int_equal(store_place_in_second(ALICE, T0), T0);
+    add_plain(ALICE, "live at .250", T0 + 250);
+    add_plain(ALICE, "next second", T0 + 1000);
+    add_plain(BOB, "other chat", T0 + 900);
+    assert_int_equal(store_place_in_second(ALICE, T0), T0 + 250);
+    assert_int_equal(store_place_in_second(ALICE, T0 + 1000), T0 + 1000);
+    assert_int_equal(store_place_in_second(BOB, T0), T0 + 900);
+    add_plain(ALICE, "archived, same second", store_place_in_second(ALICE, T0));
+    GPtrArray *p = store_page(ALICE, 0, 10);
+    assert_bodies(p, "live at .250|archived, same second|next second");
+    g_ptr_array_unref(p);
+}
+
+/* ---- edits that come before their message ---- */
+
+static int64_t fts_hits(const char *word)
+{
+    char *sql =
+        g_strdup_printf("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH '%s'", word);
+    int64_t n = sql_int(store_db_path(), sql);
+    g_free(sql);
+    return n;
+}
+
+static void test_retraction_before_its_message(void **state)
+{
+    assert_true(store_edit_wait(ALICE, ALICE, "m1", true, NULL, T0 + 9, 0));
+    int64_t row = add_expect(mk(ALICE, ALICE "/phone", "secretword", T0, NULL, NULL, NULL, "m1"),
+                             STORE_ADDED);
+    GPtrArray *p = store_page(ALICE, 0, 10);
+    assert_int_equal(p->len, 1);
+    store_msg *m = g_ptr_array_index(p, 0);
+    assert_int_equal(m->rowid, row);
+    assert_true(m->retracted);
+    assert_string_equal(m->body, "");
+    assert_null(m->original_body);
+    g_ptr_array_unref(p);
+    assert_int_equal(fts_hits("secretword"), 0);
+    assert_int_equal(sql_int(store_db_path(), "SELECT count(*) FROM pending_edits"), 0);
+    /* a later copy (carbon, archive) is a duplicate and changes nothing */
+    add_expect(mk(ALICE, ALICE "/phone", "secretword", T0, NULL, NULL, NULL, "m1"),
+               STORE_DUPLICATE);
+    assert_int_equal(fts_hits("secretword"), 0);
+}
+
+static void test_correction_before_its_message(void **state)
+{
+    /* the correction is shown on its own meanwhile (its stand-in row) */
+    store_msg *c = mk(ALICE, ALICE "/phone", "fixed", T0 + 5, NULL, NULL, NULL, "c1");
+    c->corrected = true;
+    int64_t standin = add_expect(c, STORE_ADDED);
+    assert_true(store_edit_wait(ALICE, ALICE, "m2", false, "fixed", T0 + 5, standin));
+    assert_true(store_edit_wait(ALICE, ALICE, "m2", false, "fixed twice", T0 + 7, 0));
+    assert_true(store_edit_wait(ALICE, ALICE, "m2", false, "older fix", T0 + 6, 0));
+    add_expect(mk(ALICE, ALICE "/phone", "typo", T0, NULL, NULL, NULL, "m2"), STORE_ADDED);
+    GPtrArray *p = store_page(ALICE, 0, 10);
+    assert_bodies(p, "fixed twice");
+    store_msg *m = g_ptr_array_index(p, 0);
+    assert_true(m->corrected);
+    assert_string_equal(m->original_body, "typo");
+    g_ptr_array_unref(p);
+}
+
+static void test_correction_then_retraction_before_the_message(void **state)
+{
+    store_msg *c = mk(ALICE, ALICE "/phone", "fixedword", T0 + 5, NULL, NULL, NULL, "c1");
+    c->corrected = true;
+    int64_t standin = add_expect(c, STORE_ADDED);
+    assert_true(store_edit_wait(ALICE, ALICE, "m3", false, "fixedword", T0 + 5, standin));
+    assert_true(store_edit_wait(ALICE, ALICE, "m3", true, NULL, T0 + 8, 0));
+    /* the stand-in loses its text at once; a later correction is dropped */
+    assert_int_equal(fts_hits("fixedword"), 0);
+    assert_true(store_edit_retracted(ALICE, ALICE, "m3"));
+    assert_false(store_edit_wait(ALICE, ALICE, "m3", false, "again", T0 + 9, 0));
+    add_expect(mk(ALICE, ALICE "/phone", "typoword", T0, NULL, NULL, "m3", "m3"), STORE_ADDED);
+    GPtrArray *p = store_page(ALICE, 0, 10);
+    assert_int_equal(p->len, 1); /* the stand-in is gone */
+    assert_true(((store_msg *)g_ptr_array_index(p, 0))->retracted);
+    g_ptr_array_unref(p);
+    assert_int_equal(fts_hits("typoword"), 0);
+    assert_int_equal(fts_hits("fixedword"), 0);
+    assert_int_equal(sql_int(store_db_path(), "SELECT count(*) FROM pending_edits"), 0);
+}
+
+static void test_waiting_edit_of_someone_else(void **state)
+{
+    /* bob cannot retract alice's message in advance, nor a room member
+     * another's; only the room itself removes by its own stanza-id */
+    assert_true(store_edit_wait(ALICE, BOB, "m4", true, NULL, T0, 0));
+    add_expect(mk(ALICE, ALICE "/phone", "still here", T0, NULL, NULL, NULL, "m4"), STORE_ADDED);
+    GPtrArray *p = store_page(ALICE, 0, 10);
+    assert_bodies(p, "still here");
+    g_ptr_array_unref(p);
+
+    const char *room = "room@muc.example.org";
+    assert_true(store_edit_wait(room, NULL, "sid-1", true, NULL, T0, 0));
+    assert_true(store_edit_wait(room, NULL, "sid-2", true, NULL, T0, 0));
+    add_expect(mk(room, "room@muc.example.org/carol", "moderated", T0, "sid-1", room, NULL, NULL),
+               STORE_ADDED);
+    /* the same id stamped by someone else than the room is not the room's */
+    add_expect(mk(room, "room@muc.example.org/dave", "kept", T0 + 1, "sid-2", "evil@example.org",
+                  NULL, NULL),
+               STORE_ADDED);
+    p = store_page(room, 0, 10);
+    assert_bodies(p, "|kept");
+    g_ptr_array_unref(p);
+}
+
 static void test_context(void **state)
 {
     int64_t ids[10];
@@ -730,6 +866,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_migrate_empty_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_v0_with_content, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_v1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_scrubs_retracted_text, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_v1_to_v2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_steps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_failure_rolls_back, setup, teardown),
@@ -744,6 +881,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_batch, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_page, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_page_time_order, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_place_in_second, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_retraction_before_its_message, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_correction_before_its_message, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_correction_then_retraction_before_the_message,
+                                        setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_waiting_edit_of_someone_else, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_context, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_peers_and_state, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_mark_delivered, setup_open, teardown),

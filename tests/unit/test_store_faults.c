@@ -141,6 +141,31 @@ static void test_last_by_pending(void **state)
     sqlite3_close(other);
 }
 
+/* A retraction of a message that still waits in memory (the database was
+ * locked): its text is never written once the database is free. */
+static void test_retract_pending(void **state)
+{
+    fixture *f = *state;
+    sqlite3 *other = hold_lock(f->db);
+    char *err = NULL;
+    store_msg *m = mk(ALICE, ALICE "/a", "heldsecret", T0, NULL, NULL, NULL, "H1");
+    assert_int_equal(store_add(m, &err), STORE_PENDING);
+    store_msg_free(m);
+    g_free(err);
+    store_edit_wait(ALICE, ALICE, "H1", true, NULL, T0 + 1, 0);
+    exec_ok(other, "ROLLBACK");
+    sqlite3_close(other);
+    assert_int_equal(store_retry_pending(), 0);
+    GPtrArray *p = store_page(ALICE, 0, 5);
+    assert_int_equal(p->len, 1);
+    assert_true(((store_msg *)p->pdata[0])->retracted);
+    assert_string_equal(((store_msg *)p->pdata[0])->body, "");
+    g_ptr_array_unref(p);
+    assert_int_equal(
+        sql_int(f->db, "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'heldsecret'"),
+        0);
+}
+
 /* A file that is not a database: open fails with one clear line, messages
  * wait in memory, and are written once the file is moved away. */
 static void test_corrupt_file(void **state)
@@ -324,6 +349,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_last_by_pending, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_locked, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_batch_locked, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_retract_pending, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_disk, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_read_only_file, setup_open, teardown),

@@ -13,7 +13,8 @@ Prosody(workdir=None, c2s_port=None, users={'alice': 'pw', 'bob': 'pw'},
     (c2s STARTTLS and c2s direct TLS); s2s, http, admin and component sockets are
     off. c2s_require_encryption = true, internal_hashed auth, internal storage,
     run_as_root = true (CI runs as root). Modules: roster saslauth tls disco ping
-    carbons mam offline vcard (+ smacks when smacks=True).
+    carbons mam offline vcard blocklist time version lastactivity (+ smacks when
+    smacks=True).
     Attributes: c2s_port, direct_tls_port, domain ("localhost"), ca_file (the test
     CA, PEM), cert_file/key_file (what the server serves), cert_sha256 (64 hex
     digits of the served certificate), trusted_cert_file, untrusted_cert_file,

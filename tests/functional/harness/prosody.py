@@ -23,7 +23,8 @@ PLUGIN_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file
                           "prosody-plugins")
 
 DEFAULT_MODULES = ("roster", "saslauth", "tls", "disco", "ping", "carbons",
-                   "mam", "offline", "vcard")
+                   "mam", "offline", "vcard", "blocklist", "time", "version",
+                   "lastactivity")
 
 # SCRAM iterations for the accounts we write; Prosody keeps the count per user.
 _ITERATIONS = 4096

@@ -1,0 +1,73 @@
+/* omemo_wire.h - OMEMO 0.3 on the wire (XEP-0384 version 0.3, namespace
+ * eu.siacs.conversations.axolotl): device lists, bundles and <encrypted>
+ * elements, read strictly and written exactly. Plain data in and out (byte
+ * strings and ids): the cryptography is in src/omemo, which this layer does
+ * not know; whoever connects the two converts. */
+#ifndef NATTER_XMPP_OMEMO_WIRE_H
+#define NATTER_XMPP_OMEMO_WIRE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <glib.h>
+#include <strophe.h>
+
+#define NS_OMEMO "eu.siacs.conversations.axolotl"
+#define NS_OMEMO_DEVICELIST NS_OMEMO ".devicelist"
+#define NS_OMEMO_BUNDLES NS_OMEMO ".bundles"
+#define NS_OMEMO2 "urn:xmpp:omemo:2"
+
+/* Limits against hostile peers: more is refused or cut. */
+#define NX_OMEMO_MAX_DEVICES 200
+#define NX_OMEMO_MAX_PREKEYS 200
+#define NX_OMEMO_MAX_KEYS 1000
+
+typedef struct {
+    uint32_t id;
+    GBytes *key; /* 33 bytes, 0x05 first */
+} nx_omemo_prekey;
+
+typedef struct {
+    GBytes *identity_key; /* 33 bytes */
+    uint32_t signed_id;
+    GBytes *signed_key; /* 33 bytes */
+    GBytes *signature;  /* 64 bytes */
+    GPtrArray *prekeys; /* nx_omemo_prekey*, at least one */
+} nx_omemo_bundle;
+
+typedef struct {
+    uint32_t rid; /* the device it is for */
+    bool prekey;  /* it starts a session */
+    GBytes *data;
+} nx_omemo_key;
+
+typedef struct {
+    uint32_t sid;    /* the sending device */
+    GBytes *iv;      /* 12 or 16 bytes */
+    GPtrArray *keys; /* nx_omemo_key* */
+    GBytes *payload; /* NULL: a key transport message */
+} nx_omemo_encrypted;
+
+/* The device ids of a <list xmlns=NS_OMEMO> (duplicates and invalid ids
+ * dropped, at most NX_OMEMO_MAX_DEVICES; g_array_unref, guint32). NULL when
+ * LIST is not a device list. */
+GArray *nx_omemo_parse_devicelist(xmpp_stanza_t *list);
+/* <list xmlns=NS_OMEMO> with IDS (guint32). */
+xmpp_stanza_t *nx_omemo_devicelist_element(const GArray *ids);
+
+/* A <bundle xmlns=NS_OMEMO>: NULL with *ERR when a key has the wrong size or
+ * encoding, or no pre-key is usable (bad pre-keys alone are skipped). */
+nx_omemo_bundle *nx_omemo_parse_bundle(xmpp_stanza_t *bundle, char **err);
+xmpp_stanza_t *nx_omemo_bundle_element(const nx_omemo_bundle *b);
+void nx_omemo_bundle_free(nx_omemo_bundle *b);
+
+/* An <encrypted xmlns=NS_OMEMO>: NULL with *ERR when it is malformed. */
+nx_omemo_encrypted *nx_omemo_parse_encrypted(xmpp_stanza_t *enc, char **err);
+xmpp_stanza_t *nx_omemo_encrypted_element(const nx_omemo_encrypted *e);
+void nx_omemo_encrypted_free(nx_omemo_encrypted *e);
+
+/* Strict base64: only the alphabet, '=' padding at the end and whitespace
+ * (g_bytes_unref), NULL for anything else. */
+GBytes *nx_base64_strict(const char *text);
+
+#endif
