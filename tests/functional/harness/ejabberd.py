@@ -47,12 +47,16 @@ MODULE_MAP = {
     "vcard": ["mod_vcard"],
     "smacks": ["mod_stream_mgmt"],
     "blocking": ["mod_privacy", "mod_blocking"],
+    "blocklist": ["mod_privacy", "mod_blocking"],
+    "time": ["mod_time"],
+    "version": ["mod_version"],
+    "lastactivity": ["mod_last"],
 }
 # What every instance has on top: XEP-0191 blocking, XEP-0198 stream management (the
 # Debian package's configuration has it on), and bookmarks (mod_private with PEP;
 # ejabberd converts between XEP-0048 and XEP-0402 itself).
 BASE_MODULES = ("roster", "saslauth", "tls", "disco", "ping", "carbons", "mam", "offline",
-                "vcard", "smacks", "blocking")
+                "vcard", "smacks", "blocklist", "time", "version", "lastactivity")
 
 
 def ejabberd_unavailable():
