@@ -16,6 +16,9 @@ from harness.history_helpers import (bodies, export_json, focus, numbered, open_
                                      status_windows, wait_exported)
 from screen import CONNECTED, TS, main_rows, main_text, squash, wait_main_has, wait_main_line
 
+# Run against both servers (conftest.py: servers marker).
+pytestmark = pytest.mark.servers("prosody", "ejabberd")
+
 BOB = "bob@localhost"
 NATTER = "alice@localhost/natter"
 

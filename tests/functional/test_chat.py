@@ -9,6 +9,9 @@ from harness import column_of, text_width
 from screen import (ROSTER_WIDTH, TS, main_line, main_rows, main_text, roster_entry,
                     roster_rows, squash, status_bar, wait_main_line)
 
+# Run against both servers (conftest.py: servers marker).
+pytestmark = pytest.mark.servers("prosody", "ejabberd")
+
 
 @pytest.fixture
 def bob(prosody, peer_factory):

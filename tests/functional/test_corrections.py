@@ -14,6 +14,9 @@ from harness.history_helpers import (bodies, child_attr, enable_receipts, export
                                      open_chat, ping, status_windows)
 from screen import CONNECTED, TS, main_rows, main_text, wait_main_line
 
+# Run against both servers (conftest.py: servers marker).
+pytestmark = pytest.mark.servers("prosody", "ejabberd")
+
 BOB = "bob@localhost"
 NATTER = "alice@localhost/natter"
 NS_CORRECT = "urn:xmpp:message-correct:0"

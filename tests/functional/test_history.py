@@ -22,6 +22,9 @@ from harness.history_helpers import (bodies, db_path, exclusive_lock, export, ex
 from screen import (CONNECTED, TS, main_rows, main_text, squash, status_bar, title_bar,
                     wait_main_has, wait_main_line)
 
+# Run against both servers (conftest.py: servers marker).
+pytestmark = pytest.mark.servers("prosody", "ejabberd")
+
 BOB = "bob@localhost"
 
 
@@ -127,6 +130,10 @@ def test_pgup_pages_back_after_restart(prosody, bob, natter_factory):
 
 # ---------------------------------------------------------------- search
 
+@pytest.mark.prosody_only(
+    "ejabberd 23.01 with its Mnesia archive (Debian's package has no SQLite driver "
+    "installed) delivers a 2,000-message flood at about 50 messages/s on the CI machine, "
+    "past this test's 60 s bound; the ejabberd run of test_kill_9_during_flood covers floods")
 def test_search_finds_one_message_among_thousands(prosody, bob, natter_factory, peer_factory):
     total = 2000
     unique_at = 1234

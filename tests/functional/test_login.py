@@ -10,6 +10,9 @@ import pytest
 from screen import (CONNECTED, TS, main_has, main_rows, roster_entry, roster_rows,
                     status_bar, wait_main_has, wait_main_line)
 
+# Run against both servers (conftest.py: servers marker).
+pytestmark = pytest.mark.servers("prosody", "ejabberd")
+
 NOT_TRUSTED = "TLS certificate of localhost is not trusted: "
 TRUST_HINT = "Type /tls trust to connect once, or /tls pin to always trust this certificate."
 
@@ -124,6 +127,10 @@ def test_roster_shown_with_groups_names_and_presence(prosody, natter_factory, pe
         "roster shows %r, not the localpart" % rows[bob_row]
 
 
+@pytest.mark.ejabberd_xfail(
+    "natter bug in src/xmpp/conn.c pump(): it stops reading once a round parsed no whole "
+    "stanza, so the rest of a big roster result already read into the TLS layer waits for "
+    "the next packet from the network (ejabberd sends the 2,000 items in large TLS records)")
 @pytest.mark.time_limit(60)
 def test_large_roster_shown_quickly(prosody_factory, natter_factory):
     items = [("c%04d@localhost" % i, "Contact %04d" % i, ["Group %d" % (i % 10)], "both")
@@ -141,6 +148,12 @@ def test_large_roster_shown_quickly(prosody_factory, natter_factory):
     n.wait_for(r"<alice> hello")
 
 
+@pytest.mark.ejabberd_xfail(
+    "natter bug, intermittent (about half the runs on ejabberd): natter quits right after "
+    "login while ejabberd's answers (carbons, archive) still arrive after its "
+    "</stream:stream> (libstrophe: 'application data after close notify'), and the exit "
+    "aborts in free() ('corrupted double-linked list') inside OPENSSL_cleanup: heap damage "
+    "on the shutdown path of src/xmpp/conn.c", strict=False)
 def test_system_trust_store_via_ssl_cert_file(prosody, natter_factory):
     """No ca_file in the account: OpenSSL's default paths are used, so
     SSL_CERT_FILE naming the test CA is enough to log in."""

@@ -23,6 +23,9 @@ from muc_helpers import (banned, cannot, count_line, err_banned, err_members_onl
                          you_kicked, you_left)
 from screen import CONNECTED, main_rows, main_text, squash
 
+# Run against both servers (conftest.py: servers marker).
+pytestmark = pytest.mark.servers("prosody", "ejabberd")
+
 COLS, ROWS = 160, 40
 
 
@@ -213,6 +216,8 @@ def test_join_errors(case, natter, bob, muc_server, occupant_factory):
         join(n, "lobby", args="password s3cret")
 
 
+@pytest.mark.prosody_only("restricts room creation through Prosody's MUC component "
+                          "config (restrict_room_creation)")
 def test_join_error_room_cannot_be_created(prosody_factory, natter_factory, occupant_factory):
     p = prosody_factory(muc=True, muc_config="\trestrict_room_creation = true\n")
     n = natter_factory(p, cols=COLS, rows=ROWS)
@@ -384,6 +389,9 @@ def test_rejoins_after_server_restart(natter, bob, muc_server):
 
 
 def test_moderate_without_xep0425(natter, muc_server, occupant_factory):
+    """A room without XEP-0425 moderation: on Prosody 0.12 without the test plugin,
+    and on ejabberd 23.01, which has none at all. natter refuses /moderate with one
+    clear line and removes nothing."""
     n = natter
     bob = occupant_factory("bob", muc_server)
     n.type_line("/join lobby")
@@ -396,6 +404,8 @@ def test_moderate_without_xep0425(natter, muc_server, occupant_factory):
     rx = moderate_unsupported_re("lobby")
     scr = n.wait_for(lambda s: rx.search(main_text(n, s).replace("\n", " ")),
                      message="no clear /moderate error")
+    assert main_text(n, scr).count("Cannot moderate") == 1, "not one error line:\n" + \
+        main_text(n, scr)
     assert has_line(n, scr, msg("bob", "spam spam spam")), "the message was removed anyway"
     assert "[removed by" not in scr
     n.type_line("still fine")

@@ -9,6 +9,9 @@ from harness.history_helpers import bodies, export_json, numbered
 from muc_helpers import msg, wait_line, you_joined
 from screen import main_rows, main_text, squash
 
+# Run against both servers (conftest.py: servers marker).
+pytestmark = pytest.mark.servers("prosody", "ejabberd")
+
 COLS, ROWS = 160, 40
 BEGINNING = "Beginning of the history with this contact."
 

@@ -12,6 +12,9 @@ from harness import Natter, wait_until
 from harness.history_helpers import db_path, export_json
 from screen import CONNECTED, main_rows, main_text, status_bar, wait_main_has, wait_main_line
 
+# Run against both servers (conftest.py: servers marker).
+pytestmark = pytest.mark.servers("prosody", "ejabberd")
+
 
 @pytest.fixture
 def bob(prosody, peer_factory):

@@ -7,6 +7,9 @@ import pytest
 from screen import (CONNECTED, count_in_main, main_has, main_rows, main_text, wait_main_has,
                     wait_main_line)
 
+# Run against both servers (conftest.py: servers marker).
+pytestmark = pytest.mark.servers("prosody", "ejabberd")
+
 RECONNECTING = re.compile(r"Reconnecting in (\d+) seconds?")
 
 

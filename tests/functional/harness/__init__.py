@@ -27,6 +27,31 @@ Prosody(workdir=None, c2s_port=None, users={'alice': 'pw', 'bob': 'pw'},
     set_roster(user, [(jid, name, groups, subscription[, ask])]) BEFORE start(),
     log_tail(n), jid(user). Context manager: start/stop.
 
+Ejabberd(workdir=None, c2s_port=None, users={'alice': 'pw', 'bob': 'pw'},
+         trusted_cert=True, modules=BASE_MODULES, smacks=True,
+         untrusted_subject=None, direct_tls_port=None, log_level='info',
+         muc=False, xep0402=True)   (harness/ejabberd.py)
+    A private ejabberd 23.01 (Debian's) with the same interface as Prosody, so
+    that Peer, Occupant and Natter take either: attributes c2s_port,
+    direct_tls_port, domain, ca_file and the other certificate files (the same
+    test CA code), log_file, config_file, users, muc_domain (MUC_DOMAIN with
+    muc=True: mod_muc, rooms archived by default, discussion history 20);
+    methods start(), stop(), restart(), kill(), running(), add_user() (also
+    while running), set_roster() before start() (no pending "ask"), log_tail(),
+    jid(); remove() deletes its directory. kind is "ejabberd" (Prosody's:
+    "prosody"). modules= takes Prosody module names (roster, mam, offline,
+    carbons, ping, vcard, smacks, blocking...) and maps them; extra_config,
+    muc_config and muc_modules configure Prosody and are refused. Always on:
+    XEP-0191 blocking, XEP-0198 (smacks=False turns it off), PEP bookmarks
+    (XEP-0402, XEP-0048 through mod_private), disco, caps.
+    Started with ejabberdctl foreground and its own ejabberdctl.cfg: node
+    natter-XXXXXXXX@localhost, a distribution port picked free (ERL_DIST_PORT:
+    no epmd) on 127.0.0.1, a random cookie; as root ejabberdctl drops to the
+    ejabberd user, so the instance's directory is /tmp/natter-ejabberd-*
+    (owned by ejabberd; workdir gets a symlink to it). Accounts and rosters go
+    through ejabberd's HTTP API on a loopback port: api(command, **args).
+    ejabberd_unavailable() says why ejabberd cannot run here (None if it can).
+
 Peer(jid, password, prosody, resource='peer', auto_authorize=None,
      auto_subscribe=None, initial_presence=True, port=None, ca_file=None,
      direct_tls=False)
@@ -156,6 +181,7 @@ from .util import WaitTimeout, cleanup_all, free_port, port_accepts, tail, wait_
 from .prosody import Prosody, cert_sha256, DEFAULT_MODULES
 from .peer import Peer, PeerError, PeerLoop, Received
 from .prosody import MUC_DOMAIN
+from .ejabberd import Ejabberd, ejabberd_unavailable
 from .muc import MucError, Occupant, error_condition, muc_item, nick_of, room_jid, status_codes
 from .natter import (Natter, NatterExited, attrs_at, char_width, column_of, columns,
                      strip_escapes, styled_chars, text_width)
@@ -165,7 +191,7 @@ __all__ = ["Prosody", "Peer", "PeerError", "Received", "Natter", "NatterExited",
            "cert_sha256", "DEFAULT_MODULES", "attrs_at", "char_width", "column_of",
            "columns", "strip_escapes", "styled_chars", "text_width", "natter_binary", "cleanup_all",
            "PeerLoop", "MUC_DOMAIN", "MucError", "Occupant", "error_condition", "muc_item",
-           "nick_of", "room_jid", "status_codes"]
+           "nick_of", "room_jid", "status_codes", "Ejabberd", "ejabberd_unavailable"]
 
 _SRC_TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 

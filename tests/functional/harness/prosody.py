@@ -79,6 +79,7 @@ class Prosody:
     """
 
     domain = "localhost"
+    kind = "prosody"
 
     def __init__(self, workdir=None, c2s_port=None, users=None, trusted_cert=True,
                  modules=DEFAULT_MODULES, smacks=False, untrusted_subject=None,
