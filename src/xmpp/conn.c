@@ -247,17 +247,38 @@ static void after_pass(void)
         nx_sm_after_pass(conn);
 }
 
+static unsigned pump_timer; /* more to read after a long pump */
+
+static void pump(void);
+
+static void on_pump_timer(void *ud)
+{
+    pump_timer = 0;
+    pump();
+}
+
+/* Read and handle what the connection has. libstrophe reads at most 4 KiB
+ * a pass, and decrypted TLS data it has not read yet is invisible to
+ * poll(): keep going while passes move data (a pass that ends inside a big
+ * stanza, such as a roster of thousands, logs no stanza but feeds the
+ * parser). After many rounds, go on at the next loop pass so the screen
+ * keeps up. */
 static void pump(void)
 {
     if (!ctx)
         return;
+    bool moved = true;
     for (int i = 0; i < PUMP_MAX_ROUNDS; i++) {
         saw_data = false;
+        unsigned long before = nx_xml_bytes_fed();
         xmpp_run_once(ctx, 0);
         after_pass();
-        if (!saw_data && i > 0) /* one more: writes what the last read queued */
+        moved = saw_data || nx_xml_bytes_fed() != before;
+        if (!moved && i > 0) /* one more: writes what the last read queued */
             break;
     }
+    if (moved && ctx && !pump_timer)
+        pump_timer = loop_add_timer(0, on_pump_timer, NULL);
 }
 
 void nx_conn_lost(const char *why)
@@ -793,6 +814,9 @@ bool nx_init(void)
 void nx_deinit(void)
 {
     stop_timers();
+    if (pump_timer)
+        loop_cancel_timer(pump_timer);
+    pump_timer = 0;
     if (conn) {
         if (state == CONN_CONNECTED) {
             user_disconnect = true;

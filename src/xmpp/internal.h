@@ -132,6 +132,9 @@ void nx_keepalive_deinit(void);
 
 /* xmlguard.c: why the XML parser stopped (g_free), for the user. */
 char *nx_xml_error_take(void);
+/* How many bytes libstrophe has handed to its XML parsers so far: a read
+ * that ends inside a stanza logs nothing, but it moves this. */
+unsigned long nx_xml_bytes_fed(void);
 
 /* conn.c */
 /* The connection is dead or unusable for WHY: close it at once, without

@@ -17,6 +17,7 @@
 typedef enum XML_Status (*parse_fn)(XML_Parser, const char *, int, int);
 
 static XML_Parser parsing;  /* the parser inside the current XML_Parse call */
+static unsigned long fed;   /* bytes handed to the parser so far */
 static const char *refused; /* what was refused last (static), or NULL */
 static const char *failed;  /* expat's reason for the last failure (static) */
 
@@ -66,11 +67,17 @@ enum XML_Status XML_Parse(XML_Parser p, const char *s, int len, int is_final)
     XML_SetProcessingInstructionHandler(p, on_pi);
     XML_Parser outer = parsing;
     parsing = p;
+    fed += len > 0 ? (unsigned long)len : 0;
     enum XML_Status rc = real(p, s, len, is_final);
     parsing = outer;
     if (rc == XML_STATUS_ERROR && !refused)
         failed = XML_ErrorString(XML_GetErrorCode(p));
     return rc;
+}
+
+unsigned long nx_xml_bytes_fed(void)
+{
+    return fed;
 }
 
 char *nx_xml_error_take(void)

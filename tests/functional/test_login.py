@@ -127,10 +127,6 @@ def test_roster_shown_with_groups_names_and_presence(prosody, natter_factory, pe
         "roster shows %r, not the localpart" % rows[bob_row]
 
 
-@pytest.mark.ejabberd_xfail(
-    "natter bug in src/xmpp/conn.c pump(): it stops reading once a round parsed no whole "
-    "stanza, so the rest of a big roster result already read into the TLS layer waits for "
-    "the next packet from the network (ejabberd sends the 2,000 items in large TLS records)")
 @pytest.mark.time_limit(60)
 def test_large_roster_shown_quickly(prosody_factory, natter_factory):
     items = [("c%04d@localhost" % i, "Contact %04d" % i, ["Group %d" % (i % 10)], "both")
