@@ -125,6 +125,21 @@ def test_catch_up_in_the_same_second_keeps_order(prosody, peer_factory, natter_f
     assert pos == sorted(pos), main_text(n, scr)
 
 
+def settled(n, scr, timeout=5):
+    """The screen once two captures in a row agree: a page fetched from the
+    archive arrives in steps (the request's note, then the lines), and a
+    capture between them shows a view the next PgUp moves past."""
+    last = [main_rows(n, scr)]
+
+    def same():
+        now = n.screen()
+        rows = main_rows(n, now)
+        done = rows == last[0]
+        last[0] = rows
+        return now if done else None
+    return wait_until(same, timeout, interval=0.15, message="the screen kept changing")
+
+
 def test_pgup_fetches_older_history_from_the_server_archive(prosody_factory, peer_factory,
                                                            natter_factory):
     """160 messages wait in the archive (no offline storage); the first login
@@ -151,6 +166,7 @@ def test_pgup_fetches_older_history_from_the_server_archive(prosody_factory, pee
         scr = n.wait_for(lambda s: main_rows(n, s) != before, timeout=15,
                          message="PgUp changed nothing; seen %d of %d: missing %s" % (
                              len(seen), total, sorted(set(range(total)) - seen)[:20]))
+        scr = settled(n, scr)
         nums = numbered(main_rows(n, scr), "archived ")
         assert nums == sorted(nums), "out of order:\n%s" % "\n".join(main_rows(n, scr))
         seen.update(nums)
