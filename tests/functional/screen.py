@@ -7,7 +7,7 @@ row rows-2 status bar; row rows-1 input line.
 
 import re
 
-from harness import columns
+from harness import columns, wait_until
 
 TS = r"\d\d:\d\d"
 CONNECTED = "Connected as alice@localhost/natter"
@@ -99,3 +99,19 @@ def roster_entry(n, name):
         if m:
             return (text[:m.start()] + "<name>" + text[m.end():].rstrip(), cells[m.start()][1])
     return None
+
+
+def settled(n, scr, timeout=5):
+    """The screen once two captures in a row agree. A page of history arrives
+    in steps (a note, then the lines), and tmux can capture the window in the
+    middle of a redraw: a capture between them shows a view that is not
+    what natter settles on."""
+    last = [main_rows(n, scr)]
+
+    def same():
+        now = n.screen()
+        rows = main_rows(n, now)
+        done = rows == last[0]
+        last[0] = rows
+        return now if done else None
+    return wait_until(same, timeout, interval=0.15, message="the screen kept changing")

@@ -14,7 +14,8 @@ import pytest
 from harness import DEFAULT_MODULES, wait_until
 from harness.history_helpers import (bodies, export_json, focus, numbered, open_chat, ping,
                                      status_windows, wait_exported)
-from screen import CONNECTED, TS, main_rows, main_text, squash, wait_main_has, wait_main_line
+from screen import (CONNECTED, TS, main_rows, main_text, settled, squash, wait_main_has,
+                    wait_main_line)
 
 # Run against both servers (conftest.py: servers marker).
 pytestmark = pytest.mark.servers("prosody", "ejabberd")
@@ -123,21 +124,6 @@ def test_catch_up_in_the_same_second_keeps_order(prosody, peer_factory, natter_f
     scr = wait_main_line(n, r"<bob> missed right after$")
     pos = positions(n, scr, ["<bob> warm up", "<bob> seen live", "<bob> missed right after"])
     assert pos == sorted(pos), main_text(n, scr)
-
-
-def settled(n, scr, timeout=5):
-    """The screen once two captures in a row agree: a page fetched from the
-    archive arrives in steps (the request's note, then the lines), and a
-    capture between them shows a view the next PgUp moves past."""
-    last = [main_rows(n, scr)]
-
-    def same():
-        now = n.screen()
-        rows = main_rows(n, now)
-        done = rows == last[0]
-        last[0] = rows
-        return now if done else None
-    return wait_until(same, timeout, interval=0.15, message="the screen kept changing")
 
 
 def test_pgup_fetches_older_history_from_the_server_archive(prosody_factory, peer_factory,

@@ -19,8 +19,8 @@ from harness import attrs_at, strip_escapes
 from harness.history_helpers import (bodies, db_path, exclusive_lock, export, export_json,
                                      flood, focus, numbered, open_chat, status_windows,
                                      wait_exported)
-from screen import (CONNECTED, TS, main_rows, main_text, squash, status_bar, title_bar,
-                    wait_main_has, wait_main_line)
+from screen import (CONNECTED, TS, main_rows, main_text, settled, squash, status_bar,
+                    title_bar, wait_main_has, wait_main_line)
 
 # Run against both servers (conftest.py: servers marker).
 pytestmark = pytest.mark.servers("prosody", "ejabberd")
@@ -112,6 +112,7 @@ def test_pgup_pages_back_after_restart(prosody, bob, natter_factory):
         scr = n.wait_for(lambda s: numbered(main_rows(n, s), "page msg ")
                          and numbered(main_rows(n, s), "page msg ")[0] < prev_top, timeout=10,
                          message="PgUp did not show anything older than msg %d" % prev_top)
+        scr = settled(n, scr)
         nums = numbered(main_rows(n, scr), "page msg ")
         assert nums == list(range(nums[0], nums[0] + len(nums))), \
             "a screen of history is not consecutive:\n%s" % "\n".join(main_rows(n, scr))

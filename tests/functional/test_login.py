@@ -65,6 +65,10 @@ def test_untrusted_certificate_refused_then_trust_once(prosody_factory, natter_f
     assert bob.wait_for_message("trusted once").frm == "alice@localhost/natter"
 
 
+@pytest.mark.ejabberd_xfail(
+    "natter bug, intermittent on ejabberd: the same crash at exit as "
+    "test_system_trust_store_via_ssl_cert_file (natter quits while ejabberd's answers still "
+    "arrive; SIGSEGV or an abort in free() during OpenSSL's cleanup)", strict=False)
 def test_tls_pin_survives_a_restart(prosody_factory, natter_factory):
     p = prosody_factory(trusted_cert=False)
     n = natter_factory(p)

@@ -110,7 +110,7 @@ def test_upload_progress_while_chatting_and_cancel(chat, server, tmp_path):
     scr = n.wait_for(lambda s: (m := re.search(r"Uploading slow\.bin: (\d+)%", main_text(n, s)))
                      and m.group(1) != first, timeout=15, message="progress did not move")
     assert main_text(n, scr).count("Uploading slow.bin") == 1, main_text(n, scr)
-    assert re.search(r"KB/s|kB/s", main_text(n, scr)), main_text(n, scr)
+    assert re.search(r"[kM]B/s", main_text(n, scr)), main_text(n, scr)
     n.type_line("/upload -list")
     n.wait_for(lambda s: main_has(n, s, "1: slow.bin to bob@localhost, sending"), timeout=10)
     n.type_line("/upload -cancel 1")

@@ -92,7 +92,7 @@ class Ejabberd:
     _make_certs = Prosody._make_certs
 
     def __init__(self, workdir=None, c2s_port=None, users=None, trusted_cert=True,
-                 modules=BASE_MODULES, smacks=True, untrusted_subject=None,
+                 modules=BASE_MODULES, smacks=False, untrusted_subject=None,
                  direct_tls_port=None, log_level="info", muc=False, xep0402=True,
                  extra_config=None, muc_config=None, muc_modules=None):
         why = ejabberd_unavailable()
