@@ -56,7 +56,9 @@ def write_offline(n, text):
     n.wait_for(lambda s: "offline" in status_bar(n, s))
     n.type_line("/msg bob@localhost %s" % text)
     scr = wait_main_line(n, r"<alice> %s \[queued\]" % re.escape(text))
-    assert "[1 queued]" in status_bar(n, scr), status_bar(n, scr)
+    # The status bar is drawn in the same pass, but tmux may capture between.
+    n.wait_for(lambda s: "[1 queued]" in status_bar(n, s), timeout=5,
+               message="no [1 queued] in the status bar: %s" % status_bar(n, scr))
 
 
 @pytest.fixture
