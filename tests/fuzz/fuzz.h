@@ -27,6 +27,8 @@ int fuzz_catchup(const uint8_t *data, size_t size);
 int fuzz_join(const uint8_t *data, size_t size);
 /* The sanitiser of network text (ui/sanitize.c). */
 int fuzz_sanitize(const uint8_t *data, size_t size);
+/* The XEP-0393 message styling parser (ui/styling.c). */
+int fuzz_styling(const uint8_t *data, size_t size);
 /* The JID parser and helpers (model/jid.c). */
 int fuzz_jid(const uint8_t *data, size_t size);
 /* Theme files (ui/themefile.c). */

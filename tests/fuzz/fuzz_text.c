@@ -9,6 +9,7 @@
 #include "fuzz.h"
 #include "model/jid.h"
 #include "ui/sanitize.h"
+#include "ui/styling.h"
 
 /* Abort (a crash for the fuzzer) when COND is false. */
 #define require(cond)                                                                              \
@@ -99,5 +100,38 @@ int fuzz_jid(const uint8_t *data, size_t size)
     jid_free(j);
     g_free(b);
     g_free(a);
+    return 0;
+}
+
+int fuzz_styling(const uint8_t *data, size_t size)
+{
+    if (size > FUZZ_MAX_INPUT)
+        return 0;
+    /* The parser reads sanitised text, but must be safe on any bytes. */
+    const char *t = (const char *)data;
+    size_t n = styling_parse(t, size, NULL, 0);
+    styling_span few[4];
+    require(styling_parse(t, size, few, G_N_ELEMENTS(few)) == n);
+    styling_span *sp = g_new(styling_span, n ? n : 1);
+    require(styling_parse(t, size, sp, n) == n);
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        /* In order, not overlapping, inside the text, never empty. */
+        require(sp[i].start >= at && sp[i].start < sp[i].end && sp[i].end <= size);
+        require(sp[i].flags && !(sp[i].flags & ~0x3fu));
+        if (i < G_N_ELEMENTS(few))
+            require(few[i].start == sp[i].start && few[i].end == sp[i].end &&
+                    few[i].flags == sp[i].flags);
+        /* A directive starts with a directive character (a quote's
+         * '>' takes the whitespace after it, a ``` line all of it). */
+        if (sp[i].flags & STYLING_MARKER)
+            require(t[sp[i].start] && strchr("*_~`>", t[sp[i].start]));
+        at = sp[i].end;
+    }
+    /* Styling never crosses a line, except a quote's or a block's own. */
+    for (size_t i = 0; i < n; i++)
+        if (sp[i].flags & (STYLING_STRONG | STYLING_EMPH | STYLING_STRIKE))
+            require(!memchr(t + sp[i].start, '\n', sp[i].end - sp[i].start));
+    g_free(sp);
     return 0;
 }

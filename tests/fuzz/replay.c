@@ -22,7 +22,7 @@ typedef struct {
 static const target targets[] = {
     {"stanza", fuzz_stanza},     {"catchup", fuzz_catchup}, {"join", fuzz_join},
     {"sanitize", fuzz_sanitize}, {"jid", fuzz_jid},         {"theme", fuzz_theme},
-    {"settings", fuzz_settings},
+    {"settings", fuzz_settings}, {"styling", fuzz_styling},
 };
 
 static const target *find_target(const char *name)
