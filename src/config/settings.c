@@ -24,6 +24,7 @@ static const char *const notify_choices[] = {"all", "mentions", "none", NULL};
 static const char *const osc_choices[] = {"off", "777", "9", NULL};
 static const char *const side_choices[] = {"left", "right", NULL};
 static const char *const strangers_choices[] = {"quiet", "notify", "drop", NULL};
+static const char *const styling_choices[] = {"on", "raw", NULL};
 
 /* The one table of all settings, listed by group. */
 static const setting_def table[] = {
@@ -42,6 +43,10 @@ static const setting_def table[] = {
      "lines of input history kept per window"},
     {"theme", SETTING_STRING, "default", 0, 0, NULL, "ui",
      "colour theme (/theme list shows them; a theme that fails to load is refused)"},
+    {"styling", SETTING_ENUM, "on", 0, 0, styling_choices, "ui",
+     "message styling (XEP-0393): on draws *strong*, _emphasis_, ~strike~, `code` and > quotes "
+     "with the theme's attributes and the directives dimmed; raw shows messages as sent, without "
+     "attributes"},
     /* connection */
     {"reconnect", SETTING_BOOL, "on", 0, 0, NULL, "connection",
      "reconnect after the connection is lost"},

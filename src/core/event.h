@@ -138,6 +138,7 @@ typedef struct {
     bool groupchat;          /* a room message: PEER is the room, FROM room/nick */
     bool muc_private;        /* a private message with an occupant: PEER is room/nick */
     const char *occupant_id; /* XEP-0421, only when the room vouches for it */
+    bool unstyled;           /* XEP-0393: the sender asked for no styling (<unstyled/>) */
     ev_result *result;       /* may be NULL */
 } ev_message;
 

@@ -176,6 +176,7 @@ static void on_message(event_type t, const void *p, void *ud)
     m->from_archive = ev->from_archive;
     m->queued = ev->outgoing && ev->queued;
     m->server_ack = ev->outgoing && ev->ack_pending ? STORE_ACK_PENDING : STORE_ACK_NONE;
+    m->unstyled = ev->unstyled;
     char *err = NULL;
     store_add_result r = store_add(m, &err);
     report(err);

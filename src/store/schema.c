@@ -141,9 +141,15 @@ static const char schema_v6_server_ack[] =
      * never acknowledged before natter stopped */
     "CREATE INDEX messages_unsent ON messages (ts) WHERE queued = 1 OR server_ack = 1;";
 
+/* Version 7, message styling: the sender asked for its text to be shown
+ * as written (XEP-0393 <unstyled/>), which history must remember. */
+static const char schema_v7_unstyled[] =
+    "ALTER TABLE messages ADD COLUMN unstyled INTEGER NOT NULL DEFAULT 0;";
+
 static const store_migration steps[] = {
-    {1, schema_v1}, {2, schema_v2}, {3, schema_v3},
-    {4, schema_v4}, {5, schema_v5}, {6, schema_v6_server_ack},
+    {1, schema_v1},          {2, schema_v2}, {3, schema_v3},
+    {4, schema_v4},          {5, schema_v5}, {6, schema_v6_server_ack},
+    {7, schema_v7_unstyled},
 };
 
 /* natter's migration steps (static), *N of them. */

@@ -30,9 +30,9 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_COMMIT] = "COMMIT",
     [ST_INSERT] = "INSERT INTO messages (peer, sender, sender_bare, outgoing, body, ts, "
                   "stanza_id, stanza_id_by, origin_id, msg_id, encryption, receipt, corrected, "
-                  "original_body, retracted, from_archive, queued, server_ack, resent) "
+                  "original_body, retracted, from_archive, queued, server_ack, resent, unstyled) "
                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-                  "?17, ?18, ?19)",
+                  "?17, ?18, ?19, ?20)",
     [ST_DUP_STANZA] = "SELECT id FROM messages WHERE stanza_id = ?1 AND stanza_id_by = ?2 LIMIT 1",
     /* origin-id lookups: rows whose origin-id differs from their id are in
      * messages_origin_id, the others in messages_msg_id (schema.c) */
@@ -262,6 +262,7 @@ store_msg *store_msg_from_row(sqlite3_stmt *st)
     int a = sqlite3_column_int(st, 18);
     m->server_ack = a == STORE_ACK_PENDING || a == STORE_ACK_DONE ? (store_ack)a : STORE_ACK_NONE;
     m->resent = sqlite3_column_int(st, 19) != 0;
+    m->unstyled = sqlite3_column_int(st, 20) != 0;
     return m;
 }
 

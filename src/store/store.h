@@ -60,6 +60,7 @@ typedef struct {
     bool queued;          /* outgoing, written offline and not sent yet */
     store_ack server_ack; /* outgoing: what the server confirmed (XEP-0198) */
     bool resent;          /* outgoing: sent again after the connection was lost */
+    bool unstyled;        /* XEP-0393: the sender asked for no styling */
     char *author;         /* who wrote it, for dedup and corrections: NULL = the
                            * bare JID of SENDER; in rooms the occupant
                            * (muc_author_key); read back from the database */

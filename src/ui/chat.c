@@ -97,6 +97,7 @@ static void show_message(const ev_message *ev)
     l->id = g_strdup(ev->id);
     l->origin_id = g_strdup(ev->origin_id);
     l->sender_bare = jid_bare_of(ev->from);
+    l->unstyled = ev->unstyled;
     l->receipt_pending = ev->outgoing && ev->receipt_requested;
     l->retracted = retracted;
     l->corrected = ev->result && ev->result->body;

@@ -86,6 +86,7 @@ win_line *history_line(const store_msg *m)
     l->queued = m->queued; /* written offline, not sent yet */
     l->acked = m->server_ack == STORE_ACK_DONE;
     l->resent = m->resent;
+    l->unstyled = m->unstyled;
     return l;
 }
 

@@ -94,6 +94,7 @@ void room_on_message(const ev_message *ev)
     l->origin_id = g_strdup(ev->origin_id);
     l->sender_bare = muc_author_key(ev->peer, ev->from, ev->occupant_id);
     l->stanza_id = g_strdup(ev->stanza_id);
+    l->unstyled = ev->unstyled;
     l->retracted = retracted;
     l->corrected = ev->result && ev->result->body;
     l->mention = !ev->outgoing && room_mentions(ev->peer, body);

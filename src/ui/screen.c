@@ -12,6 +12,7 @@
 #include "core/event.h"
 #include "core/loop.h"
 #include "ui/internal.h"
+#include "ui/styling.h"
 #include "ui/textwidth.h"
 #include "ui/theme.h"
 
@@ -135,10 +136,13 @@ static const char *line_stamp(const win_line *l)
 #pragma GCC diagnostic pop
 
 /* The text of a line after its timestamp: prefix and body (g_free);
- * NICK_START and NICK_LEN receive the byte range to colour as a nick. */
-static char *line_body(const win_line *l, size_t *nick_start, size_t *nick_len)
+ * NICK_START and NICK_LEN receive the byte range to colour as a nick, and
+ * TEXT_START and TEXT_LEN (when not NULL) that of the message's own text. */
+static char *line_body(const win_line *l, size_t *nick_start, size_t *nick_len, size_t *text_start,
+                       size_t *text_len)
 {
     *nick_start = *nick_len = 0;
+    size_t ts = 0;
     /* Never more than is known: "sent" once the server confirmed it, the
      * tick once the contact's client did. */
     const char *mark = l->queued      ? " [queued]"
@@ -157,12 +161,14 @@ static char *line_body(const win_line *l, size_t *nick_start, size_t *nick_len)
         *nick_start = 1;
         *nick_len = strlen(nick);
         out = g_strdup_printf("<%s> %s%s%s", nick, text, edit, mark);
+        ts = *nick_len + 3;
         break;
     case LINE_ACTION_IN:
     case LINE_ACTION_OUT:
         *nick_start = 2;
         *nick_len = strlen(nick);
         out = g_strdup_printf("* %s %s%s%s", nick, text, edit, mark);
+        ts = *nick_len + 3;
         break;
     case LINE_PRESENCE:
         out = g_strdup_printf("-- %s", text);
@@ -173,6 +179,10 @@ static char *line_body(const win_line *l, size_t *nick_start, size_t *nick_len)
     default:
         out = g_strdup(text);
         break;
+    }
+    if (text_start) {
+        *text_start = ts;
+        *text_len = ts ? strlen(text) : 0;
     }
     g_free(text);
     g_free(nick);
@@ -208,10 +218,10 @@ static bool has_long_url(const char *body, int width)
  * column where continuation rows start: under the text, or 0 for a line
  * with a URL longer than a row, which then wraps over the whole width so
  * that terminals and tmux can still find and copy it whole. */
-static char *wrap_line(const win_line *l, int stamp_w, size_t *ns, size_t *nl, textwidth_row **rows,
-                       size_t *nrows, int *indent)
+static char *wrap_line(const win_line *l, int stamp_w, size_t *ns, size_t *nl, size_t *ts,
+                       size_t *tl, textwidth_row **rows, size_t *nrows, int *indent)
 {
-    char *body = line_body(l, ns, nl);
+    char *body = line_body(l, ns, nl, ts, tl);
     int width = ui_lay.main_w - stamp_w > 0 ? ui_lay.main_w - stamp_w : 1;
     *indent = stamp_w;
     if (!stamp_w || !has_long_url(body, width)) {
@@ -249,6 +259,23 @@ static void draw_marker(int y)
     wattrset(ui_lay.main, 0);
 }
 
+/* BASE with the styles of a styled range (STYLING_* FLAGS) laid over it. */
+static int styled_attr(int base, unsigned flags)
+{
+    static const struct {
+        unsigned flag;
+        theme_role role;
+    } order[] = {
+        {STYLING_QUOTE, THEME_STYLE_QUOTE},   {STYLING_PRE, THEME_STYLE_CODE},
+        {STYLING_STRONG, THEME_STYLE_STRONG}, {STYLING_EMPH, THEME_STYLE_EMPHASIS},
+        {STYLING_STRIKE, THEME_STYLE_STRIKE}, {STYLING_MARKER, THEME_STYLE_MARKER},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(order); i++)
+        if (flags & order[i].flag)
+            base = theme_style(base, order[i].role);
+    return base;
+}
+
 static void draw_line_rows(const win_t *w, const win_line *l, int y_first, int row_from, int row_to,
                            int avail, bool marker)
 {
@@ -265,10 +292,20 @@ static void draw_line_rows(const win_t *w, const win_line *l, int y_first, int r
     }
     const char *stamp = line_stamp(l);
     int stamp_w = stamp_width(stamp);
-    size_t ns, nl, nrows;
+    size_t ns, nl, ts, tl, nrows;
     textwidth_row *rows;
     int indent;
-    char *body = wrap_line(l, stamp_w, &ns, &nl, &rows, &nrows, &indent);
+    char *body = wrap_line(l, stamp_w, &ns, &nl, &ts, &tl, &rows, &nrows, &indent);
+    /* XEP-0393 styling of the message's text, in BODY's offsets. */
+    styling_span stack_spans[64], *spans = stack_spans;
+    size_t nspans = 0;
+    if (tl && !l->retracted && !l->unstyled && !strcmp(settings_get("styling"), "on")) {
+        nspans = styling_parse(body + ts, tl, spans, G_N_ELEMENTS(stack_spans));
+        if (nspans > G_N_ELEMENTS(stack_spans)) {
+            spans = g_new(styling_span, nspans);
+            styling_parse(body + ts, tl, spans, nspans);
+        }
+    }
     bool own = l->kind == LINE_MSG_OUT || l->kind == LINE_ACTION_OUT;
     /* Other people's nicks in their consistent colour (XEP-0392): in rooms
      * from the nick, which history and live lines share (the author key
@@ -288,32 +325,45 @@ static void draw_line_rows(const win_t *w, const win_line *l, int y_first, int r
             wmove(ui_lay.main, y, indent);
         }
         size_t s = rows[r].start, e = rows[r].start + rows[r].len;
-        /* Split the row into before-nick, nick, after-nick segments. */
-        size_t cuts[4] = {s, s, s, e};
-        if (nl) {
-            size_t a = ns, b = ns + nl;
-            cuts[1] = a < s ? s : (a > e ? e : a);
-            cuts[2] = b < s ? s : (b > e ? e : b);
-        } else {
-            cuts[1] = cuts[2] = e;
-        }
-        for (int seg = 0; seg < 3; seg++) {
-            if (cuts[seg + 1] <= cuts[seg])
-                continue;
-            int attr = seg == 1 ? nick_attr : (l->use_attr ? l->attr : kind_attr(l->kind));
-            /* A message that mentions us stands out like its window does
-             * in the status bar. */
-            if (l->mention && seg != 1)
-                attr = theme_attr(THEME_STATUS_HIGHLIGHT) | A_BOLD;
+        /* The row in runs of one attribute: the nick, and the text with
+         * its styled ranges. Wrapping only cuts runs, so a style goes on
+         * across the rows of a line. */
+        size_t k = 0; /* the first styled range not yet passed */
+        for (size_t pos = s, next; pos < e; pos = next) {
+            bool in_nick = nl && pos >= ns && pos < ns + nl;
+            int attr;
+            next = e;
+            if (in_nick) {
+                attr = nick_attr;
+                next = MIN(e, ns + nl);
+            } else {
+                attr = l->use_attr ? l->attr : kind_attr(l->kind);
+                /* A message that mentions us stands out like its window
+                 * does in the status bar. */
+                if (l->mention)
+                    attr = theme_attr(THEME_STATUS_HIGHLIGHT) | A_BOLD;
+                if (nl && pos < ns)
+                    next = MIN(next, ns);
+                while (k < nspans && ts + spans[k].end <= pos)
+                    k++;
+                if (k < nspans && ts + spans[k].start <= pos) {
+                    attr = styled_attr(attr, spans[k].flags);
+                    next = MIN(next, ts + spans[k].end);
+                } else if (k < nspans) {
+                    next = MIN(next, ts + spans[k].start);
+                }
+                if (l->retracted)
+                    attr |= A_DIM;
+            }
             if (l->highlight)
                 attr |= A_REVERSE;
-            if (l->retracted && seg != 1)
-                attr |= A_DIM;
             wattrset(ui_lay.main, attr);
-            waddnstr(ui_lay.main, body + cuts[seg], (int)(cuts[seg + 1] - cuts[seg]));
+            waddnstr(ui_lay.main, body + pos, (int)(next - pos));
         }
     }
     wattrset(ui_lay.main, 0);
+    if (spans != stack_spans)
+        g_free(spans);
     g_free(rows);
     g_free(body);
 }
@@ -322,7 +372,7 @@ static int line_row_count(const win_line *l)
 {
     size_t ns, nl, n;
     int indent;
-    g_free(wrap_line(l, stamp_width(line_stamp(l)), &ns, &nl, NULL, &n, &indent));
+    g_free(wrap_line(l, stamp_width(line_stamp(l)), &ns, &nl, NULL, NULL, NULL, &n, &indent));
     return (int)n;
 }
 

@@ -42,7 +42,18 @@ static const role_style defaults[THEME__COUNT] = {
     [THEME_ROSTER_DND] = {COLOR_RED, -1, 0, 0},
     [THEME_ROSTER_OFFLINE] = {COLOR_BLUE, -1, A_DIM, A_DIM},
     [THEME_INPUT] = {-1, -1, 0, 0},
+    [THEME_STYLE_STRONG] = {-1, -1, A_BOLD, A_BOLD},
+    [THEME_STYLE_EMPHASIS] = {-1, -1, A_ITALIC, A_ITALIC},
+    [THEME_STYLE_STRIKE] = {-1, -1, A_DIM, A_DIM},
+    [THEME_STYLE_CODE] = {COLOR_CYAN, -1, 0, 0},
+    [THEME_STYLE_QUOTE] = {COLOR_GREEN, -1, 0, 0},
+    [THEME_STYLE_MARKER] = {-1, -1, A_DIM, A_DIM},
 };
+
+static bool is_style_role(int r)
+{
+    return r >= THEME_STYLE_STRONG && r <= THEME_STYLE_MARKER;
+}
 
 static int attrs[THEME__COUNT];
 static bool colour;
@@ -110,15 +121,21 @@ static void compute(const theme_spec *spec, int *out)
             out[r] = t && t->set ? style_attrs(t->attrs) : defaults[r].mono_attrs;
             if (t && t->set && !out[r] && (r == THEME_TITLE || r == THEME_STATUS))
                 out[r] = A_REVERSE; /* bars stay visible without colour */
-            continue;
+        } else if (!t || !t->set) {
+            /* Styling roles in default colours keep the line's colour. */
+            bool plain = is_style_role(r) && defaults[r].fg == -1 && defaults[r].bg == -1;
+            out[r] = (plain ? 0 : (int)COLOR_PAIR(pair_for(defaults[r].fg, defaults[r].bg))) |
+                     defaults[r].attrs;
+        } else {
+            bool bold = false;
+            short fg = terminal_colour(t->fg, &bold), bg = terminal_colour(t->bg, NULL);
+            bool plain = is_style_role(r) && fg == -1 && bg == -1;
+            out[r] = (plain ? 0 : (int)COLOR_PAIR(pair_for(fg, bg))) | style_attrs(t->attrs) |
+                     (bold ? A_BOLD : 0);
         }
-        if (!t || !t->set) {
-            out[r] = (int)COLOR_PAIR(pair_for(defaults[r].fg, defaults[r].bg)) | defaults[r].attrs;
-            continue;
-        }
-        bool bold = false;
-        short fg = terminal_colour(t->fg, &bold), bg = terminal_colour(t->bg, NULL);
-        out[r] = (int)COLOR_PAIR(pair_for(fg, bg)) | style_attrs(t->attrs) | (bold ? A_BOLD : 0);
+        /* Emphasis where the terminal cannot draw italics: underlined. */
+        if (is_style_role(r) && (out[r] & A_ITALIC) && !(term_attrs() & A_ITALIC))
+            out[r] = (out[r] & ~A_ITALIC) | A_UNDERLINE;
     }
 }
 
@@ -145,6 +162,12 @@ void theme_deinit(void)
 int theme_attr(theme_role role)
 {
     return (unsigned)role < THEME__COUNT ? attrs[role] : 0;
+}
+
+int theme_style(int base, theme_role role)
+{
+    int s = theme_attr(role), colour_bits = (int)A_COLOR;
+    return (s & colour_bits) ? ((base & ~colour_bits) | s) : (base | s);
 }
 
 const char *theme_current(void)

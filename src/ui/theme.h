@@ -31,6 +31,14 @@ typedef enum {
     THEME_ROSTER_DND,
     THEME_ROSTER_OFFLINE,
     THEME_INPUT,
+    /* Message styling (XEP-0393), laid over the line's own attribute: a
+     * role with default colours adds only its attributes (theme_style). */
+    THEME_STYLE_STRONG,
+    THEME_STYLE_EMPHASIS, /* italic, or underline where the terminal has no italic */
+    THEME_STYLE_STRIKE,   /* curses has no strikethrough: dim by default */
+    THEME_STYLE_CODE,
+    THEME_STYLE_QUOTE,
+    THEME_STYLE_MARKER, /* the directives themselves: dimmed, never hidden */
     THEME__COUNT
 } theme_role;
 
@@ -51,6 +59,10 @@ char **theme_list(void);
 /* Attribute ROLE would have in theme NAME (for previews); false with
  * *ERRORS when NAME does not load. ATTRS receives THEME__COUNT values. */
 bool theme_preview(const char *name, int *attrs, char **errors);
+
+/* BASE with the styling role ROLE laid over it: ROLE's attributes added,
+ * and its colour instead of BASE's when the theme gives it one. */
+int theme_style(int base, theme_role role);
 
 /* The XEP-0392 colour attribute for a contact named S (nick or JID), or
  * the THEME_NICK_OTHER attribute when contact colours are off. */

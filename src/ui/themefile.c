@@ -25,6 +25,12 @@ static const char *const role_names[THEME__COUNT] = {
     [THEME_ROSTER_DND] = "roster_dnd",
     [THEME_ROSTER_OFFLINE] = "roster_offline",
     [THEME_INPUT] = "input",
+    [THEME_STYLE_STRONG] = "style_strong",
+    [THEME_STYLE_EMPHASIS] = "style_emphasis",
+    [THEME_STYLE_STRIKE] = "style_strike",
+    [THEME_STYLE_CODE] = "style_code",
+    [THEME_STYLE_QUOTE] = "style_quote",
+    [THEME_STYLE_MARKER] = "style_marker",
 };
 
 static const char *const colour_names[8] = {"black", "red",     "green", "yellow",

@@ -59,6 +59,7 @@ typedef struct {
     unsigned fold_joins, fold_leaves; /* a folded join/leave line: counts */
     int attr;                         /* explicit attributes (theme previews) ... */
     bool use_attr;                    /* ... when set; otherwise by kind */
+    bool unstyled;                    /* the sender asked for no styling (XEP-0393) */
 } win_line;
 
 typedef struct {

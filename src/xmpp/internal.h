@@ -11,6 +11,7 @@
 #define NS_RECEIPTS "urn:xmpp:receipts"
 #define NS_DELAY "urn:xmpp:delay"
 #define NS_SID "urn:xmpp:sid:0"
+#define NS_STYLING "urn:xmpp:styling:0"
 #define NS_CORRECT "urn:xmpp:message-correct:0"
 #define NS_RETRACT "urn:xmpp:message-retract:1"
 #define NS_CARBONS "urn:xmpp:carbons:2"

@@ -209,6 +209,7 @@ void nx_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src
                              .receipt_requested = outgoing && nx_child(st, "request", NS_RECEIPTS),
                              .backfill = src->backfill,
                              .muc_private = muc_private,
+                             .unstyled = nx_child(st, "unstyled", NS_STYLING) != NULL,
                              .result = &res};
             event_emit(EV_MESSAGE, &ev);
         }

@@ -291,6 +291,7 @@ void nx_muc_message(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
                              .backfill = src->backfill,
                              .groupchat = true,
                              .occupant_id = occupant_id,
+                             .unstyled = nx_child(st, "unstyled", NS_STYLING) != NULL,
                              .result = &res};
             event_emit(EV_MESSAGE, &ev);
         }

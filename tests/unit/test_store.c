@@ -228,19 +228,22 @@ static void test_migration_failure_rolls_back(void **state)
 static void test_newer_schema_refused(void **state)
 {
     fixture *f = *state;
+    int future = STORE_SCHEMA_VERSION + 1;
     sqlite3 *db = raw_open(f->db);
-    exec_ok(db, "CREATE TABLE future (x); PRAGMA user_version = 7;");
+    char *sql = g_strdup_printf("CREATE TABLE future (x); PRAGMA user_version = %d;", future);
+    exec_ok(db, sql);
+    g_free(sql);
     sqlite3_close(db);
     char *err = NULL;
     assert_false(store_open_path(f->db, &err));
     char *expected = g_strdup_printf("history database %s: it was written by a newer natter "
-                                     "(schema version 7, this natter knows %d) and is left "
+                                     "(schema version %d, this natter knows %d) and is left "
                                      "untouched: messages are kept in memory",
-                                     f->db, STORE_SCHEMA_VERSION);
+                                     f->db, future, STORE_SCHEMA_VERSION);
     assert_string_equal(err, expected);
     g_free(expected);
     g_free(err);
-    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 7);
+    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), future);
     assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_schema WHERE name = 'messages'"),
                      0);
 }
@@ -895,6 +898,25 @@ static void test_server_ack(void **state)
     g_ptr_array_unref(p);
 }
 
+/* A message whose sender asked for no styling (XEP-0393) is still shown
+ * unstyled from history after a reopen; others are styled. */
+static void test_unstyled_kept(void **state)
+{
+    fixture *f = *state;
+    store_msg *m = mk(ALICE, ALICE, "*as written*", T0, NULL, NULL, "U1", "U1");
+    m->unstyled = true;
+    add_expect(m, STORE_ADDED);
+    add_expect(mk(ALICE, ALICE, "*styled*", T0 + 1, NULL, NULL, "U2", "U2"), STORE_ADDED);
+    store_close();
+    char *err = NULL;
+    assert_true(store_open_path(f->db, &err));
+    GPtrArray *p = store_page(ALICE, 0, 10);
+    assert_int_equal(p->len, 2);
+    assert_true(((store_msg *)g_ptr_array_index(p, 0))->unstyled);
+    assert_false(((store_msg *)g_ptr_array_index(p, 1))->unstyled);
+    g_ptr_array_unref(p);
+}
+
 /* What was sent but never acknowledged is handed back at the next start,
  * like what was written offline; acknowledged messages are not. */
 static void test_unacknowledged_come_back(void **state)
@@ -960,6 +982,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_room_authors, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_last_by, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_queued, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_unstyled_kept, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_server_ack, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_unacknowledged_come_back, setup_open, teardown),
     };
