@@ -13,8 +13,9 @@ import re
 
 import pytest
 
-from harness import styled_chars
+from harness import room_jid, styled_chars
 from harness.history_helpers import open_chat
+from muc_helpers import OCCUPANTS_WIDTH, msg, wait_line, you_joined
 from screen import CONNECTED, ROSTER_WIDTH, TS, status_bar, wait_main_line
 
 BOB = "bob@localhost"
@@ -26,11 +27,11 @@ def bob(prosody, peer_factory):
     return peer_factory("bob", prosody)
 
 
-def chars_of_row(n, pattern):
-    """styled_chars of the first main-window row whose text (roster pane cut off,
-    trailing blanks dropped) matches regex PATTERN, or None."""
+def chars_of_row(n, pattern, width=None):
+    """styled_chars of the first main-window row (WIDTH columns, default: the roster
+    pane cut off; trailing blanks dropped) that matches regex PATTERN, or None."""
     rx = re.compile(pattern)
-    width = n.cols - ROSTER_WIDTH - 1
+    width = width or n.cols - ROSTER_WIDTH - 1
     for line in n.screen_with_attrs().split("\n"):
         chars = styled_chars(line)[:width]
         if rx.search("".join(c for c, _ in chars).rstrip()):
@@ -63,12 +64,12 @@ def none_have(chars, needle, flag, nth=0):
     return all(flag not in f for f in flags_of(chars, needle, nth))
 
 
-def wait_row(n, pattern, check, message):
+def wait_row(n, pattern, check, message, width=None):
     """Wait until the row matching PATTERN exists and check(chars) holds; returns chars."""
     got = []
 
     def ok(_scr):
-        chars = chars_of_row(n, pattern)
+        chars = chars_of_row(n, pattern, width)
         got[:] = [chars]
         return chars is not None and check(chars)
     n.wait_for(ok, message=message)
@@ -173,3 +174,28 @@ def test_unstyled_hint_respected_live_and_after_restart(prosody, bob, natter_fac
              "history line not styled")
     plain = chars_of_row(n, r"<bob> \*as written\* please$")
     assert all(not f for f in flags_of(plain, "*as written* please")), plain
+
+
+def test_room_messages_styled_and_unstyled_hint(muc_server, natter_factory, occupant_factory):
+    """In a room: others' and own styled messages, and a room message with <unstyled/>."""
+    room = room_jid("lobby")
+    n = natter_factory(muc_server, cols=120, rows=30)
+    n.wait_for(CONNECTED, timeout=15)
+    bob = occupant_factory("bob", muc_server)
+    bob.create("lobby", "bobby")
+    n.type_line("/join lobby")
+    wait_line(n, you_joined(room, "alice"), timeout=15)
+    width = n.cols - OCCUPANTS_WIDTH - 1
+    bob.say("lobby", "room *strong* `*code*`")
+    bob.send_raw("<message type='groupchat' to='%s'><body>room *hinted*</body>"
+                 "<unstyled xmlns='urn:xmpp:styling:0'/></message>" % room)
+    n.type_line("mine _too_")
+    wait_line(n, msg("alice", "mine _too_"))
+    wait_line(n, msg("bobby", "room *hinted*"))
+    chars = wait_row(n, r"<bobby> room \*strong\*", lambda c: all_have(c, "strong", "bold"),
+                     "room message not styled", width)
+    assert none_have(chars, "*code*", "bold")
+    hinted = chars_of_row(n, r"<bobby> room \*hinted\*$", width)
+    assert all(not f for f in flags_of(hinted, "room *hinted*")), hinted
+    mine = chars_of_row(n, r"<alice> mine _too_$", width)
+    assert all("italic" in f or "underline" in f for f in flags_of(mine, "too"))
