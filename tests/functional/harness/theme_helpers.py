@@ -28,7 +28,8 @@ from . import styled_chars, strip_escapes, wait_until
 ROLES = ("text", "time", "title", "status", "status_active", "status_highlight",
          "status_current", "nick_own", "nick_other", "info", "error", "presence",
          "roster_group", "roster_online", "roster_away", "roster_dnd", "roster_offline",
-         "input")
+         "input", "style_strong", "style_emphasis", "style_strike", "style_code", "style_quote",
+         "style_marker")
 
 # ---- SGR state -------------------------------------------------------------------
 
