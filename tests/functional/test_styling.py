@@ -13,8 +13,8 @@ import re
 
 import pytest
 
-from harness import room_jid, styled_chars
-from harness.history_helpers import open_chat
+from harness import DEFAULT_MODULES, room_jid, styled_chars
+from harness.history_helpers import focus, open_chat
 from muc_helpers import OCCUPANTS_WIDTH, msg, wait_line, you_joined
 from screen import CONNECTED, ROSTER_WIDTH, TS, status_bar, wait_main_line
 
@@ -199,3 +199,28 @@ def test_room_messages_styled_and_unstyled_hint(muc_server, natter_factory, occu
     assert all(not f for f in flags_of(hinted, "room *hinted*")), hinted
     mine = chars_of_row(n, r"<alice> mine _too_$", width)
     assert all("italic" in f or "underline" in f for f in flags_of(mine, "too"))
+
+
+def test_archive_catch_up_keeps_styling_and_hint(prosody_factory, peer_factory, natter_factory):
+    """Messages missed while natter was down come from the server's archive (no
+    offline storage): styled, and the <unstyled/> one as written."""
+    p = prosody_factory(modules=tuple(m for m in DEFAULT_MODULES if m != "offline"))
+    bob = peer_factory("bob", p)
+    n = natter_factory(p)
+    n.wait_for(CONNECTED, timeout=15)
+    bob.send_message("alice@localhost", "first session")
+    focus(n, "bob", BOB)
+    wait_main_line(n, r"<bob> first session$", timeout=20)
+    n.quit()
+    bob.send_raw(unstyled_message("*kept plain* archived", "a1"))
+    bob.send_message("alice@localhost", "*bold* archived")
+    bob.get_roster()  # a round trip: the server has archived both
+    n.restart()
+    n.wait_for(CONNECTED, timeout=15)
+    bob.send_message("alice@localhost", "second session")
+    focus(n, "bob", BOB)
+    wait_main_line(n, r"<bob> second session$", timeout=20)
+    wait_row(n, r"<bob> \*bold\* archived$", lambda c: all_have(c, "bold", "bold"),
+             "archived message not styled")
+    plain = chars_of_row(n, r"<bob> \*kept plain\* archived$")
+    assert plain is not None and all(not f for f in flags_of(plain, "*kept plain* archived"))
