@@ -302,3 +302,27 @@ def test_upload_then_download_50mb(chat, server, tmp_path):
     took = time.monotonic() - started
     assert sha((dl / "big.bin").read_bytes()) == sha(data)
     print("50 MB up and down in %.1f s" % took)
+
+
+def test_links_from_the_archive_and_from_carbons(server, natter_factory, peer_factory, tmp_path):
+    """A link sent while natter was down (caught up from the archive) and one sent
+    by alice's phone (a carbon) are files too."""
+    bob = peer_factory("bob", server)
+    url = upload(bob, server, "while-away.txt", b"away")
+    send_link(bob, url, oob=url)
+    bob.get_roster()  # a round trip: the server has archived it
+    n = natter_factory(server, cols=200, rows=40)
+    n.wait_for(lambda s: "Connected as" in main_text(n, s), timeout=15)
+    n.type_line("/set download_dir %s" % (tmp_path / "dl"))
+    open_chat(n)
+    num = file_number(n, "while-away.txt", timeout=15)
+
+    phone = peer_factory("alice", server, resource="phone")
+    phone_url = upload(phone, server, "from-phone.txt", b"phone")
+    send_link(phone, phone_url, to="bob@localhost")
+    bob.wait_for_message(phone_url)
+    num_phone = file_number(n, "from-phone.txt")
+    assert num_phone != num
+    n.type_line("/download %d" % num_phone)
+    n.wait_for(lambda s: main_has(n, s, "Saved from-phone.txt (5 bytes)"), timeout=20)
+    assert (tmp_path / "dl" / "from-phone.txt").read_bytes() == b"phone"
