@@ -326,3 +326,29 @@ def test_links_from_the_archive_and_from_carbons(server, natter_factory, peer_fa
     n.type_line("/download %d" % num_phone)
     n.wait_for(lambda s: main_has(n, s, "Saved from-phone.txt (5 bytes)"), timeout=20)
     assert (tmp_path / "dl" / "from-phone.txt").read_bytes() == b"phone"
+
+
+def test_download_progress_list_and_cancel(chat, server):
+    """A slowed download shows progress in the window and the status bar, is listed,
+    and -cancel stops it and removes what it wrote."""
+    n, bob, dl = chat
+    url = upload(bob, server, "slow.bin", os.urandom(3 * 1024 * 1024))
+    send_link(bob, url)
+    num = file_number(n, "slow.bin")
+    n.type_line("/set transfer_rate_limit 200")
+    n.type_line("/download %d" % num)
+    from screen import status_bar
+    scr = n.wait_for(lambda s: re.search(r"Downloading slow\.bin: \d+% \(", main_text(n, s)),
+                     timeout=15, message="no progress line")
+    assert re.search(r"\[down 1: \d+%", status_bar(n, scr)), status_bar(n, scr)
+    n.type_line("/download -list")
+    scr = n.wait_for(lambda s: re.search(r"(\d+): slow\.bin into %s" % re.escape(str(dl)),
+                                         main_text(n, s)), timeout=10)
+    transfer = re.search(r"(\d+): slow\.bin into", main_text(n, scr)).group(1)
+    assert len(listing(dl)) == 1 and listing(dl)[0].startswith(".natter-download-")
+    n.type_line("/download -cancel %s" % transfer)
+    n.wait_for(lambda s: "Download of slow.bin cancelled" in main_text(n, s), timeout=10)
+    assert listing(dl) == []
+    assert "[down " not in status_bar(n, n.screen())
+    n.type_line("/download -cancel 99")
+    n.wait_for(lambda s: "there is no download 99" in main_text(n, s), timeout=10)
