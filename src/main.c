@@ -15,6 +15,7 @@
 #include "config/accounts.h"
 #include "config/instance.h"
 #include "config/settings.h"
+#include "files/download.h"
 #include "files/transfer.h"
 #include "net/http.h"
 #include "core/event.h"
@@ -313,6 +314,7 @@ int main(int argc, char **argv)
     muc_model_init();
     conv_init();
     recorder_init();
+    files_attach_init();
     if (!nx_init()) {
         fprintf(stderr, "natter: cannot initialise libstrophe\n");
         return 1;
@@ -367,7 +369,9 @@ int main(int argc, char **argv)
     loop_run();
 
     unsigned queued = nx_queued_count(), edits = nx_queued_edits();
-    files_deinit(); /* uploads still running are abandoned */
+    files_deinit();          /* uploads still running are abandoned */
+    files_download_deinit(); /* and downloads, with what they wrote */
+    files_attach_deinit();
     http_deinit();
     remote_deinit();
     nx_deinit();

@@ -63,6 +63,12 @@ static const setting_def table[] = {
      "seconds to wait for the server's answer to a ping before reconnecting"},
     {"transfer_rate_limit", SETTING_INT, "0", 0, 1000000, NULL, "connection",
      "largest speed of each file upload or download, in KiB/s (0: no limit)"},
+    {"download_dir", SETTING_PATH, "", 0, 0, NULL, "connection",
+     "folder /download saves files in (empty: $XDG_DOWNLOAD_DIR, else ~/Downloads)"},
+    {"open_command", SETTING_STRING, "xdg-open", 0, 0, NULL, "connection",
+     "program /open runs on a downloaded file, which is added as its last argument (no shell)"},
+    {"osc52_copy", SETTING_BOOL, "off", 0, 0, NULL, "connection",
+     "/url also copies the link to the terminal's clipboard (OSC 52; the terminal must allow it)"},
     /* chat */
     {"strangers", SETTING_ENUM, "quiet", 0, 0, strangers_choices, "chat",
      "messages and subscription requests from people not in the roster: quiet (one "

@@ -139,6 +139,7 @@ typedef struct {
     bool muc_private;        /* a private message with an occupant: PEER is room/nick */
     const char *occupant_id; /* XEP-0421, only when the room vouches for it */
     bool unstyled;           /* XEP-0393: the sender asked for no styling (<unstyled/>) */
+    const char *oob_url;     /* XEP-0066 <url> the message carries, or NULL */
     ev_result *result;       /* may be NULL */
 } ev_message;
 
@@ -324,9 +325,11 @@ typedef struct {
     const char *peer; /* the conversation it belongs to (bare JID) */
     const char *name; /* the file's name */
     uint64_t done, total;
-    double rate;       /* bytes a second, 0 while unknown */
-    const char *url;   /* DONE: the link */
-    const char *error; /* FAILED: why */
+    double rate;          /* bytes a second, 0 while unknown */
+    const char *url;      /* DONE: the link */
+    const char *error;    /* FAILED: why */
+    const char *path;     /* downloads, DONE: where the file was saved */
+    long long attachment; /* downloads: the attachment's number (/download N) */
 } ev_transfer;
 
 #endif

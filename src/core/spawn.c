@@ -154,14 +154,14 @@ static void child_setup_merge(gpointer ud)
         dup2(STDOUT_FILENO, STDERR_FILENO);
 }
 
-static unsigned start(const char *command, unsigned timeout_ms, size_t max_output,
+static unsigned start(const char *const *argv, unsigned timeout_ms, size_t max_output,
                       spawn_output_cb out, spawn_done_cb done, void *ud, char **err)
 {
-    const char *argv[] = {"/bin/sh", "-c", command, NULL};
     GError *e = NULL;
     job *j = g_new0(job, 1);
     j->fd = -1;
-    GSpawnFlags flags = G_SPAWN_DO_NOT_REAP_CHILD | (out ? 0 : G_SPAWN_STDERR_TO_DEV_NULL);
+    GSpawnFlags flags =
+        G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH | (out ? 0 : G_SPAWN_STDERR_TO_DEV_NULL);
     if (!g_spawn_async_with_pipes(NULL, (char **)argv, NULL, flags, child_setup_merge,
                                   out ? GINT_TO_POINTER(1) : NULL, &j->pid, NULL, &j->fd, NULL,
                                   &e)) {
@@ -189,13 +189,25 @@ static unsigned start(const char *command, unsigned timeout_ms, size_t max_outpu
 bool spawn_shell(const char *command, unsigned timeout_ms, size_t max_output, spawn_done_cb cb,
                  void *ud, char **err)
 {
-    return start(command, timeout_ms, max_output, NULL, cb, ud, err) != 0;
+    const char *argv[] = {"/bin/sh", "-c", command, NULL};
+    return start(argv, timeout_ms, max_output, NULL, cb, ud, err) != 0;
+}
+
+bool spawn_argv(const char *const *argv, unsigned timeout_ms, size_t max_output, spawn_done_cb cb,
+                void *ud, char **err)
+{
+    if (!argv || !argv[0] || !*argv[0]) {
+        *err = g_strdup("no command");
+        return false;
+    }
+    return start(argv, timeout_ms, max_output, NULL, cb, ud, err) != 0;
 }
 
 unsigned spawn_stream(const char *command, unsigned timeout_ms, size_t max_output,
                       spawn_output_cb out, spawn_done_cb done, void *ud, char **err)
 {
-    return start(command, timeout_ms, max_output, out, done, ud, err);
+    const char *argv[] = {"/bin/sh", "-c", command, NULL};
+    return start(argv, timeout_ms, max_output, out, done, ud, err);
 }
 
 bool spawn_kill(unsigned id)

@@ -23,6 +23,12 @@ typedef void (*spawn_output_cb)(const char *data, size_t len, void *ud);
 bool spawn_shell(const char *command, unsigned timeout_ms, size_t max_output, spawn_done_cb cb,
                  void *ud, char **err);
 
+/* Like spawn_shell, but run ARGV (NULL-terminated; ARGV[0] looked up in
+ * PATH) directly, without a shell: nothing in the arguments is interpreted.
+ * TIMEOUT_MS 0: no limit. */
+bool spawn_argv(const char *const *argv, unsigned timeout_ms, size_t max_output, spawn_done_cb cb,
+                void *ud, char **err);
+
 /* Run "sh -c COMMAND" with stdout and stderr together handed to OUT as they
  * arrive (at most MAX_OUTPUT bytes; the rest is read and dropped, and
  * *TRUNCATED-style notice is the caller's), stopped after TIMEOUT_MS (0: no

@@ -27,6 +27,11 @@ typedef struct {
 static GPtrArray *uploads; /* upload_t*, oldest first */
 static unsigned next_num = 1;
 
+unsigned files_transfer_num(void)
+{
+    return next_num++;
+}
+
 static void upload_free(upload_t *u)
 {
     if (u->http)
@@ -223,7 +228,7 @@ bool files_upload(const char *peer, const char *path, unsigned *num, char **err)
     }
     upload_t *u = g_new0(upload_t, 1);
     u->fd = fd;
-    u->info.num = next_num++;
+    u->info.num = files_transfer_num();
     u->info.peer = g_strdup(peer);
     u->info.path = full;
     u->info.name = wire_name(full);

@@ -29,6 +29,9 @@ const GPtrArray *files_uploads(void);
 /* Stop upload NUM: nothing is sent. False with *ERR when there is none. */
 bool files_cancel(unsigned num, char **err);
 
+/* A new transfer number: uploads and downloads share them. */
+unsigned files_transfer_num(void);
+
 /* Cancel everything (at exit). */
 void files_deinit(void);
 

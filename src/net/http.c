@@ -78,6 +78,14 @@ static size_t write_cb(char *buf, size_t size, size_t n, void *ud)
         t->too_big = true;
         return 0; /* curl stops with a write error */
     }
+    if (t->opt.sink) {
+        if (!t->opt.sink(buf, len, t->opt.ud)) {
+            t->write_failed = true;
+            return 0;
+        }
+        t->written += len;
+        return len;
+    }
     size_t off = 0;
     while (off < len) {
         ssize_t w = write(t->fd, buf + off, len - off);
@@ -140,7 +148,8 @@ static void finish(http_transfer *t, CURLcode rc)
     curl_multi_remove_handle(multi, t->easy);
     curl_easy_cleanup(t->easy);
     t->easy = NULL;
-    close(t->fd);
+    if (t->fd >= 0)
+        close(t->fd);
     t->fd = -1;
     if (t->opt.progress && !error) {
         uint64_t total = t->upload ? t->size : t->written;

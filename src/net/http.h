@@ -13,6 +13,7 @@
 #define NATTER_NET_HTTP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct http_transfer http_transfer;
@@ -31,6 +32,10 @@ typedef struct {
     http_progress_fn progress;
     http_done_fn done;
     void *ud;
+    /* GET: when set, the body goes to SINK (with UD) instead of the file
+     * descriptor (which may then be -1); false stops the transfer as a
+     * write error, errno saying why. */
+    bool (*sink)(const void *buf, size_t len, void *ud);
 } http_options;
 
 /* Set up / tear down (deinit cancels what still runs). */

@@ -146,10 +146,21 @@ static const char schema_v6_server_ack[] =
 static const char schema_v7_unstyled[] =
     "ALTER TABLE messages ADD COLUMN unstyled INTEGER NOT NULL DEFAULT 0;";
 
+/* Version 8, attachments: the file a message links to (its number is what
+ * /download N and /open N take), and where it was saved. */
+static const char schema_v8_attachments[] = "CREATE TABLE attachments ("
+                                            " id INTEGER PRIMARY KEY,"
+                                            " msg INTEGER NOT NULL UNIQUE," /* messages.id */
+                                            " url TEXT NOT NULL,"
+                                            " name TEXT NOT NULL," /* the safe name to save it as */
+                                            " size INTEGER,"       /* bytes, when known */
+                                            " saved TEXT);";       /* where it was saved, or NULL */
+
 static const store_migration steps[] = {
-    {1, schema_v1},          {2, schema_v2}, {3, schema_v3},
-    {4, schema_v4},          {5, schema_v5}, {6, schema_v6_server_ack},
-    {7, schema_v7_unstyled},
+    {1, schema_v1},          {2, schema_v2},
+    {3, schema_v3},          {4, schema_v4},
+    {5, schema_v5},          {6, schema_v6_server_ack},
+    {7, schema_v7_unstyled}, {8, schema_v8_attachments},
 };
 
 /* natter's migration steps (static), *N of them. */

@@ -108,7 +108,10 @@ static void show_message(const ev_message *ev)
         if (w != win_current() && !ev->outgoing)
             w->act = ACT_HIGHLIGHT;
     } else {
+        long long rowid = l->rowid;
         win_add_line(w, l);
+        if (!retracted)
+            attach_add(w, rowid);
     }
     if (w == win_current())
         ui_dirty(DIRTY_MAIN);

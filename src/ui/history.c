@@ -93,8 +93,12 @@ win_line *history_line(const store_msg *m)
 static GPtrArray *to_lines(GPtrArray *msgs)
 {
     GPtrArray *lines = g_ptr_array_new_with_free_func((GDestroyNotify)win_line_free);
-    for (guint i = 0; i < msgs->len; i++)
-        g_ptr_array_add(lines, history_line(g_ptr_array_index(msgs, i)));
+    for (guint i = 0; i < msgs->len; i++) {
+        const store_msg *m = g_ptr_array_index(msgs, i);
+        g_ptr_array_add(lines, history_line(m));
+        if (!m->retracted)
+            attach_append(lines, m->rowid, (time_t)(m->ts / 1000));
+    }
     return lines;
 }
 

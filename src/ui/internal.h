@@ -99,6 +99,14 @@ void transfers_deinit(void);
 /* "[up N: P% RATE/s] " while transfers run, else NULL (g_free). */
 char *transfers_status(void);
 
+/* attachments.c: the line under a message that links to a file. */
+/* Add the attachment line of message ROWID (when it has one) to W. */
+void attach_add(win_t *w, long long rowid);
+/* The same, appended to LINES (win_line*), dated TS (history pages). */
+void attach_append(GPtrArray *lines, long long rowid, time_t ts);
+/* Attachment ID of PEER's window changed (downloaded): redraw its line. */
+void attach_update(const char *peer, long long id);
+
 /* room.c */
 void room_init(void);
 void room_deinit(void);

@@ -104,7 +104,10 @@ void room_on_message(const ev_message *ev)
         if (w != win_current() && !ev->outgoing)
             w->act = mention ? ACT_HIGHLIGHT : (w->act > ACT_MSG ? w->act : ACT_MSG);
     } else {
+        long long rowid = l->rowid;
         win_add_line(w, l);
+        if (!retracted)
+            attach_add(w, rowid);
     }
     if (!ev->outgoing && !ev->from_archive) {
         muc_room *r = muc_room_find(ev->peer);

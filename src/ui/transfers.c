@@ -9,6 +9,7 @@
 
 typedef struct {
     unsigned num;
+    bool upload;
     uint64_t done, total;
     double rate;
 } running_t;
@@ -26,7 +27,11 @@ static char *progress_text(const ev_transfer *ev)
     char *done = human(ev->done), *total = human(ev->total);
     GString *s = g_string_new(NULL);
     unsigned pct = ev->total ? (unsigned)(ev->done * 100 / ev->total) : 0;
-    g_string_printf(s, "Uploading %s: %u%% (%s of %s", ev->name, pct, done, total);
+    if (ev->total)
+        g_string_printf(s, "%s %s: %u%% (%s of %s", ev->upload ? "Uploading" : "Downloading",
+                        ev->name, pct, done, total);
+    else
+        g_string_printf(s, "Downloading %s: (%s", ev->name, done);
     if (ev->rate > 0) {
         char *rate = human((uint64_t)ev->rate);
         g_string_append_printf(s, ", %s/s", rate);
@@ -39,7 +44,7 @@ static char *progress_text(const ev_transfer *ev)
                 g_string_append_printf(s, ", %lu s left", left);
         }
     }
-    g_string_append_printf(s, ") [/upload -cancel %u]", ev->num);
+    g_string_append_printf(s, ") [/%s -cancel %u]", ev->upload ? "upload" : "download", ev->num);
     g_free(done);
     g_free(total);
     return g_string_free(s, FALSE);
@@ -89,9 +94,41 @@ static void set_running(const ev_transfer *ev, bool on)
         return;
     }
     if (on) {
-        running_t r = {ev->num, ev->done, ev->total, ev->rate};
+        running_t r = {ev->num, ev->upload, ev->done, ev->total, ev->rate};
         g_array_append_val(running, r);
     }
+}
+
+static void download_line(win_t *w, const ev_transfer *ev, const char *size)
+{
+    char *text = NULL;
+    line_kind kind = LINE_INFO;
+    switch (ev->state) {
+    case TRANSFER_STARTED:
+        text = g_strdup_printf("Downloading %s [/download -cancel %u]", ev->name, ev->num);
+        set_running(ev, true);
+        break;
+    case TRANSFER_PROGRESS:
+        text = progress_text(ev);
+        set_running(ev, true);
+        break;
+    case TRANSFER_DONE:
+        text = g_strdup_printf("Saved %s (%s) to %s", ev->name, size, ev->path ? ev->path : "");
+        set_running(ev, false);
+        attach_update(ev->peer, ev->attachment);
+        break;
+    case TRANSFER_FAILED:
+        kind = LINE_ERROR;
+        text = g_strdup_printf("Download of %s failed: %s", ev->name, ev->error ? ev->error : "");
+        set_running(ev, false);
+        break;
+    case TRANSFER_CANCELLED:
+        text = g_strdup_printf("Download of %s cancelled", ev->name);
+        set_running(ev, false);
+        break;
+    }
+    put_line(w, ev->num, kind, text);
+    g_free(text);
 }
 
 static void on_transfer(event_type t, const void *p, void *ud)
@@ -103,6 +140,11 @@ static void on_transfer(event_type t, const void *p, void *ud)
     char *text = NULL;
     char *size = human(ev->total);
     line_kind kind = LINE_INFO;
+    if (!ev->upload) {
+        download_line(w, ev, size);
+        g_free(size);
+        return;
+    }
     switch (ev->state) {
     case TRANSFER_STARTED:
         text = g_strdup_printf("Uploading %s (%s) [/upload -cancel %u]", ev->name, size, ev->num);
@@ -137,16 +179,19 @@ char *transfers_status(void)
         return NULL;
     uint64_t done = 0, total = 0;
     double rate = 0;
+    unsigned ups = 0;
     for (guint i = 0; i < running->len; i++) {
         running_t *r = &g_array_index(running, running_t, i);
+        ups += r->upload;
         done += r->done;
         total += r->total;
         rate += r->rate;
     }
     unsigned pct = total ? (unsigned)(done * 100 / total) : 0;
     char *r = rate > 0 ? human((uint64_t)rate) : NULL;
-    char *s = g_strdup_printf("[up %u: %u%%%s%s%s] ", running->len, pct, r ? " " : "", r ? r : "",
-                              r ? "/s" : "");
+    const char *what = ups == running->len ? "up" : ups == 0 ? "down" : "files";
+    char *s = g_strdup_printf("[%s %u: %u%%%s%s%s] ", what, running->len, pct, r ? " " : "",
+                              r ? r : "", r ? "/s" : "");
     g_free(r);
     return s;
 }

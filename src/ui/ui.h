@@ -36,6 +36,9 @@ void ui_set_completer(ui_complete_cb cb);
 /* One line of feedback in the current window. */
 void ui_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ui_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Copy TEXT to the terminal's clipboard with OSC 52 (where the terminal
+ * allows it). */
+void ui_clipboard_copy(const char *text);
 /* One line in the window of bare JID (the console when JID is NULL or its
  * window is gone); ERROR marks it as an error. */
 void ui_print_in(const char *jid, bool error, const char *fmt, ...)

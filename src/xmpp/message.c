@@ -194,6 +194,7 @@ void nx_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src
                                 .result = &res};
             event_emit(EV_CORRECTION, &ev);
         } else {
+            char *oob = nx_child_text(nx_child(st, "x", NS_OOB), "url");
             ev_message ev = {.peer = peer,
                              .from = fj->full,
                              .body = body,
@@ -210,8 +211,10 @@ void nx_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src
                              .backfill = src->backfill,
                              .muc_private = muc_private,
                              .unstyled = nx_child(st, "unstyled", NS_STYLING) != NULL,
+                             .oob_url = oob,
                              .result = &res};
             event_emit(EV_MESSAGE, &ev);
+            g_free(oob);
         }
         if (live && id && settings_get_bool("receipts") && nx_child(st, "request", NS_RECEIPTS) &&
             may_send_receipt(peer))

@@ -277,6 +277,7 @@ void nx_muc_message(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
                                 .result = &res};
             event_emit(EV_CORRECTION, &ev);
         } else {
+            char *oob = nx_child_text(nx_child(st, "x", NS_OOB), "url");
             ev_message ev = {.peer = r->jid,
                              .from = full,
                              .body = body,
@@ -292,8 +293,10 @@ void nx_muc_message(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
                              .groupchat = true,
                              .occupant_id = occupant_id,
                              .unstyled = nx_child(st, "unstyled", NS_STYLING) != NULL,
+                             .oob_url = oob,
                              .result = &res};
             event_emit(EV_MESSAGE, &ev);
+            g_free(oob);
         }
     }
 done:

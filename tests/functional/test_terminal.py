@@ -362,7 +362,7 @@ def test_set_checks_values_moves_roster_and_save_is_private(natter_factory, tmp_
 # ---- 7. /help ---------------------------------------------------------------------
 
 def test_help_lists_commands_and_shows_syntax(natter_factory):
-    n = natter_factory(None, connect=False, rows=80)
+    n = natter_factory(None, connect=False, rows=100)
     n.wait_for(r"/quit")
     names = help_commands(n)
     for name in ("msg", "search", "set", "help", "quit", "connect"):
@@ -414,7 +414,7 @@ def test_man_page_generated_from_command_table(natter_bin, natter_factory, tmp_p
     assert "roster_width" in man_settings, man_settings
     assert re.search(r"^ {7}/msg JID\|NICK \[TEXT\]", "\n".join(sections["COMMANDS"]), re.M)
 
-    n = natter_factory(None, connect=False, rows=80)
+    n = natter_factory(None, connect=False, rows=100)
     n.wait_for(r"/quit")
     listed = help_commands(n)
     assert len(listed) >= 10, listed

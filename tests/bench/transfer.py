@@ -1,0 +1,203 @@
+#!/usr/bin/python3
+"""File transfer benchmark (issue 13): natter's /upload and /download of one big
+file on loopback against `curl` alone moving the same file to and from the same
+server, in one run.
+
+Server: Prosody from the functional-test harness with mod_http_file_share over
+HTTPS on 127.0.0.1 (log level warn). natter runs in tmux like in the functional
+tests; bob (slixmpp) receives the uploaded link, which natter then downloads as
+its own attachment. curl gets a fresh upload slot of its own (asked for by bob)
+and the same CA.
+
+Figures per repeat and their medians:
+- seconds and MB/s for natter and for curl, and natter's ratio to curl;
+- natter's CPU seconds (user + system, from /proc) during the transfer;
+- natter's peak RSS growth: VmRSS sampled every 20 ms during the transfer,
+  the highest minus the value just before it started.
+
+Usage: /usr/bin/python3 tests/bench/transfer.py [--natter ./natter] [--size-mb 200]
+       [--repeat 3] [--keep]
+"""
+
+import argparse
+import hashlib
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(TOP, "tests", "functional"))
+
+import harness  # noqa: E402
+from screen import main_text  # noqa: E402
+
+SLOT_NS = "urn:xmpp:http:upload:0"
+
+
+def proc_cpu(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+
+
+def proc_rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+class Sampler:
+    """Peak VmRSS of PID while running (20 ms steps)."""
+
+    def __init__(self, pid):
+        self.pid, self.peak, self.stop = pid, 0, threading.Event()
+        self.base = proc_rss_kb(pid)
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        while not self.stop.is_set():
+            try:
+                self.peak = max(self.peak, proc_rss_kb(self.pid))
+            except OSError:
+                return
+            time.sleep(0.02)
+
+    def done(self):
+        self.stop.set()
+        self.thread.join()
+        return max(0, self.peak - self.base)
+
+
+def slot(peer, server, name, size):
+    iq_id = "slot-" + uuid.uuid4().hex[:8]
+    peer.send_raw("<iq type='get' id='%s' to='%s'><request xmlns='%s' filename='%s' size='%d' "
+                  "content-type='application/octet-stream'/></iq>"
+                  % (iq_id, server.upload_domain, SLOT_NS, name, size))
+    xml = peer.wait_for_stanza(lambda x: iq_id in x, timeout=10)
+    put = re.search(r"<put url=[\"']([^\"']+)[\"']", xml).group(1).replace("&amp;", "&")
+    get = re.search(r"<get url=[\"']([^\"']+)[\"']", xml).group(1).replace("&amp;", "&")
+    headers = re.findall(r"<header name=[\"']([^\"']+)[\"']>([^<]*)</header>", xml)
+    return put, get, headers
+
+
+def curl_round(peer, server, path, size, workdir):
+    put, get, headers = slot(peer, server, "curl-%s.bin" % uuid.uuid4().hex[:6], size)
+    args = ["curl", "-sS", "--fail", "--cacert", server.ca_file, "-o", "/dev/null",
+            "-H", "Content-Type: application/octet-stream", "-T", path, put]
+    for name, value in headers:
+        args[1:1] = ["-H", "%s: %s" % (name, value)]
+    t0 = time.monotonic()
+    subprocess.run(args, check=True)
+    up = time.monotonic() - t0
+    out = os.path.join(workdir, "curl-got.bin")
+    t0 = time.monotonic()
+    subprocess.run(["curl", "-sS", "--fail", "--cacert", server.ca_file, "-o", out, get],
+                   check=True)
+    down = time.monotonic() - t0
+    os.unlink(out)
+    return up, down
+
+
+def natter_round(n, bob, path, size, dl_dir, rep):
+    name = os.path.basename(path)
+    cpu0 = proc_cpu(n.pid)
+    mem = Sampler(n.pid)
+    t0 = time.monotonic()
+    n.type_line("/upload %s" % path)
+    got = bob.wait_for_message(lambda r: r.body and r.body.endswith("/" + name)
+                               and r.body not in seen, timeout=600)
+    up = time.monotonic() - t0
+    up_cpu = proc_cpu(n.pid) - cpu0
+    up_rss = mem.done()
+    seen.add(got.body)
+    rx = re.compile(r"File (\d+): %s" % re.escape(name))
+    scr = n.wait_for(lambda s: len(rx.findall(main_text(n, s))) >= 1, timeout=30)
+    num = max(int(x) for x in rx.findall(main_text(n, scr)))
+    target = os.path.join(dl_dir, name)
+    if os.path.exists(target):
+        os.unlink(target)
+    cpu0 = proc_cpu(n.pid)
+    mem = Sampler(n.pid)
+    t0 = time.monotonic()
+    n.type_line("/download %d" % num)
+    harness.wait_until(lambda: os.path.exists(target), timeout=600, interval=0.01)
+    down = time.monotonic() - t0
+    down_cpu = proc_cpu(n.pid) - cpu0
+    down_rss = mem.done()
+    return up, down, up_cpu, down_cpu, up_rss, down_rss, target
+
+
+seen = set()
+
+
+def main(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--natter", default=os.path.join(TOP, "natter"))
+    p.add_argument("--size-mb", type=int, default=200)
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--keep", action="store_true", help="keep the work directory")
+    args = p.parse_args(argv)
+    size = args.size_mb * 1024 * 1024
+    workdir = tempfile.mkdtemp(prefix="natter-bench-transfer-")
+    server = harness.Prosody(workdir, upload=True, upload_limit=size + 1024, log_level="warn")
+    server.start(timeout=60)
+    bob = harness.Peer("bob", "pw", server)
+    bob.connect()
+    path = os.path.join(workdir, "big.bin")
+    with open(path, "wb") as f:
+        for _ in range(args.size_mb):
+            f.write(os.urandom(1024 * 1024))
+    with open(path, "rb") as f:
+        want = hashlib.file_digest(f, "sha256").hexdigest() if hasattr(hashlib, "file_digest") \
+            else None
+    n = harness.Natter(args.natter, workdir, server, cols=200, rows=40, log=False)
+    n.wait_for(lambda s: "Connected as" in main_text(n, s), timeout=30)
+    dl_dir = os.path.join(workdir, "dl")
+    n.type_line("/set download_dir %s" % dl_dir)
+    n.type_line("/msg bob@localhost")
+    rows = []
+    try:
+        for rep in range(args.repeat):
+            cu, cd = curl_round(bob, server, path, size, workdir)
+            nu, nd, ucpu, dcpu, urss, drss, target = natter_round(n, bob, path, size, dl_dir, rep)
+            if want:
+                with open(target, "rb") as f:
+                    assert hashlib.file_digest(f, "sha256").hexdigest() == want, "corrupt download"
+            os.unlink(target)
+            rows.append((cu, cd, nu, nd, ucpu, dcpu, urss, drss))
+            print("repeat %d: curl up %.2f s down %.2f s | natter up %.2f s (cpu %.2f s, rss +%d kB)"
+                  " down %.2f s (cpu %.2f s, rss +%d kB)" % (rep + 1, cu, cd, nu, ucpu, urss, nd,
+                                                            dcpu, drss), flush=True)
+    finally:
+        n.close()
+        bob.close()
+        server.stop()
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            print("work directory kept:", workdir)
+    med = [statistics.median(col) for col in zip(*rows)]
+    mb = args.size_mb * 1024 * 1024 / 1e6
+    print()
+    print("%d MB file, medians of %d repeats (MB = 10^6 bytes)" % (args.size_mb, args.repeat))
+    print("%-9s %10s %10s %10s %10s %12s %14s" % ("", "curl s", "curl MB/s", "natter s",
+                                                  "natter MB/s", "ratio", "natter cpu/rss"))
+    for i, what in enumerate(("upload", "download")):
+        c, nt = med[i], med[2 + i]
+        print("%-9s %10.2f %10.1f %10.2f %10.1f %12.2f %8.2f s %d kB"
+              % (what, c, mb / c, nt, mb / nt, c / nt, med[4 + i], int(med[6 + i])))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
