@@ -364,7 +364,9 @@ http_transfer *http_get(const char *url, int fd, uint64_t max_size, const http_o
     curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
-    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https,http");
+    /* A redirect may never leave HTTPS: it would send the request (and for
+     * aesgcm:// files, reveal which file) in the clear. */
+    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https");
     if (max_size)
         curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max_size);
     return start(t, err);
