@@ -59,6 +59,8 @@ typedef struct {
     unsigned fold_joins, fold_leaves; /* a folded join/leave line: counts */
     int attr;                         /* explicit attributes (theme previews) ... */
     bool use_attr;                    /* ... when set; otherwise by kind */
+    char *quote;     /* a reply: what it answers, one row (sanitised, react.c), or NULL */
+    char *reactions; /* reactions as counts, "👍 2  ❤ 1" (sanitised, react.c), or NULL */
 } win_line;
 
 typedef struct {

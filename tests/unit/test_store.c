@@ -83,7 +83,7 @@ static void test_migrate_empty_file(void **state)
                                     "AND tbl_name = 'messages' AND sql IS NOT NULL"),
                      7);
     assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"),
-                     6);
+                     7);
 }
 
 /* A v0 database with other content keeps it and gains the schema. */
@@ -229,18 +229,18 @@ static void test_newer_schema_refused(void **state)
 {
     fixture *f = *state;
     sqlite3 *db = raw_open(f->db);
-    exec_ok(db, "CREATE TABLE future (x); PRAGMA user_version = 7;");
+    exec_ok(db, "CREATE TABLE future (x); PRAGMA user_version = 99;");
     sqlite3_close(db);
     char *err = NULL;
     assert_false(store_open_path(f->db, &err));
     char *expected = g_strdup_printf("history database %s: it was written by a newer natter "
-                                     "(schema version 7, this natter knows %d) and is left "
+                                     "(schema version 99, this natter knows %d) and is left "
                                      "untouched: messages are kept in memory",
                                      f->db, STORE_SCHEMA_VERSION);
     assert_string_equal(err, expected);
     g_free(expected);
     g_free(err);
-    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 7);
+    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 99);
     assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_schema WHERE name = 'messages'"),
                      0);
 }
