@@ -34,8 +34,8 @@ static void rules_free(gpointer p)
 }
 
 /* A reaction's text, trimmed, or NULL when it is no reaction: empty,
- * longer than NX_REACTION_MAX bytes, not UTF-8, or holding line breaks,
- * controls or format characters (g_free). */
+ * longer than NX_REACTION_MAX bytes, not UTF-8, or holding spaces, line
+ * breaks, controls or format characters (g_free). */
 static char *reaction_text(const char *raw)
 {
     if (!raw || !g_utf8_validate(raw, -1, NULL))
@@ -50,8 +50,8 @@ static char *reaction_text(const char *raw)
         GUnicodeType k = g_unichar_type(c);
         if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || k == G_UNICODE_CONTROL ||
             k == G_UNICODE_FORMAT || k == G_UNICODE_LINE_SEPARATOR ||
-            k == G_UNICODE_PARAGRAPH_SEPARATOR || k == G_UNICODE_UNASSIGNED ||
-            k == G_UNICODE_SURROGATE)
+            k == G_UNICODE_PARAGRAPH_SEPARATOR || k == G_UNICODE_SPACE_SEPARATOR ||
+            k == G_UNICODE_UNASSIGNED || k == G_UNICODE_SURROGATE)
             ok = false;
     }
     if (!ok) {

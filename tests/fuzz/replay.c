@@ -20,9 +20,9 @@ typedef struct {
 } target;
 
 static const target targets[] = {
-    {"stanza", fuzz_stanza},     {"catchup", fuzz_catchup}, {"join", fuzz_join},
-    {"sanitize", fuzz_sanitize}, {"jid", fuzz_jid},         {"theme", fuzz_theme},
-    {"settings", fuzz_settings},
+    {"stanza", fuzz_stanza},     {"catchup", fuzz_catchup},   {"join", fuzz_join},
+    {"sanitize", fuzz_sanitize}, {"jid", fuzz_jid},           {"theme", fuzz_theme},
+    {"settings", fuzz_settings}, {"fallback", fuzz_fallback},
 };
 
 static const target *find_target(const char *name)
