@@ -194,10 +194,8 @@ static char *reactor_name(const char *jid, bool room, const char *reactor, const
 {
     if (me && !strcmp(reactor, me))
         return g_strdup("you");
-    if (!room) {
-        roster_contact *c = roster_find(reactor);
-        return g_strdup(c && c->name ? c->name : reactor);
-    }
+    if (!room)
+        return roster_display_name(reactor);
     size_t n = strlen(jid);
     if (!strncmp(reactor, jid, n) && reactor[n] == '/')
         return g_strdup(reactor + n + 1);

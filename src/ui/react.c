@@ -57,7 +57,8 @@ static char *quote_for(const char *peer, bool room, const char *id)
     return q;
 }
 
-/* "👍 2  ❤ 1" for REACTIONS (store_reaction*), sanitised; NULL when none. */
+/* "👍 2  ❤ 1" for REACTIONS (store_reaction*): each emoji and how many gave
+ * it, sanitised; NULL when none. */
 static char *summary_of(GPtrArray *reactions)
 {
     GPtrArray *emojis = g_ptr_array_new(); /* borrowed, first seen first */
@@ -75,6 +76,21 @@ static char *summary_of(GPtrArray *reactions)
                 g_array_append_val(counts, zero);
             }
             g_array_index(counts, unsigned, at)++;
+        }
+    }
+    /* The most given first; ties in a fixed order, so that the row looks
+     * the same after a restart whatever order the sets came in. */
+    for (guint i = 1; i < emojis->len; i++) {
+        for (guint k = i; k > 0; k--) {
+            unsigned ca = g_array_index(counts, unsigned, k - 1),
+                     cb = g_array_index(counts, unsigned, k);
+            const char *ea = g_ptr_array_index(emojis, k - 1), *eb = g_ptr_array_index(emojis, k);
+            if (ca > cb || (ca == cb && strcmp(ea, eb) <= 0))
+                break;
+            emojis->pdata[k - 1] = (gpointer)eb;
+            emojis->pdata[k] = (gpointer)ea;
+            g_array_index(counts, unsigned, k - 1) = cb;
+            g_array_index(counts, unsigned, k) = ca;
         }
     }
     char *out = NULL;
