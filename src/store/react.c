@@ -1,7 +1,6 @@
 /* react.c - replies and reactions in the history (see react.h), and the
  * look-ups that /reply, /react and the screen use to find a message by
- * number or id. Statements are prepared per call: each runs a few times
- * per message shown, never in a loop over the history. */
+ * number or id. */
 #include "store/react.h"
 
 #include <string.h>
@@ -12,17 +11,49 @@
 #include "model/muc.h"
 #include "store/internal.h"
 
+/* Statements prepared once per database: a page of history asks a few
+ * per line. Kept by their SQL text (the callers' static strings); one
+ * prepared for a database that has been closed since (the store closes
+ * with sqlite3_close_v2, so its handle stays until the statement goes) is
+ * prepared again. */
+static GHashTable *cache; /* const char *sql -> sqlite3_stmt* */
+
+static void stmt_finalize(gpointer st)
+{
+    sqlite3_finalize(st);
+}
+
+/* The statement for SQL (a static string), reset and unbound, or NULL.
+ * Borrowed: the caller resets it when done (done()). */
 static sqlite3_stmt *prepare(const char *sql)
 {
     sqlite3 *db = store_db();
-    sqlite3_stmt *st = NULL;
-    if (!db || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        if (db)
-            log_debug("store", "react: %s", sqlite3_errmsg(db));
+    if (!db)
+        return NULL;
+    if (!cache)
+        cache = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, stmt_finalize);
+    sqlite3_stmt *st = g_hash_table_lookup(cache, sql);
+    if (st && sqlite3_db_handle(st) == db) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        return st;
+    }
+    g_hash_table_remove(cache, sql);
+    st = NULL;
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        log_debug("store", "react: %s", sqlite3_errmsg(db));
         sqlite3_finalize(st);
         return NULL;
     }
+    g_hash_table_insert(cache, (gpointer)sql, st);
     return st;
+}
+
+/* Done with ST: reset it, so it holds no lock and no row. */
+static void done(sqlite3_stmt *st)
+{
+    if (st)
+        sqlite3_reset(st);
 }
 
 bool store_reply_set(int64_t rowid, const char *target, const char *target_to)
@@ -35,7 +66,7 @@ bool store_reply_set(int64_t rowid, const char *target, const char *target_to)
     store_bind_text(st, 2, target);
     store_bind_text(st, 3, target_to);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    done(st);
     return rc == SQLITE_DONE;
 }
 
@@ -48,7 +79,7 @@ char *store_reply_of(int64_t rowid)
     sqlite3_bind_int64(st, 1, rowid);
     if (sqlite3_step(st) == SQLITE_ROW)
         v = g_strdup((const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+    done(st);
     return v;
 }
 
@@ -56,7 +87,7 @@ char *store_reply_of(int64_t rowid)
 static store_msg *one_msg(sqlite3_stmt *st)
 {
     store_msg *m = st && sqlite3_step(st) == SQLITE_ROW ? store_msg_from_row(st) : NULL;
-    sqlite3_finalize(st);
+    done(st);
     return m;
 }
 
@@ -66,12 +97,12 @@ store_msg *store_find_by_id(const char *peer, const char *id, bool room)
         return NULL;
     static const char *const room_sql = "SELECT " STORE_MSG_COLS " FROM messages "
                                         "WHERE stanza_id = ?2 AND peer = ?1 "
-                                        "ORDER BY ts DESC, id DESC LIMIT 1";
+                                        "ORDER BY id DESC LIMIT 1";
     static const char *const chat_sql[] = {
         "SELECT " STORE_MSG_COLS " FROM messages WHERE peer = ?1 AND msg_id = ?2 "
-        "ORDER BY ts DESC, id DESC LIMIT 1",
+        "ORDER BY id DESC LIMIT 1",
         "SELECT " STORE_MSG_COLS " FROM messages WHERE peer = ?1 AND origin_id = ?2 "
-        "AND origin_id IS NOT msg_id ORDER BY ts DESC, id DESC LIMIT 1",
+        "AND origin_id IS NOT NULL AND origin_id IS NOT msg_id ORDER BY id DESC LIMIT 1",
     };
     for (int i = 0; i < (room ? 1 : 2); i++) {
         sqlite3_stmt *st = prepare(room ? room_sql : chat_sql[i]);
@@ -136,7 +167,7 @@ int store_reaction_set(const char *peer, const char *target, const char *reactor
     store_bind_text(st, 2, target);
     store_bind_text(st, 3, reactor);
     bool older = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > ts;
-    sqlite3_finalize(st);
+    done(st);
     if (older)
         return 0;
     GString *set = g_string_new(NULL);
@@ -152,7 +183,7 @@ int store_reaction_set(const char *peer, const char *target, const char *reactor
         store_bind_text(st, 4, set->str);
         sqlite3_bind_int64(st, 5, ts);
         rc = sqlite3_step(st);
-        sqlite3_finalize(st);
+        done(st);
     }
     g_string_free(set, TRUE);
     return rc == SQLITE_DONE ? 1 : -1;
@@ -200,7 +231,7 @@ GPtrArray *store_reactions_of(const char *peer, const char *const *ids, unsigned
             g_strfreev(parts);
         }
     }
-    sqlite3_finalize(st);
+    done(st);
     g_hash_table_destroy(by);
     /* Oldest first; removed sets say nothing. */
     for (guint i = out->len; i-- > 0;) {
@@ -262,4 +293,5 @@ void store_react_deinit(void)
 {
     event_unsubscribe(EV_MESSAGE, on_message, NULL);
     event_unsubscribe(EV_REACTION, on_reaction, NULL);
+    g_clear_pointer(&cache, g_hash_table_destroy);
 }

@@ -94,6 +94,7 @@ def test_react_command_toggles_and_survives_restart(alice, prosody, peer_factory
     wait_counts(n, line, "%s 2" % PIZZA)
     n.type_line("/react 1 %s" % UP)
     wait_counts(n, line, "%s 2  %s 1" % (PIZZA, UP))
+    bob.wait_for_stanza(lambda x: "<reactions" in x and PIZZA in x and UP in x)
     sets = reacted(bob, "pizza-1")
     assert sets[-1] == [PIZZA, UP], sets   # the whole set, each time
     # After a restart the counts come from the history.
