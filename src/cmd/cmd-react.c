@@ -20,6 +20,7 @@
 #include "model/roster.h"
 #include "store/react.h"
 #include "store/store.h"
+#include "ui/sanitize.h"
 #include "ui/ui.h"
 #include "xmpp/xmpp.h"
 
@@ -189,7 +190,8 @@ static cmd_result cmd_react(char **argv, int argc, const char *jid)
     return result;
 }
 
-/* How a reactor is named in the conversation JID (g_free). */
+/* How a reactor is named in the conversation JID (g_free; nicks made
+ * safe to tell apart, the line is sanitised when shown). */
 static char *reactor_name(const char *jid, bool room, const char *reactor, const char *me)
 {
     if (me && !strcmp(reactor, me))
@@ -198,7 +200,7 @@ static char *reactor_name(const char *jid, bool room, const char *reactor, const
         return roster_display_name(reactor);
     size_t n = strlen(jid);
     if (!strncmp(reactor, jid, n) && reactor[n] == '/')
-        return g_strdup(reactor + n + 1);
+        return sanitize_nick(reactor + n + 1);
     if (!strncmp(reactor, jid, n) && reactor[n] == '#') {
         /* An occupant id: whoever has it now. */
         muc_room *r = muc_room_find(jid);
@@ -209,7 +211,7 @@ static char *reactor_name(const char *jid, bool room, const char *reactor, const
         while (r && g_hash_table_iter_next(&it, &k, &v)) {
             muc_occupant *o = v;
             if (o->occupant_id && !strcmp(o->occupant_id, reactor + n + 1))
-                return g_strdup(o->nick);
+                return sanitize_nick(o->nick);
         }
         return g_strdup("(someone who left)");
     }
