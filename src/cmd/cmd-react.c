@@ -161,7 +161,7 @@ static cmd_result cmd_react(char **argv, int argc, const char *jid)
     } else {
         /* Our set now, with EMOJI added, or taken out when it was there. */
         GPtrArray *all = store_reactions_of_msg(m, room);
-        GPtrArray *set = g_ptr_array_new();
+        GPtrArray *set = g_ptr_array_new(), *before = g_ptr_array_new();
         bool removed = false;
         for (guint i = 0; i < all->len; i++) {
             store_reaction *r = g_ptr_array_index(all, i);
@@ -169,6 +169,7 @@ static cmd_result cmd_react(char **argv, int argc, const char *jid)
                 continue;
             for (guint k = 0; k < r->emojis->len; k++) {
                 char *e = g_ptr_array_index(r->emojis, k);
+                g_ptr_array_add(before, e);
                 if (!strcmp(e, argv[1]))
                     removed = true;
                 else
@@ -180,9 +181,11 @@ static cmd_result cmd_react(char **argv, int argc, const char *jid)
         char *err = NULL;
         if (set->len > NX_REACTIONS_MAX)
             result = cmd_fail("At most %d reactions on one message.", NX_REACTIONS_MAX);
-        else if (!nx_send_reactions(jid, id, (const char *const *)set->pdata, set->len, &err))
+        else if (!nx_send_reactions(jid, id, (const char *const *)set->pdata, set->len,
+                                    (const char *const *)before->pdata, before->len, &err))
             result = cmd_fail_err("Not sent", err);
         g_ptr_array_unref(set);
+        g_ptr_array_unref(before);
         g_ptr_array_unref(all);
     }
     g_free(me);

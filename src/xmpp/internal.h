@@ -337,7 +337,11 @@ bool nx_reaction_handle(xmpp_stanza_t *st, const char *peer, const char *from, b
 /* The restrictions room ROOM advertises in its disco#info QUERY (a form
  * urn:xmpp:reactions:0:restrictions), replacing what was known. */
 void nx_reaction_room_info(const char *room, xmpp_stanza_t *query);
-/* Forget every room's restrictions. */
+/* When the bounce ST (from PEER, for our message ID) is one of our
+ * reactions, take it back (EV_REACTION with our set before it, and an
+ * error line) and return true. */
+bool nx_reaction_bounced(xmpp_stanza_t *st, const char *peer, const char *id);
+/* Forget every room's restrictions and the reactions sent. */
 void nx_reaction_deinit(void);
 
 #endif

@@ -150,7 +150,7 @@ void nx_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src
     }
 
     if (type && strcmp(type, "error") == 0) {
-        if (live)
+        if (live && !nx_reaction_bounced(st, peer, id))
             emit_error(st, peer, id);
         goto out;
     }

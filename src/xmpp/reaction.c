@@ -25,6 +25,26 @@ typedef struct {
 
 static GHashTable *rules; /* room JID -> room_rules* */
 
+/* Our reactions sent in one-to-one chats lately, to take one back when it
+ * bounces (XEP-0444 4.3: the sender reverts to the previous state). */
+typedef struct {
+    char *id, *peer, *target;
+    GPtrArray *before; /* char*: our set before it */
+} sent_reaction;
+
+#define SENT_KEEP 32
+static GQueue sent = G_QUEUE_INIT;
+
+static void sent_free(gpointer p)
+{
+    sent_reaction *s = p;
+    g_free(s->id);
+    g_free(s->peer);
+    g_free(s->target);
+    g_ptr_array_unref(s->before);
+    g_free(s);
+}
+
 static void rules_free(gpointer p)
 {
     room_rules *r = p;
@@ -194,7 +214,7 @@ bool nx_reactions_allowed(const char *room, const char *const *emojis, unsigned 
 }
 
 bool nx_send_reactions(const char *to, const char *target, const char *const *emojis, unsigned n,
-                       char **err)
+                       const char *const *before, unsigned n_before, char **err)
 {
     xmpp_conn_t *c = nx_conn();
     jid_t *j = to ? jid_new(to) : NULL;
@@ -240,7 +260,17 @@ bool nx_send_reactions(const char *to, const char *target, const char *const *em
     xmpp_stanza_release(m);
     if (!groupchat) {
         /* Rooms reflect it back (then it counts, as for everyone); here it
-         * counts now. */
+         * counts now, and is taken back if it bounces. */
+        sent_reaction *s = g_new0(sent_reaction, 1);
+        s->id = g_strdup(id);
+        s->peer = g_strdup(room ? j->full : j->bare);
+        s->target = g_strdup(target);
+        s->before = g_ptr_array_new_with_free_func(g_free);
+        for (unsigned i = 0; i < n_before; i++)
+            g_ptr_array_add(s->before, g_strdup(before[i]));
+        g_queue_push_tail(&sent, s);
+        while (g_queue_get_length(&sent) > SENT_KEEP)
+            sent_free(g_queue_pop_head(&sent));
         ev_result res = {0};
         ev_reaction ev = {.peer = room ? j->full : j->bare,
                           .from = nx_own_full() ? nx_own_full() : nx_own_bare(),
@@ -257,7 +287,35 @@ bool nx_send_reactions(const char *to, const char *target, const char *const *em
     return true;
 }
 
+bool nx_reaction_bounced(xmpp_stanza_t *st, const char *peer, const char *id)
+{
+    GList *it = sent.head;
+    while (it && !(id && !strcmp(((sent_reaction *)it->data)->id, id) &&
+                   !strcmp(((sent_reaction *)it->data)->peer, peer)))
+        it = it->next;
+    if (!it)
+        return false;
+    sent_reaction *s = it->data;
+    g_queue_delete_link(&sent, it);
+    char *why = nx_error_text(st);
+    event_log(LOG_ERROR, s->peer, "Your reaction was refused (%s); it was taken back.", why);
+    g_free(why);
+    ev_result res = {0};
+    ev_reaction ev = {.peer = s->peer,
+                      .from = nx_own_full() ? nx_own_full() : nx_own_bare(),
+                      .outgoing = true,
+                      .target = s->target,
+                      .emojis = (const char *const *)s->before->pdata,
+                      .n = s->before->len,
+                      .timestamp = time(NULL),
+                      .result = &res};
+    event_emit(EV_REACTION, &ev);
+    sent_free(s);
+    return true;
+}
+
 void nx_reaction_deinit(void)
 {
     g_clear_pointer(&rules, g_hash_table_destroy);
+    g_queue_clear_full(&sent, sent_free);
 }

@@ -85,9 +85,11 @@ bool nx_send_reply(const char *to, const char *reply_id, const char *reply_to, c
 /* Send our whole set of reactions (N EMOJIS, none: remove all) to the
  * message TARGET (rooms: the room's stanza-id; else its origin-id or id)
  * in the conversation TO. Only while connected. In rooms, the room's
- * restrictions are checked first (*ERR says which). */
+ * restrictions are checked first (*ERR says which). Outside rooms the set
+ * counts at once; if the message bounces, our set goes back to BEFORE
+ * (N_BEFORE emojis). */
 bool nx_send_reactions(const char *to, const char *target, const char *const *emojis, unsigned n,
-                       char **err);
+                       const char *const *before, unsigned n_before, char **err);
 /* True when EMOJI is something natter sends as a reaction: non-empty,
  * at most NX_REACTION_MAX bytes, no spaces around it, no controls. */
 bool nx_reaction_valid(const char *emoji);

@@ -13,7 +13,7 @@ import re
 
 from harness.history_helpers import open_chat, ping
 from muc_helpers import msg, wait_line, you_joined
-from screen import CONNECTED, main_text, wait_main_line
+from screen import CONNECTED, main_text, wait_main_has, wait_main_line
 
 NATTER = "alice@localhost/natter"
 ROOM = "lobby@conference.localhost"
@@ -178,3 +178,25 @@ def test_reactions_in_a_room(muc_server, natter_factory, occupant_factory):
     n.type_line("/join lobby")
     wait_line(n, you_joined(ROOM, "alice"), timeout=15)
     wait_counts(n, line, "%s 1  %s 1" % (PIZZA, UP))
+
+
+def test_refused_reaction_is_taken_back(alice, prosody, peer_factory):
+    """XEP-0444 4.3: a reaction that bounces goes back to what it was, with one line."""
+    n = alice
+    bob = peer_factory("bob", prosody)
+    open_chat(n)
+    bob.send_raw("<message to='alice@localhost' type='chat' id='gw-1'>"
+                 "<body>only hearts here</body></message>")
+    line = r"<bob> only hearts here$"
+    wait_main_line(n, line)
+    n.type_line("/react 1 %s" % UP)
+    sent = bob.wait_for_stanza(lambda x: "<reactions" in x and UP in x)
+    wait_counts(n, line, "%s 1" % UP)
+    rid = re.search(r"<message[^>]*\bid=[\"']([^\"']+)", sent).group(1)
+    bob.send_raw("<message to='%s' type='error' id='%s'><error type='modify'>"
+                 "<not-acceptable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
+                 "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>only hearts</text>"
+                 "</error></message>" % (NATTER, rid))
+    wait_main_has(n, "Your reaction was refused (not-acceptable: only hearts); it was taken back.")
+    wait_counts(n, line, None)
+    assert "could not be delivered" not in main_text(n, n.screen())

@@ -262,7 +262,7 @@ static void test_send_reactions(void **state)
     ph_join(ROOM, "me", NULL);
     const char *set[] = {"\U0001F44D", "\u2764"};
     char *err = NULL;
-    assert_true(nx_send_reactions(ROOM, "sid-1", set, 2, &err));
+    assert_true(nx_send_reactions(ROOM, "sid-1", set, 2, NULL, 0, &err));
     xmpp_stanza_t *m = ph_sent("message", ROOM, NS_REACTIONS);
     assert_non_null(m);
     assert_string_equal(xmpp_stanza_get_type(m), "groupchat");
@@ -271,11 +271,11 @@ static void test_send_reactions(void **state)
     assert_string_equal(xmpp_stanza_get_attribute(rx, "id"), "sid-1");
     assert_int_equal(reactions, 0); /* rooms: counted when reflected */
     /* One-to-one: counted at once, as ours. */
-    assert_true(nx_send_reactions(ALICE, "m1", set, 1, &err));
+    assert_true(nx_send_reactions(ALICE, "m1", set, 1, NULL, 0, &err));
     assert_int_equal(reactions, 1);
     assert_true(r_outgoing);
     assert_string_equal(r_peer, ALICE);
-    assert_false(nx_send_reactions(ALICE, "m1", (const char *[]){"two words"}, 1, &err));
+    assert_false(nx_send_reactions(ALICE, "m1", (const char *[]){"two words"}, 1, NULL, 0, &err));
     assert_non_null(err);
     g_free(err);
 }
@@ -304,11 +304,44 @@ static void test_room_restrictions(void **state)
     assert_false(nx_reactions_allowed(ROOM, other, 1, &err));
     assert_non_null(strstr(err, "only these"));
     g_clear_pointer(&err, g_free);
-    assert_false(nx_send_reactions(ROOM, "sid-1", other, 1, &err));
+    assert_false(nx_send_reactions(ROOM, "sid-1", other, 1, NULL, 0, &err));
     g_clear_pointer(&err, g_free);
     assert_null(ph_sent("message", ROOM, NS_REACTIONS));
     /* Elsewhere nothing is restricted. */
     assert_true(nx_reactions_allowed(ALICE, two, 2, &err));
+}
+
+/* A reaction that bounces (XEP-0444 4.3) is taken back: our set goes back
+ * to what it was. Only the conversation it went to can bounce it. */
+static void test_bounced_reaction_taken_back(void **state)
+{
+    const char *before[] = {"\u2764"}, *now[] = {"\u2764", "\U0001F44D"};
+    char *err = NULL;
+    assert_true(nx_send_reactions(ALICE, "m1", now, 2, before, 1, &err));
+    xmpp_stanza_t *m = ph_sent("message", ALICE, NS_REACTIONS);
+    char *id = g_strdup(xmpp_stanza_get_id(m));
+    assert_int_equal(reactions, 1);
+    assert_string_equal(r_set, "\u2764 \U0001F44D");
+    /* A stranger bouncing it changes nothing. */
+    ph_receive("<message from='" MALLORY_FULL "' type='error' id='%s'><error type='modify'>"
+               "<not-acceptable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>",
+               id);
+    assert_int_equal(reactions, 1);
+    ph_forget();
+    ph_receive("<message from='" ALICE "' type='error' id='%s'><error type='modify'>"
+               "<not-acceptable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>",
+               id);
+    assert_int_equal(reactions, 2);
+    assert_true(r_outgoing);
+    assert_string_equal(r_target, "m1");
+    assert_string_equal(r_set, "\u2764");
+    assert_int_equal(ph_count(EV_MESSAGE_ERROR), 0); /* told as a reaction, not a message */
+    /* Only once. */
+    ph_receive("<message from='" ALICE "' type='error' id='%s'><error type='modify'>"
+               "<not-acceptable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>",
+               id);
+    assert_int_equal(reactions, 2);
+    g_free(id);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -331,6 +364,7 @@ int main(void)
         T(test_room_cannot_react),
         T(test_send_reactions),
         T(test_room_restrictions),
+        T(test_bounced_reaction_taken_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
