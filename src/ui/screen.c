@@ -182,7 +182,9 @@ static char *line_body(const win_line *l, size_t *nick_start, size_t *nick_len)
         out = g_strdup(text);
         break;
     }
-    if (l->reactions && l->kind >= LINE_MSG_IN) {
+    /* Reactions: their counts on a row of their own under the message. */
+    if (l->reactions && (l->kind == LINE_MSG_IN || l->kind == LINE_MSG_OUT ||
+                         l->kind == LINE_ACTION_IN || l->kind == LINE_ACTION_OUT)) {
         char *counts = textwidth_terminal(l->reactions);
         char *both = g_strdup_printf("%s\n%s", out, counts);
         g_free(counts);
