@@ -1,7 +1,8 @@
 /* react.c - replies and reactions on screen: the one-row quote above a
  * reply (what it answers, found in the history, or "message not
  * available"), and the reactions under a message as counts ("👍 2  ❤ 1"),
- * updated in place when someone's set changes. Everything from the
+ * updated in place when someone's set changes; quotes follow the message
+ * they quote (it arrives later, is corrected or retracted). Everything from the
  * network passes the sanitiser; the screen measures emoji with the
  * terminal's widths (textwidth.c). */
 #include <string.h>
@@ -13,7 +14,34 @@
 #include "ui/sanitize.h"
 #include "xmpp/xmpp.h"
 
-#define QUOTE_CHARS 60 /* characters of the answered message in the quote */
+#define QUOTE_CHARS 60   /* characters of the answered message in the quote */
+#define WAITING_MAX 1024 /* replies to unknown messages remembered at most */
+
+/* Replies shown with "message not available", by "PEER\nID" of the message
+ * they answer: when it comes, they are quoted again (the common case of a
+ * catch-up that brings a reply before what it answers). Bounded: past
+ * WAITING_MAX the oldest knowledge is dropped and those quotes stay. */
+static GHashTable *waiting;
+
+static void wait_for(const char *peer, const char *id)
+{
+    if (!waiting)
+        waiting = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    if (g_hash_table_size(waiting) >= WAITING_MAX)
+        g_hash_table_remove_all(waiting);
+    g_hash_table_add(waiting, g_strdup_printf("%s\n%s", peer, id));
+}
+
+/* True (once) when replies in PEER wait for the message ID. */
+static bool waited_for(const char *peer, const char *id)
+{
+    if (!waiting || !id || g_hash_table_size(waiting) == 0)
+        return false;
+    char *key = g_strdup_printf("%s\n%s", peer, id);
+    bool found = g_hash_table_remove(waiting, key);
+    g_free(key);
+    return found;
+}
 
 /* Who wrote M, as the quote names them (g_free). */
 static char *author_of(const store_msg *m, bool room)
@@ -35,8 +63,10 @@ static char *author_of(const store_msg *m, bool room)
 static char *quote_for(const char *peer, bool room, const char *id)
 {
     store_msg *m = store_is_open() ? store_find_by_id(peer, id, room) : NULL;
-    if (!m)
+    if (!m) {
+        wait_for(peer, id);
         return g_strdup("> (message not available)");
+    }
     char *who = author_of(m, room);
     const char *body = m->retracted ? "(message retracted)" : (m->body ? m->body : "");
     if (g_str_has_prefix(body, "/me "))
@@ -125,6 +155,8 @@ void react_decorate(win_line *l, const char *peer, bool room, const char *reply_
     if (!peer)
         return;
     if (reply_id && *reply_id) {
+        g_free(l->reply_id);
+        l->reply_id = g_strdup(reply_id);
         g_free(l->quote);
         l->quote = quote_for(peer, room, reply_id);
     }
@@ -159,12 +191,74 @@ static void on_reaction(event_type t, const void *p, void *ud)
     }
 }
 
+/* Quote again, from the history, the replies in the window of PEER that
+ * answer ID (NULL: every reply there). */
+static void requote(const char *peer, const char *id)
+{
+    win_t *w = win_find(peer);
+    if (!w)
+        return;
+    bool changed = false;
+    for (GList *it = w->lines.head; it; it = it->next) {
+        win_line *l = it->data;
+        if (!l->reply_id || (id && strcmp(l->reply_id, id) != 0))
+            continue;
+        g_free(l->quote);
+        l->quote = quote_for(peer, w->type == WIN_ROOM, l->reply_id);
+        changed = true;
+    }
+    if (changed) {
+        win_touch();
+        if (w == win_current())
+            ui_dirty(DIRTY_MAIN);
+    }
+}
+
+/* A message that replies shown earlier answer has come: quote it. */
+static void on_message(event_type t, const void *p, void *ud)
+{
+    const ev_message *ev = p;
+    if ((ev->result && ev->result->duplicate) || ev->backfill)
+        return;
+    if (ev->groupchat) {
+        if (waited_for(ev->peer, ev->stanza_id))
+            requote(ev->peer, ev->stanza_id);
+        return;
+    }
+    if (waited_for(ev->peer, ev->id))
+        requote(ev->peer, ev->id);
+    if (g_strcmp0(ev->origin_id, ev->id) && waited_for(ev->peer, ev->origin_id))
+        requote(ev->peer, ev->origin_id);
+}
+
+/* A message was corrected or retracted: the quotes of replies to it say so
+ * (a retracted text must not stay on screen in a quote). The id they name
+ * may differ from the one the edit names (rooms), so all are quoted again;
+ * edits are rare. */
+static void on_edit(event_type t, const void *p, void *ud)
+{
+    const ev_result *res = t == EV_CORRECTION ? ((const ev_correction *)p)->result
+                                              : ((const ev_retraction *)p)->result;
+    const char *peer =
+        t == EV_CORRECTION ? ((const ev_correction *)p)->peer : ((const ev_retraction *)p)->peer;
+    if (res && res->rejected)
+        return;
+    requote(peer, NULL);
+}
+
 void react_ui_init(void)
 {
     event_subscribe(EV_REACTION, EV_STAGE_SCREEN, on_reaction, NULL);
+    event_subscribe(EV_MESSAGE, EV_STAGE_SCREEN, on_message, NULL);
+    event_subscribe(EV_CORRECTION, EV_STAGE_SCREEN, on_edit, NULL);
+    event_subscribe(EV_RETRACTION, EV_STAGE_SCREEN, on_edit, NULL);
 }
 
 void react_ui_deinit(void)
 {
     event_unsubscribe(EV_REACTION, on_reaction, NULL);
+    event_unsubscribe(EV_MESSAGE, on_message, NULL);
+    event_unsubscribe(EV_CORRECTION, on_edit, NULL);
+    event_unsubscribe(EV_RETRACTION, on_edit, NULL);
+    g_clear_pointer(&waiting, g_hash_table_destroy);
 }

@@ -144,3 +144,31 @@ def test_replies_in_a_room_use_the_rooms_id(muc_server, natter_factory, occupant
                                          main_text(n, s), re.M),
                      message="bob's reply with its quote")
     assert "> yes please\n" not in main_text(n, scr).split("<bobby> > alice")[1]
+
+
+def test_quote_follows_the_message_it_quotes(alice, prosody, peer_factory):
+    """A reply that came before its message is quoted once the message comes; the
+    quote of a message that is corrected or retracted says so at once (a retracted
+    text does not stay on screen in a quote)."""
+    n = alice
+    bob = peer_factory("bob", prosody)
+    open_chat(n)
+    bob.send_raw(reply_xml("alice@localhost", "r-early", "agreed", "early-1"))
+    scr = wait_main_line(n, r"^\s+agreed$")
+    assert re.search(r"<bob> > \(message not available\)\n\s+agreed$", main_text(n, scr),
+                     re.M), main_text(n, scr)
+    bob.send_raw("<message to='alice@localhost' type='chat' id='early-1'>"
+                 "<body>the plan</body></message>")
+    n.wait_for(lambda s: re.search(r"<bob> > bob: the plan\n\s+agreed$", main_text(n, s), re.M),
+               message="the quote of the message that came after its reply")
+    bob.send_raw("<message to='alice@localhost' type='chat' id='c-1'><body>the new plan</body>"
+                 "<replace xmlns='urn:xmpp:message-correct:0' id='early-1'/></message>")
+    n.wait_for(lambda s: re.search(r"<bob> > bob: the new plan\n\s+agreed$", main_text(n, s),
+                                   re.M), message="the quote of the corrected message")
+    bob.send_raw("<message to='alice@localhost' type='chat' id='x-1'>"
+                 "<retract xmlns='urn:xmpp:message-retract:1' id='early-1'/>"
+                 "<body>retracted</body></message>")
+    scr = n.wait_for(lambda s: re.search(r"<bob> > bob: \(message retracted\)\n\s+agreed$",
+                                         main_text(n, s), re.M),
+                     message="the quote of the retracted message")
+    assert "plan" not in main_text(n, scr), main_text(n, scr)
