@@ -55,6 +55,7 @@ void cmd_init(void)
     cmd_core_register();
     cmd_account_register();
     cmd_chat_register();
+    cmd_react_register();
     cmd_roster_register();
     cmd_history_register();
     cmd_exec_register();

@@ -99,6 +99,7 @@ extern const char *const cmd_topics[];
 void cmd_core_register(void);
 void cmd_account_register(void);
 void cmd_chat_register(void);
+void cmd_react_register(void);
 void cmd_chat_deinit(void);
 void cmd_roster_register(void);
 void cmd_history_register(void);

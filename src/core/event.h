@@ -44,6 +44,7 @@ typedef enum {
     EV_BOOKMARKS,      /* no payload: the bookmark list (nx_bookmarks()) changed */
     EV_SETTING,        /* ev_setting: a setting was changed (config/settings.h) */
     EV_TRANSFER,       /* ev_transfer: a file upload or download started, moved or ended */
+    EV_REACTION,       /* ev_reaction: someone's set of reactions to a message (XEP-0444) */
     EV__COUNT
 } event_type;
 
@@ -140,6 +141,9 @@ typedef struct {
     const char *occupant_id; /* XEP-0421, only when the room vouches for it */
     bool unstyled;           /* XEP-0393: the sender asked for no styling (<unstyled/>) */
     const char *oob_url;     /* XEP-0066 <url> the message carries, or NULL */
+    const char *reply_id;    /* XEP-0461: the id of the message it answers, or NULL
+                              * (BODY is then without the quote marked as fallback) */
+    const char *reply_to;    /* XEP-0461: the answered message's author as named, or NULL */
     ev_result *result;       /* may be NULL */
 } ev_message;
 
@@ -271,6 +275,24 @@ typedef struct {
 typedef struct {
     const char *key; /* the setting's name */
 } ev_setting;
+
+/* A reaction message (XEP-0444): the whole set of emojis one person now
+ * has on a message (none: all removed). The store keeps one set per
+ * reactor and message; RESULT->rejected when an older (delayed) set came
+ * after a newer one and changed nothing. */
+typedef struct {
+    const char *peer;          /* the conversation (bare JID, room, or room/nick) */
+    const char *from;          /* full JID of the reactor (rooms: room/nick) */
+    bool outgoing;             /* ours (sent here, a carbon, or the room's reflection) */
+    bool groupchat;            /* FROM is an occupant: the reactor is the occupant */
+    const char *occupant_id;   /* rooms: XEP-0421 id when the room vouches for it */
+    const char *target;        /* the id it names (rooms: the room's stanza-id) */
+    const char *const *emojis; /* N distinct reactions (validated UTF-8, no controls) */
+    unsigned n;
+    time_t timestamp;  /* when it was sent (delay stamp, archive) or now */
+    bool from_archive; /* from MAM or a room's history */
+    ev_result *result; /* may be NULL */
+} ev_reaction;
 
 /* Who runs when: every subscriber of an event in an earlier stage has run
  * before any subscriber in a later one is called. */

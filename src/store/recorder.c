@@ -11,6 +11,7 @@
 #include "core/paths.h"
 #include "model/jid.h"
 #include "model/muc.h"
+#include "store/react.h"
 #include "store/store.h"
 
 static char *open_account; /* bare JID whose database is open */
@@ -308,10 +309,12 @@ void recorder_init(void)
     event_subscribe(EV_MESSAGE_RESENT, EV_STAGE_STORE, on_server_ack, NULL);
     event_subscribe(EV_CORRECTION, EV_STAGE_STORE, on_correction, NULL);
     event_subscribe(EV_RETRACTION, EV_STAGE_STORE, on_retraction, NULL);
+    store_react_init(); /* after on_message: it reads the row written */
 }
 
 void recorder_deinit(void)
 {
+    store_react_deinit();
     commit_hook(NULL);
     if (retry_timer)
         loop_cancel_timer(retry_timer);

@@ -156,11 +156,29 @@ static const char schema_v8_attachments[] = "CREATE TABLE attachments ("
                                             " size INTEGER,"       /* bytes, when known */
                                             " saved TEXT);";       /* where it was saved, or NULL */
 
+/* Version 9, replies and reactions (react.c): which message a message
+ * answers (XEP-0461), and each reactor's set of reactions (XEP-0444) by
+ * the id it names, so that one that comes before its message waits for it. */
+static const char schema_v9_reactions[] =
+    "CREATE TABLE replies (id INTEGER PRIMARY KEY," /* messages.id of the reply */
+    " target TEXT NOT NULL,"                        /* the id of the message it answers */
+    " target_to TEXT);"                             /* its author as the reply named it */
+    "CREATE TRIGGER replies_ad AFTER DELETE ON messages BEGIN"
+    " DELETE FROM replies WHERE id = old.id;"
+    " END;"
+    "CREATE TABLE reactions (peer TEXT NOT NULL,"
+    " target TEXT NOT NULL,"  /* msg_id / origin_id, in rooms the stanza-id */
+    " reactor TEXT NOT NULL," /* bare JID, in rooms the author key */
+    " emojis TEXT NOT NULL,"  /* the set, one per line; '': removed */
+    " ts INTEGER NOT NULL,"   /* UTC ms: an older set never replaces a newer one */
+    " PRIMARY KEY (peer, target, reactor)) WITHOUT ROWID;";
+
 static const store_migration steps[] = {
-    {1, schema_v1},          {2, schema_v2},
-    {3, schema_v3},          {4, schema_v4},
-    {5, schema_v5},          {6, schema_v6_server_ack},
-    {7, schema_v7_unstyled}, {8, schema_v8_attachments},
+    {1, schema_v1},           {2, schema_v2},
+    {3, schema_v3},           {4, schema_v4},
+    {5, schema_v5},           {6, schema_v6_server_ack},
+    {7, schema_v7_unstyled},  {8, schema_v8_attachments},
+    {9, schema_v9_reactions},
 };
 
 /* natter's migration steps (static), *N of them. */

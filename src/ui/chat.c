@@ -101,6 +101,7 @@ static void show_message(const ev_message *ev)
     l->receipt_pending = ev->outgoing && ev->receipt_requested;
     l->retracted = retracted;
     l->corrected = ev->result && ev->result->body;
+    react_decorate(l, ev->peer, false, ev->reply_id);
     if (w->detached) {
         /* Showing older history: the new line is in the database and the
          * window shows it when the user goes back to the bottom. */

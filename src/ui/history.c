@@ -7,6 +7,7 @@
 #include "model/jid.h"
 #include "model/muc.h"
 #include "model/roster.h"
+#include "store/react.h"
 #include "store/store.h"
 #include "ui/internal.h"
 #include "ui/sanitize.h"
@@ -87,6 +88,9 @@ win_line *history_line(const store_msg *m)
     l->acked = m->server_ack == STORE_ACK_DONE;
     l->resent = m->resent;
     l->unstyled = m->unstyled;
+    char *reply_id = m->rowid > 0 ? store_reply_of(m->rowid) : NULL;
+    react_decorate(l, m->peer, room, reply_id);
+    g_free(reply_id);
     return l;
 }
 

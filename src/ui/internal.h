@@ -109,6 +109,13 @@ void attach_update(const char *peer, long long id);
 
 /* room.c */
 void room_init(void);
+/* react.c: show replies' quotes and reactions under messages. */
+void react_ui_init(void);
+void react_ui_deinit(void);
+/* react.c: fill in L's quote (REPLY_ID: the id it answers, NULL: none)
+ * and its reactions from the history; ROOM: L is a room's message (named
+ * by its stanza-id). PEER is its conversation. */
+void react_decorate(win_line *l, const char *peer, bool room, const char *reply_id);
 void room_deinit(void);
 /* A group chat message (EV_MESSAGE with groupchat set). */
 void room_on_message(const ev_message *ev);

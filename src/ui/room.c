@@ -98,6 +98,7 @@ void room_on_message(const ev_message *ev)
     l->retracted = retracted;
     l->corrected = ev->result && ev->result->body;
     l->mention = !ev->outgoing && room_mentions(ev->peer, body);
+    react_decorate(l, ev->peer, true, ev->reply_id);
     bool mention = l->mention;
     if (w->detached) {
         win_line_free(l);

@@ -154,6 +154,14 @@ static char *line_body(const win_line *l, size_t *nick_start, size_t *nick_len, 
     /* As the terminal will draw it (emoji sequences, see textwidth.h). */
     char *text = textwidth_terminal(l->text);
     char *nick = textwidth_terminal(l->nick ? l->nick : "");
+    if (l->quote) {
+        /* A reply: what it answers on its own row above the text. */
+        char *quote = textwidth_terminal(l->quote);
+        char *both = g_strdup_printf("%s\n%s", quote, text);
+        g_free(quote);
+        g_free(text);
+        text = both;
+    }
     char *out;
     switch (l->kind) {
     case LINE_MSG_IN:
@@ -183,6 +191,15 @@ static char *line_body(const win_line *l, size_t *nick_start, size_t *nick_len, 
     if (text_start) {
         *text_start = ts;
         *text_len = ts ? strlen(text) : 0;
+    }
+    /* Reactions: their counts on a row of their own under the message. */
+    if (l->reactions && (l->kind == LINE_MSG_IN || l->kind == LINE_MSG_OUT ||
+                         l->kind == LINE_ACTION_IN || l->kind == LINE_ACTION_OUT)) {
+        char *counts = textwidth_terminal(l->reactions);
+        char *both = g_strdup_printf("%s\n%s", out, counts);
+        g_free(counts);
+        g_free(out);
+        out = both;
     }
     g_free(text);
     g_free(nick);

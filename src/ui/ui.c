@@ -98,6 +98,7 @@ bool ui_init(char **err)
     screen_start();
     chat_init();
     room_init();
+    react_ui_init();
     transfers_init();
     screen_load_theme();
     const char *charset = nl_langinfo(CODESET);
@@ -113,6 +114,7 @@ void ui_deinit(void)
     history_deinit();
     transfers_deinit();
     room_deinit();
+    react_ui_deinit();
     notify_deinit();
     if (screen_is_open()) {
         input_deinit();

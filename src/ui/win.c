@@ -21,6 +21,9 @@ static void line_free(gpointer p)
     g_free(l->origin_id);
     g_free(l->sender_bare);
     g_free(l->stanza_id);
+    g_free(l->quote);
+    g_free(l->reply_id);
+    g_free(l->reactions);
     g_free(l);
 }
 

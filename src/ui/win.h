@@ -60,6 +60,9 @@ typedef struct {
     int attr;                         /* explicit attributes (theme previews) ... */
     bool use_attr;                    /* ... when set; otherwise by kind */
     bool unstyled;                    /* the sender asked for no styling (XEP-0393) */
+    char *quote;     /* a reply: what it answers, one row (sanitised, react.c), or NULL */
+    char *reply_id;  /* a reply: the id of the message it answers (raw), or NULL */
+    char *reactions; /* reactions as counts, "👍 2  ❤ 1" (sanitised, react.c), or NULL */
 } win_line;
 
 typedef struct {

@@ -835,6 +835,7 @@ void nx_deinit(void)
         g_ptr_array_free(graveyard, TRUE);
     graveyard = NULL;
     nx_message_deinit();
+    nx_reaction_deinit();
     nx_sm_deinit();
     nx_keepalive_deinit();
     nx_mam_reset();

@@ -23,6 +23,8 @@ static const char *const features[] = {
     "urn:xmpp:bookmarks:1+notify",
     "urn:xmpp:message-correct:0",
     "urn:xmpp:message-retract:1",
+    "urn:xmpp:reply:0",
+    "urn:xmpp:reactions:0",
     "jabber:iq:version",
     "urn:xmpp:time",
     "jabber:iq:last",

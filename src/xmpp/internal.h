@@ -30,6 +30,8 @@
 #define NS_DISCO_ITEMS "http://jabber.org/protocol/disco#items"
 #define NS_OOB "jabber:x:oob"
 #define NS_IDLE "urn:xmpp:idle:1"
+#define NS_REPLY "urn:xmpp:reply:0"
+#define NS_REACTIONS "urn:xmpp:reactions:0"
 
 /* Where an incoming <message/> came from (message.c decides what it means). */
 typedef struct {
@@ -316,5 +318,31 @@ void nx_disco_setup(xmpp_conn_t *conn);
 /* Our caps <c/> element for presence (caller releases). */
 xmpp_stanza_t *nx_disco_caps_element(xmpp_ctx_t *ctx);
 void nx_disco_deinit(void);
+
+/* reply.c: the <reply/> of ST (XEP-0461): true when there is one, with
+ * *ID and *TO (g_free; TO may be NULL), and *BODY (g_free'd and replaced)
+ * without the quote the sender marked as its fallback (XEP-0428), unless
+ * nothing else would be left. */
+bool nx_reply_read(xmpp_stanza_t *st, char **body, char **id, char **to);
+/* Add to M a <reply/> naming ID (by TO, may be NULL) and, when
+ * FALLBACK_END is not 0, the fallback marking the first FALLBACK_END code
+ * points of the body as its quote. */
+void nx_reply_add(xmpp_stanza_t *m, const char *id, const char *to, size_t fallback_end);
+
+/* reaction.c: when ST holds <reactions/> (XEP-0444), emit EV_REACTION for
+ * it (the caller checked the sender: PEER, FROM, OUTGOING, GROUPCHAT and
+ * OCCUPANT_ID as in ev_reaction; TS its time; ARCHIVE from history) and
+ * return true: the message is consumed. */
+bool nx_reaction_handle(xmpp_stanza_t *st, const char *peer, const char *from, bool outgoing,
+                        bool groupchat, const char *occupant_id, time_t ts, bool archive);
+/* The restrictions room ROOM advertises in its disco#info QUERY (a form
+ * urn:xmpp:reactions:0:restrictions), replacing what was known. */
+void nx_reaction_room_info(const char *room, xmpp_stanza_t *query);
+/* When the bounce ST (from PEER, for our message ID) is one of our
+ * reactions, take it back (EV_REACTION with our set before it, and an
+ * error line) and return true. */
+bool nx_reaction_bounced(xmpp_stanza_t *st, const char *peer, const char *id);
+/* Forget every room's restrictions and the reactions sent. */
+void nx_reaction_deinit(void);
 
 #endif

@@ -2,7 +2,8 @@
  * live, carbon copies (XEP-0280, via carbons.c) and the archive (XEP-0313,
  * via mam.c). One path turns a <message/> into events: chat states
  * (XEP-0085), receipts (XEP-0184), corrections (XEP-0308), retractions
- * (XEP-0424), delay stamps (XEP-0203) and stanza ids (XEP-0359). */
+ * (XEP-0424), delay stamps (XEP-0203) and stanza ids (XEP-0359); replies
+ * (XEP-0461, reply.c) and reactions (XEP-0444, reaction.c). */
 #include "xmpp/internal.h"
 
 #include <string.h>
@@ -149,7 +150,7 @@ void nx_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src
     }
 
     if (type && strcmp(type, "error") == 0) {
-        if (live)
+        if (live && !nx_reaction_bounced(st, peer, id))
             emit_error(st, peer, id);
         goto out;
     }
@@ -174,7 +175,16 @@ void nx_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src
         goto out;
     }
 
+    if (nx_child(st, "reactions", NS_REACTIONS)) {
+        bool rdelayed;
+        time_t rts = nx_message_time(st, src, NULL, &rdelayed);
+        nx_reaction_handle(st, peer, fj->full, outgoing, false, NULL, rts, src->archive);
+        goto out;
+    }
+
     char *body = nx_body(st);
+    char *reply_id = NULL, *reply_to = NULL;
+    nx_reply_read(st, &body, &reply_id, &reply_to);
     if (body && *body) {
         bool delayed;
         int64_t ts_us = nx_message_time_us(st, src, NULL, &delayed);
@@ -212,6 +222,8 @@ void nx_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src
                              .muc_private = muc_private,
                              .unstyled = nx_child(st, "unstyled", NS_STYLING) != NULL,
                              .oob_url = oob,
+                             .reply_id = reply_id,
+                             .reply_to = reply_to,
                              .result = &res};
             event_emit(EV_MESSAGE, &ev);
             g_free(oob);
@@ -221,6 +233,8 @@ void nx_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src
             send_receipt(c, fj->full, id);
     }
     g_free(body);
+    g_free(reply_id);
+    g_free(reply_to);
 out:
     jid_free(fj);
     jid_free(tj);

@@ -231,6 +231,7 @@ static void apply_room_features(muc_room *r, xmpp_stanza_t *q)
             r->moderation_ns = g_strdup(var);
         }
     }
+    nx_reaction_room_info(r->jid, q);
 }
 
 /* True when ST comes from ROOM itself (not an occupant, not anyone else). */

@@ -228,6 +228,11 @@ void nx_muc_message(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
     time_t ts = (time_t)(ts_us / G_USEC_PER_SEC);
     note_sync_point(p, sid, ts);
 
+    if (nx_reaction_handle(st, r->jid, full, outgoing, true, occupant_id, ts,
+                           src->archive || delayed))
+        goto done;
+    char *reply_id = NULL, *reply_to = NULL;
+
     xmpp_stanza_t *retract = nx_child(st, "retract", NS_RETRACT);
     xmpp_stanza_t *repl = nx_child(st, "replace", NS_CORRECT);
     const char *retract_id = retract ? xmpp_stanza_get_attribute(retract, "id") : NULL;
@@ -235,7 +240,7 @@ void nx_muc_message(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
     if (retract_id && !may_change(p, nick, occupant_id, retract_id, src, delayed, outgoing)) {
         log_debug("muc", "%s: ignored a retraction by %s of a message from before their join",
                   r->jid, nick);
-        goto done;
+        goto free_reply;
     }
     if (replace_id && !may_change(p, nick, occupant_id, replace_id, src, delayed, outgoing)) {
         /* Not a correction we can attribute: the text stays, as a message. */
@@ -244,6 +249,7 @@ void nx_muc_message(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
                   r->jid, nick);
         replace_id = NULL;
     }
+    nx_reply_read(st, &body, &reply_id, &reply_to);
     if (!src->archive && !delayed && !retract_id && body && *body) {
         xmpp_stanza_t *origin = nx_child(st, "origin-id", NS_SID);
         const char *ids[] = {xmpp_stanza_get_id(st),
@@ -294,11 +300,16 @@ void nx_muc_message(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
                              .occupant_id = occupant_id,
                              .unstyled = nx_child(st, "unstyled", NS_STYLING) != NULL,
                              .oob_url = oob,
+                             .reply_id = reply_id,
+                             .reply_to = reply_to,
                              .result = &res};
             event_emit(EV_MESSAGE, &ev);
             g_free(oob);
         }
     }
+free_reply:
+    g_free(reply_id);
+    g_free(reply_to);
 done:
     g_free(full);
     g_free(body);

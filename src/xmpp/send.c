@@ -21,6 +21,10 @@ typedef struct {
     char *ref_id; /* corrected / retracted message */
     bool oob;     /* the body is a file's URL: also as XEP-0066 data */
     bool resend;  /* sent by an earlier run, never acknowledged */
+    /* A reply (XEP-0461): the message it answers, and how many code points
+     * at the start of BODY are its fallback quote. */
+    char *reply_id, *reply_to;
+    size_t quote_len;
 } queued_message;
 
 static GQueue offline_queue = G_QUEUE_INIT;
@@ -36,6 +40,8 @@ static void queued_free(gpointer p)
     g_free(q->body);
     g_free(q->id);
     g_free(q->ref_id);
+    g_free(q->reply_id);
+    g_free(q->reply_to);
     g_free(q);
 }
 
@@ -80,6 +86,8 @@ static bool send_now(xmpp_conn_t *c, const queued_message *q)
             add_child_id(m, "replace", NS_CORRECT, q->ref_id);
         if (q->oob)
             nx_add_text(nx_add_child(m, "x", NS_OOB), "url", q->body);
+        if (q->reply_id)
+            nx_reply_add(m, q->reply_id, q->reply_to, q->quote_len);
         /* No receipts in rooms (XEP-0184 section 5.3). */
         if (settings_get_bool("receipts") && dest == DEST_CONTACT)
             nx_add_child(m, "request", NS_RECEIPTS);
@@ -94,9 +102,16 @@ static bool send_now(xmpp_conn_t *c, const queued_message *q)
     return tracked;
 }
 
+/* What a reply adds to a message (send_or_queue). */
+typedef struct {
+    const char *id, *to;
+    size_t quote_len;   /* code points of the quote at the start of the body */
+    size_t quote_bytes; /* ... in bytes: what is shown and stored is after it */
+} reply_ref;
+
 /* Validate, send or queue, and announce one outgoing message. */
 static bool send_or_queue(out_kind kind, const char *to, const char *body, const char *ref_id,
-                          bool oob, char **err)
+                          bool oob, const reply_ref *reply, char **err)
 {
     jid_t *j = jid_new(to);
     if (!j) {
@@ -131,6 +146,11 @@ static bool send_or_queue(out_kind kind, const char *to, const char *body, const
     q->id = nx_new_id();
     q->ref_id = g_strdup(ref_id);
     q->oob = oob;
+    if (reply) {
+        q->reply_id = g_strdup(reply->id);
+        q->reply_to = g_strdup(reply->to);
+        q->quote_len = reply->quote_len;
+    }
     xmpp_conn_t *c = nx_conn();
     bool queued = c == NULL;
     bool tracked = false;
@@ -155,7 +175,7 @@ static bool send_or_queue(out_kind kind, const char *to, const char *body, const
     if (kind == OUT_CHAT) {
         ev_message ev = {.peer = peer,
                          .from = own,
-                         .body = body,
+                         .body = reply ? body + reply->quote_bytes : body,
                          .id = q->id,
                          .outgoing = true,
                          .queued = queued,
@@ -165,6 +185,8 @@ static bool send_or_queue(out_kind kind, const char *to, const char *body, const
                          .receipt_requested = settings_get_bool("receipts") && dest == DEST_CONTACT,
                          .ack_pending = tracked,
                          .muc_private = dest == DEST_OCCUPANT,
+                         .reply_id = reply ? reply->id : NULL,
+                         .reply_to = reply ? reply->to : NULL,
                          .result = &res};
         event_emit(EV_MESSAGE, &ev);
     } else if (kind == OUT_CORRECTION) {
@@ -194,12 +216,12 @@ static bool send_or_queue(out_kind kind, const char *to, const char *body, const
 
 bool nx_send_chat(const char *to, const char *body, char **err)
 {
-    return send_or_queue(OUT_CHAT, to, body, NULL, false, err);
+    return send_or_queue(OUT_CHAT, to, body, NULL, false, NULL, err);
 }
 
 bool nx_send_file_link(const char *to, const char *url, char **err)
 {
-    return send_or_queue(OUT_CHAT, to, url, NULL, true, err);
+    return send_or_queue(OUT_CHAT, to, url, NULL, true, NULL, err);
 }
 
 bool nx_send_correction(const char *to, const char *replace_id, const char *body, char **err)
@@ -208,7 +230,7 @@ bool nx_send_correction(const char *to, const char *replace_id, const char *body
         *err = g_strdup("no message to correct");
         return false;
     }
-    return send_or_queue(OUT_CORRECTION, to, body, replace_id, false, err);
+    return send_or_queue(OUT_CORRECTION, to, body, replace_id, false, NULL, err);
 }
 
 bool nx_send_retraction(const char *to, const char *retract_id, char **err)
@@ -217,7 +239,33 @@ bool nx_send_retraction(const char *to, const char *retract_id, char **err)
         *err = g_strdup("no message to retract");
         return false;
     }
-    return send_or_queue(OUT_RETRACTION, to, NULL, retract_id, false, err);
+    return send_or_queue(OUT_RETRACTION, to, NULL, retract_id, false, NULL, err);
+}
+
+bool nx_send_reply(const char *to, const char *reply_id, const char *reply_to, const char *quote,
+                   const char *text, char **err)
+{
+    if (!reply_id || !*reply_id) {
+        *err = g_strdup("the message has no id to reply to");
+        return false;
+    }
+    if (!text || !*text) {
+        *err = g_strdup("nothing to send");
+        return false;
+    }
+    if (quote && !g_utf8_validate(quote, -1, NULL)) {
+        *err = g_strdup("the quote is not valid UTF-8");
+        return false;
+    }
+    reply_ref ref = {.id = reply_id, .to = reply_to};
+    char *body = g_strconcat(quote ? quote : "", text, NULL);
+    if (quote) {
+        ref.quote_len = (size_t)g_utf8_strlen(quote, -1);
+        ref.quote_bytes = strlen(quote);
+    }
+    bool ok = send_or_queue(OUT_CHAT, to, body, NULL, false, &ref, err);
+    g_free(body);
+    return ok;
 }
 
 unsigned nx_queued_count(void)

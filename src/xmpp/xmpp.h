@@ -70,6 +70,32 @@ uint64_t nx_upload_limit(void);
  * retract it (XEP-0424). Queued like messages while offline. */
 bool nx_send_correction(const char *to, const char *replace_id, const char *body, char **err);
 bool nx_send_retraction(const char *to, const char *retract_id, char **err);
+/* Send TEXT to TO as a reply (XEP-0461) to the message REPLY_ID written by
+ * REPLY_TO (a full JID, room/nick in rooms; may be NULL), with QUOTE (may
+ * be NULL) in front of it as the fallback quote (XEP-0428) for clients
+ * without replies. Queued like nx_send_chat while offline. */
+bool nx_send_reply(const char *to, const char *reply_id, const char *reply_to, const char *quote,
+                   const char *text, char **err);
+
+/* ---------- reactions (XEP-0444): reaction.c ---------- */
+
+#define NX_REACTION_MAX 64  /* bytes of one reaction at most */
+#define NX_REACTIONS_MAX 20 /* reactions of one person on one message at most */
+
+/* Send our whole set of reactions (N EMOJIS, none: remove all) to the
+ * message TARGET (rooms: the room's stanza-id; else its origin-id or id)
+ * in the conversation TO. Only while connected. In rooms, the room's
+ * restrictions are checked first (*ERR says which). Outside rooms the set
+ * counts at once; if the message bounces, our set goes back to BEFORE
+ * (N_BEFORE emojis). */
+bool nx_send_reactions(const char *to, const char *target, const char *const *emojis, unsigned n,
+                       const char *const *before, unsigned n_before, char **err);
+/* True when EMOJI is something natter sends as a reaction: non-empty,
+ * at most NX_REACTION_MAX bytes, no spaces around it, no controls. */
+bool nx_reaction_valid(const char *emoji);
+/* True when room ROOM allows our set of N EMOJIS on one message; else
+ * *ERR (g_free) says what it allows. */
+bool nx_reactions_allowed(const char *room, const char *const *emojis, unsigned n, char **err);
 
 /* Fetch up to MAX archived messages with PEER from the server archive:
  * those before archive id BEFORE_ID, or (BEFORE_ID NULL) up to END_MS (UTC

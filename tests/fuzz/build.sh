@@ -31,7 +31,7 @@ for s in $PROTO_SOURCES; do
     case $s in *.c) XMPP="$XMPP $s" ;; esac
 done
 XMPP="$XMPP tests/fuzz/fuzz_stanza.c"
-TEXT="tests/fuzz/fuzz_text.c src/ui/sanitize.c src/core/unichar.c src/model/jid.c src/ui/styling.c"
+TEXT="tests/fuzz/fuzz_text.c src/ui/sanitize.c src/core/unichar.c src/model/jid.c src/ui/styling.c src/xmpp/fallback.c"
 FILES="tests/fuzz/fuzz_files.c src/ui/themefile.c src/config/settings.c src/config/accounts.c
  src/config/values.c src/config/atomicfile.c src/core/event.c src/model/jid.c"
 WRAP="-Wl,--wrap=xmpp_connect_client -Wl,--wrap=xmpp_disconnect -Wl,--wrap=xmpp_conn_get_bound_jid
@@ -69,6 +69,7 @@ link() {
     link join "$WRAP" $XMPP
     link sanitize "" $TEXT
     link jid "" $TEXT
+    link fallback "" $TEXT
     link theme "" $FILES
     link settings "" $FILES
     link styling "" $TEXT

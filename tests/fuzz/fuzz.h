@@ -29,6 +29,9 @@ int fuzz_join(const uint8_t *data, size_t size);
 int fuzz_sanitize(const uint8_t *data, size_t size);
 /* The XEP-0393 message styling parser (ui/styling.c). */
 int fuzz_styling(const uint8_t *data, size_t size);
+/* Taking a reply's fallback quote out of a body (xmpp/fallback.c): ranges
+ * as attribute values, a NUL, then the body. */
+int fuzz_fallback(const uint8_t *data, size_t size);
 /* The JID parser and helpers (model/jid.c). */
 int fuzz_jid(const uint8_t *data, size_t size);
 /* Theme files (ui/themefile.c). */

@@ -1,4 +1,5 @@
-/* fuzz_text.c - the sanitiser and the JID parser on arbitrary bytes.
+/* fuzz_text.c - the sanitiser, the JID parser and the stripping of a
+ * reply's fallback quote on arbitrary bytes.
  *
  * Besides crashes, each target checks what its header promises and
  * aborts when a promise is broken. */
@@ -10,6 +11,7 @@
 #include "model/jid.h"
 #include "ui/sanitize.h"
 #include "ui/styling.h"
+#include "xmpp/fallback.h"
 
 /* Abort (a crash for the fuzzer) when COND is false. */
 #define require(cond)                                                                              \
@@ -133,5 +135,55 @@ int fuzz_styling(const uint8_t *data, size_t size)
         if (sp[i].flags & (STYLING_STRONG | STYLING_EMPH | STYLING_STRIKE))
             require(!memchr(t + sp[i].start, '\n', sp[i].end - sp[i].start));
     g_free(sp);
+    return 0;
+}
+
+/* True when OUT is BODY with some bytes left out (kept ones in order). */
+static bool subsequence(const char *out, const char *body)
+{
+    for (; *out; out++) {
+        body = strchr(body, *out);
+        if (!body)
+            return false;
+        body++;
+    }
+    return true;
+}
+
+int fuzz_fallback(const uint8_t *data, size_t size)
+{
+    if (size > FUZZ_MAX_INPUT)
+        return 0;
+    char *spec = g_strndup((const char *)data, size);
+    size_t slen = strlen(spec);
+    char *body =
+        slen < size ? g_strndup((const char *)data + slen + 1, size - slen - 1) : g_strdup("");
+    char **words = g_strsplit_set(spec, " \n", -1);
+    nx_fallback_range r[16];
+    size_t n = 0;
+    bool any_fits = false; /* some range lies inside the (valid UTF-8) body */
+    glong len = g_utf8_validate(body, -1, NULL) ? g_utf8_strlen(body, -1) : -1;
+    for (char **w = words; w[0] && w[1] && n < G_N_ELEMENTS(r); w += 2) {
+        const char *s = strcmp(w[0], "-") ? w[0] : NULL, *e = strcmp(w[1], "-") ? w[1] : NULL;
+        if (nx_fallback_range_parse(s, e, &r[n]) && len >= 0 &&
+            (r[n].whole || (r[n].start < r[n].end && r[n].end <= (size_t)len)))
+            any_fits = true;
+        n++;
+    }
+    char *out = nx_fallback_strip(body, r, n);
+    require(out != NULL);
+    require(strlen(out) <= strlen(body));
+    require(subsequence(out, body));
+    if (len >= 0) {
+        require(g_utf8_validate(out, -1, NULL));
+        if (!any_fits)
+            require(!strcmp(out, body));
+        else
+            require(g_utf8_strlen(out, -1) < len || len == 0);
+    }
+    g_free(out);
+    g_strfreev(words);
+    g_free(body);
+    g_free(spec);
     return 0;
 }

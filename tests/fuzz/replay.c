@@ -22,7 +22,7 @@ typedef struct {
 static const target targets[] = {
     {"stanza", fuzz_stanza},     {"catchup", fuzz_catchup}, {"join", fuzz_join},
     {"sanitize", fuzz_sanitize}, {"jid", fuzz_jid},         {"theme", fuzz_theme},
-    {"settings", fuzz_settings}, {"styling", fuzz_styling},
+    {"settings", fuzz_settings}, {"styling", fuzz_styling}, {"fallback", fuzz_fallback},
 };
 
 static const target *find_target(const char *name)

@@ -9,7 +9,7 @@ set -u
 secs=${1:?usage: run.sh SECONDS [TARGET...]}
 shift
 here=$(cd "$(dirname "$0")" && pwd)
-targets=${*:-stanza catchup join sanitize jid theme settings styling}
+targets=${*:-stanza catchup join sanitize jid fallback theme settings styling}
 status=0
 for t in $targets; do
     work=tests/fuzz/work/$t
