@@ -42,6 +42,8 @@ static const setting_def table[] = {
      "lines of input history kept per window"},
     {"theme", SETTING_STRING, "default", 0, 0, NULL, "ui",
      "colour theme (/theme list shows them; a theme that fails to load is refused)"},
+    {"osc52_copy", SETTING_BOOL, "off", 0, 0, NULL, "ui",
+     "copy text to the terminal's clipboard with OSC 52 (the c key in the message cursor)"},
     /* connection */
     {"reconnect", SETTING_BOOL, "on", 0, 0, NULL, "connection",
      "reconnect after the connection is lost"},

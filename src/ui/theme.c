@@ -42,6 +42,7 @@ static const role_style defaults[THEME__COUNT] = {
     [THEME_ROSTER_DND] = {COLOR_RED, -1, 0, 0},
     [THEME_ROSTER_OFFLINE] = {COLOR_BLUE, -1, A_DIM, A_DIM},
     [THEME_INPUT] = {-1, -1, 0, 0},
+    [THEME_SELECTED] = {-1, -1, A_REVERSE, A_REVERSE},
 };
 
 static int attrs[THEME__COUNT];

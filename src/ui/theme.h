@@ -31,6 +31,7 @@ typedef enum {
     THEME_ROSTER_DND,
     THEME_ROSTER_OFFLINE,
     THEME_INPUT,
+    THEME_SELECTED, /* the message under the cursor (select.c) */
     THEME__COUNT
 } theme_role;
 

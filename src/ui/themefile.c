@@ -25,6 +25,7 @@ static const char *const role_names[THEME__COUNT] = {
     [THEME_ROSTER_DND] = "roster_dnd",
     [THEME_ROSTER_OFFLINE] = "roster_offline",
     [THEME_INPUT] = "input",
+    [THEME_SELECTED] = "selected",
 };
 
 static const char *const colour_names[8] = {"black", "red",     "green", "yellow",

@@ -59,7 +59,7 @@ static void test_table_sane(void **state)
 {
     size_t n = 0;
     const setting_def *t = settings_table(&n);
-    assert_int_equal(n, 32);
+    assert_int_equal(n, 33);
     assert_true(settings_init(NULL, NULL));
     for (size_t i = 0; i < n; i++) {
         assert_non_null(t[i].key);
@@ -94,6 +94,7 @@ static void test_defaults(void **state)
     assert_int_equal(settings_get_int("scrollback_lines"), 5000);
     assert_int_equal(settings_get_int("input_history"), 500);
     assert_string_equal(settings_get("theme"), "default");
+    assert_false(settings_get_bool("osc52_copy"));
     assert_true(settings_get_bool("reconnect"));
     assert_int_equal(settings_get_int("reconnect_max_delay"), 300);
     assert_string_equal(settings_get("ca_file"), "");
@@ -452,6 +453,7 @@ static void test_load_bad_escape_and_utf8(void **state)
     g_free(prefix);
     g_strfreev(lines);
     assert_string_equal(settings_get("theme"), "default");
+    assert_false(settings_get_bool("osc52_copy"));
     assert_string_equal(settings_get("time_format"), "%H:%M");
     assert_int_equal(settings_get_int("roster_width"), 20);
     g_free(errors);

@@ -28,7 +28,7 @@ from . import styled_chars, strip_escapes, wait_until
 ROLES = ("text", "time", "title", "status", "status_active", "status_highlight",
          "status_current", "nick_own", "nick_other", "info", "error", "presence",
          "roster_group", "roster_online", "roster_away", "roster_dnd", "roster_offline",
-         "input")
+         "input", "selected")
 
 # ---- SGR state -------------------------------------------------------------------
 

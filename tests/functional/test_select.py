@@ -1,0 +1,270 @@
+"""The message cursor (issue 14): Alt+Up or /select puts a highlighted cursor on a
+message of the current window; the arrow keys (and j/k, PgUp/PgDn, Home/End) move
+it, Esc leaves, and keys act on the selected message: e corrects an older message
+of ours, d retracts it, i prints its details, r and + fill in /reply and /react
+with its number, c copies it (OSC 52).
+
+The highlight is read from the screen's attributes (capture-pane -e): the row of
+the selected message is drawn reversed, and only it.
+"""
+
+import re
+
+import pytest
+
+from harness.history_helpers import child_attr, open_chat
+from harness import attrs_at, strip_escapes
+from screen import TS, main_rows, wait_main_has, wait_main_line
+
+pytestmark = pytest.mark.servers("prosody")
+
+BOB = "bob@localhost"
+NS_CORRECT = "urn:xmpp:message-correct:0"
+NS_RETRACT = "urn:xmpp:message-retract:1"
+NS_SID = "urn:xmpp:sid:0"
+HELP = "r reply  e correct  d delete  + react  c copy  o open  i info  Esc leave"
+
+
+@pytest.fixture
+def bob(prosody, peer_factory):
+    return peer_factory("bob", prosody)
+
+
+@pytest.fixture
+def chat(alice, bob):
+    open_chat(alice)
+    return alice
+
+
+def input_line(n, scr=None):
+    return n.lines(scr)[n.rows - 1].rstrip()
+
+
+def wait_input(n, text, timeout=5):
+    want = ("> " + text).rstrip()
+    return n.wait_for(lambda s: input_line(n, s) == want, timeout,
+                      message="input line never became %r" % want)
+
+
+def selected_rows(n):
+    """Text of the main-window rows drawn reversed (the message cursor)."""
+    width = n.cols - 24 - 1
+    out = []
+    for line in n.screen_with_attrs().split("\n")[1:n.rows - 2]:
+        text = strip_escapes(line)[:width].rstrip()
+        body = text[6:].strip() if re.match(TS, text) else text.strip()
+        if body and "reverse" in attrs_at(line, body[:1] if len(body) < 2 else body)[2]:
+            out.append(text)
+    return out
+
+
+def wait_selected(n, pattern, timeout=5):
+    """Wait until exactly one row is highlighted and it matches regex pattern."""
+    rx = re.compile(pattern)
+    last = []
+
+    def check():
+        rows = selected_rows(n)
+        last[:] = rows
+        return rows if len(rows) == 1 and rx.search(rows[0]) else None
+    from harness import wait_until
+    return wait_until(check, timeout,
+                      message=lambda: "selected rows %r, wanted one matching %r\n%s" % (
+                          last, pattern, n.describe()))
+
+
+def say(n, bob, text):
+    n.type_line(text)
+    wait_main_line(n, r"<alice> %s" % re.escape(text))
+    return bob.wait_for_message(text)
+
+
+def message_number(n, body):
+    """Select BODY's message with the cursor and read its number from i."""
+    n.send_keys("i")
+    scr = wait_main_line(n, r"^%s\s+number\s+\d+" % TS)
+    m = re.search(r"number\s+(\d+)", "\n".join(main_rows(n, scr)))
+    return int(m.group(1))
+
+
+def test_cursor_moves_highlights_and_leaves(chat, bob):
+    n = chat
+    for text in ("apple one", "banana two", "cherry three"):
+        say(n, bob, text)
+    bob.send_message("alice@localhost", "date from bob")
+    wait_main_line(n, r"<bob> date from bob$")
+    assert selected_rows(n) == [], "a row is highlighted before the mode"
+
+    n.send_keys("M-Up")
+    wait_selected(n, r"<bob> date from bob$")
+    wait_input(n, HELP)
+    n.send_keys("Up")
+    wait_selected(n, r"<alice> cherry three$")
+    n.send_keys("k")
+    wait_selected(n, r"<alice> banana two$")
+    n.send_keys("Down")
+    wait_selected(n, r"<alice> cherry three$")
+    n.send_keys("Home")
+    wait_selected(n, r"<alice> apple one$")
+    n.send_keys("j")
+    wait_selected(n, r"<alice> banana two$")
+    n.send_keys("End")
+    wait_selected(n, r"<bob> date from bob$")
+    # Letters the mode does not use go nowhere.
+    n.send_keys("x")
+    wait_input(n, HELP)
+
+    n.send_keys("Escape")
+    wait_input(n, "")
+    n.wait_for(lambda s: selected_rows(n) == [], message="the highlight stayed")
+    n.send_text("typed after")
+    wait_input(n, "typed after")
+    n.send_keys("C-u")
+    wait_input(n, "")
+
+    # /select does the same, and q leaves too.
+    n.type_line("/select")
+    wait_selected(n, r"<bob> date from bob$")
+    n.send_keys("q")
+    wait_input(n, "")
+    n.wait_for(lambda s: selected_rows(n) == [], message="the highlight stayed after q")
+
+
+def test_wrapped_message_is_highlighted_whole(chat, bob):
+    n = chat
+    long = " ".join("word%02d" % i for i in range(30))  # wraps over several rows
+    bob.send_message("alice@localhost", long)
+    wait_main_line(n, r"word29")
+    say(n, bob, "short after")
+    n.send_keys("M-Up")
+    wait_selected(n, r"short after$")
+    n.send_keys("Up")
+    rows = n.wait_for(lambda s: len(selected_rows(n)) > 1, message="not all rows highlighted")
+    rows = selected_rows(n)
+    assert "word00" in rows[0] and "word29" in rows[-1], rows
+    assert not any("short after" in r for r in rows), rows
+
+
+def test_e_corrects_an_older_own_message(chat, bob):
+    n = chat
+    first = say(n, bob, "meet at fiev")
+    say(n, bob, "bring cake")
+    n.send_keys("M-Up")
+    wait_selected(n, r"<alice> bring cake$")
+    n.send_keys("Up")
+    wait_selected(n, r"<alice> meet at fiev$")
+    n.send_keys("e")
+    scr = n.wait_for(lambda s: re.match(r"> /correct -n \d+ meet at fiev$", input_line(n, s)),
+                     message="e did not fill in /correct -n")
+    for _ in range(4):
+        n.send_keys("BSpace")
+    n.send_text("five")
+    n.send_keys("Enter")
+    fix = bob.wait_for_message(lambda m: NS_CORRECT in m.xml)
+    assert fix.body == "meet at five", fix.xml
+    assert child_attr(fix.xml, "replace", NS_CORRECT) in (
+        first.id, child_attr(first.xml, "origin-id", NS_SID)), fix.xml
+    scr = wait_main_line(n, r"<alice> meet at five \(corrected\)")
+    assert re.search(r"<alice> bring cake$", "\n".join(main_rows(n, scr)), re.M), \
+        "the newest changed"
+
+
+def test_e_and_d_refuse_others_messages(chat, bob):
+    n = chat
+    bob.send_message("alice@localhost", "bob's words")
+    wait_main_line(n, r"<bob> bob's words$")
+    n.send_keys("M-Up")
+    wait_selected(n, r"<bob> bob's words$")
+    n.send_keys("e")
+    wait_main_line(n, r"Only your own messages can be corrected\.")
+    n.send_keys("d")
+    wait_main_line(n, r"Not allowed: only your own messages can be retracted\.")
+    wait_input(n, HELP)  # still in the mode
+
+
+def test_d_retracts_the_selected_message(chat, bob):
+    n = chat
+    oops = say(n, bob, "wrong window sorry")
+    say(n, bob, "this one stays")
+    n.send_keys("M-Up")
+    wait_selected(n, r"this one stays$")
+    n.send_keys("Up")
+    wait_selected(n, r"wrong window sorry$")
+    n.send_keys("d")
+    n.wait_for(lambda s: re.match(r"> /retract \d+$", input_line(n, s)),
+               message="d did not fill in /retract N")
+    n.send_keys("Enter")
+    gone = bob.wait_for_message(lambda m: NS_RETRACT in m.xml)
+    assert child_attr(gone.xml, "retract", NS_RETRACT) in (
+        oops.id, child_attr(oops.xml, "origin-id", NS_SID)), gone.xml
+    scr = wait_main_line(n, r"<alice> \(message retracted\)")
+    text = "\n".join(main_rows(n, scr))
+    assert "wrong window sorry" not in text and re.search(r"<alice> this one stays$", text, re.M)
+
+
+def test_i_shows_ids_and_r_fills_in_reply(chat, bob):
+    n = chat
+    bob.send_raw("<message to='alice@localhost' type='chat' id='bob-msg-17'>"
+                 "<body>details please</body>"
+                 "<origin-id xmlns='urn:xmpp:sid:0' id='bob-origin-17'/></message>")
+    wait_main_line(n, r"<bob> details please$")
+    n.send_keys("M-Up")
+    wait_selected(n, r"details please$")
+    num = message_number(n, "details please")
+    scr = n.screen()
+    text = "\n".join(main_rows(n, scr))
+    assert re.search(r"\bid\s+bob-msg-17$", text, re.M), text
+    assert re.search(r"origin-id\s+bob-origin-17$", text, re.M), text
+    assert re.search(r"from\s+bob@localhost/\S+$", text, re.M), text
+    assert re.search(r"encryption\s+none", text, re.M), text
+    assert re.search(r"Message %d:" % num, text), text
+    wait_input(n, HELP)
+    n.send_keys("+")
+    wait_input(n, "/react %d" % num)
+    n.send_keys("C-u")
+    n.send_keys("M-Up")
+    wait_selected(n, r"details please$")
+    n.send_keys("r")
+    wait_input(n, "/reply %d" % num)
+    # The input line is the input line again: typing goes there.
+    n.send_text("yes")
+    wait_input(n, "/reply %d yes" % num)
+
+
+def test_i_shows_delivery_state_of_own_message(chat, bob):
+    n = chat
+    say(n, bob, "state of mine")
+    n.send_keys("M-Up")
+    wait_selected(n, r"state of mine$")
+    n.send_keys("i")
+    scr = wait_main_line(n, r"^%s\s+state\s+" % TS)
+    text = "\n".join(main_rows(n, scr))
+    assert re.search(r"state\s+(sent|delivered)", text), text
+    assert re.search(r"origin-id\s+\S+", text), text
+
+
+def test_c_copies_only_when_enabled(chat, bob):
+    n = chat
+    say(n, bob, "copy me please")
+    n.send_keys("M-Up")
+    wait_selected(n, r"copy me please$")
+    n.send_keys("c")
+    wait_main_has(n, "/set osc52_copy on enables it")
+    n.send_keys("Escape")
+    wait_input(n, "")
+    n.tmux("set-option", "-s", "set-clipboard", "on")
+    n.type_line("/set osc52_copy on")
+    n.send_keys("M-Up")
+    wait_selected(n, r"copy me please$")
+    n.send_keys("c")
+    wait_main_line(n, r"Copied 14 characters")
+    from harness import wait_until
+    wait_until(lambda: n.tmux("show-buffer", check=False).strip() == "copy me please",
+               5, message="the terminal's clipboard never got the text")
+
+
+def test_select_refused_without_messages(alice):
+    n = alice
+    n.send_keys("M-Up")
+    wait_main_line(n, r"No message to select in this window\.")
+    wait_input(n, "")
