@@ -29,7 +29,6 @@
 #include "model/muc.h"
 #include "ui/history.h"
 #include "ui/internal.h"
-#include "xmpp/xmpp.h"
 
 static struct {
     bool on;
@@ -565,6 +564,8 @@ size_t select_key(const unsigned char *buf, size_t len)
         select_edge(true);
         break;
     case K_END:
+        if (S.w->detached)
+            history_reattach(S.w); /* showing older history: back to the newest */
         select_edge(false);
         break;
     case K_LEAVE:

@@ -268,3 +268,26 @@ def test_select_refused_without_messages(alice):
     n.send_keys("M-Up")
     wait_main_line(n, r"No message to select in this window\.")
     wait_input(n, "")
+
+
+def test_moving_past_the_oldest_line_loads_older_history(chat, bob):
+    """After a restart a window holds the newest page of its history; moving the
+    cursor up past its oldest line loads the page before it, as PgUp does."""
+    from harness.history_helpers import flood
+    n = chat
+    flood(bob, "alice@localhost", 150, lambda i: "old %03d" % i)
+    wait_main_line(n, r"<bob> old 149$", timeout=30)
+    n.restart()
+    n.wait_for(lambda s: "Connected as" in s, timeout=15)
+    open_chat(n)
+    wait_main_line(n, r"<bob> old 149$")
+    n.send_keys("M-Up")
+    wait_selected(n, r"<bob> old 149$")
+    n.send_keys("Home")
+    wait_selected(n, r"<bob> old 050$")
+    n.send_keys("Up")
+    wait_selected(n, r"<bob> old 049$")
+    n.send_keys("PPage")
+    rows = wait_selected(n, r"<bob> old 0[0-4]\d$")
+    n.send_keys("End")
+    wait_selected(n, r"<bob> old 149$")
