@@ -470,7 +470,8 @@ static const cmd_def defs[] = {
                 "message of yours in the message cursor (Alt+Up, /select) fills in\n"
                 "/correct -n N with its text. N is the message's number in the history\n"
                 "(the cursor's i shows it). The original stays in your history;\n"
-                "clients without support see a new message.",
+                "clients without support see a new message, and some apply a correction\n"
+                "only to the last message.",
         .max_words = 1,
         .rest = CMD_REST_TEXT,
         .topic = "chat",
