@@ -291,3 +291,57 @@ def test_moving_past_the_oldest_line_loads_older_history(chat, bob):
     rows = wait_selected(n, r"<bob> old 0[0-4]\d$")
     n.send_keys("End")
     wait_selected(n, r"<bob> old 149$")
+
+
+@pytest.fixture
+def moderated_server(prosody_factory):
+    """Group chat with XEP-0425 moderation (a test plugin: Prosody 0.12 has none)."""
+    return prosody_factory(muc=True, muc_modules=("test_muc_moderation",))
+
+
+def test_d_in_a_room_moderates_only_as_moderator(moderated_server, natter_factory,
+                                                 occupant_factory):
+    """d on someone else's room message: refused with one line while alice is a
+    participant; as a moderator it fills in /retract N, which asks the room to
+    remove that message (XEP-0425), not carol's newest."""
+    from muc_helpers import msg, wait_line, you_joined
+    from screen import CONNECTED
+    room = "lobby@conference.localhost"
+    server = moderated_server
+    n = natter_factory(server)
+    n.wait_for(CONNECTED, timeout=15)
+    bob = occupant_factory("bob", server)
+    bob.create("lobby", "bobby")
+    n.type_line("/join lobby")
+    wait_line(n, you_joined(room, "alice"), timeout=15)
+    carol = occupant_factory("carol", server)
+    carol.join("lobby", "carol")
+    carol.say("lobby", "buy cheap pills")
+    carol.say("lobby", "a real question")
+    wait_line(n, msg("carol", "a real question"))
+    n.send_keys("M-Up")
+    wait_selected(n, r"<carol> a real question$")
+    n.send_keys("Up")
+    wait_selected(n, r"<carol> buy cheap pills$")
+    n.send_keys("d")
+    wait_main_has(n, "Not allowed: only your own messages can be retracted (and others' by "
+                     "the room's moderators).")
+    n.send_keys("Escape")
+    wait_input(n, "")
+    bob.set_role("lobby", "alice", "moderator")
+    wait_line(n, "You are now a moderator")
+    n.send_keys("M-Up")
+    wait_selected(n, r"<carol> a real question$")
+    n.send_keys("Up")
+    wait_selected(n, r"<carol> buy cheap pills$")
+    n.send_keys("d")
+    n.wait_for(lambda s: re.match(r"> /retract \d+$", input_line(n, s)),
+               message="d did not fill in /retract N")
+    n.send_text(" spam")
+    n.send_keys("Enter")
+    got = carol.wait_for_groupchat(
+        room, lambda r: "urn:xmpp:message-moderate:1" in r.xml and "/" not in r.frm)
+    assert "spam" in got.xml, got.xml
+    wait_line(n, msg("carol", "[removed by alice: spam]"))
+    scr = n.screen()
+    assert "buy cheap pills" not in scr and "a real question" in scr, scr
