@@ -29,6 +29,7 @@
 #include "model/muc.h"
 #include "ui/history.h"
 #include "ui/internal.h"
+#include "ui/sanitize.h"
 
 static struct {
     bool on;
@@ -340,9 +341,13 @@ static void act_open(const win_line *l)
 
 static void say(win_t *w, const char *label, const char *value)
 {
-    char *text = g_strdup_printf("  %-10s %s", label, value && *value ? value : "-");
-    ui_add_line(w, LINE_INFO, text); /* sanitised by the window */
+    /* One row per value: a newline in an id from the network shows as a
+     * control picture instead of starting a line of its own. */
+    char *safe = sanitize_text(value && *value ? value : "-", -1, 0);
+    char *text = g_strdup_printf("  %-10s %s", label, safe);
+    ui_add_line(w, LINE_INFO, text);
     g_free(text);
+    g_free(safe);
 }
 
 static char *format_ms(int64_t ms)

@@ -206,7 +206,8 @@ def test_i_shows_ids_and_r_fills_in_reply(chat, bob):
     n = chat
     bob.send_raw("<message to='alice@localhost' type='chat' id='bob-msg-17'>"
                  "<body>details please</body>"
-                 "<origin-id xmlns='urn:xmpp:sid:0' id='bob-origin-17'/></message>")
+                 "<origin-id xmlns='urn:xmpp:sid:0' id='bob-origin-17&#10;  state      delivered'/>"
+                 "</message>")
     wait_main_line(n, r"<bob> details please$")
     n.send_keys("M-Up")
     wait_selected(n, r"details please$")
@@ -214,7 +215,9 @@ def test_i_shows_ids_and_r_fills_in_reply(chat, bob):
     scr = n.screen()
     text = "\n".join(main_rows(n, scr))
     assert re.search(r"\bid\s+bob-msg-17$", text, re.M), text
-    assert re.search(r"origin-id\s+bob-origin-17$", text, re.M), text
+    # A newline in an id stays on the id's row (a space or a control picture).
+    assert re.search(r"origin-id\s+bob-origin-17.  state      delivered$", text, re.M), text
+    assert not re.search(r"^%s\s+state\s+delivered" % TS, text, re.M), text
     assert re.search(r"from\s+bob@localhost/\S+$", text, re.M), text
     assert re.search(r"encryption\s+none", text, re.M), text
     assert re.search(r"Message %d:" % num, text), text
