@@ -339,14 +339,12 @@ static void act_open(const win_line *l)
     g_free(line);
 }
 
-static void say(win_t *w, const char *label, const char *value)
+static void say(GPtrArray *rows, const char *label, const char *value)
 {
     /* One row per value: a newline in an id from the network shows as a
      * control picture instead of starting a line of its own. */
     char *safe = sanitize_text(value && *value ? value : "-", -1, 0);
-    char *text = g_strdup_printf("  %-10s %s", label, safe);
-    ui_add_line(w, LINE_INFO, text);
-    g_free(text);
+    g_ptr_array_add(rows, g_strdup_printf("  %-10s %s", label, safe));
     g_free(safe);
 }
 
@@ -359,47 +357,72 @@ static char *format_ms(int64_t ms)
     return s;
 }
 
+/* Put ROWS as info lines right under the selection, keeping what is on
+ * screen still and then bringing them into view (with the selection). */
+static void show_under_selection(GPtrArray *rows)
+{
+    win_t *w = S.w;
+    int added = 0;
+    GList *at = S.link;
+    for (guint i = 0; i < rows->len; i++) {
+        win_line *info = win_line_new(LINE_INFO, NULL, g_ptr_array_index(rows, i), 0);
+        g_queue_insert_after(&w->lines, at, info);
+        at = at->next;
+        added += screen_line_rows(w, info);
+    }
+    int below_block = S.below; /* rows under the details */
+    S.below += added;
+    if (w->scroll > 0)
+        w->scroll += added; /* the view stays where it was ... */
+    if (below_block < w->scroll)
+        w->scroll = below_block; /* ... until the details are shown */
+    keep_visible();
+    win_touch();
+    S.version = win_version(); /* LINK and BELOW are up to date */
+}
+
 static void act_info(const win_line *l)
 {
     store_msg *m = stored(l);
     if (!m)
         return;
     win_t *w = S.w;
-    char *head = g_strdup_printf("Message %lld:", (long long)m->rowid);
-    ui_add_line(w, LINE_INFO, head);
-    g_free(head);
+    GPtrArray *rows = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(rows, g_strdup_printf("Message %lld:", (long long)m->rowid));
     char *sent = format_ms(m->ts);
-    say(w, "sent", sent);
+    say(rows, "sent", sent);
     g_free(sent);
-    say(w, "from", m->sender);
+    say(rows, "from", m->sender);
     if (w->type == WIN_ROOM && m->author)
-        say(w, "occupant", m->author);
-    say(w, "encryption", m->encryption == STORE_ENC_OMEMO ? "OMEMO" : "none (unencrypted)");
+        say(rows, "occupant", m->author);
+    say(rows, "encryption", m->encryption == STORE_ENC_OMEMO ? "OMEMO" : "none (unencrypted)");
     if (m->outgoing) {
         const char *state = m->queued                               ? "queued (not sent yet)"
                             : m->receipt == STORE_RECEIPT_DELIVERED ? "delivered"
                             : m->server_ack == STORE_ACK_DONE       ? "sent (the server has it)"
                             : m->server_ack == STORE_ACK_PENDING    ? "sent, not confirmed"
                                                                     : "sent";
-        say(w, "state", state);
+        say(rows, "state", state);
     }
     if (m->corrected)
-        say(w, "edited", "corrected");
+        say(rows, "edited", "corrected");
     if (m->retracted)
-        say(w, "edited", "retracted");
+        say(rows, "edited", "retracted");
     if (m->from_archive)
-        say(w, "source", "the server archive");
-    say(w, "id", m->msg_id);
-    say(w, "origin-id", m->origin_id);
+        say(rows, "source", "the server archive");
+    say(rows, "id", m->msg_id);
+    say(rows, "origin-id", m->origin_id);
     char *sid = m->stanza_id ? g_strdup_printf("%s (by %s)", m->stanza_id,
                                                m->stanza_id_by ? m->stanza_id_by : "?")
                              : NULL;
-    say(w, "stanza-id", sid);
+    say(rows, "stanza-id", sid);
     g_free(sid);
     char *num = g_strdup_printf("%lld (/reply, /react, /correct -n, /retract take it)",
                                 (long long)m->rowid);
-    say(w, "number", num);
+    say(rows, "number", num);
     g_free(num);
+    show_under_selection(rows);
+    g_ptr_array_unref(rows);
     store_msg_free(m);
 }
 

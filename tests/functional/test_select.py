@@ -179,6 +179,8 @@ def test_e_and_d_refuse_others_messages(chat, bob):
     wait_main_line(n, r"Only your own messages can be corrected\.")
     n.send_keys("d")
     wait_main_line(n, r"Not allowed: only your own messages can be retracted\.")
+    n.send_keys("o")
+    wait_main_line(n, r"This message has no attachment\.")
     wait_input(n, HELP)  # still in the mode
 
 
@@ -348,3 +350,25 @@ def test_d_in_a_room_moderates_only_as_moderator(moderated_server, natter_factor
     wait_line(n, msg("carol", "[removed by alice: spam]"))
     scr = n.screen()
     assert "buy cheap pills" not in scr and "a real question" in scr, scr
+
+
+def test_i_on_an_older_message_shows_the_details_under_it(chat, bob):
+    """Scrolled back to an old message, its details appear under it, on screen,
+    not at the bottom of the window out of sight."""
+    from harness.history_helpers import flood
+    n = chat
+    flood(bob, "alice@localhost", 60, lambda i: "line %02d" % i)
+    wait_main_line(n, r"<bob> line 59$", timeout=20)
+    n.send_keys("M-Up")
+    wait_selected(n, r"<bob> line 59$")
+    n.send_keys("Home")
+    wait_selected(n, r"<bob> line 00$")
+    n.send_keys("i")
+    scr = wait_main_line(n, r"^%s\s+number\s+\d+" % TS)
+    rows = main_rows(n, scr)
+    at = next(i for i, r in enumerate(rows) if r.endswith("<bob> line 00"))
+    assert re.search(r"Message \d+:$", rows[at + 1]), rows
+    assert not any("line 59" in r for r in rows), "the view jumped to the bottom"
+    # The cursor moves on from there.
+    n.send_keys("Down")
+    wait_selected(n, r"<bob> line 01$")
