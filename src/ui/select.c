@@ -199,6 +199,11 @@ bool select_anchor(const win_t *w, const win_line **l, int *below)
 bool select_enter(char **err)
 {
     win_t *w = win_current();
+    if ((w->type != WIN_CHAT && w->type != WIN_ROOM) || !w->jid) {
+        /* Elsewhere lines are not one conversation's history. */
+        *err = g_strdup("The message cursor works in chat and room windows.");
+        return false;
+    }
     S.w = w;
     S.sel = NULL;
     S.link = NULL;

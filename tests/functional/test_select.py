@@ -268,9 +268,13 @@ def test_c_copies_only_when_enabled(chat, bob):
                5, message="the terminal's clipboard never got the text")
 
 
-def test_select_refused_without_messages(alice):
+def test_select_refused_without_messages(alice, bob):
     n = alice
     n.send_keys("M-Up")
+    wait_main_line(n, r"The message cursor works in chat and room windows\.")
+    wait_input(n, "")
+    open_chat(n)
+    n.type_line("/select")
     wait_main_line(n, r"No message to select in this window\.")
     wait_input(n, "")
 
