@@ -136,9 +136,9 @@ void select_leave(void);
 size_t select_key(const unsigned char *buf, size_t len);
 /* The selected line of the current window (borrowed), or NULL. */
 const win_line *select_line(void);
-/* For drawing W from the selection: the line and the rows of the lines
- * after it. False when there is no selection in W. */
-bool select_anchor(const win_t *w, const win_line **l, int *below);
+/* For drawing W from the selection: its link in W->lines and the rows of
+ * the lines after it. False when there is no selection in W. */
+bool select_anchor(const win_t *w, GList **link, int *below);
 /* The one-line key help shown in the input line (static). */
 const char *select_help(void);
 /* screen.c: rows line L of W takes on screen (with the unread marker). */

@@ -373,15 +373,14 @@ static void draw_main(void)
      * offset is covered; only those lines are wrapped. */
     int need = h + w->scroll, have = 0;
     GArray *rows = g_array_new(FALSE, FALSE, sizeof(int)); /* per line, newest first */
-    GList *first = NULL, *start = w->lines.tail;
-    const win_line *anchor;
+    GList *first = NULL, *start = w->lines.tail, *anchor;
     int below;
     if (select_anchor(w, &anchor, &below) && below <= w->scroll + h) {
         /* The message cursor knows the rows below the selection: start
          * from the last line that is not below the screen, not from the
          * newest, so deep in the scrollback only the screen is wrapped. */
-        start = g_queue_find(&w->lines, anchor);
-        while (start && start->next && below > w->scroll) {
+        start = anchor;
+        while (start->next && below > w->scroll) {
             start = start->next;
             below -= rows_in(w, start->data);
         }

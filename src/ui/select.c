@@ -29,6 +29,7 @@
 #include "model/muc.h"
 #include "ui/history.h"
 #include "ui/internal.h"
+#include "ui/notify.h"
 #include "ui/sanitize.h"
 
 static struct {
@@ -187,11 +188,11 @@ const win_line *select_line(void)
     return S.on && win_current() == S.w ? S.sel : NULL;
 }
 
-bool select_anchor(const win_t *w, const win_line **l, int *below)
+bool select_anchor(const win_t *w, GList **link, int *below)
 {
     if (!S.on || w != S.w || !sel_refresh())
         return false;
-    *l = S.sel;
+    *link = S.link;
     *below = S.below;
     return true;
 }
@@ -442,6 +443,8 @@ typedef enum {
     K_HOME,
     K_END,
     K_LEAVE,
+    K_FOCUS_IN, /* focus reports: the mode stays, notifications learn of it */
+    K_FOCUS_OUT,
     K_OTHER_SEQ, /* a key the mode does not use: leave and let readline have it */
 } key_code;
 
@@ -449,12 +452,12 @@ static const struct {
     const char *seq;
     key_code key;
 } seqs[] = {
-    {"\033[A", K_UP},      {"\033OA", K_UP},    {"\033[1;3A", K_UP}, {"\033[1;5A", K_UP},
-    {"\033\033[A", K_UP},  {"\033[B", K_DOWN},  {"\033OB", K_DOWN},  {"\033[1;3B", K_DOWN},
-    {"\033[1;5B", K_DOWN}, {"\033[5~", K_PGUP}, {"\033[6~", K_PGDN}, {"\033[1~", K_HOME},
-    {"\033[H", K_HOME},    {"\033OH", K_HOME},  {"\033[7~", K_HOME}, {"\033[4~", K_END},
-    {"\033[F", K_END},     {"\033OF", K_END},   {"\033[8~", K_END},  {"\033[I", K_NONE},
-    {"\033[O", K_NONE},
+    {"\033[A", K_UP},        {"\033OA", K_UP},    {"\033[1;3A", K_UP}, {"\033[1;5A", K_UP},
+    {"\033\033[A", K_UP},    {"\033[B", K_DOWN},  {"\033OB", K_DOWN},  {"\033[1;3B", K_DOWN},
+    {"\033[1;5B", K_DOWN},   {"\033[5~", K_PGUP}, {"\033[6~", K_PGDN}, {"\033[1~", K_HOME},
+    {"\033[H", K_HOME},      {"\033OH", K_HOME},  {"\033[7~", K_HOME}, {"\033[4~", K_END},
+    {"\033[F", K_END},       {"\033OF", K_END},   {"\033[8~", K_END},  {"\033[I", K_FOCUS_IN},
+    {"\033[O", K_FOCUS_OUT},
 };
 
 /* Length of the escape sequence at BUF (CSI, SS3 or Alt+key), at least 1. */
@@ -603,6 +606,10 @@ size_t select_key(const unsigned char *buf, size_t len)
         break;
     case K_LEAVE:
         select_leave();
+        break;
+    case K_FOCUS_IN:
+    case K_FOCUS_OUT:
+        notify_set_focus(key == K_FOCUS_IN);
         break;
     case K_OTHER_SEQ:
         select_leave();
