@@ -70,8 +70,11 @@ static bool sel_refresh(void)
     if (S.version == win_version() && S.width == ui_lay.main_w && S.link)
         return true;
     S.link = g_queue_find(&S.w->lines, S.sel);
-    if (!S.link)
+    if (!S.link || !selectable(S.link->data)) {
+        S.link = NULL; /* gone (its memory may hold another line now) */
+        S.sel = NULL;
         return false;
+    }
     S.below = 0;
     for (GList *it = S.w->lines.tail; it != S.link; it = it->prev)
         S.below += screen_line_rows(S.w, it->data);
