@@ -88,6 +88,8 @@ static bool sel_refresh(void)
 static void keep_visible(void)
 {
     win_t *w = S.w;
+    if (!S.sel)
+        return;
     int h = ui_lay.main_h, rows = screen_line_rows(w, S.sel);
     if (S.below < w->scroll)
         w->scroll = S.below;
@@ -132,6 +134,24 @@ static GList *neighbour(bool up, int *below)
     return it;
 }
 
+static bool select_edge(bool top);
+
+/* Past the oldest line in memory: load the page before it and return the
+ * message before the selection (its rows below in *BELOW), or NULL when
+ * there is none. A small scrollback may have to drop the selection to make
+ * room for the page: then the newest message left, the one just before it,
+ * is selected already and *MOVED is set. */
+static GList *load_older(int *below, bool *moved)
+{
+    *moved = false;
+    if (!history_load_older(S.w))
+        return NULL;
+    if (sel_refresh())
+        return neighbour(true, below);
+    *moved = select_edge(false);
+    return NULL;
+}
+
 /* Move the selection COUNT messages up (positive) or down; past the oldest
  * line in memory an older page is loaded from the history first. */
 static void sel_move(int count)
@@ -140,9 +160,12 @@ static void sel_move(int count)
     int n = up ? count : -count;
     for (int i = 0; i < n; i++) {
         int below;
+        bool moved = false;
         GList *next = neighbour(up, &below);
-        if (!next && up && history_load_older(S.w) && sel_refresh())
-            next = neighbour(up, &below);
+        if (!next && up)
+            next = load_older(&below, &moved);
+        if (moved)
+            continue;
         if (!next)
             break;
         S.link = next;
@@ -586,9 +609,14 @@ size_t select_key(const unsigned char *buf, size_t len)
         bool up = key == K_PGUP;
         do {
             int below;
+            bool moved = false;
             GList *next = neighbour(up, &below);
-            if (!next && up && history_load_older(S.w) && sel_refresh())
-                next = neighbour(up, &below);
+            if (!next && up)
+                next = load_older(&below, &moved);
+            if (moved) {
+                rows++; /* at least one message further back */
+                continue;
+            }
             if (!next)
                 break;
             rows += up ? below - S.below : S.below - below;

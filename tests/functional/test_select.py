@@ -68,9 +68,8 @@ def wait_selected(n, pattern, timeout=5):
         last[:] = rows
         return rows if len(rows) == 1 and rx.search(rows[0]) else None
     from harness import wait_until
-    return wait_until(check, timeout,
-                      message=lambda: "selected rows %r, wanted one matching %r\n%s" % (
-                          last, pattern, n.describe()))
+    return wait_until(check, timeout, message="wanted one selected row matching %r" % pattern,
+                      describe=lambda: "selected rows %r\n%s" % (last, n.describe()))
 
 
 def say(n, bob, text):
@@ -376,3 +375,25 @@ def test_i_on_an_older_message_shows_the_details_under_it(chat, bob):
     # The cursor moves on from there.
     n.send_keys("Down")
     wait_selected(n, r"<bob> line 01$")
+
+
+def test_paging_back_with_a_small_scrollback(chat, bob):
+    """With scrollback_lines at its smallest (100, a page of history), the page
+    loaded past the oldest line pushes the selected message out of memory: the
+    cursor lands on the message before it, and natter goes on."""
+    from harness.history_helpers import flood
+    n = chat
+    n.type_line("/set scrollback_lines 100")
+    flood(bob, "alice@localhost", 250, lambda i: "msg %03d" % i)
+    wait_main_line(n, r"<bob> msg 249$", timeout=30)
+    n.send_keys("M-Up")
+    wait_selected(n, r"<bob> msg 249$")
+    n.send_keys("Home")
+    rows = wait_selected(n, r"<bob> msg \d+$")
+    oldest = int(rows[0].rsplit(" ", 1)[1])
+    n.send_keys("Up")
+    wait_selected(n, r"<bob> msg %03d$" % (oldest - 1))
+    n.send_keys("k")
+    wait_selected(n, r"<bob> msg %03d$" % (oldest - 2))
+    n.send_keys("End")
+    wait_selected(n, r"<bob> msg 249$")
