@@ -272,24 +272,109 @@ static cmd_result cmd_status(char **argv, int argc, const char *jid)
     return CMD_OK;
 }
 
+/* The message numbered by the word NUM (its history row id, as the
+ * message cursor's `i` shows it) in the conversation JID (store_msg_free),
+ * or NULL with *WHY (g_free). */
+static store_msg *message_numbered(const char *jid, const char *num, char **why)
+{
+    char *end = NULL;
+    gint64 rowid = g_ascii_strtoll(num, &end, 10);
+    if (!*num || *end || rowid <= 0) {
+        *why = g_strdup_printf("'%s' is not a message number.", num);
+        return NULL;
+    }
+    GPtrArray *a = store_context(jid, rowid, 0);
+    store_msg *m = a->len ? store_msg_copy(g_ptr_array_index(a, 0)) : NULL;
+    g_ptr_array_unref(a);
+    if (!m)
+        *why = g_strdup_printf("There is no message %s in this conversation.", num);
+    return m;
+}
+
+/* What /correct and /retract act on: message NUM when given (it must be
+ * the user's and not retracted), else the user's newest here. NULL with
+ * *WHY (g_free) when there is none. */
+static store_msg *own_target(const char *jid, const char *num, const char *what, char **why)
+{
+    if (!num) {
+        store_msg *last = store_last_by(jid, NULL);
+        if (!last)
+            *why = g_strdup_printf("No message of yours to %s in this window.", what);
+        return last;
+    }
+    store_msg *m = message_numbered(jid, num, why);
+    if (m && (!m->outgoing || m->retracted)) {
+        *why = g_strdup_printf(m->retracted ? "Message %s is retracted already."
+                                            : "Message %s is not yours: only your own can be %s.",
+                               num, m->retracted ? "" : what);
+        store_msg_free(m);
+        m = NULL;
+    }
+    return m;
+}
+
 static cmd_result cmd_correct(char **argv, int argc, const char *jid)
 {
     if (!jid) {
         return cmd_fail("/correct works in a chat window.");
     }
     if (argc == 0 || !*argv[0]) {
-        return cmd_fail("Usage: /correct NEW TEXT (replaces your last message here)");
+        return cmd_fail("Usage: /correct [-n N] NEW TEXT (replaces your last message here, or "
+                        "message N)");
     }
-    store_msg *last = store_last_by(jid, NULL);
-    const char *id = last ? (last->origin_id ? last->origin_id : last->msg_id) : NULL;
+    const char *text = argv[0];
+    char *num = NULL;
+    if (g_str_has_prefix(text, "-n ")) {
+        /* "-n NUMBER TEXT": the rest of the line holds all three. */
+        const char *p = text + 3;
+        while (*p == ' ')
+            p++;
+        const char *sp = strchr(p, ' ');
+        num = g_strndup(p, sp ? (gsize)(sp - p) : strlen(p));
+        text = sp ? sp + 1 : "";
+        while (*text == ' ')
+            text++;
+        if (!*text) {
+            g_free(num);
+            return cmd_fail("Usage: /correct -n N NEW TEXT");
+        }
+    }
+    char *why = NULL;
+    store_msg *m = own_target(jid, num, "corrected", &why);
+    g_free(num);
+    if (!m) {
+        cmd_result r = cmd_fail("%s", why);
+        g_free(why);
+        return r;
+    }
+    /* XEP-0308 names the original by its id (we send origin-id and id alike). */
+    const char *id = m->origin_id ? m->origin_id : m->msg_id;
     char *err = NULL;
     cmd_result result = CMD_OK;
     if (!id)
-        result = cmd_fail("No message of yours to correct in this window.");
-    else if (!nx_send_correction(jid, id, argv[0], &err))
+        result = cmd_fail("That message has no id to name it by; it cannot be corrected.");
+    else if (!nx_send_correction(jid, id, text, &err))
         result = cmd_fail_err("Not sent", err);
-    store_msg_free(last);
+    store_msg_free(m);
     return result;
+}
+
+/* /retract NUMBER on someone else's message in a room where the user is a
+ * moderator: ask the room to remove it (XEP-0425). */
+static cmd_result moderate_numbered(const char *jid, const store_msg *m, const char *reason)
+{
+    muc_room *r = muc_room_find(jid);
+    muc_occupant *me = r && r->nick ? muc_occupant_find(r, r->nick) : NULL;
+    if (!me || me->role != MUC_ROLE_MODERATOR)
+        return cmd_fail("Not allowed: only your own messages can be retracted%s.",
+                        r ? " (and others' by the room's moderators)" : "");
+    if (!m->stanza_id)
+        return cmd_fail("The room gave that message no id; it cannot be moderated.");
+    char *nick = jid_resource_of(m->sender);
+    char *err = NULL;
+    bool ok = nx_muc_moderate(r->jid, m->stanza_id, nick ? nick : "", reason, &err);
+    g_free(nick);
+    return ok ? CMD_OK : cmd_fail_err("Cannot moderate", err);
 }
 
 static cmd_result cmd_retract(char **argv, int argc, const char *jid)
@@ -297,25 +382,56 @@ static cmd_result cmd_retract(char **argv, int argc, const char *jid)
     if (!jid) {
         return cmd_fail("/retract works in a chat window.");
     }
-    store_msg *last = store_last_by(jid, NULL);
+    const char *num = argc > 0 ? argv[0] : NULL;
+    char *why = NULL;
+    store_msg *m;
+    if (num && muc_room_find(jid)) {
+        /* In a room, another's message is a moderator's to remove. */
+        m = message_numbered(jid, num, &why);
+        if (m && !m->outgoing && !m->retracted) {
+            cmd_result r = moderate_numbered(jid, m, argc > 1 ? argv[1] : NULL);
+            store_msg_free(m);
+            return r;
+        }
+        store_msg_free(m);
+        g_clear_pointer(&why, g_free);
+    }
+    m = own_target(jid, num, "retracted", &why);
+    if (!m) {
+        cmd_result r = cmd_fail("%s", why);
+        g_free(why);
+        return r;
+    }
     /* XEP-0424: in rooms a message is named by the id the room gave it. */
-    const char *id = !last                                   ? NULL
-                     : muc_room_find(jid) && last->stanza_id ? last->stanza_id
-                     : last->origin_id                       ? last->origin_id
-                                                             : last->msg_id;
+    const char *id = muc_room_find(jid) && m->stanza_id ? m->stanza_id
+                     : m->origin_id                     ? m->origin_id
+                                                        : m->msg_id;
     char *err = NULL;
     cmd_result result = CMD_OK;
     if (!id)
-        result = cmd_fail("No message of yours to retract in this window.");
+        result = cmd_fail("That message has no id to name it by; it cannot be retracted.");
     else if (!nx_send_retraction(jid, id, &err))
         result = cmd_fail_err("Not sent", err);
-    store_msg_free(last);
+    store_msg_free(m);
     return result;
+}
+
+static cmd_result cmd_select(char **argv, int argc, const char *jid)
+{
+    char *err = NULL;
+    if (!select_enter(&err)) {
+        cmd_result r = cmd_fail("%s", err);
+        g_free(err);
+        return r;
+    }
+    return CMD_OK;
 }
 
 static const char *const status_choices[] = {"online", "chat", "away", "xa", "dnd", NULL};
 
 static const char *const msg_settings[] = {"receipts", "chat_states", NULL};
+
+static const char *const select_settings[] = {"osc52_copy", NULL};
 
 static const cmd_def defs[] = {
     {
@@ -348,10 +464,14 @@ static const cmd_def defs[] = {
     },
     {
         .name = "correct",
-        .args = "NEW TEXT",
-        .summary = "Replace your last message in this chat (XEP-0308)",
-        .help = "Up on an empty input line in a chat fills in /correct with your last message.\n"
-                "The original stays in your history; clients without support see a new message.",
+        .args = "[-n N] NEW TEXT",
+        .summary = "Correct your last message or message N (XEP-0308)",
+        .help = "Ctrl-Up on the input line fills in /correct with your last message; e on a\n"
+                "message of yours in the message cursor (Alt+Up, /select) fills in\n"
+                "/correct -n N with its text. N is the message's number in the history\n"
+                "(the cursor's i shows it). The original stays in your history;\n"
+                "clients without support see a new message, and some apply a correction\n"
+                "only to the last message.",
         .max_words = 1,
         .rest = CMD_REST_TEXT,
         .topic = "chat",
@@ -360,12 +480,31 @@ static const cmd_def defs[] = {
     },
     {
         .name = "retract",
-        .args = "",
-        .summary = "Retract your last message in this chat (XEP-0424)",
-        .help = "Asks the contact's client to remove it; it cannot be forced.",
+        .args = "[N [REASON]]",
+        .summary = "Retract your last message or message N (XEP-0424)",
+        .help = "Asks the contact's client to remove it; it cannot be forced. N is the\n"
+                "message's number in the history (the message cursor's i shows it; d there\n"
+                "fills this in). In a room where you are a moderator, N may be someone\n"
+                "else's message: the room removes it for everyone (XEP-0425), with REASON.",
+        .max_words = 2,
+        .rest = CMD_REST_TEXT,
         .topic = "chat",
         .example = "/retract",
         .run = cmd_retract,
+    },
+    {
+        .name = "select",
+        .args = "",
+        .summary = "Move a cursor over messages to act on one",
+        .help = "Up/Down (j/k), PgUp/PgDn, Home/End move it; older history is loaded past\n"
+                "the oldest line. On the selected message: r reply, e correct (yours),\n"
+                "d retract (yours; others' in a room you moderate), + react, c copy (OSC 52,\n"
+                "setting osc52_copy), o download its attachment, i details (times, sender,\n"
+                "encryption, delivery, ids and its number N). Esc or q leaves.",
+        .topic = "chat",
+        .example = "/select",
+        .settings = select_settings,
+        .run = cmd_select,
     },
     {
         .name = "status",

@@ -127,8 +127,8 @@ static void help_keys(void)
 {
     ui_info("Keys: Alt+1..0 or Alt+Left/Right switch windows, Alt+A to activity, PgUp/PgDn "
             "scroll, Home/End on an empty line to the top/bottom, Alt+Enter new line, Tab "
-            "cycles completions, Up input history, Alt+Up edits your last message, "
-            "Ctrl-L redraws.");
+            "cycles completions, Up input history, Ctrl-Up edits your last message, Alt+Up "
+            "selects a message to act on, Ctrl-L redraws.");
 }
 
 static void help_setting(const setting_def *s)

@@ -67,8 +67,9 @@ static const setting_def table[] = {
      "folder /download saves files in (empty: $XDG_DOWNLOAD_DIR, else ~/Downloads)"},
     {"open_command", SETTING_STRING, "xdg-open", 0, 0, NULL, "connection",
      "program /open runs on a downloaded file, which is added as its last argument (no shell)"},
-    {"osc52_copy", SETTING_BOOL, "off", 0, 0, NULL, "connection",
-     "/url also copies the link to the terminal's clipboard (OSC 52; the terminal must allow it)"},
+    {"osc52_copy", SETTING_BOOL, "off", 0, 0, NULL, "ui",
+     "copy to the terminal's clipboard with OSC 52: /url copies the link, c in the message cursor "
+     "the text (the terminal must allow it)"},
     /* chat */
     {"strangers", SETTING_ENUM, "quiet", 0, 0, strangers_choices, "chat",
      "messages and subscription requests from people not in the roster: quiet (one "

@@ -186,8 +186,8 @@ static int key_interrupt(int count, int key)
     return 0;
 }
 
-/* Alt+Up (or Ctrl-Up) in a chat: edit the last message sent there (it is
- * sent as a correction). Up stays readline's previous-history. */
+/* Ctrl-Up in a chat: edit the last message sent there (it is sent as a
+ * correction). Up stays readline's previous-history. */
 static int key_edit_last(int count, int key)
 {
     if (secret_cb)
@@ -211,6 +211,19 @@ static int key_edit_last(int count, int key)
     rl_point = rl_end;
     g_free(text);
     ui_dirty(DIRTY_INPUT);
+    return 0;
+}
+
+/* Alt+Up: the message cursor (select.c) in this window. */
+static int key_select(int count, int key)
+{
+    if (secret_cb)
+        return 0;
+    char *err = NULL;
+    if (!select_enter(&err)) {
+        ui_info("%s", err);
+        g_free(err);
+    }
     return 0;
 }
 
@@ -309,9 +322,9 @@ static void bind_keys(void)
     rl_bind_keyseq("\033\033[D", key_prev_window);
     rl_bind_keyseq("\033[A", key_up);
     rl_bind_keyseq("\033OA", key_up);
-    rl_bind_keyseq("\033[1;3A", key_edit_last); /* Alt+Up */
+    rl_bind_keyseq("\033[1;3A", key_select);    /* Alt+Up */
     rl_bind_keyseq("\033[1;5A", key_edit_last); /* Ctrl-Up */
-    rl_bind_keyseq("\033\033[A", key_edit_last);
+    rl_bind_keyseq("\033\033[A", key_select);
     rl_bind_keyseq("\033a", key_next_active); /* Alt+A */
     static const char *const home[] = {"\033[1~", "\033[H", "\033OH", "\033[7~"};
     static const char *const end[] = {"\033[4~", "\033[F", "\033OF", "\033[8~"};
@@ -380,8 +393,17 @@ static void feed_readline(void)
 {
     if (pending_pos >= pending->len)
         return;
-    while (pending_pos < pending->len)
+    while (pending_pos < pending->len) {
+        if (select_active() && !secret_cb) {
+            /* The message cursor takes the keys it uses; one it does not
+             * use ends it and goes on to readline. */
+            size_t used = select_key(pending->data + pending_pos, pending->len - pending_pos);
+            pending_pos += (guint)used;
+            if (used)
+                continue;
+        }
         rl_callback_read_char();
+    }
     g_byte_array_set_size(pending, 0);
     pending_pos = 0;
     if (!secret_cb) {
@@ -449,6 +471,8 @@ static void process_bytes(const char *in, size_t in_len)
         const char *hit = memmem(buf + i, n - i, marker, strlen(marker));
         size_t take = hit ? (size_t)(hit - (buf + i)) : n - i;
         size_t held = hit ? 0 : partial_marker(buf + i, n - i, marker);
+        if (held == 1 && !paste && select_active())
+            held = 0; /* a lone Esc at the end leaves the message cursor at once */
         take -= held;
         if (paste) {
             size_t room = paste->len < PASTE_MAX ? PASTE_MAX - paste->len : 0;
@@ -469,6 +493,7 @@ static void process_bytes(const char *in, size_t in_len)
             g_string_free(paste, TRUE);
             paste = NULL;
         } else {
+            select_leave(); /* a paste is text for the input line */
             paste = g_string_new(NULL);
         }
     }
@@ -508,6 +533,13 @@ void input_draw(void)
     mvwaddstr(w, 0, 0, prompt);
     wattrset(w, theme_attr(THEME_INPUT));
     int px = textwidth_str(prompt);
+    if (!secret_cb && select_active()) {
+        /* The keys act on the selected message: say which. */
+        wattrset(w, theme_attr(THEME_INFO));
+        waddnstr(w, select_help(), cols - px > 0 ? cols - px : 0);
+        wnoutrefresh(w);
+        return;
+    }
     if (secret_cb) {
         wmove(w, 0, px);
         wnoutrefresh(w);
@@ -651,4 +683,26 @@ void input_set_secret(const char *prompt, void (*cb)(const char *secret, void *u
     secret_cb = cb;
     secret_ud = ud;
     rl_replace_line("", 1);
+}
+
+void input_prefill(const char *text)
+{
+    if (secret_cb)
+        return;
+    if (rl_end > 0) {
+        /* What was typed stays one Up away. */
+        char *typed = g_strndup(rl_line_buffer, (gsize)rl_end);
+        history_add_for(win_current(), typed);
+        history_set_pos(history_length);
+        g_free(typed);
+    }
+    rl_replace_line(text, 1);
+    rl_point = rl_end;
+    ui_dirty(DIRTY_INPUT);
+}
+
+void input_run_line(const char *line)
+{
+    if (line_cb)
+        line_cb(line);
 }

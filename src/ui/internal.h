@@ -134,6 +134,30 @@ void input_set_line_handler(void (*cb)(const char *line));
  * focus reports) or give it back as it was. */
 void input_terminal(bool on);
 void input_set_secret(const char *prompt, void (*cb)(const char *secret, void *ud), void *ud);
+/* Put TEXT in the input line, cursor at its end (what was typed goes to the
+ * window's input history). */
+void input_prefill(const char *text);
+/* Run LINE as if it had been typed and entered in the current window. */
+void input_run_line(const char *line);
+
+/* select.c: the message cursor (select_enter is in ui.h). */
+/* True while the mode is on in the current window (it ends when the
+ * window is left). */
+bool select_active(void);
+/* End the mode (nothing when it is off). */
+void select_leave(void);
+/* Handle the key at BUF (LEN bytes) in the mode; returns the bytes it used,
+ * 0 when the mode ended and readline should have the key. */
+size_t select_key(const unsigned char *buf, size_t len);
+/* The selected line of the current window (borrowed), or NULL. */
+const win_line *select_line(void);
+/* For drawing W from the selection: its link in W->lines and the rows of
+ * the lines after it. False when there is no selection in W. */
+bool select_anchor(const win_t *w, GList **link, int *below);
+/* The one-line key help shown in the input line (static). */
+const char *select_help(void);
+/* screen.c: rows line L of W takes on screen (with the unread marker). */
+int screen_line_rows(const win_t *w, const win_line *l);
 
 /* True while a command runs (ui_command_begin): its log lines go to the
  * current window. */

@@ -324,6 +324,7 @@ static void draw_line_rows(const win_t *w, const win_line *l, int y_first, int r
         }
     }
     bool own = l->kind == LINE_MSG_OUT || l->kind == LINE_ACTION_OUT;
+    bool selected = l == select_line();
     /* Other people's nicks in their consistent colour (XEP-0392): in rooms
      * from the nick, which history and live lines share (the author key
      * differs between them: occupant id, real JID or room/nick). */
@@ -335,7 +336,7 @@ static void draw_line_rows(const win_t *w, const win_line *l, int y_first, int r
             continue;
         wmove(ui_lay.main, y, 0);
         if (r == 0 && stamp_w) {
-            wattrset(ui_lay.main, theme_attr(THEME_TIME));
+            wattrset(ui_lay.main, selected ? theme_attr(THEME_SELECTED) : theme_attr(THEME_TIME));
             waddstr(ui_lay.main, stamp);
             waddch(ui_lay.main, ' ');
         } else if (indent) {
@@ -374,6 +375,12 @@ static void draw_line_rows(const win_t *w, const win_line *l, int y_first, int r
             }
             if (l->highlight)
                 attr |= A_REVERSE;
+            if (selected) {
+                /* The message cursor: the theme's colour, else its
+                 * attributes over the line's own. */
+                int sel = theme_attr(THEME_SELECTED);
+                attr = (sel & A_COLOR) ? sel : attr | sel;
+            }
             wattrset(ui_lay.main, attr);
             waddnstr(ui_lay.main, body + pos, (int)(next - pos));
         }
@@ -398,6 +405,11 @@ static int line_row_count(const win_line *l)
 static int rows_in(const win_t *w, const win_line *l)
 {
     return line_row_count(l) + (l == w->first_unread && w == win_current() ? 1 : 0);
+}
+
+int screen_line_rows(const win_t *w, const win_line *l)
+{
+    return rows_in(w, l);
 }
 
 int screen_rows_from(const win_t *w, const win_line *l)
@@ -428,8 +440,20 @@ static void draw_main(void)
      * offset is covered; only those lines are wrapped. */
     int need = h + w->scroll, have = 0;
     GArray *rows = g_array_new(FALSE, FALSE, sizeof(int)); /* per line, newest first */
-    GList *first = NULL;
-    for (GList *it = w->lines.tail; it && have < need; it = it->prev) {
+    GList *first = NULL, *start = w->lines.tail, *anchor;
+    int below;
+    if (select_anchor(w, &anchor, &below) && below <= w->scroll + h) {
+        /* The message cursor knows the rows below the selection: start
+         * from the last line that is not below the screen, not from the
+         * newest, so deep in the scrollback only the screen is wrapped. */
+        start = anchor;
+        while (start->next && below > w->scroll) {
+            start = start->next;
+            below -= rows_in(w, start->data);
+        }
+        have = below;
+    }
+    for (GList *it = start; it && have < need; it = it->prev) {
         int n = rows_in(w, it->data);
         g_array_append_val(rows, n);
         have += n;

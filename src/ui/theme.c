@@ -48,6 +48,7 @@ static const role_style defaults[THEME__COUNT] = {
     [THEME_STYLE_CODE] = {COLOR_CYAN, -1, 0, 0},
     [THEME_STYLE_QUOTE] = {COLOR_GREEN, -1, 0, 0},
     [THEME_STYLE_MARKER] = {-1, -1, A_DIM, A_DIM},
+    [THEME_SELECTED] = {-1, -1, A_REVERSE, A_REVERSE},
 };
 
 static bool is_style_role(int r)

@@ -39,6 +39,7 @@ typedef enum {
     THEME_STYLE_CODE,
     THEME_STYLE_QUOTE,
     THEME_STYLE_MARKER, /* the directives themselves: dimmed, never hidden */
+    THEME_SELECTED,     /* the message under the cursor (select.c) */
     THEME__COUNT
 } theme_role;
 

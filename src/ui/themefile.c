@@ -31,6 +31,7 @@ static const char *const role_names[THEME__COUNT] = {
     [THEME_STYLE_CODE] = "style_code",
     [THEME_STYLE_QUOTE] = "style_quote",
     [THEME_STYLE_MARKER] = "style_marker",
+    [THEME_SELECTED] = "selected",
 };
 
 static const char *const colour_names[8] = {"black", "red",     "green", "yellow",

@@ -128,6 +128,11 @@ bool ui_notify_rule(const char *level, char **err);
 /* Redraw everything (Ctrl-L). */
 void ui_redraw(void);
 
+/* select.c: put the message cursor on the newest message of the current
+ * window (Alt+Up, /select). Returns false with *ERR (g_free) when the
+ * window has no message. */
+bool select_enter(char **err);
+
 /* Open (if needed) and focus the window of room JID. */
 void ui_open_room(const char *jid);
 /* Focus the window of room NAME (local part or JID) once its join starts. */

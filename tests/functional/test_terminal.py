@@ -193,12 +193,12 @@ def test_input_history_is_per_window(alice, bob):
     wait_input(alice, "alpha")
     alice.send_keys("Down")
     wait_input(alice, "")
-    alice.send_keys("M-Up")        # Alt+Up edits the last message sent here
+    alice.send_keys("C-Up")        # Ctrl-Up edits the last message sent here
     wait_input(alice, "/correct alpha")
     alice.send_keys("C-u")
     wait_input(alice, "")
     alice.send_text("half typed")  # what was typed is kept in the history
-    alice.send_keys("M-Up")
+    alice.send_keys("C-Up")
     wait_input(alice, "/correct alpha")
     alice.send_keys("Up")
     wait_input(alice, "half typed")

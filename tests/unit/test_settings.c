@@ -94,6 +94,7 @@ static void test_defaults(void **state)
     assert_int_equal(settings_get_int("scrollback_lines"), 5000);
     assert_int_equal(settings_get_int("input_history"), 500);
     assert_string_equal(settings_get("theme"), "default");
+    assert_false(settings_get_bool("osc52_copy"));
     assert_true(settings_get_bool("reconnect"));
     assert_int_equal(settings_get_int("reconnect_max_delay"), 300);
     assert_string_equal(settings_get("ca_file"), "");
@@ -452,6 +453,7 @@ static void test_load_bad_escape_and_utf8(void **state)
     g_free(prefix);
     g_strfreev(lines);
     assert_string_equal(settings_get("theme"), "default");
+    assert_false(settings_get_bool("osc52_copy"));
     assert_string_equal(settings_get("time_format"), "%H:%M");
     assert_int_equal(settings_get_int("roster_width"), 20);
     g_free(errors);

@@ -29,7 +29,7 @@ ROLES = ("text", "time", "title", "status", "status_active", "status_highlight",
          "status_current", "nick_own", "nick_other", "info", "error", "presence",
          "roster_group", "roster_online", "roster_away", "roster_dnd", "roster_offline",
          "input", "style_strong", "style_emphasis", "style_strike", "style_code", "style_quote",
-         "style_marker")
+         "style_marker", "selected")
 
 # ---- SGR state -------------------------------------------------------------------
 
