@@ -272,25 +272,6 @@ static cmd_result cmd_status(char **argv, int argc, const char *jid)
     return CMD_OK;
 }
 
-/* The message numbered by the word NUM (its history row id, as the
- * message cursor's `i` shows it) in the conversation JID (store_msg_free),
- * or NULL with *WHY (g_free). */
-static store_msg *message_numbered(const char *jid, const char *num, char **why)
-{
-    char *end = NULL;
-    gint64 rowid = g_ascii_strtoll(num, &end, 10);
-    if (!*num || *end || rowid <= 0) {
-        *why = g_strdup_printf("'%s' is not a message number.", num);
-        return NULL;
-    }
-    GPtrArray *a = store_context(jid, rowid, 0);
-    store_msg *m = a->len ? store_msg_copy(g_ptr_array_index(a, 0)) : NULL;
-    g_ptr_array_unref(a);
-    if (!m)
-        *why = g_strdup_printf("There is no message %s in this conversation.", num);
-    return m;
-}
-
 /* What /correct and /retract act on: message NUM when given (it must be
  * the user's and not retracted), else the user's newest here. NULL with
  * *WHY (g_free) when there is none. */
@@ -302,7 +283,7 @@ static store_msg *own_target(const char *jid, const char *num, const char *what,
             *why = g_strdup_printf("No message of yours to %s in this window.", what);
         return last;
     }
-    store_msg *m = message_numbered(jid, num, why);
+    store_msg *m = cmd_find_message(jid, num, why);
     if (m && (!m->outgoing || m->retracted)) {
         *why = g_strdup_printf(m->retracted ? "Message %s is retracted already."
                                             : "Message %s is not yours: only your own can be %s.",
@@ -359,7 +340,7 @@ static cmd_result cmd_correct(char **argv, int argc, const char *jid)
     return result;
 }
 
-/* /retract NUMBER on someone else's message in a room where the user is a
+/* /retract N on someone else's message in a room where the user is a
  * moderator: ask the room to remove it (XEP-0425). */
 static cmd_result moderate_numbered(const char *jid, const store_msg *m, const char *reason)
 {
@@ -387,7 +368,7 @@ static cmd_result cmd_retract(char **argv, int argc, const char *jid)
     store_msg *m;
     if (num && muc_room_find(jid)) {
         /* In a room, another's message is a moderator's to remove. */
-        m = message_numbered(jid, num, &why);
+        m = cmd_find_message(jid, num, &why);
         if (m && !m->outgoing && !m->retracted) {
             cmd_result r = moderate_numbered(jid, m, argc > 1 ? argv[1] : NULL);
             store_msg_free(m);
@@ -468,8 +449,9 @@ static const cmd_def defs[] = {
         .summary = "Correct your last message or message N (XEP-0308)",
         .help = "Ctrl-Up on the input line fills in /correct with your last message; e on a\n"
                 "message of yours in the message cursor (Alt+Up, /select) fills in\n"
-                "/correct -n N with its text. N is the message's number in the history\n"
-                "(the cursor's i shows it). The original stays in your history;\n"
+                "/correct -n #ROW with its text. N names a message as for /reply: 1 is\n"
+                "the newest here, #ROW its history row (the cursor's i shows it), or its\n"
+                "id. The original stays in your history;\n"
                 "clients without support see a new message, and some apply a correction\n"
                 "only to the last message.",
         .max_words = 1,
@@ -482,9 +464,10 @@ static const cmd_def defs[] = {
         .name = "retract",
         .args = "[N [REASON]]",
         .summary = "Retract your last message or message N (XEP-0424)",
-        .help = "Asks the contact's client to remove it; it cannot be forced. N is the\n"
-                "message's number in the history (the message cursor's i shows it; d there\n"
-                "fills this in). In a room where you are a moderator, N may be someone\n"
+        .help = "Asks the contact's client to remove it; it cannot be forced. N names a\n"
+                "message as for /reply: 1 is the newest here, #ROW its history row (the\n"
+                "message cursor's i shows it; d there fills it in), or its id. In a room\n"
+                "where you are a moderator, N may be someone\n"
                 "else's message: the room removes it for everyone (XEP-0425), with REASON.",
         .max_words = 2,
         .rest = CMD_REST_TEXT,

@@ -39,14 +39,8 @@ static bool all_digits(const char *s)
     return n > 0 && n <= 9 && s[n] == '\0';
 }
 
-/* The message WHAT names in the conversation JID (see the top of the file),
- * or NULL after cmd_fail (store_msg_free). */
-static store_msg *find_target(const char *jid, const char *what, const char *cmd)
+store_msg *cmd_find_message(const char *jid, const char *what, char **why)
 {
-    if (!store_is_open()) {
-        cmd_fail("/%s needs the history, which is not open.", cmd);
-        return NULL;
-    }
     store_msg *m = NULL;
     if (all_digits(what))
         m = store_nth_newest(jid, atoi(what));
@@ -55,8 +49,25 @@ static store_msg *find_target(const char *jid, const char *what, const char *cmd
     else
         m = store_find_by_id(jid, what, is_room(jid));
     if (!m)
-        cmd_fail("No message %s in this window (N: 1 is the newest message, #ROW, or an id).",
-                 what);
+        *why = g_strdup_printf("No message %s in this window (N: 1 is the newest message, #ROW, "
+                               "or an id).",
+                               what);
+    return m;
+}
+
+/* The message WHAT names in the conversation JID (see the top of the file),
+ * or NULL after cmd_fail (store_msg_free). */
+static store_msg *find_target(const char *jid, const char *what, const char *cmd)
+{
+    if (!store_is_open()) {
+        cmd_fail("/%s needs the history, which is not open.", cmd);
+        return NULL;
+    }
+    char *why = NULL;
+    store_msg *m = cmd_find_message(jid, what, &why);
+    if (!m)
+        cmd_fail("%s", why);
+    g_free(why);
     return m;
 }
 

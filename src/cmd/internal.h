@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "cmd/cmd.h"
+#include "store/store.h"
 
 /* What to complete for a word of a command's arguments. */
 typedef enum {
@@ -124,6 +125,12 @@ char *cmd_resolve_contact(const char *who, char **why);
 
 /* cmd-chat.c: send TEXT to bare JID. */
 cmd_result cmd_chat_send(const char *jid, const char *text);
+
+/* The message WHAT names in the conversation JID, as /reply, /react,
+ * /correct -n and /retract take it: N counts back from the newest (1), #ROW
+ * is its history row, anything else its id (in rooms the stanza-id).
+ * NULL with *WHY (g_free) when there is none (store_msg_free). */
+store_msg *cmd_find_message(const char *jid, const char *what, char **why);
 
 /* cmd-theme.c: use theme NAME (/theme load, /set theme): refused when it
  * does not load; saved. */

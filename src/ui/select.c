@@ -8,11 +8,12 @@
  * message instead of going to the input line (select_key), and the input
  * line shows what they do. Esc, q or Ctrl-C leave.
  *
- * A message is named by its number: the row id of the history database,
- * stable across restarts and printed by `i`. The keys that need a command
- * fill the input line with it (/reply N, /react N, /correct -n N TEXT,
- * /retract N) so that the user finishes or confirms with Enter; `o` runs
- * /download N, `c` copies with OSC 52 and `i` prints the details.
+ * A message is named by #ROW, the row id of the history database, stable
+ * across restarts and printed by `i` (cmd_find_message reads it). The keys
+ * that need a command fill the input line with it (/reply #ROW, /react #ROW,
+ * /correct -n #ROW TEXT, /retract #ROW) so that the user finishes or
+ * confirms with Enter; `o` runs /download (or /open once saved) for the
+ * message's attachment, `c` copies with OSC 52 and `i` prints the details.
  *
  * Moving costs rows of the lines passed, not of the scrollback: the rows
  * below the selection are kept and updated as the cursor moves, and the
@@ -27,6 +28,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "model/muc.h"
+#include "store/attachments.h"
 #include "ui/history.h"
 #include "ui/internal.h"
 #include "ui/notify.h"
@@ -290,7 +292,7 @@ static void act_command(const char *cmd, const win_line *l)
         ui_error("This message is not in the history yet; nothing refers to it.");
         return;
     }
-    char *text = g_strdup_printf("/%s %lld ", cmd, l->rowid);
+    char *text = g_strdup_printf("/%s #%lld ", cmd, (long long)l->rowid);
     prefill(text);
     g_free(text);
 }
@@ -305,7 +307,7 @@ static void act_correct(const win_line *l)
     store_msg *m = stored(l);
     if (!m)
         return;
-    char *text = g_strdup_printf("/correct -n %lld %s", (long long)m->rowid, m->body);
+    char *text = g_strdup_printf("/correct -n #%lld %s", (long long)m->rowid, m->body);
     prefill(text);
     g_free(text);
     store_msg_free(m);
@@ -330,7 +332,7 @@ static void act_delete(const win_line *l)
         ui_error("This message is not in the history yet; nothing refers to it.");
         return;
     }
-    char *text = g_strdup_printf("/retract %lld", l->rowid);
+    char *text = g_strdup_printf("/retract #%lld", (long long)l->rowid);
     prefill(text);
     g_free(text);
 }
@@ -357,15 +359,15 @@ static void act_copy(const win_line *l)
 
 static void act_open(const win_line *l)
 {
-    if (!strstr(l->text, "https://") && !strstr(l->text, "aesgcm://")) {
+    /* The attachment the store recorded for this message, by its own
+     * number (the one /download and /open take). */
+    store_attachment *a = l->rowid > 0 ? store_attachment_of_msg(l->rowid) : NULL;
+    if (!a) {
         ui_info("This message has no attachment.");
         return;
     }
-    if (l->rowid <= 0) {
-        ui_error("This message is not in the history yet; nothing refers to it.");
-        return;
-    }
-    char *line = g_strdup_printf("/download %lld", l->rowid);
+    char *line = g_strdup_printf(a->saved ? "/open %lld" : "/download %lld", (long long)a->id);
+    store_attachment_free(a);
     select_leave();
     input_run_line(line);
     g_free(line);
@@ -449,7 +451,7 @@ static void act_info(const win_line *l)
                              : NULL;
     say(rows, "stanza-id", sid);
     g_free(sid);
-    char *num = g_strdup_printf("%lld (/reply, /react, /correct -n, /retract take it)",
+    char *num = g_strdup_printf("#%lld (/reply, /react, /correct -n, /retract take it)",
                                 (long long)m->rowid);
     say(rows, "number", num);
     g_free(num);

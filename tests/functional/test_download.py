@@ -352,3 +352,28 @@ def test_download_progress_list_and_cancel(chat, server):
     assert "[down " not in status_bar(n, n.screen())
     n.type_line("/download -cancel 99")
     n.wait_for(lambda s: "there is no download 99" in main_text(n, s), timeout=10)
+
+
+def test_message_cursor_o_downloads_then_opens(chat, server, tmp_path):
+    """o in the message cursor acts on the selected message's attachment:
+    /download the first time, /open once it is saved."""
+    n, bob, dl = chat
+    data = b"cursor\n" * 100
+    url = upload(bob, server, "notes.txt", data)
+    send_link(bob, url, oob=url)
+    num = file_number(n, "notes.txt")
+    n.send_keys("M-Up")
+    n.send_keys("o")
+    target = dl / "notes.txt"
+    n.wait_for(lambda s: main_has(n, s, "Saved notes.txt (700 bytes) to %s" % target), timeout=20)
+    assert target.read_bytes() == data
+    record = tmp_path / "opened"
+    opener = tmp_path / "opener"
+    opener.write_text("#!/bin/sh\nprintf '%%s\\n' \"$1\" > %s\n" % record)
+    opener.chmod(0o755)
+    n.type_line("/set open_command %s" % opener)
+    n.send_keys("M-Up")
+    n.send_keys("o")
+    from harness import wait_until
+    wait_until(lambda: record.exists() and record.read_text() == "%s\n" % target, timeout=10,
+               message="o did not run /open %d on the saved file" % num)

@@ -81,8 +81,8 @@ def say(n, bob, text):
 def message_number(n, body):
     """Select BODY's message with the cursor and read its number from i."""
     n.send_keys("i")
-    scr = wait_main_line(n, r"^%s\s+number\s+\d+" % TS)
-    m = re.search(r"number\s+(\d+)", "\n".join(main_rows(n, scr)))
+    scr = wait_main_line(n, r"^%s\s+number\s+#\d+" % TS)
+    m = re.search(r"number\s+#(\d+)", "\n".join(main_rows(n, scr)))
     return int(m.group(1))
 
 
@@ -153,7 +153,7 @@ def test_e_corrects_an_older_own_message(chat, bob):
     n.send_keys("Up")
     wait_selected(n, r"<alice> meet at fiev$")
     n.send_keys("e")
-    scr = n.wait_for(lambda s: re.match(r"> /correct -n \d+ meet at fiev$", input_line(n, s)),
+    scr = n.wait_for(lambda s: re.match(r"> /correct -n #\d+ meet at fiev$", input_line(n, s)),
                      message="e did not fill in /correct -n")
     for _ in range(4):
         n.send_keys("BSpace")
@@ -192,7 +192,7 @@ def test_d_retracts_the_selected_message(chat, bob):
     n.send_keys("Up")
     wait_selected(n, r"wrong window sorry$")
     n.send_keys("d")
-    n.wait_for(lambda s: re.match(r"> /retract \d+$", input_line(n, s)),
+    n.wait_for(lambda s: re.match(r"> /retract #\d+$", input_line(n, s)),
                message="d did not fill in /retract N")
     n.send_keys("Enter")
     gone = bob.wait_for_message(lambda m: NS_RETRACT in m.xml)
@@ -224,15 +224,15 @@ def test_i_shows_ids_and_r_fills_in_reply(chat, bob):
     assert re.search(r"Message %d:" % num, text), text
     wait_input(n, HELP)
     n.send_keys("+")
-    wait_input(n, "/react %d" % num)
+    wait_input(n, "/react #%d" % num)
     n.send_keys("C-u")
     n.send_keys("M-Up")
     wait_selected(n, r"details please$")
     n.send_keys("r")
-    wait_input(n, "/reply %d" % num)
+    wait_input(n, "/reply #%d" % num)
     # The input line is the input line again: typing goes there.
     n.send_text("yes")
-    wait_input(n, "/reply %d yes" % num)
+    wait_input(n, "/reply #%d yes" % num)
 
 
 def test_i_shows_delivery_state_of_own_message(chat, bob):
@@ -343,7 +343,7 @@ def test_d_in_a_room_moderates_only_as_moderator(moderated_server, natter_factor
     n.send_keys("Up")
     wait_selected(n, r"<carol> buy cheap pills$")
     n.send_keys("d")
-    n.wait_for(lambda s: re.match(r"> /retract \d+$", input_line(n, s)),
+    n.wait_for(lambda s: re.match(r"> /retract #\d+$", input_line(n, s)),
                message="d did not fill in /retract N")
     n.send_text(" spam")
     n.send_keys("Enter")
@@ -367,7 +367,7 @@ def test_i_on_an_older_message_shows_the_details_under_it(chat, bob):
     n.send_keys("Home")
     wait_selected(n, r"<bob> line 00$")
     n.send_keys("i")
-    scr = wait_main_line(n, r"^%s\s+number\s+\d+" % TS)
+    scr = wait_main_line(n, r"^%s\s+number\s+#\d+" % TS)
     rows = main_rows(n, scr)
     at = next(i for i, r in enumerate(rows) if r.endswith("<bob> line 00"))
     assert re.search(r"Message \d+:$", rows[at + 1]), rows
