@@ -348,6 +348,12 @@ int ui_window_count(void)
     return (int)win_count();
 }
 
+int ui_window_of(const char *jid)
+{
+    win_t *w = win_find(jid);
+    return w ? (int)win_number(w) : 0;
+}
+
 /* The search in the scrollback (Ctrl-R): where it stands. */
 static struct {
     win_t *w;
