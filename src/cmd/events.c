@@ -402,6 +402,7 @@ static unsigned kind_of(event_type type)
     case EV_QUEUE_SENT:
     case EV_MESSAGE_ACKED:
     case EV_MESSAGE_RESENT:
+    case EV_DISPLAYED:
         return EVENTS_RECEIPTS;
     case EV_CHATSTATE:
         return EVENTS_CHATSTATES;
@@ -444,6 +445,7 @@ static void on_event(event_type type, const void *p, void *ud)
     case EV_QUEUE_SENT:
     case EV_MESSAGE_ACKED:
     case EV_MESSAGE_RESENT:
+    case EV_DISPLAYED:
         on_receipt(type, p);
         break;
     case EV_CHATSTATE:

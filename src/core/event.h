@@ -44,6 +44,8 @@ typedef enum {
     EV_BOOKMARKS,      /* no payload: the bookmark list (nx_bookmarks()) changed */
     EV_SETTING,        /* ev_setting: a setting was changed (config/settings.h) */
     EV_TRANSFER,       /* ev_transfer: a file upload or download started, moved or ended */
+    EV_DISPLAYED,      /* ev_receipt: the contact displayed our messages up to ID (XEP-0333) */
+    EV_MDS,            /* ev_mds: another device of ours displayed PEER up to STANZA_ID */
     EV__COUNT
 } event_type;
 
@@ -139,6 +141,7 @@ typedef struct {
     bool muc_private;        /* a private message with an occupant: PEER is room/nick */
     const char *occupant_id; /* XEP-0421, only when the room vouches for it */
     ev_result *result;       /* may be NULL */
+    bool markable;           /* incoming: the sender asks for chat markers (XEP-0333) */
 } ev_message;
 
 typedef struct {
@@ -269,6 +272,14 @@ typedef struct {
 typedef struct {
     const char *key; /* the setting's name */
 } ev_setting;
+
+/* XEP-0490: our account's PEP says the conversation with PEER (bare JID)
+ * was displayed up to the message our server stamped STANZA_ID. Only our
+ * own account can say this. */
+typedef struct {
+    const char *peer;
+    const char *stanza_id;
+} ev_mds;
 
 /* Who runs when: every subscriber of an event in an earlier stage has run
  * before any subscriber in a later one is called. */

@@ -97,6 +97,7 @@ bool ui_init(char **err)
     notify_init();
     screen_start();
     chat_init();
+    seen_init();
     room_init();
     transfers_init();
     screen_load_theme();
@@ -113,6 +114,7 @@ void ui_deinit(void)
     history_deinit();
     transfers_deinit();
     room_deinit();
+    seen_deinit();
     notify_deinit();
     if (screen_is_open()) {
         input_deinit();

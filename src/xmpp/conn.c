@@ -841,6 +841,7 @@ void nx_deinit(void)
     nx_muc_deinit();
     nx_muc_admin_deinit();
     nx_bookmarks_reset();
+    nx_markers_reset();
     nx_blocking_reset();
     nx_muc_list_reset();
     nx_disco_deinit();

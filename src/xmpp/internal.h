@@ -29,6 +29,8 @@
 #define NS_DISCO_ITEMS "http://jabber.org/protocol/disco#items"
 #define NS_OOB "jabber:x:oob"
 #define NS_IDLE "urn:xmpp:idle:1"
+#define NS_MARKERS "urn:xmpp:chat-markers:0"
+#define NS_MDS "urn:xmpp:mds:displayed:0"
 
 /* Where an incoming <message/> came from (message.c decides what it means). */
 typedef struct {
@@ -298,6 +300,11 @@ void nx_bookmarks_fetch(xmpp_conn_t *conn);
 void nx_bookmarks_reset(void);
 /* A PEP notification of the bookmarks node (consumed: true). */
 bool nx_bookmarks_handle_event(xmpp_stanza_t *st);
+/* markers.c: a PEP notification of our displayed state (XEP-0490): true
+ * when ST was one (handled, or ignored when not from our own account). */
+bool nx_mds_handle_event(xmpp_stanza_t *st);
+/* markers.c: forget what was published (shutdown). */
+void nx_markers_reset(void);
 
 /* blocking.c: follow the server's blocklist pushes; fetch the list after
  * login; forget it on disconnect. */

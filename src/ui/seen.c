@@ -1,0 +1,122 @@
+/* seen.c - when the user has actually seen a one-to-one chat: its window is
+ * the one on screen, showing its newest lines (not scrolled up), and the
+ * user looks at the terminal (focus reports, else a key within
+ * notify_idle seconds, see notify.c). A message in a window behind another
+ * one is not seen until the user switches there. Once per loop pass, after
+ * the redraw, the newest incoming message of the window on screen is
+ * reported to xmpp/ (nx_markers_seen), which decides what to tell whom. */
+#include <string.h>
+
+#include "core/event.h"
+#include "core/loop.h"
+#include "model/conversation.h"
+#include "ui/internal.h"
+#include "ui/notify.h"
+#include "xmpp/xmpp.h"
+
+typedef struct {
+    char *id, *stanza_id;
+    bool markable;
+    bool reported; /* nx_markers_seen was told */
+} newest_in;
+
+static GHashTable *newest; /* peer -> newest_in*: the latest incoming message */
+
+static void newest_free(newest_in *n)
+{
+    g_free(n->id);
+    g_free(n->stanza_id);
+    g_free(n);
+}
+
+static void on_message(event_type t, const void *p, void *ud)
+{
+    const ev_message *ev = p;
+    if (ev->outgoing || ev->groupchat || ev->muc_private || ev->backfill ||
+        (ev->result && ev->result->duplicate))
+        return; /* rooms have no read markers here; our own messages are neutral */
+    newest_in *n = g_new0(newest_in, 1);
+    n->id = g_strdup(ev->id);
+    n->stanza_id = g_strdup(ev->stanza_id);
+    n->markable = ev->markable;
+    g_hash_table_replace(newest, g_strdup(ev->peer), n);
+}
+
+static int check_seen(void *ud)
+{
+    win_t *w = win_current();
+    if (!newest || !w || w->type != WIN_CHAT || !w->jid || w->scroll > 0 || w->detached)
+        return -1;
+    newest_in *n = g_hash_table_lookup(newest, w->jid);
+    if (!n || n->reported || !notify_user_looking())
+        return -1;
+    n->reported = true;
+    nx_markers_seen(w->jid, n->id, n->stanza_id, n->markable);
+    return -1;
+}
+
+/* The contact displayed our messages up to ID (a marker is inclusive):
+ * mark that line of ours read, and our lines before it. IDs that are not
+ * our own messages in this chat change nothing. */
+static void on_displayed(event_type t, const void *p, void *ud)
+{
+    const ev_receipt *ev = p;
+    win_t *w = win_find(ev->peer);
+    const char *own = nx_own_bare();
+    if (!w || w->type != WIN_CHAT || !own || !ev->id)
+        return;
+    GList *it = w->lines.tail;
+    for (; it; it = it->prev) {
+        win_line *l = it->data;
+        bool ours = (l->kind == LINE_MSG_OUT || l->kind == LINE_ACTION_OUT) && l->sender_bare &&
+                    !strcmp(l->sender_bare, own);
+        if (ours &&
+            ((l->id && !strcmp(l->id, ev->id)) || (l->origin_id && !strcmp(l->origin_id, ev->id))))
+            break;
+    }
+    bool changed = false;
+    for (; it; it = it->prev) {
+        win_line *l = it->data;
+        if (l->kind != LINE_MSG_OUT && l->kind != LINE_ACTION_OUT)
+            continue;
+        if (l->read)
+            break; /* and those before it were marked then */
+        l->read = true;
+        changed = true;
+    }
+    if (changed) {
+        win_touch();
+        ui_dirty(DIRTY_MAIN);
+    }
+}
+
+/* Another device of ours read PEER's chat: once the model has nothing
+ * unread left there, its window shows no activity either. */
+static void on_mds(event_type t, const void *p, void *ud)
+{
+    const ev_mds *ev = p;
+    win_t *w = win_find(ev->peer);
+    if (!w || conv_unread(ev->peer) > 0)
+        return;
+    if (w->act != ACT_NONE) {
+        w->act = ACT_NONE;
+        ui_dirty(DIRTY_STATUS);
+    }
+}
+
+void seen_init(void)
+{
+    newest = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)newest_free);
+    event_subscribe(EV_MESSAGE, EV_STAGE_SCREEN, on_message, NULL);
+    event_subscribe(EV_DISPLAYED, EV_STAGE_SCREEN, on_displayed, NULL);
+    event_subscribe(EV_MDS, EV_STAGE_SCREEN, on_mds, NULL);
+    loop_add_prepare(110, check_seen, NULL);
+}
+
+void seen_deinit(void)
+{
+    event_unsubscribe(EV_MESSAGE, on_message, NULL);
+    event_unsubscribe(EV_DISPLAYED, on_displayed, NULL);
+    event_unsubscribe(EV_MDS, on_mds, NULL);
+    g_clear_pointer(&newest, g_hash_table_destroy);
+}

@@ -1,0 +1,132 @@
+/* markers.c - read state: chat markers to contacts (XEP-0333, the
+ * "displayed" marker) and the displayed state shared with our own devices
+ * through PEP (XEP-0490, message displayed synchronisation).
+ *
+ * The screen says when the user has seen a conversation (nx_markers_seen);
+ * this file decides what may be sent: a marker only to a contact who may
+ * see our presence anyway (subscription from or both), only when the
+ * send_read_markers setting allows it and the message asked for one; the
+ * PEP item only with the stanza-id our own server gave the message. One-to-
+ * one chats only: rooms get neither (see the man page). */
+#include <string.h>
+
+#include "config/settings.h"
+#include "core/log.h"
+#include "model/jid.h"
+#include "xmpp/internal.h"
+
+#define NS_PUBSUB "http://jabber.org/protocol/pubsub"
+#define NS_PUBSUB_EVENT "http://jabber.org/protocol/pubsub#event"
+
+/* peer -> the stanza-id last published for it (no need to say it twice). */
+static GHashTable *published;
+
+/* A contact who may see our presence: telling it that we read its
+ * messages says no more than our presence does (XEP-0333 section 9). */
+static bool sees_presence(const char *bare)
+{
+    roster_contact *rc = roster_find(bare);
+    return rc && rc->in_roster && rc->subscription &&
+           (!strcmp(rc->subscription, "from") || !strcmp(rc->subscription, "both"));
+}
+
+static void send_displayed(xmpp_conn_t *c, const char *peer, const char *id)
+{
+    xmpp_stanza_t *m = xmpp_message_new(nx_ctx(), "chat", peer, NULL);
+    xmpp_stanza_t *d = nx_add_child(m, "displayed", NS_MARKERS);
+    xmpp_stanza_set_attribute(d, "id", id);
+    xmpp_send(c, m);
+    xmpp_stanza_release(m);
+}
+
+static int on_published(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
+{
+    const char *type = xmpp_stanza_get_type(st);
+    if (type && !strcmp(type, "error")) {
+        char *why = nx_error_text(st);
+        log_warn("mds", "publishing the displayed state of %s failed: %s", (const char *)ud, why);
+        g_free(why);
+        if (published)
+            g_hash_table_remove(published, ud); /* try again next time */
+    }
+    return 0;
+}
+
+static void publish_mds(xmpp_conn_t *c, const char *peer, const char *stanza_id)
+{
+    const char *own = nx_own_bare();
+    if (!own)
+        return;
+    if (!published)
+        published = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    const char *last = g_hash_table_lookup(published, peer);
+    if (last && !strcmp(last, stanza_id))
+        return;
+    g_hash_table_replace(published, g_strdup(peer), g_strdup(stanza_id));
+    xmpp_stanza_t *iq = nx_iq_new("set");
+    xmpp_stanza_t *ps = nx_add_child(iq, "pubsub", NS_PUBSUB);
+    xmpp_stanza_t *pub = nx_add_child(ps, "publish", NULL);
+    xmpp_stanza_set_attribute(pub, "node", NS_MDS);
+    xmpp_stanza_t *item = nx_add_child(pub, "item", NULL);
+    xmpp_stanza_set_attribute(item, "id", peer);
+    xmpp_stanza_t *disp = nx_add_child(item, "displayed", NS_MDS);
+    xmpp_stanza_t *sid = nx_add_child(disp, "stanza-id", NS_SID);
+    xmpp_stanza_set_attribute(sid, "by", own);
+    xmpp_stanza_set_attribute(sid, "id", stanza_id);
+    /* Private to our account, kept, one item per chat (XEP-0490 section 4.2). */
+    xmpp_stanza_t *po = nx_add_child(ps, "publish-options", NULL);
+    xmpp_stanza_t *form = nx_add_child(po, "x", NS_DATA);
+    xmpp_stanza_set_type(form, "submit");
+    nx_add_field(form, "FORM_TYPE", "hidden", "http://jabber.org/protocol/pubsub#publish-options");
+    nx_add_field(form, "pubsub#persist_items", NULL, "true");
+    nx_add_field(form, "pubsub#max_items", NULL, "max");
+    nx_add_field(form, "pubsub#send_last_published_item", NULL, "never");
+    nx_add_field(form, "pubsub#access_model", NULL, "whitelist");
+    nx_send_iq(c, iq, on_published, g_strdup(peer), g_free);
+}
+
+void nx_markers_seen(const char *peer, const char *id, const char *stanza_id, bool markable)
+{
+    xmpp_conn_t *c = nx_conn();
+    if (!c || !peer || strchr(peer, '/'))
+        return; /* offline, or a private chat in a room */
+    if (markable && id && settings_get_bool("send_read_markers") && sees_presence(peer))
+        send_displayed(c, peer, id);
+    if (stanza_id)
+        publish_mds(c, peer, stanza_id);
+}
+
+bool nx_mds_handle_event(xmpp_stanza_t *st)
+{
+    xmpp_stanza_t *ev = nx_child(st, "event", NS_PUBSUB_EVENT);
+    xmpp_stanza_t *items = ev ? nx_child(ev, "items", NULL) : NULL;
+    if (!items || g_strcmp0(xmpp_stanza_get_attribute(items, "node"), NS_MDS))
+        return false;
+    /* Only our own account says what we have read elsewhere. */
+    const char *from = xmpp_stanza_get_from(st);
+    const char *own = nx_own_bare();
+    if (!from || !own || strchr(from, '/') || !jid_bare_equal(from, own)) {
+        log_warn("mds", "ignored a displayed-state notification from %s", from ? from : "nobody");
+        return true;
+    }
+    for (xmpp_stanza_t *it = xmpp_stanza_get_children(items); it; it = xmpp_stanza_get_next(it)) {
+        if (!xmpp_stanza_is_tag(it) || g_strcmp0(xmpp_stanza_get_name(it), "item"))
+            continue;
+        const char *peer = xmpp_stanza_get_attribute(it, "id");
+        xmpp_stanza_t *disp = nx_child(it, "displayed", NS_MDS);
+        xmpp_stanza_t *sid = disp ? nx_child(disp, "stanza-id", NS_SID) : NULL;
+        const char *by = sid ? xmpp_stanza_get_attribute(sid, "by") : NULL;
+        const char *id = sid ? xmpp_stanza_get_attribute(sid, "id") : NULL;
+        /* One-to-one chats: the stanza-id is our server's. */
+        if (!peer || !id || !by || strchr(peer, '/') || !jid_bare_equal(by, own))
+            continue;
+        ev_mds m = {peer, id};
+        event_emit(EV_MDS, &m);
+    }
+    return true;
+}
+
+void nx_markers_reset(void)
+{
+    g_clear_pointer(&published, g_hash_table_destroy);
+}
