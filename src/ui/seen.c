@@ -2,9 +2,8 @@
  * the one on screen, showing its newest lines (not scrolled up), and the
  * user looks at the terminal (focus reports, else a key within
  * notify_idle seconds, see notify.c). A message in a window behind another
- * one is not seen until the user switches there. Once per loop pass, after
- * the redraw, the newest incoming message of the window on screen is
- * reported to xmpp/ (nx_markers_seen), which decides what to tell whom. */
+ * one is not seen until the user switches there. Once per loop pass the newest incoming message of
+ * the window on screen is reported to xmpp/ (nx_markers_seen), which decides what to tell whom. */
 #include <string.h>
 
 #include "core/event.h"
@@ -90,18 +89,17 @@ static void on_displayed(event_type t, const void *p, void *ud)
     }
 }
 
-/* Another device of ours read PEER's chat: once the model has nothing
- * unread left there, its window shows no activity either. */
+/* Another device of ours read PEER's chat: the status bar shows the
+ * model's new unread count, and no activity once nothing is left unread. */
 static void on_mds(event_type t, const void *p, void *ud)
 {
     const ev_mds *ev = p;
     win_t *w = win_find(ev->peer);
-    if (!w || conv_unread(ev->peer) > 0)
+    if (!w)
         return;
-    if (w->act != ACT_NONE) {
+    if (conv_unread(ev->peer) == 0)
         w->act = ACT_NONE;
-        ui_dirty(DIRTY_STATUS);
-    }
+    ui_dirty(DIRTY_STATUS);
 }
 
 void seen_init(void)
@@ -110,7 +108,9 @@ void seen_init(void)
     event_subscribe(EV_MESSAGE, EV_STAGE_SCREEN, on_message, NULL);
     event_subscribe(EV_DISPLAYED, EV_STAGE_SCREEN, on_displayed, NULL);
     event_subscribe(EV_MDS, EV_STAGE_SCREEN, on_mds, NULL);
-    loop_add_prepare(110, check_seen, NULL);
+    /* Before libstrophe's hook (0) sends what is queued: a marker decided
+     * here leaves in this pass, not after the next wake-up. */
+    loop_add_prepare(-10, check_seen, NULL);
 }
 
 void seen_deinit(void)
