@@ -2,8 +2,9 @@
  * the one on screen, showing its newest lines (not scrolled up), and the
  * user looks at the terminal (focus reports, else a key within
  * notify_idle seconds, see notify.c). A message in a window behind another
- * one is not seen until the user switches there. Once per loop pass the newest incoming message of
- * the window on screen is reported to xmpp/ (nx_markers_seen), which decides what to tell whom. */
+ * one is not seen until the user switches there. Once per loop pass, the
+ * newest incoming message of the window on screen is reported to xmpp/
+ * (nx_markers_seen), which decides what to tell whom. */
 #include <string.h>
 
 #include "core/event.h"
