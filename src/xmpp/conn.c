@@ -808,6 +808,7 @@ bool nx_init(void)
     graveyard = g_ptr_array_new();
     loop_add_prepare(0, prepare_cb, NULL);
     nx_muc_init();
+    nx_markers_init();
     return true;
 }
 

@@ -303,7 +303,9 @@ bool nx_bookmarks_handle_event(xmpp_stanza_t *st);
 /* markers.c: a PEP notification of our displayed state (XEP-0490): true
  * when ST was one (handled, or ignored when not from our own account). */
 bool nx_mds_handle_event(xmpp_stanza_t *st);
-/* markers.c: forget what was published (shutdown). */
+/* markers.c: fetch our displayed state after each login catch-up (init);
+ * forget what was published and stop (shutdown). */
+void nx_markers_init(void);
 void nx_markers_reset(void);
 
 /* blocking.c: follow the server's blocklist pushes; fetch the list after

@@ -96,20 +96,13 @@ void nx_markers_seen(const char *peer, const char *id, const char *stanza_id, bo
         publish_mds(c, peer, stanza_id);
 }
 
-bool nx_mds_handle_event(xmpp_stanza_t *st)
+/* Announce the displayed state in the <item/>s of ITEMS (a PEP
+ * notification's or our fetch's), which our own account sent. */
+static void announce_items(xmpp_stanza_t *items)
 {
-    xmpp_stanza_t *ev = nx_child(st, "event", NS_PUBSUB_EVENT);
-    xmpp_stanza_t *items = ev ? nx_child(ev, "items", NULL) : NULL;
-    if (!items || g_strcmp0(xmpp_stanza_get_attribute(items, "node"), NS_MDS))
-        return false;
-    /* Only our own account says what we have read elsewhere. */
-    const char *from = xmpp_stanza_get_from(st);
     const char *own = nx_own_bare();
-    if (!from || !own || strchr(from, '/') || !jid_bare_equal(from, own)) {
-        log_warn("mds", "ignored a displayed-state notification from %s", from ? from : "nobody");
-        return true;
-    }
-    for (xmpp_stanza_t *it = xmpp_stanza_get_children(items); it; it = xmpp_stanza_get_next(it)) {
+    for (xmpp_stanza_t *it = xmpp_stanza_get_children(items); own && it;
+         it = xmpp_stanza_get_next(it)) {
         if (!xmpp_stanza_is_tag(it) || g_strcmp0(xmpp_stanza_get_name(it), "item"))
             continue;
         const char *peer = xmpp_stanza_get_attribute(it, "id");
@@ -123,10 +116,58 @@ bool nx_mds_handle_event(xmpp_stanza_t *st)
         ev_mds m = {peer, id};
         event_emit(EV_MDS, &m);
     }
+}
+
+bool nx_mds_handle_event(xmpp_stanza_t *st)
+{
+    xmpp_stanza_t *ev = nx_child(st, "event", NS_PUBSUB_EVENT);
+    xmpp_stanza_t *items = ev ? nx_child(ev, "items", NULL) : NULL;
+    if (!items || g_strcmp0(xmpp_stanza_get_attribute(items, "node"), NS_MDS))
+        return false;
+    /* Only our own account says what we have read elsewhere. */
+    const char *from = xmpp_stanza_get_from(st);
+    const char *own = nx_own_bare();
+    if (!from || !own || strchr(from, '/') || !jid_bare_equal(from, own)) {
+        log_warn("mds", "ignored a displayed-state notification from %s", from ? from : "nobody");
+        return true;
+    }
+    announce_items(items);
     return true;
+}
+
+static int on_fetched(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
+{
+    const char *type = xmpp_stanza_get_type(st);
+    if (!nx_from_own_account(xmpp_stanza_get_from(st)) || !type || strcmp(type, "result"))
+        return 0; /* no node yet (nothing read elsewhere), or no PEP */
+    xmpp_stanza_t *ps = nx_child(st, "pubsub", NS_PUBSUB);
+    xmpp_stanza_t *items = ps ? nx_child(ps, "items", NULL) : NULL;
+    if (items && !g_strcmp0(xmpp_stanza_get_attribute(items, "node"), NS_MDS))
+        announce_items(items);
+    return 0;
+}
+
+/* After the login catch-up, what our other devices read while we were away
+ * (XEP-0490 section 4.4): only then are the caught-up messages known. */
+static void on_sync(event_type t, const void *p, void *ud)
+{
+    const ev_archive_sync *ev = p;
+    xmpp_conn_t *c = nx_conn();
+    if (!ev->done || ev->peer || !c)
+        return;
+    xmpp_stanza_t *iq = nx_iq_new("get");
+    xmpp_stanza_t *items = nx_add_child(nx_add_child(iq, "pubsub", NS_PUBSUB), "items", NULL);
+    xmpp_stanza_set_attribute(items, "node", NS_MDS);
+    nx_send_iq(c, iq, on_fetched, NULL, NULL);
+}
+
+void nx_markers_init(void)
+{
+    event_subscribe(EV_ARCHIVE_SYNC, EV_STAGE_PROTO, on_sync, NULL);
 }
 
 void nx_markers_reset(void)
 {
+    event_unsubscribe(EV_ARCHIVE_SYNC, on_sync, NULL);
     g_clear_pointer(&published, g_hash_table_destroy);
 }

@@ -256,3 +256,26 @@ def test_displayed_state_shared_with_our_other_devices(natter, bob, server, peer
     n.wait_for(lambda s: unread(n, "bob", s) == 0, message="unread not cleared")
     # natter sent no displayed for what it never showed
     assert [m for m in displayed_ids(bob) if m.startswith("unread")] == []
+
+
+def test_read_elsewhere_while_natter_was_away(natter, bob, server, peer_factory, events):
+    """At login natter fetches the displayed state after its catch-up: what our
+    other device read meanwhile is not unread here."""
+    n = natter
+    phone = peer_factory("alice", server, resource="phone")
+    ev = events(n, "--filter", "messages,connection")
+    n.type_line("/disconnect")
+    ev.wait(lambda e: e["type"] == "connection" and e["state"] == "disconnected")
+    bob.send_message("alice@localhost", "while away 1")
+    bob.send_message("alice@localhost", "while away 2")
+    bob.send_message("alice@localhost", "while away 3")
+    got = [phone.wait_for_message("while away %d" % i) for i in (1, 2, 3)]
+    sids = [re.search(r"<stanza-id[^>]*\bid=\"([^\"]+)\"[^>]*by=\"alice@localhost\"|"
+                      r"<stanza-id[^>]*by=\"alice@localhost\"[^>]*\bid=\"([^\"]+)\"", m.xml)
+            for m in got]
+    sids = [m.group(1) or m.group(2) for m in sids]
+    publish_mds(phone, "bob@localhost", sids[1])
+    n.type_line("/connect alice")
+    ev.wait(lambda e: e["type"] == "message" and e["body"] == "while away 3", timeout=15)
+    n.wait_for(lambda s: "bob" in status_windows(n, s) and unread(n, "bob", s) == 1,
+               timeout=15, message="read elsewhere not applied after login")
