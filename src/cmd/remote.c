@@ -25,6 +25,7 @@
  * does not fit is dropped and counted (see queue_event). */
 #define MAX_EVENT_BACKLOG (256 * 1024)
 #define EVENTS_REQUEST "?events"
+#define MAX_EVENT_CLIENTS 32 /* streams at once: each may hold a full backlog */
 
 /* One connection: it sends its request, then natter answers through the
  * main loop (the socket is non-blocking and nothing waits for it). */
@@ -39,6 +40,7 @@ typedef struct {
     unsigned long dropped; /* events it missed since its last "dropped" line */
 } client;
 
+static unsigned event_clients; /* clients with a sink */
 static int listen_fd = -1;
 static unsigned listen_watch;
 static char *sock_path;
@@ -119,8 +121,10 @@ static char *socket_account(const char *file)
 
 static void client_close(client *c)
 {
-    if (c->sink)
+    if (c->sink) {
         events_remove_sink(c->sink);
+        event_clients--;
+    }
     if (c->watch)
         loop_remove_fd(c->watch);
     if (c->timer)
@@ -194,7 +198,9 @@ static void start_events(client *c, const char *filter)
 {
     unsigned mask;
     char *err = NULL;
-    if (!events_parse_filter(filter, &mask, &err)) {
+    if (event_clients >= MAX_EVENT_CLIENTS)
+        err = g_strdup_printf("too many event streams at once (%d)", MAX_EVENT_CLIENTS);
+    if (err || !events_parse_filter(filter, &mask, &err)) {
         char *msg = g_strdup_printf("error: %s\n", err);
         g_free(err);
         c->replying = true;
@@ -215,6 +221,7 @@ static void start_events(client *c, const char *filter)
     g_string_append(c->reply, hello);
     g_free(hello);
     c->sink = events_add_sink(mask, queue_event, c);
+    event_clients++;
     flush_events(c);
 }
 

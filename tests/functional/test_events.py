@@ -65,11 +65,28 @@ def test_stream_messages_presence_rooms_and_connection(natter, bob, reader_facto
     assert b"\n" not in raw[:-1], "a raw newline inside a JSON line"
 
     # an outgoing one, typed in natter
-    n.type_line("/msg bob@localhost hello from natter")
+    n.type_line("/msg bob@localhost hello from natter")  # its window is now on screen
     out = ev.wait(lambda e: e["type"] == "message" and e["direction"] == "out")
     assert out["body"] == "hello from natter" and out["origin_id"] and out["row"] > 0, out
     assert out["from"].startswith("alice@localhost")
     bob.wait_for_message("hello from natter")
+
+    # a correction from bob, natter's retraction of its own message, receipts
+    bob.send_raw("<message xmlns='jabber:client' to='alice@localhost' type='chat' id='fix1'>"
+                 "<body>fixed text</body><replace xmlns='urn:xmpp:message-correct:0' id='%s'/>"
+                 "</message>" % m["id"])
+    c = ev.wait(lambda e: e["type"] == "correction")
+    assert c["replaces"] == m["id"] and c["body"] == "fixed text" and c["direction"] == "in", c
+    n.type_line("/retract")
+    r = ev.wait(lambda e: e["type"] == "retraction")
+    assert r["direction"] == "out" and r["retracts"] == out["id"], r
+    bob.send_raw("<message xmlns='jabber:client' to='alice@localhost' type='chat'>"
+                 "<received xmlns='urn:xmpp:receipts' id='%s'/></message>" % out["id"])
+    d = ev.wait(lambda e: e["type"] == "receipt" and e["state"] == "delivered")
+    assert d["id"] == out["id"] and d["conversation"] == "bob@localhost", d
+    bob.send_raw("<message xmlns='jabber:client' to='alice@localhost' type='chat'>"
+                 "<displayed xmlns='urn:xmpp:chat-markers:0' id='%s'/></message>" % out["id"])
+    ev.wait(lambda e: e["type"] == "receipt" and e["state"] == "displayed")
 
     # presence
     bob.send_presence(show="dnd", status="in a meeting")
