@@ -21,6 +21,7 @@ typedef struct {
 } newest_in;
 
 static GHashTable *newest; /* peer -> newest_in*: the latest incoming message */
+static bool catching_up;   /* the login catch-up runs: newer messages may follow */
 
 static void newest_free(newest_in *n)
 {
@@ -42,10 +43,27 @@ static void on_message(event_type t, const void *p, void *ud)
     g_hash_table_replace(newest, g_strdup(ev->peer), n);
 }
 
+/* Markers only once the catch-up has brought the newest messages
+ * (XEP-0333 section 8.1): not one for each page of the archive. */
+static void on_sync(event_type t, const void *p, void *ud)
+{
+    const ev_archive_sync *ev = p;
+    if (!ev->peer)
+        catching_up = !ev->done;
+}
+
+/* A catch-up cut short by a lost connection says nothing more. */
+static void on_conn(event_type t, const void *p, void *ud)
+{
+    if (((const ev_conn_state *)p)->state == CONN_DISCONNECTED)
+        catching_up = false;
+}
+
 static int check_seen(void *ud)
 {
     win_t *w = win_current();
-    if (!newest || !w || w->type != WIN_CHAT || !w->jid || w->scroll > 0 || w->detached)
+    if (!newest || catching_up || !w || w->type != WIN_CHAT || !w->jid || w->scroll > 0 ||
+        w->detached)
         return -1;
     newest_in *n = g_hash_table_lookup(newest, w->jid);
     if (!n || n->reported || !notify_user_looking())
@@ -109,6 +127,8 @@ void seen_init(void)
     event_subscribe(EV_MESSAGE, EV_STAGE_SCREEN, on_message, NULL);
     event_subscribe(EV_DISPLAYED, EV_STAGE_SCREEN, on_displayed, NULL);
     event_subscribe(EV_MDS, EV_STAGE_SCREEN, on_mds, NULL);
+    event_subscribe(EV_ARCHIVE_SYNC, EV_STAGE_SCREEN, on_sync, NULL);
+    event_subscribe(EV_CONN_STATE, EV_STAGE_SCREEN, on_conn, NULL);
     /* Before libstrophe's hook (0) sends what is queued: a marker decided
      * here leaves in this pass, not after the next wake-up. */
     loop_add_prepare(-10, check_seen, NULL);
@@ -119,5 +139,7 @@ void seen_deinit(void)
     event_unsubscribe(EV_MESSAGE, on_message, NULL);
     event_unsubscribe(EV_DISPLAYED, on_displayed, NULL);
     event_unsubscribe(EV_MDS, on_mds, NULL);
+    event_unsubscribe(EV_ARCHIVE_SYNC, on_sync, NULL);
+    event_unsubscribe(EV_CONN_STATE, on_conn, NULL);
     g_clear_pointer(&newest, g_hash_table_destroy);
 }
