@@ -138,8 +138,7 @@ static void client_close(client *c)
 }
 
 static void on_client_timeout(void *ud);
-static void restart_timer(client *c);
-static bool flush_reply(client *c);
+static void reply_and_close(client *c, const char *text, size_t len);
 
 /* Event stream: write what the socket takes now and watch for room when
  * some is left. False when C was closed (the reader went away). */
@@ -203,13 +202,8 @@ static void start_events(client *c, const char *filter)
     if (err || !events_parse_filter(filter, &mask, &err)) {
         char *msg = g_strdup_printf("error: %s\n", err);
         g_free(err);
-        c->replying = true;
-        c->reply = g_string_new(msg);
-        c->sent = 0;
-        loop_fd_set_events(c->watch, POLLOUT);
+        reply_and_close(c, msg, strlen(msg));
         g_free(msg);
-        restart_timer(c);
-        flush_reply(c);
         return;
     }
     if (c->timer)
