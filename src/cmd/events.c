@@ -4,6 +4,7 @@
 
 #include <glib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/event.h"
 #include "core/json.h"
@@ -90,14 +91,17 @@ static bool wanted(unsigned kind)
 /* UTC time in microseconds as 2026-12-03T15:40:45.123Z. */
 static char *iso_time(int64_t us)
 {
-    GDateTime *t = g_date_time_new_from_unix_utc(us / G_USEC_PER_SEC);
-    if (!t)
+    time_t secs = (time_t)(us / G_USEC_PER_SEC);
+    int ms = (int)((us % G_USEC_PER_SEC) / 1000);
+    if (ms < 0) {
+        secs--;
+        ms += 1000;
+    }
+    struct tm tm;
+    if (!gmtime_r(&secs, &tm))
         return g_strdup("1970-01-01T00:00:00.000Z");
-    char *day = g_date_time_format(t, "%Y-%m-%dT%H:%M:%S");
-    char *s = g_strdup_printf("%s.%03dZ", day, (int)((us % G_USEC_PER_SEC) / 1000));
-    g_free(day);
-    g_date_time_unref(t);
-    return s;
+    return g_strdup_printf("%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
 }
 
 /* A new object of TYPE: {"v":1,"type":TYPE,"time":NOW. */

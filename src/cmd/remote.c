@@ -188,7 +188,9 @@ static void queue_event(const char *line, size_t len, void *ud)
         return;
     }
     g_string_append_len(c->reply, line, (gssize)len);
-    flush_events(c);
+    /* Written when the loop polls next, right after this pass: a burst
+     * of events costs one write, not one each. */
+    loop_fd_set_events(c->watch, POLLIN | POLLOUT);
 }
 
 /* Turn C into an event-stream client for the kinds in FILTER (the rest of
