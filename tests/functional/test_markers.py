@@ -116,6 +116,32 @@ def test_displayed_only_once_the_chat_is_on_screen(natter, bob):
     assert "<body" not in marker
 
 
+def test_not_displayed_while_the_user_is_away_from_the_screen(natter, bob, tmp_path):
+    """Without focus reports (tmux's default), a chat on screen that got no
+    key for notify_idle seconds is not looked at: what arrives then is not
+    displayed until a key is pressed (the same rule as notifications)."""
+    n = natter
+    flag = tmp_path / "notified"
+    open_chat(n)
+    n.type_line("/set beep off")
+    n.type_line("/set notify_command touch %s" % flag)
+    n.type_line("/set notify_idle 1")
+    wait_main_line(n, r"notify_idle = 1\b")
+    sent = []
+
+    def send_until_notified():
+        if flag.exists():
+            return True
+        sent.append(send_markable(bob, "ping %d" % len(sent)))
+        return False
+    wait_until(send_until_notified, 15, interval=0.5,
+               message="natter never took the user for away")
+    ping(bob, NATTER)
+    assert sent[-1] not in displayed_ids(bob), "displayed sent while the user was away"
+    n.send_keys("C-l")                  # the user is back
+    wait_displayed(bob, sent[-1])
+
+
 def test_no_marker_to_who_may_not_see_our_presence_nor_with_the_setting_off(
         natter, bob, server, peer_factory):
     n = natter
