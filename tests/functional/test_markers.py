@@ -116,6 +116,22 @@ def test_displayed_only_once_the_chat_is_on_screen(natter, bob):
     assert "<body" not in marker
 
 
+def test_not_displayed_while_scrolled_up(natter, bob):
+    """A window scrolled up does not show its newest line: seen at End."""
+    n = natter
+    open_chat(n)
+    n.type_line("/help all")            # more lines than the window has rows
+    n.wait_for(lambda s: re.search(r"Keys:", main_text(n, s)))
+    n.send_keys("PPage")
+    n.wait_for(lambda s: "more below" in status_bar(n, s))
+    mid = send_markable(bob, "while scrolled")
+    n.wait_for(lambda s: "more below: 1 new" in status_bar(n, s))
+    ping(bob, NATTER)
+    assert mid not in displayed_ids(bob), "displayed sent while scrolled up"
+    n.send_keys("End")
+    wait_displayed(bob, mid)
+
+
 def test_not_displayed_while_the_user_is_away_from_the_screen(natter, bob, tmp_path):
     """Without focus reports (tmux's default), a chat on screen that got no
     key for notify_idle seconds is not looked at: what arrives then is not
