@@ -66,8 +66,8 @@ static int check_seen(void *ud)
         w->detached)
         return -1;
     newest_in *n = g_hash_table_lookup(newest, w->jid);
-    if (!n || n->reported || !notify_user_looking())
-        return -1;
+    if (!n || n->reported || !notify_user_looking() || nx_state() != CONN_CONNECTED)
+        return -1; /* offline: told once connected again, if still on screen */
     n->reported = true;
     nx_markers_seen(w->jid, n->id, n->stanza_id, n->markable);
     return -1;
