@@ -274,8 +274,8 @@ typedef struct {
 } ev_setting;
 
 /* XEP-0490: our account's PEP says the conversation with PEER (bare JID)
- * was displayed up to the message our server stamped STANZA_ID. Only our
- * own account can say this. */
+ * was displayed up to the message with STANZA_ID: the one our server gave
+ * it, or for a room the room's. Only our own account can say this. */
 typedef struct {
     const char *peer;
     const char *stanza_id;

@@ -1,10 +1,11 @@
-/* seen.c - when the user has actually seen a one-to-one chat: its window is
+/* seen.c - when the user has actually seen a chat or a room: its window is
  * the one on screen, showing its newest lines (not scrolled up), and the
  * user looks at the terminal (focus reports, else a key within
  * notify_idle seconds, see notify.c). A message in a window behind another
  * one is not seen until the user switches there. Once per loop pass, the
  * newest incoming message of the window on screen is reported to xmpp/
- * (nx_markers_seen), which decides what to tell whom. */
+ * (nx_markers_seen, nx_markers_room_seen), which decides what to tell
+ * whom. */
 #include <string.h>
 
 #include "core/event.h"
@@ -17,6 +18,7 @@
 typedef struct {
     char *id, *stanza_id;
     bool markable;
+    bool room;     /* a room's message: STANZA_ID is the room's */
     bool reported; /* nx_markers_seen was told */
 } newest_in;
 
@@ -33,13 +35,15 @@ static void newest_free(newest_in *n)
 static void on_message(event_type t, const void *p, void *ud)
 {
     const ev_message *ev = p;
-    if (ev->outgoing || ev->groupchat || ev->muc_private || ev->backfill ||
-        (ev->result && ev->result->duplicate))
-        return; /* rooms have no read markers here; our own messages are neutral */
+    if (ev->outgoing || ev->muc_private || ev->backfill || (ev->result && ev->result->duplicate))
+        return; /* our own messages are neutral */
+    if (ev->groupchat && !ev->stanza_id)
+        return; /* nothing to name it by in a room */
     newest_in *n = g_new0(newest_in, 1);
     n->id = g_strdup(ev->id);
     n->stanza_id = g_strdup(ev->stanza_id);
-    n->markable = ev->markable;
+    n->markable = ev->markable && !ev->groupchat;
+    n->room = ev->groupchat;
     g_hash_table_replace(newest, g_strdup(ev->peer), n);
 }
 
@@ -62,14 +66,17 @@ static void on_conn(event_type t, const void *p, void *ud)
 static int check_seen(void *ud)
 {
     win_t *w = win_current();
-    if (!newest || catching_up || !w || w->type != WIN_CHAT || !w->jid || w->scroll > 0 ||
-        w->detached)
+    if (!newest || catching_up || !w || (w->type != WIN_CHAT && w->type != WIN_ROOM) || !w->jid ||
+        w->scroll > 0 || w->detached || w->syncing)
         return -1;
     newest_in *n = g_hash_table_lookup(newest, w->jid);
     if (!n || n->reported || !notify_user_looking() || nx_state() != CONN_CONNECTED)
         return -1; /* offline: told once connected again, if still on screen */
     n->reported = true;
-    nx_markers_seen(w->jid, n->id, n->stanza_id, n->markable);
+    if (n->room)
+        nx_markers_room_seen(w->jid, n->stanza_id);
+    else
+        nx_markers_seen(w->jid, n->id, n->stanza_id, n->markable);
     return -1;
 }
 

@@ -6,8 +6,9 @@
  * this file decides what may be sent: a marker only to a contact who may
  * see our presence anyway (subscription from or both), only when the
  * send_read_markers setting allows it and the message asked for one; the
- * PEP item only with the stanza-id our own server gave the message. One-to-
- * one chats only: rooms get neither (see the man page). */
+ * PEP item only with the stanza-id our own server gave the message (in
+ * rooms: the room gave it). Rooms get no chat markers from natter (they
+ * would tell every occupant), only the displayed state for our devices. */
 #include <string.h>
 
 #include "config/settings.h"
@@ -52,10 +53,10 @@ static int on_published(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
     return 0;
 }
 
-static void publish_mds(xmpp_conn_t *c, const char *peer, const char *stanza_id)
+/* Publish that PEER was displayed up to the message BY stamped STANZA_ID. */
+static void publish_mds(xmpp_conn_t *c, const char *peer, const char *by, const char *stanza_id)
 {
-    const char *own = nx_own_bare();
-    if (!own)
+    if (!by)
         return;
     if (!published)
         published = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -71,7 +72,7 @@ static void publish_mds(xmpp_conn_t *c, const char *peer, const char *stanza_id)
     xmpp_stanza_set_attribute(item, "id", peer);
     xmpp_stanza_t *disp = nx_add_child(item, "displayed", NS_MDS);
     xmpp_stanza_t *sid = nx_add_child(disp, "stanza-id", NS_SID);
-    xmpp_stanza_set_attribute(sid, "by", own);
+    xmpp_stanza_set_attribute(sid, "by", by);
     xmpp_stanza_set_attribute(sid, "id", stanza_id);
     /* Private to our account, kept, one item per chat (XEP-0490 section 4.2). */
     xmpp_stanza_t *po = nx_add_child(ps, "publish-options", NULL);
@@ -93,7 +94,14 @@ void nx_markers_seen(const char *peer, const char *id, const char *stanza_id, bo
     if (markable && id && settings_get_bool("send_read_markers") && sees_presence(peer))
         send_displayed(c, peer, id);
     if (stanza_id)
-        publish_mds(c, peer, stanza_id);
+        publish_mds(c, peer, nx_own_bare(), stanza_id);
+}
+
+void nx_markers_room_seen(const char *room, const char *stanza_id)
+{
+    xmpp_conn_t *c = nx_conn();
+    if (c && room && stanza_id && muc_room_find(room))
+        publish_mds(c, room, room, stanza_id);
 }
 
 /* Announce the displayed state in the <item/>s of ITEMS (a PEP
@@ -110,8 +118,11 @@ static void announce_items(xmpp_stanza_t *items)
         xmpp_stanza_t *sid = disp ? nx_child(disp, "stanza-id", NS_SID) : NULL;
         const char *by = sid ? xmpp_stanza_get_attribute(sid, "by") : NULL;
         const char *id = sid ? xmpp_stanza_get_attribute(sid, "id") : NULL;
-        /* One-to-one chats: the stanza-id is our server's. */
-        if (!peer || !id || !by || strchr(peer, '/') || !jid_bare_equal(by, own))
+        /* One-to-one chats: the stanza-id is our server's; rooms we know:
+         * the room's. */
+        if (!peer || !id || !by || strchr(peer, '/') || strchr(by, '/'))
+            continue;
+        if (!jid_bare_equal(by, own) && !(jid_bare_equal(by, peer) && muc_room_find(peer)))
             continue;
         ev_mds m = {peer, id};
         event_emit(EV_MDS, &m);

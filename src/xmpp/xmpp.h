@@ -56,6 +56,9 @@ bool nx_send_file_link(const char *to, const char *url, char **err);
  * a contact who may see our presence) and our other devices (XEP-0490).
  * Nothing while offline. */
 void nx_markers_seen(const char *peer, const char *id, const char *stanza_id, bool markable);
+/* The user has seen ROOM up to the message the room stamped STANZA_ID: only
+ * our other devices are told (XEP-0490); rooms get no chat markers. */
+void nx_markers_room_seen(const char *room, const char *stanza_id);
 
 /* The answer to nx_upload_slot: OK with the PUT and GET addresses (HTTPS)
  * and the headers to send with the PUT ("Name: value", NULL-terminated,

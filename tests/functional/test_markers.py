@@ -234,11 +234,12 @@ def pep_items(peer, node):
     return asyncio.run_coroutine_threadsafe(go(), peer.loop).result(12)
 
 
-def publish_mds(peer, chat, stanza_id):
-    """Another client of the account says it displayed CHAT up to STANZA_ID."""
+def publish_mds(peer, chat, stanza_id, by=None):
+    """Another client of the account says it displayed CHAT up to STANZA_ID
+    (stamped by BY: our account, or for a room the room)."""
     import asyncio
     import xml.etree.ElementTree as ET
-    own = peer.bare
+    own = by or peer.bare
 
     async def go():
         iq = peer.client.Iq()
@@ -321,3 +322,38 @@ def test_read_elsewhere_while_natter_was_away(natter, bob, server, peer_factory,
     ev.wait(lambda e: e["type"] == "message" and e["body"] == "while away 3", timeout=15)
     n.wait_for(lambda s: "bob" in status_windows(n, s) and unread(n, "bob", s) == 1,
                timeout=15, message="read elsewhere not applied after login")
+
+
+def test_rooms_share_the_displayed_state_but_get_no_markers(natter, server, peer_factory,
+                                                           occupant_factory, events):
+    """In rooms natter sends no chat markers (they would tell every occupant),
+    but shares what was displayed with our devices by the room's stanza-id,
+    and clears a room's unread count for what another device displayed."""
+    from muc_helpers import room_jid, wait_line, you_joined
+    n = natter
+    room = room_jid("lobby")
+    bot = occupant_factory("bob", server)
+    bot.create("lobby", "bob", persistent=True)
+    phone = peer_factory("alice", server, resource="phone")
+    ev = events(n, "--filter", "messages")
+    n.type_line("/join lobby")
+    wait_line(n, you_joined("lobby", "alice"), timeout=15)
+    bot.say("lobby", "room hello")
+    got = ev.wait(lambda e: e["body"] == "room hello")
+    assert got["stanza_id"]
+    wait_until(lambda: got["stanza_id"] in pep_items(phone, NS_MDS), 10,
+               message="room's MDS item not published", describe=lambda: pep_items(phone, NS_MDS))
+    items = pep_items(phone, NS_MDS)
+    item = re.search(r"<item[^>]*id=.%s.*?</item>" % re.escape(room), items, re.S).group(0)
+    assert re.search(r"by=.%s." % re.escape(room), item), item
+    ping(bot, NATTER)
+    assert not [x for x in bot.stanzas if NS_MARKERS in x], "a chat marker went to the room"
+
+    n.type_line("/win 1")
+    n.wait_for(lambda s: "console" in status_bar(n, s))
+    for i in range(3):
+        bot.say("lobby", "room unread %d" % i)
+    msgs = [ev.wait(lambda e, i=i: e["body"] == "room unread %d" % i) for i in range(3)]
+    n.wait_for(lambda s: unread(n, "lobby", s) == 3, message="three unread in the room")
+    publish_mds(phone, room, msgs[1]["stanza_id"], by=room)
+    n.wait_for(lambda s: unread(n, "lobby", s) == 1, message="room's unread not cleared")

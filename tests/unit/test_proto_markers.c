@@ -3,7 +3,8 @@
  * only from the contact, never from our own devices' copies; "displayed"
  * goes only to a contact who may see our presence, and never with
  * send_read_markers off; the displayed state of our other devices
- * (XEP-0490) counts only from our own account. */
+ * (XEP-0490) counts only from our own account, and for rooms only with
+ * the stanza-id of a room we know. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -130,16 +131,62 @@ static void test_mds_stanza_id_by_other_refused(void **state)
     assert_int_equal(ph_count(EV_MDS), 0);
 }
 
+/* Rooms: the displayed state names the room's stanza-id, for a room we
+ * know; a room gets no chat marker. */
+static void test_room_seen_publishes_with_room_stanza_id(void **state)
+{
+    ph_join(ROOM, "me", NULL);
+    ph_forget();
+    nx_markers_room_seen(ROOM, "rsid1");
+    xmpp_stanza_t *iq = ph_sent_iq(NULL, "http://jabber.org/protocol/pubsub");
+    xmpp_stanza_t *item = xmpp_stanza_get_child_by_name(
+        xmpp_stanza_get_child_by_name(xmpp_stanza_get_child_by_name(iq, "pubsub"), "publish"),
+        "item");
+    assert_string_equal(xmpp_stanza_get_attribute(item, "id"), ROOM);
+    xmpp_stanza_t *sid =
+        xmpp_stanza_get_child_by_ns(xmpp_stanza_get_child_by_ns(item, NS_MDS), NS_SID);
+    assert_string_equal(xmpp_stanza_get_attribute(sid, "by"), ROOM);
+    assert_string_equal(xmpp_stanza_get_attribute(sid, "id"), "rsid1");
+    assert_null(ph_sent("message", ROOM, NULL));
+}
+
+static void test_mds_for_room(void **state)
+{
+    ph_join(ROOM, "me", NULL);
+    ph_forget();
+    ph_receive(MDS_EVENT(ME, ROOM, ROOM, "rsid2"));
+    const ph_event *e = ph_last(EV_MDS);
+    assert_non_null(e);
+    assert_string_equal(e->peer, ROOM);
+    assert_string_equal(e->stanza_id, "rsid2");
+}
+
+/* A stanza-id "by" a JID that is not a room we know counts for nothing. */
+static void test_mds_for_unknown_room_refused(void **state)
+{
+    ph_receive(MDS_EVENT(ME, ROOM, ROOM, "rsid2"));
+    ph_receive(MDS_EVENT(ME, ALICE, ALICE, "rsid3"));
+    assert_int_equal(ph_count(EV_MDS), 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, ph_setup, ph_teardown)
     const struct CMUnitTest tests[] = {
-        T(test_outgoing_chat_is_markable),        T(test_displayed_from_contact),
-        T(test_displayed_in_sent_carbon_refused), T(test_seen_tells_contact_and_own_devices),
-        T(test_seen_no_marker_to_stranger),       T(test_seen_no_marker_with_setting_off),
-        T(test_seen_no_marker_unless_asked),      T(test_mds_from_own_account),
-        T(test_mds_from_contact_refused),         T(test_mds_from_own_device_refused),
+        T(test_outgoing_chat_is_markable),
+        T(test_displayed_from_contact),
+        T(test_displayed_in_sent_carbon_refused),
+        T(test_seen_tells_contact_and_own_devices),
+        T(test_seen_no_marker_to_stranger),
+        T(test_seen_no_marker_with_setting_off),
+        T(test_seen_no_marker_unless_asked),
+        T(test_mds_from_own_account),
+        T(test_mds_from_contact_refused),
+        T(test_mds_from_own_device_refused),
         T(test_mds_stanza_id_by_other_refused),
+        T(test_room_seen_publishes_with_room_stanza_id),
+        T(test_mds_for_room),
+        T(test_mds_for_unknown_room_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
