@@ -13,6 +13,7 @@
 
 #include "config/settings.h"
 #include "core/log.h"
+#include "core/loop.h"
 #include "model/jid.h"
 #include "xmpp/internal.h"
 
@@ -21,6 +22,15 @@
 
 /* peer -> the stanza-id last published for it (no need to say it twice). */
 static GHashTable *published;
+
+/* Publications are spaced: in a busy chat every message seen would be one
+ * PEP publication (and a notification to each of our devices). The first
+ * goes at once; what is seen within MDS_GAP_MS after it is published when
+ * the gap is over, only the newest point of each chat. */
+#define MDS_GAP_MS 2000
+static gint64 last_publish_us; /* monotonic time of the last publication */
+static unsigned gap_timer;
+static GHashTable *pending; /* peer -> "BY STANZA_ID" (g_strjoin'ed with ' ') */
 
 /* A contact who may see our presence: telling it that we read its
  * messages says no more than our presence does (XEP-0333 section 9). */
@@ -53,11 +63,10 @@ static int on_published(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
     return 0;
 }
 
-/* Publish that PEER was displayed up to the message BY stamped STANZA_ID. */
-static void publish_mds(xmpp_conn_t *c, const char *peer, const char *by, const char *stanza_id)
+/* Send the publication that PEER was displayed up to the message BY
+ * stamped STANZA_ID. */
+static void send_mds(xmpp_conn_t *c, const char *peer, const char *by, const char *stanza_id)
 {
-    if (!by)
-        return;
     if (!published)
         published = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     const char *last = g_hash_table_lookup(published, peer);
@@ -84,6 +93,43 @@ static void publish_mds(xmpp_conn_t *c, const char *peer, const char *by, const 
     nx_add_field(form, "pubsub#send_last_published_item", NULL, "never");
     nx_add_field(form, "pubsub#access_model", NULL, "whitelist");
     nx_send_iq(c, iq, on_published, g_strdup(peer), g_free);
+    last_publish_us = g_get_monotonic_time();
+}
+
+static void on_gap_over(void *ud)
+{
+    gap_timer = 0;
+    xmpp_conn_t *c = nx_conn();
+    GHashTableIter it;
+    gpointer peer, val;
+    g_hash_table_iter_init(&it, pending);
+    while (c && g_hash_table_iter_next(&it, &peer, &val)) {
+        char **parts = g_strsplit(val, " ", 2);
+        if (parts[0] && parts[1])
+            send_mds(c, peer, parts[0], parts[1]);
+        g_strfreev(parts);
+    }
+    g_hash_table_remove_all(pending);
+}
+
+/* Publish (now, or when the gap since the last one is over) that PEER was
+ * displayed up to the message BY stamped STANZA_ID. */
+static void publish_mds(xmpp_conn_t *c, const char *peer, const char *by, const char *stanza_id)
+{
+    if (!by || strchr(by, ' ') || strchr(stanza_id, ' '))
+        return; /* (no JID has a space; a stanza-id with one is not ours to store) */
+    gint64 since_ms = (g_get_monotonic_time() - last_publish_us) / 1000;
+    if (!gap_timer && (!last_publish_us || since_ms >= MDS_GAP_MS)) {
+        send_mds(c, peer, by, stanza_id);
+        return;
+    }
+    if (!pending)
+        pending = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    g_hash_table_replace(pending, g_strdup(peer), g_strjoin(" ", by, stanza_id, NULL));
+    if (!gap_timer)
+        gap_timer = loop_add_timer(
+            (unsigned)(since_ms >= 0 && since_ms < MDS_GAP_MS ? MDS_GAP_MS - since_ms : 0),
+            on_gap_over, NULL);
 }
 
 void nx_markers_seen(const char *peer, const char *id, const char *stanza_id, bool markable)
@@ -180,5 +226,10 @@ void nx_markers_init(void)
 void nx_markers_reset(void)
 {
     event_unsubscribe(EV_ARCHIVE_SYNC, on_sync, NULL);
+    if (gap_timer)
+        loop_cancel_timer(gap_timer);
+    gap_timer = 0;
+    last_publish_us = 0;
+    g_clear_pointer(&pending, g_hash_table_destroy);
     g_clear_pointer(&published, g_hash_table_destroy);
 }

@@ -273,6 +273,11 @@ def test_displayed_state_shared_with_our_other_devices(natter, bob, server, peer
                message="MDS item not published", describe=lambda: pep_items(phone, NS_MDS))
     items = pep_items(phone, NS_MDS)
     assert "id=\"bob@localhost\"" in items or "id='bob@localhost'" in items, items
+    # the next one, seen at once after it, is published when the gap is over
+    send_markable(bob, "seen too")
+    too = ev.wait(lambda e: e["body"] == "seen too")
+    wait_until(lambda: too["stanza_id"] in pep_items(phone, NS_MDS), 10,
+               message="the newer point was not published", describe=lambda: pep_items(phone, NS_MDS))
 
     # three messages arrive while another window is on screen
     n.type_line("/win 1")

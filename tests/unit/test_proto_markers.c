@@ -78,6 +78,28 @@ static void test_seen_tells_contact_and_own_devices(void **state)
     assert_non_null(xmpp_stanza_get_child_by_name(ps, "publish-options"));
 }
 
+static const char *published_sid(void)
+{
+    xmpp_stanza_t *iq = ph_sent_iq(NULL, "http://jabber.org/protocol/pubsub");
+    xmpp_stanza_t *item = xmpp_stanza_get_child_by_name(
+        xmpp_stanza_get_child_by_name(xmpp_stanza_get_child_by_name(iq, "pubsub"), "publish"),
+        "item");
+    xmpp_stanza_t *sid =
+        xmpp_stanza_get_child_by_ns(xmpp_stanza_get_child_by_ns(item, NS_MDS), NS_SID);
+    return xmpp_stanza_get_attribute(sid, "id");
+}
+
+/* A busy chat is not one publication per message: the next one waits for
+ * the gap (and then names only the newest point). */
+static void test_seen_publications_spaced(void **state)
+{
+    nx_markers_seen(ALICE, "m1", "sid1", true);
+    nx_markers_seen(ALICE, "m2", "sid2", true);
+    nx_markers_seen(ALICE, "m3", "sid3", true);
+    assert_string_equal(published_sid(), "sid1");
+    assert_string_equal(xmpp_stanza_get_attribute(sent_displayed(ALICE), "id"), "m3");
+}
+
 /* A stranger does not learn that we read (and so that we are online). */
 static void test_seen_no_marker_to_stranger(void **state)
 {
@@ -177,6 +199,7 @@ int main(void)
         T(test_displayed_from_contact),
         T(test_displayed_in_sent_carbon_refused),
         T(test_seen_tells_contact_and_own_devices),
+        T(test_seen_publications_spaced),
         T(test_seen_no_marker_to_stranger),
         T(test_seen_no_marker_with_setting_off),
         T(test_seen_no_marker_unless_asked),
