@@ -31,6 +31,7 @@ static GHashTable *published;
 static gint64 last_publish_us; /* monotonic time of the last publication */
 static unsigned gap_timer;
 static GHashTable *pending; /* peer -> "BY STANZA_ID" (g_strjoin'ed with ' ') */
+static bool unsupported;    /* the server refused: no more until the next login */
 
 /* A contact who may see our presence: telling it that we read its
  * messages says no more than our presence does (XEP-0333 section 9). */
@@ -57,6 +58,12 @@ static int on_published(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
         char *why = nx_error_text(st);
         log_warn("mds", "publishing the displayed state of %s failed: %s", (const char *)ud, why);
         g_free(why);
+        const char *cond = nx_error_condition(st);
+        /* A server without PEP (or without publish-options) says the same
+         * every time: stop asking until the next login. */
+        if (cond && (!strcmp(cond, "service-unavailable") ||
+                     !strcmp(cond, "feature-not-implemented") || !strcmp(cond, "not-allowed")))
+            unsupported = true;
         if (published)
             g_hash_table_remove(published, ud); /* try again next time */
     }
@@ -116,7 +123,7 @@ static void on_gap_over(void *ud)
  * displayed up to the message BY stamped STANZA_ID. */
 static void publish_mds(xmpp_conn_t *c, const char *peer, const char *by, const char *stanza_id)
 {
-    if (!by || strchr(by, ' ') || strchr(stanza_id, ' '))
+    if (unsupported || !by || strchr(by, ' ') || strchr(stanza_id, ' '))
         return; /* (no JID has a space; a stanza-id with one is not ours to store) */
     gint64 since_ms = (g_get_monotonic_time() - last_publish_us) / 1000;
     if (!gap_timer && (!last_publish_us || since_ms >= MDS_GAP_MS)) {
@@ -212,6 +219,7 @@ static void on_sync(event_type t, const void *p, void *ud)
     xmpp_conn_t *c = nx_conn();
     if (!ev->done || ev->peer || !c)
         return;
+    unsupported = false; /* a new login: perhaps another server */
     xmpp_stanza_t *iq = nx_iq_new("get");
     xmpp_stanza_t *items = nx_add_child(nx_add_child(iq, "pubsub", NS_PUBSUB), "items", NULL);
     xmpp_stanza_set_attribute(items, "node", NS_MDS);
@@ -230,6 +238,7 @@ void nx_markers_reset(void)
         loop_cancel_timer(gap_timer);
     gap_timer = 0;
     last_publish_us = 0;
+    unsupported = false;
     g_clear_pointer(&pending, g_hash_table_destroy);
     g_clear_pointer(&published, g_hash_table_destroy);
 }
