@@ -41,6 +41,8 @@ static char *opt_export;
 static char **opt_remote;
 static char *opt_commands_file;
 static char *opt_format;
+static gboolean opt_events;
+static char *opt_filter;
 
 static const GOptionEntry options[] = {
     {"account", 'a', 0, G_OPTION_ARG_STRING, &opt_account, "Connect ACCOUNT at start", "ACCOUNT"},
@@ -53,6 +55,12 @@ static const GOptionEntry options[] = {
      "Print the history with JID (or 'all') of the account (-a, or the only one) and exit", "JID"},
     {"remote", 'r', 0, G_OPTION_ARG_STRING_ARRAY, &opt_remote,
      "Run COMMAND in the natter already running (-a picks which); repeatable", "COMMAND"},
+    {"events", 0, 0, G_OPTION_ARG_NONE, &opt_events,
+     "With --remote: print what happens in the running natter as JSON lines", NULL},
+    {"filter", 0, 0, G_OPTION_ARG_STRING, &opt_filter,
+     "With --events: only these kinds (messages,receipts,chatstates,presence,rooms,connection,"
+     "transfers)",
+     "KINDS"},
     {"commands-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_commands_file,
      "Run the commands in FILE at start (default: $XDG_CONFIG_HOME/natter/startup)", "FILE"},
     {"format", 0, 0, G_OPTION_ARG_STRING, &opt_format, "Export format: text (default) or json",
@@ -253,10 +261,28 @@ static char **complete_cb(const char *line, int start, const char *word)
     return cmd_complete(line, start, word);
 }
 
+/* `--remote --events`: --remote takes a command, so this would make
+ * "--events" its command. Take that pair as --events (which implies
+ * --remote) before the options are parsed. */
+static void take_remote_events(int *argc, char **argv)
+{
+    for (int i = 1; i + 1 < *argc; i++) {
+        if (!strcmp(argv[i], "--"))
+            return;
+        if ((!strcmp(argv[i], "--remote") || !strcmp(argv[i], "-r")) &&
+            !strcmp(argv[i + 1], "--events")) {
+            memmove(&argv[i], &argv[i + 1], sizeof(char *) * (size_t)(*argc - i));
+            (*argc)--;
+            return;
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
     GError *error = NULL;
+    take_remote_events(&argc, argv);
     GOptionContext *oc = g_option_context_new("- a terminal XMPP client");
     g_option_context_add_main_entries(oc, options, NULL);
     g_option_context_set_summary(
@@ -273,6 +299,18 @@ int main(int argc, char **argv)
     if (opt_version) {
         printf("natter %s\n", PACKAGE_VERSION);
         return 0;
+    }
+    if (opt_filter && !opt_events) {
+        fprintf(stderr, "natter: --filter goes with --remote --events\n");
+        return 2;
+    }
+    if (opt_events) {
+        if (opt_remote) {
+            fprintf(stderr, "natter: --events takes no commands; run them with another --remote\n");
+            return 2;
+        }
+        signal(SIGPIPE, SIG_IGN);
+        return remote_events(opt_account, opt_filter);
     }
     if (opt_remote) {
         signal(SIGPIPE, SIG_IGN);
@@ -396,6 +434,7 @@ int main(int argc, char **argv)
     g_free(opt_log);
     g_free(opt_export);
     g_strfreev(opt_remote);
+    g_free(opt_filter);
     g_free(opt_commands_file);
     g_free(opt_format);
     return 0;

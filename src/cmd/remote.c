@@ -14,24 +14,33 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/events.h"
 #include "core/loop.h"
 #include "ui/ui.h"
 
 #define MAX_REQUEST (64 * 1024)
 #define MAX_UNSENT (4 * 1024 * 1024) /* reply bytes kept for a slow client */
 #define CLIENT_TIMEOUT_MS 5000       /* to send the request; then per stall of the reply */
+/* Event lines kept for a client of the event stream that reads slowly; what
+ * does not fit is dropped and counted (see queue_event). */
+#define MAX_EVENT_BACKLOG (256 * 1024)
+#define EVENTS_REQUEST "?events"
+#define MAX_EVENT_CLIENTS 32 /* streams at once: each may hold a full backlog */
 
 /* One connection: it sends its request, then natter answers through the
  * main loop (the socket is non-blocking and nothing waits for it). */
 typedef struct {
     int fd;
     unsigned watch, timer;
-    GString *buf;   /* the request, until the client closes its side */
-    GString *reply; /* the answer, or NULL while reading the request */
-    size_t sent;    /* bytes of reply written */
-    bool replying;  /* the request is served: only the reply is left */
+    GString *buf;          /* the request, until the client closes its side */
+    GString *reply;        /* the answer, or NULL while reading the request */
+    size_t sent;           /* bytes of reply written */
+    bool replying;         /* the request is served: only the reply is left */
+    unsigned sink;         /* an event-stream client (events_add_sink), 0 if not */
+    unsigned long dropped; /* events it missed since its last "dropped" line */
 } client;
 
+static unsigned event_clients; /* clients with a sink */
 static int listen_fd = -1;
 static unsigned listen_watch;
 static char *sock_path;
@@ -112,6 +121,10 @@ static char *socket_account(const char *file)
 
 static void client_close(client *c)
 {
+    if (c->sink) {
+        events_remove_sink(c->sink);
+        event_clients--;
+    }
     if (c->watch)
         loop_remove_fd(c->watch);
     if (c->timer)
@@ -125,6 +138,88 @@ static void client_close(client *c)
 }
 
 static void on_client_timeout(void *ud);
+static void reply_and_close(client *c, const char *text, size_t len);
+
+/* Event stream: write what the socket takes now and watch for room when
+ * some is left. False when C was closed (the reader went away). */
+static bool flush_events(client *c)
+{
+    while (c->sent < c->reply->len) {
+        ssize_t w = send(c->fd, c->reply->str + c->sent, c->reply->len - c->sent, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break;
+        if (w <= 0) {
+            client_close(c);
+            return false;
+        }
+        c->sent += (size_t)w;
+    }
+    if (c->sent == c->reply->len) {
+        g_string_truncate(c->reply, 0);
+        c->sent = 0;
+    } else if (c->sent > MAX_EVENT_BACKLOG / 2) {
+        g_string_erase(c->reply, 0, (gssize)c->sent);
+        c->sent = 0;
+    }
+    /* Once half the backlog has gone out, tell the reader what it missed. */
+    if (c->dropped && c->reply->len - c->sent < MAX_EVENT_BACKLOG / 2) {
+        char *line = events_dropped(c->dropped);
+        g_string_append(c->reply, line);
+        g_free(line);
+        c->dropped = 0;
+        return flush_events(c);
+    }
+    loop_fd_set_events(c->watch, c->sent < c->reply->len ? POLLIN | POLLOUT : POLLIN);
+    return true;
+}
+
+/* A line for an event-stream client. A reader that falls behind never
+ * blocks natter: its backlog is bounded, and events that do not fit are
+ * dropped and counted; the reader gets {"type":"dropped","count":N} in
+ * their place as soon as it has caught up, so it knows there is a gap and
+ * goes on without having to connect again. */
+static void queue_event(const char *line, size_t len, void *ud)
+{
+    client *c = ud;
+    if (c->dropped || c->reply->len - c->sent + len > MAX_EVENT_BACKLOG) {
+        c->dropped++;
+        return;
+    }
+    g_string_append_len(c->reply, line, (gssize)len);
+    /* Written when the loop polls next, right after this pass: a burst
+     * of events costs one write, not one each. */
+    loop_fd_set_events(c->watch, POLLIN | POLLOUT);
+}
+
+/* Turn C into an event-stream client for the kinds in FILTER (the rest of
+ * its "?events" request line). */
+static void start_events(client *c, const char *filter)
+{
+    unsigned mask;
+    char *err = NULL;
+    if (event_clients >= MAX_EVENT_CLIENTS)
+        err = g_strdup_printf("too many event streams at once (%d)", MAX_EVENT_CLIENTS);
+    if (err || !events_parse_filter(filter, &mask, &err)) {
+        char *msg = g_strdup_printf("error: %s\n", err);
+        g_free(err);
+        reply_and_close(c, msg, strlen(msg));
+        g_free(msg);
+        return;
+    }
+    if (c->timer)
+        loop_cancel_timer(c->timer); /* it stays as long as it likes */
+    c->timer = 0;
+    c->reply = g_string_new(NULL);
+    c->sent = 0;
+    char *hello = events_hello(mask);
+    g_string_append(c->reply, hello);
+    g_free(hello);
+    c->sink = events_add_sink(mask, queue_event, c);
+    event_clients++;
+    flush_events(c);
+}
 
 static void restart_timer(client *c)
 {
@@ -226,6 +321,18 @@ static void on_client(int fd, short revents, void *ud)
         return;
     }
     char buf[4096];
+    if (c->sink) {
+        /* An event-stream client has nothing more to say: what it sends is
+         * ignored, and its end (or an error) ends the stream. */
+        if (revents & POLLOUT && !flush_events(c))
+            return;
+        if (revents & (POLLIN | POLLHUP | POLLERR)) {
+            ssize_t n = read(fd, buf, sizeof(buf));
+            if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+                client_close(c);
+        }
+        return;
+    }
     ssize_t n = read(fd, buf, sizeof(buf));
     if (n > 0) {
         if (c->buf->len + (size_t)n > MAX_REQUEST) {
@@ -234,6 +341,15 @@ static void on_client(int fd, short revents, void *ud)
             return;
         }
         g_string_append_len(c->buf, buf, n);
+        const char *nl = memchr(c->buf->str, '\n', c->buf->len);
+        if (nl && g_str_has_prefix(c->buf->str, EVENTS_REQUEST) &&
+            (c->buf->str[strlen(EVENTS_REQUEST)] == ' ' ||
+             c->buf->str + strlen(EVENTS_REQUEST) == nl)) {
+            char *filter = g_strndup(c->buf->str + strlen(EVENTS_REQUEST),
+                                     (gsize)(nl - c->buf->str) - strlen(EVENTS_REQUEST));
+            start_events(c, g_strstrip(filter));
+            g_free(filter);
+        }
         return;
     }
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -314,6 +430,7 @@ bool remote_init(const char *name, char **err)
     chmod(path, 0600);
     sock_path = path;
     listen_watch = loop_add_fd(listen_fd, POLLIN, on_accept, NULL);
+    events_init();
     return true;
 }
 
@@ -321,6 +438,8 @@ void remote_deinit(void)
 {
     while (clients)
         client_close(clients->data);
+    if (listen_watch)
+        events_deinit();
     if (listen_watch)
         loop_remove_fd(listen_watch);
     listen_watch = 0;
@@ -401,14 +520,16 @@ static void write_all(int fd, const char *s, size_t n)
     }
 }
 
-int remote_run(const char *name, char **commands)
+/* Client side: connect to the natter running for NAME. -1 after saying
+ * why on stderr. */
+static int connect_running(const char *name)
 {
     char *err = NULL;
     char *path = find_socket(name, &err);
     if (!path) {
         fprintf(stderr, "natter: %s\n", err);
         g_free(err);
-        return 2;
+        return -1;
     }
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -418,9 +539,62 @@ int remote_run(const char *name, char **commands)
         g_free(path);
         if (fd >= 0)
             close(fd);
-        return 2;
+        return -1;
     }
     g_free(path);
+    return fd;
+}
+
+int remote_events(const char *name, const char *filter)
+{
+    unsigned mask;
+    char *err = NULL;
+    if (!events_parse_filter(filter, &mask, &err)) {
+        fprintf(stderr, "natter: --filter: %s\n", err);
+        g_free(err);
+        return 2;
+    }
+    int fd = connect_running(name);
+    if (fd < 0)
+        return 2;
+    char *req = g_strdup_printf(EVENTS_REQUEST " %s\n", filter ? filter : "");
+    write_all(fd, req, strlen(req));
+    g_free(req);
+    /* Pass whole lines on as they come, each flushed at once: a script
+     * reading our output line by line sees every event when it happens. */
+    GString *pending = g_string_new(NULL);
+    char buf[8192];
+    ssize_t n;
+    int status = 0;
+    while ((n = read(fd, buf, sizeof(buf))) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
+        g_string_append_len(pending, buf, n);
+        char *nl = memrchr(pending->str, '\n', pending->len);
+        if (!nl)
+            continue;
+        size_t whole = (size_t)(nl - pending->str) + 1;
+        if (g_str_has_prefix(pending->str, "error: ")) {
+            fwrite(pending->str + strlen("error: "), 1, whole - strlen("error: "), stderr);
+            status = 2;
+            break;
+        }
+        if (fwrite(pending->str, 1, whole, stdout) != whole || fflush(stdout) != 0)
+            break; /* nobody reads our output any more */
+        g_string_erase(pending, 0, (gssize)whole);
+    }
+    g_string_free(pending, TRUE);
+    close(fd);
+    return status;
+}
+
+int remote_run(const char *name, char **commands)
+{
+    int fd = connect_running(name);
+    if (fd < 0)
+        return 2;
     for (char **c = commands; c && *c; c++) {
         write_all(fd, *c, strlen(*c));
         write_all(fd, "\n", 1);

@@ -12,6 +12,9 @@
  * then "ok" when every command succeeded, else "error". The reply is written
  * through the main loop: a client that stops reading it never blocks natter,
  * and is dropped after 5 s without progress or with 4 MiB left unread.
+ *
+ * A client whose first line is "?events [FILTER]" gets the event stream
+ * instead (cmd/events.h): JSON lines for as long as it stays connected.
  */
 #ifndef NATTER_CMD_REMOTE_H
 #define NATTER_CMD_REMOTE_H
@@ -27,5 +30,12 @@ void remote_deinit(void);
  * several run, says which do). Prints the answer; returns the process exit
  * status (0 ok, 1 error, 2 no natter or no single one). */
 int remote_run(const char *name, char **commands);
+
+/* Client side of the event stream (`natter --remote --events`): ask the
+ * natter running for NAME for the events of the kinds in FILTER (NULL: all,
+ * see events_parse_filter) and copy its JSON lines to stdout, each flushed,
+ * until natter ends or stdout is closed. Returns the exit status (0 natter
+ * ended the stream, 2 no natter or a bad filter). */
+int remote_events(const char *name, const char *filter);
 
 #endif

@@ -81,6 +81,8 @@ static const setting_def table[] = {
     {"receipts", SETTING_BOOL, "on", 0, 0, NULL, "chat",
      "ask for and send message delivery receipts"},
     {"chat_states", SETTING_BOOL, "on", 0, 0, NULL, "chat", "send and show typing notifications"},
+    {"send_read_markers", SETTING_BOOL, "on", 0, 0, NULL, "chat",
+     "tell contacts who may see your presence when you have seen their messages (XEP-0333)"},
     /* group chat */
     {"occupants_pane", SETTING_BOOL, "on", 0, 0, NULL, "muc",
      "show the occupants pane beside room windows (/occupants toggles it)"},

@@ -45,6 +45,8 @@ typedef enum {
     EV_SETTING,        /* ev_setting: a setting was changed (config/settings.h) */
     EV_TRANSFER,       /* ev_transfer: a file upload or download started, moved or ended */
     EV_REACTION,       /* ev_reaction: someone's set of reactions to a message (XEP-0444) */
+    EV_DISPLAYED,      /* ev_receipt: the contact displayed our messages up to ID (XEP-0333) */
+    EV_MDS,            /* ev_mds: another device of ours displayed PEER up to STANZA_ID */
     EV__COUNT
 } event_type;
 
@@ -145,6 +147,7 @@ typedef struct {
                               * (BODY is then without the quote marked as fallback) */
     const char *reply_to;    /* XEP-0461: the answered message's author as named, or NULL */
     ev_result *result;       /* may be NULL */
+    bool markable;           /* incoming: the sender asks for chat markers (XEP-0333) */
 } ev_message;
 
 typedef struct {
@@ -293,6 +296,13 @@ typedef struct {
     bool from_archive; /* from MAM or a room's history */
     ev_result *result; /* may be NULL */
 } ev_reaction;
+/* XEP-0490: our account's PEP says the conversation with PEER (bare JID)
+ * was displayed up to the message with STANZA_ID: the one our server gave
+ * it, or for a room the room's. Only our own account can say this. */
+typedef struct {
+    const char *peer;
+    const char *stanza_id;
+} ev_mds;
 
 /* Who runs when: every subscriber of an event in an earlier stage has run
  * before any subscriber in a later one is called. */

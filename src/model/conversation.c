@@ -6,7 +6,15 @@
 
 #include "core/event.h"
 
-static GHashTable *unread;  /* peer -> GUINT_TO_POINTER(count) */
+/* What is unread in a conversation: how many, and the stanza-ids our
+ * server gave them (NULL when none), oldest first, so that another device
+ * saying "displayed up to X" (XEP-0490) clears exactly those up to X. */
+typedef struct {
+    unsigned count;
+    GQueue sids; /* char*, the newest CONV_MAX_TRACKED of the unread */
+} unread_t;
+
+static GHashTable *unread;  /* peer -> unread_t* */
 static GHashTable *invites; /* room -> conv_invite* */
 
 static void invite_free(conv_invite *i)
@@ -18,13 +26,49 @@ static void invite_free(conv_invite *i)
     g_free(i);
 }
 
+static void unread_free(unread_t *u)
+{
+    g_queue_clear_full(&u->sids, g_free);
+    g_free(u);
+}
+
 static void on_message(event_type t, const void *p, void *ud)
 {
     const ev_message *ev = p;
     if (ev->outgoing || ev->backfill || (ev->result && ev->result->duplicate))
         return;
-    unsigned n = GPOINTER_TO_UINT(g_hash_table_lookup(unread, ev->peer));
-    g_hash_table_replace(unread, g_strdup(ev->peer), GUINT_TO_POINTER(n + 1));
+    unread_t *u = g_hash_table_lookup(unread, ev->peer);
+    if (!u) {
+        u = g_new0(unread_t, 1);
+        g_hash_table_replace(unread, g_strdup(ev->peer), u);
+    }
+    u->count++;
+    g_queue_push_tail(&u->sids, g_strdup(ev->stanza_id));
+    if (u->sids.length > CONV_MAX_TRACKED)
+        g_free(g_queue_pop_head(&u->sids));
+}
+
+/* Another device of ours displayed PEER up to a message: what came before
+ * it, and it, are read. A stanza-id not among the unread is older than all
+ * of them or unknown: nothing changes (the state only moves forward). */
+static void on_mds(event_type t, const void *p, void *ud)
+{
+    const ev_mds *ev = p;
+    unread_t *u = g_hash_table_lookup(unread, ev->peer);
+    if (!u)
+        return;
+    guint upto = 0;
+    guint i = 0;
+    for (GList *l = u->sids.head; l; l = l->next, i++)
+        if (l->data && !strcmp(l->data, ev->stanza_id))
+            upto = i + 1;
+    if (!upto)
+        return;
+    for (guint k = 0; k < upto; k++)
+        g_free(g_queue_pop_head(&u->sids));
+    u->count = u->sids.length; /* those left are newer than X; untracked ones were older */
+    if (!u->count)
+        g_hash_table_remove(unread, ev->peer);
 }
 
 static void on_invite(event_type t, const void *p, void *ud)
@@ -46,23 +90,26 @@ static void on_invite(event_type t, const void *p, void *ud)
 
 void conv_init(void)
 {
-    unread = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    unread = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)unread_free);
     invites = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)invite_free);
     event_subscribe(EV_MESSAGE, EV_STAGE_MODEL, on_message, NULL);
     event_subscribe(EV_MUC_INVITE, EV_STAGE_MODEL, on_invite, NULL);
+    event_subscribe(EV_MDS, EV_STAGE_MODEL, on_mds, NULL);
 }
 
 void conv_deinit(void)
 {
     event_unsubscribe(EV_MESSAGE, on_message, NULL);
     event_unsubscribe(EV_MUC_INVITE, on_invite, NULL);
+    event_unsubscribe(EV_MDS, on_mds, NULL);
     g_clear_pointer(&unread, g_hash_table_destroy);
     g_clear_pointer(&invites, g_hash_table_destroy);
 }
 
 unsigned conv_unread(const char *peer)
 {
-    return unread && peer ? GPOINTER_TO_UINT(g_hash_table_lookup(unread, peer)) : 0;
+    unread_t *u = unread && peer ? g_hash_table_lookup(unread, peer) : NULL;
+    return u ? u->count : 0;
 }
 
 void conv_mark_read(const char *peer)

@@ -16,6 +16,9 @@
 /* At most this many invitations are remembered at once: anyone can send
  * them. A newer invitation to a room already remembered replaces it. */
 #define CONV_MAX_INVITES 100
+/* The stanza-ids of at most this many unread messages are kept per
+ * conversation, for another device's "displayed up to" (EV_MDS). */
+#define CONV_MAX_TRACKED 1000
 
 /* An invitation to a room (XEP-0249 direct, or XEP-0045 mediated). */
 typedef struct {
@@ -36,7 +39,9 @@ void conv_deinit(void);
  * since conv_mark_read(PEER). Live and caught-up messages count; older
  * history fetched for scrolling, duplicates and own messages do not. */
 unsigned conv_unread(const char *peer);
-/* The user has seen PEER's conversation: its unread count becomes 0. */
+/* The user has seen PEER's conversation: its unread count becomes 0.
+ * Another device of ours saying it displayed PEER up to a message (EV_MDS)
+ * leaves only the messages after that one unread. */
 void conv_mark_read(const char *peer);
 
 /* The pending invitation to ROOM (borrowed, valid until the next event or

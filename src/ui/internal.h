@@ -93,6 +93,11 @@ void occupantpane_draw(void);
 /* chat.c: turn the events of one-to-one chats into lines of windows. */
 void chat_init(void);
 
+/* seen.c: when the user has seen a chat (read markers out), read marks on
+ * our lines, and other devices' read state in the status bar. */
+void seen_init(void);
+void seen_deinit(void);
+
 /* transfers.c: file transfers in their windows and the status bar. */
 void transfers_init(void);
 void transfers_deinit(void);

@@ -107,6 +107,11 @@ static bool looking(void)
     return idle <= 0 || g_get_monotonic_time() - last_input_us < (gint64)idle * G_USEC_PER_SEC;
 }
 
+bool notify_user_looking(void)
+{
+    return looking();
+}
+
 static bool quiet_now(void)
 {
     int from, to;

@@ -24,6 +24,9 @@ void notify_set_focus(bool focused);
 /* The user pressed a key (without focus reports, a window on screen that got
  * no key for notify_idle seconds counts as not looked at). */
 void notify_input_seen(void);
+/* Whether the user looks at the screen now: the terminal has focus (with
+ * focus reports), else a key came within notify_idle seconds. */
+bool notify_user_looking(void);
 
 /* W's own rule, and setting it (saved). Returns false with *ERR. */
 notify_level notify_window_level(const win_t *w);

@@ -144,8 +144,9 @@ static char *line_body(const win_line *l, size_t *nick_start, size_t *nick_len, 
     *nick_start = *nick_len = 0;
     size_t ts = 0;
     /* Never more than is known: "sent" once the server confirmed it, the
-     * tick once the contact's client did. */
+     * tick once the contact's client did, "read" once the contact saw it. */
     const char *mark = l->queued      ? " [queued]"
+                       : l->read      ? (l->resent ? " [resent] \u2713 read" : " \u2713 read")
                        : l->delivered ? (l->resent ? " [resent] \u2713" : " \u2713")
                        : l->acked     ? (l->resent ? " [resent, sent]" : " [sent]")
                        : l->resent    ? " [resent]"

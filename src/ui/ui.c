@@ -97,6 +97,7 @@ bool ui_init(char **err)
     notify_init();
     screen_start();
     chat_init();
+    seen_init();
     room_init();
     react_ui_init();
     transfers_init();
@@ -115,6 +116,7 @@ void ui_deinit(void)
     transfers_deinit();
     room_deinit();
     react_ui_deinit();
+    seen_deinit();
     notify_deinit();
     if (screen_is_open()) {
         input_deinit();
@@ -348,6 +350,12 @@ void ui_renumber_windows(void)
 int ui_window_count(void)
 {
     return (int)win_count();
+}
+
+int ui_window_of(const char *jid)
+{
+    win_t *w = win_find(jid);
+    return w ? (int)win_number(w) : 0;
 }
 
 /* The search in the scrollback (Ctrl-R): where it stands. */

@@ -77,6 +77,9 @@ int *ui_window_numbers(bool only_read, int *count);
 void ui_renumber_windows(void);
 /* How many windows there are. */
 int ui_window_count(void);
+/* The number of the window of bare JID (a chat or a room), 0 when it has
+ * none. */
+int ui_window_of(const char *jid);
 /* True while the current window is scrolled up or a search in it (Ctrl-R,
  * ui_find_back) goes on. */
 bool ui_in_scrollback(void);

@@ -51,6 +51,7 @@ typedef struct {
     bool delivered;
     bool acked;  /* the server confirmed it: "sent" */
     bool resent; /* sent again after the connection was lost */
+    bool read;   /* the contact displayed it (XEP-0333 marker) */
     bool corrected;
     bool retracted;
     bool highlight;                   /* the line a search jumped to */

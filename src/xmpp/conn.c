@@ -808,6 +808,7 @@ bool nx_init(void)
     graveyard = g_ptr_array_new();
     loop_add_prepare(0, prepare_cb, NULL);
     nx_muc_init();
+    nx_markers_init();
     return true;
 }
 
@@ -842,6 +843,7 @@ void nx_deinit(void)
     nx_muc_deinit();
     nx_muc_admin_deinit();
     nx_bookmarks_reset();
+    nx_markers_reset();
     nx_blocking_reset();
     nx_muc_list_reset();
     nx_disco_deinit();

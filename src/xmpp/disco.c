@@ -29,6 +29,8 @@ static const char *const features[] = {
     "urn:xmpp:time",
     "jabber:iq:last",
     "urn:xmpp:idle:1",
+    "urn:xmpp:chat-markers:0",
+    "urn:xmpp:mds:displayed:0+notify",
 };
 
 static char *caps_ver; /* computed once */

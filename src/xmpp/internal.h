@@ -32,6 +32,8 @@
 #define NS_IDLE "urn:xmpp:idle:1"
 #define NS_REPLY "urn:xmpp:reply:0"
 #define NS_REACTIONS "urn:xmpp:reactions:0"
+#define NS_MARKERS "urn:xmpp:chat-markers:0"
+#define NS_MDS "urn:xmpp:mds:displayed:0"
 
 /* Where an incoming <message/> came from (message.c decides what it means). */
 typedef struct {
@@ -301,6 +303,13 @@ void nx_bookmarks_fetch(xmpp_conn_t *conn);
 void nx_bookmarks_reset(void);
 /* A PEP notification of the bookmarks node (consumed: true). */
 bool nx_bookmarks_handle_event(xmpp_stanza_t *st);
+/* markers.c: a PEP notification of our displayed state (XEP-0490): true
+ * when ST was one (handled, or ignored when not from our own account). */
+bool nx_mds_handle_event(xmpp_stanza_t *st);
+/* markers.c: fetch our displayed state after each login catch-up (init);
+ * forget what was published and stop (shutdown). */
+void nx_markers_init(void);
+void nx_markers_reset(void);
 
 /* blocking.c: follow the server's blocklist pushes; fetch the list after
  * login; forget it on disconnect. */

@@ -119,6 +119,8 @@ void nx_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src
         return;
     if (!src->carbon && !src->archive && nx_bookmarks_handle_event(st))
         return;
+    if (!src->carbon && !src->archive && nx_mds_handle_event(st))
+        return;
     const char *from = xmpp_stanza_get_from(st);
     const char *to = xmpp_stanza_get_to(st);
     jid_t *fj = from ? jid_new(from) : (own ? jid_new(own) : NULL);
@@ -161,6 +163,13 @@ void nx_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src
     if (rcv && !outgoing && xmpp_stanza_get_attribute(rcv, "id")) {
         ev_receipt ev = {peer, xmpp_stanza_get_attribute(rcv, "id")};
         event_emit(EV_RECEIPT, &ev);
+    }
+    /* Chat markers (XEP-0333): only the contact's own say-so about our
+     * messages; the screen matches ID against our lines only. */
+    xmpp_stanza_t *disp = nx_child(st, "displayed", NS_MARKERS);
+    if (disp && !outgoing && !muc_private && xmpp_stanza_get_attribute(disp, "id")) {
+        ev_receipt ev = {peer, xmpp_stanza_get_attribute(disp, "id")};
+        event_emit(EV_DISPLAYED, &ev);
     }
 
     xmpp_stanza_t *retract = nx_child(st, "retract", NS_RETRACT);
@@ -224,7 +233,8 @@ void nx_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src
                              .oob_url = oob,
                              .reply_id = reply_id,
                              .reply_to = reply_to,
-                             .result = &res};
+                             .result = &res,
+                             .markable = !outgoing && nx_child(st, "markable", NS_MARKERS)};
             event_emit(EV_MESSAGE, &ev);
             g_free(oob);
         }

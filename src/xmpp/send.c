@@ -93,6 +93,9 @@ static bool send_now(xmpp_conn_t *c, const queued_message *q)
             nx_add_child(m, "request", NS_RECEIPTS);
         if (settings_get_bool("chat_states") && dest != DEST_ROOM)
             nx_add_child(m, "active", NS_CHATSTATES);
+        /* Ask contacts to say when they have seen it (XEP-0333). */
+        if (dest == DEST_CONTACT && q->kind != OUT_CORRECTION)
+            nx_add_child(m, "markable", NS_MARKERS);
     }
     add_child_id(m, "origin-id", NS_SID, q->id);
     xmpp_send(c, m);

@@ -50,6 +50,16 @@ bool nx_send_chat(const char *to, const char *body, char **err);
  * file inline. Queued like a chat message when offline. */
 bool nx_send_file_link(const char *to, const char *url, char **err);
 
+/* The user has seen the one-to-one chat with bare JID PEER up to its latest
+ * incoming message (ID, our server's STANZA_ID, whether it was MARKABLE):
+ * tells the contact (XEP-0333 displayed, when allowed: send_read_markers,
+ * a contact who may see our presence) and our other devices (XEP-0490).
+ * Nothing while offline. */
+void nx_markers_seen(const char *peer, const char *id, const char *stanza_id, bool markable);
+/* The user has seen ROOM up to the message the room stamped STANZA_ID: only
+ * our other devices are told (XEP-0490); rooms get no chat markers. */
+void nx_markers_room_seen(const char *room, const char *stanza_id);
+
 /* The answer to nx_upload_slot: OK with the PUT and GET addresses (HTTPS)
  * and the headers to send with the PUT ("Name: value", NULL-terminated,
  * only those XEP-0363 allows), or not OK with ERROR. Called exactly once. */

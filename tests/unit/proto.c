@@ -350,8 +350,13 @@ static void record_other(ph_event *e, event_type type, const void *p)
     case EV_RECEIPT:
     case EV_MESSAGE_ACKED:
     case EV_MESSAGE_RESENT:
+    case EV_DISPLAYED:
         e->peer = g_strdup(((const ev_receipt *)p)->peer);
         e->id = g_strdup(((const ev_receipt *)p)->id);
+        break;
+    case EV_MDS:
+        e->peer = g_strdup(((const ev_mds *)p)->peer);
+        e->stanza_id = g_strdup(((const ev_mds *)p)->stanza_id);
         break;
     case EV_ARCHIVE_SYNC:
         e->done = ((const ev_archive_sync *)p)->done;

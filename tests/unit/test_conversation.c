@@ -53,6 +53,60 @@ static void test_unread(void **state)
     assert_int_equal(conv_unread("lounge@conference.example/bob"), 1);
 }
 
+static void message_sid(const char *peer, const char *stanza_id)
+{
+    ev_result res = {0};
+    ev_message ev = {
+        .peer = peer, .from = peer, .body = "hi", .stanza_id = stanza_id, .result = &res};
+    event_emit(EV_MESSAGE, &ev);
+}
+
+static void mds(const char *peer, const char *stanza_id)
+{
+    ev_mds ev = {peer, stanza_id};
+    event_emit(EV_MDS, &ev);
+}
+
+/* Another device read up to a message (XEP-0490): what follows it stays
+ * unread; an unknown or older point changes nothing. */
+static void test_displayed_elsewhere(void **state)
+{
+    const char *bob = "bob@example.org";
+    message_sid(bob, "s1");
+    message_sid(bob, NULL);
+    message_sid(bob, "s3");
+    message_sid(bob, "s4");
+    message_sid("carol@example.org", "c1");
+    mds(bob, "nope");
+    assert_int_equal(conv_unread(bob), 4);
+    mds(bob, "s3");
+    assert_int_equal(conv_unread(bob), 1);
+    mds(bob, "s1"); /* older than what is left: the state only moves forward */
+    assert_int_equal(conv_unread(bob), 1);
+    mds("carol@example.org", "s4"); /* another chat's message */
+    assert_int_equal(conv_unread("carol@example.org"), 1);
+    mds(bob, "s4");
+    assert_int_equal(conv_unread(bob), 0);
+    mds("nobody@example.org", "s4");
+    assert_int_equal(conv_unread("nobody@example.org"), 0);
+}
+
+/* Only the newest CONV_MAX_TRACKED unread are matched; older ones are
+ * counted, and cleared with them. */
+static void test_displayed_elsewhere_bounded(void **state)
+{
+    const char *bob = "bob@example.org";
+    for (int i = 0; i < CONV_MAX_TRACKED + 5; i++) {
+        char sid[16];
+        g_snprintf(sid, sizeof(sid), "s%d", i);
+        message_sid(bob, sid);
+    }
+    mds(bob, "s0"); /* no longer tracked */
+    assert_int_equal(conv_unread(bob), CONV_MAX_TRACKED + 5);
+    mds(bob, "s10");
+    assert_int_equal(conv_unread(bob), CONV_MAX_TRACKED + 5 - 11);
+}
+
 static void invite(const char *room, const char *from, const char *password, bool mediated,
                    bool declined)
 {
@@ -109,6 +163,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_unread, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_displayed_elsewhere, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_displayed_elsewhere_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invites, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invites_bounded, setup, teardown),
     };
