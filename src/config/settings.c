@@ -24,6 +24,7 @@ static const char *const notify_choices[] = {"all", "mentions", "none", NULL};
 static const char *const osc_choices[] = {"off", "777", "9", NULL};
 static const char *const side_choices[] = {"left", "right", NULL};
 static const char *const strangers_choices[] = {"quiet", "notify", "drop", NULL};
+static const char *const omemo_policy_choices[] = {"manual", "automatic", "always", NULL};
 
 /* The one table of all settings, listed by group. */
 static const setting_def table[] = {
@@ -66,6 +67,9 @@ static const setting_def table[] = {
      "minutes without input before natter sets you away, with your idle time (0: never)"},
     {"version_os", SETTING_BOOL, "on", 0, 0, NULL, "chat",
      "tell others which operating system natter runs on when they ask for its version"},
+    {"omemo_policy", SETTING_ENUM, "manual", 0, 0, omemo_policy_choices, "chat",
+     "when a chat is end-to-end encrypted (OMEMO) unless /omemo on|off chose for it: manual "
+     "(never), automatic (when the contact has OMEMO devices) or always"},
     {"receipts", SETTING_BOOL, "on", 0, 0, NULL, "chat",
      "ask for and send message delivery receipts"},
     {"chat_states", SETTING_BOOL, "on", 0, 0, NULL, "chat", "send and show typing notifications"},

@@ -138,6 +138,8 @@ typedef struct {
     bool groupchat;          /* a room message: PEER is the room, FROM room/nick */
     bool muc_private;        /* a private message with an occupant: PEER is room/nick */
     const char *occupant_id; /* XEP-0421, only when the room vouches for it */
+    bool encrypted;          /* end-to-end encrypted (OMEMO): BODY is the decrypted text */
+    uint32_t device;         /* ... sent by this OMEMO device of FROM's account */
     ev_result *result;       /* may be NULL */
 } ev_message;
 
@@ -158,6 +160,7 @@ typedef struct {
     int64_t time_us;         /* TIMESTAMP in UTC microseconds (0: only TIMESTAMP is known) */
     bool groupchat;          /* FROM is room/nick: the author is the occupant */
     const char *occupant_id; /* rooms: XEP-0421 id when the room vouches for it */
+    bool encrypted;          /* the correction came end-to-end encrypted (OMEMO) */
     ev_result *result;
 } ev_correction;
 

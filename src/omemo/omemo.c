@@ -692,6 +692,7 @@ bool omemo_decrypt(omemo_account *a, const char *jid, uint32_t device, const uin
         out->bundle_changed = add_prekeys(a, 1) && save_numbers(a);
     }
     if (rc != 0) {
+        out->duplicate = rc == SG_ERR_DUPLICATE_MESSAGE;
         *err = g_strdup_printf("the message's key for this device: %s", decrypt_error(rc));
         return false;
     }

@@ -112,6 +112,7 @@ void omemo_message_free(omemo_message *m);
 typedef struct {
     char *text;          /* NULL: a key transport message, nothing to show */
     bool bundle_changed; /* a pre-key was used up and replaced: republish */
+    bool duplicate;      /* (on failure) it was decrypted before: a copy or a replay */
 } omemo_plain;
 
 /* Decrypt what DEVICE of JID sent: KEY (the data of the <key> for this

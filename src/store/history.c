@@ -203,6 +203,7 @@ static int write_one(store_msg *m, const char *bare, store_add_result *res)
     sqlite3_bind_int(st, 17, m->queued ? 1 : 0);
     sqlite3_bind_int(st, 18, (int)m->server_ack);
     sqlite3_bind_int(st, 19, m->resent ? 1 : 0);
+    sqlite3_bind_int64(st, 20, m->device);
     rc = store_stmt_run(st);
     if (rc != SQLITE_DONE)
         return rc;

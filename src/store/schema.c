@@ -141,9 +141,15 @@ static const char schema_v6_server_ack[] =
      * never acknowledged before natter stopped */
     "CREATE INDEX messages_unsent ON messages (ts) WHERE queued = 1 OR server_ack = 1;";
 
+/* Version 7, end-to-end encryption: the OMEMO device that sent a message
+ * (0: none or unknown), next to its encryption flag. */
+static const char schema_v7_device[] =
+    "ALTER TABLE messages ADD COLUMN sender_device INTEGER NOT NULL DEFAULT 0;";
+
 static const store_migration steps[] = {
-    {1, schema_v1}, {2, schema_v2}, {3, schema_v3},
-    {4, schema_v4}, {5, schema_v5}, {6, schema_v6_server_ack},
+    {1, schema_v1},        {2, schema_v2}, {3, schema_v3},
+    {4, schema_v4},        {5, schema_v5}, {6, schema_v6_server_ack},
+    {7, schema_v7_device},
 };
 
 /* natter's migration steps (static), *N of them. */

@@ -7,6 +7,7 @@
 
 #include "config/settings.h"
 #include "core/event.h"
+#include "e2e/e2e.h"
 #include "model/conversation.h"
 #include "model/jid.h"
 #include "model/muc.h"
@@ -100,6 +101,9 @@ static void show_message(const ev_message *ev)
     l->receipt_pending = ev->outgoing && ev->receipt_requested;
     l->retracted = retracted;
     l->corrected = ev->result && ev->result->body;
+    l->e2e = ev->encrypted                                                     ? '~'
+             : !ev->outgoing && !ev->muc_private && e2e_chat_enabled(ev->peer) ? '!'
+                                                                               : 0;
     if (w->detached) {
         /* Showing older history: the new line is in the database and the
          * window shows it when the user goes back to the bottom. */

@@ -229,18 +229,21 @@ static void test_newer_schema_refused(void **state)
 {
     fixture *f = *state;
     sqlite3 *db = raw_open(f->db);
-    exec_ok(db, "CREATE TABLE future (x); PRAGMA user_version = 7;");
+    char *future = g_strdup_printf("CREATE TABLE future (x); PRAGMA user_version = %d;",
+                                   STORE_SCHEMA_VERSION + 1);
+    exec_ok(db, future);
+    g_free(future);
     sqlite3_close(db);
     char *err = NULL;
     assert_false(store_open_path(f->db, &err));
     char *expected = g_strdup_printf("history database %s: it was written by a newer natter "
-                                     "(schema version 7, this natter knows %d) and is left "
+                                     "(schema version %d, this natter knows %d) and is left "
                                      "untouched: messages are kept in memory",
-                                     f->db, STORE_SCHEMA_VERSION);
+                                     f->db, STORE_SCHEMA_VERSION + 1, STORE_SCHEMA_VERSION);
     assert_string_equal(err, expected);
     g_free(expected);
     g_free(err);
-    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 7);
+    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), STORE_SCHEMA_VERSION + 1);
     assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_schema WHERE name = 'messages'"),
                      0);
 }

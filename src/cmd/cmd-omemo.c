@@ -1,0 +1,135 @@
+/* cmd-omemo.c - /omemo: end-to-end encryption of one-to-one chats (on or
+ * off per chat, remembered), fingerprints and devices. */
+#include <string.h>
+
+#include "cmd/internal.h"
+#include "e2e/e2e.h"
+#include "model/jid.h"
+#include "model/muc.h"
+#include "ui/ui.h"
+#include "xmpp/xmpp.h"
+
+/* The bare JID a subcommand is about: ARG, else the chat it was typed in. */
+static char *target(const char *arg, const char *jid, char **err)
+{
+    const char *who = arg ? arg : jid;
+    jid_t *j = who ? jid_new(who) : NULL;
+    if (!j) {
+        *err = g_strdup(who ? "not a valid JID" : "type it in a chat, or name the JID");
+        return NULL;
+    }
+    char *bare = g_strdup(j->bare);
+    jid_free(j);
+    return bare;
+}
+
+static cmd_result omemo_switch(bool on, const char *jid)
+{
+    if (!jid)
+        return cmd_fail("/omemo %s works in a chat window", on ? "on" : "off");
+    if (strchr(jid, '/') || muc_room_find(jid))
+        return cmd_fail("OMEMO in rooms and private room chats is not supported yet");
+    char *err = NULL;
+    if (!e2e_set_chat(jid, on, &err))
+        return cmd_fail_err("Not changed", err);
+    ui_info("%s", on ? "OMEMO is on: messages in this chat are sent end-to-end encrypted, "
+                       "never in plain text."
+                     : "OMEMO is off: messages in this chat are sent unencrypted.");
+    ui_redraw();
+    return CMD_OK;
+}
+
+static void show_devices(const char *bare, bool own)
+{
+    GPtrArray *devs = e2e_devices(bare);
+    uint32_t me = e2e_own_device();
+    if (devs->len == 0)
+        ui_info("No OMEMO device of %s is known.", bare);
+    for (guint i = 0; i < devs->len; i++) {
+        e2e_device *d = g_ptr_array_index(devs, i);
+        const char *what = own && d->id == me ? "this device"
+                           : d->session       ? "session"
+                                              : "no session yet";
+        ui_info("  %u%s: %s (%s)", d->id, d->active ? "" : " (not in the list any more)",
+                d->fingerprint ? d->fingerprint : "identity not known yet", what);
+        g_free(d->fingerprint);
+        g_free(d);
+    }
+    g_ptr_array_unref(devs);
+}
+
+static cmd_result cmd_omemo(char **argv, int argc, const char *jid)
+{
+    const char *sub = argc > 0 ? argv[0] : "status";
+    const char *own = nx_own_bare();
+    if (!strcmp(sub, "on") || !strcmp(sub, "off")) {
+        if (argc > 1)
+            return cmd_fail_extra("omemo", "on|off");
+        return omemo_switch(!strcmp(sub, "on"), jid);
+    }
+    if (!strcmp(sub, "status")) {
+        if (!e2e_own_device())
+            ui_info("OMEMO is not set up yet (it starts when you are connected).");
+        else
+            ui_info("OMEMO: this device is %u.", e2e_own_device());
+        if (jid && !strchr(jid, '/') && !muc_room_find(jid))
+            ui_info("This chat is %s.",
+                    e2e_chat_enabled(jid) ? "encrypted (OMEMO)" : "not encrypted");
+        return CMD_OK;
+    }
+    if (!strcmp(sub, "fingerprint") || !strcmp(sub, "devices")) {
+        if (argc > 2)
+            return cmd_fail_extra("omemo", "fingerprint|devices [JID]");
+        if (!e2e_own_device())
+            return cmd_fail("OMEMO is not set up yet (it starts when you are connected)");
+        char *err = NULL;
+        char *bare = argc > 1                      ? target(argv[1], NULL, &err)
+                     : !strcmp(sub, "fingerprint") ? g_strdup(own)
+                                                   : target(NULL, jid, &err);
+        if (!bare)
+            return cmd_fail_err(NULL, err);
+        bool mine = own && jid_bare_equal(bare, own);
+        if (!strcmp(sub, "fingerprint") && mine) {
+            char *fp = e2e_own_fingerprint();
+            ui_info("Your fingerprint (device %u): %s", e2e_own_device(), fp);
+            g_free(fp);
+        }
+        if (!strcmp(sub, "devices") || !mine) {
+            ui_info("OMEMO devices of %s:", bare);
+            show_devices(bare, mine);
+        }
+        g_free(bare);
+        return CMD_OK;
+    }
+    return cmd_fail("Usage: /omemo [on | off | status | fingerprint [JID] | devices [JID]]");
+}
+
+static const char *const omemo_choices[] = {"on", "off", "status", "fingerprint", "devices", NULL};
+static const char *const omemo_settings[] = {"omemo_policy", NULL};
+
+static const cmd_def defs[] = {
+    {
+        .name = "omemo",
+        .args = "[on | off | status | fingerprint [JID] | devices [JID]]",
+        .summary = "End-to-end encryption (OMEMO) of one-to-one chats",
+        .help = "on/off: send this chat's messages encrypted or not (remembered per chat;\n"
+                "the default comes from omemo_policy). In an encrypted chat nothing is ever\n"
+                "sent in plain text: when no device of the contact can be encrypted for,\n"
+                "natter says why and sends nothing. fingerprint: yours, or a contact's\n"
+                "devices' (compare them with what the contact reads out). devices: the\n"
+                "OMEMO devices of JID (default: this chat's contact) with their fingerprints.",
+        .choices = omemo_choices,
+        .complete = {COMPLETE_CHOICES, COMPLETE_JID},
+        .max_words = 2,
+        .topic = "chat",
+        .example = "/omemo on",
+        .settings = omemo_settings,
+        .run = cmd_omemo,
+    },
+};
+
+/* Register /omemo. */
+void cmd_omemo_register(void)
+{
+    cmd_register(defs, G_N_ELEMENTS(defs));
+}
