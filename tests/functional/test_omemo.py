@@ -1,0 +1,324 @@
+"""OMEMO 0.3 in natter's one-to-one chats, against an independent implementation
+(harness/omemo_peer.py: Debian's python3-omemo/oldmemo) on the harness Prosody
+with PEP: publishing this device, the first message each way (a key exchange),
+many messages, restarts with sessions kept, a second device of the user's own
+account (carbons), refusing to send when no device can be reached, broken
+messages, and plaintext corrections aimed at encrypted messages."""
+
+import base64
+import os
+import re
+import sqlite3
+
+import pytest
+
+from harness import wait_until
+from harness.history_helpers import db_path
+from harness.omemo_peer import DEVICELIST_NODE, BUNDLE_NODE, NS, OMEMO_MODULES, OmemoPeer, key_rids
+from screen import CONNECTED, main_text, squash, title_bar, wait_main_has, wait_main_line
+
+# OMEMO needs PEP; the tests use Prosody's.
+pytestmark = pytest.mark.servers("prosody")
+
+
+@pytest.fixture
+def pep_server(prosody_factory):
+    return prosody_factory(modules=OMEMO_MODULES)
+
+
+@pytest.fixture
+def omemo_factory():
+    made = []
+
+    def make(user, prosody, password="pw", connect=True, **kw):
+        peer = OmemoPeer(user, password, prosody, **kw)
+        made.append(peer)
+        if connect:
+            peer.connect()
+        return peer
+    yield make
+    for peer in made:
+        peer.close()
+
+
+def start_natter(natter_factory, server, **kw):
+    n = natter_factory(server, **kw)
+    n.wait_for(CONNECTED, timeout=15)
+    return n
+
+
+def own_device_id(n):
+    n.type_line("/omemo status")
+    scr = wait_main_line(n, r"OMEMO: this device is \d+", timeout=20)
+    return int(re.search(r"this device is (\d+)", scr).group(1))
+
+
+def open_encrypted_chat(n, jid="bob@localhost"):
+    n.type_line("/msg %s" % jid)
+    n.type_line("/omemo on")
+    n.wait_for(lambda s: "[OMEMO]" in title_bar(n, s), timeout=10)
+
+
+def db_rows(n, body):
+    con = sqlite3.connect(db_path(n), timeout=10)
+    try:
+        return con.execute("SELECT encryption, sender_device, outgoing FROM messages "
+                           "WHERE body = ?", (body,)).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.mark.time_limit(120)
+def test_first_message_each_way_and_publication(pep_server, omemo_factory, natter_factory):
+    bob = omemo_factory("bob", pep_server)
+    n = start_natter(natter_factory, pep_server)
+    me = own_device_id(n)
+    # natter announced itself: bob (a contact, +notify) gets alice's device list
+    # and can read the bundle, which anyone may read (access model open).
+    bob.wait_for_device_list("alice", lambda ids: ids == [me], timeout=20)
+    assert list(bob.devices("alice")) == [me]
+
+    open_encrypted_chat(n)
+    n.type_line("first from natter OMEMO-N1")
+    got = bob.wait_for_decrypted("first from natter OMEMO-N1", frm="alice@localhost", timeout=20)
+    assert got.sender_device == me and got.prekey and got.error is None
+    wait_main_line(n, r"~ <alice> first from natter OMEMO-N1", timeout=10)
+    # Nothing in plain text on the wire.
+    assert not any("OMEMO-N1" in x for x in bob.stanzas)
+
+    # bob answers (python-omemo also sends an empty key transport: not shown).
+    bob.send_encrypted("alice", "first from bob OMEMO-B1")
+    wait_main_line(n, r"~ <bob> first from bob OMEMO-B1", timeout=20)
+    scr = n.screen()
+    assert "could not be decrypted" not in scr and "cannot be read" not in scr, main_text(n, scr)
+    assert db_rows(n, "first from bob OMEMO-B1") == [(1, bob.device_id, 0)]
+    assert db_rows(n, "first from natter OMEMO-N1") == [(1, me, 1)]
+
+
+@pytest.mark.time_limit(120)
+def test_key_exchange_from_the_contact_and_open_bundle(pep_server, omemo_factory,
+                                                         natter_factory):
+    n = start_natter(natter_factory, pep_server)
+    me = own_device_id(n)
+    # dave is no contact of alice's: he still reads her keys (open access).
+    dave = omemo_factory("dave", pep_server)
+    assert list(dave.devices("alice")) == [me]
+    dave.send_encrypted("alice", "hello from a stranger OMEMO-D1")
+    bob = omemo_factory("bob", pep_server)
+    n.type_line("/msg bob@localhost")
+    bob.send_encrypted("alice", "bob starts OMEMO-B1")
+    wait_main_line(n, r"~ <bob> bob starts OMEMO-B1", timeout=20)
+    open_encrypted_chat(n)
+    n.type_line("natter answers OMEMO-N1")
+    got = bob.wait_for_decrypted("natter answers OMEMO-N1", timeout=20)
+    assert got.sender_device == me and not got.prekey
+    assert db_rows(n, "hello from a stranger OMEMO-D1") == [(1, dave.device_id, 0)]
+
+
+@pytest.mark.time_limit(240)
+def test_many_messages_each_way_and_restart_keeps_sessions(pep_server, omemo_factory,
+                                                           natter_factory):
+    bob = omemo_factory("bob", pep_server)
+    n = start_natter(natter_factory, pep_server)
+    me = own_device_id(n)
+    open_encrypted_chat(n)
+    count = 100
+    for i in range(count):
+        n.type_line("n2b %03d" % i)
+    for i in range(count):
+        bob.send_encrypted("alice", "b2n %03d" % i)
+    texts = [m.plaintext for m in wait_until(
+        lambda: len(bob.decrypted) >= count and bob.decrypted, timeout=60)]
+    assert texts == ["n2b %03d" % i for i in range(count)]
+    assert all(m.error is None for m in bob.omemo_messages)
+    wait_main_line(n, r"~ <bob> b2n %03d" % (count - 1), timeout=60)
+    con = sqlite3.connect(db_path(n), timeout=10)
+    try:
+        got = [r[0] for r in con.execute(
+            "SELECT body FROM messages WHERE outgoing = 0 AND encryption = 1 ORDER BY ts, id")]
+    finally:
+        con.close()
+    assert got == ["b2n %03d" % i for i in range(count)]
+
+    # A restart: same device, sessions kept (no new key exchange either way).
+    n.restart()
+    n.wait_for(CONNECTED, timeout=15)
+    assert own_device_id(n) == me
+    bob.clear()
+    n.type_line("/msg bob@localhost")
+    n.wait_for(lambda s: "[OMEMO]" in title_bar(n, s), timeout=10)   # remembered
+    bob.send_encrypted("alice", "after restart OMEMO-B2")
+    wait_main_line(n, r"~ <bob> after restart OMEMO-B2", timeout=20)
+    n.type_line("after restart OMEMO-N2")
+    got = bob.wait_for_decrypted("after restart OMEMO-N2", timeout=20)
+    assert not got.prekey and got.sender_device == me
+    scr = n.screen()
+    assert "could not be decrypted" not in scr, main_text(n, scr)
+
+
+@pytest.mark.time_limit(150)
+def test_second_own_device_merged_and_carbons_decrypted(pep_server, omemo_factory,
+                                                        natter_factory):
+    bob = omemo_factory("bob", pep_server)
+    alice2 = omemo_factory("alice", pep_server, resource="phone")
+    n = start_natter(natter_factory, pep_server)
+    me = own_device_id(n)
+    # natter added itself to the list and kept the other device.
+    both = sorted([me, alice2.device_id])
+    alice2.wait_for_device_list("alice", lambda ids: ids == both, timeout=20)
+    bob.wait_for_device_list("alice", lambda ids: ids == both, timeout=20)
+
+    # natter encrypts for bob and for the user's other device, never itself.
+    open_encrypted_chat(n)
+    n.type_line("to bob and my phone OMEMO-N1")
+    got = bob.wait_for_decrypted("to bob and my phone OMEMO-N1", timeout=20)
+    assert set(key_rids(got.xml)) == {bob.device_id, alice2.device_id}
+
+    # What the other device sends comes as a carbon: decrypted, shown as ours.
+    alice2.send_encrypted("bob", "from my phone OMEMO-P1")
+    bob.wait_for_decrypted("from my phone OMEMO-P1", timeout=20)
+    wait_main_line(n, r"~ <alice> from my phone OMEMO-P1", timeout=20)
+
+    # bob writes to alice: both devices read it, natter directly or by carbon.
+    bob.send_encrypted("alice", "to both of alice OMEMO-B1")
+    wait_main_line(n, r"~ <bob> to both of alice OMEMO-B1", timeout=20)
+    alice2.wait_for_decrypted("to both of alice OMEMO-B1", timeout=20)
+    scr = n.screen()
+    assert "could not be decrypted" not in scr, main_text(n, scr)
+    assert db_rows(n, "from my phone OMEMO-P1") == [(1, alice2.device_id, 1)]
+
+
+@pytest.mark.time_limit(120)
+def test_nothing_sent_when_no_device_is_usable(pep_server, omemo_factory, peer_factory,
+                                              natter_factory):
+    carol = peer_factory("carol", pep_server)        # no OMEMO at all
+    n = start_natter(natter_factory, pep_server)
+    own_device_id(n)
+    open_encrypted_chat(n, "carol@localhost")
+    n.type_line("secret for carol OMEMO-C1")
+    wait_main_has(n, "Not sent (OMEMO): carol@localhost has no OMEMO device", timeout=20)
+    # Plain text still goes when the user turns OMEMO off; only that arrives.
+    n.type_line("/omemo off")
+    n.wait_for(lambda s: "[unencrypted]" in title_bar(n, s), timeout=10)
+    n.type_line("plain marker for carol")
+    carol.wait_for_message("plain marker for carol", timeout=15)
+    assert [m.body for m in carol.messages if m.body] == ["plain marker for carol"]
+    assert "OMEMO-C1" not in "\n".join(carol.stanzas)
+    assert db_rows(n, "secret for carol OMEMO-C1") == []
+
+    # A device without a bundle is named and skipped; the others still get it.
+    bob = omemo_factory("bob", pep_server)
+    bob.send_raw(
+        "<iq type='set' id='ghost'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
+        "<publish node='%s'><item id='current'><list xmlns='%s'><device id='%d'/>"
+        "<device id='4242'/></list></item></publish></pubsub></iq>"
+        % (DEVICELIST_NODE, NS, bob.device_id))
+    bob.wait_for_stanza("id=\"ghost\"", timeout=10)
+    open_encrypted_chat(n, "bob@localhost")
+    n.type_line("to the real device OMEMO-N1")
+    wait_main_has(n, "device 4242 of bob@localhost is skipped", timeout=20)
+    got = bob.wait_for_decrypted("to the real device OMEMO-N1", timeout=20)
+    assert set(key_rids(got.xml)) == {bob.device_id}
+
+
+def encrypted_xml(sid, keys, iv=b"\x01" * 12, payload=b"x" * 10, msg_id="raw1",
+                  body="[OMEMO fallback text]"):
+    key_xml = "".join("<key rid='%d'%s>%s</key>" % (rid, " prekey='true'" if pre else "", data)
+                      for rid, data, pre in keys)
+    pl = "" if payload is None else "<payload>%s</payload>" % (
+        payload if isinstance(payload, str) else base64.b64encode(payload).decode())
+    return ("<message to='alice@localhost' type='chat' id='%s'><body>%s</body>"
+            "<encrypted xmlns='%s'><header sid='%d'>%s<iv>%s</iv></header>%s</encrypted>"
+            "</message>" % (msg_id, body, NS, sid, key_xml, base64.b64encode(iv).decode(), pl))
+
+
+@pytest.mark.time_limit(150)
+def test_broken_messages_one_line_each_and_the_chat_goes_on(pep_server, omemo_factory,
+                                                            natter_factory):
+    bob = omemo_factory("bob", pep_server)
+    n = start_natter(natter_factory, pep_server)
+    me = own_device_id(n)
+    n.type_line("/msg bob@localhost")
+    bob.send_encrypted("alice", "good one OMEMO-B1")
+    wait_main_line(n, r"~ <bob> good one OMEMO-B1", timeout=20)
+    sent = [x for x in bob.sent if "good one" not in x and "<payload>" in x]
+
+    garbage = base64.b64encode(os.urandom(40)).decode()
+    bob.send_raw(encrypted_xml(bob.device_id, [(me, garbage, False)], msg_id="bad1"))
+    wait_main_has(n, "The OMEMO message from bob@localhost (device %d) could not be decrypted"
+                  % bob.device_id, timeout=20)
+    bob.send_raw(encrypted_xml(bob.device_id, [(me, garbage[:12], True)], msg_id="bad2"))
+    bob.send_raw(encrypted_xml(bob.device_id, [(me, garbage, False)], payload="!!notbase64",
+                               msg_id="bad3"))
+    wait_main_has(n, "payload is not base64", timeout=20)
+    bob.send_raw(encrypted_xml(bob.device_id, [(me + 1, garbage, False)], msg_id="bad4"))
+    wait_main_has(n, "encrypted for your other devices, not this one", timeout=20)
+    # OMEMO 2 is not supported: said so, its fallback body never shown.
+    bob.send_raw("<message to='alice@localhost' type='chat' id='o2'><body>OMEMO2 FALLBACK</body>"
+                 "<encrypted xmlns='urn:xmpp:omemo:2'><header sid='1'/></encrypted></message>")
+    wait_main_has(n, "bob@localhost sent a message with OMEMO 2, which natter does not support "
+                  "yet.", timeout=20)
+
+    # The chat goes on.
+    bob.send_encrypted("alice", "still works OMEMO-B2")
+    scr = wait_main_line(n, r"~ <bob> still works OMEMO-B2", timeout=20)
+    text = squash(main_text(n, n.screen()))
+    assert text.count("couldnotbedecrypted") == 2, text
+    assert "OMEMOfallbacktext" not in text and "OMEMO2FALLBACK" not in text, text
+    assert garbage not in text
+
+    # A replayed message is dropped without a word.
+    replay = [x for x in bob.sent if "still works" not in x and "<payload>" in x]
+    assert replay
+    bob.send_raw(re.sub(r"id=\"[^\"]+\"", "id=\"replayed\"", replay[-1], count=1))
+    bob.send_encrypted("alice", "after the replay OMEMO-B3")
+    wait_main_line(n, r"~ <bob> after the replay OMEMO-B3", timeout=20)
+    text = squash(main_text(n, n.screen()))
+    assert text.count("goodoneOMEMO-B1") == 1 and text.count("couldnotbedecrypted") == 2, text
+
+
+@pytest.mark.time_limit(120)
+def test_plaintext_correction_of_an_encrypted_message_refused(pep_server, omemo_factory,
+                                                              natter_factory):
+    bob = omemo_factory("bob", pep_server)
+    n = start_natter(natter_factory, pep_server)
+    own_device_id(n)
+    n.type_line("/msg bob@localhost")
+    xml = bob.send_encrypted("alice", "the real text OMEMO-B1")
+    msg_id = re.search(r"<message[^>]* id=\"([^\"]+)\"", xml).group(1)
+    wait_main_line(n, r"~ <bob> the real text OMEMO-B1", timeout=20)
+    bob.send_raw("<message to='alice@localhost' type='chat' id='fix1'><body>FORGED TEXT</body>"
+                 "<replace xmlns='urn:xmpp:message-correct:0' id='%s'/></message>" % msg_id)
+    # A later message shows the forged one had its turn.
+    bob.send_encrypted("alice", "next OMEMO-B2")
+    wait_main_line(n, r"~ <bob> next OMEMO-B2", timeout=20)
+    text = main_text(n, n.screen())
+    assert "FORGED TEXT" not in text and "the real text OMEMO-B1" in text, text
+    con = sqlite3.connect(db_path(n), timeout=10)
+    try:
+        rows = con.execute("SELECT body, corrected FROM messages WHERE msg_id = ?",
+                           (msg_id,)).fetchall()
+    finally:
+        con.close()
+    assert rows == [("the real text OMEMO-B1", 0)]
+
+
+@pytest.mark.time_limit(150)
+def test_archive_catch_up_decrypts(pep_server, omemo_factory, natter_factory):
+    bob = omemo_factory("bob", pep_server)
+    n = start_natter(natter_factory, pep_server)
+    own_device_id(n)
+    n.type_line("/msg bob@localhost")
+    bob.send_encrypted("alice", "before OMEMO-B1")
+    wait_main_line(n, r"~ <bob> before OMEMO-B1", timeout=20)
+    n.quit()
+    bob.send_encrypted("alice", "while away OMEMO-B2")
+    bob.send_encrypted("alice", "while away OMEMO-B3")
+    n.start()
+    n.wait_for(CONNECTED, timeout=15)
+    n.type_line("/msg bob@localhost")
+    wait_main_line(n, r"~ <bob> while away OMEMO-B3", timeout=20)
+    text = main_text(n, n.screen())
+    assert text.count("while away OMEMO-B2") == 1 and text.count("while away OMEMO-B3") == 1
+    assert "could not be decrypted" not in text and "fallback" not in text.lower(), text
+    assert db_rows(n, "while away OMEMO-B2") == [(1, bob.device_id, 0)]
