@@ -101,26 +101,57 @@ static cmd_result cmd_omemo(char **argv, int argc, const char *jid)
         g_free(bare);
         return CMD_OK;
     }
-    return cmd_fail("Usage: /omemo [on | off | status | fingerprint [JID] | devices [JID]]");
+    if (!strcmp(sub, "trust") || !strcmp(sub, "untrust")) {
+        if (argc < 3)
+            return cmd_fail("Usage: /omemo %s JID FINGERPRINT", sub);
+        char *err = NULL;
+        char *bare = target(argv[1], NULL, &err);
+        if (!bare)
+            return cmd_fail_err(NULL, err);
+        uint32_t device = 0;
+        bool verify = !strcmp(sub, "trust");
+        /* The fingerprint as shown: in groups, so several words. */
+        char *fp = g_strjoinv(" ", argv + 2);
+        bool ok = e2e_trust(bare, fp, verify, &device, &err);
+        g_free(fp);
+        if (!ok) {
+            g_free(bare);
+            return cmd_fail_err("Not changed", err);
+        }
+        ui_info(verify ? "Device %u of %s is verified: from now on only verified devices of %s "
+                         "are encrypted for."
+                       : "Device %u of %s is untrusted: nothing is encrypted for it any more.",
+                device, bare, bare);
+        g_free(bare);
+        ui_redraw();
+        return CMD_OK;
+    }
+    return cmd_fail("Usage: /omemo [on | off | status | fingerprint [JID] | devices [JID] | "
+                    "trust JID FINGERPRINT | untrust JID FINGERPRINT]");
 }
 
-static const char *const omemo_choices[] = {"on", "off", "status", "fingerprint", "devices", NULL};
-static const char *const omemo_settings[] = {"omemo_policy", NULL};
+static const char *const omemo_choices[] = {"on",      "off",   "status",  "fingerprint",
+                                            "devices", "trust", "untrust", NULL};
+static const char *const omemo_settings[] = {"omemo_policy", "omemo_trust", NULL};
 
 static const cmd_def defs[] = {
     {
         .name = "omemo",
-        .args = "[on | off | status | fingerprint [JID] | devices [JID]]",
+        .args = "[on | off | status | fingerprint [JID] | devices [JID] | trust JID FP | "
+                "untrust JID FP]",
         .summary = "End-to-end encryption (OMEMO) of one-to-one chats",
         .help = "on/off: send this chat's messages encrypted or not (remembered per chat;\n"
                 "the default comes from omemo_policy). In an encrypted chat nothing is ever\n"
                 "sent in plain text: when no device of the contact can be encrypted for,\n"
                 "natter says why and sends nothing. fingerprint: yours, or a contact's\n"
                 "devices' (compare them with what the contact reads out). devices: the\n"
-                "OMEMO devices of JID (default: this chat's contact) with their fingerprints.",
+                "OMEMO devices of JID (default: this chat's contact), fingerprints and trust.\n"
+                "trust: the device of JID with that fingerprint is verified; from then on\n"
+                "only verified devices of JID are used (blind trust ends; see omemo_trust).\n"
+                "untrust: never encrypt for that device again.",
         .choices = omemo_choices,
         .complete = {COMPLETE_CHOICES, COMPLETE_JID},
-        .max_words = 2,
+        .max_words = CMD_WORDS_ANY,
         .topic = "chat",
         .example = "/omemo on",
         .settings = omemo_settings,

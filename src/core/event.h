@@ -140,6 +140,7 @@ typedef struct {
     const char *occupant_id; /* XEP-0421, only when the room vouches for it */
     bool encrypted;          /* end-to-end encrypted (OMEMO): BODY is the decrypted text */
     uint32_t device;         /* ... sent by this OMEMO device of FROM's account */
+    bool untrusted;          /* ... which the user does not trust (not verified) */
     ev_result *result;       /* may be NULL */
 } ev_message;
 

@@ -381,6 +381,12 @@ GPtrArray *e2e_devices(const char *jid)
         d->id = id;
         d->active = has_id(ids, id);
         d->session = omemo_has_session(omemo_acct, jid, id);
+        bool manual = !g_strcmp0(settings_get("omemo_trust"), "manual");
+        omemo_trust t = omemo_get_trust(omemo_acct, jid, id);
+        d->trust = t == OMEMO_TRUST_VERIFIED                           ? "verified"
+                   : t == OMEMO_TRUST_UNTRUSTED                        ? "untrusted"
+                   : omemo_device_trusted(omemo_acct, jid, id, manual) ? "trusted (blind)"
+                                                                       : "not verified";
         GBytes *key = store_key_get(OMEMO_REC_IDENTITY, jid, id);
         if (!key && jid_bare_equal(jid, own) && id == omemo_device_id(omemo_acct))
             key = omemo_identity_key(omemo_acct);
@@ -394,6 +400,58 @@ GPtrArray *e2e_devices(const char *jid)
         g_array_unref(known);
     g_array_unref(all);
     return out;
+}
+
+bool e2e_trust(const char *jid, const char *fingerprint, bool verify, uint32_t *device, char **err)
+{
+    if (!omemo_acct) {
+        *err = g_strdup("OMEMO is not set up yet");
+        return false;
+    }
+    char *want = omemo_fingerprint_normalise(fingerprint);
+    if (!want) {
+        *err = g_strdup("that is not a fingerprint (64 hexadecimal digits)");
+        return false;
+    }
+    GArray *known = store_key_ids(OMEMO_REC_IDENTITY, jid);
+    bool found = false;
+    for (guint i = 0; known && i < known->len && !found; i++) {
+        uint32_t id = g_array_index(known, guint32, i);
+        GBytes *key = store_key_get(OMEMO_REC_IDENTITY, jid, id);
+        char *fp = key ? omemo_fingerprint(key) : NULL;
+        char *norm = fp ? omemo_fingerprint_normalise(fp) : NULL;
+        if (norm && !strcmp(norm, want)) {
+            found = true;
+            *device = id;
+        }
+        g_free(norm);
+        g_free(fp);
+        if (key)
+            g_bytes_unref(key);
+    }
+    if (known)
+        g_array_unref(known);
+    g_free(want);
+    if (!found) {
+        *err = g_strdup_printf("no known device of %s has that fingerprint (natter learns a "
+                               "device's key when a session with it starts)",
+                               jid);
+        return false;
+    }
+    return omemo_set_trust(omemo_acct, jid, *device,
+                           verify ? OMEMO_TRUST_VERIFIED : OMEMO_TRUST_UNTRUSTED, err);
+}
+
+bool e2e_chat_verified(const char *jid)
+{
+    const GArray *ids = omemo_acct ? e2e_devicelist(jid, NULL) : NULL;
+    if (!ids || ids->len == 0)
+        return false;
+    for (guint i = 0; i < ids->len; i++)
+        if (omemo_get_trust(omemo_acct, jid, g_array_index(ids, guint32, i)) !=
+            OMEMO_TRUST_VERIFIED)
+            return false;
+    return true;
 }
 
 /* ---------- the choice per chat ---------- */

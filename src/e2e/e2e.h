@@ -43,9 +43,19 @@ typedef struct {
     char *fingerprint; /* NULL: its identity key is not known yet */
     bool session;      /* a session exists */
     bool active;       /* in the JID's current device list */
+    const char
+        *trust; /* "verified", "untrusted", "trusted (blind)", "not verified", "this device" */
 } e2e_device;
 
 /* The devices known for JID (own: our own bare JID) (g_ptr_array_unref). */
 GPtrArray *e2e_devices(const char *jid);
+
+/* Mark the device of JID whose fingerprint is FINGERPRINT (as shown or
+ * typed: groups, separators, upper case) verified (VERIFY) or untrusted.
+ * False with *ERR when no known device of JID has it. *DEVICE gets its id. */
+bool e2e_trust(const char *jid, const char *fingerprint, bool verify, uint32_t *device, char **err);
+
+/* Whether every device of JID in its list is verified (the title says so). */
+bool e2e_chat_verified(const char *jid);
 
 #endif

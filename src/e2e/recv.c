@@ -5,6 +5,7 @@
  * no text. Key material never reaches the log. */
 #include <string.h>
 
+#include "config/settings.h"
 #include "core/log.h"
 #include "e2e/internal.h"
 #include "model/jid.h"
@@ -76,6 +77,8 @@ static nx_decrypt_result decrypt(const char *sender, const char *peer, bool outg
                        outgoing ? "you" : sender, e->sid, err);
         } else if (plain.text) {
             out->text = plain.text;
+            out->untrusted = !omemo_device_trusted(
+                a, sender, e->sid, !g_strcmp0(settings_get("omemo_trust"), "manual"));
             r = NX_DECRYPT_TEXT;
         }
         g_free(err);

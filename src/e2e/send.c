@@ -6,6 +6,7 @@
  * contact can be reached, nothing is sent, and never in plain text. */
 #include <string.h>
 
+#include "config/settings.h"
 #include "core/event.h"
 #include "core/log.h"
 #include "e2e/internal.h"
@@ -58,13 +59,33 @@ static char *dev_key(const char *jid, uint32_t id)
 
 /* ---------- encrypting and sending ---------- */
 
-static void add_targets(GPtrArray *targets, const char *jid, uint32_t skip)
+/* Whether DEVICE of JID may be encrypted for (the trust rules); says so
+ * once per connection when not. */
+static bool trusted(const char *wait_jid, const char *jid, uint32_t device)
+{
+    omemo_account *a = e2e_account();
+    if (omemo_device_trusted(a, jid, device, !g_strcmp0(settings_get("omemo_trust"), "manual")))
+        return true;
+    char *k = dev_key(jid, device);
+    if (failed && !g_hash_table_contains(failed, k)) {
+        event_log(LOG_WARN, wait_jid,
+                  "OMEMO: device %u of %s is not trusted: skipped (/omemo devices %s, then "
+                  "/omemo trust %s FINGERPRINT).",
+                  device, jid, jid, jid);
+        g_hash_table_insert(failed, k, g_strdup("not trusted"));
+    } else {
+        g_free(k);
+    }
+    return false;
+}
+
+static void add_targets(GPtrArray *targets, const char *wait_jid, const char *jid, uint32_t skip)
 {
     omemo_account *a = e2e_account();
     const GArray *ids = e2e_devicelist(jid, NULL);
     for (guint i = 0; ids && i < ids->len; i++) {
         uint32_t id = g_array_index(ids, guint32, i);
-        if (id == skip || !omemo_has_session(a, jid, id))
+        if (id == skip || !omemo_has_session(a, jid, id) || !trusted(wait_jid, jid, id))
             continue;
         omemo_device *d = g_new0(omemo_device, 1);
         d->jid = g_strdup(jid);
@@ -108,14 +129,14 @@ static bool encrypt_and_send(const char *jid, const char *text, char **err)
     }
     uint32_t me = omemo_device_id(a);
     GPtrArray *targets = g_ptr_array_new_with_free_func(device_free);
-    add_targets(targets, jid, 0);
+    add_targets(targets, jid, jid, 0);
     if (targets->len == 0) {
         *err = why_none(jid);
         g_ptr_array_unref(targets);
         return false;
     }
     if (!jid_bare_equal(jid, e2e_own_jid()))
-        add_targets(targets, e2e_own_jid(), me);
+        add_targets(targets, jid, e2e_own_jid(), me);
     omemo_message *m = omemo_encrypt(a, text, targets, err);
     g_ptr_array_unref(targets);
     if (!m)
@@ -220,7 +241,7 @@ static void fetch_bundles(waiting *w, const char *jid, uint32_t skip)
         char *k = dev_key(jid, id);
         bool bad = g_hash_table_contains(failed, k);
         g_free(k);
-        if (id == skip || bad || omemo_has_session(a, jid, id))
+        if (id == skip || bad || omemo_has_session(a, jid, id) || !trusted(w->jid, jid, id))
             continue;
         bundle_fetch *f = g_new0(bundle_fetch, 1);
         f->wait_jid = g_strdup(w->jid);

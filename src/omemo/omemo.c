@@ -424,6 +424,11 @@ void omemo_account_free(omemo_account *a)
     g_free(a);
 }
 
+const omemo_storage *omemo_account_storage(omemo_account *a)
+{
+    return &a->st;
+}
+
 uint32_t omemo_device_id(const omemo_account *a)
 {
     return a->device_id;

@@ -143,7 +143,9 @@ void bars_draw_title(void)
             put_clipped(t, c->status);
         }
         put_clipped(t, ")");
-        put_clipped(t, e2e_chat_enabled(w->jid) ? " [OMEMO]" : " [unencrypted]");
+        put_clipped(t, !e2e_chat_enabled(w->jid)   ? " [unencrypted]"
+                       : e2e_chat_verified(w->jid) ? " [OMEMO] [verified]"
+                                                   : " [OMEMO]");
         if (w->typing == CHATSTATE_COMPOSING)
             put_clipped(t, " [typing…]");
         else if (w->typing == CHATSTATE_PAUSED)

@@ -101,9 +101,10 @@ static void show_message(const ev_message *ev)
     l->receipt_pending = ev->outgoing && ev->receipt_requested;
     l->retracted = retracted;
     l->corrected = ev->result && ev->result->body;
-    l->e2e = ev->encrypted                                                     ? '~'
-             : !ev->outgoing && !ev->muc_private && e2e_chat_enabled(ev->peer) ? '!'
-                                                                               : 0;
+    if (ev->encrypted)
+        l->e2e = ev->untrusted ? '?' : '~';
+    else if (!ev->outgoing && !ev->muc_private && e2e_chat_enabled(ev->peer))
+        l->e2e = '!'; /* plain text in an encrypted chat */
     if (w->detached) {
         /* Showing older history: the new line is in the database and the
          * window shows it when the user goes back to the bottom. */

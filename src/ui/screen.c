@@ -149,7 +149,7 @@ static char *line_body(const win_line *l, size_t *nick_start, size_t *nick_len)
     const char *edit = l->retracted ? "" : (l->corrected ? " (corrected)" : "");
     /* End-to-end encryption: a mark in front, and plain text in an
      * encrypted chat said in words too. */
-    const char *e2e = l->e2e == '~' ? "~ " : l->e2e == '!' ? "! " : "";
+    const char *e2e = l->e2e == '~' ? "~ " : l->e2e == '?' ? "? " : l->e2e == '!' ? "! " : "";
     if (l->e2e == '!')
         edit = l->corrected ? " (corrected) [NOT ENCRYPTED]" : " [NOT ENCRYPTED]";
     /* As the terminal will draw it (emoji sequences, see textwidth.h). */

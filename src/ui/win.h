@@ -52,7 +52,8 @@ typedef struct {
     bool acked;  /* the server confirmed it: "sent" */
     bool resent; /* sent again after the connection was lost */
     bool corrected;
-    char e2e; /* OMEMO mark: '~' encrypted, '!' plain text in an encrypted chat, 0 */
+    char e2e; /* OMEMO mark: '~' encrypted, '?' from an untrusted device,
+               * '!' plain text in an encrypted chat, 0: none */
     bool retracted;
     bool highlight;                   /* the line a search jumped to */
     char *stanza_id;                  /* rooms: the id the room gave it (moderation) */

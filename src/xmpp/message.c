@@ -23,7 +23,7 @@ void nx_omemo_set_decrypt_hook(nx_decrypt_fn fn)
  * what the decryption hook made of it (NULL: nothing to show; a notice is
  * shown here). *ENCRYPTED and *DEVICE describe the text. */
 static char *message_text(xmpp_stanza_t *st, const char *sender, const char *peer, bool outgoing,
-                          const msg_source *src, bool *encrypted, uint32_t *device)
+                          const msg_source *src, bool *encrypted, uint32_t *device, bool *untrusted)
 {
     xmpp_stanza_t *enc = nx_child(st, "encrypted", NS_OMEMO);
     xmpp_stanza_t *eme = nx_child(st, "encryption", "urn:xmpp:eme:0");
@@ -48,6 +48,7 @@ static char *message_text(xmpp_stanza_t *st, const char *sender, const char *pee
     if (r == NX_DECRYPT_TEXT) {
         *encrypted = true;
         *device = d.device;
+        *untrusted = d.untrusted;
         return d.text;
     }
     if (r == NX_DECRYPT_NOTICE && d.text)
@@ -223,7 +224,8 @@ void nx_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src
 
     bool encrypted = false;
     uint32_t device = 0;
-    char *body = message_text(st, fj->bare, peer, outgoing, src, &encrypted, &device);
+    bool untrusted = false;
+    char *body = message_text(st, fj->bare, peer, outgoing, src, &encrypted, &device, &untrusted);
     if (body && *body) {
         bool delayed;
         int64_t ts_us = nx_message_time_us(st, src, NULL, &delayed);
@@ -261,6 +263,7 @@ void nx_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src
                              .muc_private = muc_private,
                              .encrypted = encrypted,
                              .device = device,
+                             .untrusted = untrusted,
                              .result = &res};
             event_emit(EV_MESSAGE, &ev);
         }
