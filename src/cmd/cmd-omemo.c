@@ -47,11 +47,13 @@ static void show_devices(const char *bare, bool own)
         ui_info("No OMEMO device of %s is known.", bare);
     for (guint i = 0; i < devs->len; i++) {
         e2e_device *d = g_ptr_array_index(devs, i);
-        const char *what = own && d->id == me ? "this device"
-                           : d->session       ? "session"
-                                              : "no session yet";
-        ui_info("  %u%s: %s (%s)", d->id, d->active ? "" : " (not in the list any more)",
-                d->fingerprint ? d->fingerprint : "identity not known yet", what);
+        bool self = own && d->id == me;
+        ui_info("  %u%s: %s (%s%s)", d->id, d->active ? "" : " (not in the list any more)",
+                d->fingerprint ? d->fingerprint : "identity not known yet",
+                self ? "this device" : d->trust,
+                self         ? ""
+                : d->session ? ", session"
+                             : ", no session yet");
         g_free(d->fingerprint);
         g_free(d);
     }

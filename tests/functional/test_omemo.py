@@ -322,3 +322,41 @@ def test_archive_catch_up_decrypts(pep_server, omemo_factory, natter_factory):
     assert text.count("while away OMEMO-B2") == 1 and text.count("while away OMEMO-B3") == 1
     assert "could not be decrypted" not in text and "fallback" not in text.lower(), text
     assert db_rows(n, "while away OMEMO-B2") == [(1, bob.device_id, 0)]
+
+
+def grouped(fingerprint, sep=" "):
+    return sep.join(fingerprint[i:i + 8] for i in range(0, 64, 8))
+
+
+@pytest.mark.time_limit(150)
+def test_trust_new_device_and_plaintext_in_an_encrypted_chat(pep_server, omemo_factory,
+                                                             natter_factory):
+    bob = omemo_factory("bob", pep_server)
+    n = start_natter(natter_factory, pep_server)
+    open_encrypted_chat(n)
+    n.type_line("hello bob OMEMO-N1")
+    bob.wait_for_decrypted("hello bob OMEMO-N1", timeout=20)
+    n.type_line("/omemo devices")
+    wait_main_has(n, "%d: %s (trusted (blind), session)" % (bob.device_id, grouped(bob.fingerprint)),
+                  timeout=10)
+    # Verify bob's device (typed as Profanity shows it: with dashes).
+    n.type_line("/omemo trust bob@localhost %s" % grouped(bob.fingerprint, "-").upper())
+    wait_main_has(n, "Device %d of bob@localhost is verified" % bob.device_id, timeout=10)
+    n.wait_for(lambda s: "[OMEMO] [verified]" in title_bar(n, s), timeout=10)
+    n.type_line("/omemo trust bob@localhost 0123")
+    wait_main_has(n, "that is not a fingerprint", timeout=10)
+
+    # A new device of bob's: announced; not used, since bob has a verified one.
+    bob2 = omemo_factory("bob", pep_server, resource="laptop")
+    wait_main_has(n, "bob@localhost has a new OMEMO device %d." % bob2.device_id, timeout=20)
+    n.type_line("only the verified one OMEMO-N2")
+    got = bob.wait_for_decrypted("only the verified one OMEMO-N2", timeout=20)
+    assert set(key_rids(got.xml)) == {bob.device_id}
+    wait_main_has(n, "device %d of bob@localhost is not trusted: skipped" % bob2.device_id,
+                  timeout=10)
+    # What it sends is still read, but marked.
+    bob2.send_encrypted("alice", "from the new laptop OMEMO-B2")
+    wait_main_line(n, r"\? <bob> from the new laptop OMEMO-B2", timeout=20)
+    # Plain text in an encrypted chat is flagged.
+    bob.send_message("alice@localhost", "plain words OMEMO-P1")
+    wait_main_line(n, r"! <bob> plain words OMEMO-P1 \[NOT ENCRYPTED\]", timeout=20)
