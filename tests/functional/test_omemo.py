@@ -360,3 +360,47 @@ def test_trust_new_device_and_plaintext_in_an_encrypted_chat(pep_server, omemo_f
     # Plain text in an encrypted chat is flagged.
     bob.send_message("alice@localhost", "plain words OMEMO-P1")
     wait_main_line(n, r"! <bob> plain words OMEMO-P1 \[NOT ENCRYPTED\]", timeout=20)
+
+
+@pytest.mark.time_limit(180)
+def test_profanity_and_natter_exchange_omemo(pep_server, omemo_factory, natter_factory,
+                                             tmp_path):
+    """Debian's Profanity (built on libsignal) as bob, natter as alice: OMEMO both ways."""
+    from test_omemo_harness import PROFANITY, Profanity
+    if not os.access(PROFANITY, os.X_OK):
+        pytest.skip("profanity is not installed")
+    # Profanity 0.13.1 announces itself only when a device list exists.
+    bob_py = omemo_factory("bob", pep_server, resource="py")
+    n = start_natter(natter_factory, pep_server)
+    me = own_device_id(n)
+    prof = Profanity(PROFANITY, str(tmp_path / "prof"), pep_server, account="bob", cols=140,
+                     rows=40, log=False)
+    try:
+        prof.wait_for("logged in successfully", timeout=20)
+        prof.type_line("/omemo trustmode blind")
+        prof.type_line("/omemo gen")
+        prof_id = int(re.search(r"Your Device ID is (\d+)",
+                                prof.wait_for(r"Your Device ID is \d+", timeout=60)).group(1))
+        bob_py.wait_for_device_list("bob", lambda ids: prof_id in ids, timeout=20)
+
+        prof.type_line("/msg alice@localhost")
+        prof.type_line("/omemo start")
+        prof.wait_for(r"\[OMEMO\]", timeout=20)
+        prof.type_line("from profanity one")
+        n.type_line("/msg bob@localhost")
+        wait_main_line(n, r"~ <bob> from profanity one", timeout=30)
+
+        open_encrypted_chat(n)
+        n.type_line("from natter to profanity")
+        prof.wait_for("alice@localhost/natter: from natter to profanity", timeout=30)
+        got = bob_py.wait_for_decrypted("from natter to profanity", timeout=20)
+        assert got.sender_device == me
+        assert {prof_id, bob_py.device_id} <= set(key_rids(got.xml))
+
+        prof.type_line("from profanity two")
+        wait_main_line(n, r"~ <bob> from profanity two", timeout=30)
+        scr = n.screen()
+        assert "could not be decrypted" not in scr and "cannot be read" not in scr, \
+            main_text(n, scr)
+    finally:
+        prof.close()
