@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cmd/internal.h"
+#include "cmd/qr.h"
 #include "e2e/e2e.h"
 #include "model/jid.h"
 #include "model/muc.h"
@@ -103,6 +104,33 @@ static cmd_result cmd_omemo(char **argv, int argc, const char *jid)
         g_free(bare);
         return CMD_OK;
     }
+    if (!strcmp(sub, "qr")) {
+        if (argc > 1)
+            return cmd_fail_extra("omemo", "qr");
+        if (!e2e_own_device() || !own)
+            return cmd_fail("OMEMO is not set up yet (it starts when you are connected)");
+        /* What Conversations scans to verify this device (XEP-0384 asks
+         * for no format; this is the one clients share). */
+        char *fp = e2e_own_fingerprint();
+        char **groups = g_strsplit(fp, " ", -1);
+        char *hex = g_strjoinv("", groups);
+        char *uri = g_strdup_printf("xmpp:%s?omemo-sid-%u=%s", own, e2e_own_device(), hex);
+        char *err = NULL;
+        char **lines = qr_lines(uri, &err);
+        g_strfreev(groups);
+        g_free(hex);
+        g_free(fp);
+        if (!lines) {
+            g_free(uri);
+            return cmd_fail_err(NULL, err);
+        }
+        ui_info("Scan this with the phone (Conversations: verify with QR code): %s", uri);
+        for (char **l = lines; *l; l++)
+            ui_info("%s", *l);
+        g_strfreev(lines);
+        g_free(uri);
+        return CMD_OK;
+    }
     if (!strcmp(sub, "trust") || !strcmp(sub, "untrust")) {
         if (argc < 3)
             return cmd_fail("Usage: /omemo %s JID FINGERPRINT", sub);
@@ -132,15 +160,15 @@ static cmd_result cmd_omemo(char **argv, int argc, const char *jid)
                     "trust JID FINGERPRINT | untrust JID FINGERPRINT]");
 }
 
-static const char *const omemo_choices[] = {"on",      "off",   "status",  "fingerprint",
-                                            "devices", "trust", "untrust", NULL};
+static const char *const omemo_choices[] = {"on",    "off",     "status", "fingerprint", "devices",
+                                            "trust", "untrust", "qr",     NULL};
 static const char *const omemo_settings[] = {"omemo_policy", "omemo_trust", NULL};
 
 static const cmd_def defs[] = {
     {
         .name = "omemo",
         .args = "[on | off | status | fingerprint [JID] | devices [JID] | trust JID FP | "
-                "untrust JID FP]",
+                "untrust JID FP | qr]",
         .summary = "End-to-end encryption (OMEMO) of one-to-one chats",
         .help = "on/off: send this chat's messages encrypted or not (remembered per chat;\n"
                 "the default comes from omemo_policy). In an encrypted chat nothing is ever\n"
@@ -150,7 +178,9 @@ static const cmd_def defs[] = {
                 "OMEMO devices of JID (default: this chat's contact), fingerprints and trust.\n"
                 "trust: the device of JID with that fingerprint is verified; from then on\n"
                 "only verified devices of JID are used (blind trust ends; see omemo_trust).\n"
-                "untrust: never encrypt for that device again.",
+                "untrust: never encrypt for that device again. qr: this device's\n"
+                "verification link (xmpp:JID?omemo-sid-ID=FINGERPRINT) as a QR code for a\n"
+                "phone to scan (drawn for a dark background).",
         .choices = omemo_choices,
         .complete = {COMPLETE_CHOICES, COMPLETE_JID},
         .max_words = CMD_WORDS_ANY,

@@ -76,7 +76,13 @@ def test_first_message_each_way_and_publication(pep_server, omemo_factory, natte
     # natter announced itself: bob (a contact, +notify) gets alice's device list
     # and can read the bundle, which anyone may read (access model open).
     bob.wait_for_device_list("alice", lambda ids: ids == [me], timeout=20)
-    assert list(bob.devices("alice")) == [me]
+    fingerprint = bob.devices("alice")[me]
+
+    # The verification link as a QR code: the fingerprint others see.
+    n.type_line("/omemo qr")
+    wait_main_has(n, "xmpp:alice@localhost?omemo-sid-%d=%s" % (me, fingerprint), timeout=10)
+    rows = [r for r in main_text(n, n.screen()).split("\n") if "\u2588" in r]
+    assert len(rows) >= 12 and len({len(r) for r in rows}) == 1, rows
 
     open_encrypted_chat(n)
     n.type_line("first from natter OMEMO-N1")
