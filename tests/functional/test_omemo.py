@@ -99,6 +99,17 @@ def test_first_message_each_way_and_publication(pep_server, omemo_factory, natte
     assert "could not be decrypted" not in scr and "cannot be read" not in scr, main_text(n, scr)
     assert db_rows(n, "first from bob OMEMO-B1") == [(1, bob.device_id, 0)]
     assert db_rows(n, "first from natter OMEMO-N1") == [(1, me, 1)]
+    # The debug log has the stanzas (ciphertext), never the decrypted text.
+    with open(n.log_file, encoding="utf-8", errors="replace") as f:
+        log = f.read()
+    assert "<encrypted" in log and "OMEMO-N1" not in log and "OMEMO-B1" not in log
+    con = sqlite3.connect(db_path(n), timeout=10)
+    try:
+        secrets = [base64.b64encode(r[0]).decode() for r in con.execute(
+            "SELECT data FROM omemo_keys WHERE kind IN (0, 1, 2, 3)")]
+    finally:
+        con.close()
+    assert len(secrets) > 100 and not any(s in log for s in secrets)
 
 
 @pytest.mark.time_limit(120)
@@ -410,3 +421,52 @@ def test_profanity_and_natter_exchange_omemo(pep_server, omemo_factory, natter_f
             main_text(n, scr)
     finally:
         prof.close()
+
+
+def bundle_prekey_ids(peer, device, iq_id):
+    """The pre-key ids of alice's published bundle for DEVICE, read by PEER."""
+    peer.send_raw("<iq type='get' to='alice@localhost' id='%s'><pubsub xmlns="
+                  "'http://jabber.org/protocol/pubsub'><items node='%s'/></pubsub></iq>"
+                  % (iq_id, BUNDLE_NODE % device))
+    xml = peer.wait_for_stanza("id=\"%s\"" % iq_id, timeout=10)
+    assert 'type="result"' in xml, xml
+    return {int(i) for i in re.findall(r'preKeyId="(\d+)"', xml)}
+
+
+@pytest.mark.time_limit(150)
+def test_device_list_merged_node_opened_and_used_prekeys_replaced(pep_server, omemo_factory,
+                                                                  peer_factory, natter_factory):
+    # An older client made alice's device list with access for contacts only.
+    old = peer_factory("alice", pep_server, resource="old")
+    old.send_raw(
+        "<iq type='set' id='mk1'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
+        "<publish node='%s'><item id='current'><list xmlns='%s'><device id='7'/></list>"
+        "</item></publish><publish-options><x xmlns='jabber:x:data' type='submit'>"
+        "<field var='FORM_TYPE' type='hidden'><value>"
+        "http://jabber.org/protocol/pubsub#publish-options</value></field>"
+        "<field var='pubsub#access_model'><value>presence</value></field></x>"
+        "</publish-options></pubsub></iq>" % (DEVICELIST_NODE, NS))
+    assert 'type="result"' in old.wait_for_stanza('id="mk1"')
+    old.close()
+
+    n = start_natter(natter_factory, pep_server)
+    me = own_device_id(n)
+    # Merged (the other client stays), and readable by someone who is no contact.
+    bob = omemo_factory("bob", pep_server)
+    bob.wait_for_device_list("alice", lambda ids: ids == sorted([7, me]), timeout=20)
+    dave = peer_factory("dave", pep_server)
+    dave.send_raw("<iq type='get' to='alice@localhost' id='dl1'><pubsub xmlns="
+                  "'http://jabber.org/protocol/pubsub'><items node='%s'/></pubsub></iq>"
+                  % DEVICELIST_NODE)
+    xml = dave.wait_for_stanza('id="dl1"', timeout=10)
+    assert 'type="result"' in xml and 'id="7"' in xml and 'id="%d"' % me in xml, xml
+    before = bundle_prekey_ids(dave, me, "b1")
+    assert before == set(range(1, 101))
+
+    # bob's first message uses one pre-key: it is replaced by a new one.
+    n.type_line("/msg bob@localhost")
+    bob.send_encrypted("alice", "first OMEMO-B1")
+    wait_main_line(n, r"~ <bob> first OMEMO-B1", timeout=20)
+    after = wait_until(lambda: (lambda ids: ids if ids != before else None)(
+        bundle_prekey_ids(dave, me, "b%d" % len(dave.stanzas))), timeout=15)
+    assert len(after) == 100 and 101 in after and len(before - after) == 1, sorted(after)
