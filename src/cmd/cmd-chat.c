@@ -190,7 +190,7 @@ static void on_conn_state(event_type t, const void *p, void *ud)
 cmd_result cmd_chat_send(const char *jid, const char *text)
 {
     char *err = NULL;
-    if (jid && !strchr(jid, '/') && !muc_room_find(jid) && e2e_chat_enabled(jid)) {
+    if (e2e_chat_enabled(jid)) {
         /* An encrypted chat sends encrypted or not at all. */
         if (!e2e_send(jid, text, &err))
             return cmd_fail_err("Not sent (OMEMO)", err);

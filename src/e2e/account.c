@@ -11,6 +11,7 @@
 #include "core/loop.h"
 #include "e2e/internal.h"
 #include "model/jid.h"
+#include "model/muc.h"
 #include "store/store.h"
 #include "xmpp/omemo_wire.h"
 #include "xmpp/pep.h"
@@ -458,6 +459,9 @@ bool e2e_chat_verified(const char *jid)
 
 bool e2e_chat_enabled(const char *jid)
 {
+    /* Rooms and their private chats are not encrypted (yet). */
+    if (!jid || strchr(jid, '/') || muc_room_find(jid))
+        return false;
     char *key = g_strconcat(STATE_CHAT, jid, NULL);
     char *v = store_get_state(key);
     g_free(key);

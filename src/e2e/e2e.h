@@ -24,7 +24,7 @@ char *e2e_own_fingerprint(void);
 
 /* Whether what the user writes to the bare JID JID is sent encrypted: the
  * choice made with /omemo on|off for that chat, else the omemo_policy
- * setting. */
+ * setting. Never for rooms and their private chats. */
 bool e2e_chat_enabled(const char *jid);
 /* Remember ON for JID's chat (kept in the account's history). False with
  * *ERR when no account is open. */

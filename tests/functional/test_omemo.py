@@ -196,10 +196,14 @@ def test_second_own_device_merged_and_carbons_decrypted(pep_server, omemo_factor
     bob.wait_for_decrypted("from my phone OMEMO-P1", timeout=20)
     wait_main_line(n, r"~ <alice> from my phone OMEMO-P1", timeout=20)
 
-    # bob writes to alice: both devices read it, natter directly or by carbon.
+    # bob writes to alice: both devices read it.
     bob.send_encrypted("alice", "to both of alice OMEMO-B1")
     wait_main_line(n, r"~ <bob> to both of alice OMEMO-B1", timeout=20)
     alice2.wait_for_decrypted("to both of alice OMEMO-B1", timeout=20)
+    # To the phone's resource only: natter reads the carbon of what it received.
+    bob.send_encrypted("alice", "to the phone OMEMO-B2", resource="phone")
+    alice2.wait_for_decrypted("to the phone OMEMO-B2", timeout=20)
+    wait_main_line(n, r"~ <bob> to the phone OMEMO-B2", timeout=20)
     scr = n.screen()
     assert "could not be decrypted" not in scr, main_text(n, scr)
     assert db_rows(n, "from my phone OMEMO-P1") == [(1, alice2.device_id, 1)]
@@ -470,3 +474,31 @@ def test_device_list_merged_node_opened_and_used_prekeys_replaced(pep_server, om
     after = wait_until(lambda: (lambda ids: ids if ids != before else None)(
         bundle_prekey_ids(dave, me, "b%d" % len(dave.stanzas))), timeout=15)
     assert len(after) == 100 and 101 in after and len(before - after) == 1, sorted(after)
+
+
+@pytest.mark.time_limit(120)
+def test_omemo_policy(pep_server, omemo_factory, peer_factory, natter_factory):
+    bob = omemo_factory("bob", pep_server)
+    n = start_natter(natter_factory, pep_server)
+    own_device_id(n)
+    n.type_line("/msg bob@localhost")
+    n.wait_for(lambda s: "[unencrypted]" in title_bar(n, s), timeout=10)   # manual
+    # automatic: on for contacts that have OMEMO devices, not for the others.
+    n.type_line("/set omemo_policy automatic")
+    bob.send_encrypted("alice", "makes bob's devices known OMEMO-B1")
+    wait_main_line(n, r"~ <bob> makes bob's devices known OMEMO-B1", timeout=20)
+    n.type_line("/msg bob@localhost")
+    n.wait_for(lambda s: "[OMEMO]" in title_bar(n, s), timeout=10)
+    n.type_line("automatic OMEMO-N1")
+    bob.wait_for_decrypted("automatic OMEMO-N1", timeout=20)
+    n.type_line("/msg carol@localhost")
+    n.wait_for(lambda s: "[unencrypted]" in title_bar(n, s), timeout=10)
+    # always: every chat, so carol (no OMEMO) gets nothing.
+    n.type_line("/set omemo_policy always")
+    n.type_line("/msg carol@localhost")
+    n.wait_for(lambda s: "[OMEMO]" in title_bar(n, s), timeout=10)
+    n.type_line("never in plain text")
+    wait_main_has(n, "Not sent (OMEMO): carol@localhost has no OMEMO device", timeout=20)
+    # What /omemo chose for a chat wins over the policy.
+    n.type_line("/omemo off")
+    n.wait_for(lambda s: "[unencrypted]" in title_bar(n, s), timeout=10)
