@@ -467,6 +467,18 @@ def test_device_list_merged_node_opened_and_used_prekeys_replaced(pep_server, om
     before = bundle_prekey_ids(dave, me, "b1")
     assert before == set(range(1, 101))
 
+    # Another client writes the list without natter: natter puts itself back.
+    other = peer_factory("alice", pep_server, resource="other")
+    other.send_raw(
+        "<iq type='set' id='mk2'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
+        "<publish node='%s'><item id='current'><list xmlns='%s'><device id='7'/></list>"
+        "</item></publish></pubsub></iq>" % (DEVICELIST_NODE, NS))
+    assert 'type="result"' in other.wait_for_stanza('id="mk2"')
+    def alice_lists():
+        return [ids for who, ids in list(bob.device_list_pushes) if who == "alice@localhost"]
+    wait_until(lambda: [7] in alice_lists(), timeout=20)
+    wait_until(lambda: sorted([7, me]) in alice_lists()[alice_lists().index([7]):], timeout=20)
+
     # bob's first message uses one pre-key: it is replaced by a new one.
     n.type_line("/msg bob@localhost")
     bob.send_encrypted("alice", "first OMEMO-B1")
