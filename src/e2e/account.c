@@ -31,6 +31,7 @@ static omemo_account *omemo_acct;
 static char *own;
 static GHashTable *lists; /* bare JID -> devlist* */
 static unsigned publish_timer;
+static unsigned conn_serial; /* counts connections (one check of the nodes each) */
 
 /* ---------- omemo_storage on the history database ---------- */
 
@@ -215,6 +216,22 @@ static void on_published(bool ok, const char *error, void *ud)
         event_log(LOG_WARN, NULL, "OMEMO: %s", error);
 }
 
+/* The bundle went out: read its node's configuration back, once per
+ * connection (a server may ignore publish-options, and a bundle only
+ * contacts can read keeps strangers from writing to us). */
+static void on_bundle_published(bool ok, const char *error, void *ud)
+{
+    static unsigned checked_conn;
+    on_published(ok, error, NULL);
+    if (!ok || !omemo_acct || checked_conn == conn_serial)
+        return;
+    checked_conn = conn_serial;
+    char *node = g_strdup_printf("%s:%u", NS_OMEMO_BUNDLES, omemo_device_id(omemo_acct));
+    nx_pep_check_open(node, on_published, NULL);
+    nx_pep_check_open(NS_OMEMO_DEVICELIST, on_published, NULL);
+    g_free(node);
+}
+
 static void publish_own_list(const GArray *ids)
 {
     nx_pep_publish_open(NS_OMEMO_DEVICELIST, "current", nx_omemo_devicelist_element(ids),
@@ -239,7 +256,7 @@ static void publish_bundle(void)
         g_ptr_array_add(nb.prekeys, np);
     }
     char *node = g_strdup_printf("%s:%u", NS_OMEMO_BUNDLES, omemo_device_id(omemo_acct));
-    nx_pep_publish_open(node, "current", nx_omemo_bundle_element(&nb), on_published, NULL);
+    nx_pep_publish_open(node, "current", nx_omemo_bundle_element(&nb), on_bundle_published, NULL);
     g_free(node);
     g_ptr_array_unref(nb.prekeys);
     omemo_bundle_free(b);
@@ -316,6 +333,7 @@ static void on_conn(event_type t, const void *p, void *ud)
     }
     if (ev->state != CONN_CONNECTED || !ev->jid_bare)
         return;
+    conn_serial++;
     if (omemo_acct && g_strcmp0(own, ev->jid_bare) != 0)
         close_account();
     if (!omemo_acct) {

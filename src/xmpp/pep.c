@@ -59,7 +59,10 @@ static int on_configured(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
         g_free(why);
         return 0;
     }
-    send_publish(c, op);
+    if (op->payload)
+        send_publish(c, op);
+    else
+        finish(op, true, NULL);
     return 0;
 }
 
@@ -134,6 +137,76 @@ bool nx_pep_publish_open(const char *node, const char *item_id, xmpp_stanza_t *p
     op->cb = cb;
     op->ud = ud;
     send_publish(c, op);
+    return true;
+}
+
+/* ---------- reading the configuration back ---------- */
+
+/* The value of field VAR of the data form FORM (borrowed), or NULL. */
+static const char *form_value(xmpp_stanza_t *form, const char *var, char **text)
+{
+    for (xmpp_stanza_t *f = form ? xmpp_stanza_get_children(form) : NULL; f;
+         f = xmpp_stanza_get_next(f)) {
+        if (!xmpp_stanza_is_tag(f) || g_strcmp0(xmpp_stanza_get_attribute(f, "var"), var))
+            continue;
+        *text = nx_child_text(f, "value");
+        return *text;
+    }
+    return NULL;
+}
+
+static int on_config(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
+{
+    publish_op *op = ud;
+    if (!nx_from_own_account(xmpp_stanza_get_from(st)))
+        return 1;
+    if (!g_strcmp0(xmpp_stanza_get_type(st), "error")) {
+        char *why = nx_error_text(st);
+        char *line = g_strdup_printf("cannot read the configuration of %s: %s", op->node, why);
+        finish(op, false, line);
+        g_free(line);
+        g_free(why);
+        return 0;
+    }
+    xmpp_stanza_t *ps = nx_child(st, "pubsub", NS_PUBSUB_OWNER);
+    xmpp_stanza_t *conf = ps ? nx_child(ps, "configure", NULL) : NULL;
+    char *text = NULL;
+    const char *access =
+        form_value(conf ? nx_child(conf, "x", NS_DATA) : NULL, "pubsub#access_model", &text);
+    bool open = !g_strcmp0(access, "open");
+    log_debug("pep", "node %s has access model %s", op->node, access ? access : "(none)");
+    g_free(text);
+    if (open) {
+        finish(op, true, NULL);
+        return 0;
+    }
+    /* Only the configuration changes: no item to publish afterwards. */
+    op->reconfigured = true;
+    xmpp_stanza_t *iq = nx_iq_new("set");
+    xmpp_stanza_t *ps2 = nx_add_child(iq, "pubsub", NS_PUBSUB_OWNER);
+    xmpp_stanza_t *conf2 = nx_add_child(ps2, "configure", NULL);
+    xmpp_stanza_set_attribute(conf2, "node", op->node);
+    xmpp_stanza_t *form = nx_add_child(conf2, "x", NS_DATA);
+    xmpp_stanza_set_type(form, "submit");
+    nx_add_field(form, "FORM_TYPE", "hidden", NS_PUBSUB "#node_config");
+    nx_add_field(form, "pubsub#access_model", NULL, "open");
+    nx_send_iq(c, iq, on_configured, op, publish_free);
+    return 0;
+}
+
+bool nx_pep_check_open(const char *node, nx_pep_done_fn cb, void *ud)
+{
+    xmpp_conn_t *c = nx_conn();
+    if (!c)
+        return false;
+    publish_op *op = g_new0(publish_op, 1);
+    op->node = g_strdup(node);
+    op->cb = cb;
+    op->ud = ud;
+    xmpp_stanza_t *iq = nx_iq_new("get");
+    xmpp_stanza_t *ps = nx_add_child(iq, "pubsub", NS_PUBSUB_OWNER);
+    xmpp_stanza_set_attribute(nx_add_child(ps, "configure", NULL), "node", node);
+    nx_send_iq(c, iq, on_config, op, publish_free);
     return true;
 }
 

@@ -23,6 +23,11 @@ typedef void (*nx_pep_done_fn)(bool ok, const char *error, void *ud);
 bool nx_pep_publish_open(const char *node, const char *item_id, xmpp_stanza_t *payload,
                          nx_pep_done_fn cb, void *ud);
 
+/* Read the configuration of our own node NODE back and open it to everyone
+ * when its access model is another (a server that ignored the
+ * publish-options). CB (may be NULL) gets the outcome. False when offline. */
+bool nx_pep_check_open(const char *node, nx_pep_done_fn cb, void *ud);
+
 /* The answer to nx_pep_fetch: OK with the payload of the item (borrowed for
  * the call; NULL when the node has no such item), or not OK with ERROR
  * (one line; "item-not-found" when the node does not exist). */
