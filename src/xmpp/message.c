@@ -30,7 +30,7 @@ static char *message_text(xmpp_stanza_t *st, const char *sender, const char *pee
     if (!enc && (nx_child(st, "encrypted", NS_OMEMO2) ||
                  (eme && !g_strcmp0(xmpp_stanza_get_attribute(eme, "namespace"), NS_OMEMO2)))) {
         /* Its body is only a fallback that says so in other words. */
-        if (nx_child(st, "body", NULL))
+        if (nx_child(st, "body", NULL) && !src->backfill)
             event_log(LOG_WARN, peer,
                       "%s sent a message with OMEMO 2, which natter does not "
                       "support yet.",
@@ -51,7 +51,9 @@ static char *message_text(xmpp_stanza_t *st, const char *sender, const char *pee
         *untrusted = d.untrusted;
         return d.text;
     }
-    if (r == NX_DECRYPT_NOTICE && d.text)
+    /* Older history paged in shows no notices: they would land below,
+     * out of their place. */
+    if (r == NX_DECRYPT_NOTICE && d.text && !src->backfill)
         event_log(LOG_WARN, peer, "%s", d.text);
     g_free(d.text);
     return NULL;
