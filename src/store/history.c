@@ -701,7 +701,9 @@ GPtrArray *store_queued(void)
         sqlite3_reset(st);
     for (GList *l = pending.head; l; l = l->next) {
         store_msg *m = ((pend *)l->data)->m;
-        if (m->outgoing && (m->queued || m->server_ack == STORE_ACK_PENDING) && !m->retracted)
+        /* An encrypted message is never sent again (it would go in plain text). */
+        if (m->outgoing && (m->queued || m->server_ack == STORE_ACK_PENDING) && !m->retracted &&
+            m->encryption == STORE_ENC_NONE)
             g_ptr_array_add(out, store_msg_copy(m));
     }
     return out;
