@@ -23,7 +23,8 @@ typedef struct {
 } waiting;
 
 static GHashTable *waits;  /* bare JID -> waiting* */
-static GHashTable *failed; /* "jid/device" -> why (this connection) */
+static GHashTable *failed; /* "jid/device" -> why its bundle failed (this connection) */
+static GHashTable *warned; /* "jid/device": said to be untrusted (this connection) */
 
 static void waiting_free(gpointer p)
 {
@@ -50,6 +51,7 @@ void e2e_send_reset(void)
     }
     g_clear_pointer(&waits, g_hash_table_destroy);
     g_clear_pointer(&failed, g_hash_table_destroy);
+    g_clear_pointer(&warned, g_hash_table_destroy);
 }
 
 static char *dev_key(const char *jid, uint32_t id)
@@ -67,12 +69,12 @@ static bool trusted(const char *wait_jid, const char *jid, uint32_t device)
     if (omemo_device_trusted(a, jid, device, !g_strcmp0(settings_get("omemo_trust"), "manual")))
         return true;
     char *k = dev_key(jid, device);
-    if (failed && !g_hash_table_contains(failed, k)) {
+    if (warned && !g_hash_table_contains(warned, k)) {
         event_log(LOG_WARN, wait_jid,
                   "OMEMO: device %u of %s is not trusted: skipped (/omemo devices %s, then "
                   "/omemo trust %s FINGERPRINT).",
                   device, jid, jid, jid);
-        g_hash_table_insert(failed, k, g_strdup("not trusted"));
+        g_hash_table_add(warned, k);
     } else {
         g_free(k);
     }
@@ -113,6 +115,8 @@ static char *why_none(const char *jid)
         uint32_t id = g_array_index(ids, guint32, i);
         char *k = dev_key(jid, id);
         const char *why = failed ? g_hash_table_lookup(failed, k) : NULL;
+        if (!why && warned && g_hash_table_contains(warned, k))
+            why = "not trusted";
         g_string_append_printf(s, "%s device %u: %s", i ? ";" : " (", id, why ? why : "no session");
         g_free(k);
     }
@@ -241,7 +245,9 @@ static void fetch_bundles(waiting *w, const char *jid, uint32_t skip)
         char *k = dev_key(jid, id);
         bool bad = g_hash_table_contains(failed, k);
         g_free(k);
-        if (id == skip || bad || omemo_has_session(a, jid, id) || !trusted(w->jid, jid, id))
+        /* Untrusted devices get a session too (it teaches their identity
+         * key, for /omemo devices and trust); nothing is encrypted for them. */
+        if (id == skip || bad || omemo_has_session(a, jid, id))
             continue;
         bundle_fetch *f = g_new0(bundle_fetch, 1);
         f->wait_jid = g_strdup(w->jid);
@@ -291,6 +297,8 @@ bool e2e_send(const char *jid, const char *text, char **err)
         waits = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, waiting_free);
     if (!failed)
         failed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    if (!warned)
+        warned = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     waiting *w = g_hash_table_lookup(waits, jid);
     if (w) {
         g_queue_push_tail(&w->texts, g_strdup(text));

@@ -380,6 +380,21 @@ def test_trust_new_device_and_plaintext_in_an_encrypted_chat(pep_server, omemo_f
     # What it sends is still read, but marked.
     bob2.send_encrypted("alice", "from the new laptop OMEMO-B2")
     wait_main_line(n, r"\? <bob> from the new laptop OMEMO-B2", timeout=20)
+    # Once verified, the new device is used too.
+    n.type_line("/omemo devices")
+    wait_main_has(n, "%d: %s (not verified, session)" % (bob2.device_id,
+                                                         grouped(bob2.fingerprint)), timeout=10)
+    n.type_line("/omemo trust bob@localhost %s" % grouped(bob2.fingerprint))
+    wait_main_has(n, "Device %d of bob@localhost is verified" % bob2.device_id, timeout=10)
+    n.type_line("to both now OMEMO-N3")
+    got = bob2.wait_for_decrypted("to both now OMEMO-N3", timeout=20)
+    assert set(key_rids(got.xml)) == {bob.device_id, bob2.device_id}
+    # Untrusted: never again.
+    n.type_line("/omemo untrust bob@localhost %s" % grouped(bob2.fingerprint))
+    wait_main_has(n, "Device %d of bob@localhost is untrusted" % bob2.device_id, timeout=10)
+    n.type_line("not for the laptop OMEMO-N4")
+    got = bob.wait_for_decrypted("not for the laptop OMEMO-N4", timeout=20)
+    assert set(key_rids(got.xml)) == {bob.device_id}
     # Plain text in an encrypted chat is flagged.
     bob.send_message("alice@localhost", "plain words OMEMO-P1")
     wait_main_line(n, r"! <bob> plain words OMEMO-P1 \[NOT ENCRYPTED\]", timeout=20)
