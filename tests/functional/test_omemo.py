@@ -169,6 +169,15 @@ def test_many_messages_each_way_and_restart_keeps_sessions(pep_server, omemo_fac
     n.type_line("after restart OMEMO-N2")
     got = bob.wait_for_decrypted("after restart OMEMO-N2", timeout=20)
     assert not got.prekey and got.sender_device == me
+
+    # The peer restarts too (same device, its sessions kept).
+    bob.close()
+    bob = omemo_factory("bob", pep_server, state=bob.state)
+    n.type_line("after both restarts OMEMO-N3")
+    got = bob.wait_for_decrypted("after both restarts OMEMO-N3", timeout=20)
+    assert not got.prekey and got.error is None
+    bob.send_encrypted("alice", "after both restarts OMEMO-B3")
+    wait_main_line(n, r"~ <bob> after both restarts OMEMO-B3", timeout=20)
     scr = n.screen()
     assert "could not be decrypted" not in scr, main_text(n, scr)
 
