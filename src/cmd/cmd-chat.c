@@ -293,10 +293,12 @@ static cmd_result cmd_correct(char **argv, int argc, const char *jid)
     cmd_result result = CMD_OK;
     if (!id)
         result = cmd_fail("No message of yours to correct in this window.");
-    else if (!strchr(jid, '/') && !muc_room_find(jid) &&
-             (e2e_chat_enabled(jid) || last->encryption == STORE_ENC_OMEMO))
-        /* A correction would go in plain text. */
-        result = cmd_fail("Corrections are not sent in encrypted (OMEMO) chats yet.");
+    else if (e2e_chat_enabled(jid)) {
+        /* An encrypted chat corrects encrypted. */
+        if (!e2e_send_correction(jid, argv[0], id, &err))
+            result = cmd_fail_err("Not sent (OMEMO)", err);
+    } else if (last->encryption == STORE_ENC_OMEMO)
+        result = cmd_fail("That message was encrypted: turn OMEMO on (/omemo on) to correct it.");
     else if (!nx_send_correction(jid, id, argv[0], &err))
         result = cmd_fail_err("Not sent", err);
     store_msg_free(last);

@@ -36,6 +36,8 @@ bool e2e_set_chat(const char *jid, bool on, char **err);
  * and what went wrong is a line in JID's window. False with *ERR when it
  * cannot even start (offline, OMEMO not ready). Never sends plain text. */
 bool e2e_send(const char *jid, const char *text, char **err);
+/* The same for a correction (XEP-0308) of our message REPLACE_ID. */
+bool e2e_send_correction(const char *jid, const char *text, const char *replace_id, char **err);
 
 /* One known device of a JID, for /omemo devices. */
 typedef struct {

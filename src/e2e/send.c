@@ -18,7 +18,7 @@
 /* The messages to one contact waiting for sessions. */
 typedef struct {
     char *jid;
-    GQueue texts;      /* char*, in the order written */
+    GQueue texts;      /* outgoing*, in the order written */
     unsigned inflight; /* fetches not answered yet */
 } waiting;
 
@@ -26,10 +26,24 @@ static GHashTable *waits;  /* bare JID -> waiting* */
 static GHashTable *failed; /* "jid/device" -> why its bundle failed (this connection) */
 static GHashTable *warned; /* "jid/device": said to be untrusted (this connection) */
 
+/* One message waiting: its text, and what it corrects (NULL: nothing). */
+typedef struct {
+    char *text;
+    char *replace_id;
+} outgoing;
+
+static void outgoing_free(gpointer p)
+{
+    outgoing *o = p;
+    g_free(o->text);
+    g_free(o->replace_id);
+    g_free(o);
+}
+
 static void waiting_free(gpointer p)
 {
     waiting *w = p;
-    g_queue_clear_full(&w->texts, g_free);
+    g_queue_clear_full(&w->texts, outgoing_free);
     g_free(w->jid);
     g_free(w);
 }
@@ -124,7 +138,7 @@ static char *why_none(const char *jid)
     return g_string_free(s, FALSE);
 }
 
-static bool encrypt_and_send(const char *jid, const char *text, char **err)
+static bool encrypt_and_send(const char *jid, const char *text, const char *replace_id, char **err)
 {
     omemo_account *a = e2e_account();
     if (!a) {
@@ -161,20 +175,20 @@ static bool encrypt_and_send(const char *jid, const char *text, char **err)
     g_ptr_array_unref(e.keys);
     g_bytes_unref(e.iv);
     omemo_message_free(m);
-    return nx_send_encrypted(jid, el, text, me, err);
+    return nx_send_encrypted(jid, el, text, me, replace_id, err);
 }
 
 /* Everything W waited for is there: send its messages, in order. */
 static void flush(waiting *w)
 {
     while (w->texts.length) {
-        char *text = g_queue_pop_head(&w->texts);
+        outgoing *o = g_queue_pop_head(&w->texts);
         char *err = NULL;
-        if (!encrypt_and_send(w->jid, text, &err)) {
+        if (!encrypt_and_send(w->jid, o->text, o->replace_id, &err)) {
             event_log(LOG_ERROR, w->jid, "Not sent (OMEMO): %s.", err);
             g_free(err);
         }
-        g_free(text);
+        outgoing_free(o);
     }
     g_hash_table_remove(waits, w->jid);
 }
@@ -281,6 +295,11 @@ static void on_lists(void *ud)
 
 bool e2e_send(const char *jid, const char *text, char **err)
 {
+    return e2e_send_correction(jid, text, NULL, err);
+}
+
+bool e2e_send_correction(const char *jid, const char *text, const char *replace_id, char **err)
+{
     if (!e2e_account()) {
         *err = g_strdup("OMEMO is not set up yet (it starts when you are connected)");
         return false;
@@ -299,14 +318,17 @@ bool e2e_send(const char *jid, const char *text, char **err)
         failed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     if (!warned)
         warned = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    outgoing *o = g_new0(outgoing, 1);
+    o->text = g_strdup(text);
+    o->replace_id = g_strdup(replace_id);
     waiting *w = g_hash_table_lookup(waits, jid);
     if (w) {
-        g_queue_push_tail(&w->texts, g_strdup(text));
+        g_queue_push_tail(&w->texts, o);
         return true; /* after those before it */
     }
     w = g_new0(waiting, 1);
     w->jid = g_strdup(jid);
-    g_queue_push_tail(&w->texts, g_strdup(text));
+    g_queue_push_tail(&w->texts, o);
     g_hash_table_insert(waits, w->jid, w);
     /* One count for the device list step itself. */
     w->inflight = 1;

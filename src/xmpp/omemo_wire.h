@@ -77,10 +77,12 @@ GBytes *nx_base64_strict(const char *text);
 /* Send the encrypted message ENCRYPTED (an <encrypted/> element, released
  * here) to the bare JID TO, with the fallback body, a storage hint and the
  * XEP-0380 encryption marker, and announce it as EV_MESSAGE with TEXT (the
- * plain text, never put on the wire) from our DEVICE. An encrypted message
- * is never queued: false with *ERR when offline. */
+ * plain text, never put on the wire) from our DEVICE; with REPLACE_ID (not
+ * NULL) it corrects our message of that id (XEP-0308) and is announced as
+ * EV_CORRECTION. An encrypted message is never queued: false with *ERR when
+ * offline. */
 bool nx_send_encrypted(const char *to, xmpp_stanza_t *encrypted, const char *text, uint32_t device,
-                       char **err);
+                       const char *replace_id, char **err);
 
 /* ---------- the incoming decryption hook ---------- */
 

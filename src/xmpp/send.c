@@ -194,7 +194,7 @@ static bool send_or_queue(out_kind kind, const char *to, const char *body, const
 }
 
 bool nx_send_encrypted(const char *to, xmpp_stanza_t *encrypted, const char *text, uint32_t device,
-                       char **err)
+                       const char *replace_id, char **err)
 {
     xmpp_conn_t *c = nx_conn();
     jid_t *j = jid_new(to);
@@ -209,6 +209,9 @@ bool nx_send_encrypted(const char *to, xmpp_stanza_t *encrypted, const char *tex
     xmpp_stanza_t *m = xmpp_message_new(nx_ctx(), "chat", j->bare, id);
     xmpp_message_set_body(m, NX_OMEMO_FALLBACK);
     xmpp_stanza_add_child_ex(m, encrypted, 0);
+    /* As other OMEMO clients do: which message it corrects is not secret. */
+    if (replace_id)
+        add_child_id(m, "replace", NS_CORRECT, replace_id);
     nx_add_child(m, "store", "urn:xmpp:hints");
     xmpp_stanza_t *eme = nx_add_child(m, "encryption", "urn:xmpp:eme:0");
     xmpp_stanza_set_attribute(eme, "namespace", NS_OMEMO);
@@ -224,8 +227,25 @@ bool nx_send_encrypted(const char *to, xmpp_stanza_t *encrypted, const char *tex
     xmpp_stanza_release(m);
     gint64 now = g_get_real_time();
     ev_result res = {0};
+    const char *from = nx_own_full() ? nx_own_full() : j->bare;
+    if (replace_id) {
+        ev_correction cev = {.peer = j->bare,
+                             .from = from,
+                             .outgoing = true,
+                             .replace_id = replace_id,
+                             .body = text,
+                             .id = id,
+                             .timestamp = (time_t)(now / G_USEC_PER_SEC),
+                             .time_us = now,
+                             .encrypted = true,
+                             .result = &res};
+        event_emit(EV_CORRECTION, &cev);
+        g_free(id);
+        jid_free(j);
+        return true;
+    }
     ev_message ev = {.peer = j->bare,
-                     .from = nx_own_full() ? nx_own_full() : j->bare,
+                     .from = from,
                      .body = text,
                      .id = id,
                      .outgoing = true,

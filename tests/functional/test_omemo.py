@@ -332,6 +332,22 @@ def test_plaintext_correction_of_an_encrypted_message_refused(pep_server, omemo_
         con.close()
     assert rows == [("the real text OMEMO-B1", 0)]
 
+    # Our own corrections in an encrypted chat go encrypted.
+    open_encrypted_chat(n)
+    n.type_line("with a tpyo OMEMO-N1")
+    first = bob.wait_for_decrypted("with a tpyo OMEMO-N1", timeout=20)
+    first_id = re.search(r"<message[^>]* id=\"([^\"]+)\"", first.xml).group(1)
+    n.type_line("/correct without a typo OMEMO-N2")
+    got = bob.wait_for_decrypted("without a typo OMEMO-N2", timeout=20)
+    assert re.search(r"<replace [^>]*id=\"%s\"" % re.escape(first_id), got.xml), got.xml
+    assert "OMEMO-N2" not in got.xml
+    wait_main_line(n, r"~ <alice> without a typo OMEMO-N2 \(corrected\)", timeout=10)
+    # With OMEMO off, an encrypted message is not corrected in plain text.
+    n.type_line("/omemo off")
+    n.type_line("/correct in plain text OMEMO-N3")
+    wait_main_has(n, "That message was encrypted: turn OMEMO on", timeout=10)
+    assert not any("OMEMO-N3" in x for x in bob.stanzas)
+
 
 @pytest.mark.time_limit(150)
 def test_archive_catch_up_decrypts(prosody_factory, omemo_factory, natter_factory):
