@@ -332,6 +332,15 @@ def test_plaintext_correction_of_an_encrypted_message_refused(pep_server, omemo_
         con.close()
     assert rows == [("the real text OMEMO-B1", 0)]
 
+    # An encrypted correction from bob is taken; one from someone else is not.
+    bob.send_encrypted("alice", "corrected by bob OMEMO-B3", replace=msg_id)
+    wait_main_line(n, r"~ <bob> corrected by bob OMEMO-B3 \(corrected\)", timeout=20)
+    dave = omemo_factory("dave", pep_server)
+    dave.send_encrypted("alice", "FORGED BY DAVE", replace=msg_id)
+    bob.send_encrypted("alice", "after dave OMEMO-B4")
+    wait_main_line(n, r"~ <bob> after dave OMEMO-B4", timeout=20)
+    assert "FORGED BY DAVE" not in main_text(n, n.screen())
+
     # Our own corrections in an encrypted chat go encrypted.
     open_encrypted_chat(n)
     n.type_line("with a tpyo OMEMO-N1")
