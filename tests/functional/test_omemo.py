@@ -1,9 +1,11 @@
 """OMEMO 0.3 in natter's one-to-one chats, against an independent implementation
 (harness/omemo_peer.py: Debian's python3-omemo/oldmemo) on the harness Prosody
-with PEP: publishing this device, the first message each way (a key exchange),
-many messages, restarts with sessions kept, a second device of the user's own
-account (carbons), refusing to send when no device can be reached, broken
-messages, and plaintext corrections aimed at encrypted messages."""
+with PEP, and against Debian's Profanity: publishing this device (device list
+merged, nodes opened, used pre-keys replaced), the first message each way (a
+key exchange), a hundred messages each way, restarts with sessions kept, a
+second device of the user's own account (carbons), refusing to send when no
+device can be reached, broken and replayed messages, OMEMO 2, corrections,
+trust, the policy setting, the archive catch-up and the QR code."""
 
 import base64
 import os
