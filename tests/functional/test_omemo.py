@@ -116,13 +116,16 @@ def test_first_message_each_way_and_publication(pep_server, omemo_factory, natte
 
 @pytest.mark.time_limit(120)
 def test_key_exchange_from_the_contact_and_open_bundle(pep_server, omemo_factory,
-                                                         natter_factory):
+                                                       natter_factory):
     n = start_natter(natter_factory, pep_server)
     me = own_device_id(n)
     # dave is no contact of alice's: he still reads her keys (open access).
     dave = omemo_factory("dave", pep_server)
     assert list(dave.devices("alice")) == [me]
     dave.send_encrypted("alice", "hello from a stranger OMEMO-D1")
+    # Once natter replaced the pre-key dave used, bob cannot pick that one.
+    wait_until(lambda: 101 in bundle_prekey_ids(dave, me, "k%d" % len(dave.stanzas)),
+               timeout=15)
     bob = omemo_factory("bob", pep_server)
     n.type_line("/msg bob@localhost")
     bob.send_encrypted("alice", "bob starts OMEMO-B1")
