@@ -22,6 +22,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/paths.h"
+#include "e2e/e2e.h"
 #include "model/jid.h"
 #include "model/conversation.h"
 #include "model/ignore.h"
@@ -359,6 +360,7 @@ int main(int argc, char **argv)
     }
     nx_set_state_hooks(recorder_state_get, recorder_state_set);
     nx_set_queue_hook(load_queue);
+    e2e_init();
     char *err = NULL;
     if (!ui_init(&err)) {
         fprintf(stderr, "natter: %s\n", err);
@@ -413,6 +415,7 @@ int main(int argc, char **argv)
     http_deinit();
     remote_deinit();
     nx_deinit();
+    e2e_deinit();
     cmd_deinit();
     chatstate_deinit();
     autoaway_deinit();

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cmd/internal.h"
+#include "e2e/e2e.h"
 #include "core/event.h"
 #include "core/loop.h"
 #include "model/jid.h"
@@ -189,6 +190,12 @@ static void on_conn_state(event_type t, const void *p, void *ud)
 cmd_result cmd_chat_send(const char *jid, const char *text)
 {
     char *err = NULL;
+    if (e2e_chat_enabled(jid)) {
+        /* An encrypted chat sends encrypted or not at all. */
+        if (!e2e_send(jid, text, &err))
+            return cmd_fail_err("Not sent (OMEMO)", err);
+        return CMD_OK;
+    }
     if (!nx_send_chat(jid, text, &err))
         return cmd_fail_err("Not sent", err);
     return CMD_OK;
@@ -334,6 +341,12 @@ static cmd_result cmd_correct(char **argv, int argc, const char *jid)
     cmd_result result = CMD_OK;
     if (!id)
         result = cmd_fail("That message has no id to name it by; it cannot be corrected.");
+    else if (e2e_chat_enabled(jid)) {
+        /* An encrypted chat corrects encrypted. */
+        if (!e2e_send_correction(jid, text, id, &err))
+            result = cmd_fail_err("Not sent (OMEMO)", err);
+    } else if (m->encryption == STORE_ENC_OMEMO)
+        result = cmd_fail("That message was encrypted: turn OMEMO on (/omemo on) to correct it.");
     else if (!nx_send_correction(jid, id, text, &err))
         result = cmd_fail_err("Not sent", err);
     store_msg_free(m);

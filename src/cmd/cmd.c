@@ -61,6 +61,7 @@ void cmd_init(void)
     cmd_exec_register();
     cmd_alias_register();
     cmd_theme_register();
+    cmd_omemo_register();
     cmd_muc_register();
     cmd_files_register();
     cmd_contact_register();

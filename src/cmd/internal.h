@@ -108,6 +108,7 @@ void cmd_exec_register(void);
 void cmd_exec_deinit(void);
 void cmd_alias_register(void);
 void cmd_theme_register(void);
+void cmd_omemo_register(void);
 void cmd_files_register(void);
 void cmd_muc_register(void);
 void cmd_contact_register(void);

@@ -25,6 +25,8 @@ static const char *const osc_choices[] = {"off", "777", "9", NULL};
 static const char *const side_choices[] = {"left", "right", NULL};
 static const char *const strangers_choices[] = {"quiet", "notify", "drop", NULL};
 static const char *const styling_choices[] = {"on", "raw", NULL};
+static const char *const omemo_policy_choices[] = {"manual", "automatic", "always", NULL};
+static const char *const omemo_trust_choices[] = {"blind", "manual", NULL};
 
 /* The one table of all settings, listed by group. */
 static const setting_def table[] = {
@@ -78,6 +80,12 @@ static const setting_def table[] = {
      "minutes without input before natter sets you away, with your idle time (0: never)"},
     {"version_os", SETTING_BOOL, "on", 0, 0, NULL, "chat",
      "tell others which operating system natter runs on when they ask for its version"},
+    {"omemo_policy", SETTING_ENUM, "manual", 0, 0, omemo_policy_choices, "chat",
+     "when a chat is end-to-end encrypted (OMEMO) unless /omemo on|off chose for it: manual "
+     "(never), automatic (when the contact has OMEMO devices) or always"},
+    {"omemo_trust", SETTING_ENUM, "blind", 0, 0, omemo_trust_choices, "chat",
+     "which OMEMO devices are encrypted for: blind (new devices of a contact, until you verify "
+     "one of them with /omemo trust; then only verified ones) or manual (only verified ones)"},
     {"receipts", SETTING_BOOL, "on", 0, 0, NULL, "chat",
      "ask for and send message delivery receipts"},
     {"chat_states", SETTING_BOOL, "on", 0, 0, NULL, "chat", "send and show typing notifications"},

@@ -146,6 +146,9 @@ typedef struct {
     const char *reply_id;    /* XEP-0461: the id of the message it answers, or NULL
                               * (BODY is then without the quote marked as fallback) */
     const char *reply_to;    /* XEP-0461: the answered message's author as named, or NULL */
+    bool encrypted;          /* end-to-end encrypted (OMEMO): BODY is the decrypted text */
+    uint32_t device;         /* ... sent by this OMEMO device of FROM's account */
+    bool untrusted;          /* ... which the user does not trust (not verified) */
     ev_result *result;       /* may be NULL */
     bool markable;           /* incoming: the sender asks for chat markers (XEP-0333) */
 } ev_message;
@@ -167,6 +170,7 @@ typedef struct {
     int64_t time_us;         /* TIMESTAMP in UTC microseconds (0: only TIMESTAMP is known) */
     bool groupchat;          /* FROM is room/nick: the author is the occupant */
     const char *occupant_id; /* rooms: XEP-0421 id when the room vouches for it */
+    bool encrypted;          /* the correction came end-to-end encrypted (OMEMO) */
     ev_result *result;
 } ev_correction;
 

@@ -424,6 +424,11 @@ void omemo_account_free(omemo_account *a)
     g_free(a);
 }
 
+const omemo_storage *omemo_account_storage(omemo_account *a)
+{
+    return &a->st;
+}
+
 uint32_t omemo_device_id(const omemo_account *a)
 {
     return a->device_id;
@@ -692,6 +697,7 @@ bool omemo_decrypt(omemo_account *a, const char *jid, uint32_t device, const uin
         out->bundle_changed = add_prekeys(a, 1) && save_numbers(a);
     }
     if (rc != 0) {
+        out->duplicate = rc == SG_ERR_DUPLICATE_MESSAGE;
         *err = g_strdup_printf("the message's key for this device: %s", decrypt_error(rc));
         return false;
     }

@@ -26,6 +26,7 @@ typedef enum {
     OMEMO_REC_PREKEY,
     OMEMO_REC_SIGNED_PREKEY,
     OMEMO_REC_IDENTITY, /* the identity key a device of JID showed */
+    OMEMO_REC_TRUST,    /* the user's decision on a device of JID (trust.c) */
 } omemo_rec_kind;
 
 /* Where the records live. get returns a new reference or NULL; put and del
@@ -112,6 +113,7 @@ void omemo_message_free(omemo_message *m);
 typedef struct {
     char *text;          /* NULL: a key transport message, nothing to show */
     bool bundle_changed; /* a pre-key was used up and replaced: republish */
+    bool duplicate;      /* (on failure) it was decrypted before: a copy or a replay */
 } omemo_plain;
 
 /* Decrypt what DEVICE of JID sent: KEY (the data of the <key> for this
@@ -130,5 +132,37 @@ bool omemo_rotate_signed_prekey(omemo_account *a, int64_t now_ms, int64_t max_ag
 /* "05 1a2b ..." style fingerprint of a serialized identity KEY: 64 hex
  * digits (the 0x05 type byte left out) in groups of 8 (g_free). */
 char *omemo_fingerprint(GBytes *key);
+
+/* ---------- trust (trust.c) ---------- */
+
+/* What the user decided about a device. */
+typedef enum {
+    OMEMO_TRUST_UNDECIDED = 0, /* nothing: blind trust decides */
+    OMEMO_TRUST_VERIFIED = 1,  /* its fingerprint was compared and trusted */
+    OMEMO_TRUST_UNTRUSTED = 2, /* refused: never encrypted for */
+} omemo_trust;
+
+/* The trust rule. A device with decision T of a JID that has (ANY_VERIFIED)
+ * or has not a verified device may be encrypted for when: it is verified;
+ * or, undecided, MANUAL is off (blind trust before verification) and no
+ * device of the JID has been verified yet. An untrusted device never. */
+bool omemo_trust_allows(omemo_trust t, bool any_verified, bool manual);
+
+/* The decision stored for DEVICE of JID. */
+omemo_trust omemo_get_trust(omemo_account *a, const char *jid, uint32_t device);
+/* Store decision T for DEVICE of JID; false with *ERR when not written. */
+bool omemo_set_trust(omemo_account *a, const char *jid, uint32_t device, omemo_trust t, char **err);
+/* Whether any device of JID is verified. */
+bool omemo_any_verified(omemo_account *a, const char *jid);
+/* omemo_trust_allows for DEVICE of JID with the stored decisions. */
+bool omemo_device_trusted(omemo_account *a, const char *jid, uint32_t device, bool manual);
+
+/* Normalise a fingerprint the user typed (spaces, '-' or ':' between
+ * groups, upper case, the 66-digit form with the 05 type byte) to 64
+ * lowercase hex digits (g_free); NULL when it is not a fingerprint. */
+char *omemo_fingerprint_normalise(const char *text);
+
+/* The storage of A (for trust.c). */
+const omemo_storage *omemo_account_storage(omemo_account *a);
 
 #endif

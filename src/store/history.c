@@ -204,6 +204,7 @@ static int write_one(store_msg *m, const char *bare, store_add_result *res)
     sqlite3_bind_int(st, 18, (int)m->server_ack);
     sqlite3_bind_int(st, 19, m->resent ? 1 : 0);
     sqlite3_bind_int(st, 20, m->unstyled ? 1 : 0);
+    sqlite3_bind_int64(st, 21, m->device);
     rc = store_stmt_run(st);
     if (rc != SQLITE_DONE)
         return rc;
@@ -701,7 +702,9 @@ GPtrArray *store_queued(void)
         sqlite3_reset(st);
     for (GList *l = pending.head; l; l = l->next) {
         store_msg *m = ((pend *)l->data)->m;
-        if (m->outgoing && (m->queued || m->server_ack == STORE_ACK_PENDING) && !m->retracted)
+        /* An encrypted message is never sent again (it would go in plain text). */
+        if (m->outgoing && (m->queued || m->server_ack == STORE_ACK_PENDING) && !m->retracted &&
+            m->encryption == STORE_ENC_NONE)
             g_ptr_array_add(out, store_msg_copy(m));
     }
     return out;

@@ -65,3 +65,22 @@ GArray *store_key_ids(int kind, const char *jid)
     sqlite3_reset(st);
     return ids;
 }
+
+bool store_msg_is_encrypted(const char *peer, const char *id)
+{
+    sqlite3 *db = store_db();
+    sqlite3_stmt *st = NULL;
+    if (!db || !peer || !id ||
+        sqlite3_prepare_v2(db,
+                           "SELECT encryption FROM messages WHERE peer = ?1 AND "
+                           "(msg_id = ?2 OR origin_id = ?2) ORDER BY id DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return false;
+    }
+    store_bind_text(st, 1, peer);
+    store_bind_text(st, 2, id);
+    bool enc = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == STORE_ENC_OMEMO;
+    sqlite3_finalize(st);
+    return enc;
+}

@@ -175,6 +175,8 @@ static void on_message(event_type t, const void *p, void *ud)
     m->msg_id = g_strdup(ev->id);
     m->receipt = ev->outgoing && ev->receipt_requested ? STORE_RECEIPT_PENDING : STORE_RECEIPT_NONE;
     m->from_archive = ev->from_archive;
+    m->encryption = ev->encrypted ? STORE_ENC_OMEMO : STORE_ENC_NONE;
+    m->device = ev->device;
     m->queued = ev->outgoing && ev->queued;
     m->server_ack = ev->outgoing && ev->ack_pending ? STORE_ACK_PENDING : STORE_ACK_NONE;
     m->unstyled = ev->unstyled;
@@ -240,7 +242,12 @@ static void on_correction(event_type t, const void *p, void *ud)
     /* In a room the author is the occupant (room/nick), not the room. */
     char *bare =
         ev->groupchat ? muc_author_key(ev->peer, ev->from, ev->occupant_id) : jid_bare_of(ev->from);
-    int64_t row = bare ? store_correct_checked(ev->peer, bare, ev->replace_id, ev->body) : 0;
+    /* A correction in plain text must not replace encrypted text. */
+    bool downgrade = !ev->encrypted && !ev->groupchat && bare &&
+                     store_msg_is_encrypted(ev->peer, ev->replace_id);
+    int64_t row = downgrade ? -1
+                  : bare    ? store_correct_checked(ev->peer, bare, ev->replace_id, ev->body)
+                            : 0;
     bool dropped = false;
     if (row == 0 && bare && store_edit_retracted(ev->peer, bare, ev->replace_id)) {
         /* Its message was retracted before it arrived: nothing to show. */

@@ -173,12 +173,17 @@ static const char schema_v9_reactions[] =
     " ts INTEGER NOT NULL,"   /* UTC ms: an older set never replaces a newer one */
     " PRIMARY KEY (peer, target, reactor)) WITHOUT ROWID;";
 
+/* Version 10, end-to-end encryption: the OMEMO device that sent a message
+ * (0: none or unknown), next to its encryption flag. */
+static const char schema_v10_device[] =
+    "ALTER TABLE messages ADD COLUMN sender_device INTEGER NOT NULL DEFAULT 0;";
+
 static const store_migration steps[] = {
     {1, schema_v1},           {2, schema_v2},
     {3, schema_v3},           {4, schema_v4},
     {5, schema_v5},           {6, schema_v6_server_ack},
     {7, schema_v7_unstyled},  {8, schema_v8_attachments},
-    {9, schema_v9_reactions},
+    {9, schema_v9_reactions}, {10, schema_v10_device},
 };
 
 /* natter's migration steps (static), *N of them. */

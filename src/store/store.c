@@ -30,9 +30,10 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_COMMIT] = "COMMIT",
     [ST_INSERT] = "INSERT INTO messages (peer, sender, sender_bare, outgoing, body, ts, "
                   "stanza_id, stanza_id_by, origin_id, msg_id, encryption, receipt, corrected, "
-                  "original_body, retracted, from_archive, queued, server_ack, resent, unstyled) "
+                  "original_body, retracted, from_archive, queued, server_ack, resent, unstyled, "
+                  "sender_device) "
                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-                  "?17, ?18, ?19, ?20)",
+                  "?17, ?18, ?19, ?20, ?21)",
     [ST_DUP_STANZA] = "SELECT id FROM messages WHERE stanza_id = ?1 AND stanza_id_by = ?2 LIMIT 1",
     /* origin-id lookups: rows whose origin-id differs from their id are in
      * messages_origin_id, the others in messages_msg_id (schema.c) */
@@ -121,7 +122,8 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_LAST_BY] = "SELECT " STORE_MSG_COLS " FROM messages WHERE peer = ?1 "
                    "AND sender_bare = ?2 AND retracted = 0 ORDER BY ts DESC, id DESC LIMIT 1",
     [ST_QUEUED] = "SELECT " STORE_MSG_COLS " FROM messages WHERE (queued = 1 OR server_ack = 1) "
-                  "AND outgoing = 1 AND retracted = 0 ORDER BY ts, id",
+                  /* an encrypted message is never sent again as plain text */
+                  "AND encryption = 0 AND outgoing = 1 AND retracted = 0 ORDER BY ts, id",
     [ST_SENT_MSGID] = "UPDATE messages SET queued = 0 "
                       "WHERE peer = ?1 AND msg_id = ?2 AND outgoing = 1 AND queued = 1",
     [ST_SENT_ORIGIN] = "UPDATE messages SET queued = 0 "

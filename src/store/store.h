@@ -52,6 +52,7 @@ typedef struct {
     char *origin_id;    /* XEP-0359 origin-id, or NULL */
     char *msg_id;       /* the message's id attribute, or NULL */
     store_encryption encryption;
+    uint32_t device; /* OMEMO device of the sender (0: none; written, not read back) */
     store_receipt receipt;
     bool corrected;       /* body was replaced by a correction (XEP-0308) */
     char *original_body;  /* first body when corrected, else NULL */
@@ -256,6 +257,9 @@ GBytes *store_key_get(int kind, const char *jid, uint32_t id);
 bool store_key_put(int kind, const char *jid, uint32_t id, GBytes *data);
 bool store_key_del(int kind, const char *jid, uint32_t id);
 GArray *store_key_ids(int kind, const char *jid);
+/* Whether the stored message ID (its id or origin-id) in PEER came
+ * end-to-end encrypted. */
+bool store_msg_is_encrypted(const char *peer, const char *id);
 
 /* Conversations (peers) with their last message time, newest first
  * (GPtrArray of g_strdup'ed bare JIDs). */

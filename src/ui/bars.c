@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "e2e/e2e.h"
 #include "model/jid.h"
 #include "model/conversation.h"
 #include "model/muc.h"
@@ -142,7 +143,9 @@ void bars_draw_title(void)
             put_clipped(t, c->status);
         }
         put_clipped(t, ")");
-        put_clipped(t, " [unencrypted]");
+        put_clipped(t, !e2e_chat_enabled(w->jid)   ? " [unencrypted]"
+                       : e2e_chat_verified(w->jid) ? " [OMEMO] [verified]"
+                                                   : " [OMEMO]");
         if (w->typing == CHATSTATE_COMPOSING)
             put_clipped(t, " [typing…]");
         else if (w->typing == CHATSTATE_PAUSED)

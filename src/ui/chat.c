@@ -7,6 +7,7 @@
 
 #include "config/settings.h"
 #include "core/event.h"
+#include "e2e/e2e.h"
 #include "model/conversation.h"
 #include "model/jid.h"
 #include "model/muc.h"
@@ -102,6 +103,10 @@ static void show_message(const ev_message *ev)
     l->retracted = retracted;
     l->corrected = ev->result && ev->result->body;
     react_decorate(l, ev->peer, false, ev->reply_id);
+    if (ev->encrypted)
+        l->e2e = ev->untrusted ? '?' : '~';
+    else if (!ev->outgoing && !ev->muc_private && e2e_chat_enabled(ev->peer))
+        l->e2e = '!'; /* plain text in an encrypted chat */
     if (w->detached) {
         /* Showing older history: the new line is in the database and the
          * window shows it when the user goes back to the bottom. */

@@ -83,6 +83,7 @@ win_line *history_line(const store_msg *m)
     l->receipt_pending = m->receipt == STORE_RECEIPT_PENDING;
     l->corrected = m->corrected;
     l->retracted = m->retracted;
+    l->e2e = m->encryption == STORE_ENC_OMEMO ? '~' : 0;
     l->delayed = true;
     l->queued = m->queued; /* written offline, not sent yet */
     l->acked = m->server_ack == STORE_ACK_DONE;

@@ -152,6 +152,11 @@ static char *line_body(const win_line *l, size_t *nick_start, size_t *nick_len, 
                        : l->resent    ? " [resent]"
                                       : "";
     const char *edit = l->retracted ? "" : (l->corrected ? " (corrected)" : "");
+    /* End-to-end encryption: a mark in front, and plain text in an
+     * encrypted chat said in words too. */
+    const char *e2e = l->e2e == '~' ? "~ " : l->e2e == '?' ? "? " : l->e2e == '!' ? "! " : "";
+    if (l->e2e == '!')
+        edit = l->corrected ? " (corrected) [NOT ENCRYPTED]" : " [NOT ENCRYPTED]";
     /* As the terminal will draw it (emoji sequences, see textwidth.h). */
     char *text = textwidth_terminal(l->text);
     char *nick = textwidth_terminal(l->nick ? l->nick : "");
@@ -167,17 +172,17 @@ static char *line_body(const win_line *l, size_t *nick_start, size_t *nick_len, 
     switch (l->kind) {
     case LINE_MSG_IN:
     case LINE_MSG_OUT:
-        *nick_start = 1;
+        *nick_start = 1 + strlen(e2e);
         *nick_len = strlen(nick);
-        out = g_strdup_printf("<%s> %s%s%s", nick, text, edit, mark);
-        ts = *nick_len + 3;
+        out = g_strdup_printf("%s<%s> %s%s%s", e2e, nick, text, edit, mark);
+        ts = strlen(e2e) + *nick_len + 3;
         break;
     case LINE_ACTION_IN:
     case LINE_ACTION_OUT:
-        *nick_start = 2;
+        *nick_start = 2 + strlen(e2e);
         *nick_len = strlen(nick);
-        out = g_strdup_printf("* %s %s%s%s", nick, text, edit, mark);
-        ts = *nick_len + 3;
+        out = g_strdup_printf("%s* %s %s%s%s", e2e, nick, text, edit, mark);
+        ts = strlen(e2e) + *nick_len + 3;
         break;
     case LINE_PRESENCE:
         out = g_strdup_printf("-- %s", text);

@@ -53,6 +53,8 @@ typedef struct {
     bool resent; /* sent again after the connection was lost */
     bool read;   /* the contact displayed it (XEP-0333 marker) */
     bool corrected;
+    char e2e; /* OMEMO mark: '~' encrypted, '?' from an untrusted device,
+               * '!' plain text in an encrypted chat, 0: none */
     bool retracted;
     bool highlight;                   /* the line a search jumped to */
     char *stanza_id;                  /* rooms: the id the room gave it (moderation) */

@@ -21,6 +21,7 @@ static const char *const features[] = {
     "http://jabber.org/protocol/muc",
     "jabber:x:conference",
     "urn:xmpp:bookmarks:1+notify",
+    "eu.siacs.conversations.axolotl.devicelist+notify",
     "urn:xmpp:message-correct:0",
     "urn:xmpp:message-retract:1",
     "urn:xmpp:reply:0",

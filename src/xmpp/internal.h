@@ -196,6 +196,8 @@ int64_t nx_message_time_us(xmpp_stanza_t *st, const msg_source *src, const char 
 /* Turn one <message/> into events (see msg_source). */
 void nx_message_process(xmpp_conn_t *conn, xmpp_stanza_t *st, const msg_source *src);
 
+/* pep.c: a PEP notification of a followed node (consumed: true). */
+bool nx_pep_handle_event(xmpp_stanza_t *st);
 /* send.c */
 void nx_message_flush_queue(xmpp_conn_t *conn);
 void nx_queue_reload(void);

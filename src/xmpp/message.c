@@ -11,6 +11,54 @@
 #include "config/settings.h"
 #include "core/log.h"
 #include "model/jid.h"
+#include "xmpp/omemo_wire.h"
+
+static nx_decrypt_fn decrypt_hook;
+
+void nx_omemo_set_decrypt_hook(nx_decrypt_fn fn)
+{
+    decrypt_hook = fn;
+}
+
+/* The text of ST to show: its body, or for an end-to-end encrypted message
+ * what the decryption hook made of it (NULL: nothing to show; a notice is
+ * shown here). *ENCRYPTED and *DEVICE describe the text. */
+static char *message_text(xmpp_stanza_t *st, const char *sender, const char *peer, bool outgoing,
+                          const msg_source *src, bool *encrypted, uint32_t *device, bool *untrusted)
+{
+    xmpp_stanza_t *enc = nx_child(st, "encrypted", NS_OMEMO);
+    xmpp_stanza_t *eme = nx_child(st, "encryption", "urn:xmpp:eme:0");
+    if (!enc && (nx_child(st, "encrypted", NS_OMEMO2) ||
+                 (eme && !g_strcmp0(xmpp_stanza_get_attribute(eme, "namespace"), NS_OMEMO2)))) {
+        /* Its body is only a fallback that says so in other words. */
+        if (nx_child(st, "body", NULL) && !src->backfill)
+            event_log(LOG_WARN, peer,
+                      "%s sent a message with OMEMO 2, which natter does not "
+                      "support yet.",
+                      outgoing ? "You" : sender);
+        return NULL;
+    }
+    if (!enc)
+        return nx_body(st);
+    nx_decrypted d = {0};
+    nx_decrypt_result r = NX_DECRYPT_NOTICE;
+    if (decrypt_hook)
+        r = decrypt_hook(sender, peer, outgoing, src->archive, enc, &d);
+    else
+        d.text = g_strdup("An OMEMO encrypted message arrived, but OMEMO is not available here.");
+    if (r == NX_DECRYPT_TEXT) {
+        *encrypted = true;
+        *device = d.device;
+        *untrusted = d.untrusted;
+        return d.text;
+    }
+    /* Older history paged in shows no notices: they would land below,
+     * out of their place. */
+    if (r == NX_DECRYPT_NOTICE && d.text && !src->backfill)
+        event_log(LOG_WARN, peer, "%s", d.text);
+    g_free(d.text);
+    return NULL;
+}
 
 /* Whether the <delay/> in ST was written by someone who may date it: the
  * room ROOM when given, else our server (offline messages) or our own
@@ -121,6 +169,8 @@ void nx_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src
         return;
     if (!src->carbon && !src->archive && nx_mds_handle_event(st))
         return;
+    if (!src->carbon && !src->archive && nx_pep_handle_event(st))
+        return;
     const char *from = xmpp_stanza_get_from(st);
     const char *to = xmpp_stanza_get_to(st);
     jid_t *fj = from ? jid_new(from) : (own ? jid_new(own) : NULL);
@@ -191,7 +241,10 @@ void nx_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src
         goto out;
     }
 
-    char *body = nx_body(st);
+    bool encrypted = false;
+    uint32_t device = 0;
+    bool untrusted = false;
+    char *body = message_text(st, fj->bare, peer, outgoing, src, &encrypted, &device, &untrusted);
     char *reply_id = NULL, *reply_to = NULL;
     nx_reply_read(st, &body, &reply_id, &reply_to);
     if (body && *body) {
@@ -210,6 +263,7 @@ void nx_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src
                                 .id = id,
                                 .timestamp = ts,
                                 .time_us = ts_us,
+                                .encrypted = encrypted,
                                 .result = &res};
             event_emit(EV_CORRECTION, &ev);
         } else {
@@ -233,6 +287,9 @@ void nx_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src
                              .oob_url = oob,
                              .reply_id = reply_id,
                              .reply_to = reply_to,
+                             .encrypted = encrypted,
+                             .device = device,
+                             .untrusted = untrusted,
                              .result = &res,
                              .markable = !outgoing && nx_child(st, "markable", NS_MARKERS)};
             event_emit(EV_MESSAGE, &ev);

@@ -70,4 +70,45 @@ void nx_omemo_encrypted_free(nx_omemo_encrypted *e);
  * (g_bytes_unref), NULL for anything else. */
 GBytes *nx_base64_strict(const char *text);
 
+/* What clients without OMEMO show instead of an encrypted message. */
+#define NX_OMEMO_FALLBACK                                                                          \
+    "I sent you an OMEMO encrypted message but your client doesn't seem to support that."
+
+/* Send the encrypted message ENCRYPTED (an <encrypted/> element, released
+ * here) to the bare JID TO, with the fallback body, a storage hint and the
+ * XEP-0380 encryption marker, and announce it as EV_MESSAGE with TEXT (the
+ * plain text, never put on the wire) from our DEVICE; with REPLACE_ID (not
+ * NULL) it corrects our message of that id (XEP-0308) and is announced as
+ * EV_CORRECTION. An encrypted message is never queued: false with *ERR when
+ * offline. */
+bool nx_send_encrypted(const char *to, xmpp_stanza_t *encrypted, const char *text, uint32_t device,
+                       const char *replace_id, char **err);
+
+/* ---------- the incoming decryption hook ---------- */
+
+/* What became of an <encrypted/> message handed to the hook. */
+typedef enum {
+    NX_DECRYPT_TEXT,   /* OUT's text is the message's text */
+    NX_DECRYPT_SILENT, /* nothing to show: key transport, a replay, our own copy */
+    NX_DECRYPT_NOTICE, /* OUT's text is one line to show in the chat instead */
+} nx_decrypt_result;
+
+typedef struct {
+    char *text;      /* g_free'd by message.c */
+    uint32_t device; /* the sender's device */
+    bool untrusted;  /* decrypted, but from a device the user does not trust */
+} nx_decrypted;
+
+/* Decrypt ENCRYPTED (an <encrypted xmlns=NS_OMEMO/>) that SENDER (bare JID,
+ * checked by message.c) sent in the conversation with PEER; OUTGOING when
+ * it is ours (a carbon or an archive copy of what one of our devices sent).
+ * ARCHIVE: it comes from the archive (it may have been decrypted before). */
+typedef nx_decrypt_result (*nx_decrypt_fn)(const char *sender, const char *peer, bool outgoing,
+                                           bool archive, xmpp_stanza_t *encrypted,
+                                           nx_decrypted *out);
+
+/* Set the one hook that decrypts OMEMO messages (NULL: none; such
+ * messages then show a line saying they cannot be read here). */
+void nx_omemo_set_decrypt_hook(nx_decrypt_fn fn);
+
 #endif

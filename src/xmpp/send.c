@@ -8,6 +8,7 @@
 
 #include "config/settings.h"
 #include "model/jid.h"
+#include "xmpp/omemo_wire.h"
 
 typedef enum { OUT_CHAT, OUT_CORRECTION, OUT_RETRACTION } out_kind;
 
@@ -213,6 +214,76 @@ static bool send_or_queue(out_kind kind, const char *to, const char *body, const
                   "Not connected: message queued and will be sent when reconnected.");
     if (!queued)
         queued_free(q);
+    jid_free(j);
+    return true;
+}
+
+bool nx_send_encrypted(const char *to, xmpp_stanza_t *encrypted, const char *text, uint32_t device,
+                       const char *replace_id, char **err)
+{
+    xmpp_conn_t *c = nx_conn();
+    jid_t *j = jid_new(to);
+    if (!c || !j) {
+        *err =
+            g_strdup(c ? "not a valid JID" : "not connected (encrypted messages are not queued)");
+        jid_free(j);
+        xmpp_stanza_release(encrypted);
+        return false;
+    }
+    char *id = nx_new_id();
+    xmpp_stanza_t *m = xmpp_message_new(nx_ctx(), "chat", j->bare, id);
+    xmpp_message_set_body(m, NX_OMEMO_FALLBACK);
+    xmpp_stanza_add_child_ex(m, encrypted, 0);
+    /* As other OMEMO clients do: which message it corrects is not secret. */
+    if (replace_id)
+        add_child_id(m, "replace", NS_CORRECT, replace_id);
+    nx_add_child(m, "store", "urn:xmpp:hints");
+    xmpp_stanza_t *eme = nx_add_child(m, "encryption", "urn:xmpp:eme:0");
+    xmpp_stanza_set_attribute(eme, "namespace", NS_OMEMO);
+    xmpp_stanza_set_attribute(eme, "name", "OMEMO");
+    bool receipts = settings_get_bool("receipts");
+    if (receipts)
+        nx_add_child(m, "request", NS_RECEIPTS);
+    if (settings_get_bool("chat_states"))
+        nx_add_child(m, "active", NS_CHATSTATES);
+    add_child_id(m, "origin-id", NS_SID, id);
+    xmpp_send(c, m);
+    bool tracked = nx_sm_track(j->bare, id, m);
+    xmpp_stanza_release(m);
+    gint64 now = g_get_real_time();
+    ev_result res = {0};
+    const char *from = nx_own_full() ? nx_own_full() : j->bare;
+    if (replace_id) {
+        ev_correction cev = {.peer = j->bare,
+                             .from = from,
+                             .outgoing = true,
+                             .replace_id = replace_id,
+                             .body = text,
+                             .id = id,
+                             .timestamp = (time_t)(now / G_USEC_PER_SEC),
+                             .time_us = now,
+                             .encrypted = true,
+                             .result = &res};
+        event_emit(EV_CORRECTION, &cev);
+        g_free(id);
+        jid_free(j);
+        return true;
+    }
+    ev_message ev = {.peer = j->bare,
+                     .from = from,
+                     .body = text,
+                     .id = id,
+                     .outgoing = true,
+                     .timestamp = (time_t)(now / G_USEC_PER_SEC),
+                     .time_us = now,
+                     .origin_id = id,
+                     .receipt_requested = receipts,
+                     .ack_pending = tracked,
+                     .encrypted = true,
+                     .device = device,
+                     .result = &res};
+    event_emit(EV_MESSAGE, &ev);
+    g_free(id);
     jid_free(j);
     return true;
 }

@@ -127,11 +127,38 @@ static void test_account_in_the_database(void **state)
     mem_free(mb);
 }
 
+/* Encrypted messages in the history: flag and device kept, never handed
+ * back to be sent again (that would be in plain text), and a correction is
+ * told whether its target came encrypted. */
+static void test_encrypted_messages(void **state)
+{
+    fixture *f = *state;
+    store_msg *m = mk(BOB, ME "/natter", "secret words", T0, NULL, NULL, "o1", "o1");
+    m->encryption = STORE_ENC_OMEMO;
+    m->device = 123456;
+    m->server_ack = STORE_ACK_PENDING; /* the server never confirmed it */
+    add_expect(m, STORE_ADDED);
+    m = mk(BOB, ME "/natter", "plain words", T0 + 1, NULL, NULL, "o2", "o2");
+    m->server_ack = STORE_ACK_PENDING;
+    add_expect(m, STORE_ADDED);
+    GPtrArray *again = store_queued();
+    assert_bodies(again, "plain words");
+    g_ptr_array_unref(again);
+    assert_int_equal(sql_int(f->db, "SELECT sender_device FROM messages WHERE msg_id = 'o1'"),
+                     123456);
+    assert_int_equal(sql_int(f->db, "SELECT encryption FROM messages WHERE msg_id = 'o1'"), 1);
+    assert_true(store_msg_is_encrypted(BOB, "o1"));
+    assert_false(store_msg_is_encrypted(BOB, "o2"));
+    assert_false(store_msg_is_encrypted(ALICE, "o1")); /* another chat */
+    assert_false(store_msg_is_encrypted(BOB, "nothing"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_key_records, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_account_in_the_database, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_encrypted_messages, setup_open, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -59,7 +59,7 @@ static void test_table_sane(void **state)
 {
     size_t n = 0;
     const setting_def *t = settings_table(&n);
-    assert_int_equal(n, 37);
+    assert_int_equal(n, 39);
     assert_true(settings_init(NULL, NULL));
     for (size_t i = 0; i < n; i++) {
         assert_non_null(t[i].key);
