@@ -3,8 +3,11 @@
  * skeletons, UTS #39). */
 #include "core/unichar.h"
 
+#include <dlfcn.h>
 #include <string.h>
 #include <unicode/uspoof.h>
+
+#include "core/event.h"
 
 bool unichar_invisible(gunichar c)
 {
@@ -25,6 +28,49 @@ static bool blank(gunichar c)
     return c == ' ' || unichar_invisible(c) || t == G_UNICODE_CONTROL || t == G_UNICODE_UNASSIGNED;
 }
 
+/* ICU is loaded with the first name that needs a key (the first room
+ * occupant), not at start: ICU and the C++ runtime it pulls in cost some
+ * 2.5 MB of resident memory that a session without rooms never needs. ICU
+ * suffixes its function names with its major version (uspoof_open_72):
+ * the header's own macros give the names, and the soname carries the same
+ * version. */
+#define ICU_STR_(x) #x
+#define ICU_STR(x) ICU_STR_(x)
+#define ICU_SONAME "libicui18n.so." U_ICU_VERSION_SHORT
+
+static struct {
+    USpoofChecker *(*open)(UErrorCode *status);
+    void (*close)(USpoofChecker *sc);
+    int32_t (*skeleton)(const USpoofChecker *sc, uint32_t type, const char *id, int32_t len,
+                        char *dest, int32_t cap, UErrorCode *status);
+} icu;
+
+/* Load ICU's spoof checker functions. False, with one line on the console,
+ * when ICU is not installed: names then compare without confusables. */
+static bool load_icu(void)
+{
+    void *h = dlopen(ICU_SONAME, RTLD_NOW | RTLD_LOCAL);
+    const char *missing = NULL;
+    if (h) {
+        /* POSIX: a function pointer is read through a void * this way */
+        *(void **)&icu.open = dlsym(h, ICU_STR(uspoof_open));
+        *(void **)&icu.close = dlsym(h, ICU_STR(uspoof_close));
+        *(void **)&icu.skeleton = dlsym(h, ICU_STR(uspoof_getSkeletonUTF8));
+        if (!icu.open)
+            missing = ICU_STR(uspoof_open);
+        else if (!icu.close)
+            missing = ICU_STR(uspoof_close);
+        else if (!icu.skeleton)
+            missing = ICU_STR(uspoof_getSkeletonUTF8);
+        if (!missing)
+            return true;
+        dlclose(h);
+    }
+    event_log(LOG_ERROR, NULL, "Look-alike names are not detected: ICU (%s) cannot be loaded (%s).",
+              ICU_SONAME, missing ? missing : dlerror());
+    return false;
+}
+
 /* ICU's spoof checker, opened on first use and kept (it only holds the
  * confusables data); NULL when ICU cannot open it. */
 static USpoofChecker *spoof_checker(void)
@@ -33,11 +79,13 @@ static USpoofChecker *spoof_checker(void)
     static bool tried;
     if (!tried) {
         tried = true;
+        if (!load_icu())
+            return NULL;
         UErrorCode status = U_ZERO_ERROR;
-        sc = uspoof_open(&status);
+        sc = icu.open(&status);
         if (U_FAILURE(status)) {
             if (sc)
-                uspoof_close(sc);
+                icu.close(sc);
             sc = NULL;
         }
     }
@@ -57,7 +105,7 @@ static char *confusable_skeleton(const char *s)
     for (int attempt = 0; attempt < 2; attempt++) {
         char *out = g_malloc((gsize)cap);
         UErrorCode status = U_ZERO_ERROR;
-        int32_t n = uspoof_getSkeletonUTF8(sc, 0, s, len, out, cap, &status);
+        int32_t n = icu.skeleton(sc, 0, s, len, out, cap, &status);
         if (U_SUCCESS(status) && n < cap) {
             out[n] = '\0';
             return out;
