@@ -1,13 +1,10 @@
 /* unichar.c - small Unicode facts (see unichar.h): invisible characters and
- * the look-alike key of names (NFKC, case folding and ICU's confusable
- * skeletons, UTS #39). */
+ * the look-alike key of names (NFKC, case folding and the confusable
+ * skeletons of UTS #39, from a table made from ICU at build time). */
 #include "core/unichar.h"
 
-#include <dlfcn.h>
+#include <stdint.h>
 #include <string.h>
-#include <unicode/uspoof.h>
-
-#include "core/event.h"
 
 bool unichar_invisible(gunichar c)
 {
@@ -28,94 +25,55 @@ static bool blank(gunichar c)
     return c == ' ' || unichar_invisible(c) || t == G_UNICODE_CONTROL || t == G_UNICODE_UNASSIGNED;
 }
 
-/* ICU is loaded with the first name that needs a key (the first room
- * occupant), not at start: ICU and the C++ runtime it pulls in cost some
- * 2.5 MB of resident memory that a session without rooms never needs. ICU
- * suffixes its function names with its major version (uspoof_open_72):
- * the header's own macros give the names, and the soname carries the same
- * version. */
-#define ICU_STR_(x) #x
-#define ICU_STR(x) ICU_STR_(x)
-#define ICU_SONAME "libicui18n.so." U_ICU_VERSION_SHORT
+/* One confusable prototype: code point CP (its own NFD) looks like the
+ * LEN bytes of UTF-8 at OFF in confusable_pool. */
+typedef struct {
+    uint32_t cp;
+    uint16_t off;
+    uint8_t len;
+} confusable;
 
-static struct {
-    USpoofChecker *(*open)(UErrorCode *status);
-    void (*close)(USpoofChecker *sc);
-    int32_t (*skeleton)(const USpoofChecker *sc, uint32_t type, const char *id, int32_t len,
-                        char *dest, int32_t cap, UErrorCode *status);
-} icu;
+/* The table, sorted by code point, made at build time from ICU by
+ * confusables-gen.c: natter does not load ICU (and the C++ runtime with
+ * it), some 4 MB of resident memory, to compare names. */
+#include "core/confusables.inc"
 
-/* Load ICU's spoof checker functions. False, with one line on the console,
- * when ICU is not installed: names then compare without confusables. */
-static bool load_icu(void)
+static const confusable *prototype(gunichar c)
 {
-    void *h = dlopen(ICU_SONAME, RTLD_NOW | RTLD_LOCAL);
-    const char *missing = NULL;
-    if (h) {
-        /* POSIX: a function pointer is read through a void * this way */
-        *(void **)&icu.open = dlsym(h, ICU_STR(uspoof_open));
-        *(void **)&icu.close = dlsym(h, ICU_STR(uspoof_close));
-        *(void **)&icu.skeleton = dlsym(h, ICU_STR(uspoof_getSkeletonUTF8));
-        if (!icu.open)
-            missing = ICU_STR(uspoof_open);
-        else if (!icu.close)
-            missing = ICU_STR(uspoof_close);
-        else if (!icu.skeleton)
-            missing = ICU_STR(uspoof_getSkeletonUTF8);
-        if (!missing)
-            return true;
-        dlclose(h);
+    size_t lo = 0, hi = G_N_ELEMENTS(confusables);
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (confusables[mid].cp == c)
+            return &confusables[mid];
+        if (confusables[mid].cp < c)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    event_log(LOG_ERROR, NULL, "Look-alike names are not detected: ICU (%s) cannot be loaded (%s).",
-              ICU_SONAME, missing ? missing : dlerror());
-    return false;
+    return NULL;
 }
 
-/* ICU's spoof checker, opened on first use and kept (it only holds the
- * confusables data); NULL when ICU cannot open it. */
-static USpoofChecker *spoof_checker(void)
-{
-    static USpoofChecker *sc;
-    static bool tried;
-    if (!tried) {
-        tried = true;
-        if (!load_icu())
-            return NULL;
-        UErrorCode status = U_ZERO_ERROR;
-        sc = icu.open(&status);
-        if (U_FAILURE(status)) {
-            if (sc)
-                icu.close(sc);
-            sc = NULL;
-        }
-    }
-    return sc;
-}
-
-/* The confusable skeleton of valid UTF-8 S (g_free): each character
- * replaced by the prototype of its confusable class, so that "bоb" with a
- * Cyrillic о and "bob" give the same string. S itself when ICU fails. */
+/* The confusable skeleton of valid UTF-8 S (g_free) as UTS #39 defines it:
+ * NFD, each character replaced by the prototype of its confusable class,
+ * NFD again. "bоb" with a Cyrillic о and "bob" give the same string. */
 static char *confusable_skeleton(const char *s)
 {
-    USpoofChecker *sc = spoof_checker();
-    int32_t len = (int32_t)strlen(s);
-    if (!sc || len == 0)
+    char *nfd = g_utf8_normalize(s, -1, G_NORMALIZE_NFD);
+    if (!nfd)
         return g_strdup(s);
-    int32_t cap = len * 4 + 16;
-    for (int attempt = 0; attempt < 2; attempt++) {
-        char *out = g_malloc((gsize)cap);
-        UErrorCode status = U_ZERO_ERROR;
-        int32_t n = icu.skeleton(sc, 0, s, len, out, cap, &status);
-        if (U_SUCCESS(status) && n < cap) {
-            out[n] = '\0';
-            return out;
-        }
-        g_free(out);
-        if (status != U_BUFFER_OVERFLOW_ERROR)
-            break;
-        cap = n + 1;
+    GString *out = g_string_sized_new(strlen(nfd) + 8);
+    for (const char *p = nfd; *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        const confusable *k = prototype(c);
+        if (k)
+            g_string_append_len(out, confusable_pool + k->off, k->len);
+        else
+            g_string_append_unichar(out, c);
     }
-    return g_strdup(s);
+    g_free(nfd);
+    char *key = g_utf8_normalize(out->str, (gssize)out->len, G_NORMALIZE_NFD);
+    g_string_free(out, TRUE);
+    return key ? key : g_strdup(s);
 }
 
 char *unichar_fold_key(const char *s)
