@@ -483,6 +483,27 @@ static void test_batch(void **state)
         store_msg_free(msgs[i]);
 }
 
+/* A loop pass's batch that grows large commits as it goes: what another
+ * connection sees grows before the batch ends, and nothing is lost or
+ * doubled (the copies kept for a rollback stay bounded). */
+static void test_batch_commits_as_it_grows(void **state)
+{
+    fixture *f = *state;
+    store_batch_begin();
+    for (int i = 0; i < 600; i++) {
+        char body[16];
+        g_snprintf(body, sizeof body, "m%d", i);
+        add_expect(mk(ALICE, ALICE "/a", body, T0 + i, NULL, NULL, NULL, NULL), STORE_ADDED);
+    }
+    int64_t seen = sql_int(f->db, "SELECT count(*) FROM messages");
+    assert_true(seen >= 512 && seen < 600);
+    char *err = NULL;
+    assert_true(store_batch_end(&err));
+    assert_null(err);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM messages"), 600);
+    assert_int_equal(store_count(), 600);
+}
+
 /* ---- reading ---- */
 
 static void test_page(void **state)
@@ -980,6 +1001,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dedup_no_ids_never, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_dedup_learns_stanza_id, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_batch, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_commits_as_it_grows, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_page, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_page_time_order, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_place_in_second, setup_open, teardown),
