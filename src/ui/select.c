@@ -42,6 +42,7 @@ static struct {
     int below;        /* rows of the lines after it */
     guint64 version;  /* win_version() when LINK and BELOW were found */
     int width;        /* main window width then */
+    int fit_w, fit_h; /* main window size when the scroll was last fitted */
     gint64 key_start; /* monotonic time of the key being handled (timing) */
     bool hooked;      /* the timing hook after the redraw is installed */
 } S;
@@ -86,8 +87,8 @@ static bool sel_refresh(void)
 }
 
 /* Scroll the window so that the whole selection is on screen (its top when
- * it is taller than the screen). */
-static void keep_visible(void)
+ * it is taller than the screen), without asking for a redraw. */
+static void fit_scroll(void)
 {
     win_t *w = S.w;
     if (!S.sel)
@@ -101,6 +102,15 @@ static void keep_visible(void)
         w->scroll = 0;
         w->new_below = 0;
     }
+    S.fit_w = ui_lay.main_w;
+    S.fit_h = ui_lay.main_h;
+}
+
+static void keep_visible(void)
+{
+    if (!S.sel)
+        return;
+    fit_scroll();
     ui_dirty(DIRTY_MAIN | DIRTY_STATUS | DIRTY_INPUT);
 }
 
@@ -220,6 +230,8 @@ bool select_anchor(const win_t *w, GList **link, int *below)
 {
     if (!S.on || w != S.w || !sel_refresh())
         return false;
+    if (S.fit_w != ui_lay.main_w || S.fit_h != ui_lay.main_h)
+        fit_scroll(); /* resized: the rows moved, the selection stays in view */
     *link = S.link;
     *below = S.below;
     return true;

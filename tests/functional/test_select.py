@@ -397,3 +397,34 @@ def test_paging_back_with_a_small_scrollback(chat, bob):
     wait_selected(n, r"<bob> msg %03d$" % (oldest - 2))
     n.send_keys("End")
     wait_selected(n, r"<bob> msg 249$")
+
+
+def reversed_at(n, needle):
+    """True when NEEDLE is on screen and drawn reversed (the cursor)."""
+    for line in n.screen_with_attrs().split("\n"):
+        rendition = attrs_at(line, needle)
+        if rendition is not None:
+            return "reverse" in rendition[2]
+    return False
+
+
+def test_resize_keeps_the_selection_in_view(chat, bob):
+    """A terminal resized while the cursor is on an older message (its rows
+    change with the width and height) still shows the selected message."""
+    n = chat
+    for i in range(24):
+        bob.send_message("alice@localhost", "m%02d %s" % (i, "wraps here " * (i % 7)))
+    wait_main_line(n, r"<bob> m23 ")
+    n.send_keys("M-Up")
+    wait_selected(n, r"<bob> m23 ")
+    for _ in range(12):
+        n.send_keys("Up")
+    wait_selected(n, r"<bob> m11 ")
+    n.tmux("resize-window", "-t", "natter", "-x", "40", "-y", "12")
+    n.wait_for(lambda s: reversed_at(n, "m11 "), timeout=5,
+               message="the selected message left the screen on the resize")
+    n.tmux("resize-window", "-t", "natter", "-x", "100", "-y", "30")
+    n.wait_for(lambda s: reversed_at(n, "m11 "), timeout=5,
+               message="the selected message left the screen on the resize back")
+    n.send_keys("Up")
+    n.wait_for(lambda s: reversed_at(n, "m10 "), timeout=5, message="the cursor did not move on")
