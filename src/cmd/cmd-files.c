@@ -1,5 +1,6 @@
 /* cmd-files.c - /upload: share a file in the current chat or room;
  * /download, /open and /url: the files others shared. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,12 +61,13 @@ static cmd_result cmd_upload(char **argv, int argc, const char *jid)
     return CMD_OK;
 }
 
-/* N as a positive number, or 0. */
+/* N as a positive number, or 0 (also when it is too big to count). */
 static long long number(const char *s)
 {
     char *end = NULL;
+    errno = 0;
     long long n = s ? strtoll(s, &end, 10) : 0;
-    return end && !*end && n > 0 ? n : 0;
+    return end && end != s && !*end && errno != ERANGE && n > 0 ? n : 0;
 }
 
 static cmd_result download_list(void)

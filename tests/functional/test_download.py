@@ -222,6 +222,22 @@ def test_missing_file_is_one_error_line(chat, server):
     assert listing(dl) == []
 
 
+def test_file_numbers_too_big_are_refused_as_such(chat, server):
+    """A file number past what natter can count is a usage error, not
+    another number (it once became 9223372036854775807)."""
+    n, bob, dl = chat
+    huge = "9" * 25
+    for cmd, usage in (("/open", "Usage: /open N"), ("/url", "Usage: /url N"),
+                       ("/download", "Usage: /download N")):
+        n.type_line("%s %s" % (cmd, huge))
+        n.wait_for(lambda s: main_has(n, s, usage), timeout=5,
+                   message="%s %s was not refused with its usage" % (cmd, huge))
+    scr = n.screen()
+    assert "9223372036854775807" not in main_text(n, scr)
+    n.type_line("/download -cancel %s" % huge)
+    n.wait_for(lambda s: main_has(n, s, "Usage: /download -cancel N"), timeout=5)
+
+
 def test_open_and_url_copy(chat, server, tmp_path):
     n, bob, dl = chat
     record = tmp_path / "opened"
