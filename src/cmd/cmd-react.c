@@ -146,12 +146,24 @@ static char *own_reactor(const char *jid, bool room)
     return key;
 }
 
+/* True when TEXT has an ASCII letter: a word or a :shortcode:, which no
+ * emoji contains (keycaps hold digits, # and *, flags hold tag letters). */
+static bool has_latin_letter(const char *text)
+{
+    for (const char *p = text; *p; p++)
+        if (g_ascii_isalpha(*p))
+            return true;
+    return false;
+}
+
 static cmd_result cmd_react(char **argv, int argc, const char *jid)
 {
     if (!jid)
         return cmd_fail("/react works in a chat or room window.");
     if (argc < 2 || !*argv[1])
         return cmd_fail("Usage: /react N EMOJI (again to take it back)");
+    if (has_latin_letter(argv[1]))
+        return cmd_fail("'%s' is not a reaction: type the emoji itself, not its name.", argv[1]);
     if (!nx_reaction_valid(argv[1]))
         return cmd_fail("'%s' is not a reaction: one emoji (at most %d bytes, no spaces).", argv[1],
                         NX_REACTION_MAX);
