@@ -221,7 +221,7 @@ static int key_select(int count, int key)
         return 0;
     char *err = NULL;
     if (!select_enter(&err)) {
-        ui_info("%s", err);
+        ui_error("%s", err);
         g_free(err);
     }
     return 0;

@@ -269,10 +269,16 @@ def test_c_copies_only_when_enabled(chat, bob):
 
 def test_select_refused_without_messages(alice, bob):
     n = alice
+    # Alt+Up says so as an error line, like /select does.
     n.send_keys("M-Up")
-    wait_main_line(n, r"The message cursor works in chat and room windows\.")
+    wait_main_line(n, r"!! The message cursor works in chat and room windows\.")
     wait_input(n, "")
+    n.type_line("/select")
+    scr = wait_main_line(n, r"!! The message cursor works in chat and room windows\.")
+    assert len(re.findall(r"!! The message cursor works", n.screen())) == 2, scr
     open_chat(n)
+    n.send_keys("M-Up")
+    wait_main_line(n, r"!! No message to select in this window\.")
     n.type_line("/select")
     wait_main_line(n, r"No message to select in this window\.")
     wait_input(n, "")
