@@ -100,6 +100,24 @@ static char *fallback_quote(const store_msg *m)
     return g_string_free(q, FALSE);
 }
 
+bool cmd_reply_of(const char *jid, const store_msg *m, char **reply_id, char **reply_to,
+                  char **quote)
+{
+    *reply_id = m->rowid > 0 ? store_reply_of(m->rowid) : NULL;
+    *reply_to = *quote = NULL;
+    if (!*reply_id)
+        return false;
+    bool room = is_room(jid);
+    store_msg *t = store_find_by_id(jid, *reply_id, room);
+    if (t) {
+        const char *to = t->outgoing && !room ? nx_own_bare() : t->sender;
+        *reply_to = g_strdup(to);
+        *quote = fallback_quote(t);
+        store_msg_free(t);
+    }
+    return true;
+}
+
 static cmd_result cmd_reply(char **argv, int argc, const char *jid)
 {
     if (!jid)

@@ -194,7 +194,7 @@ static bool send_or_queue(out_kind kind, const char *to, const char *body, const
                             .from = own,
                             .outgoing = true,
                             .replace_id = ref_id,
-                            .body = body,
+                            .body = reply ? body + reply->quote_bytes : body,
                             .id = q->id,
                             .timestamp = (time_t)(now / G_USEC_PER_SEC),
                             .time_us = now,
@@ -264,6 +264,34 @@ bool nx_send_reply(const char *to, const char *reply_id, const char *reply_to, c
         ref.quote_bytes = strlen(quote);
     }
     bool ok = send_or_queue(OUT_CHAT, to, body, NULL, false, &ref, err);
+    g_free(body);
+    return ok;
+}
+
+bool nx_send_reply_correction(const char *to, const char *replace_id, const char *reply_id,
+                              const char *reply_to, const char *quote, const char *text, char **err)
+{
+    if (!replace_id || !*replace_id) {
+        *err = g_strdup("no message to correct");
+        return false;
+    }
+    if (!reply_id || !*reply_id)
+        return nx_send_correction(to, replace_id, text, err);
+    if (!text || !*text) {
+        *err = g_strdup("nothing to send");
+        return false;
+    }
+    if (quote && !g_utf8_validate(quote, -1, NULL)) {
+        *err = g_strdup("the quote is not valid UTF-8");
+        return false;
+    }
+    reply_ref ref = {.id = reply_id, .to = reply_to};
+    char *body = g_strconcat(quote ? quote : "", text, NULL);
+    if (quote) {
+        ref.quote_len = (size_t)g_utf8_strlen(quote, -1);
+        ref.quote_bytes = strlen(quote);
+    }
+    bool ok = send_or_queue(OUT_CORRECTION, to, body, replace_id, false, &ref, err);
     g_free(body);
     return ok;
 }

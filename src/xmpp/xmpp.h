@@ -76,6 +76,12 @@ bool nx_send_retraction(const char *to, const char *retract_id, char **err);
  * without replies. Queued like nx_send_chat while offline. */
 bool nx_send_reply(const char *to, const char *reply_id, const char *reply_to, const char *quote,
                    const char *text, char **err);
+/* Correct our reply REPLACE_ID sent to TO with TEXT: the correction
+ * answers REPLY_ID again (REPLY_TO, QUOTE as for nx_send_reply), since it
+ * replaces the whole message for the receivers. */
+bool nx_send_reply_correction(const char *to, const char *replace_id, const char *reply_id,
+                              const char *reply_to, const char *quote, const char *text,
+                              char **err);
 
 /* ---------- reactions (XEP-0444): reaction.c ---------- */
 
