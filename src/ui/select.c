@@ -42,7 +42,6 @@ static struct {
     int below;        /* rows of the lines after it */
     guint64 version;  /* win_version() when LINK and BELOW were found */
     int width;        /* main window width then */
-    int fit_w, fit_h; /* main window size when the scroll was last fitted */
     gint64 key_start; /* monotonic time of the key being handled (timing) */
     bool hooked;      /* the timing hook after the redraw is installed */
 } S;
@@ -102,8 +101,6 @@ static void fit_scroll(void)
         w->scroll = 0;
         w->new_below = 0;
     }
-    S.fit_w = ui_lay.main_w;
-    S.fit_h = ui_lay.main_h;
 }
 
 static void keep_visible(void)
@@ -230,8 +227,10 @@ bool select_anchor(const win_t *w, GList **link, int *below)
 {
     if (!S.on || w != S.w || !sel_refresh())
         return false;
-    if (S.fit_w != ui_lay.main_w || S.fit_h != ui_lay.main_h)
-        fit_scroll(); /* resized: the rows moved, the selection stays in view */
+    /* Lines that arrived (the window follows the newest) or a resize (rows
+     * change with the width) must not take the selection off the screen:
+     * while the mode is on only the cursor scrolls. */
+    fit_scroll();
     *link = S.link;
     *below = S.below;
     return true;

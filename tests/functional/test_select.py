@@ -434,3 +434,26 @@ def test_resize_keeps_the_selection_in_view(chat, bob):
                message="the selected message left the screen on the resize back")
     n.send_keys("Up")
     n.wait_for(lambda s: reversed_at(n, "m10 "), timeout=5, message="the cursor did not move on")
+
+
+def test_arriving_messages_do_not_scroll_the_selection_away(chat, bob):
+    """The window follows the newest line, but not while the cursor is on a
+    message: what arrives meanwhile is below the screen ("more below"), and
+    the selected message stays in view."""
+    n = chat
+    for i in range(5):
+        bob.send_message("alice@localhost", "early%d" % i)
+    wait_main_line(n, r"<bob> early4$")
+    n.send_keys("M-Up")
+    wait_selected(n, r"<bob> early4$")
+    n.send_keys("Up")
+    wait_selected(n, r"<bob> early3$")
+    for i in range(40):
+        bob.send_message("alice@localhost", "later%02d" % i)
+    n.wait_for(lambda s: "more below" in s, timeout=10,
+               message="the window followed the new messages away from the selection")
+    wait_selected(n, r"<bob> early3$")
+    assert "later39" not in n.screen()
+    # End goes to the newest; the window follows again.
+    n.send_keys("End")
+    wait_selected(n, r"<bob> later39$")
