@@ -117,6 +117,13 @@ static cmd_result cmd_download(char **argv, int argc, const char *jid)
     g_free(path);
     if (!ok)
         return cmd_fail_err("Cannot download", err);
+    /* Progress and the result show with the file's message: say where
+     * when that is another window. */
+    store_attachment *a = store_attachment_get(id);
+    if (a && a->peer && g_strcmp0(a->peer, jid) != 0)
+        ui_info("Downloading %s (file %lld): progress and result show in the window of %s.",
+                a->name, id, a->peer);
+    store_attachment_free(a);
     return CMD_OK;
 }
 

@@ -238,6 +238,24 @@ def test_file_numbers_too_big_are_refused_as_such(chat, server):
     n.wait_for(lambda s: main_has(n, s, "Usage: /download -cancel N"), timeout=5)
 
 
+def test_download_from_another_window_says_where_it_shows(chat, server):
+    """/download N typed in the console (or any other window): its progress and
+    result show with the file's message, and the window it was typed in says so
+    instead of staying silent."""
+    n, bob, dl = chat
+    url = upload(bob, server, "notes.txt", b"notes")
+    send_link(bob, url)
+    num = file_number(n, "notes.txt")
+    n.send_keys("M-1")
+    n.wait_for(lambda s: "Connected as" in main_text(n, s), timeout=5)
+    n.type_line("/download %d" % num)
+    n.wait_for(lambda s: main_has(n, s, "Downloading notes.txt (file %d): progress and result "
+                                        "show in the window of bob@localhost." % num),
+               timeout=10, message="the console said nothing about the download")
+    from harness import wait_until
+    wait_until(lambda: listing(dl) == ["notes.txt"], timeout=10)
+
+
 def test_open_and_url_copy(chat, server, tmp_path):
     n, bob, dl = chat
     record = tmp_path / "opened"
