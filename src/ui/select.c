@@ -299,6 +299,11 @@ static void prefill(const char *text)
 
 static void act_command(const char *cmd, const win_line *l)
 {
+    if (l->retracted) {
+        ui_error("A retracted message cannot be %s.",
+                 !strcmp(cmd, "reply") ? "replied to" : "reacted to");
+        return;
+    }
     if (l->rowid <= 0) {
         ui_error("This message is not in the history yet; nothing refers to it.");
         return;

@@ -457,3 +457,24 @@ def test_arriving_messages_do_not_scroll_the_selection_away(chat, bob):
     # End goes to the newest; the window follows again.
     n.send_keys("End")
     wait_selected(n, r"<bob> later39$")
+
+
+def test_r_and_plus_refuse_a_retracted_message(chat, bob):
+    """r and + on a message its sender retracted say so at once, in the
+    mode, instead of filling in a command that can only fail."""
+    n = chat
+    bob.send_raw("<message to='alice@localhost' type='chat' id='gone-1'>"
+                 "<body>soon gone</body></message>")
+    wait_main_line(n, r"<bob> soon gone$")
+    bob.send_raw("<message to='alice@localhost' type='chat' id='gone-2'>"
+                 "<retract xmlns='%s' id='gone-1'/><body>retracted</body></message>" % NS_RETRACT)
+    wait_main_line(n, r"<bob> \(message retracted\)$")
+    n.send_keys("M-Up")
+    wait_selected(n, r"<bob> \(message retracted\)$")
+    n.send_keys("r")
+    wait_main_line(n, r"!! A retracted message cannot be replied to\.$")
+    wait_input(n, HELP)
+    n.send_keys("+")
+    wait_main_line(n, r"!! A retracted message cannot be reacted to\.$")
+    wait_input(n, HELP)
+    wait_selected(n, r"<bob> \(message retracted\)$")
