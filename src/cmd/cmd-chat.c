@@ -337,7 +337,7 @@ static cmd_result cmd_correct(char **argv, int argc, const char *jid)
     else {
         /* A correction replaces the whole message: a reply stays one. */
         char *reply_id = NULL, *reply_to = NULL, *quote = NULL;
-        bool ok = cmd_reply_of(jid, m, &reply_id, &reply_to, &quote)
+        bool ok = cmd_reply_of(jid, m->rowid, &reply_id, &reply_to, &quote)
                       ? nx_send_reply_correction(jid, id, reply_id, reply_to, quote, text, &err)
                       : nx_send_correction(jid, id, text, &err);
         if (!ok)

@@ -100,10 +100,9 @@ static char *fallback_quote(const store_msg *m)
     return g_string_free(q, FALSE);
 }
 
-bool cmd_reply_of(const char *jid, const store_msg *m, char **reply_id, char **reply_to,
-                  char **quote)
+bool cmd_reply_of(const char *jid, int64_t rowid, char **reply_id, char **reply_to, char **quote)
 {
-    *reply_id = m->rowid > 0 ? store_reply_of(m->rowid) : NULL;
+    *reply_id = rowid > 0 ? store_reply_of(rowid) : NULL;
     *reply_to = *quote = NULL;
     if (!*reply_id)
         return false;

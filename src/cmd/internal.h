@@ -131,12 +131,6 @@ cmd_result cmd_chat_send(const char *jid, const char *text);
  * is its history row, anything else its id (in rooms the stanza-id).
  * NULL with *WHY (g_free) when there is none (store_msg_free). */
 store_msg *cmd_find_message(const char *jid, const char *what, char **why);
-/* cmd-react.c: when our message M of JID answers another, what a
- * correction of it sends again: the answered id, its author and the
- * fallback quote (each g_free, the last two may be NULL). False when M is
- * no reply. */
-bool cmd_reply_of(const char *jid, const store_msg *m, char **reply_id, char **reply_to,
-                  char **quote);
 
 /* cmd-theme.c: use theme NAME (/theme load, /set theme): refused when it
  * does not load; saved. */

@@ -316,6 +316,12 @@ void nx_set_queue_hook(nx_queue_load_fn load)
 
 void nx_queue_restore(const char *peer, const char *body, const char *id, bool resend)
 {
+    nx_queue_restore_reply(peer, body, id, resend, NULL, NULL, NULL);
+}
+
+void nx_queue_restore_reply(const char *peer, const char *body, const char *id, bool resend,
+                            const char *reply_id, const char *reply_to, const char *quote)
+{
     if (!peer || !body || !*body || !id || !nx_own_bare())
         return;
     if (nx_sm_follows(id))
@@ -331,6 +337,16 @@ void nx_queue_restore(const char *peer, const char *body, const char *id, bool r
     q->body = g_strdup(body);
     q->id = g_strdup(id);
     q->resend = resend;
+    if (reply_id && *reply_id) {
+        /* A reply stays one: its reference and fallback quote again. */
+        q->reply_id = g_strdup(reply_id);
+        q->reply_to = g_strdup(reply_to);
+        if (quote && g_utf8_validate(quote, -1, NULL)) {
+            g_free(q->body);
+            q->body = g_strconcat(quote, body, NULL);
+            q->quote_len = (size_t)g_utf8_strlen(quote, -1);
+        }
+    }
     /* Older than anything written in this run: in front, in their order. */
     g_queue_push_nth(&offline_queue, q, (gint)restore_pos++);
 }

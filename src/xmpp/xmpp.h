@@ -134,6 +134,10 @@ unsigned nx_queued_edits(void);
 typedef void (*nx_queue_load_fn)(void);
 void nx_set_queue_hook(nx_queue_load_fn load);
 void nx_queue_restore(const char *peer, const char *body, const char *id, bool resend);
+/* The same for a reply: it answers REPLY_ID (by REPLY_TO, may be NULL) with
+ * QUOTE (may be NULL) as its fallback quote, as nx_send_reply sends it. */
+void nx_queue_restore_reply(const char *peer, const char *body, const char *id, bool resend,
+                            const char *reply_id, const char *reply_to, const char *quote);
 
 /* Set our presence (also remembered for reconnects). */
 void nx_set_presence(presence_show show, const char *status);
