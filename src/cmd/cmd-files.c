@@ -183,10 +183,10 @@ static const cmd_def defs[] = {
         .summary = "Save a file someone shared (the number on its File line)",
         .help = "Files linked in messages show as a line \"File N: name\"; nothing is fetched\n"
                 "until you ask. /download N saves file N in download_dir (or in PATH: a\n"
-                "folder, or a new file name), never replacing a file: a taken name becomes\n"
-                "\"name (1).ext\". aesgcm:// files are decrypted and checked; a file that does\n"
-                "not match its key is not kept. -list shows running downloads, -cancel N\n"
-                "stops one.",
+                "folder, or a new file name; a relative PATH is in download_dir), never\n"
+                "replacing a file: a taken name becomes \"name (1).ext\". aesgcm:// files\n"
+                "are decrypted and checked; a file that does not match its key is not kept.\n"
+                "-list shows running downloads, -cancel N stops one.",
         .max_words = 2,
         .rest = CMD_REST_VALUE,
         .complete = {COMPLETE_NONE, COMPLETE_PATH},

@@ -243,6 +243,21 @@ static bool target(download_t *d, const store_attachment *a, const char *dest, c
         return true;
     }
     char *full = expand_home(dest);
+    if (!g_path_is_absolute(full)) {
+        /* Relative to download_dir, not to wherever natter was started
+         * (a directory the user of a full-screen program does not see). */
+        char *base = files_download_dir();
+        if (g_mkdir_with_parents(base, 0700) < 0) {
+            *err = g_strdup_printf("cannot make %s: %s", base, g_strerror(errno));
+            g_free(base);
+            g_free(full);
+            return false;
+        }
+        char *abs = g_build_filename(base, full, NULL);
+        g_free(base);
+        g_free(full);
+        full = abs;
+    }
     if (g_file_test(full, G_FILE_TEST_IS_DIR)) {
         d->dir = full;
         d->name = g_strdup(a->name);

@@ -256,6 +256,25 @@ def test_download_from_another_window_says_where_it_shows(chat, server):
     wait_until(lambda: listing(dl) == ["notes.txt"], timeout=10)
 
 
+def test_relative_path_is_inside_download_dir(chat, server):
+    """/download N NAME with a relative NAME saves it in download_dir under
+    that name, not in natter's working directory (which the user of a
+    full-screen program never sees)."""
+    n, bob, dl = chat
+    url = upload(bob, server, "photo.jpg", b"jpeg")
+    send_link(bob, url)
+    num = file_number(n, "photo.jpg")
+    name = "renamed-%s.jpg" % uuid.uuid4().hex[:8]
+    n.type_line("/download %d %s" % (num, name))
+    scr = n.wait_for(lambda s: "Saved %s" % name in main_text(n, s) or "Cannot" in main_text(n, s),
+                     timeout=20)
+    stray = os.path.join(os.getcwd(), name)
+    if os.path.exists(stray):
+        os.unlink(stray)
+    assert main_has(n, scr, "Saved %s (4 bytes) to %s" % (name, dl / name)), main_text(n, scr)
+    assert listing(dl) == [name]
+
+
 def test_open_and_url_copy(chat, server, tmp_path):
     n, bob, dl = chat
     record = tmp_path / "opened"
