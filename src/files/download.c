@@ -381,13 +381,21 @@ bool files_download_cancel(unsigned num, char **err)
     return true;
 }
 
+/* A running open_command: its name, and the conversation of the file. */
+typedef struct {
+    char *cmd, *peer;
+} opener_t;
+
 static void on_opener_done(int status, const char *output, const char *err, void *ud)
 {
-    char *cmd = ud;
+    opener_t *o = ud;
+    /* Said where the file's File line is, where /open is typed. */
     if (status != 0)
-        event_log(LOG_ERROR, NULL, "%s did not open the file: %s", cmd,
+        event_log(LOG_ERROR, o->peer, "%s did not open the file: %s", o->cmd,
                   err ? err : "it exited with an error");
-    g_free(cmd);
+    g_free(o->cmd);
+    g_free(o->peer);
+    g_free(o);
 }
 
 bool files_open(long long id, char **err)
@@ -418,10 +426,15 @@ bool files_open(long long id, char **err)
     argv = g_renew(gchar *, argv, n + 2);
     argv[n] = g_strdup(a->saved);
     argv[n + 1] = NULL;
-    char *name = g_strdup(argv[0]);
-    bool ok = spawn_argv((const char *const *)argv, 0, 4096, on_opener_done, name, err);
-    if (!ok)
-        g_free(name);
+    opener_t *o = g_new0(opener_t, 1);
+    o->cmd = g_strdup(argv[0]);
+    o->peer = g_strdup(a->peer);
+    bool ok = spawn_argv((const char *const *)argv, 0, 4096, on_opener_done, o, err);
+    if (!ok) {
+        g_free(o->cmd);
+        g_free(o->peer);
+        g_free(o);
+    }
     g_strfreev(argv);
     store_attachment_free(a);
     return ok;

@@ -275,6 +275,21 @@ def test_relative_path_is_inside_download_dir(chat, server):
     assert listing(dl) == [name]
 
 
+def test_failing_open_command_is_said_in_the_files_window(chat, server):
+    """An open_command that fails says so in the window of the file, where
+    /open was typed, not in the console."""
+    n, bob, dl = chat
+    url = upload(bob, server, "doc.txt", b"doc")
+    send_link(bob, url)
+    num = file_number(n, "doc.txt")
+    n.type_line("/download %d" % num)
+    n.wait_for(lambda s: "Saved doc.txt" in main_text(n, s), timeout=20)
+    n.type_line("/set open_command false")
+    n.type_line("/open %d" % num)
+    n.wait_for(lambda s: main_has(n, s, "!! false did not open the file: it exited with an error"),
+               timeout=10, message="the failure of open_command was not said in this window")
+
+
 def test_open_and_url_copy(chat, server, tmp_path):
     n, bob, dl = chat
     record = tmp_path / "opened"
