@@ -56,14 +56,32 @@ static void on_message(event_type t, const void *p, void *ud)
     g_free(link);
 }
 
+/* A correction that links to another file: the message's File line (and
+ * /download N) is that file now, not the one the sender replaced. */
+static void on_correction(event_type t, const void *p, void *ud)
+{
+    const ev_correction *ev = p;
+    if (!ev->result || ev->result->rejected || ev->result->rowid <= 0 || !ev->body)
+        return;
+    char *link = files_link_of(ev->body);
+    if (!link)
+        return;
+    char *name = files_name_from_url(link);
+    store_attachment_relink(ev->result->rowid, link, name);
+    g_free(name);
+    g_free(link);
+}
+
 void files_attach_init(void)
 {
     event_subscribe(EV_MESSAGE, EV_STAGE_MODEL, on_message, NULL);
+    event_subscribe(EV_CORRECTION, EV_STAGE_MODEL, on_correction, NULL);
 }
 
 void files_attach_deinit(void)
 {
     event_unsubscribe(EV_MESSAGE, on_message, NULL);
+    event_unsubscribe(EV_CORRECTION, on_correction, NULL);
 }
 
 /* ---------- the list ---------- */

@@ -106,6 +106,9 @@ void attach_add(win_t *w, long long rowid);
 void attach_append(GPtrArray *lines, long long rowid, time_t ts);
 /* Attachment ID of PEER's window changed (downloaded): redraw its line. */
 void attach_update(const char *peer, long long id);
+/* After a correction of message line MSG of W: its File line shows the
+ * attachment the history has for it now (added when there was none). */
+void attach_refresh(win_t *w, win_line *msg);
 
 /* room.c */
 void room_init(void);

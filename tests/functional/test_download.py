@@ -290,6 +290,44 @@ def test_failing_open_command_is_said_in_the_files_window(chat, server):
                timeout=10, message="the failure of open_command was not said in this window")
 
 
+def test_corrected_link_replaces_the_file(chat, server):
+    """A sender who corrects a link to another file: the File line and
+    /download N are that file now, never the one replaced; a correction that
+    turns text into a link gets its File line."""
+    n, bob, dl = chat
+    wrong = upload(bob, server, "wrong.txt", b"private, sent by mistake")
+    right = upload(bob, server, "right.txt", b"the right one")
+    bob.send_raw("<message to='alice@localhost' type='chat' id='lnk-1'><body>%s</body></message>"
+                 % escape(wrong))
+    num = file_number(n, "wrong.txt")
+    bob.send_raw("<message to='alice@localhost' type='chat' id='lnk-2'><body>%s</body>"
+                 "<replace xmlns='urn:xmpp:message-correct:0' id='lnk-1'/></message>"
+                 % escape(right))
+    n.wait_for(lambda s: main_has(n, s, "File %d: right.txt [/download %d]" % (num, num)),
+               timeout=10, message="the File line still names the replaced file")
+    assert "wrong.txt [/download" not in main_text(n, n.screen())
+    n.type_line("/download %d" % num)
+    n.wait_for(lambda s: "Saved right.txt" in main_text(n, s), timeout=20)
+    assert listing(dl) == ["right.txt"]
+    assert (dl / "right.txt").read_bytes() == b"the right one"
+    # Text corrected into a link.
+    later = upload(bob, server, "later.txt", b"later")
+    bob.send_raw("<message to='alice@localhost' type='chat' id='lnk-3'>"
+                 "<body>link follows</body></message>")
+    n.wait_for(lambda s: main_has(n, s, "<bob> link follows"), timeout=10)
+    bob.send_raw("<message to='alice@localhost' type='chat' id='lnk-4'><body>%s</body>"
+                 "<replace xmlns='urn:xmpp:message-correct:0' id='lnk-3'/></message>"
+                 % escape(later))
+    file_number(n, "later.txt")
+    # After a restart the history says the same.
+    n.restart()
+    n.wait_for(lambda s: "Connected as" in main_text(n, s), timeout=15)
+    open_chat(n)
+    n.wait_for(lambda s: main_has(n, s, "File %d: right.txt" % num), timeout=10)
+    assert "wrong.txt" not in main_text(n, n.screen())
+    file_number(n, "later.txt")
+
+
 def test_open_and_url_copy(chat, server, tmp_path):
     n, bob, dl = chat
     record = tmp_path / "opened"
