@@ -103,7 +103,7 @@ static cmd_result cmd_download(char **argv, int argc, const char *jid)
             return cmd_fail("Usage: /download -cancel N (/download -list shows the numbers)");
         char *err = NULL;
         if (!files_download_cancel((unsigned)n, &err))
-            return cmd_fail_err(NULL, err);
+            return cmd_fail_err("Cannot cancel", err);
         return CMD_OK;
     }
     long long id = number(argv[0]);
@@ -145,7 +145,7 @@ static cmd_result cmd_url(char **argv, int argc, const char *jid)
         return cmd_fail("Usage: /url N (the number of a file)");
     store_attachment *a = store_attachment_get(id);
     if (!a)
-        return cmd_fail_err(NULL, g_strdup_printf("there is no file %lld", id));
+        return cmd_fail_err("Cannot show the link", g_strdup_printf("there is no file %lld", id));
     ui_info("File %lld: %s", id, a->url);
     if (settings_get_bool("osc52_copy")) {
         ui_clipboard_copy(a->url);

@@ -130,6 +130,10 @@ def test_links_show_as_files_and_download_on_request(chat, server):
     n.wait_for(lambda s: main_has(n, s, "File %d: %s" % (num, url)), timeout=10)
     n.type_line("/download 9999")
     n.wait_for(lambda s: main_has(n, s, "Cannot download: there is no file 9999"), timeout=10)
+    # Each command's error says what could not be done, in the same words.
+    n.type_line("/url 9999")
+    n.wait_for(lambda s: main_has(n, s, "!! Cannot show the link: there is no file 9999"),
+               timeout=10)
 
 
 def test_aesgcm_files_are_decrypted_and_checked(chat, server):
@@ -457,7 +461,8 @@ def test_download_progress_list_and_cancel(chat, server):
     assert listing(dl) == []
     assert "[down " not in status_bar(n, n.screen())
     n.type_line("/download -cancel 99")
-    n.wait_for(lambda s: "there is no download 99" in main_text(n, s), timeout=10)
+    n.wait_for(lambda s: "!! Cannot cancel: there is no download 99" in main_text(n, s),
+               timeout=10)
 
 
 def test_message_cursor_o_downloads_then_opens(chat, server, tmp_path):
