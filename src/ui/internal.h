@@ -157,8 +157,9 @@ const win_line *select_line(void);
 /* For drawing W from the selection: its link in W->lines and the rows of
  * the lines after it. False when there is no selection in W. */
 bool select_anchor(const win_t *w, GList **link, int *below);
-/* The one-line key help shown in the input line (static). */
-const char *select_help(void);
+/* The one-line key help shown in the input line (static), in at most
+ * WIDTH columns when it can: a shorter form on a narrow terminal. */
+const char *select_help(int width);
 /* screen.c: rows line L of W takes on screen (with the unread marker). */
 int screen_line_rows(const win_t *w, const win_line *l);
 

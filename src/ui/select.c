@@ -267,9 +267,19 @@ void select_leave(void)
     ui_dirty(DIRTY_MAIN | DIRTY_INPUT | DIRTY_STATUS);
 }
 
-const char *select_help(void)
+const char *select_help(int width)
 {
-    return "r reply  e correct  d delete  + react  c copy  o open  i info  Esc leave";
+    static const char *const forms[] = {
+        "r reply  e correct  d delete  + react  c copy  o open  i info  Esc leave",
+        /* A narrow terminal: how to leave must stay in view. */
+        "Esc leave  r e d + c o i (/help select)",
+        "Esc leave  r e d + c o i",
+        "Esc leave",
+    };
+    for (size_t i = 0; i + 1 < G_N_ELEMENTS(forms); i++)
+        if ((int)strlen(forms[i]) <= width)
+            return forms[i];
+    return forms[G_N_ELEMENTS(forms) - 1];
 }
 
 /* ---------- actions ---------- */

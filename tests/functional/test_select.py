@@ -478,3 +478,18 @@ def test_r_and_plus_refuse_a_retracted_message(chat, bob):
     wait_main_line(n, r"!! A retracted message cannot be reacted to\.$")
     wait_input(n, HELP)
     wait_selected(n, r"<bob> \(message retracted\)$")
+
+
+def test_narrow_terminal_still_says_how_to_leave(chat, bob):
+    """On a 40-column terminal the key help would be cut before "Esc leave":
+    a shorter form keeps it in view, and it comes back in full when wider."""
+    n = chat
+    say(n, bob, "small screen")
+    n.tmux("resize-window", "-t", "natter", "-x", "40", "-y", "12")
+    n.send_keys("M-Up")
+    n.wait_for(lambda s: n.lines(s)[11].startswith("> Esc leave  r e d + c o i"),
+               timeout=5, message="the narrow key help does not say how to leave")
+    n.tmux("resize-window", "-t", "natter", "-x", "100", "-y", "30")
+    wait_input(n, HELP)
+    n.send_keys("Escape")
+    wait_input(n, "")
