@@ -233,8 +233,14 @@ static void load_queue(void)
     GPtrArray *msgs = store_queued();
     for (guint i = 0; i < msgs->len; i++) {
         const store_msg *m = g_ptr_array_index(msgs, i);
-        nx_queue_restore(m->peer, m->body, m->origin_id ? m->origin_id : m->msg_id,
-                         !m->queued && m->server_ack == STORE_ACK_PENDING);
+        char *reply_id = NULL, *reply_to = NULL, *quote = NULL;
+        cmd_reply_of(m->peer, m->rowid, &reply_id, &reply_to, &quote);
+        nx_queue_restore_reply(m->peer, m->body, m->origin_id ? m->origin_id : m->msg_id,
+                               !m->queued && m->server_ack == STORE_ACK_PENDING, reply_id, reply_to,
+                               quote);
+        g_free(reply_id);
+        g_free(reply_to);
+        g_free(quote);
     }
     g_ptr_array_unref(msgs);
 }

@@ -347,8 +347,18 @@ static cmd_result cmd_correct(char **argv, int argc, const char *jid)
             result = cmd_fail_err("Not sent (OMEMO)", err);
     } else if (m->encryption == STORE_ENC_OMEMO)
         result = cmd_fail("That message was encrypted: turn OMEMO on (/omemo on) to correct it.");
-    else if (!nx_send_correction(jid, id, text, &err))
-        result = cmd_fail_err("Not sent", err);
+    else {
+        /* A correction replaces the whole message: a reply stays one. */
+        char *reply_id = NULL, *reply_to = NULL, *quote = NULL;
+        bool ok = cmd_reply_of(jid, m->rowid, &reply_id, &reply_to, &quote)
+                      ? nx_send_reply_correction(jid, id, reply_id, reply_to, quote, text, &err)
+                      : nx_send_correction(jid, id, text, &err);
+        if (!ok)
+            result = cmd_fail_err("Not sent", err);
+        g_free(reply_id);
+        g_free(reply_to);
+        g_free(quote);
+    }
     store_msg_free(m);
     return result;
 }

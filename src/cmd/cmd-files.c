@@ -1,5 +1,6 @@
 /* cmd-files.c - /upload: share a file in the current chat or room;
  * /download, /open and /url: the files others shared. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,12 +61,13 @@ static cmd_result cmd_upload(char **argv, int argc, const char *jid)
     return CMD_OK;
 }
 
-/* N as a positive number, or 0. */
+/* N as a positive number, or 0 (also when it is too big to count). */
 static long long number(const char *s)
 {
     char *end = NULL;
+    errno = 0;
     long long n = s ? strtoll(s, &end, 10) : 0;
-    return end && !*end && n > 0 ? n : 0;
+    return end && end != s && !*end && errno != ERANGE && n > 0 ? n : 0;
 }
 
 static cmd_result download_list(void)
@@ -101,7 +103,7 @@ static cmd_result cmd_download(char **argv, int argc, const char *jid)
             return cmd_fail("Usage: /download -cancel N (/download -list shows the numbers)");
         char *err = NULL;
         if (!files_download_cancel((unsigned)n, &err))
-            return cmd_fail_err(NULL, err);
+            return cmd_fail_err("Cannot cancel", err);
         return CMD_OK;
     }
     long long id = number(argv[0]);
@@ -115,6 +117,13 @@ static cmd_result cmd_download(char **argv, int argc, const char *jid)
     g_free(path);
     if (!ok)
         return cmd_fail_err("Cannot download", err);
+    /* Progress and the result show with the file's message: say where
+     * when that is another window. */
+    store_attachment *a = store_attachment_get(id);
+    if (a && a->peer && g_strcmp0(a->peer, jid) != 0)
+        ui_info("Downloading %s (file %lld): progress and result show in the window of %s.",
+                a->name, id, a->peer);
+    store_attachment_free(a);
     return CMD_OK;
 }
 
@@ -136,7 +145,7 @@ static cmd_result cmd_url(char **argv, int argc, const char *jid)
         return cmd_fail("Usage: /url N (the number of a file)");
     store_attachment *a = store_attachment_get(id);
     if (!a)
-        return cmd_fail_err(NULL, g_strdup_printf("there is no file %lld", id));
+        return cmd_fail_err("Cannot show the link", g_strdup_printf("there is no file %lld", id));
     ui_info("File %lld: %s", id, a->url);
     if (settings_get_bool("osc52_copy")) {
         ui_clipboard_copy(a->url);
@@ -174,10 +183,10 @@ static const cmd_def defs[] = {
         .summary = "Save a file someone shared (the number on its File line)",
         .help = "Files linked in messages show as a line \"File N: name\"; nothing is fetched\n"
                 "until you ask. /download N saves file N in download_dir (or in PATH: a\n"
-                "folder, or a new file name), never replacing a file: a taken name becomes\n"
-                "\"name (1).ext\". aesgcm:// files are decrypted and checked; a file that does\n"
-                "not match its key is not kept. -list shows running downloads, -cancel N\n"
-                "stops one.",
+                "folder, or a new file name; a relative PATH is in download_dir), never\n"
+                "replacing a file: a taken name becomes \"name (1).ext\". aesgcm:// files\n"
+                "are decrypted and checked; a file that does not match its key is not kept.\n"
+                "-list shows running downloads, -cancel N stops one.",
         .max_words = 2,
         .rest = CMD_REST_VALUE,
         .complete = {COMPLETE_NONE, COMPLETE_PATH},

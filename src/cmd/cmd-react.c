@@ -100,6 +100,23 @@ static char *fallback_quote(const store_msg *m)
     return g_string_free(q, FALSE);
 }
 
+bool cmd_reply_of(const char *jid, int64_t rowid, char **reply_id, char **reply_to, char **quote)
+{
+    *reply_id = rowid > 0 ? store_reply_of(rowid) : NULL;
+    *reply_to = *quote = NULL;
+    if (!*reply_id)
+        return false;
+    bool room = is_room(jid);
+    store_msg *t = store_find_by_id(jid, *reply_id, room);
+    if (t) {
+        const char *to = t->outgoing && !room ? nx_own_bare() : t->sender;
+        *reply_to = g_strdup(to);
+        *quote = fallback_quote(t);
+        store_msg_free(t);
+    }
+    return true;
+}
+
 static cmd_result cmd_reply(char **argv, int argc, const char *jid)
 {
     if (!jid)
@@ -146,12 +163,24 @@ static char *own_reactor(const char *jid, bool room)
     return key;
 }
 
+/* True when TEXT has an ASCII letter: a word or a :shortcode:, which no
+ * emoji contains (keycaps hold digits, # and *, flags hold tag letters). */
+static bool has_latin_letter(const char *text)
+{
+    for (const char *p = text; *p; p++)
+        if (g_ascii_isalpha(*p))
+            return true;
+    return false;
+}
+
 static cmd_result cmd_react(char **argv, int argc, const char *jid)
 {
     if (!jid)
         return cmd_fail("/react works in a chat or room window.");
     if (argc < 2 || !*argv[1])
         return cmd_fail("Usage: /react N EMOJI (again to take it back)");
+    if (has_latin_letter(argv[1]))
+        return cmd_fail("'%s' is not a reaction: type the emoji itself, not its name.", argv[1]);
     if (!nx_reaction_valid(argv[1]))
         return cmd_fail("'%s' is not a reaction: one emoji (at most %d bytes, no spaces).", argv[1],
                         NX_REACTION_MAX);

@@ -6,6 +6,7 @@
 #define NATTER_CMD_CMD_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* What running a command came to (in the spirit of tmux's cmd_retval). */
@@ -13,6 +14,13 @@ typedef enum {
     CMD_OK,    /* done, or started (answers from the server arrive later) */
     CMD_ERROR, /* refused or failed; the command's message says why */
 } cmd_result;
+
+/* When message ROWID of the conversation JID answers another (XEP-0461),
+ * what sending it again (a correction, a message left queued by an earlier
+ * run) must carry: the answered id, its author and the fallback quote, as
+ * /reply made them (each g_free; the last two NULL when the answered
+ * message is not in the history). False when it is no reply. */
+bool cmd_reply_of(const char *jid, int64_t rowid, char **reply_id, char **reply_to, char **quote);
 
 /* Register the built-in commands. */
 void cmd_init(void);

@@ -56,14 +56,32 @@ static void on_message(event_type t, const void *p, void *ud)
     g_free(link);
 }
 
+/* A correction that links to another file: the message's File line (and
+ * /download N) is that file now, not the one the sender replaced. */
+static void on_correction(event_type t, const void *p, void *ud)
+{
+    const ev_correction *ev = p;
+    if (!ev->result || ev->result->rejected || ev->result->rowid <= 0 || !ev->body)
+        return;
+    char *link = files_link_of(ev->body);
+    if (!link)
+        return;
+    char *name = files_name_from_url(link);
+    store_attachment_relink(ev->result->rowid, link, name);
+    g_free(name);
+    g_free(link);
+}
+
 void files_attach_init(void)
 {
     event_subscribe(EV_MESSAGE, EV_STAGE_MODEL, on_message, NULL);
+    event_subscribe(EV_CORRECTION, EV_STAGE_MODEL, on_correction, NULL);
 }
 
 void files_attach_deinit(void)
 {
     event_unsubscribe(EV_MESSAGE, on_message, NULL);
+    event_unsubscribe(EV_CORRECTION, on_correction, NULL);
 }
 
 /* ---------- the list ---------- */
@@ -243,6 +261,21 @@ static bool target(download_t *d, const store_attachment *a, const char *dest, c
         return true;
     }
     char *full = expand_home(dest);
+    if (!g_path_is_absolute(full)) {
+        /* Relative to download_dir, not to wherever natter was started
+         * (a directory the user of a full-screen program does not see). */
+        char *base = files_download_dir();
+        if (g_mkdir_with_parents(base, 0700) < 0) {
+            *err = g_strdup_printf("cannot make %s: %s", base, g_strerror(errno));
+            g_free(base);
+            g_free(full);
+            return false;
+        }
+        char *abs = g_build_filename(base, full, NULL);
+        g_free(base);
+        g_free(full);
+        full = abs;
+    }
     if (g_file_test(full, G_FILE_TEST_IS_DIR)) {
         d->dir = full;
         d->name = g_strdup(a->name);
@@ -366,13 +399,21 @@ bool files_download_cancel(unsigned num, char **err)
     return true;
 }
 
+/* A running open_command: its name, and the conversation of the file. */
+typedef struct {
+    char *cmd, *peer;
+} opener_t;
+
 static void on_opener_done(int status, const char *output, const char *err, void *ud)
 {
-    char *cmd = ud;
+    opener_t *o = ud;
+    /* Said where the file's File line is, where /open is typed. */
     if (status != 0)
-        event_log(LOG_ERROR, NULL, "%s did not open the file: %s", cmd,
+        event_log(LOG_ERROR, o->peer, "%s did not open the file: %s", o->cmd,
                   err ? err : "it exited with an error");
-    g_free(cmd);
+    g_free(o->cmd);
+    g_free(o->peer);
+    g_free(o);
 }
 
 bool files_open(long long id, char **err)
@@ -403,10 +444,15 @@ bool files_open(long long id, char **err)
     argv = g_renew(gchar *, argv, n + 2);
     argv[n] = g_strdup(a->saved);
     argv[n + 1] = NULL;
-    char *name = g_strdup(argv[0]);
-    bool ok = spawn_argv((const char *const *)argv, 0, 4096, on_opener_done, name, err);
-    if (!ok)
-        g_free(name);
+    opener_t *o = g_new0(opener_t, 1);
+    o->cmd = g_strdup(argv[0]);
+    o->peer = g_strdup(a->peer);
+    bool ok = spawn_argv((const char *const *)argv, 0, 4096, on_opener_done, o, err);
+    if (!ok) {
+        g_free(o->cmd);
+        g_free(o->peer);
+        g_free(o);
+    }
     g_strfreev(argv);
     store_attachment_free(a);
     return ok;

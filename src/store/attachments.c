@@ -6,6 +6,7 @@
 #include "store/attachments.h"
 
 #include <glib.h>
+#include <string.h>
 
 #include "store/internal.h"
 
@@ -39,6 +40,32 @@ int64_t store_attachment_add(int64_t msg, const char *url, const char *name)
     int64_t id = sqlite3_step(st) == SQLITE_DONE ? sqlite3_last_insert_rowid(store_db()) : 0;
     sqlite3_finalize(st);
     return id;
+}
+
+int64_t store_attachment_relink(int64_t msg, const char *url, const char *name)
+{
+    if (msg <= 0 || !url || !name)
+        return 0;
+    store_attachment *old = store_attachment_of_msg(msg);
+    if (!old)
+        return store_attachment_add(msg, url, name);
+    int64_t id = old->id;
+    bool same = strcmp(old->url, url) == 0;
+    store_attachment_free(old);
+    if (same)
+        return id;
+    /* Another file: what was known of the old one (size, where it was
+     * saved) is not true of it. */
+    sqlite3_stmt *st = prepare("UPDATE attachments SET url = ?2, name = ?3, size = NULL, "
+                               "saved = NULL WHERE id = ?1");
+    if (!st)
+        return 0;
+    sqlite3_bind_int64(st, 1, id);
+    store_bind_text(st, 2, url);
+    store_bind_text(st, 3, name);
+    bool ok = sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_finalize(st);
+    return ok ? id : 0;
 }
 
 static store_attachment *get(const char *where, int64_t key)

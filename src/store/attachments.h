@@ -22,6 +22,12 @@ typedef struct {
  * is open or the write fails. */
 int64_t store_attachment_add(int64_t msg, const char *url, const char *name);
 
+/* A correction changed message MSG's text to link to URL (saved as
+ * NAME): its attachment now is that file, keeping its number; a new one
+ * when it had none. Returns the attachment's id, 0 when nothing is open or
+ * the write fails. */
+int64_t store_attachment_relink(int64_t msg, const char *url, const char *name);
+
 /* Attachment ID, or that of message MSG; NULL when there is none
  * (store_attachment_free). */
 store_attachment *store_attachment_get(int64_t id);

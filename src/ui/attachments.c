@@ -59,6 +59,36 @@ void attach_append(GPtrArray *lines, long long rowid, time_t ts)
         g_ptr_array_add(lines, l);
 }
 
+void attach_refresh(win_t *w, win_line *msg)
+{
+    store_attachment *a =
+        msg->rowid > 0 && store_is_open() ? store_attachment_of_msg(msg->rowid) : NULL;
+    GList *at = a ? g_queue_find(&w->lines, msg) : NULL;
+    if (!at) {
+        store_attachment_free(a);
+        return;
+    }
+    char key[48];
+    g_snprintf(key, sizeof(key), ATTACH_ID_FMT, (long long)a->id);
+    win_line *l = win_find_message(w, key, NULL);
+    char *text = attach_text(a);
+    if (l) {
+        win_line *tmp = win_line_new(LINE_INFO, NULL, text, 0);
+        g_free(l->text);
+        l->text = tmp->text;
+        tmp->text = NULL;
+        win_line_free(tmp);
+    } else {
+        l = win_line_new(LINE_INFO, NULL, text, 0);
+        l->id = g_strdup(key);
+        g_queue_insert_after(&w->lines, at, l);
+    }
+    g_free(text);
+    store_attachment_free(a);
+    win_touch();
+    ui_dirty(DIRTY_MAIN);
+}
+
 void attach_update(const char *peer, long long id)
 {
     win_t *w = peer ? win_find(peer) : NULL;

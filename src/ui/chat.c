@@ -203,6 +203,7 @@ static void on_correction(event_type t, const void *p, void *ud)
         tmp->text = NULL;
         win_line_free(tmp);
         l->corrected = true;
+        attach_refresh(w, l);
         win_touch();
         ui_dirty(DIRTY_MAIN);
     } else if (!(w && win_find_message(w, ev->replace_id, NULL)) && ev->result &&

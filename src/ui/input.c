@@ -221,7 +221,7 @@ static int key_select(int count, int key)
         return 0;
     char *err = NULL;
     if (!select_enter(&err)) {
-        ui_info("%s", err);
+        ui_error("%s", err);
         g_free(err);
     }
     return 0;
@@ -536,7 +536,7 @@ void input_draw(void)
     if (!secret_cb && select_active()) {
         /* The keys act on the selected message: say which. */
         wattrset(w, theme_attr(THEME_INFO));
-        waddnstr(w, select_help(), cols - px > 0 ? cols - px : 0);
+        waddnstr(w, select_help(cols - px), cols - px > 0 ? cols - px : 0);
         wnoutrefresh(w);
         return;
     }

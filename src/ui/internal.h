@@ -111,6 +111,9 @@ void attach_add(win_t *w, long long rowid);
 void attach_append(GPtrArray *lines, long long rowid, time_t ts);
 /* Attachment ID of PEER's window changed (downloaded): redraw its line. */
 void attach_update(const char *peer, long long id);
+/* After a correction of message line MSG of W: its File line shows the
+ * attachment the history has for it now (added when there was none). */
+void attach_refresh(win_t *w, win_line *msg);
 
 /* room.c */
 void room_init(void);
@@ -159,8 +162,9 @@ const win_line *select_line(void);
 /* For drawing W from the selection: its link in W->lines and the rows of
  * the lines after it. False when there is no selection in W. */
 bool select_anchor(const win_t *w, GList **link, int *below);
-/* The one-line key help shown in the input line (static). */
-const char *select_help(void);
+/* The one-line key help shown in the input line (static), in at most
+ * WIDTH columns when it can: a shorter form on a narrow terminal. */
+const char *select_help(int width);
 /* screen.c: rows line L of W takes on screen (with the unread marker). */
 int screen_line_rows(const win_t *w, const win_line *l);
 

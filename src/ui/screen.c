@@ -444,11 +444,12 @@ static void draw_main(void)
     int h = ui_lay.main_h;
     /* Walk back from the newest line until the screen plus the scroll
      * offset is covered; only those lines are wrapped. */
-    int need = h + w->scroll, have = 0;
-    GArray *rows = g_array_new(FALSE, FALSE, sizeof(int)); /* per line, newest first */
     GList *first = NULL, *start = w->lines.tail, *anchor;
     int below;
-    if (select_anchor(w, &anchor, &below) && below <= w->scroll + h) {
+    bool anchored = select_anchor(w, &anchor, &below); /* may scroll W */
+    int need = h + w->scroll, have = 0;
+    GArray *rows = g_array_new(FALSE, FALSE, sizeof(int)); /* per line, newest first */
+    if (anchored && below <= w->scroll + h) {
         /* The message cursor knows the rows below the selection: start
          * from the last line that is not below the screen, not from the
          * newest, so deep in the scrollback only the screen is wrapped. */

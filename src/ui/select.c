@@ -86,8 +86,8 @@ static bool sel_refresh(void)
 }
 
 /* Scroll the window so that the whole selection is on screen (its top when
- * it is taller than the screen). */
-static void keep_visible(void)
+ * it is taller than the screen), without asking for a redraw. */
+static void fit_scroll(void)
 {
     win_t *w = S.w;
     if (!S.sel)
@@ -101,6 +101,13 @@ static void keep_visible(void)
         w->scroll = 0;
         w->new_below = 0;
     }
+}
+
+static void keep_visible(void)
+{
+    if (!S.sel)
+        return;
+    fit_scroll();
     ui_dirty(DIRTY_MAIN | DIRTY_STATUS | DIRTY_INPUT);
 }
 
@@ -220,6 +227,10 @@ bool select_anchor(const win_t *w, GList **link, int *below)
 {
     if (!S.on || w != S.w || !sel_refresh())
         return false;
+    /* Lines that arrived (the window follows the newest) or a resize (rows
+     * change with the width) must not take the selection off the screen:
+     * while the mode is on only the cursor scrolls. */
+    fit_scroll();
     *link = S.link;
     *below = S.below;
     return true;
@@ -256,9 +267,19 @@ void select_leave(void)
     ui_dirty(DIRTY_MAIN | DIRTY_INPUT | DIRTY_STATUS);
 }
 
-const char *select_help(void)
+const char *select_help(int width)
 {
-    return "r reply  e correct  d delete  + react  c copy  o open  i info  Esc leave";
+    static const char *const forms[] = {
+        "r reply  e correct  d delete  + react  c copy  o open  i info  Esc leave",
+        /* A narrow terminal: how to leave must stay in view. */
+        "Esc leave  r e d + c o i (/help select)",
+        "Esc leave  r e d + c o i",
+        "Esc leave",
+    };
+    for (size_t i = 0; i + 1 < G_N_ELEMENTS(forms); i++)
+        if ((int)strlen(forms[i]) <= width)
+            return forms[i];
+    return forms[G_N_ELEMENTS(forms) - 1];
 }
 
 /* ---------- actions ---------- */
@@ -288,6 +309,11 @@ static void prefill(const char *text)
 
 static void act_command(const char *cmd, const win_line *l)
 {
+    if (l->retracted) {
+        ui_error("A retracted message cannot be %s.",
+                 !strcmp(cmd, "reply") ? "replied to" : "reacted to");
+        return;
+    }
     if (l->rowid <= 0) {
         ui_error("This message is not in the history yet; nothing refers to it.");
         return;

@@ -198,7 +198,7 @@ static bool send_or_queue(out_kind kind, const char *to, const char *body, const
                             .from = own,
                             .outgoing = true,
                             .replace_id = ref_id,
-                            .body = body,
+                            .body = reply ? body + reply->quote_bytes : body,
                             .id = q->id,
                             .timestamp = (time_t)(now / G_USEC_PER_SEC),
                             .time_us = now,
@@ -342,6 +342,34 @@ bool nx_send_reply(const char *to, const char *reply_id, const char *reply_to, c
     return ok;
 }
 
+bool nx_send_reply_correction(const char *to, const char *replace_id, const char *reply_id,
+                              const char *reply_to, const char *quote, const char *text, char **err)
+{
+    if (!replace_id || !*replace_id) {
+        *err = g_strdup("no message to correct");
+        return false;
+    }
+    if (!reply_id || !*reply_id)
+        return nx_send_correction(to, replace_id, text, err);
+    if (!text || !*text) {
+        *err = g_strdup("nothing to send");
+        return false;
+    }
+    if (quote && !g_utf8_validate(quote, -1, NULL)) {
+        *err = g_strdup("the quote is not valid UTF-8");
+        return false;
+    }
+    reply_ref ref = {.id = reply_id, .to = reply_to};
+    char *body = g_strconcat(quote ? quote : "", text, NULL);
+    if (quote) {
+        ref.quote_len = (size_t)g_utf8_strlen(quote, -1);
+        ref.quote_bytes = strlen(quote);
+    }
+    bool ok = send_or_queue(OUT_CORRECTION, to, body, replace_id, false, &ref, err);
+    g_free(body);
+    return ok;
+}
+
 unsigned nx_queued_count(void)
 {
     return g_queue_get_length(&offline_queue);
@@ -362,6 +390,12 @@ void nx_set_queue_hook(nx_queue_load_fn load)
 
 void nx_queue_restore(const char *peer, const char *body, const char *id, bool resend)
 {
+    nx_queue_restore_reply(peer, body, id, resend, NULL, NULL, NULL);
+}
+
+void nx_queue_restore_reply(const char *peer, const char *body, const char *id, bool resend,
+                            const char *reply_id, const char *reply_to, const char *quote)
+{
     if (!peer || !body || !*body || !id || !nx_own_bare())
         return;
     if (nx_sm_follows(id))
@@ -377,6 +411,16 @@ void nx_queue_restore(const char *peer, const char *body, const char *id, bool r
     q->body = g_strdup(body);
     q->id = g_strdup(id);
     q->resend = resend;
+    if (reply_id && *reply_id) {
+        /* A reply stays one: its reference and fallback quote again. */
+        q->reply_id = g_strdup(reply_id);
+        q->reply_to = g_strdup(reply_to);
+        if (quote && g_utf8_validate(quote, -1, NULL)) {
+            g_free(q->body);
+            q->body = g_strconcat(quote, body, NULL);
+            q->quote_len = (size_t)g_utf8_strlen(quote, -1);
+        }
+    }
     /* Older than anything written in this run: in front, in their order. */
     g_queue_push_nth(&offline_queue, q, (gint)restore_pos++);
 }

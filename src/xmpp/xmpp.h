@@ -86,6 +86,12 @@ bool nx_send_retraction(const char *to, const char *retract_id, char **err);
  * without replies. Queued like nx_send_chat while offline. */
 bool nx_send_reply(const char *to, const char *reply_id, const char *reply_to, const char *quote,
                    const char *text, char **err);
+/* Correct our reply REPLACE_ID sent to TO with TEXT: the correction
+ * answers REPLY_ID again (REPLY_TO, QUOTE as for nx_send_reply), since it
+ * replaces the whole message for the receivers. */
+bool nx_send_reply_correction(const char *to, const char *replace_id, const char *reply_id,
+                              const char *reply_to, const char *quote, const char *text,
+                              char **err);
 
 /* ---------- reactions (XEP-0444): reaction.c ---------- */
 
@@ -138,6 +144,10 @@ unsigned nx_queued_edits(void);
 typedef void (*nx_queue_load_fn)(void);
 void nx_set_queue_hook(nx_queue_load_fn load);
 void nx_queue_restore(const char *peer, const char *body, const char *id, bool resend);
+/* The same for a reply: it answers REPLY_ID (by REPLY_TO, may be NULL) with
+ * QUOTE (may be NULL) as its fallback quote, as nx_send_reply sends it. */
+void nx_queue_restore_reply(const char *peer, const char *body, const char *id, bool resend,
+                            const char *reply_id, const char *reply_to, const char *quote);
 
 /* Set our presence (also remembered for reconnects). */
 void nx_set_presence(presence_show show, const char *status);

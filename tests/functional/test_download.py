@@ -130,6 +130,10 @@ def test_links_show_as_files_and_download_on_request(chat, server):
     n.wait_for(lambda s: main_has(n, s, "File %d: %s" % (num, url)), timeout=10)
     n.type_line("/download 9999")
     n.wait_for(lambda s: main_has(n, s, "Cannot download: there is no file 9999"), timeout=10)
+    # Each command's error says what could not be done, in the same words.
+    n.type_line("/url 9999")
+    n.wait_for(lambda s: main_has(n, s, "!! Cannot show the link: there is no file 9999"),
+               timeout=10)
 
 
 def test_aesgcm_files_are_decrypted_and_checked(chat, server):
@@ -220,6 +224,112 @@ def test_missing_file_is_one_error_line(chat, server):
     assert main_has(n, scr, "Download of gone.txt failed: the server answered HTTP 404")
     assert count_in_main(n, scr, "gone.txt failed") == 1
     assert listing(dl) == []
+
+
+def test_file_numbers_too_big_are_refused_as_such(chat, server):
+    """A file number past what natter can count is a usage error, not
+    another number (it once became 9223372036854775807)."""
+    n, bob, dl = chat
+    huge = "9" * 25
+    for cmd, usage in (("/open", "Usage: /open N"), ("/url", "Usage: /url N"),
+                       ("/download", "Usage: /download N")):
+        n.type_line("%s %s" % (cmd, huge))
+        n.wait_for(lambda s: main_has(n, s, usage), timeout=5,
+                   message="%s %s was not refused with its usage" % (cmd, huge))
+    scr = n.screen()
+    assert "9223372036854775807" not in main_text(n, scr)
+    n.type_line("/download -cancel %s" % huge)
+    n.wait_for(lambda s: main_has(n, s, "Usage: /download -cancel N"), timeout=5)
+
+
+def test_download_from_another_window_says_where_it_shows(chat, server):
+    """/download N typed in the console (or any other window): its progress and
+    result show with the file's message, and the window it was typed in says so
+    instead of staying silent."""
+    n, bob, dl = chat
+    url = upload(bob, server, "notes.txt", b"notes")
+    send_link(bob, url)
+    num = file_number(n, "notes.txt")
+    n.send_keys("M-1")
+    n.wait_for(lambda s: "Connected as" in main_text(n, s), timeout=5)
+    n.type_line("/download %d" % num)
+    n.wait_for(lambda s: main_has(n, s, "Downloading notes.txt (file %d): progress and result "
+                                        "show in the window of bob@localhost." % num),
+               timeout=10, message="the console said nothing about the download")
+    from harness import wait_until
+    wait_until(lambda: listing(dl) == ["notes.txt"], timeout=10)
+
+
+def test_relative_path_is_inside_download_dir(chat, server):
+    """/download N NAME with a relative NAME saves it in download_dir under
+    that name, not in natter's working directory (which the user of a
+    full-screen program never sees)."""
+    n, bob, dl = chat
+    url = upload(bob, server, "photo.jpg", b"jpeg")
+    send_link(bob, url)
+    num = file_number(n, "photo.jpg")
+    name = "renamed-%s.jpg" % uuid.uuid4().hex[:8]
+    n.type_line("/download %d %s" % (num, name))
+    scr = n.wait_for(lambda s: "Saved %s" % name in main_text(n, s) or "Cannot" in main_text(n, s),
+                     timeout=20)
+    stray = os.path.join(os.getcwd(), name)
+    if os.path.exists(stray):
+        os.unlink(stray)
+    assert main_has(n, scr, "Saved %s (4 bytes) to %s" % (name, dl / name)), main_text(n, scr)
+    assert listing(dl) == [name]
+
+
+def test_failing_open_command_is_said_in_the_files_window(chat, server):
+    """An open_command that fails says so in the window of the file, where
+    /open was typed, not in the console."""
+    n, bob, dl = chat
+    url = upload(bob, server, "doc.txt", b"doc")
+    send_link(bob, url)
+    num = file_number(n, "doc.txt")
+    n.type_line("/download %d" % num)
+    n.wait_for(lambda s: "Saved doc.txt" in main_text(n, s), timeout=20)
+    n.type_line("/set open_command false")
+    n.type_line("/open %d" % num)
+    n.wait_for(lambda s: main_has(n, s, "!! false did not open the file: it exited with an error"),
+               timeout=10, message="the failure of open_command was not said in this window")
+
+
+def test_corrected_link_replaces_the_file(chat, server):
+    """A sender who corrects a link to another file: the File line and
+    /download N are that file now, never the one replaced; a correction that
+    turns text into a link gets its File line."""
+    n, bob, dl = chat
+    wrong = upload(bob, server, "wrong.txt", b"private, sent by mistake")
+    right = upload(bob, server, "right.txt", b"the right one")
+    bob.send_raw("<message to='alice@localhost' type='chat' id='lnk-1'><body>%s</body></message>"
+                 % escape(wrong))
+    num = file_number(n, "wrong.txt")
+    bob.send_raw("<message to='alice@localhost' type='chat' id='lnk-2'><body>%s</body>"
+                 "<replace xmlns='urn:xmpp:message-correct:0' id='lnk-1'/></message>"
+                 % escape(right))
+    n.wait_for(lambda s: main_has(n, s, "File %d: right.txt [/download %d]" % (num, num)),
+               timeout=10, message="the File line still names the replaced file")
+    assert "wrong.txt [/download" not in main_text(n, n.screen())
+    n.type_line("/download %d" % num)
+    n.wait_for(lambda s: "Saved right.txt" in main_text(n, s), timeout=20)
+    assert listing(dl) == ["right.txt"]
+    assert (dl / "right.txt").read_bytes() == b"the right one"
+    # Text corrected into a link.
+    later = upload(bob, server, "later.txt", b"later")
+    bob.send_raw("<message to='alice@localhost' type='chat' id='lnk-3'>"
+                 "<body>link follows</body></message>")
+    n.wait_for(lambda s: main_has(n, s, "<bob> link follows"), timeout=10)
+    bob.send_raw("<message to='alice@localhost' type='chat' id='lnk-4'><body>%s</body>"
+                 "<replace xmlns='urn:xmpp:message-correct:0' id='lnk-3'/></message>"
+                 % escape(later))
+    file_number(n, "later.txt")
+    # After a restart the history says the same.
+    n.restart()
+    n.wait_for(lambda s: "Connected as" in main_text(n, s), timeout=15)
+    open_chat(n)
+    n.wait_for(lambda s: main_has(n, s, "File %d: right.txt" % num), timeout=10)
+    assert "wrong.txt" not in main_text(n, n.screen())
+    file_number(n, "later.txt")
 
 
 def test_open_and_url_copy(chat, server, tmp_path):
@@ -351,7 +461,8 @@ def test_download_progress_list_and_cancel(chat, server):
     assert listing(dl) == []
     assert "[down " not in status_bar(n, n.screen())
     n.type_line("/download -cancel 99")
-    n.wait_for(lambda s: "there is no download 99" in main_text(n, s), timeout=10)
+    n.wait_for(lambda s: "!! Cannot cancel: there is no download 99" in main_text(n, s),
+               timeout=10)
 
 
 def test_message_cursor_o_downloads_then_opens(chat, server, tmp_path):

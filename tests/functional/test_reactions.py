@@ -112,6 +112,11 @@ def test_react_command_toggles_and_survives_restart(alice, prosody, peer_factory
     wait_main_line(n, r"/react: too many arguments \(usage: /react N EMOJI\)")
     n.type_line('/react 1 "two words"')
     wait_main_line(n, r"'two words' is not a reaction")
+    # A name or :shortcode: instead of the emoji is not sent as a reaction.
+    n.type_line("/react 1 :thumbsup:")
+    wait_main_line(n, r"':thumbsup:' is not a reaction: type the emoji itself")
+    n.type_line("/react 1 heart")
+    wait_main_line(n, r"'heart' is not a reaction: type the emoji itself")
     n.type_line("/react 42 %s" % UP)
     wait_main_line(n, r"No message 42 in this window")
     ping(bob, NATTER)

@@ -172,3 +172,65 @@ def test_quote_follows_the_message_it_quotes(alice, prosody, peer_factory):
                                          main_text(n, s), re.M),
                      message="the quote of the retracted message")
     assert "plan" not in main_text(n, scr), main_text(n, scr)
+
+
+def test_corrected_reply_stays_a_reply(alice, prosody, peer_factory):
+    """A correction replaces the whole message for the receiver (XEP-0308), so
+    correcting a reply sends the reply and its fallback quote again; natter
+    shows the corrected text under the same quote, once."""
+    n = alice
+    bob = peer_factory("bob", prosody)
+    open_chat(n)
+    bob.send_raw("<message to='alice@localhost' type='chat' id='t-1'>"
+                 "<body>tea or coffee?</body></message>")
+    wait_main_line(n, r"<bob> tea or coffee\?$")
+    n.type_line("/reply 1 cofee")
+    first = bob.wait_for_message(re.compile(r"cofee$"))
+    n.type_line("/correct coffee")
+    got = bob.wait_for_message(re.compile(r"coffee$"))
+    assert attr(got.xml, "replace", "id") == attr(first.xml, "origin-id", "id"), got.xml
+    assert attr(got.xml, "reply", "id") == "t-1", got.xml
+    assert attr(got.xml, "reply", "to") == "bob@localhost/peer", got.xml
+    assert attr(got.xml, "fallback", "for") == NS_REPLY, got.xml
+    assert got.body == "> tea or coffee?\ncoffee", repr(got.body)
+    assert int(attr(re.sub(r"^.*?<fallback", "<fallback", got.xml, flags=re.S), "body", "end")) \
+        == len("> tea or coffee?\n"), got.xml
+    scr = wait_main_line(n, r"^\s+coffee \(corrected\)$")
+    assert re.search(r"<alice> > bob: tea or coffee\?\n\s+coffee \(corrected\)$",
+                     main_text(n, scr), re.M), main_text(n, scr)
+    # After a restart the history shows it the same way.
+    n.restart()
+    n.wait_for(CONNECTED, timeout=15)
+    open_chat(n)
+    scr = wait_main_line(n, r"^\s+coffee \(corrected\)$")
+    assert re.search(r"<alice> > bob: tea or coffee\?\n\s+coffee \(corrected\)$",
+                     main_text(n, scr), re.M), main_text(n, scr)
+
+
+def test_reply_queued_across_a_restart_is_still_a_reply(alice, prosody, peer_factory):
+    """A reply written offline and left queued when natter quits is sent at
+    the next login as the reply it was: with its reference and fallback
+    quote, not as a bare message without context."""
+    n = alice
+    bob = peer_factory("bob", prosody)
+    open_chat(n)
+    bob.send_raw("<message to='alice@localhost' type='chat' id='d-1'>"
+                 "<body>dinner at eight?</body></message>")
+    wait_main_line(n, r"<bob> dinner at eight\?$")
+    n.type_line("/disconnect")
+    n.wait_for(lambda s: "offline" in n.lines(s)[n.rows - 2], timeout=10)
+    n.type_line("/reply 1 eight works")
+    wait_main_line(n, r"^\s+eight works \[queued\]$")
+    n.type_line("/quit")
+    wait_main_line(n, r"Not quitting yet: 1 queued message")
+    n.type_line("/quit")
+    assert n.wait_exit() == 0
+    n.restart()
+    got = bob.wait_for_message(re.compile(r"eight works$"), timeout=15)
+    assert attr(got.xml, "reply", "id") == "d-1", got.xml
+    assert attr(got.xml, "fallback", "for") == NS_REPLY, got.xml
+    assert got.body == "> dinner at eight?\neight works", repr(got.body)
+    open_chat(n)
+    scr = wait_main_line(n, r"^\s+eight works$")
+    assert re.search(r"<alice> > bob: dinner at eight\?\n\s+eight works$",
+                     main_text(n, scr), re.M), main_text(n, scr)

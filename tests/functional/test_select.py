@@ -269,10 +269,16 @@ def test_c_copies_only_when_enabled(chat, bob):
 
 def test_select_refused_without_messages(alice, bob):
     n = alice
+    # Alt+Up says so as an error line, like /select does.
     n.send_keys("M-Up")
-    wait_main_line(n, r"The message cursor works in chat and room windows\.")
+    wait_main_line(n, r"!! The message cursor works in chat and room windows\.")
     wait_input(n, "")
+    n.type_line("/select")
+    scr = wait_main_line(n, r"!! The message cursor works in chat and room windows\.")
+    assert len(re.findall(r"!! The message cursor works", n.screen())) == 2, scr
     open_chat(n)
+    n.send_keys("M-Up")
+    wait_main_line(n, r"!! No message to select in this window\.")
     n.type_line("/select")
     wait_main_line(n, r"No message to select in this window\.")
     wait_input(n, "")
@@ -397,3 +403,93 @@ def test_paging_back_with_a_small_scrollback(chat, bob):
     wait_selected(n, r"<bob> msg %03d$" % (oldest - 2))
     n.send_keys("End")
     wait_selected(n, r"<bob> msg 249$")
+
+
+def reversed_at(n, needle):
+    """True when NEEDLE is on screen and drawn reversed (the cursor)."""
+    for line in n.screen_with_attrs().split("\n"):
+        rendition = attrs_at(line, needle)
+        if rendition is not None:
+            return "reverse" in rendition[2]
+    return False
+
+
+def test_resize_keeps_the_selection_in_view(chat, bob):
+    """A terminal resized while the cursor is on an older message (its rows
+    change with the width and height) still shows the selected message."""
+    n = chat
+    for i in range(24):
+        bob.send_message("alice@localhost", "m%02d %s" % (i, "wraps here " * (i % 7)))
+    wait_main_line(n, r"<bob> m23 ")
+    n.send_keys("M-Up")
+    wait_selected(n, r"<bob> m23 ")
+    for _ in range(12):
+        n.send_keys("Up")
+    wait_selected(n, r"<bob> m11 ")
+    n.tmux("resize-window", "-t", "natter", "-x", "40", "-y", "12")
+    n.wait_for(lambda s: reversed_at(n, "m11 "), timeout=5,
+               message="the selected message left the screen on the resize")
+    n.tmux("resize-window", "-t", "natter", "-x", "100", "-y", "30")
+    n.wait_for(lambda s: reversed_at(n, "m11 "), timeout=5,
+               message="the selected message left the screen on the resize back")
+    n.send_keys("Up")
+    n.wait_for(lambda s: reversed_at(n, "m10 "), timeout=5, message="the cursor did not move on")
+
+
+def test_arriving_messages_do_not_scroll_the_selection_away(chat, bob):
+    """The window follows the newest line, but not while the cursor is on a
+    message: what arrives meanwhile is below the screen ("more below"), and
+    the selected message stays in view."""
+    n = chat
+    for i in range(5):
+        bob.send_message("alice@localhost", "early%d" % i)
+    wait_main_line(n, r"<bob> early4$")
+    n.send_keys("M-Up")
+    wait_selected(n, r"<bob> early4$")
+    n.send_keys("Up")
+    wait_selected(n, r"<bob> early3$")
+    for i in range(40):
+        bob.send_message("alice@localhost", "later%02d" % i)
+    n.wait_for(lambda s: "more below" in s, timeout=10,
+               message="the window followed the new messages away from the selection")
+    wait_selected(n, r"<bob> early3$")
+    assert "later39" not in n.screen()
+    # End goes to the newest; the window follows again.
+    n.send_keys("End")
+    wait_selected(n, r"<bob> later39$")
+
+
+def test_r_and_plus_refuse_a_retracted_message(chat, bob):
+    """r and + on a message its sender retracted say so at once, in the
+    mode, instead of filling in a command that can only fail."""
+    n = chat
+    bob.send_raw("<message to='alice@localhost' type='chat' id='gone-1'>"
+                 "<body>soon gone</body></message>")
+    wait_main_line(n, r"<bob> soon gone$")
+    bob.send_raw("<message to='alice@localhost' type='chat' id='gone-2'>"
+                 "<retract xmlns='%s' id='gone-1'/><body>retracted</body></message>" % NS_RETRACT)
+    wait_main_line(n, r"<bob> \(message retracted\)$")
+    n.send_keys("M-Up")
+    wait_selected(n, r"<bob> \(message retracted\)$")
+    n.send_keys("r")
+    wait_main_line(n, r"!! A retracted message cannot be replied to\.$")
+    wait_input(n, HELP)
+    n.send_keys("+")
+    wait_main_line(n, r"!! A retracted message cannot be reacted to\.$")
+    wait_input(n, HELP)
+    wait_selected(n, r"<bob> \(message retracted\)$")
+
+
+def test_narrow_terminal_still_says_how_to_leave(chat, bob):
+    """On a 40-column terminal the key help would be cut before "Esc leave":
+    a shorter form keeps it in view, and it comes back in full when wider."""
+    n = chat
+    say(n, bob, "small screen")
+    n.tmux("resize-window", "-t", "natter", "-x", "40", "-y", "12")
+    n.send_keys("M-Up")
+    n.wait_for(lambda s: n.lines(s)[11].startswith("> Esc leave  r e d + c o i"),
+               timeout=5, message="the narrow key help does not say how to leave")
+    n.tmux("resize-window", "-t", "natter", "-x", "100", "-y", "30")
+    wait_input(n, HELP)
+    n.send_keys("Escape")
+    wait_input(n, "")
