@@ -177,6 +177,13 @@ static const char schema_v9_reactions[] =
  * (0: none or unknown), next to its encryption flag. */
 static const char schema_v10_device[] =
     "ALTER TABLE messages ADD COLUMN sender_device INTEGER NOT NULL DEFAULT 0;";
+/* Version 11, read state (issue 14): when natter received an incoming
+ * message (UTC ms; NULL for ours and for those stored before), and per
+ * one-to-one chat the time of our newest message the contact displayed
+ * (XEP-0333: ours up to it are read). */
+static const char schema_v11_read[] = "ALTER TABLE messages ADD COLUMN received INTEGER;"
+                                      "CREATE TABLE read_marks (peer TEXT PRIMARY KEY NOT NULL,"
+                                      " ts INTEGER NOT NULL) WITHOUT ROWID;";
 
 static const store_migration steps[] = {
     {1, schema_v1},           {2, schema_v2},
@@ -184,6 +191,7 @@ static const store_migration steps[] = {
     {5, schema_v5},           {6, schema_v6_server_ack},
     {7, schema_v7_unstyled},  {8, schema_v8_attachments},
     {9, schema_v9_reactions}, {10, schema_v10_device},
+    {11, schema_v11_read},
 };
 
 /* natter's migration steps (static), *N of them. */

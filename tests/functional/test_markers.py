@@ -219,6 +219,22 @@ def test_our_messages_are_markable_and_show_read(natter, bob, server, peer_facto
     scr = wait_main_line(n, r"<alice> second one \u2713 read$")
     assert re.search(r"<alice> first one \u2713 read$", main_text(n, scr), re.M), main_text(n, scr)
 
+    # the read state is kept in the history: still shown after a restart,
+    # and in the message cursor's details; bob's message says when it came
+    n.restart()
+    n.wait_for(CONNECTED, timeout=15)
+    open_chat(n)
+    scr = wait_main_line(n, r"<alice> second one \u2713 read$")
+    assert re.search(r"<alice> first one \u2713 read$", main_text(n, scr), re.M), main_text(n, scr)
+    n.send_keys("M-Up")   # the newest message: bob's
+    n.send_keys("i")
+    scr = wait_main_line(n, r"\breceived\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
+    assert re.search(r"\bsent\s+\d{4}-", main_text(n, scr)), main_text(n, scr)
+    n.send_keys("Up")
+    n.send_keys("i")
+    wait_main_line(n, r"\bstate\s+read \(the contact displayed it\)")
+    n.send_keys("Escape")
+
 
 def pep_items(peer, node):
     """The items of PEER's own PEP node NODE, as the server's XML answer."""
