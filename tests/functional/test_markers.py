@@ -280,6 +280,7 @@ def publish_mds(peer, chat, stanza_id, by=None):
 def test_displayed_state_shared_with_our_other_devices(natter, bob, server, peer_factory, events):
     n = natter
     ev = events(n, "--filter", "messages")
+    reads = events(n, "--filter", "receipts")
     phone = peer_factory("alice", server, resource="phone")
 
     # what natter displays is published, with our server's stanza-id
@@ -314,9 +315,14 @@ def test_displayed_state_shared_with_our_other_devices(natter, bob, server, peer
     ping(bob, NATTER)
     assert unread(n, "bob") == 3
 
-    # the phone read up to the second: one is left; then all
+    # the phone read up to the second: one is left; then all. Scripts see
+    # it as read_elsewhere (and never the forged one)
     publish_mds(phone, "bob@localhost", msgs[1]["stanza_id"])
     n.wait_for(lambda s: unread(n, "bob", s) == 1, message="unread not cleared up to the second")
+    elsewhere = reads.wait(lambda e: e["type"] == "read_elsewhere"
+                           and e["stanza_id"] == msgs[1]["stanza_id"])
+    assert elsewhere["conversation"] == "bob@localhost" and elsewhere["window"] >= 1, elsewhere
+    assert msgs[2]["stanza_id"] not in [e.get("stanza_id") for e in reads.of("read_elsewhere")]
     publish_mds(phone, "bob@localhost", msgs[2]["stanza_id"])
     n.wait_for(lambda s: unread(n, "bob", s) == 0, message="unread not cleared")
     # natter sent no displayed for what it never showed
