@@ -283,3 +283,31 @@ def test_reader_that_stops_reading_does_not_stall_natter(natter, bob, reader_fac
     assert len(live.of("message")) == 902
     assert got[-1]["body"] == "after the gap"
     assert os.path.exists(wait_socket(n)) and n.is_alive()
+
+
+@pytest.mark.servers("prosody")
+@pytest.mark.time_limit(120)
+def test_stream_encrypted_messages(prosody_factory, natter_factory, reader_factory):
+    """OMEMO messages say so: encryption, the sender's device, whether it is trusted."""
+    from harness.omemo_peer import OMEMO_MODULES, OmemoPeer
+    from test_omemo import open_encrypted_chat, own_device_id
+    server = prosody_factory(modules=OMEMO_MODULES)
+    n = natter_factory(server, cols=140, rows=40)
+    n.wait_for(CONNECTED, timeout=15)
+    me = own_device_id(n)
+    bob = OmemoPeer("bob", "pw", server)
+    try:
+        bob.connect()
+        bob.wait_for_device_list("alice", lambda ids: ids == [me], timeout=20)
+        ev = reader_factory(n, "--filter", "messages")
+        open_encrypted_chat(n)
+        n.type_line("secret from natter")
+        out = ev.wait(lambda e: e["type"] == "message" and e["direction"] == "out", timeout=20)
+        assert out["encryption"] == "omemo" and out["body"] == "secret from natter", out
+        bob.wait_for_decrypted("secret from natter", frm="alice@localhost", timeout=20)
+        bob.send_encrypted("alice", "secret from bob")
+        m = ev.wait(lambda e: e["type"] == "message" and e["direction"] == "in", timeout=20)
+        assert m["encryption"] == "omemo" and m["body"] == "secret from bob", m
+        assert m["device"] == bob.device_id and isinstance(m["trusted"], bool), m
+    finally:
+        bob.close()
