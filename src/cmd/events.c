@@ -10,6 +10,7 @@
 #include "core/json.h"
 #include "model/muc.h"
 #include "model/roster.h"
+#include "store/attachments.h"
 #include "ui/ui.h"
 
 typedef struct {
@@ -167,6 +168,22 @@ char *events_dropped(unsigned long count)
     return g_string_free(o, FALSE);
 }
 
+/* The file a stored message links to (files/ records it before us). */
+static void add_attachment(GString *o, const ev_message *m)
+{
+    if (!m->result || m->result->rowid <= 0 || m->result->retracted)
+        return;
+    store_attachment *a = store_attachment_of_msg(m->result->rowid);
+    if (!a)
+        return;
+    json_open_object(o, "attachment");
+    json_add_int(o, "num", a->id);
+    json_add_string(o, "url", a->url);
+    json_add_string(o, "name", a->name);
+    g_string_append_c(o, '}');
+    store_attachment_free(a);
+}
+
 static void on_message(const ev_message *m)
 {
     if (m->backfill || (m->result && m->result->duplicate))
@@ -188,7 +205,17 @@ static void on_message(const ev_message *m)
     json_add_string(o, "occupant_id", m->occupant_id);
     if (m->result && m->result->rowid)
         json_add_int(o, "row", m->result->rowid);
-    json_add_string(o, "encryption", "none");
+    if (m->encrypted) {
+        json_add_string(o, "encryption", "omemo");
+        if (m->device)
+            json_add_int(o, "device", m->device);
+        json_add_bool(o, "trusted", !m->untrusted);
+    } else {
+        json_add_string(o, "encryption", "none");
+    }
+    json_add_string(o, "reply_to", m->reply_id);
+    json_add_string(o, "reply_to_from", m->reply_to);
+    add_attachment(o, m);
     json_add_bool(o, "delayed", m->delayed);
     json_add_bool(o, "carbon", m->carbon);
     json_add_bool(o, "archive", m->from_archive);
@@ -250,6 +277,46 @@ static void on_receipt(event_type type, const ev_receipt *r)
     add_window(o, r->peer);
     json_add_string(o, "id", r->id);
     finish(o, EVENTS_RECEIPTS);
+}
+
+/* The contact displayed our messages up to ID (XEP-0333). */
+static void on_read(const ev_receipt *r)
+{
+    GString *o = begin("read");
+    json_add_string(o, "conversation", r->peer);
+    add_window(o, r->peer);
+    json_add_string(o, "id", r->id);
+    finish(o, EVENTS_RECEIPTS);
+}
+
+/* Another device of ours displayed PEER up to STANZA_ID (XEP-0490). */
+static void on_read_elsewhere(const ev_mds *m)
+{
+    GString *o = begin("read_elsewhere");
+    json_add_string(o, "conversation", m->peer);
+    add_window(o, m->peer);
+    json_add_string(o, "stanza_id", m->stanza_id);
+    finish(o, EVENTS_RECEIPTS);
+}
+
+static void on_reaction(const ev_reaction *r)
+{
+    if (r->result && (r->result->rejected || r->result->duplicate))
+        return;
+    GString *o = begin("reaction");
+    json_add_string(o, "direction", direction(r->outgoing));
+    json_add_string(o, "chat",
+                    r->groupchat           ? "groupchat"
+                    : strchr(r->peer, '/') ? "private"
+                                           : "chat");
+    json_add_string(o, "conversation", r->peer);
+    add_window(o, r->peer);
+    json_add_string(o, "from", r->from);
+    json_add_string(o, "occupant_id", r->occupant_id);
+    json_add_string(o, "target", r->target);
+    json_add_string_array(o, "emojis", r->emojis, r->n);
+    json_add_bool(o, "archive", r->from_archive);
+    finish(o, EVENTS_MESSAGES);
 }
 
 static void on_message_error(const ev_message_error *e)
@@ -390,6 +457,9 @@ static void on_transfer(const ev_transfer *t)
     json_add_int(o, "total", (int64_t)t->total);
     json_add_string(o, "url", t->url);
     json_add_string(o, "error", t->error);
+    if (!t->upload && t->attachment > 0)
+        json_add_int(o, "attachment", t->attachment);
+    json_add_string(o, "path", t->path);
     finish(o, EVENTS_TRANSFERS);
 }
 
@@ -401,12 +471,14 @@ static unsigned kind_of(event_type type)
     case EV_CORRECTION:
     case EV_RETRACTION:
     case EV_MESSAGE_ERROR:
+    case EV_REACTION:
         return EVENTS_MESSAGES;
     case EV_RECEIPT:
     case EV_QUEUE_SENT:
     case EV_MESSAGE_ACKED:
     case EV_MESSAGE_RESENT:
     case EV_DISPLAYED:
+    case EV_MDS:
         return EVENTS_RECEIPTS;
     case EV_CHATSTATE:
         return EVENTS_CHATSTATES;
@@ -451,6 +523,14 @@ static void on_event(event_type type, const void *p, void *ud)
     case EV_MESSAGE_RESENT:
     case EV_DISPLAYED:
         on_receipt(type, p);
+        if (type == EV_DISPLAYED)
+            on_read(p);
+        break;
+    case EV_MDS:
+        on_read_elsewhere(p);
+        break;
+    case EV_REACTION:
+        on_reaction(p);
         break;
     case EV_CHATSTATE:
         on_chatstate(p);

@@ -73,3 +73,25 @@ void json_add_bool(GString *out, const char *k, bool value)
     key(out, k);
     g_string_append(out, value ? "true" : "false");
 }
+
+void json_add_string_array(GString *out, const char *k, const char *const *strs, unsigned n)
+{
+    key(out, k);
+    g_string_append_c(out, '[');
+    bool first = true;
+    for (unsigned i = 0; i < n; i++) {
+        if (!strs[i])
+            continue;
+        if (!first)
+            g_string_append_c(out, ',');
+        json_append_string(out, strs[i]);
+        first = false;
+    }
+    g_string_append_c(out, ']');
+}
+
+void json_open_object(GString *out, const char *k)
+{
+    key(out, k);
+    g_string_append_c(out, '{');
+}

@@ -20,4 +20,12 @@ void json_add_string(GString *out, const char *key, const char *value);
 void json_add_int(GString *out, const char *key, int64_t value);
 void json_add_bool(GString *out, const char *key, bool value);
 
+/* Append ,"KEY":["S0","S1",...] with the N strings of STRS (NULL ones are
+ * left out), each escaped with json_append_string. */
+void json_add_string_array(GString *out, const char *key, const char *const *strs, unsigned n);
+
+/* Append ,"KEY":{ to start a nested object: its members follow with the
+ * json_add_* calls, then the caller appends the closing '}'. */
+void json_open_object(GString *out, const char *key);
+
 #endif

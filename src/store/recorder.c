@@ -12,6 +12,7 @@
 #include "model/jid.h"
 #include "model/muc.h"
 #include "store/react.h"
+#include "store/readmarks.h"
 #include "store/store.h"
 
 static char *open_account; /* bare JID whose database is open */
@@ -180,6 +181,7 @@ static void on_message(event_type t, const void *p, void *ud)
     m->queued = ev->outgoing && ev->queued;
     m->server_ack = ev->outgoing && ev->ack_pending ? STORE_ACK_PENDING : STORE_ACK_NONE;
     m->unstyled = ev->unstyled;
+    m->received = ev->outgoing ? 0 : g_get_real_time() / 1000;
     char *err = NULL;
     store_add_result r = store_add(m, &err);
     report(err);
@@ -219,6 +221,15 @@ static void on_receipt(event_type t, const void *p, void *ud)
     const ev_receipt *ev = p;
     batch();
     store_mark_delivered(ev->peer, ev->id);
+}
+
+/* The contact displayed our messages up to ID (XEP-0333): kept, so that
+ * "read" is still shown after a restart. */
+static void on_displayed(event_type t, const void *p, void *ud)
+{
+    const ev_receipt *ev = p;
+    batch();
+    store_mark_read(ev->peer, ev->id);
 }
 
 static void on_server_ack(event_type t, const void *p, void *ud)
@@ -311,6 +322,7 @@ void recorder_init(void)
     event_subscribe(EV_CONN_STATE, EV_STAGE_STORE, on_conn, NULL);
     event_subscribe(EV_MESSAGE, EV_STAGE_STORE, on_message, NULL);
     event_subscribe(EV_RECEIPT, EV_STAGE_STORE, on_receipt, NULL);
+    event_subscribe(EV_DISPLAYED, EV_STAGE_STORE, on_displayed, NULL);
     event_subscribe(EV_QUEUE_SENT, EV_STAGE_STORE, on_queue_sent, NULL);
     event_subscribe(EV_MESSAGE_ACKED, EV_STAGE_STORE, on_server_ack, NULL);
     event_subscribe(EV_MESSAGE_RESENT, EV_STAGE_STORE, on_server_ack, NULL);
@@ -322,6 +334,7 @@ void recorder_init(void)
 void recorder_deinit(void)
 {
     store_react_deinit();
+    store_readmarks_deinit();
     commit_hook(NULL);
     if (retry_timer)
         loop_cancel_timer(retry_timer);

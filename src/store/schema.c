@@ -187,6 +187,14 @@ static const char schema_v11_one_id_index[] =
     "DROP INDEX messages_msg_id;"
     "DROP INDEX messages_msg_id_any;";
 
+/* Version 12, read state (issue 14): when natter received an incoming
+ * message (UTC ms; NULL for ours and for those stored before), and per
+ * one-to-one chat the time of our newest message the contact displayed
+ * (XEP-0333: ours up to it are read). */
+static const char schema_v12_read[] = "ALTER TABLE messages ADD COLUMN received INTEGER;"
+                                      "CREATE TABLE read_marks (peer TEXT PRIMARY KEY NOT NULL,"
+                                      " ts INTEGER NOT NULL) WITHOUT ROWID;";
+
 static const store_migration steps[] = {
     {1, schema_v1},
     {2, schema_v2},
@@ -199,6 +207,7 @@ static const store_migration steps[] = {
     {9, schema_v9_reactions},
     {10, schema_v10_device},
     {11, schema_v11_one_id_index},
+    {12, schema_v12_read},
 };
 
 /* natter's migration steps (static), *N of them. */

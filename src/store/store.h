@@ -62,6 +62,8 @@ typedef struct {
     store_ack server_ack; /* outgoing: what the server confirmed (XEP-0198) */
     bool resent;          /* outgoing: sent again after the connection was lost */
     bool unstyled;        /* XEP-0393: the sender asked for no styling */
+    int64_t received;     /* incoming: when natter got it, UTC ms (0: unknown;
+                           * written, not read back: store_received_of) */
     char *author;         /* who wrote it, for dedup and corrections: NULL = the
                            * bare JID of SENDER; in rooms the occupant
                            * (muc_author_key); read back from the database */

@@ -8,6 +8,7 @@
 #include "model/muc.h"
 #include "model/roster.h"
 #include "store/react.h"
+#include "store/readmarks.h"
 #include "store/store.h"
 #include "ui/internal.h"
 #include "ui/sanitize.h"
@@ -89,6 +90,10 @@ win_line *history_line(const store_msg *m)
     l->acked = m->server_ack == STORE_ACK_DONE;
     l->resent = m->resent;
     l->unstyled = m->unstyled;
+    /* The contact displayed our messages up to its read mark (one-to-one
+     * chats only: markers in rooms are not shown). */
+    if (m->outgoing && !room && !strchr(m->peer, '/'))
+        l->read = m->ts <= store_read_upto(m->peer);
     char *reply_id = m->rowid > 0 ? store_reply_of(m->rowid) : NULL;
     react_decorate(l, m->peer, room, reply_id);
     g_free(reply_id);

@@ -29,6 +29,7 @@
 #include "core/loop.h"
 #include "model/muc.h"
 #include "store/attachments.h"
+#include "store/readmarks.h"
 #include "ui/history.h"
 #include "ui/internal.h"
 #include "ui/notify.h"
@@ -452,12 +453,20 @@ static void act_info(const win_line *l)
     char *sent = format_ms(m->ts);
     say(rows, "sent", sent);
     g_free(sent);
+    int64_t got = m->outgoing ? 0 : store_received_of(m->rowid);
+    char *received = got > 0 ? format_ms(got) : NULL;
+    if (!m->outgoing)
+        say(rows, "received", received ? received : "(not recorded)");
+    g_free(received);
     say(rows, "from", m->sender);
     if (w->type == WIN_ROOM && m->author)
         say(rows, "occupant", m->author);
     say(rows, "encryption", m->encryption == STORE_ENC_OMEMO ? "OMEMO" : "none (unencrypted)");
     if (m->outgoing) {
-        const char *state = m->queued                               ? "queued (not sent yet)"
+        bool read = l->read || (w->type == WIN_CHAT && !strchr(m->peer, '/') &&
+                                m->ts <= store_read_upto(m->peer));
+        const char *state = m->queued ? "queued (not sent yet)"
+                            : read    ? "read (the contact displayed it)"
                             : m->receipt == STORE_RECEIPT_DELIVERED ? "delivered"
                             : m->server_ack == STORE_ACK_DONE       ? "sent (the server has it)"
                             : m->server_ack == STORE_ACK_PENDING    ? "sent, not confirmed"

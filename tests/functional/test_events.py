@@ -8,11 +8,13 @@ import os
 import select
 import socket
 import subprocess
+import uuid
 
 import pytest
 
 from events_helpers import EventReader, remote_env, wait_socket
 from harness import wait_until
+from harness.history_helpers import open_chat
 from muc_helpers import room_jid, wait_line, you_joined
 from screen import CONNECTED
 
@@ -87,6 +89,8 @@ def test_stream_messages_presence_rooms_and_connection(natter, bob, reader_facto
     bob.send_raw("<message xmlns='jabber:client' to='alice@localhost' type='chat'>"
                  "<displayed xmlns='urn:xmpp:chat-markers:0' id='%s'/></message>" % out["id"])
     ev.wait(lambda e: e["type"] == "receipt" and e["state"] == "displayed")
+    rd = ev.wait(lambda e: e["type"] == "read")
+    assert rd["id"] == out["id"] and rd["conversation"] == "bob@localhost", rd
 
     # presence
     bob.send_presence(show="dnd", status="in a meeting")
@@ -114,6 +118,86 @@ def test_stream_messages_presence_rooms_and_connection(natter, bob, reader_facto
     n.type_line("/connect alice")
     c = ev.wait(lambda e: e["type"] == "connection" and e["state"] == "connected", timeout=15)
     assert c["jid"].startswith("alice@localhost/"), c
+    assert not ev.bad
+
+
+UP = "\U0001F44D"
+HEART = "\u2764"
+
+
+def reactions_xml(to, target, emojis):
+    inner = "".join("<reaction>%s</reaction>" % e for e in emojis)
+    return ("<message to='%s' type='chat' id='%s'><reactions xmlns='urn:xmpp:reactions:0' "
+            "id='%s'>%s</reactions><store xmlns='urn:xmpp:hints'/></message>"
+            % (to, uuid.uuid4().hex[:10], target, inner))
+
+
+@pytest.fixture
+def upload_server(prosody_factory):
+    return prosody_factory(upload=True, upload_limit=1024 * 1024)
+
+
+def test_stream_replies_reactions_files(upload_server, natter_factory, peer_factory,
+                                        reader_factory, tmp_path):
+    """What scripts learn of replies, reactions (also one sent by a script with
+    --remote '/react N EMOJI') and files (the attachment, its download)."""
+    from test_download import send_link, upload
+    n = natter_factory(upload_server, cols=140, rows=40)
+    n.wait_for(CONNECTED, timeout=15)
+    bob = peer_factory("bob", upload_server)
+    n.type_line("/set download_dir %s" % (tmp_path / "dl"))
+    open_chat(n)
+    ev = reader_factory(n)
+
+    # a message, then bob's reply to it (the fallback quote is not in the body)
+    bob.send_raw("<message to='alice@localhost' type='chat' id='q-1'><body>lunch?</body>"
+                 "</message>")
+    q = ev.wait(lambda e: e["type"] == "message" and e.get("id") == "q-1")
+    assert "reply_to" not in q and "attachment" not in q and q["encryption"] == "none", q
+    bob.send_raw("<message to='alice@localhost' type='chat' id='r-1'>"
+                 "<body>&gt; lunch?\nyes, at noon</body>"
+                 "<reply xmlns='urn:xmpp:reply:0' id='q-1' to='bob@localhost'/>"
+                 "<fallback xmlns='urn:xmpp:fallback:0' for='urn:xmpp:reply:0'>"
+                 "<body start='0' end='9'/></fallback></message>")
+    r = ev.wait(lambda e: e["type"] == "message" and e.get("id") == "r-1")
+    assert r["reply_to"] == "q-1" and r["body"] == "yes, at noon", r
+
+    # bob reacts; the set replaces his earlier one
+    bob.send_raw(reactions_xml("alice@localhost", "q-1", [UP]))
+    x = ev.wait(lambda e: e["type"] == "reaction" and e["direction"] == "in")
+    assert x["target"] == "q-1" and x["emojis"] == [UP], x
+    assert x["conversation"] == "bob@localhost" and x["from"].startswith("bob@localhost/"), x
+    assert isinstance(x["window"], int) and x["chat"] == "chat", x
+    bob.send_raw(reactions_xml("alice@localhost", "q-1", []))
+    gone = ev.wait(lambda e: e["type"] == "reaction" and e["emojis"] == [])
+    assert gone["target"] == "q-1", gone
+
+    # a script reacts through the remote command path
+    res = subprocess.run([n.binary, "--remote", "/react #%d %s" % (q["row"], HEART)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=remote_env(n),
+                         timeout=10, universal_newlines=True)
+    assert res.returncode == 0, res
+    mine = ev.wait(lambda e: e["type"] == "reaction" and e["direction"] == "out")
+    assert mine["target"] == "q-1" and mine["emojis"] == [HEART], mine
+    bob.wait_for_stanza(lambda s: "<reactions" in s and HEART in s and "q-1" in s)
+    # a bad one: one error line for the script, nothing sent
+    res = subprocess.run([n.binary, "--remote", "/react #99999 %s" % HEART],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=remote_env(n),
+                         timeout=10, universal_newlines=True)
+    assert res.returncode != 0 and "99999" in res.stdout + res.stderr, res
+
+    # a file: the message names its attachment; the download says which one
+    url = upload(bob, upload_server, "notes.txt", b"hello file\n")
+    send_link(bob, url, oob=url)
+    a = ev.wait(lambda e: e["type"] == "message" and e["body"] == url)
+    att = a["attachment"]
+    assert att["url"] == url and att["name"] == "notes.txt" and att["num"] > 0, a
+    n.type_line("/download %d" % att["num"])
+    d = ev.wait(lambda e: e["type"] == "transfer" and e["state"] == "done", timeout=20)
+    assert d["direction"] == "in" and d["attachment"] == att["num"], d
+    assert d["name"] == "notes.txt" and d["path"].endswith("notes.txt"), d
+    with open(d["path"], "rb") as f:
+        assert f.read() == b"hello file\n"
     assert not ev.bad
 
 
@@ -199,3 +283,31 @@ def test_reader_that_stops_reading_does_not_stall_natter(natter, bob, reader_fac
     assert len(live.of("message")) == 902
     assert got[-1]["body"] == "after the gap"
     assert os.path.exists(wait_socket(n)) and n.is_alive()
+
+
+@pytest.mark.servers("prosody")
+@pytest.mark.time_limit(120)
+def test_stream_encrypted_messages(prosody_factory, natter_factory, reader_factory):
+    """OMEMO messages say so: encryption, the sender's device, whether it is trusted."""
+    from harness.omemo_peer import OMEMO_MODULES, OmemoPeer
+    from test_omemo import open_encrypted_chat, own_device_id
+    server = prosody_factory(modules=OMEMO_MODULES)
+    n = natter_factory(server, cols=140, rows=40)
+    n.wait_for(CONNECTED, timeout=15)
+    me = own_device_id(n)
+    bob = OmemoPeer("bob", "pw", server)
+    try:
+        bob.connect()
+        bob.wait_for_device_list("alice", lambda ids: ids == [me], timeout=20)
+        ev = reader_factory(n, "--filter", "messages")
+        open_encrypted_chat(n)
+        n.type_line("secret from natter")
+        out = ev.wait(lambda e: e["type"] == "message" and e["direction"] == "out", timeout=20)
+        assert out["encryption"] == "omemo" and out["body"] == "secret from natter", out
+        bob.wait_for_decrypted("secret from natter", frm="alice@localhost", timeout=20)
+        bob.send_encrypted("alice", "secret from bob")
+        m = ev.wait(lambda e: e["type"] == "message" and e["direction"] == "in", timeout=20)
+        assert m["encryption"] == "omemo" and m["body"] == "secret from bob", m
+        assert m["device"] == bob.device_id and isinstance(m["trusted"], bool), m
+    finally:
+        bob.close()

@@ -219,6 +219,23 @@ def test_our_messages_are_markable_and_show_read(natter, bob, server, peer_facto
     scr = wait_main_line(n, r"<alice> second one \u2713 read$")
     assert re.search(r"<alice> first one \u2713 read$", main_text(n, scr), re.M), main_text(n, scr)
 
+    # the read state is kept in the history: still shown after a restart
+    # (offline, so that no marker comes again from the archive), and in the
+    # message cursor's details; bob's message says when it came
+    server.stop()
+    n.restart()
+    open_chat(n)
+    scr = wait_main_line(n, r"<alice> second one \u2713 read$")
+    assert re.search(r"<alice> first one \u2713 read$", main_text(n, scr), re.M), main_text(n, scr)
+    n.send_keys("M-Up")   # the newest message: bob's
+    n.send_keys("i")
+    scr = wait_main_line(n, r"\breceived\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
+    assert re.search(r"\bsent\s+\d{4}-", main_text(n, scr)), main_text(n, scr)
+    n.send_keys("Up")
+    n.send_keys("i")
+    wait_main_line(n, r"\bstate\s+read \(the contact displayed it\)")
+    n.send_keys("Escape")
+
 
 def pep_items(peer, node):
     """The items of PEER's own PEP node NODE, as the server's XML answer."""
@@ -263,6 +280,7 @@ def publish_mds(peer, chat, stanza_id, by=None):
 def test_displayed_state_shared_with_our_other_devices(natter, bob, server, peer_factory, events):
     n = natter
     ev = events(n, "--filter", "messages")
+    reads = events(n, "--filter", "receipts")
     phone = peer_factory("alice", server, resource="phone")
 
     # what natter displays is published, with our server's stanza-id
@@ -297,9 +315,14 @@ def test_displayed_state_shared_with_our_other_devices(natter, bob, server, peer
     ping(bob, NATTER)
     assert unread(n, "bob") == 3
 
-    # the phone read up to the second: one is left; then all
+    # the phone read up to the second: one is left; then all. Scripts see
+    # it as read_elsewhere (and never the forged one)
     publish_mds(phone, "bob@localhost", msgs[1]["stanza_id"])
     n.wait_for(lambda s: unread(n, "bob", s) == 1, message="unread not cleared up to the second")
+    elsewhere = reads.wait(lambda e: e["type"] == "read_elsewhere"
+                           and e["stanza_id"] == msgs[1]["stanza_id"])
+    assert elsewhere["conversation"] == "bob@localhost" and elsewhere["window"] >= 1, elsewhere
+    assert msgs[2]["stanza_id"] not in [e.get("stanza_id") for e in reads.of("read_elsewhere")]
     publish_mds(phone, "bob@localhost", msgs[2]["stanza_id"])
     n.wait_for(lambda s: unread(n, "bob", s) == 0, message="unread not cleared")
     # natter sent no displayed for what it never showed

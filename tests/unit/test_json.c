@@ -77,6 +77,24 @@ static void test_members(void **state)
     g_string_free(out, TRUE);
 }
 
+/* Arrays of strings (a reaction's emojis) and nested objects (a message's
+ * attachment): members escaped like any string, NULL ones left out. */
+static void test_array_and_object(void **state)
+{
+    GString *out = g_string_new("{");
+    const char *emojis[] = {"\xf0\x9f\x91\x8d", NULL, "a\"\x1b"};
+    json_add_string_array(out, "emojis", emojis, 3);
+    json_add_string_array(out, "none", emojis, 0);
+    json_open_object(out, "attachment");
+    json_add_string(out, "url", "http://127.0.0.1/f");
+    json_add_int(out, "num", 3);
+    g_string_append(out, "}}");
+    assert_string_equal(out->str, "{\"emojis\":[\"\xf0\x9f\x91\x8d\",\"a\\\"\\u001b\"],"
+                                  "\"none\":[],"
+                                  "\"attachment\":{\"url\":\"http://127.0.0.1/f\",\"num\":3}}");
+    g_string_free(out, TRUE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -85,6 +103,7 @@ int main(void)
         cmocka_unit_test(test_controls_escaped),
         cmocka_unit_test(test_invalid_utf8_replaced),
         cmocka_unit_test(test_members),
+        cmocka_unit_test(test_array_and_object),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,109 @@
+/* readmarks.c - read marks and receive times in the history (see
+ * readmarks.h). A mark is one row per conversation: a displayed marker
+ * costs one small write however long the chat is, and a page of history
+ * asks it once per line of ours. */
+#include "store/readmarks.h"
+
+#include "core/log.h"
+#include "store/internal.h"
+
+/* Statements prepared once per database, by their SQL text (static
+ * strings); one left from a database closed since is prepared again. */
+static GHashTable *cache; /* const char *sql -> sqlite3_stmt* */
+
+static void stmt_finalize(gpointer st)
+{
+    sqlite3_finalize(st);
+}
+
+/* The statement for SQL, reset and unbound, or NULL. Borrowed: reset it
+ * when done. */
+static sqlite3_stmt *prepare(const char *sql)
+{
+    sqlite3 *db = store_db();
+    if (!db)
+        return NULL;
+    if (!cache)
+        cache = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, stmt_finalize);
+    sqlite3_stmt *st = g_hash_table_lookup(cache, sql);
+    if (st && sqlite3_db_handle(st) == db) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        return st;
+    }
+    g_hash_table_remove(cache, sql);
+    st = NULL;
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        log_debug("store", "readmarks: %s", sqlite3_errmsg(db));
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    g_hash_table_insert(cache, (gpointer)sql, st);
+    return st;
+}
+
+/* The single integer ST's first row has (after binding), or 0. */
+static int64_t one_int(sqlite3_stmt *st)
+{
+    int64_t v = 0;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return v;
+}
+
+bool store_mark_read(const char *peer, const char *id)
+{
+    if (!peer || !id)
+        return false;
+    /* Our message by its id, or by an origin-id that differs from it (the
+     * two partial indexes of schema.c). */
+    sqlite3_stmt *st = prepare("SELECT max(ts) FROM ("
+                               "SELECT ts FROM messages WHERE peer = ?1 AND msg_id = ?2 "
+                               "AND outgoing = 1 "
+                               "UNION ALL "
+                               "SELECT ts FROM messages WHERE peer = ?1 AND origin_id = ?2 "
+                               "AND origin_id IS NOT msg_id AND outgoing = 1)");
+    if (!st)
+        return false;
+    store_bind_text(st, 1, peer);
+    store_bind_text(st, 2, id);
+    int64_t ts = one_int(st);
+    if (ts <= 0)
+        return false;
+    st = prepare("INSERT INTO read_marks (peer, ts) VALUES (?1, ?2) "
+                 "ON CONFLICT (peer) DO UPDATE SET ts = excluded.ts WHERE excluded.ts > ts");
+    if (!st)
+        return false;
+    store_bind_text(st, 1, peer);
+    sqlite3_bind_int64(st, 2, ts);
+    int rc = sqlite3_step(st);
+    bool moved = rc == SQLITE_DONE && sqlite3_changes(store_db()) > 0;
+    if (rc != SQLITE_DONE)
+        log_debug("store", "read mark: %s", sqlite3_errmsg(store_db()));
+    sqlite3_reset(st);
+    return moved;
+}
+
+int64_t store_read_upto(const char *peer)
+{
+    sqlite3_stmt *st = peer ? prepare("SELECT ts FROM read_marks WHERE peer = ?1") : NULL;
+    if (!st)
+        return 0;
+    store_bind_text(st, 1, peer);
+    return one_int(st);
+}
+
+int64_t store_received_of(int64_t rowid)
+{
+    sqlite3_stmt *st = rowid > 0 ? prepare("SELECT received FROM messages WHERE id = ?1") : NULL;
+    if (!st)
+        return 0;
+    sqlite3_bind_int64(st, 1, rowid);
+    return one_int(st);
+}
+
+void store_readmarks_deinit(void)
+{
+    g_clear_pointer(&cache, g_hash_table_destroy);
+}
