@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include <glib.h>
+#include "core/json.h"
 
 /* ---- the query ---- */
 
@@ -402,43 +403,6 @@ static void text_append_body(GString *out, const char *s)
         else
             g_string_append_unichar(out, 0xfffd);
     }
-    g_free(v);
-}
-
-/* Append S to OUT as a JSON string (or null). */
-static void json_append_string(GString *out, const char *s)
-{
-    if (!s) {
-        g_string_append(out, "null");
-        return;
-    }
-    char *v = g_utf8_make_valid(s, -1);
-    g_string_append_c(out, '"');
-    for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-        switch (*p) {
-        case '"':
-            g_string_append(out, "\\\"");
-            break;
-        case '\\':
-            g_string_append(out, "\\\\");
-            break;
-        case '\n':
-            g_string_append(out, "\\n");
-            break;
-        case '\r':
-            g_string_append(out, "\\r");
-            break;
-        case '\t':
-            g_string_append(out, "\\t");
-            break;
-        default:
-            if (*p < 0x20 || *p == 0x7f)
-                g_string_append_printf(out, "\\u%04x", *p);
-            else
-                g_string_append_c(out, (char)*p);
-        }
-    }
-    g_string_append_c(out, '"');
     g_free(v);
 }
 
