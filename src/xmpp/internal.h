@@ -213,6 +213,10 @@ bool nx_carbons_handle(xmpp_conn_t *conn, xmpp_stanza_t *st);
 void nx_mam_start(xmpp_conn_t *conn, bool server_has_mam);
 bool nx_mam_handle_result(xmpp_conn_t *conn, xmpp_stanza_t *st);
 bool nx_mam_hold(xmpp_stanza_t *st);
+/* A message (or carbon) that came live: its id in our archive becomes the
+ * point the next login's catch-up continues from, once this session has
+ * caught up. */
+void nx_mam_note_live(xmpp_stanza_t *st);
 void nx_mam_reset(void);
 /* A MAM query <iq type='set' id=IQ_ID> with queryid QID: WITH and END
  * filters (may be NULL), MAX results, after AFTER or else before BEFORE
