@@ -213,6 +213,10 @@ bool nx_carbons_handle(xmpp_conn_t *conn, xmpp_stanza_t *st);
 void nx_mam_start(xmpp_conn_t *conn, bool server_has_mam);
 bool nx_mam_handle_result(xmpp_conn_t *conn, xmpp_stanza_t *st);
 bool nx_mam_hold(xmpp_stanza_t *st);
+/* A message (or carbon) that came live: its id in our archive becomes the
+ * point the next login's catch-up continues from, once this session has
+ * caught up. */
+void nx_mam_note_live(xmpp_stanza_t *st);
 void nx_mam_reset(void);
 /* A MAM query <iq type='set' id=IQ_ID> with queryid QID: WITH and END
  * filters (may be NULL), MAX results, after AFTER or else before BEFORE
@@ -245,6 +249,7 @@ typedef struct {
     unsigned rejoin_timer;    /* rejoin after the service shut down (332) */
     unsigned rejoin_attempts; /* failed rejoins since then (the backoff) */
     bool rejoin_pending;      /* a 332 rejoin is under way: retry on failure */
+    const char *rejoin_why;   /* why we were out of the room (static text) */
 } muc_proto;
 
 /* The protocol state of ROOM (created with its persisted sync point). */
@@ -279,8 +284,9 @@ void nx_muc_sync_start(xmpp_conn_t *conn, muc_room *room);
 void nx_muc_sync_finish(muc_room *room, const char *error);
 /* Ask ROOM for its features again (after creating or configuring it). */
 void nx_muc_refresh_info(xmpp_conn_t *conn, const char *room);
-/* The service shut down (332) or a rejoin after it failed: join R again
- * after a backoff (false: a rejoin was not under way, nothing scheduled). */
+/* The service shut down (332), the room removed us after an error (333),
+ * or a rejoin after either failed: join R again after a backoff (false: a
+ * rejoin was not under way, nothing scheduled). */
 bool nx_muc_rejoin_later(muc_room *r, bool after_shutdown);
 /* An occupant's messages since its join: NICK (re)joined or left (forget
  * them), changed its nick (NEW_NICK keeps them), or sent the ids. */

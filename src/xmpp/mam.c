@@ -31,6 +31,7 @@
 static char *query_id; /* queryid of the query in flight, or NULL */
 static char *iq_id;    /* id of its iq */
 static bool syncing;
+static bool caught_up;             /* this session's catch-up reached the archive's end */
 static bool query_backwards;       /* the query in flight asks for the newest page */
 static bool query_after;           /* ... continues after an archive id */
 static const char *newest_why;     /* why the newest page is all that is fetched */
@@ -87,6 +88,7 @@ static void finish(xmpp_conn_t *c, const char *error)
         loop_cancel_timer(timeout_timer);
     timeout_timer = 0;
     syncing = false;
+    caught_up = error == NULL;
     g_clear_pointer(&query_id, g_free);
     g_clear_pointer(&iq_id, g_free);
     ev_archive_sync ev = {true, received, error, NULL, NULL, false};
@@ -444,6 +446,18 @@ bool nx_mam_fetch_before(const char *peer, const char *before_id, long long end_
     return true;
 }
 
+void nx_mam_note_live(xmpp_stanza_t *st)
+{
+    /* Only once the archive is fetched up to now: a message seen live
+     * during (or after a failed) catch-up is newer than what may still be
+     * missing, so its id must not become the point to continue from. */
+    if (syncing || !caught_up)
+        return;
+    const char *id = nx_stanza_id_by(st, nx_own_bare());
+    if (id && *id)
+        remember(id);
+}
+
 bool nx_mam_hold(xmpp_stanza_t *st)
 {
     if (!syncing)
@@ -469,6 +483,7 @@ void nx_mam_start(xmpp_conn_t *c, bool server_has_mam)
     if (!server_has_mam)
         return;
     syncing = true;
+    caught_up = false;
     received = 0;
     oldest_us = 0;
     started_us = g_get_real_time();
@@ -514,6 +529,7 @@ void nx_mam_reset(void)
         loop_cancel_timer(timeout_timer);
     timeout_timer = 0;
     syncing = false;
+    caught_up = false;
     release_held(NULL, false);
     g_clear_pointer(&query_id, g_free);
     g_clear_pointer(&iq_id, g_free);

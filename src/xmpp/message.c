@@ -163,6 +163,8 @@ void nx_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src
             nx_muc_message(c, st, src);
         return;
     }
+    if (!src->archive)
+        nx_mam_note_live(st);
     if (!src->carbon && !src->archive && nx_muc_handle_invite(st))
         return;
     if (!src->carbon && !src->archive && nx_bookmarks_handle_event(st))

@@ -504,7 +504,7 @@ static void on_rejoin_timer(void *ud)
     if (!r || !r->wanted || r->state != MUC_STATE_LEFT || !c)
         return; /* left meanwhile, or offline: the next login rejoins */
     nx_muc_room_event(MUC_EV_REJOINING, r, r->nick, NULL, NULL,
-                      "the group chat service had shut down");
+                      p->rejoin_why ? p->rejoin_why : "the group chat service had shut down");
     send_join(c, r);
 }
 

@@ -137,6 +137,15 @@ static void self_removed(muc_room *r, const muc_user_info *u)
         /* The service is shutting down: stay wanted and come back after a
          * while (a reconnect rejoins too). */
         nx_muc_room_event(MUC_EV_REMOVED, r, r->nick, NULL, reason, "the service is shutting down");
+        nx_muc_proto(r->jid)->rejoin_why = "the group chat service had shut down";
+        nx_muc_rejoin_later(r, true);
+    } else if (u->codes[333]) {
+        /* Something the room sent us bounced (our connection was lost, our
+         * server restarted): we did not leave, so stay wanted and come
+         * back (a reconnect rejoins too). */
+        nx_muc_room_event(MUC_EV_REMOVED, r, r->nick, NULL, reason,
+                          "the room could not reach natter");
+        nx_muc_proto(r->jid)->rejoin_why = "the room had lost contact with natter";
         nx_muc_rejoin_later(r, true);
     } else {
         r->wanted = false;

@@ -308,8 +308,11 @@ def test_server_restart_while_a_contact_sends_20(prosody_factory, natter_factory
                describe=lambda: stored(n, "burst %"))
     carol.wait_disconnected()
     carol.connect()
+    # alice's presence from this join, not the one carol saw before the restart
+    # (the room may have removed natter with status 333 as the server stopped).
+    since = time.monotonic()
     carol.join("lobby", "carol")
-    carol.wait_for_occupant("lobby", "alice", timeout=30)
+    carol.wait_for_occupant("lobby", "alice", since=since, timeout=30)
     carol.say("lobby", "room line after", wait=True)
     wait_until(lambda: stored(n, "room line after") == ["room line after"], timeout=20)
     assert stored(n, "room line %") == ["room line %d" % i for i in range(3)] + ["room line after"]
@@ -319,6 +322,41 @@ def test_server_restart_while_a_contact_sends_20(prosody_factory, natter_factory
     for body in want[-12:]:
         assert shown(n, scr, body) == 1, (body, rows)
     assert [rows.index(b) for b in want[-12:]] == sorted(rows.index(b) for b in want[-12:])
+
+
+@pytest.mark.time_limit(90)
+def test_room_that_lost_contact_is_rejoined(prosody_factory, natter_factory, occupant_factory):
+    """When a stanza the room sent natter bounces (natter's connection dropped, its
+    server restarted), Prosody removes natter with status 333 "Kicked: recipient
+    unavailable". natter did not leave: it must join again by itself and get what
+    was said meanwhile. (Seen during a server restart under load: natter took 333
+    for leaving the room, and after the reconnect never rejoined it.)"""
+    p = prosody_factory(muc=True, muc_modules=("test_muc_bounce",))
+    carol = occupant_factory("carol", p)
+    carol.create("lobby", "carol", persistent=True)
+    n = natter_factory(p)
+    n.wait_for(CONNECTED, timeout=15)
+    n.type_line("/join lobby@conference.localhost")
+    n.wait_for(lambda s: main_has(n, s, "You joined lobby@conference.localhost as alice"),
+               timeout=15)
+    carol.wait_for_occupant("lobby", "alice")
+    carol.say("lobby", "room line before", wait=True)
+    wait_until(lambda: stored(n, "room line before") == ["room line before"], timeout=10)
+    since = time.monotonic()
+    carol.iq("lobby@conference.localhost",
+             "<bounce xmlns='urn:natter:test:muc-bounce' nick='alice'/>")
+    carol.wait_for_occupant("lobby", "alice", ptype="unavailable", since=since)
+    carol.say("lobby", "room line while out", wait=True)
+    carol.wait_for_occupant("lobby", "alice", since=since, timeout=20)
+    carol.say("lobby", "room line after", wait=True)
+    wait_until(lambda: stored(n, "room line %") == ["room line before", "room line while out",
+                                                     "room line after"],
+               timeout=20, describe=lambda: stored(n, "room line %"))
+    scr = n.screen()
+    assert main_has(n, scr, "You were removed from lobby@conference.localhost: the room could "
+                            "not reach natter"), main_text(n, scr)
+    assert main_has(n, scr, "Rejoining lobby@conference.localhost: the room had lost contact "
+                            "with natter"), main_text(n, scr)
 
 
 # ---------------------------------------------------------------- hostile servers
