@@ -159,7 +159,9 @@ static const cmd_def defs[] = {
         .help = "Uploads the file to your server's upload service (XEP-0363) and sends its\n"
                 "link, which other clients show inline. Progress shows in the window and the\n"
                 "status bar; chatting goes on meanwhile. -list shows running uploads and their\n"
-                "numbers, -cancel N stops one. Example: /upload ~/Pictures/cat.png",
+                "numbers, -cancel N stops one. In an OMEMO chat the file is encrypted as it\n"
+                "is uploaded and its aesgcm:// link goes inside an encrypted message only.\n"
+                "Example: /upload ~/Pictures/cat.png",
         .max_words = 2,
         .rest = CMD_REST_VALUE, /* a path with spaces needs no quotes */
         .complete = {COMPLETE_PATH},
