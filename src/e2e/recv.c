@@ -79,6 +79,7 @@ static nx_decrypt_result decrypt(const char *sender, const char *peer, bool outg
             out->text = plain.text;
             out->untrusted = !omemo_device_trusted(
                 a, sender, e->sid, !g_strcmp0(settings_get("omemo_trust"), "manual"));
+            out->verified = omemo_get_trust(a, sender, e->sid) == OMEMO_TRUST_VERIFIED;
             r = NX_DECRYPT_TEXT;
         }
         g_free(err);

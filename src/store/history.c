@@ -205,6 +205,7 @@ static int write_one(store_msg *m, const char *bare, store_add_result *res)
     sqlite3_bind_int(st, 19, m->resent ? 1 : 0);
     sqlite3_bind_int(st, 20, m->unstyled ? 1 : 0);
     sqlite3_bind_int64(st, 21, m->device);
+    sqlite3_bind_int(st, 22, (int)m->trust);
     rc = store_stmt_run(st);
     if (rc != SQLITE_DONE)
         return rc;

@@ -97,6 +97,7 @@ typedef struct {
     char *text;      /* g_free'd by message.c */
     uint32_t device; /* the sender's device */
     bool untrusted;  /* decrypted, but from a device the user does not trust */
+    bool verified;   /* decrypted, from a device the user verified */
 } nx_decrypted;
 
 /* Decrypt ENCRYPTED (an <encrypted xmlns=NS_OMEMO/>) that SENDER (bare JID,
