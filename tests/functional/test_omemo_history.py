@@ -4,6 +4,8 @@ paging, whatever the user decided since; and paging back (PgUp) through an
 encrypted archive that only the server has decrypts it in place, without notices
 out of place. Against the independent OMEMO peer (harness/omemo_peer.py)."""
 
+import base64
+import os
 import re
 import sqlite3
 
@@ -86,11 +88,17 @@ def test_pgup_through_an_encrypted_archive(prosody_factory, omemo_factory, natte
     bob = omemo_factory("bob", server)
     n = natter_factory(server)
     n.wait_for(CONNECTED, timeout=15)
-    own_device_id(n)
+    me = own_device_id(n)
     n.type_line("/set omemo_trust manual")     # bob's lines are all '?'
     n.quit()
     count = 90
     for i in range(count):
+        if i == 10:
+            # One for another device of alice's: live it would be a notice;
+            # paged in from the archive it would land out of place.
+            from test_omemo import encrypted_xml
+            bob.send_raw(encrypted_xml(bob.device_id, [(me + 1, base64.b64encode(
+                os.urandom(40)).decode(), False)], msg_id="other-device"))
         bob.send_encrypted("alice", "page %02d OMEMO" % i)
     # Forget the catch-up point: the next login fetches only the newest page,
     # the rest stays in the archive for PgUp.
@@ -123,6 +131,7 @@ def test_pgup_through_an_encrypted_archive(prosody_factory, omemo_factory, natte
     assert re.search(r"\? <bob> page 00 OMEMO", text), text
     assert "could not be decrypted" not in text and "cannot be read" not in text, text
     assert "OMEMO encrypted message but your client" not in text, text
+    assert "not this one" not in text and "fallback" not in text, text
     # Every message once, decrypted, in order, with the mark it had.
     con = sqlite3.connect(db_path(n), timeout=10)
     try:
@@ -135,4 +144,5 @@ def test_pgup_through_an_encrypted_archive(prosody_factory, omemo_factory, natte
     # Scrolled back down, the screen holds no notice between the lines.
     n.send_keys("End")
     scr = wait_main_line(n, r"\? <bob> page %02d OMEMO" % (count - 1), timeout=10)
-    assert "could not be decrypted" not in main_text(n, scr)
+    text = main_text(n, scr)
+    assert "could not be decrypted" not in text and "not this one" not in text, text
