@@ -181,3 +181,42 @@ def test_aesgcm_link_received_in_an_omemo_message(server, omemo_factory, natter_
     n.type_line("/download %d" % num)
     n.wait_for(lambda s: main_has(n, s, "Saved from bob.pdf"), timeout=20)
     assert sha((tmp_path / "dl" / "from bob.pdf").read_bytes()) == sha(plain)
+
+
+def peak_rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+@pytest.mark.time_limit(180)
+def test_encrypted_upload_streams_in_constant_memory(prosody_factory, omemo_factory,
+                                                     natter_factory, tmp_path):
+    """40 MB encrypted on the way: natter's peak memory grows by far less than the
+    file (the encryption is pulled by the transfer, a chunk at a time)."""
+    server = prosody_factory(modules=OMEMO_MODULES, upload=True, upload_limit=64 * 1024 * 1024)
+    bob = omemo_factory("bob", server)
+    n = start(natter_factory, server, tmp_path)
+    open_encrypted_chat(n)
+    # A first small upload: the service is found, the session built.
+    small = tmp_path / "small.bin"
+    small.write_bytes(b"x" * 1000)
+    n.type_line("/upload %s" % small)
+    bob.wait_for_decrypted(lambda m: "/small.bin#" in m.plaintext, timeout=30)
+    before = peak_rss_kb(n.pid)
+    size = 40 * 1024 * 1024
+    plain = os.urandom(size)
+    path = tmp_path / "big.bin"
+    path.write_bytes(plain)
+    n.type_line("/upload %s" % path)
+    got = bob.wait_for_decrypted(lambda m: "/big.bin#" in m.plaintext, timeout=90)
+    grown = peak_rss_kb(n.pid) - before
+    print("encrypted upload of 40 MB: peak RSS grew by %d kB" % grown)
+    assert grown < 8 * 1024, grown
+    m = AESGCM_LINK.match(got.plaintext)
+    frag = bytes.fromhex(m.group(2))
+    cipher = fetch(server, "https://" + m.group(1))
+    assert len(cipher) == size + 16
+    assert sha(AESGCM(frag[-32:]).decrypt(frag[:-32], cipher, None)) == sha(plain)
