@@ -1,10 +1,10 @@
 /* unichar.c - small Unicode facts (see unichar.h): invisible characters and
- * the look-alike key of names (NFKC, case folding and ICU's confusable
- * skeletons, UTS #39). */
+ * the look-alike key of names (NFKC, case folding and the confusable
+ * skeletons of UTS #39, from a table made from ICU at build time). */
 #include "core/unichar.h"
 
+#include <stdint.h>
 #include <string.h>
-#include <unicode/uspoof.h>
 
 bool unichar_invisible(gunichar c)
 {
@@ -25,49 +25,55 @@ static bool blank(gunichar c)
     return c == ' ' || unichar_invisible(c) || t == G_UNICODE_CONTROL || t == G_UNICODE_UNASSIGNED;
 }
 
-/* ICU's spoof checker, opened on first use and kept (it only holds the
- * confusables data); NULL when ICU cannot open it. */
-static USpoofChecker *spoof_checker(void)
+/* One confusable prototype: code point CP (its own NFD) looks like the
+ * LEN bytes of UTF-8 at OFF in confusable_pool. */
+typedef struct {
+    uint32_t cp;
+    uint16_t off;
+    uint8_t len;
+} confusable;
+
+/* The table, sorted by code point, made at build time from ICU by
+ * confusables-gen.c: natter does not load ICU (and the C++ runtime with
+ * it), some 4 MB of resident memory, to compare names. */
+#include "core/confusables.inc"
+
+static const confusable *prototype(gunichar c)
 {
-    static USpoofChecker *sc;
-    static bool tried;
-    if (!tried) {
-        tried = true;
-        UErrorCode status = U_ZERO_ERROR;
-        sc = uspoof_open(&status);
-        if (U_FAILURE(status)) {
-            if (sc)
-                uspoof_close(sc);
-            sc = NULL;
-        }
+    size_t lo = 0, hi = G_N_ELEMENTS(confusables);
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (confusables[mid].cp == c)
+            return &confusables[mid];
+        if (confusables[mid].cp < c)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    return sc;
+    return NULL;
 }
 
-/* The confusable skeleton of valid UTF-8 S (g_free): each character
- * replaced by the prototype of its confusable class, so that "bоb" with a
- * Cyrillic о and "bob" give the same string. S itself when ICU fails. */
+/* The confusable skeleton of valid UTF-8 S (g_free) as UTS #39 defines it:
+ * NFD, each character replaced by the prototype of its confusable class,
+ * NFD again. "bоb" with a Cyrillic о and "bob" give the same string. */
 static char *confusable_skeleton(const char *s)
 {
-    USpoofChecker *sc = spoof_checker();
-    int32_t len = (int32_t)strlen(s);
-    if (!sc || len == 0)
+    char *nfd = g_utf8_normalize(s, -1, G_NORMALIZE_NFD);
+    if (!nfd)
         return g_strdup(s);
-    int32_t cap = len * 4 + 16;
-    for (int attempt = 0; attempt < 2; attempt++) {
-        char *out = g_malloc((gsize)cap);
-        UErrorCode status = U_ZERO_ERROR;
-        int32_t n = uspoof_getSkeletonUTF8(sc, 0, s, len, out, cap, &status);
-        if (U_SUCCESS(status) && n < cap) {
-            out[n] = '\0';
-            return out;
-        }
-        g_free(out);
-        if (status != U_BUFFER_OVERFLOW_ERROR)
-            break;
-        cap = n + 1;
+    GString *out = g_string_sized_new(strlen(nfd) + 8);
+    for (const char *p = nfd; *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        const confusable *k = prototype(c);
+        if (k)
+            g_string_append_len(out, confusable_pool + k->off, k->len);
+        else
+            g_string_append_unichar(out, c);
     }
-    return g_strdup(s);
+    g_free(nfd);
+    char *key = g_utf8_normalize(out->str, (gssize)out->len, G_NORMALIZE_NFD);
+    g_string_free(out, TRUE);
+    return key ? key : g_strdup(s);
 }
 
 char *unichar_fold_key(const char *s)

@@ -19,8 +19,9 @@ char *unichar_fold_key(const char *s);
 
 /* The look-alike key of the name S (g_free; "" for NULL): its folded form
  * (unichar_fold_key) reduced to Unicode's confusable skeleton (UTS #39,
- * from ICU). Two names with the same key look alike on screen: "bob",
- * "Bob", "b\u043eb" (Cyrillic o), "bob " and "b\u200bob" share one. */
+ * a table made from ICU's data at build time). Two names with the same key
+ * look alike on screen: "bob", "Bob", "b\u043eb" (Cyrillic o), "bob " and
+ * "b\u200bob" share one. */
 char *unichar_lookalike_key(const char *s);
 
 #endif

@@ -1,7 +1,11 @@
 /* http.c - libcurl's multi interface on natter's loop (see http.h). */
 #include "net/http.h"
 
+/* libcurl's header without its type-checking setopt macros: the functions
+ * are called through the pointers below. */
+#define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <glib.h>
 #include <openssl/ssl.h>
@@ -11,6 +15,108 @@
 
 #include "core/log.h"
 #include "core/loop.h"
+
+/* libcurl is loaded on the first transfer, not at start: it and what it
+ * pulls in (GnuTLS, Kerberos, LDAP, SSH, IDN...) cost some 4 MB of resident
+ * memory that a session without transfers never needs. configure still
+ * checks for it; the header gives the types and the soname is stable. */
+#define CURL_SONAME "libcurl.so.4"
+
+static struct {
+    void *handle;
+    CURLcode (*global_init)(long flags);
+    void (*global_cleanup)(void);
+    CURL *(*easy_init)(void);
+    void (*easy_cleanup)(CURL *e);
+    CURLcode (*easy_setopt)(CURL *e, CURLoption opt, ...);
+    CURLcode (*easy_getinfo)(CURL *e, CURLINFO info, ...);
+    const char *(*easy_strerror)(CURLcode rc);
+    CURLM *(*multi_init)(void);
+    CURLMcode (*multi_cleanup)(CURLM *m);
+    CURLMcode (*multi_setopt)(CURLM *m, CURLMoption opt, ...);
+    CURLMcode (*multi_add_handle)(CURLM *m, CURL *e);
+    CURLMcode (*multi_remove_handle)(CURLM *m, CURL *e);
+    CURLMcode (*multi_assign)(CURLM *m, curl_socket_t s, void *p);
+    CURLMcode (*multi_socket_action)(CURLM *m, curl_socket_t s, int mask, int *running);
+    CURLMsg *(*multi_info_read)(CURLM *m, int *left);
+    const char *(*multi_strerror)(CURLMcode rc);
+    struct curl_slist *(*slist_append)(struct curl_slist *l, const char *s);
+    void (*slist_free_all)(struct curl_slist *l);
+} lib;
+
+/* The rest of this file keeps libcurl's names (the header makes some of
+ * them macros already). */
+#undef curl_easy_setopt
+#undef curl_easy_getinfo
+#undef curl_multi_setopt
+#define curl_global_init lib.global_init
+#define curl_global_cleanup lib.global_cleanup
+#define curl_easy_init lib.easy_init
+#define curl_easy_cleanup lib.easy_cleanup
+#define curl_easy_setopt lib.easy_setopt
+#define curl_easy_getinfo lib.easy_getinfo
+#define curl_easy_strerror lib.easy_strerror
+#define curl_multi_init lib.multi_init
+#define curl_multi_cleanup lib.multi_cleanup
+#define curl_multi_setopt lib.multi_setopt
+#define curl_multi_add_handle lib.multi_add_handle
+#define curl_multi_remove_handle lib.multi_remove_handle
+#define curl_multi_assign lib.multi_assign
+#define curl_multi_socket_action lib.multi_socket_action
+#define curl_multi_info_read lib.multi_info_read
+#define curl_multi_strerror lib.multi_strerror
+#define curl_slist_append lib.slist_append
+#define curl_slist_free_all lib.slist_free_all
+
+/* Load libcurl and its functions once (kept loaded: unloading it would
+ * also unload the TLS libraries it brought). False with *ERR when it is not
+ * installed or lacks a function. */
+static bool load_curl(char **err)
+{
+    if (lib.handle)
+        return true;
+    void *h = dlopen(CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        *err =
+            g_strdup_printf("HTTP transfers need libcurl, which cannot be loaded (%s)", dlerror());
+        return false;
+    }
+    struct {
+        const char *name;
+        void **fn;
+    } const fns[] = {
+        {"curl_global_init", (void **)&lib.global_init},
+        {"curl_global_cleanup", (void **)&lib.global_cleanup},
+        {"curl_easy_init", (void **)&lib.easy_init},
+        {"curl_easy_cleanup", (void **)&lib.easy_cleanup},
+        {"curl_easy_setopt", (void **)&lib.easy_setopt},
+        {"curl_easy_getinfo", (void **)&lib.easy_getinfo},
+        {"curl_easy_strerror", (void **)&lib.easy_strerror},
+        {"curl_multi_init", (void **)&lib.multi_init},
+        {"curl_multi_cleanup", (void **)&lib.multi_cleanup},
+        {"curl_multi_setopt", (void **)&lib.multi_setopt},
+        {"curl_multi_add_handle", (void **)&lib.multi_add_handle},
+        {"curl_multi_remove_handle", (void **)&lib.multi_remove_handle},
+        {"curl_multi_assign", (void **)&lib.multi_assign},
+        {"curl_multi_socket_action", (void **)&lib.multi_socket_action},
+        {"curl_multi_info_read", (void **)&lib.multi_info_read},
+        {"curl_multi_strerror", (void **)&lib.multi_strerror},
+        {"curl_slist_append", (void **)&lib.slist_append},
+        {"curl_slist_free_all", (void **)&lib.slist_free_all},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(fns); i++) {
+        /* POSIX: a function pointer is read through a void * this way */
+        *fns[i].fn = dlsym(h, fns[i].name);
+        if (!*fns[i].fn) {
+            *err = g_strdup_printf("HTTP transfers need libcurl, and %s lacks %s", CURL_SONAME,
+                                   fns[i].name);
+            dlclose(h);
+            return false;
+        }
+    }
+    lib.handle = h;
+    return true;
+}
 
 /* Progress at most this often: enough for a live figure, not per packet. */
 #define PROGRESS_MS 250
@@ -233,6 +339,8 @@ bool http_init(char **err)
 {
     if (multi)
         return true;
+    if (!load_curl(err))
+        return false;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         *err = g_strdup("cannot initialise libcurl");
         return false;

@@ -17,7 +17,7 @@
 #include "store/store.h"
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 11
+#define STORE_SCHEMA_VERSION 12
 
 /* A GLOB pattern for text in scripts written without spaces between words
  * (Thai, Lao, Tibetan, Myanmar, Hangul, Khmer, kana, CJK ideographs, Yi):

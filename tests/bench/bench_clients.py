@@ -299,6 +299,30 @@ class Client:
         """Quit the client the way a user does and wait until it has exited."""
         raise NotImplementedError
 
+    def history_dirs(self, home):
+        """Where the client keeps its message history (under HOME)."""
+        return []
+
+    def history_bytes(self, pane, home, timeout):
+        """Quit the client, then the bytes of every file under its history
+        directories (a database's WAL and journal included); None when it
+        keeps no history or does not exit."""
+        try:
+            self.quit(pane, min(timeout, 30))
+        except (BenchError, NotImplementedError):
+            return None
+        total = 0
+        found = False
+        for top in self.history_dirs(home):
+            for root, _dirs, files in os.walk(top):
+                for f in files:
+                    try:
+                        total += os.path.getsize(os.path.join(root, f))
+                        found = True
+                    except OSError:
+                        pass
+        return total if found else None
+
     # ---- group chat (muc.py) ----
     # Every client handles the server's stanzas in order, and XEP-0045 has
     # the room send all other occupants' presences before the joining user's
@@ -372,8 +396,12 @@ class NatterClient(Client):
         return argv, env
 
     def quit(self, pane, timeout):
+        pane.send_keys("C-u")  # whatever was typed into the input line
         pane.send_line("/quit")
         self._wait_exit(pane, timeout, "natter")
+
+    def history_dirs(self, home):
+        return [os.path.join(home, ".local", "share", "natter")]
 
     online_rx = r"\[[^\]\s]+: online\]"   # status bar: [JID: online]
 
@@ -443,6 +471,16 @@ class ProfanityClient(Client):
         _write(os.path.join(conf, "profrc"),
                "[connection]\ntls.certpath=%s\nautoping=0\n" % account.capath)
         return [self.binary, "-a", account.user], env
+
+    def quit(self, pane, timeout):
+        pane.send_keys("C-u")  # whatever was typed into the input line
+        pane.send_line("/quit")
+        self._wait_exit(pane, timeout, "profanity")
+
+    def history_dirs(self, home):
+        # its SQLite database and its chat logs
+        return [os.path.join(home, ".local", "share", "profanity", d)
+                for d in ("database", "chatlogs")]
 
     online_rx = r"logged in successfully"
 

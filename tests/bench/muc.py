@@ -341,6 +341,8 @@ def run_muc_flood(ctx, client, rep, muc):
         settle = wait_idle(pid, a.settle_timeout)
         cpu1 = proc_cpu_seconds(pid)
         sched1 = proc_cpu_sched_seconds(pid)
+        rss = proc_status_kb(pid, "VmHWM")
+        disk = client.history_bytes(pane, ctx.home(client, "muc-flood", rep), a.timeout)
         secs = t_seen - t0
         lat_ms = [x * 1000.0 for x in latencies]
         return {
@@ -350,7 +352,8 @@ def run_muc_flood(ctx, client, rep, muc):
             "cpu_sched_s": round(sched1 - sched0, 4),
             "cpu_until_seen_s": round(cpu_seen - cpu0, 3),
             "server_cpu_s": round(srv_seen - srv0, 3),
-            "rss_mib": mib(proc_status_kb(pid, "VmHWM")),
+            "rss_mib": mib(rss),
+            "disk_mb": None if disk is None else round(disk / 1e6, 2),
             "type_median_ms": round(statistics.median(lat_ms), 1) if lat_ms else None,
             "type_max_ms": round(max(lat_ms), 1) if lat_ms else None,
             "type_latencies_ms": [round(x, 1) for x in lat_ms],

@@ -322,6 +322,8 @@ def run_flood(ctx, client, rep, peer):
         cpu1 = proc_cpu_seconds(pid)
         sched1 = proc_cpu_sched_seconds(pid)
         v1, n1 = proc_ctxt_switches(pid)
+        rss = proc_status_kb(pid, "VmHWM")
+        disk = client.history_bytes(pane, ctx.home(client, "flood", rep), a.timeout)
         secs = t_seen - t0
         return {
             "flood_s": round(secs, 3),
@@ -329,7 +331,8 @@ def run_flood(ctx, client, rep, peer):
             "cpu_s": round(cpu1 - cpu0, 3),
             "cpu_sched_s": round(sched1 - sched0, 4),
             "cpu_until_seen_s": round(cpu_seen - cpu0, 3),
-            "rss_mib": mib(proc_status_kb(pid, "VmHWM")),
+            "rss_mib": mib(rss),
+            "disk_mb": None if disk is None else round(disk / 1e6, 2),
             "ctxt_switches": (v1 - v0) + (n1 - n0),
             "settle_s": None if settle is None else round(settle, 2),
         }
@@ -481,7 +484,8 @@ SCENARIOS = {
         "title": "(b) receive {messages} one-to-one messages",
         "columns": [("flood_s", "last msg on screen (s)", "%.3f"),
                     ("cpu_s", "CPU (s)", "%.3f"),
-                    ("rss_mib", "peak RSS (MiB)", "%.1f")],
+                    ("rss_mib", "peak RSS (MiB)", "%.1f"),
+                    ("disk_mb", "history on disk (MB)", "%.2f")],
     },
     "idle": {
         "title": "(c) connected and idle for {idle_seconds:g} s",
@@ -509,6 +513,7 @@ SCENARIOS = {
         "columns": [("flood_s", "last msg on screen (s)", "%.3f"),
                     ("cpu_s", "CPU (s)", "%.3f"),
                     ("rss_mib", "peak RSS (MiB)", "%.1f"),
+                    ("disk_mb", "history on disk (MB)", "%.2f"),
                     ("type_median_ms", "key echo median (ms)", "%.0f"),
                     ("type_max_ms", "key echo max (ms)", "%.0f"),
                     ("type_idle_median_ms", "idle echo (ms)", "%.0f"),

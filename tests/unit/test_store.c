@@ -81,7 +81,7 @@ static void test_migrate_empty_file(void **state)
                      3);
     assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' "
                                     "AND tbl_name = 'messages' AND sql IS NOT NULL"),
-                     7);
+                     6);
     assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"),
                      7);
 }
@@ -147,6 +147,41 @@ static void test_migrate_scrubs_retracted_text(void **state)
         sql_int(f->db, "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'secretword'"),
         0);
     assert_int_equal(sql_int(f->db, "SELECT count(*) FROM pending_edits"), 0);
+}
+
+/* Version 7 folds the two message-id indexes into one: a version 6
+ * database keeps its rows and row ids, and its ids are still found (a
+ * duplicate by id, in its conversation only) and its text searched. */
+static void test_migrate_v6_one_id_index(void **state)
+{
+    fixture *f = *state;
+    int n = 0;
+    const store_migration *own = store_schema_steps(&n);
+    char *err = NULL;
+    sqlite3 *db = raw_open(f->db);
+    assert_true(store_schema_migrate(db, own, 6, &err));
+    exec_ok(db, "INSERT INTO messages (id, peer, sender, sender_bare, body, ts, msg_id) VALUES "
+                "(40, 'alice@example.org', 'alice@example.org/a', 'alice@example.org', "
+                "'first kettle', 1000, 'M1'),"
+                "(41, 'bob@example.org', 'bob@example.org/b', 'bob@example.org', "
+                "'second kettle', 1001, 'M1')");
+    sqlite3_close(db);
+    assert_true(store_open_path(f->db, &err));
+    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' "
+                                    "AND name IN ('messages_msg_id', 'messages_msg_id_any')"),
+                     0);
+    assert_int_equal(sql_int(f->db, "SELECT id FROM messages WHERE peer = 'bob@example.org'"), 41);
+    store_msg *m = mk(ALICE, ALICE "/a", "first kettle", 1000, NULL, NULL, NULL, "M1");
+    assert_int_equal(store_add(m, NULL), STORE_DUPLICATE);
+    assert_int_equal(m->rowid, 40);
+    store_msg_free(m);
+    add_expect(mk("carol@example.org", "carol@example.org/c", "x", 1000, NULL, NULL, NULL, "M1"),
+               STORE_ADDED);
+    GPtrArray *hits = store_search("kettle", NULL, 10, &err);
+    assert_non_null(hits);
+    assert_int_equal(hits->len, 2);
+    g_ptr_array_unref(hits);
 }
 
 /* Re-opening a v1 database runs no step and keeps everything. */
@@ -273,7 +308,7 @@ static void test_query_plans_use_indexes(void **state)
         g_free(sql);
     }
     /* The lookups that matter use the index made for them. */
-#define BY_MSGID "SEARCH messages USING INDEX messages_msg_id (peer=? AND msg_id=?)"
+#define BY_MSGID "SEARCH messages USING INDEX messages_msg_id_peer (msg_id=? AND peer=?)"
 #define BY_ORIGIN "SEARCH messages USING INDEX messages_origin_id (peer=? AND origin_id=?)"
     static const struct {
         store_stmt_id id;
@@ -449,6 +484,27 @@ static void test_batch(void **state)
     assert_int_equal(store_count(), 3);
     for (int i = 0; i < 4; i++)
         store_msg_free(msgs[i]);
+}
+
+/* A loop pass's batch that grows large commits as it goes: what another
+ * connection sees grows before the batch ends, and nothing is lost or
+ * doubled (the copies kept for a rollback stay bounded). */
+static void test_batch_commits_as_it_grows(void **state)
+{
+    fixture *f = *state;
+    store_batch_begin();
+    for (int i = 0; i < 600; i++) {
+        char body[16];
+        g_snprintf(body, sizeof body, "m%d", i);
+        add_expect(mk(ALICE, ALICE "/a", body, T0 + i, NULL, NULL, NULL, NULL), STORE_ADDED);
+    }
+    int64_t seen = sql_int(f->db, "SELECT count(*) FROM messages");
+    assert_true(seen >= 512 && seen < 600);
+    char *err = NULL;
+    assert_true(store_batch_end(&err));
+    assert_null(err);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM messages"), 600);
+    assert_int_equal(store_count(), 600);
 }
 
 /* ---- reading ---- */
@@ -986,6 +1042,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reopen_v1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_scrubs_retracted_text, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_v1_to_v2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_v6_one_id_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_steps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_failure_rolls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
@@ -997,6 +1054,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dedup_no_ids_never, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_dedup_learns_stanza_id, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_batch, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_commits_as_it_grows, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_page, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_page_time_order, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_place_in_second, setup_open, teardown),

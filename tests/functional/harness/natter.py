@@ -297,11 +297,22 @@ class Natter:
 
     def is_alive(self):
         """True while natter runs."""
-        if self.status_file is None or os.path.exists(self.status_file):
+        if self.status_file is None:
             return False
+        if os.path.exists(self.status_file):
+            # The wrapper's `echo $? >FILE` creates the file before it writes the
+            # status: an empty file means natter has just exited and the status is
+            # on its way, so wait for it rather than report no status.
+            try:
+                with open(self.status_file) as f:
+                    return not f.read().strip()
+            except OSError:
+                return False
         try:
             out = self._pane("#{pane_dead}")
-        except (subprocess.TimeoutExpired, OSError):
+        except subprocess.TimeoutExpired:
+            return True  # tmux is slow under load: that says nothing about natter
+        except OSError:
             return False
         return out == "0"
 
