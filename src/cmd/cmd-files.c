@@ -20,7 +20,8 @@ static cmd_result upload_list(void)
     for (guint i = 0; i < all->len; i++) {
         const upload_info *u = g_ptr_array_index(all, i);
         char *done = g_format_size(u->done), *size = g_format_size(u->size);
-        ui_info("  %u: %s to %s, %s (%s of %s)", u->num, u->name, u->peer,
+        ui_info("  %u: %s to %s%s, %s (%s of %s)", u->num, u->name, u->peer,
+                u->encrypted ? " (encrypted)" : "",
                 u->sending ? "sending" : "waiting for the server", done, size);
         g_free(done);
         g_free(size);

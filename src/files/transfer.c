@@ -285,7 +285,7 @@ bool files_upload(const char *peer, const char *path, unsigned *num, char **err)
     u->info.size = size;
     /* The content type would tell the server what an encrypted file is. */
     u->type = g_strdup(encrypted ? "application/octet-stream" : content_type(u->info.name));
-    u->encrypted = encrypted;
+    u->encrypted = u->info.encrypted = encrypted;
     if (encrypted && (!aesgcm_new_key(&u->key, err) || !(u->enc = aesgcm_enc_new(&u->key, fd)))) {
         if (!*err)
             *err = g_strdup("cannot set up the file's encryption: it is not sent unencrypted");

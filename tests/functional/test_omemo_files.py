@@ -210,7 +210,10 @@ def test_encrypted_upload_streams_in_constant_memory(prosody_factory, omemo_fact
     plain = os.urandom(size)
     path = tmp_path / "big.bin"
     path.write_bytes(plain)
+    n.type_line("/set transfer_rate_limit 20000")
     n.type_line("/upload %s" % path)
+    n.type_line("/upload -list")
+    wait_main_has(n, "big.bin to bob@localhost (encrypted), ", timeout=10)
     got = bob.wait_for_decrypted(lambda m: "/big.bin#" in m.plaintext, timeout=90)
     grown = peak_rss_kb(n.pid) - before
     print("encrypted upload of 40 MB: peak RSS grew by %d kB" % grown)
