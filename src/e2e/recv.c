@@ -112,7 +112,8 @@ static nx_decrypt_result decrypt(const char *sender, const char *peer, bool outg
                           e->payload ? (pl ? pl : (const uint8_t *)"") : NULL, plen, &plain, &err);
         if (plain.bundle_changed)
             e2e_bundle_changed();
-        if (ok && mine->prekey)
+        /* Not to a device the user refused: nothing goes to it at all. */
+        if (ok && mine->prekey && omemo_get_trust(a, sender, e->sid) != OMEMO_TRUST_UNTRUSTED)
             heartbeat_later(sender, e->sid);
         if (!ok && plain.duplicate) {
             log_debug("omemo", "a copy of an OMEMO message from %s (device %u) dropped", sender,
