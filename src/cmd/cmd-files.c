@@ -21,7 +21,8 @@ static cmd_result upload_list(void)
     for (guint i = 0; i < all->len; i++) {
         const upload_info *u = g_ptr_array_index(all, i);
         char *done = g_format_size(u->done), *size = g_format_size(u->size);
-        ui_info("  %u: %s to %s, %s (%s of %s)", u->num, u->name, u->peer,
+        ui_info("  %u: %s to %s%s, %s (%s of %s)", u->num, u->name, u->peer,
+                u->encrypted ? " (encrypted)" : "",
                 u->sending ? "sending" : "waiting for the server", done, size);
         g_free(done);
         g_free(size);
@@ -168,7 +169,9 @@ static const cmd_def defs[] = {
         .help = "Uploads the file to your server's upload service (XEP-0363) and sends its\n"
                 "link, which other clients show inline. Progress shows in the window and the\n"
                 "status bar; chatting goes on meanwhile. -list shows running uploads and their\n"
-                "numbers, -cancel N stops one. Example: /upload ~/Pictures/cat.png",
+                "numbers, -cancel N stops one. In an OMEMO chat the file is encrypted as it\n"
+                "is uploaded and its aesgcm:// link goes inside an encrypted message only.\n"
+                "Example: /upload ~/Pictures/cat.png",
         .max_words = 2,
         .rest = CMD_REST_VALUE, /* a path with spaces needs no quotes */
         .complete = {COMPLETE_PATH},

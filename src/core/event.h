@@ -149,6 +149,7 @@ typedef struct {
     bool encrypted;          /* end-to-end encrypted (OMEMO): BODY is the decrypted text */
     uint32_t device;         /* ... sent by this OMEMO device of FROM's account */
     bool untrusted;          /* ... which the user does not trust (not verified) */
+    bool verified;           /* ... which the user verified */
     ev_result *result;       /* may be NULL */
     bool markable;           /* incoming: the sender asks for chat markers (XEP-0333) */
 } ev_message;

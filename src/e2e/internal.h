@@ -28,5 +28,9 @@ void e2e_recv_deinit(void);
 
 /* send.c: the queue of messages waiting for sessions. */
 void e2e_send_reset(void);
+/* Send an empty OMEMO message (key transport, no text) to DEVICE of JID,
+ * which must have a session: it tells a device that built the session with
+ * a pre-key message that it is complete. False with *ERR. */
+bool e2e_send_key_transport(const char *jid, uint32_t device, char **err);
 
 #endif

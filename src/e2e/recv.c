@@ -7,11 +7,54 @@
 
 #include "config/settings.h"
 #include "core/log.h"
+#include "core/loop.h"
 #include "e2e/internal.h"
 #include "model/jid.h"
 #include "xmpp/omemo_wire.h"
 
 static nx_decrypt_result notice(nx_decrypted *out, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/* Devices that started a session with a pre-key message and get an empty
+ * message back ("jid/device" -> NULL), sent once the stanzas being handled
+ * now are done: one answer for a run of such messages. */
+static GHashTable *heartbeats;
+static unsigned heartbeat_timer;
+
+static void send_heartbeats(void *ud)
+{
+    heartbeat_timer = 0;
+    GHashTable *due = heartbeats;
+    heartbeats = NULL;
+    GHashTableIter it;
+    gpointer k;
+    g_hash_table_iter_init(&it, due);
+    while (g_hash_table_iter_next(&it, &k, NULL)) {
+        char *slash = strrchr(k, '/');
+        char *jid = g_strndup(k, (gsize)(slash - (char *)k));
+        uint32_t device = (uint32_t)g_ascii_strtoull(slash + 1, NULL, 10);
+        char *err = NULL;
+        if (e2e_send_key_transport(jid, device, &err))
+            log_debug("omemo", "session with %s (device %u) completed by an empty message", jid,
+                      device);
+        else
+            log_debug("omemo", "no empty message to %s (device %u): %s", jid, device, err);
+        g_free(err);
+        g_free(jid);
+    }
+    g_hash_table_destroy(due);
+}
+
+/* SENDER's DEVICE built its session with us from a pre-key message: until
+ * it hears from us it keeps sending pre-key messages (as Conversations and
+ * python-omemo do, answer with an empty one). */
+static void heartbeat_later(const char *sender, uint32_t device)
+{
+    if (!heartbeats)
+        heartbeats = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_hash_table_add(heartbeats, g_strdup_printf("%s/%u", sender, device));
+    if (!heartbeat_timer)
+        heartbeat_timer = loop_add_timer(0, send_heartbeats, NULL);
+}
 
 static nx_decrypt_result notice(nx_decrypted *out, const char *fmt, ...)
 {
@@ -69,6 +112,9 @@ static nx_decrypt_result decrypt(const char *sender, const char *peer, bool outg
                           e->payload ? (pl ? pl : (const uint8_t *)"") : NULL, plen, &plain, &err);
         if (plain.bundle_changed)
             e2e_bundle_changed();
+        /* Not to a device the user refused: nothing goes to it at all. */
+        if (ok && mine->prekey && omemo_get_trust(a, sender, e->sid) != OMEMO_TRUST_UNTRUSTED)
+            heartbeat_later(sender, e->sid);
         if (!ok && plain.duplicate) {
             log_debug("omemo", "a copy of an OMEMO message from %s (device %u) dropped", sender,
                       e->sid);
@@ -79,6 +125,7 @@ static nx_decrypt_result decrypt(const char *sender, const char *peer, bool outg
             out->text = plain.text;
             out->untrusted = !omemo_device_trusted(
                 a, sender, e->sid, !g_strcmp0(settings_get("omemo_trust"), "manual"));
+            out->verified = omemo_get_trust(a, sender, e->sid) == OMEMO_TRUST_VERIFIED;
             r = NX_DECRYPT_TEXT;
         }
         g_free(err);
@@ -97,4 +144,8 @@ void e2e_recv_init(void)
 void e2e_recv_deinit(void)
 {
     nx_omemo_set_decrypt_hook(NULL);
+    if (heartbeat_timer)
+        loop_cancel_timer(heartbeat_timer);
+    heartbeat_timer = 0;
+    g_clear_pointer(&heartbeats, g_hash_table_destroy);
 }

@@ -138,6 +138,28 @@ static char *why_none(const char *jid)
     return g_string_free(s, FALSE);
 }
 
+/* The <encrypted/> element of M sent by our device ME (M is freed). */
+static xmpp_stanza_t *wire_element(omemo_message *m, uint32_t me)
+{
+    nx_omemo_encrypted e = {.sid = me,
+                            .iv = g_bytes_new(m->iv, sizeof(m->iv)),
+                            .keys = g_ptr_array_new_with_free_func(g_free),
+                            .payload = m->payload};
+    for (guint i = 0; i < m->keys->len; i++) {
+        const omemo_key *k = g_ptr_array_index(m->keys, i);
+        nx_omemo_key *nk = g_new0(nx_omemo_key, 1);
+        nk->rid = k->device;
+        nk->prekey = k->prekey;
+        nk->data = k->data; /* borrowed from M */
+        g_ptr_array_add(e.keys, nk);
+    }
+    xmpp_stanza_t *el = nx_omemo_encrypted_element(&e);
+    g_ptr_array_unref(e.keys);
+    g_bytes_unref(e.iv);
+    omemo_message_free(m);
+    return el;
+}
+
 static bool encrypt_and_send(const char *jid, const char *text, const char *replace_id, char **err)
 {
     omemo_account *a = e2e_account();
@@ -159,23 +181,26 @@ static bool encrypt_and_send(const char *jid, const char *text, const char *repl
     g_ptr_array_unref(targets);
     if (!m)
         return false;
-    nx_omemo_encrypted e = {.sid = me,
-                            .iv = g_bytes_new(m->iv, sizeof(m->iv)),
-                            .keys = g_ptr_array_new_with_free_func(g_free),
-                            .payload = m->payload};
-    for (guint i = 0; i < m->keys->len; i++) {
-        const omemo_key *k = g_ptr_array_index(m->keys, i);
-        nx_omemo_key *nk = g_new0(nx_omemo_key, 1);
-        nk->rid = k->device;
-        nk->prekey = k->prekey;
-        nk->data = k->data; /* borrowed from M */
-        g_ptr_array_add(e.keys, nk);
+    return nx_send_encrypted(jid, wire_element(m, me), text, me, replace_id, err);
+}
+
+bool e2e_send_key_transport(const char *jid, uint32_t device, char **err)
+{
+    omemo_account *a = e2e_account();
+    if (!a || nx_state() != CONN_CONNECTED) {
+        *err = g_strdup(a ? "not connected" : "OMEMO is not set up");
+        return false;
     }
-    xmpp_stanza_t *el = nx_omemo_encrypted_element(&e);
-    g_ptr_array_unref(e.keys);
-    g_bytes_unref(e.iv);
-    omemo_message_free(m);
-    return nx_send_encrypted(jid, el, text, me, replace_id, err);
+    GPtrArray *targets = g_ptr_array_new_with_free_func(device_free);
+    omemo_device *d = g_new0(omemo_device, 1);
+    d->jid = g_strdup(jid);
+    d->device = device;
+    g_ptr_array_add(targets, d);
+    omemo_message *m = omemo_encrypt(a, NULL, targets, err);
+    g_ptr_array_unref(targets);
+    if (!m)
+        return false;
+    return nx_send_key_transport(jid, wire_element(m, omemo_device_id(a)), err);
 }
 
 /* Everything W waited for is there: send its messages, in order. */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <glib.h>
 #include <openssl/evp.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <string.h>
 #include <unistd.h>
@@ -184,6 +185,79 @@ bool aesgcm_encrypt_fd(const aesgcm_key *k, int in_fd, int out_fd, char **err)
     g_free(in);
     g_free(out);
     return ok;
+}
+
+struct aesgcm_enc {
+    EVP_CIPHER_CTX *ctx;
+    int fd;
+    bool finished;               /* the file was read to its end */
+    uint8_t tag[AESGCM_TAG_LEN]; /* computed at the end */
+    size_t tag_sent;             /* bytes of TAG handed out */
+    uint8_t *in;                 /* one step's plaintext */
+};
+
+aesgcm_enc *aesgcm_enc_new(const aesgcm_key *k, int in_fd)
+{
+    EVP_CIPHER_CTX *ctx = cipher(k, true);
+    if (!ctx)
+        return NULL;
+    aesgcm_enc *e = g_new0(aesgcm_enc, 1);
+    e->ctx = ctx;
+    e->fd = in_fd;
+    e->in = g_malloc(CHUNK);
+    return e;
+}
+
+ssize_t aesgcm_enc_read(aesgcm_enc *e, void *buf, size_t len)
+{
+    uint8_t *out = buf;
+    if (len == 0)
+        return 0;
+    if (!e->finished) {
+        ssize_t got;
+        do
+            got = read(e->fd, e->in, len > CHUNK ? CHUNK : len);
+        while (got < 0 && errno == EINTR);
+        if (got < 0)
+            return -1;
+        if (got > 0) {
+            /* GCM is a stream mode: as many bytes out as in. */
+            int n = 0;
+            if (EVP_EncryptUpdate(e->ctx, out, &n, e->in, (int)got) != 1 || n != got) {
+                errno = EINVAL;
+                return -1;
+            }
+            return got;
+        }
+        int n = 0;
+        uint8_t rest[16];
+        if (EVP_EncryptFinal_ex(e->ctx, rest, &n) != 1 || n != 0 ||
+            EVP_CIPHER_CTX_ctrl(e->ctx, EVP_CTRL_GCM_GET_TAG, AESGCM_TAG_LEN, e->tag) != 1) {
+            errno = EINVAL;
+            return -1;
+        }
+        e->finished = true;
+    }
+    size_t left = AESGCM_TAG_LEN - e->tag_sent;
+    size_t n = left < len ? left : len;
+    memcpy(out, e->tag + e->tag_sent, n);
+    e->tag_sent += n;
+    return (ssize_t)n;
+}
+
+void aesgcm_enc_free(aesgcm_enc *e)
+{
+    if (!e)
+        return;
+    EVP_CIPHER_CTX_free(e->ctx);
+    OPENSSL_cleanse(e->in, CHUNK);
+    g_free(e->in);
+    g_free(e);
+}
+
+void aesgcm_key_wipe(aesgcm_key *k)
+{
+    OPENSSL_cleanse(k, sizeof(*k));
 }
 
 aesgcm_dec *aesgcm_dec_new(const aesgcm_key *k, int out_fd)

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define AESGCM_KEY_LEN 32
 #define AESGCM_TAG_LEN 16
@@ -36,6 +37,23 @@ char *aesgcm_link(const char *https_url, const aesgcm_key *k);
 /* Encrypt everything read from IN_FD into OUT_FD (ciphertext, then tag).
  * False with *ERR (g_free). Neither descriptor is closed. */
 bool aesgcm_encrypt_fd(const aesgcm_key *k, int in_fd, int out_fd, char **err);
+
+/* Streaming encryption from a file descriptor, pulled by whoever sends
+ * the result (an HTTP upload): the ciphertext as the file is read, then the
+ * 16-byte tag. The plaintext never goes anywhere else. */
+typedef struct aesgcm_enc aesgcm_enc;
+
+/* An encryptor reading the plaintext from IN_FD (not closed by it). NULL
+ * when the cipher cannot be set up. */
+aesgcm_enc *aesgcm_enc_new(const aesgcm_key *k, int in_fd);
+/* Up to LEN more bytes of ciphertext (then tag) into BUF: how many, 0 at
+ * the end, -1 when reading or encrypting fails (errno tells why). */
+ssize_t aesgcm_enc_read(aesgcm_enc *e, void *buf, size_t len);
+/* Free E (NULL is fine). */
+void aesgcm_enc_free(aesgcm_enc *e);
+
+/* Overwrite K's key material. */
+void aesgcm_key_wipe(aesgcm_key *k);
 
 /* Streaming decryption into a file descriptor: feed the downloaded bytes as
  * they come; the last 16 are held back as the tag, which finish checks. */

@@ -1,4 +1,7 @@
-/* transfer.c - file uploads (see transfer.h). */
+/* transfer.c - file uploads (see transfer.h). In an OMEMO chat the file is
+ * encrypted (AES-256-GCM, XEP-0454) as it is sent, and its aesgcm:// link
+ * goes inside an encrypted message only: the server never sees the
+ * plaintext, nor the link's key. */
 #include "files/transfer.h"
 
 #include <errno.h>
@@ -11,6 +14,8 @@
 #include "core/event.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "e2e/e2e.h"
+#include "files/aesgcm.h"
 #include "net/http.h"
 #include "xmpp/xmpp.h"
 
@@ -22,6 +27,9 @@ typedef struct {
     char *get_url;      /* where the file will be, once the slot came */
     int64_t last_ms;    /* time of the last progress report */
     uint64_t last_done; /* bytes at that time */
+    bool encrypted;     /* for an OMEMO chat: sent as aesgcm:// */
+    aesgcm_key key;     /* ... with this key */
+    aesgcm_enc *enc;    /* ... encrypting from FD (which stays ours) */
 } upload_t;
 
 static GPtrArray *uploads; /* upload_t*, oldest first */
@@ -35,9 +43,11 @@ unsigned files_transfer_num(void)
 static void upload_free(upload_t *u)
 {
     if (u->http)
-        http_cancel(u->http); /* closes the file too */
-    else if (u->fd >= 0)
+        http_cancel(u->http); /* closes the file too (unless encrypted) */
+    if (u->fd >= 0)           /* not handed to http.c: encrypted, or not started */
         close(u->fd);
+    aesgcm_enc_free(u->enc);
+    aesgcm_key_wipe(&u->key);
     g_free(u->info.peer);
     g_free(u->info.path);
     g_free(u->info.name);
@@ -133,13 +143,38 @@ static void on_progress(http_transfer *t, uint64_t done, uint64_t total, void *u
     announce(u, TRANSFER_PROGRESS, NULL, NULL);
 }
 
+/* The encrypted body of the PUT, as curl asks for it. */
+static ssize_t encrypted_source(void *buf, size_t len, void *ud)
+{
+    upload_t *u = find(GPOINTER_TO_UINT(ud));
+    if (!u || !u->enc) {
+        errno = ECANCELED;
+        return -1;
+    }
+    return aesgcm_enc_read(u->enc, buf, len);
+}
+
+/* Send the link of U's uploaded file: in an encrypted chat the aesgcm://
+ * link inside an OMEMO message (the https:// address alone never goes). */
+static bool send_link(upload_t *u, char **err)
+{
+    if (!u->encrypted)
+        return nx_send_file_link(u->info.peer, u->get_url, err);
+    char *link = aesgcm_link(u->get_url, &u->key);
+    bool ok = e2e_send(u->info.peer, link, err);
+    memset(link, 0, strlen(link));
+    g_free(link);
+    return ok;
+}
+
 static void on_put_done(http_transfer *t, bool ok, long status, const char *error, void *ud)
 {
     upload_t *u = find(GPOINTER_TO_UINT(ud));
     if (!u)
         return;
-    u->http = NULL; /* http.c frees it, and closed the file */
-    u->fd = -1;
+    u->http = NULL; /* http.c frees it, and closed the file (when it had it) */
+    if (!u->encrypted)
+        u->fd = -1;
     if (!ok) {
         announce(u, TRANSFER_FAILED, NULL, error);
         drop(u);
@@ -147,7 +182,7 @@ static void on_put_done(http_transfer *t, bool ok, long status, const char *erro
     }
     u->info.done = u->info.size;
     char *err = NULL;
-    if (!nx_send_file_link(u->info.peer, u->get_url, &err)) {
+    if (!send_link(u, &err)) {
         char *why = g_strdup_printf("uploaded, but the link could not be sent: %s", err);
         announce(u, TRANSFER_FAILED, u->get_url, why);
         g_free(why);
@@ -179,10 +214,14 @@ static void on_slot(bool ok, const char *put_url, const char *get_url, const cha
                         .max_speed = (uint64_t)settings_get_int("transfer_rate_limit") * 1024,
                         .progress = on_progress,
                         .done = on_put_done,
+                        .source = u->encrypted ? encrypted_source : NULL,
                         .ud = GUINT_TO_POINTER(u->info.num)};
     char *err = NULL;
-    int fd = u->fd;
-    u->fd = -1; /* http.c owns it now, whatever happens */
+    int fd = -1;
+    if (!u->encrypted) {
+        fd = u->fd;
+        u->fd = -1; /* http.c owns it now, whatever happens */
+    }
     u->last_ms = loop_now_ms();
     u->http = http_put(put_url, fd, u->info.size, u->type, headers, &opt, &err);
     if (!u->http) {
@@ -217,11 +256,22 @@ bool files_upload(const char *peer, const char *path, unsigned *num, char **err)
         g_free(full);
         return false;
     }
+    /* An encrypted chat gets the file encrypted, or not at all. */
+    bool encrypted = e2e_chat_enabled(peer);
+    if (encrypted && !e2e_own_device()) {
+        *err = g_strdup("this chat is encrypted and OMEMO is not set up yet (it starts when you "
+                        "are connected): the file is not sent unencrypted");
+        close(fd);
+        g_free(full);
+        return false;
+    }
+    /* What the server stores: with encryption, the tag comes after. */
+    uint64_t size = (uint64_t)sb.st_size + (encrypted ? AESGCM_TAG_LEN : 0);
     uint64_t limit = nx_upload_limit();
-    if (limit && (uint64_t)sb.st_size > limit) {
-        *err = g_strdup_printf("%s is %" G_GUINT64_FORMAT " bytes; the server accepts at most "
+    if (limit && size > limit) {
+        *err = g_strdup_printf("%s is %" G_GUINT64_FORMAT "%s; the server accepts at most "
                                "%" G_GUINT64_FORMAT,
-                               full, (uint64_t)sb.st_size, limit);
+                               full, size, encrypted ? " bytes encrypted" : " bytes", limit);
         close(fd);
         g_free(full);
         return false;
@@ -232,8 +282,16 @@ bool files_upload(const char *peer, const char *path, unsigned *num, char **err)
     u->info.peer = g_strdup(peer);
     u->info.path = full;
     u->info.name = wire_name(full);
-    u->info.size = (uint64_t)sb.st_size;
-    u->type = g_strdup(content_type(u->info.name));
+    u->info.size = size;
+    /* The content type would tell the server what an encrypted file is. */
+    u->type = g_strdup(encrypted ? "application/octet-stream" : content_type(u->info.name));
+    u->encrypted = u->info.encrypted = encrypted;
+    if (encrypted && (!aesgcm_new_key(&u->key, err) || !(u->enc = aesgcm_enc_new(&u->key, fd)))) {
+        if (!*err)
+            *err = g_strdup("cannot set up the file's encryption: it is not sent unencrypted");
+        upload_free(u);
+        return false;
+    }
     if (!uploads)
         uploads = g_ptr_array_new();
     g_ptr_array_add(uploads, u);

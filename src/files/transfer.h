@@ -13,8 +13,9 @@ typedef struct {
     unsigned num;
     char *peer, *path, *name;
     uint64_t size, done;
-    double rate;  /* bytes a second */
-    bool sending; /* the HTTP transfer runs (else: waiting for a slot) */
+    double rate;    /* bytes a second */
+    bool sending;   /* the HTTP transfer runs (else: waiting for a slot) */
+    bool encrypted; /* sent encrypted, as aesgcm:// (an OMEMO chat) */
 } upload_info;
 
 /* Upload the file at PATH ("~/" expanded) and send its link to PEER (a

@@ -166,7 +166,8 @@ static size_t read_cb(char *buf, size_t size, size_t n, void *ud)
 {
     http_transfer *t = ud;
     for (;;) {
-        ssize_t got = read(t->fd, buf, size * n);
+        ssize_t got =
+            t->opt.source ? t->opt.source(buf, size * n, t->opt.ud) : read(t->fd, buf, size * n);
         if (got >= 0)
             return (size_t)got;
         if (errno != EINTR) {

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 typedef struct http_transfer http_transfer;
 
@@ -36,6 +37,10 @@ typedef struct {
      * descriptor (which may then be -1); false stops the transfer as a
      * write error, errno saying why. */
     bool (*sink)(const void *buf, size_t len, void *ud);
+    /* PUT: when set, the body is read from SOURCE (with UD) instead of the
+     * file descriptor (which may then be -1): it fills at most LEN bytes of
+     * BUF and returns how many, 0 at the end, or -1 on an error (errno). */
+    ssize_t (*source)(void *buf, size_t len, void *ud);
 } http_options;
 
 /* Set up / tear down (deinit cancels what still runs). */

@@ -209,6 +209,7 @@ static int write_one(store_msg *m, const char *bare, store_add_result *res)
         sqlite3_bind_int64(st, 22, m->received);
     else
         sqlite3_bind_null(st, 22);
+    sqlite3_bind_int(st, 23, (int)m->trust);
     rc = store_stmt_run(st);
     if (rc != SQLITE_DONE)
         return rc;

@@ -17,7 +17,7 @@
 #include "store/store.h"
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 12
+#define STORE_SCHEMA_VERSION 13
 
 /* A GLOB pattern for text in scripts written without spaces between words
  * (Thai, Lao, Tibetan, Myanmar, Hangul, Khmer, kana, CJK ideographs, Yi):
@@ -99,7 +99,7 @@ typedef enum {
 #define STORE_MSG_COLS                                                                             \
     "id, peer, sender, outgoing, body, ts, stanza_id, stanza_id_by, origin_id, msg_id, "           \
     "encryption, receipt, corrected, original_body, retracted, from_archive, sender_bare, "        \
-    "queued, server_ack, resent, unstyled"
+    "queued, server_ack, resent, unstyled, sender_device, sender_trust"
 
 /* ---- store.c ---- */
 

@@ -178,6 +178,11 @@ static void on_message(event_type t, const void *p, void *ud)
     m->from_archive = ev->from_archive;
     m->encryption = ev->encrypted ? STORE_ENC_OMEMO : STORE_ENC_NONE;
     m->device = ev->device;
+    /* Decrypted (ours only when another of our devices sent it). */
+    if (ev->encrypted && (!ev->outgoing || ev->untrusted || ev->verified))
+        m->trust = ev->untrusted  ? STORE_TRUST_UNTRUSTED
+                   : ev->verified ? STORE_TRUST_VERIFIED
+                                  : STORE_TRUST_BLIND;
     m->queued = ev->outgoing && ev->queued;
     m->server_ack = ev->outgoing && ev->ack_pending ? STORE_ACK_PENDING : STORE_ACK_NONE;
     m->unstyled = ev->unstyled;

@@ -195,6 +195,12 @@ static const char schema_v12_read[] = "ALTER TABLE messages ADD COLUMN received 
                                       "CREATE TABLE read_marks (peer TEXT PRIMARY KEY NOT NULL,"
                                       " ts INTEGER NOT NULL) WITHOUT ROWID;";
 
+/* Version 13, the trust of the OMEMO device that sent a message as it was
+ * when the message came (store_trust): the '?' of a line from an untrusted
+ * device must survive a restart, whatever the user decides later. */
+static const char schema_v13_trust[] =
+    "ALTER TABLE messages ADD COLUMN sender_trust INTEGER NOT NULL DEFAULT 0;";
+
 static const store_migration steps[] = {
     {1, schema_v1},
     {2, schema_v2},
@@ -208,6 +214,7 @@ static const store_migration steps[] = {
     {10, schema_v10_device},
     {11, schema_v11_one_id_index},
     {12, schema_v12_read},
+    {13, schema_v13_trust},
 };
 
 /* natter's migration steps (static), *N of them. */

@@ -31,9 +31,9 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_INSERT] = "INSERT INTO messages (peer, sender, sender_bare, outgoing, body, ts, "
                   "stanza_id, stanza_id_by, origin_id, msg_id, encryption, receipt, corrected, "
                   "original_body, retracted, from_archive, queued, server_ack, resent, unstyled, "
-                  "sender_device, received) "
+                  "sender_device, received, sender_trust) "
                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-                  "?17, ?18, ?19, ?20, ?21, ?22)",
+                  "?17, ?18, ?19, ?20, ?21, ?22, ?23)",
     [ST_DUP_STANZA] = "SELECT id FROM messages WHERE stanza_id = ?1 AND stanza_id_by = ?2 LIMIT 1",
     /* origin-id lookups: rows whose origin-id differs from their id are in
      * messages_origin_id, the others in messages_msg_id (schema.c) */
@@ -265,6 +265,10 @@ store_msg *store_msg_from_row(sqlite3_stmt *st)
     m->server_ack = a == STORE_ACK_PENDING || a == STORE_ACK_DONE ? (store_ack)a : STORE_ACK_NONE;
     m->resent = sqlite3_column_int(st, 19) != 0;
     m->unstyled = sqlite3_column_int(st, 20) != 0;
+    m->device = (uint32_t)sqlite3_column_int64(st, 21);
+    int t = sqlite3_column_int(st, 22);
+    m->trust =
+        t >= STORE_TRUST_NONE && t <= STORE_TRUST_UNTRUSTED ? (store_trust)t : STORE_TRUST_NONE;
     return m;
 }
 

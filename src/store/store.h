@@ -38,6 +38,14 @@ typedef enum {
     STORE_ENC_OMEMO = 1,
 } store_encryption;
 
+/* The trust of the OMEMO device that sent a message, when it came. */
+typedef enum {
+    STORE_TRUST_NONE = 0,      /* not encrypted, ours, or stored before natter kept it */
+    STORE_TRUST_BLIND = 1,     /* trusted without verification (blind trust) */
+    STORE_TRUST_VERIFIED = 2,  /* its fingerprint was verified */
+    STORE_TRUST_UNTRUSTED = 3, /* decrypted, but the user does not trust it */
+} store_trust;
+
 /* One message as stored. Strings are owned by the struct (store_msg_free)
  * except where noted. */
 typedef struct {
@@ -52,7 +60,8 @@ typedef struct {
     char *origin_id;    /* XEP-0359 origin-id, or NULL */
     char *msg_id;       /* the message's id attribute, or NULL */
     store_encryption encryption;
-    uint32_t device; /* OMEMO device of the sender (0: none; written, not read back) */
+    uint32_t device;   /* OMEMO device of the sender (0: none) */
+    store_trust trust; /* ... and its trust when the message came */
     store_receipt receipt;
     bool corrected;       /* body was replaced by a correction (XEP-0308) */
     char *original_body;  /* first body when corrected, else NULL */

@@ -84,7 +84,9 @@ win_line *history_line(const store_msg *m)
     l->receipt_pending = m->receipt == STORE_RECEIPT_PENDING;
     l->corrected = m->corrected;
     l->retracted = m->retracted;
-    l->e2e = m->encryption == STORE_ENC_OMEMO ? '~' : 0;
+    /* The mark as it was when the message came, not as trust is now. */
+    if (m->encryption == STORE_ENC_OMEMO)
+        l->e2e = m->trust == STORE_TRUST_UNTRUSTED ? '?' : '~';
     l->delayed = true;
     l->queued = m->queued; /* written offline, not sent yet */
     l->acked = m->server_ack == STORE_ACK_DONE;

@@ -24,7 +24,8 @@ void nx_omemo_set_decrypt_hook(nx_decrypt_fn fn)
  * what the decryption hook made of it (NULL: nothing to show; a notice is
  * shown here). *ENCRYPTED and *DEVICE describe the text. */
 static char *message_text(xmpp_stanza_t *st, const char *sender, const char *peer, bool outgoing,
-                          const msg_source *src, bool *encrypted, uint32_t *device, bool *untrusted)
+                          const msg_source *src, bool *encrypted, uint32_t *device, bool *untrusted,
+                          bool *verified)
 {
     xmpp_stanza_t *enc = nx_child(st, "encrypted", NS_OMEMO);
     xmpp_stanza_t *eme = nx_child(st, "encryption", "urn:xmpp:eme:0");
@@ -50,6 +51,7 @@ static char *message_text(xmpp_stanza_t *st, const char *sender, const char *pee
         *encrypted = true;
         *device = d.device;
         *untrusted = d.untrusted;
+        *verified = d.verified;
         return d.text;
     }
     /* Older history paged in shows no notices: they would land below,
@@ -245,8 +247,9 @@ void nx_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src
 
     bool encrypted = false;
     uint32_t device = 0;
-    bool untrusted = false;
-    char *body = message_text(st, fj->bare, peer, outgoing, src, &encrypted, &device, &untrusted);
+    bool untrusted = false, verified = false;
+    char *body =
+        message_text(st, fj->bare, peer, outgoing, src, &encrypted, &device, &untrusted, &verified);
     char *reply_id = NULL, *reply_to = NULL;
     nx_reply_read(st, &body, &reply_id, &reply_to);
     if (body && *body) {
@@ -292,6 +295,7 @@ void nx_message_process(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src
                              .encrypted = encrypted,
                              .device = device,
                              .untrusted = untrusted,
+                             .verified = verified,
                              .result = &res,
                              .markable = !outgoing && nx_child(st, "markable", NS_MARKERS)};
             event_emit(EV_MESSAGE, &ev);

@@ -84,6 +84,11 @@ GBytes *nx_base64_strict(const char *text);
 bool nx_send_encrypted(const char *to, xmpp_stanza_t *encrypted, const char *text, uint32_t device,
                        const char *replace_id, char **err);
 
+/* Send the key transport message ENCRYPTED (an <encrypted/> without
+ * payload, released here) to the bare JID TO: no body, a storage hint, not
+ * announced (nothing to show or store). False with *ERR when offline. */
+bool nx_send_key_transport(const char *to, xmpp_stanza_t *encrypted, char **err);
+
 /* ---------- the incoming decryption hook ---------- */
 
 /* What became of an <encrypted/> message handed to the hook. */
@@ -97,6 +102,7 @@ typedef struct {
     char *text;      /* g_free'd by message.c */
     uint32_t device; /* the sender's device */
     bool untrusted;  /* decrypted, but from a device the user does not trust */
+    bool verified;   /* decrypted, from a device the user verified */
 } nx_decrypted;
 
 /* Decrypt ENCRYPTED (an <encrypted xmlns=NS_OMEMO/>) that SENDER (bare JID,

@@ -293,6 +293,28 @@ bool nx_send_chat(const char *to, const char *body, char **err)
     return send_or_queue(OUT_CHAT, to, body, NULL, false, NULL, err);
 }
 
+bool nx_send_key_transport(const char *to, xmpp_stanza_t *encrypted, char **err)
+{
+    xmpp_conn_t *c = nx_conn();
+    jid_t *j = jid_new(to);
+    if (!c || !j) {
+        *err = g_strdup(c ? "not a valid JID" : "not connected");
+        jid_free(j);
+        xmpp_stanza_release(encrypted);
+        return false;
+    }
+    char *id = nx_new_id();
+    xmpp_stanza_t *m = xmpp_message_new(nx_ctx(), "chat", j->bare, id);
+    xmpp_stanza_add_child_ex(m, encrypted, 0);
+    /* Kept for a device that is offline now, like any OMEMO message. */
+    nx_add_child(m, "store", "urn:xmpp:hints");
+    xmpp_send(c, m);
+    xmpp_stanza_release(m);
+    g_free(id);
+    jid_free(j);
+    return true;
+}
+
 bool nx_send_file_link(const char *to, const char *url, char **err)
 {
     return send_or_queue(OUT_CHAT, to, url, NULL, true, NULL, err);

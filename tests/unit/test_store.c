@@ -973,6 +973,37 @@ static void test_unstyled_kept(void **state)
     g_ptr_array_unref(p);
 }
 
+/* The sending OMEMO device and its trust when the message came are read
+ * back (the '?' mark of a line after a restart comes from them). */
+static void test_sender_trust_kept(void **state)
+{
+    fixture *f = *state;
+    store_msg *m = mk(ALICE, ALICE, "from an untrusted device", T0, NULL, NULL, "E1", "E1");
+    m->encryption = STORE_ENC_OMEMO;
+    m->device = 4000000001u;
+    m->trust = STORE_TRUST_UNTRUSTED;
+    add_expect(m, STORE_ADDED);
+    m = mk(ALICE, ALICE, "from a verified one", T0 + 1, NULL, NULL, "E2", "E2");
+    m->encryption = STORE_ENC_OMEMO;
+    m->device = 7;
+    m->trust = STORE_TRUST_VERIFIED;
+    add_expect(m, STORE_ADDED);
+    add_expect(mk(ALICE, ALICE, "plain", T0 + 2, NULL, NULL, "E3", "E3"), STORE_ADDED);
+    store_close();
+    char *err = NULL;
+    assert_true(store_open_path(f->db, &err));
+    GPtrArray *p = store_page(ALICE, 0, 10);
+    assert_int_equal(p->len, 3);
+    const store_msg *a = g_ptr_array_index(p, 0), *b = g_ptr_array_index(p, 1),
+                    *c = g_ptr_array_index(p, 2);
+    assert_int_equal(a->trust, STORE_TRUST_UNTRUSTED);
+    assert_int_equal(a->device, 4000000001u);
+    assert_int_equal(b->trust, STORE_TRUST_VERIFIED);
+    assert_int_equal(c->trust, STORE_TRUST_NONE);
+    assert_int_equal(c->device, 0);
+    g_ptr_array_unref(p);
+}
+
 /* What was sent but never acknowledged is handed back at the next start,
  * like what was written offline; acknowledged messages are not. */
 static void test_unacknowledged_come_back(void **state)
@@ -1041,6 +1072,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_last_by, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_queued, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_unstyled_kept, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_sender_trust_kept, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_server_ack, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_unacknowledged_come_back, setup_open, teardown),
     };
