@@ -1,5 +1,6 @@
-/* cmd-omemo.c - /omemo: end-to-end encryption of one-to-one chats (on or
- * off per chat, remembered), fingerprints and devices. */
+/* cmd-omemo.c - /omemo: end-to-end encryption of one-to-one chats and of
+ * members-only, non-anonymous rooms (on or off per chat, remembered),
+ * fingerprints and devices. */
 #include <string.h>
 
 #include "cmd/internal.h"
@@ -28,13 +29,18 @@ static cmd_result omemo_switch(bool on, const char *jid)
 {
     if (!jid)
         return cmd_fail("/omemo %s works in a chat window", on ? "on" : "off");
-    if (strchr(jid, '/') || muc_room_find(jid))
-        return cmd_fail("OMEMO in rooms and private room chats is not supported yet");
+    if (strchr(jid, '/'))
+        return cmd_fail("OMEMO in private chats with room occupants is not supported");
     char *err = NULL;
+    bool room = muc_room_find(jid) != NULL;
+    if (room && on && !e2e_room_fits(jid, &err))
+        return cmd_fail_err("Not turned on", err);
     if (!e2e_set_chat(jid, on, &err))
         return cmd_fail_err("Not changed", err);
-    ui_info("%s", on ? "OMEMO is on: messages in this chat are sent end-to-end encrypted, "
-                       "never in plain text."
+    ui_info("%s", on ? (room ? "OMEMO is on: messages in this room are sent end-to-end encrypted "
+                               "to every member's devices, never in plain text."
+                             : "OMEMO is on: messages in this chat are sent end-to-end encrypted, "
+                               "never in plain text.")
                      : "OMEMO is off: messages in this chat are sent unencrypted.");
     ui_redraw();
     return CMD_OK;
@@ -75,7 +81,7 @@ static cmd_result cmd_omemo(char **argv, int argc, const char *jid)
             ui_info("OMEMO is not set up yet (it starts when you are connected).");
         else
             ui_info("OMEMO: this device is %u.", e2e_own_device());
-        if (jid && !strchr(jid, '/') && !muc_room_find(jid))
+        if (jid && !strchr(jid, '/'))
             ui_info("This chat is %s.",
                     e2e_chat_enabled(jid) ? "encrypted (OMEMO)" : "not encrypted");
         return CMD_OK;
