@@ -1,0 +1,139 @@
+"""OMEMO 0.3 in group chats (issue 10): a members-only, non-anonymous room with
+natter and two independent OMEMO peers (harness/omemo_muc.py: Debian's
+python3-omemo/oldmemo) as its three present members, plus a member who never
+joined and has no OMEMO device (natter learns him from the room's member list).
+natter's encrypted room messages are read by both peers and shown once (the
+room's reflection, not "encrypted for other devices"); each peer's encrypted
+message is decrypted with the sender its presence named; a member without a
+device is named; plain text in the encrypted room is flagged; and /omemo on is
+refused with the reason in an open (not members-only) or anonymous room."""
+
+import re
+
+import pytest
+
+from harness import MUC_DOMAIN
+from harness.omemo_muc import OmemoOccupant
+from harness.omemo_peer import OMEMO_MODULES
+from muc_helpers import wait_line, you_joined
+from screen import CONNECTED, main_text, squash, title_bar, wait_main_has, wait_main_line
+
+pytestmark = pytest.mark.servers("prosody")
+
+COLS, ROWS = 160, 40
+ROOM = "secret@" + MUC_DOMAIN
+
+
+@pytest.fixture
+def server(prosody_factory):
+    return prosody_factory(modules=OMEMO_MODULES, muc=True)
+
+
+@pytest.fixture
+def omemo_occupants():
+    made = []
+
+    def make(user, prosody, password="pw"):
+        if user not in prosody.users:
+            prosody.add_user(user, password)
+        peer = OmemoOccupant(user, password, prosody)
+        made.append(peer)
+        peer.connect()
+        return peer
+    yield make
+    for peer in made:
+        peer.close()
+
+
+def start_natter(natter_factory, server):
+    n = natter_factory(server, cols=COLS, rows=ROWS)
+    n.wait_for(CONNECTED, timeout=15)
+    return n
+
+
+def natter_join(n, room):
+    n.type_line("/join %s" % room)
+    wait_line(n, you_joined(room, "alice"), timeout=15)
+
+
+def count(n, pattern):
+    """Main-window rows matching pattern now."""
+    return sum(1 for row in main_text(n, n.screen()).splitlines() if re.search(pattern, row))
+
+
+@pytest.mark.time_limit(150)
+def test_encrypted_room_with_three_members(server, omemo_occupants, natter_factory):
+    bob = omemo_occupants("bob", server)
+    carol = omemo_occupants("carol", server)
+    server.add_user("dave", "pw")          # a member with no OMEMO device, never joins
+    bob.create(ROOM, "bob", members_only=True, whois="anyone")
+    for user in ("alice", "carol", "dave"):
+        bob.set_affiliation(ROOM, "%s@localhost" % user, "member")
+    carol.join(ROOM, "carol")
+    n = start_natter(natter_factory, server)
+    natter_join(n, ROOM)
+    bob.wait_for_occupant(ROOM, "alice", timeout=15)
+
+    n.type_line("/omemo on")
+    wait_main_line(n, r"OMEMO is on: messages in this room are sent end-to-end encrypted",
+                   timeout=10)
+    n.wait_for(lambda s: "[OMEMO]" in title_bar(n, s), timeout=10)
+
+    # natter -> both peers, encrypted; dave is named, the line shown once.
+    n.type_line("hello room OMEMO-N1")
+    for peer in (bob, carol):
+        got = peer.wait_for_decrypted("hello room OMEMO-N1", timeout=30)
+        assert got.frm == "%s/alice" % ROOM
+        assert got.body and "hello room" not in got.body      # only the fallback in clear
+    wait_main_line(n, r"not encrypted for dave@localhost \(no usable device\)", timeout=20)
+    wait_main_line(n, r"~ <alice> hello room OMEMO-N1", timeout=20)
+    assert count(n, r"<alice> hello room OMEMO-N1") == 1
+    assert "encrypted for your other devices" not in squash(main_text(n, n.screen()))
+
+    # Each peer -> natter: decrypted, with the right sender.
+    members = ["alice@localhost", "carol@localhost", "bob@localhost"]
+    bob.send_group_encrypted(ROOM, [m for m in members if m != "bob@localhost"],
+                             "from bob OMEMO-B1")
+    wait_main_line(n, r"~ <bob> from bob OMEMO-B1", timeout=30)
+    carol.send_group_encrypted(ROOM, [m for m in members if m != "carol@localhost"],
+                               "from carol OMEMO-C1")
+    wait_main_line(n, r"~ <carol> from carol OMEMO-C1", timeout=30)
+
+    # A second message each way goes over the sessions now built.
+    n.type_line("again OMEMO-N2")
+    bob.wait_for_decrypted("again OMEMO-N2", timeout=30)
+    carol.wait_for_decrypted("again OMEMO-N2", timeout=30)
+    wait_main_line(n, r"~ <alice> again OMEMO-N2", timeout=20)
+    assert count(n, r"<alice> again OMEMO-N2") == 1
+
+    # Plain text from a member in the encrypted room is flagged.
+    carol.say(ROOM, "plain words OMEMO-P1")
+    wait_main_line(n, r"! <carol> plain words OMEMO-P1", timeout=20)
+    # Nothing was ever sent in clear by natter.
+    for peer in (bob, carol):
+        texts = [m.body or "" for m in peer.messages if m.frm == "%s/alice" % ROOM]
+        assert not any("OMEMO-N" in t for t in texts), texts
+
+
+@pytest.mark.time_limit(90)
+def test_omemo_on_refused_in_open_and_anonymous_rooms(server, omemo_occupants, natter_factory):
+    bob = omemo_occupants("bob", server)
+    bob.create("open@" + MUC_DOMAIN, "bob", whois="anyone")
+    bob.create("masked@" + MUC_DOMAIN, "bob", members_only=True, whois="moderators")
+    bob.set_affiliation("masked@" + MUC_DOMAIN, "alice@localhost", "member")
+    n = start_natter(natter_factory, server)
+
+    natter_join(n, "open@" + MUC_DOMAIN)
+    n.type_line("/omemo on")
+    wait_main_has(n, "Not turned on: OMEMO needs a members-only, non-anonymous room, and "
+                  "open@%s is open to anyone (not members-only)" % MUC_DOMAIN, timeout=10)
+    n.type_line("in clear OPEN-1")
+    bob.wait_for_groupchat("open@" + MUC_DOMAIN, "in clear OPEN-1", timeout=15)
+    assert "[OMEMO]" not in title_bar(n, n.screen())
+
+    natter_join(n, "masked@" + MUC_DOMAIN)
+    n.type_line("/omemo on")
+    wait_main_has(n, "Not turned on: OMEMO needs a members-only, non-anonymous room, and "
+                  "masked@%s is anonymous (members' real JIDs are hidden, so their devices "
+                  "cannot be found)" % MUC_DOMAIN, timeout=10)
+    assert "[OMEMO]" not in title_bar(n, n.screen())
