@@ -175,11 +175,13 @@ static const cmd_def defs[] = {
         .name = "omemo",
         .args = "[on | off | status | fingerprint [JID] | devices [JID] | trust JID FP | "
                 "untrust JID FP | qr]",
-        .summary = "End-to-end encryption (OMEMO) of one-to-one chats",
+        .summary = "End-to-end encryption (OMEMO) of chats and members-only rooms",
         .help = "on/off: send this chat's messages encrypted or not (remembered per chat;\n"
                 "the default comes from omemo_policy). In an encrypted chat nothing is ever\n"
                 "sent in plain text: when no device of the contact can be encrypted for,\n"
-                "natter says why and sends nothing. fingerprint: yours, or a contact's\n"
+                "natter says why and sends nothing. In a room (only members-only and\n"
+                "non-anonymous ones) messages go to every member's devices; members\n"
+                "without a usable device are named. fingerprint: yours, or a contact's\n"
                 "devices' (compare them with what the contact reads out). devices: the\n"
                 "OMEMO devices of JID (default: this chat's contact), fingerprints and trust.\n"
                 "trust: the device of JID with that fingerprint is verified; from then on\n"

@@ -61,11 +61,13 @@ def count(n, pattern):
     return sum(1 for row in main_text(n, n.screen()).splitlines() if re.search(pattern, row))
 
 
-@pytest.mark.time_limit(150)
-def test_encrypted_room_with_three_members(server, omemo_occupants, natter_factory):
+def encrypted_room(server, omemo_occupants, natter_factory):
+    """bob's room ROOM (members-only, real JIDs to anyone) with members alice
+    (natter), carol and dave (no OMEMO, never joins); bob, carol and natter in
+    it, OMEMO on in natter. Returns (natter, bob, carol)."""
     bob = omemo_occupants("bob", server)
     carol = omemo_occupants("carol", server)
-    server.add_user("dave", "pw")          # a member with no OMEMO device, never joins
+    server.add_user("dave", "pw")
     bob.create(ROOM, "bob", members_only=True, whois="anyone")
     for user in ("alice", "carol", "dave"):
         bob.set_affiliation(ROOM, "%s@localhost" % user, "member")
@@ -73,11 +75,16 @@ def test_encrypted_room_with_three_members(server, omemo_occupants, natter_facto
     n = start_natter(natter_factory, server)
     natter_join(n, ROOM)
     bob.wait_for_occupant(ROOM, "alice", timeout=15)
-
     n.type_line("/omemo on")
     wait_main_line(n, r"OMEMO is on: messages in this room are sent end-to-end encrypted",
                    timeout=10)
     n.wait_for(lambda s: "[OMEMO]" in title_bar(n, s), timeout=10)
+    return n, bob, carol
+
+
+@pytest.mark.time_limit(150)
+def test_encrypted_room_with_three_members(server, omemo_occupants, natter_factory):
+    n, bob, carol = encrypted_room(server, omemo_occupants, natter_factory)
 
     # natter -> both peers, encrypted; dave is named, the line shown once.
     n.type_line("hello room OMEMO-N1")
@@ -113,6 +120,39 @@ def test_encrypted_room_with_three_members(server, omemo_occupants, natter_facto
     for peer in (bob, carol):
         texts = [m.body or "" for m in peer.messages if m.frm == "%s/alice" % ROOM]
         assert not any("OMEMO-N" in t for t in texts), texts
+
+
+@pytest.mark.time_limit(150)
+def test_room_archive_decrypted_and_plain_correction_refused(server, omemo_occupants,
+                                                             natter_factory):
+    n, bob, carol = encrypted_room(server, omemo_occupants, natter_factory)
+    n.type_line("mine OMEMO-N1")
+    bob.wait_for_decrypted("mine OMEMO-N1", timeout=30)
+    wait_main_line(n, r"~ <alice> mine OMEMO-N1", timeout=20)
+
+    # A plain text correction of an encrypted room message is refused.
+    n.type_line("/omemo off")
+    wait_main_line(n, r"OMEMO is off", timeout=10)
+    n.type_line("/correct mine in clear")
+    wait_main_has(n, "That message was encrypted: turn OMEMO on (/omemo on) to correct it.",
+                  timeout=10)
+    n.type_line("/omemo on")
+    n.wait_for(lambda s: "[OMEMO]" in title_bar(n, s), timeout=10)
+
+    # Away from the room, bob writes; back in it, natter reads it from the room's
+    # archive (the sender's real JID from his presence, sent before the history).
+    n.type_line("/leave")
+    bob.wait_for_occupant(ROOM, "alice", ptype="unavailable", timeout=15)
+    bob.send_group_encrypted(ROOM, ["alice@localhost", "carol@localhost"],
+                             "while you were away OMEMO-B1")
+    carol.wait_for_decrypted("while you were away OMEMO-B1", timeout=30)
+    natter_join(n, ROOM)
+    wait_main_line(n, r"~ <bob> while you were away OMEMO-B1", timeout=30)
+    assert count(n, r"<alice> mine OMEMO-N1") <= 1
+    assert "could not be decrypted" not in squash(main_text(n, n.screen()))
+    # The peers never saw natter's text in clear.
+    texts = [m.body or "" for m in bob.messages if m.frm == "%s/alice" % ROOM]
+    assert not any("in clear" in t or "OMEMO-N" in t for t in texts), texts
 
 
 @pytest.mark.time_limit(90)
