@@ -177,3 +177,24 @@ def test_omemo_on_refused_in_open_and_anonymous_rooms(server, omemo_occupants, n
                   "masked@%s is anonymous (members' real JIDs are hidden, so their devices "
                   "cannot be found)" % MUC_DOMAIN, timeout=10)
     assert "[OMEMO]" not in title_bar(n, n.screen())
+
+
+@pytest.mark.time_limit(90)
+def test_nothing_sent_when_no_member_has_a_device(server, occupant_factory, natter_factory):
+    room = "lonely@" + MUC_DOMAIN
+    server.add_user("dave", "pw")
+    dave = occupant_factory("dave", server)        # no OMEMO at all
+    dave.create(room, "dave", members_only=True, whois="anyone")
+    dave.set_affiliation(room, "alice@localhost", "member")
+    n = start_natter(natter_factory, server)
+    natter_join(n, room)
+    n.type_line("/omemo on")
+    n.wait_for(lambda s: "[OMEMO]" in title_bar(n, s), timeout=10)
+    n.type_line("for nobody OMEMO-X1")
+    wait_main_has(n, "Not sent (OMEMO): no member of %s can be encrypted for (no usable OMEMO "
+                  "device: dave@localhost)." % room, timeout=20)
+    # A round trip through the room: had anything been sent, dave has it by now.
+    dave.say(room, "still here")
+    wait_main_line(n, r"<dave> still here", timeout=15)
+    assert not any("OMEMO-X1" in (m.body or "") or "OMEMO" in (m.body or "")
+                   for m in dave.messages if m.frm == "%s/alice" % room)
