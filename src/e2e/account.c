@@ -505,6 +505,8 @@ bool e2e_set_chat(const char *jid, bool on, char **err)
     char *key = g_strconcat(STATE_CHAT, jid, NULL);
     bool ok = store_set_state(key, on ? "on" : "off");
     g_free(key);
+    if (ok && on && muc_room_find(jid))
+        e2e_room_prepare(jid);
     if (!ok)
         *err = g_strdup("the choice cannot be saved (no history database open)");
     return ok;

@@ -45,6 +45,9 @@ void e2e_room_reset(void);
 GPtrArray *e2e_room_members(const char *room);
 /* Ask ROOM for its member list; DONE(ud) when answered. False: not asked. */
 bool e2e_room_fetch_members(const char *room, void (*done)(void *ud), void *ud);
+/* Learn the member list of ROOM (when it fits) and its members' devices,
+ * in the background. */
+void e2e_room_prepare(const char *room);
 /* Whether omemo_policy turns OMEMO on in ROOM (it must fit, see e2e.h). */
 bool e2e_room_by_policy(const char *room);
 /* Whether every device of every member of ROOM is verified. */

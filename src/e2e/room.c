@@ -200,6 +200,42 @@ static void on_occupant(event_type t, const void *p, void *ud)
     g_free(bare);
 }
 
+static void learn_devices(void *ud)
+{
+    char *room = ud;
+    GPtrArray *members = e2e_account() ? e2e_room_members(room) : NULL;
+    for (guint i = 0; members && i < members->len; i++) {
+        const char *jid = g_ptr_array_index(members, i);
+        if (!e2e_devicelist(jid, NULL))
+            e2e_fetch_devicelist(jid, NULL, NULL);
+    }
+    if (members)
+        g_ptr_array_unref(members);
+    g_free(room);
+}
+
+void e2e_room_prepare(const char *room)
+{
+    char *why = NULL;
+    if (!e2e_account() || !e2e_room_fits(room, &why)) {
+        g_free(why);
+        return;
+    }
+    char *key = g_strdup(room);
+    if (!e2e_room_fetch_members(room, learn_devices, key))
+        learn_devices(key);
+}
+
+/* We are in a room: when it is encrypted, learn its members' devices. */
+static void on_room(event_type t, const void *p, void *ud)
+{
+    const ev_muc_room *ev = p;
+    (void)t;
+    (void)ud;
+    if (ev->kind == MUC_EV_JOINED && e2e_chat_enabled(ev->room))
+        e2e_room_prepare(ev->room);
+}
+
 void e2e_room_reset(void)
 {
     if (member_lists)
@@ -214,12 +250,14 @@ void e2e_room_init(void)
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
     sent = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     event_subscribe(EV_MUC_OCCUPANT, EV_STAGE_PROTO, on_occupant, NULL);
+    event_subscribe(EV_MUC_ROOM, EV_STAGE_PROTO, on_room, NULL);
     nx_muc_set_decrypt_hook(room_decrypt);
 }
 
 void e2e_room_deinit(void)
 {
     event_unsubscribe(EV_MUC_OCCUPANT, on_occupant, NULL);
+    event_unsubscribe(EV_MUC_ROOM, on_room, NULL);
     nx_muc_set_decrypt_hook(NULL);
     g_clear_pointer(&member_lists, g_hash_table_destroy);
     g_clear_pointer(&sent, g_hash_table_destroy);

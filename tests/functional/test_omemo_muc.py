@@ -14,7 +14,7 @@ import pytest
 
 from harness import MUC_DOMAIN
 from harness.omemo_muc import OmemoOccupant
-from harness.omemo_peer import OMEMO_MODULES
+from harness.omemo_peer import OMEMO_MODULES, key_rids
 from muc_helpers import wait_line, you_joined
 from screen import CONNECTED, main_text, squash, title_bar, wait_main_has, wait_main_line
 
@@ -153,6 +153,28 @@ def test_room_archive_decrypted_and_plain_correction_refused(server, omemo_occup
     # The peers never saw natter's text in clear.
     texts = [m.body or "" for m in bob.messages if m.frm == "%s/alice" % ROOM]
     assert not any("in clear" in t or "OMEMO-N" in t for t in texts), texts
+
+
+@pytest.mark.time_limit(150)
+def test_member_list_followed(server, omemo_occupants, natter_factory):
+    """Affiliation changes count from the next message: a new member who is not in
+    the room (known from the member list only) is encrypted for; a member whose
+    membership is taken away (and who is thus removed from the room) is not."""
+    n, bob, carol = encrypted_room(server, omemo_occupants, natter_factory)
+    erin = omemo_occupants("erin", server)             # has a device, never joins
+    n.type_line("before OMEMO-N1")
+    first = bob.wait_for_decrypted("before OMEMO-N1", timeout=30)
+    assert erin.device_id not in key_rids(first.xml)
+    assert carol.device_id in key_rids(first.xml)
+
+    bob.set_affiliation(ROOM, "erin@localhost", "member")
+    bob.set_affiliation(ROOM, "carol@localhost", "none")
+    wait_main_has(n, "carol was removed from the room", timeout=15)
+    n.type_line("after OMEMO-N2")
+    second = bob.wait_for_decrypted("after OMEMO-N2", timeout=30)
+    rids = key_rids(second.xml)
+    assert erin.device_id in rids and carol.device_id not in rids, rids
+    assert bob.device_id in rids
 
 
 @pytest.mark.time_limit(90)
