@@ -5,8 +5,12 @@ joined and has no OMEMO device (natter learns him from the room's member list).
 natter's encrypted room messages are read by both peers and shown once (the
 room's reflection, not "encrypted for other devices"); each peer's encrypted
 message is decrypted with the sender its presence named; a member without a
-device is named; plain text in the encrypted room is flagged; and /omemo on is
-refused with the reason in an open (not members-only) or anonymous room."""
+device is named, and nothing is sent when no member has one; plain text in the
+encrypted room is flagged; corrections go encrypted (a plain one of an
+encrypted message is refused); the room's history is decrypted on rejoining;
+affiliation changes count from the next message; omemo_policy always applies
+to such rooms only; and /omemo on is refused with the reason in an open (not
+members-only) or anonymous room."""
 
 import re
 
@@ -138,6 +142,11 @@ def test_room_archive_decrypted_and_plain_correction_refused(server, omemo_occup
                   timeout=10)
     n.type_line("/omemo on")
     n.wait_for(lambda s: "[OMEMO]" in title_bar(n, s), timeout=10)
+    # With OMEMO on, the correction goes encrypted and is shown once, corrected.
+    n.type_line("/correct mine corrected OMEMO-N2")
+    got = bob.wait_for_decrypted("mine corrected OMEMO-N2", timeout=30)
+    assert "<replace " in got.xml and "OMEMO-N2" not in got.xml
+    wait_main_line(n, r"~ <alice> mine corrected OMEMO-N2 \(corrected\)", timeout=20)
 
     # Away from the room, bob writes; back in it, natter reads it from the room's
     # archive (the sender's real JID from his presence, sent before the history).
@@ -148,7 +157,7 @@ def test_room_archive_decrypted_and_plain_correction_refused(server, omemo_occup
     carol.wait_for_decrypted("while you were away OMEMO-B1", timeout=30)
     natter_join(n, ROOM)
     wait_main_line(n, r"~ <bob> while you were away OMEMO-B1", timeout=30)
-    assert count(n, r"<alice> mine OMEMO-N1") <= 1
+    assert count(n, r"<alice> mine") <= 1
     assert "could not be decrypted" not in squash(main_text(n, n.screen()))
     # The peers never saw natter's text in clear.
     texts = [m.body or "" for m in bob.messages if m.frm == "%s/alice" % ROOM]
@@ -193,6 +202,12 @@ def test_omemo_on_refused_in_open_and_anonymous_rooms(server, omemo_occupants, n
     bob.wait_for_groupchat("open@" + MUC_DOMAIN, "in clear OPEN-1", timeout=15)
     assert "[OMEMO]" not in title_bar(n, n.screen())
 
+    # omemo_policy always: only for rooms that can be encrypted.
+    n.type_line("/set omemo_policy always")
+    n.type_line("still in clear OPEN-2")
+    bob.wait_for_groupchat("open@" + MUC_DOMAIN, "still in clear OPEN-2", timeout=15)
+    assert "[OMEMO]" not in title_bar(n, n.screen())
+
     natter_join(n, "masked@" + MUC_DOMAIN)
     n.type_line("/omemo on")
     wait_main_has(n, "Not turned on: OMEMO needs a members-only, non-anonymous room, and "
@@ -210,7 +225,8 @@ def test_nothing_sent_when_no_member_has_a_device(server, occupant_factory, natt
     dave.set_affiliation(room, "alice@localhost", "member")
     n = start_natter(natter_factory, server)
     natter_join(n, room)
-    n.type_line("/omemo on")
+    # omemo_policy always applies to a room that can be encrypted.
+    n.type_line("/set omemo_policy always")
     n.wait_for(lambda s: "[OMEMO]" in title_bar(n, s), timeout=10)
     n.type_line("for nobody OMEMO-X1")
     wait_main_has(n, "Not sent (OMEMO): no member of %s can be encrypted for (no usable OMEMO "
