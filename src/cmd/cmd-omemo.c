@@ -67,6 +67,20 @@ static void show_devices(const char *bare, bool own)
     g_ptr_array_unref(devs);
 }
 
+/* In a room: the devices of each member. */
+static void show_members(const char *room)
+{
+    GPtrArray *members = e2e_room_members(room);
+    if (members->len == 0)
+        ui_info("No member of %s is known by their real JID.", room);
+    for (guint i = 0; i < members->len; i++) {
+        const char *m = g_ptr_array_index(members, i);
+        ui_info("OMEMO devices of %s (member of %s):", m, room);
+        show_devices(m, false);
+    }
+    g_ptr_array_unref(members);
+}
+
 static cmd_result cmd_omemo(char **argv, int argc, const char *jid)
 {
     const char *sub = argc > 0 ? argv[0] : "status";
@@ -84,6 +98,10 @@ static cmd_result cmd_omemo(char **argv, int argc, const char *jid)
         if (jid && !strchr(jid, '/'))
             ui_info("This chat is %s.",
                     e2e_chat_enabled(jid) ? "encrypted (OMEMO)" : "not encrypted");
+        char *why = NULL;
+        if (jid && muc_room_find(jid) && !e2e_room_fits(jid, &why))
+            ui_info("It cannot be: %s.", why);
+        g_free(why);
         return CMD_OK;
     }
     if (!strcmp(sub, "fingerprint") || !strcmp(sub, "devices")) {
@@ -91,6 +109,10 @@ static cmd_result cmd_omemo(char **argv, int argc, const char *jid)
             return cmd_fail_extra("omemo", "fingerprint|devices [JID]");
         if (!e2e_own_device())
             return cmd_fail("OMEMO is not set up yet (it starts when you are connected)");
+        if (argc == 1 && !strcmp(sub, "devices") && jid && muc_room_find(jid)) {
+            show_members(jid);
+            return CMD_OK;
+        }
         char *err = NULL;
         char *bare = argc > 1                      ? target(argv[1], NULL, &err)
                      : !strcmp(sub, "fingerprint") ? g_strdup(own)
@@ -183,7 +205,8 @@ static const cmd_def defs[] = {
                 "non-anonymous ones) messages go to every member's devices; members\n"
                 "without a usable device are named. fingerprint: yours, or a contact's\n"
                 "devices' (compare them with what the contact reads out). devices: the\n"
-                "OMEMO devices of JID (default: this chat's contact), fingerprints and trust.\n"
+                "OMEMO devices of JID (default: this chat's contact, in a room its members),\n"
+                "fingerprints and trust.\n"
                 "trust: the device of JID with that fingerprint is verified; from then on\n"
                 "only verified devices of JID are used (blind trust ends; see omemo_trust).\n"
                 "untrust: never encrypt for that device again. qr: this device's\n"

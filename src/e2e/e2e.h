@@ -31,6 +31,9 @@ bool e2e_chat_enabled(const char *jid);
  * (so the real JID of every member is known). False with *WHY (one line)
  * when not. */
 bool e2e_room_fits(const char *room, char **why);
+/* The real bare JIDs of ROOM's members but ourselves: its occupants' (as
+ * the room's presence gave them) and its member list's (g_ptr_array_unref). */
+GPtrArray *e2e_room_members(const char *room);
 /* Remember ON for JID's chat (kept in the account's history). False with
  * *ERR when no account is open. */
 bool e2e_set_chat(const char *jid, bool on, char **err);

@@ -40,9 +40,6 @@ void e2e_room_init(void);
 void e2e_room_deinit(void);
 /* Forget what belonged to the connection (member lists, awaited reflections). */
 void e2e_room_reset(void);
-/* The real bare JIDs of ROOM's members but ourselves: its occupants' and
- * its member list's (g_ptr_array_unref). */
-GPtrArray *e2e_room_members(const char *room);
 /* Ask ROOM for its member list; DONE(ud) when answered. False: not asked. */
 bool e2e_room_fetch_members(const char *room, void (*done)(void *ud), void *ud);
 /* Learn the member list of ROOM (when it fits) and its members' devices,

@@ -110,6 +110,15 @@ def test_encrypted_room_with_three_members(server, omemo_occupants, natter_facto
                                "from carol OMEMO-C1")
     wait_main_line(n, r"~ <carol> from carol OMEMO-C1", timeout=30)
 
+    # /omemo devices in the room: each member's devices.
+    n.type_line("/omemo devices")
+    for peer in (bob, carol):
+        wait_main_has(n, "OMEMO devices of %s (member of %s):" % (peer.bare, ROOM), timeout=10)
+        grouped = " ".join(peer.fingerprint[i:i + 8] for i in range(0, 64, 8))
+        wait_main_has(n, "%d: %s (trusted (blind), session)" % (peer.device_id, grouped),
+                      timeout=10)
+    wait_main_has(n, "OMEMO devices of dave@localhost (member of %s):" % ROOM, timeout=10)
+
     # A second message each way goes over the sessions now built.
     n.type_line("again OMEMO-N2")
     bob.wait_for_decrypted("again OMEMO-N2", timeout=30)
@@ -198,6 +207,9 @@ def test_omemo_on_refused_in_open_and_anonymous_rooms(server, omemo_occupants, n
     n.type_line("/omemo on")
     wait_main_has(n, "Not turned on: OMEMO needs a members-only, non-anonymous room, and "
                   "open@%s is open to anyone (not members-only)" % MUC_DOMAIN, timeout=10)
+    n.type_line("/omemo status")
+    wait_main_has(n, "This chat is not encrypted.", timeout=10)
+    wait_main_has(n, "It cannot be: OMEMO needs a members-only", timeout=10)
     n.type_line("in clear OPEN-1")
     bob.wait_for_groupchat("open@" + MUC_DOMAIN, "in clear OPEN-1", timeout=15)
     assert "[OMEMO]" not in title_bar(n, n.screen())
