@@ -159,8 +159,9 @@ static nx_decrypt_result room_decrypt(const char *room, const char *nick, const 
     if (outgoing && origin_id && sent) {
         /* The room's reflection of what this device sent: it was not
          * encrypted for us, and we know its text. */
-        char *text = NULL;
-        if (g_hash_table_steal_extended(sent, origin_id, NULL, (gpointer *)&text)) {
+        char *text = NULL, *key = NULL;
+        if (g_hash_table_steal_extended(sent, origin_id, (gpointer *)&key, (gpointer *)&text)) {
+            g_free(key);
             out->text = text;
             out->device = e2e_own_device();
             return NX_DECRYPT_TEXT;
