@@ -106,9 +106,19 @@ def test_encrypted_room_with_three_members(server, omemo_occupants, natter_facto
     bob.send_group_encrypted(ROOM, [m for m in members if m != "bob@localhost"],
                              "from bob OMEMO-B1")
     wait_main_line(n, r"~ <bob> from bob OMEMO-B1", timeout=30)
-    carol.send_group_encrypted(ROOM, [m for m in members if m != "carol@localhost"],
-                               "from carol OMEMO-C1")
+    xml = carol.send_group_encrypted(ROOM, [m for m in members if m != "carol@localhost"],
+                                     "from carol OMEMO-C1")
     wait_main_line(n, r"~ <carol> from carol OMEMO-C1", timeout=30)
+    # A plain text correction of an encrypted room message is not taken.
+    carol_id = re.search(r"<message[^>]* id=\"([^\"]+)\"", xml).group(1)
+    carol.send_raw("<message to='%s' type='groupchat' id='fix1'><body>FORGED ROOM TEXT</body>"
+                   "<replace xmlns='urn:xmpp:message-correct:0' id='%s'/></message>"
+                   % (ROOM, carol_id))
+    carol.wait_for_groupchat(ROOM, "FORGED ROOM TEXT", timeout=15)
+    bob.send_group_encrypted(ROOM, ["alice@localhost", "carol@localhost"], "next OMEMO-B2")
+    wait_main_line(n, r"~ <bob> next OMEMO-B2", timeout=30)
+    text = main_text(n, n.screen())
+    assert "FORGED ROOM TEXT" not in text and "from carol OMEMO-C1" in text, text
 
     # /omemo devices in the room: each member's devices.
     n.type_line("/omemo devices")

@@ -51,6 +51,7 @@ class OmemoOccupant(OmemoPeer, Occupant):
             message = next(m for m in messages if m.namespace == NS)
             self.encryption_errors = list(errors)
             msg = self.client.make_message(mto=room, mtype="groupchat", mbody=body)
+            msg["id"] = self.client.new_id()
             msg.append(oldmemo.etree.serialize_message(message))
             msg.append(ET.Element("{urn:xmpp:hints}store"))
             msg.append(ET.Element("{urn:xmpp:eme:0}encryption", namespace=NS, name="OMEMO"))
