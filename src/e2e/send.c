@@ -141,7 +141,7 @@ static char *why_none(const char *jid)
     return g_string_free(s, FALSE);
 }
 
-/* The <encrypted/> element of M, sent by our device ME. */
+/* The <encrypted/> element of M, sent by our device ME (for rooms). */
 static xmpp_stanza_t *encrypted_element(omemo_message *m, uint32_t me)
 {
     nx_omemo_encrypted e = {.sid = me,
@@ -234,7 +234,21 @@ static bool encrypt_and_send(const char *jid, const char *text, const char *repl
     g_ptr_array_unref(targets);
     if (!m)
         return false;
-    xmpp_stanza_t *el = encrypted_element(m, me);
+    nx_omemo_encrypted e = {.sid = me,
+                            .iv = g_bytes_new(m->iv, sizeof(m->iv)),
+                            .keys = g_ptr_array_new_with_free_func(g_free),
+                            .payload = m->payload};
+    for (guint i = 0; i < m->keys->len; i++) {
+        const omemo_key *k = g_ptr_array_index(m->keys, i);
+        nx_omemo_key *nk = g_new0(nx_omemo_key, 1);
+        nk->rid = k->device;
+        nk->prekey = k->prekey;
+        nk->data = k->data; /* borrowed from M */
+        g_ptr_array_add(e.keys, nk);
+    }
+    xmpp_stanza_t *el = nx_omemo_encrypted_element(&e);
+    g_ptr_array_unref(e.keys);
+    g_bytes_unref(e.iv);
     omemo_message_free(m);
     return nx_send_encrypted(jid, el, text, me, replace_id, err);
 }
