@@ -136,13 +136,22 @@ def test_encrypted_room_with_three_members(server, omemo_occupants, natter_facto
     wait_main_line(n, r"~ <alice> again OMEMO-N2", timeout=20)
     assert count(n, r"<alice> again OMEMO-N2") == 1
 
+    # What other commands send goes encrypted, or not at all: /exec -o output
+    # is encrypted; a reply (not encrypted yet) is refused.
+    n.type_line("/exec -o echo exec OMEMO-E1")
+    bob.wait_for_decrypted("exec OMEMO-E1", timeout=30)
+    wait_main_line(n, r"~ <alice> exec OMEMO-E1", timeout=20)
+    n.type_line("/reply 1 a reply OMEMO-R1")
+    wait_main_has(n, "Not sent: replies are not encrypted yet and this chat is (OMEMO); "
+                  "write it as a message.", timeout=10)
+
     # Plain text from a member in the encrypted room is flagged.
     carol.say(ROOM, "plain words OMEMO-P1")
     wait_main_line(n, r"! <carol> plain words OMEMO-P1", timeout=20)
     # Nothing was ever sent in clear by natter.
     for peer in (bob, carol):
         texts = [m.body or "" for m in peer.messages if m.frm == "%s/alice" % ROOM]
-        assert not any("OMEMO-N" in t for t in texts), texts
+        assert not any(re.search(r"OMEMO-[NER]", t) for t in texts), texts
 
 
 @pytest.mark.time_limit(150)
