@@ -8,6 +8,7 @@
 
 #include "cmd/internal.h"
 #include "cmd/parse.h"
+#include "e2e/e2e.h"
 #include "core/spawn.h"
 #include "ui/ui.h"
 #include "xmpp/xmpp.h"
@@ -88,7 +89,10 @@ static void on_done(int status, const char *output, const char *err, void *ud)
             ui_print_in(j->jid, true, "[exec %u] output is not UTF-8 text; not sent", j->number);
         } else {
             char *e = NULL;
-            if (!nx_send_chat(j->jid, text, &e)) {
+            /* An encrypted chat sends encrypted or not at all. */
+            bool sent = e2e_chat_enabled(j->jid) ? e2e_send(j->jid, text, &e)
+                                                 : nx_send_chat(j->jid, text, &e);
+            if (!sent) {
                 ui_print_in(j->jid, true, "[exec %u] not sent: %s", j->number, e);
                 g_free(e);
             } else if (j->truncated) {

@@ -1,5 +1,6 @@
-/* cmd-omemo.c - /omemo: end-to-end encryption of one-to-one chats (on or
- * off per chat, remembered), fingerprints and devices. */
+/* cmd-omemo.c - /omemo: end-to-end encryption of one-to-one chats and of
+ * members-only, non-anonymous rooms (on or off per chat, remembered),
+ * fingerprints and devices. */
 #include <string.h>
 
 #include "cmd/internal.h"
@@ -28,13 +29,18 @@ static cmd_result omemo_switch(bool on, const char *jid)
 {
     if (!jid)
         return cmd_fail("/omemo %s works in a chat window", on ? "on" : "off");
-    if (strchr(jid, '/') || muc_room_find(jid))
-        return cmd_fail("OMEMO in rooms and private room chats is not supported yet");
+    if (strchr(jid, '/'))
+        return cmd_fail("OMEMO in private chats with room occupants is not supported");
     char *err = NULL;
+    bool room = muc_room_find(jid) != NULL;
+    if (room && on && !e2e_room_fits(jid, &err))
+        return cmd_fail_err("Not turned on", err);
     if (!e2e_set_chat(jid, on, &err))
         return cmd_fail_err("Not changed", err);
-    ui_info("%s", on ? "OMEMO is on: messages in this chat are sent end-to-end encrypted, "
-                       "never in plain text."
+    ui_info("%s", on ? (room ? "OMEMO is on: messages in this room are sent end-to-end encrypted "
+                               "to every member's devices, never in plain text."
+                             : "OMEMO is on: messages in this chat are sent end-to-end encrypted, "
+                               "never in plain text.")
                      : "OMEMO is off: messages in this chat are sent unencrypted.");
     ui_redraw();
     return CMD_OK;
@@ -61,6 +67,20 @@ static void show_devices(const char *bare, bool own)
     g_ptr_array_unref(devs);
 }
 
+/* In a room: the devices of each member. */
+static void show_members(const char *room)
+{
+    GPtrArray *members = e2e_room_members(room);
+    if (members->len == 0)
+        ui_info("No member of %s is known by their real JID.", room);
+    for (guint i = 0; i < members->len; i++) {
+        const char *m = g_ptr_array_index(members, i);
+        ui_info("OMEMO devices of %s (member of %s):", m, room);
+        show_devices(m, false);
+    }
+    g_ptr_array_unref(members);
+}
+
 static cmd_result cmd_omemo(char **argv, int argc, const char *jid)
 {
     const char *sub = argc > 0 ? argv[0] : "status";
@@ -75,9 +95,13 @@ static cmd_result cmd_omemo(char **argv, int argc, const char *jid)
             ui_info("OMEMO is not set up yet (it starts when you are connected).");
         else
             ui_info("OMEMO: this device is %u.", e2e_own_device());
-        if (jid && !strchr(jid, '/') && !muc_room_find(jid))
+        if (jid && !strchr(jid, '/'))
             ui_info("This chat is %s.",
                     e2e_chat_enabled(jid) ? "encrypted (OMEMO)" : "not encrypted");
+        char *why = NULL;
+        if (jid && muc_room_find(jid) && !e2e_room_fits(jid, &why))
+            ui_info("It cannot be: %s.", why);
+        g_free(why);
         return CMD_OK;
     }
     if (!strcmp(sub, "fingerprint") || !strcmp(sub, "devices")) {
@@ -85,6 +109,10 @@ static cmd_result cmd_omemo(char **argv, int argc, const char *jid)
             return cmd_fail_extra("omemo", "fingerprint|devices [JID]");
         if (!e2e_own_device())
             return cmd_fail("OMEMO is not set up yet (it starts when you are connected)");
+        if (argc == 1 && !strcmp(sub, "devices") && jid && muc_room_find(jid)) {
+            show_members(jid);
+            return CMD_OK;
+        }
         char *err = NULL;
         char *bare = argc > 1                      ? target(argv[1], NULL, &err)
                      : !strcmp(sub, "fingerprint") ? g_strdup(own)
@@ -169,13 +197,16 @@ static const cmd_def defs[] = {
         .name = "omemo",
         .args = "[on | off | status | fingerprint [JID] | devices [JID] | trust JID FP | "
                 "untrust JID FP | qr]",
-        .summary = "End-to-end encryption (OMEMO) of one-to-one chats",
+        .summary = "End-to-end encryption (OMEMO) of chats and members-only rooms",
         .help = "on/off: send this chat's messages encrypted or not (remembered per chat;\n"
                 "the default comes from omemo_policy). In an encrypted chat nothing is ever\n"
                 "sent in plain text: when no device of the contact can be encrypted for,\n"
-                "natter says why and sends nothing. fingerprint: yours, or a contact's\n"
+                "natter says why and sends nothing. In a room (only members-only and\n"
+                "non-anonymous ones) messages go to every member's devices; members\n"
+                "without a usable device are named. fingerprint: yours, or a contact's\n"
                 "devices' (compare them with what the contact reads out). devices: the\n"
-                "OMEMO devices of JID (default: this chat's contact), fingerprints and trust.\n"
+                "OMEMO devices of JID (default: this chat's contact, in a room its members),\n"
+                "fingerprints and trust.\n"
                 "trust: the device of JID with that fingerprint is verified; from then on\n"
                 "only verified devices of JID are used (blind trust ends; see omemo_trust).\n"
                 "untrust: never encrypt for that device again. qr: this device's\n"

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cmd/internal.h"
+#include "e2e/e2e.h"
 #include "model/jid.h"
 #include "model/muc.h"
 #include "model/roster.h"
@@ -123,6 +124,10 @@ static cmd_result cmd_reply(char **argv, int argc, const char *jid)
         return cmd_fail("/reply works in a chat or room window.");
     if (argc < 2 || !*argv[1])
         return cmd_fail("Usage: /reply N TEXT (N: 1 is the newest message, #ROW, or an id)");
+    /* A reply is sent in plain text: never in an encrypted chat. */
+    if (e2e_chat_enabled(jid))
+        return cmd_fail("Not sent: replies are not encrypted yet and this chat is (OMEMO); "
+                        "write it as a message.");
     store_msg *m = find_target(jid, argv[0], "reply");
     if (!m)
         return CMD_ERROR;

@@ -82,7 +82,8 @@ static const setting_def table[] = {
      "tell others which operating system natter runs on when they ask for its version"},
     {"omemo_policy", SETTING_ENUM, "manual", 0, 0, omemo_policy_choices, "chat",
      "when a chat is end-to-end encrypted (OMEMO) unless /omemo on|off chose for it: manual "
-     "(never), automatic (when the contact has OMEMO devices) or always"},
+     "(never), automatic (when the contact has OMEMO devices) or always; rooms only when "
+     "members-only and non-anonymous"},
     {"omemo_trust", SETTING_ENUM, "blind", 0, 0, omemo_trust_choices, "chat",
      "which OMEMO devices are encrypted for: blind (new devices of a contact, until you verify "
      "one of them with /omemo trust; then only verified ones) or manual (only verified ones)"},

@@ -463,6 +463,8 @@ bool e2e_trust(const char *jid, const char *fingerprint, bool verify, uint32_t *
 
 bool e2e_chat_verified(const char *jid)
 {
+    if (muc_room_find(jid))
+        return e2e_room_verified(jid);
     const GArray *ids = omemo_acct ? e2e_devicelist(jid, NULL) : NULL;
     if (!ids || ids->len == 0)
         return false;
@@ -477,8 +479,8 @@ bool e2e_chat_verified(const char *jid)
 
 bool e2e_chat_enabled(const char *jid)
 {
-    /* Rooms and their private chats are not encrypted (yet). */
-    if (!jid || strchr(jid, '/') || muc_room_find(jid))
+    /* Private chats with room occupants are not encrypted. */
+    if (!jid || strchr(jid, '/'))
         return false;
     char *key = g_strconcat(STATE_CHAT, jid, NULL);
     char *v = store_get_state(key);
@@ -486,6 +488,8 @@ bool e2e_chat_enabled(const char *jid)
     bool on;
     if (v) {
         on = !strcmp(v, "on");
+    } else if (muc_room_find(jid)) {
+        on = e2e_room_by_policy(jid);
     } else {
         const char *policy = settings_get("omemo_policy");
         const GArray *ids = omemo_acct ? e2e_devicelist(jid, NULL) : NULL;
@@ -501,6 +505,8 @@ bool e2e_set_chat(const char *jid, bool on, char **err)
     char *key = g_strconcat(STATE_CHAT, jid, NULL);
     bool ok = store_set_state(key, on ? "on" : "off");
     g_free(key);
+    if (ok && on && muc_room_find(jid))
+        e2e_room_prepare(jid);
     if (!ok)
         *err = g_strdup("the choice cannot be saved (no history database open)");
     return ok;
@@ -515,6 +521,7 @@ void e2e_init(void)
     event_subscribe(EV_ACCOUNT, EV_STAGE_PROTO, on_account, NULL);
     nx_pep_set_event_hook(NS_OMEMO_DEVICELIST, on_list_push);
     e2e_recv_init();
+    e2e_room_init();
 }
 
 void e2e_deinit(void)
@@ -523,6 +530,7 @@ void e2e_deinit(void)
     event_unsubscribe(EV_ACCOUNT, on_account, NULL);
     nx_pep_set_event_hook(NS_OMEMO_DEVICELIST, NULL);
     e2e_recv_deinit();
+    e2e_room_deinit();
     close_account();
     g_clear_pointer(&lists, g_hash_table_destroy);
 }

@@ -24,17 +24,25 @@ char *e2e_own_fingerprint(void);
 
 /* Whether what the user writes to the bare JID JID is sent encrypted: the
  * choice made with /omemo on|off for that chat, else the omemo_policy
- * setting. Never for rooms and their private chats. */
+ * setting (for a room only when it fits, see below). Never for private
+ * chats with room occupants. */
 bool e2e_chat_enabled(const char *jid);
+/* Whether the room ROOM can be encrypted: members-only and non-anonymous
+ * (so the real JID of every member is known). False with *WHY (one line)
+ * when not. */
+bool e2e_room_fits(const char *room, char **why);
+/* The real bare JIDs of ROOM's members but ourselves: its occupants' (as
+ * the room's presence gave them) and its member list's (g_ptr_array_unref). */
+GPtrArray *e2e_room_members(const char *room);
 /* Remember ON for JID's chat (kept in the account's history). False with
  * *ERR when no account is open. */
 bool e2e_set_chat(const char *jid, bool on, char **err);
 
-/* Encrypt TEXT for every device of JID and our own other devices and send
- * it. Sessions still missing are built from bundles fetched in the
- * background first; the message is announced (EV_MESSAGE) once it left,
- * and what went wrong is a line in JID's window. False with *ERR when it
- * cannot even start (offline, OMEMO not ready). Never sends plain text. */
+/* Encrypt TEXT for every device of JID (a room: of each of its members)
+ * and our own other devices and send it. Sessions still missing are built from bundles fetched in
+ * the background first; the message is announced (EV_MESSAGE) once it left, and what went wrong is
+ * a line in JID's window. False with *ERR when it cannot even start (offline, OMEMO not ready).
+ * Never sends plain text. */
 bool e2e_send(const char *jid, const char *text, char **err);
 /* The same for a correction (XEP-0308) of our message REPLACE_ID. */
 bool e2e_send_correction(const char *jid, const char *text, const char *replace_id, char **err);

@@ -6,6 +6,7 @@
 
 #include "e2e/e2e.h"
 #include "omemo/omemo.h"
+#include "xmpp/omemo_wire.h"
 
 /* omemo.c (e2e/): the account and device lists. */
 
@@ -32,5 +33,27 @@ void e2e_send_reset(void);
  * which must have a session: it tells a device that built the session with
  * a pre-key message that it is complete. False with *ERR. */
 bool e2e_send_key_transport(const char *jid, uint32_t device, char **err);
+
+/* recv.c: decrypt ENC from SENDER (bare JID) in the conversation PEER, as
+ * the hook does (nx_decrypt_fn). */
+nx_decrypt_result e2e_recv_decrypt(const char *sender, const char *peer, bool outgoing,
+                                   bool archive, xmpp_stanza_t *enc, nx_decrypted *out);
+
+/* room.c: group chats. */
+void e2e_room_init(void);
+void e2e_room_deinit(void);
+/* Forget what belonged to the connection (member lists, awaited reflections). */
+void e2e_room_reset(void);
+/* Ask ROOM for its member list; DONE(ud) when answered. False: not asked. */
+bool e2e_room_fetch_members(const char *room, void (*done)(void *ud), void *ud);
+/* Learn the member list of ROOM (when it fits) and its members' devices,
+ * in the background. */
+void e2e_room_prepare(const char *room);
+/* Whether omemo_policy turns OMEMO on in ROOM (it must fit, see e2e.h). */
+bool e2e_room_by_policy(const char *room);
+/* Whether every device of every member of ROOM is verified. */
+bool e2e_room_verified(const char *room);
+/* Remember TEXT, sent encrypted with origin-id ID, for its reflection. */
+void e2e_room_sent(const char *id, const char *text);
 
 #endif

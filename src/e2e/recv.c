@@ -136,6 +136,12 @@ static nx_decrypt_result decrypt(const char *sender, const char *peer, bool outg
     return r;
 }
 
+nx_decrypt_result e2e_recv_decrypt(const char *sender, const char *peer, bool outgoing,
+                                   bool archive, xmpp_stanza_t *enc, nx_decrypted *out)
+{
+    return decrypt(sender, peer, outgoing, archive, enc, out);
+}
+
 void e2e_recv_init(void)
 {
     nx_omemo_set_decrypt_hook(decrypt);

@@ -11,6 +11,8 @@
 #include "core/log.h"
 #include "e2e/internal.h"
 #include "model/jid.h"
+#include "model/muc.h"
+#include "xmpp/muc_omemo.h"
 #include "xmpp/omemo_wire.h"
 #include "xmpp/pep.h"
 #include "xmpp/xmpp.h"
@@ -66,6 +68,7 @@ void e2e_send_reset(void)
     g_clear_pointer(&waits, g_hash_table_destroy);
     g_clear_pointer(&failed, g_hash_table_destroy);
     g_clear_pointer(&warned, g_hash_table_destroy);
+    e2e_room_reset();
 }
 
 static char *dev_key(const char *jid, uint32_t id)
@@ -160,8 +163,58 @@ static xmpp_stanza_t *wire_element(omemo_message *m, uint32_t me)
     return el;
 }
 
+/* A room: encrypted for every device of every member (those without a
+ * usable device are named) and our own other devices. */
+static bool room_encrypt_and_send(const char *room, const char *text, const char *replace_id,
+                                  char **err)
+{
+    if (!e2e_room_fits(room, err))
+        return false;
+    omemo_account *a = e2e_account();
+    uint32_t me = omemo_device_id(a);
+    GPtrArray *members = e2e_room_members(room);
+    GPtrArray *targets = g_ptr_array_new_with_free_func(device_free);
+    GString *none = g_string_new(NULL);
+    for (guint i = 0; i < members->len; i++) {
+        const char *jid = g_ptr_array_index(members, i);
+        guint before = targets->len;
+        add_targets(targets, room, jid, 0);
+        if (targets->len == before)
+            g_string_append_printf(none, "%s%s", none->len ? ", " : "", jid);
+    }
+    bool ok = false;
+    if (targets->len == 0) {
+        *err = members->len
+                   ? g_strdup_printf("no member of %s can be encrypted for (no usable "
+                                     "OMEMO device: %s)",
+                                     room, none->str)
+                   : g_strdup_printf("no other member of %s is known to encrypt for", room);
+    } else {
+        if (none->len)
+            event_log(LOG_WARN, room,
+                      "OMEMO: not encrypted for %s (no usable device): they cannot read it.",
+                      none->str);
+        add_targets(targets, room, e2e_own_jid(), me);
+        omemo_message *m = omemo_encrypt(a, text, targets, err);
+        if (m) {
+            xmpp_stanza_t *el = wire_element(m, me);
+            char *id = NULL;
+            ok = nx_muc_send_encrypted(room, el, replace_id, &id, err);
+            if (ok)
+                e2e_room_sent(id, text);
+            g_free(id);
+        }
+    }
+    g_string_free(none, TRUE);
+    g_ptr_array_unref(targets);
+    g_ptr_array_unref(members);
+    return ok;
+}
+
 static bool encrypt_and_send(const char *jid, const char *text, const char *replace_id, char **err)
 {
+    if (e2e_account() && muc_room_find(jid))
+        return room_encrypt_and_send(jid, text, replace_id, err);
     omemo_account *a = e2e_account();
     if (!a) {
         *err = g_strdup("OMEMO is not set up");
@@ -318,6 +371,48 @@ static void on_lists(void *ud)
     g_free(jid);
 }
 
+/* ---------- rooms: the members, then their device lists ---------- */
+
+typedef struct {
+    char *room, *jid;
+} member_fetch;
+
+static void on_member_list(void *ud)
+{
+    member_fetch *f = ud;
+    waiting *w = waits ? g_hash_table_lookup(waits, f->room) : NULL;
+    if (w && e2e_account())
+        fetch_bundles(w, f->jid, 0);
+    answered(f->room);
+    g_free(f->room);
+    g_free(f->jid);
+    g_free(f);
+}
+
+static void on_room_members(void *ud)
+{
+    char *room = ud;
+    waiting *w = waits ? g_hash_table_lookup(waits, room) : NULL;
+    if (w && e2e_account()) {
+        GPtrArray *members = e2e_room_members(room);
+        for (guint i = 0; i < members->len; i++) {
+            const char *jid = g_ptr_array_index(members, i);
+            bool fresh = false;
+            e2e_devicelist(jid, &fresh);
+            member_fetch *f = g_new0(member_fetch, 1);
+            f->room = g_strdup(room);
+            f->jid = g_strdup(jid);
+            w->inflight++;
+            if (fresh || !e2e_fetch_devicelist(jid, on_member_list, f))
+                on_member_list(f);
+        }
+        g_ptr_array_unref(members);
+        fetch_bundles(w, e2e_own_jid(), omemo_device_id(e2e_account()));
+    }
+    answered(room);
+    g_free(room);
+}
+
 bool e2e_send(const char *jid, const char *text, char **err)
 {
     return e2e_send_correction(jid, text, NULL, err);
@@ -335,6 +430,12 @@ bool e2e_send_correction(const char *jid, const char *text, const char *replace_
     }
     if (!text || !*text) {
         *err = g_strdup("nothing to send");
+        return false;
+    }
+    muc_room *room = muc_room_find(jid);
+    if (room && (room->state != MUC_STATE_JOINED || !e2e_room_fits(jid, err))) {
+        if (room->state != MUC_STATE_JOINED)
+            *err = g_strdup_printf("you are not in %s", jid);
         return false;
     }
     if (!waits)
@@ -357,6 +458,13 @@ bool e2e_send_correction(const char *jid, const char *text, const char *replace_
     g_hash_table_insert(waits, w->jid, w);
     /* One count for the device list step itself. */
     w->inflight = 1;
+    if (room) {
+        /* Who the members are first (the room's list), then their devices. */
+        char *rkey = g_strdup(jid);
+        if (!e2e_room_fetch_members(jid, on_room_members, rkey))
+            on_room_members(rkey);
+        return true;
+    }
     bool fresh;
     e2e_devicelist(jid, &fresh);
     char *key = g_strdup(jid);

@@ -259,8 +259,7 @@ static void on_correction(event_type t, const void *p, void *ud)
     char *bare =
         ev->groupchat ? muc_author_key(ev->peer, ev->from, ev->occupant_id) : jid_bare_of(ev->from);
     /* A correction in plain text must not replace encrypted text. */
-    bool downgrade = !ev->encrypted && !ev->groupchat && bare &&
-                     store_msg_is_encrypted(ev->peer, ev->replace_id);
+    bool downgrade = !ev->encrypted && bare && store_msg_is_encrypted(ev->peer, ev->replace_id);
     int64_t row = downgrade ? -1
                   : bare    ? store_correct_checked(ev->peer, bare, ev->replace_id, ev->body)
                             : 0;

@@ -108,6 +108,8 @@ void bars_draw_title(void)
             put_clipped(t, n);
             g_free(n);
         }
+        if (e2e_chat_enabled(w->jid))
+            put_clipped(t, e2e_chat_verified(w->jid) ? " [OMEMO] [verified]" : " [OMEMO]");
         if (r && r->subject) {
             put_clipped(t, "  ");
             put_clipped(t, r->subject);

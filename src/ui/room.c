@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config/settings.h"
+#include "e2e/e2e.h"
 #include "model/ignore.h"
 #include "model/jid.h"
 #include "model/muc.h"
@@ -99,6 +100,10 @@ void room_on_message(const ev_message *ev)
     l->corrected = ev->result && ev->result->body;
     l->mention = !ev->outgoing && room_mentions(ev->peer, body);
     react_decorate(l, ev->peer, true, ev->reply_id);
+    if (ev->encrypted)
+        l->e2e = ev->untrusted ? '?' : '~';
+    else if (!ev->outgoing && e2e_chat_enabled(ev->peer))
+        l->e2e = '!'; /* plain text in an encrypted room */
     bool mention = l->mention;
     if (w->detached) {
         win_line_free(l);

@@ -16,6 +16,7 @@
 #include "core/loop.h"
 #include "model/jid.h"
 #include "model/muc.h"
+#include "xmpp/muc_omemo.h"
 
 #define SYNC_PAGE 100
 #define SYNC_MAX 2000     /* archive messages fetched per join at most */
@@ -228,6 +229,18 @@ void nx_muc_message(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
     time_t ts = (time_t)(ts_us / G_USEC_PER_SEC);
     note_sync_point(p, sid, ts);
 
+    /* OMEMO: the text is what the decryption hook made of it. */
+    bool encrypted = false, untrusted = false;
+    uint32_t device = 0;
+    char *plain = NULL;
+    if (nx_muc_encrypted_text(st, r->jid, nick, outgoing, src->archive || delayed, src->backfill,
+                              &plain, &device, &untrusted)) {
+        g_free(body);
+        body = plain;
+        encrypted = body != NULL;
+        if (!body)
+            goto done;
+    }
     if (nx_reaction_handle(st, r->jid, full, outgoing, true, occupant_id, ts,
                            src->archive || delayed))
         goto done;
@@ -280,6 +293,7 @@ void nx_muc_message(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
                                 .time_us = ts_us,
                                 .groupchat = true,
                                 .occupant_id = occupant_id,
+                                .encrypted = encrypted,
                                 .result = &res};
             event_emit(EV_CORRECTION, &ev);
         } else {
@@ -302,6 +316,9 @@ void nx_muc_message(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
                              .oob_url = oob,
                              .reply_id = reply_id,
                              .reply_to = reply_to,
+                             .encrypted = encrypted,
+                             .device = device,
+                             .untrusted = untrusted,
                              .result = &res};
             event_emit(EV_MESSAGE, &ev);
             g_free(oob);

@@ -142,6 +142,13 @@ OmemoPeer(jid, password, prosody, resource='omemo', state=None, **Peer args)
     an own PEP node. Helpers on stanza XML: key_rids(xml) -> {rid: prekey},
     payload_bytes(xml). Constants NS, DEVICELIST_NODE, BUNDLE_NODE (% device id),
     FALLBACK_BODY.
+OmemoOccupant (harness.omemo_muc): an OmemoPeer that is also an Occupant
+    (join, create, set_affiliation, say, ...). real_jid(room, nick): the bare
+    JID the room's presence gave for nick. Group chat messages with
+    <encrypted/> are decrypted with that JID's keys (type groupchat; omemo
+    messages' frm is room/nick). send_group_encrypted(room, members, text)
+    -> sent XML: encrypted for every device of the bare JIDs in members and
+    our own other devices (python-omemo encrypts to JIDs, not to a room).
 
 Natter(binary, workdir, prosody, account='alice', password='pw', cols=100,
        rows=30, extra_args=(), connect=True, jid=None, tls='force',

@@ -384,9 +384,14 @@ class OmemoPeer(Peer):
             return              # a bounce of our own message: in .messages only
         asyncio.ensure_future(self._decrypt(stanza), loop=self.loop)
 
+    def _sender_of(self, stanza):
+        """The bare JID whose keys decrypt stanza (a group chat peer overrides it:
+        there the sender is an occupant, named by the room)."""
+        return str(stanza["from"]).split("/", 1)[0] or self.bare
+
     async def _decrypt(self, stanza):
         frm = str(stanza["from"])
-        sender = frm.split("/", 1)[0] or self.bare
+        sender = self._sender_of(stanza)
         element = stanza.xml.find("{%s}encrypted" % NS)
         has_body = stanza.xml.find("{jabber:client}body") is not None
         rec = OmemoMessage(frm, 0, body=stanza["body"] if has_body else None,
