@@ -370,6 +370,7 @@ def scenario_first(b, results):
                 wait_idle(pid, a.settle_timeout)
             logf = os.path.join(b.workdir, "natter-first-%d.log" % k)
             figures["bundle_fetches"] = count_sent(logf, BUNDLE_FETCH)
+            figures.update(first_breakdown(logf))
             figures["cpu_s"] = round(proc_cpu_seconds(pid), 3)
             log("  %s" % json.dumps(figures))
             runs.append(figures)
@@ -385,7 +386,11 @@ def scenario_first(b, results):
     for title, key in (("first message, Enter to first device (ms)", "first_ms"),
                        ("second message, same (ms)", "second_ms"),
                        ("devices encrypted for, first message", "first_keys"),
-                       ("bundles fetched", "bundle_fetches")):
+                       ("bundles fetched", "bundle_fetches"),
+                       ("first bundle request to last answer, natter's log (ms)",
+                        "bundle_wait_ms"),
+                       ("last answer to the message sent, natter's log (ms)",
+                        "after_bundles_ms")):
         vals = [r.get(key) for r in runs]
         print("| %s | %s | %s |" % (title, med(vals), " ".join(str(v) for v in vals)))
     echoes = [e for r in runs for e in r.get("echo_ms", [])]
@@ -444,6 +449,39 @@ def count_sent(logf, needle):
     except FileNotFoundError:
         return None
     return n
+
+
+def _log_time(line):
+    # natter's log lines start with an ISO 8601 UTC time with milliseconds.
+    m = re.match(r"\S+T(\d\d):(\d\d):(\d\d\.\d+)Z ", line)
+    return None if not m else int(m.group(1)) * 3600 + int(m.group(2)) * 60 + float(m.group(3))
+
+
+def first_breakdown(logf):
+    """From natter's log: the first bundle request to the last bundle answer
+    (the server's part), and from there to the first encrypted message sent
+    (natter building the sessions and encrypting), in ms."""
+    ids = {}
+    t_req = t_ans = t_sent = None
+    with open(logf, errors="replace") as f:
+        for line in f:
+            t = _log_time(line)
+            if "SENT: " in line and BUNDLE_FETCH in line:
+                m = re.search(r'<iq id="([^"]+)"', line)
+                if m:
+                    ids[m.group(1)] = t
+                t_req = t if t_req is None else t_req
+            elif "RECV: " in line and ids:
+                m = re.search(r"<iq id=\"([^\"]+)\"", line)
+                if m and m.group(1) in ids:
+                    t_ans = t
+            elif "SENT: " in line and "<encrypted" in line and t_ans is not None:
+                t_sent = t
+                break
+    if None in (t_req, t_ans, t_sent):
+        return {}
+    return {"bundle_wait_ms": round((t_ans - t_req) * 1000, 1),
+            "after_bundles_ms": round((t_sent - t_ans) * 1000, 1)}
 
 
 def count_recv(logf, needle):
