@@ -235,6 +235,14 @@ def flood_run(b, bob, client, k, tag):
         enc_s = time.monotonic() - te
         if wait_idle(pid, a.settle_timeout) is None:
             log("  %s did not go idle before the flood; measuring anyway" % client.name)
+        perf = None
+        if a.perf and client.name == "natter":
+            import subprocess
+            perf = subprocess.Popen(["perf", "record", "-q", "-F", "999", "--call-graph", "dwarf",
+                                     "-p", str(pid), "-o",
+                                     os.path.join(a.perf, "natter-flood-%d.data" % k)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(1.0)     # perf attached
         cpu0 = proc_cpu_seconds(pid)
         sched0 = proc_cpu_sched_seconds(pid)
         t0 = _burst(bob, stanzas)
@@ -245,6 +253,9 @@ def flood_run(b, bob, client, k, tag):
         wait_idle(pid, a.settle_timeout)
         cpu1 = proc_cpu_seconds(pid)
         sched1 = proc_cpu_sched_seconds(pid)
+        if perf is not None:
+            perf.send_signal(2)
+            perf.wait(60)
         scr = pane.screen()
         bad = [w for w in ("could not be decrypted", "cannot be read", "Unable to decrypt",
                            "This message is OMEMO encrypted") if w in scr]
@@ -628,6 +639,9 @@ def parse_args(argv):
     p.add_argument("--poll", type=float, default=0.02)
     p.add_argument("--timeout", type=float, default=180)
     p.add_argument("--settle-timeout", type=float, default=60)
+    p.add_argument("--perf", metavar="DIR",
+                   help="omemo-flood: record natter with perf (sampling) during the "
+                        "burst into DIR/natter-flood-K.data")
     p.add_argument("--json")
     p.add_argument("--workdir")
     p.add_argument("--keep", action="store_true")
