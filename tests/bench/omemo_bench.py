@@ -259,7 +259,19 @@ def flood_run(b, bob, client, k, tag):
         scr = pane.screen()
         bad = [w for w in ("could not be decrypted", "cannot be read", "Unable to decrypt",
                            "This message is OMEMO encrypted") if w in scr]
+        stored = None
+        if client.name == "natter":
+            # Every message decrypted and kept, not only the last one shown.
+            import sqlite3
+            db = os.path.join(env["XDG_DATA_HOME"], "natter", "%s.db" % jid)
+            con = sqlite3.connect(db, timeout=10)
+            try:
+                stored = con.execute("SELECT count(*) FROM messages WHERE body LIKE ?",
+                                     ("omemo-%s-%%" % tag,)).fetchone()[0]
+            finally:
+                con.close()
         return {
+            "stored": stored,
             "hello_prekey": got.prekey,
             "encrypt_s": round(enc_s, 2),
             "stanza_bytes": sum(len(s) for s in stanzas) // n,
