@@ -1,8 +1,8 @@
 /* attachments.c - the attachments table (see attachments.h). Written like
  * everything else the store writes: inside the loop pass's transaction when
  * one is open, so an attachment lands with its message. Statements are
- * prepared per call: these run a few times per message with a link, not in
- * the paths that must be fast. */
+ * prepared once (store_cached_stmt): the lookup by message runs for every
+ * message line drawn. */
 #include "store/attachments.h"
 
 #include <glib.h>
@@ -12,14 +12,14 @@
 
 static sqlite3_stmt *prepare(const char *sql)
 {
-    sqlite3 *db = store_db();
-    sqlite3_stmt *st = NULL;
-    if (!db || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        sqlite3_finalize(st);
-        return NULL;
-    }
-    return st;
+    return store_cached_stmt(sql);
 }
+
+#define SELECT_ATTACHMENT                                                                          \
+    "SELECT a.id, a.msg, m.peer, a.url, a.name, a.size, a.saved"                                   \
+    " FROM attachments a JOIN messages m ON m.id = a.msg WHERE "
+static const char by_id[] = SELECT_ATTACHMENT "a.id = ?1";
+static const char by_msg[] = SELECT_ATTACHMENT "a.msg = ?1";
 
 int64_t store_attachment_add(int64_t msg, const char *url, const char *name)
 {
@@ -38,7 +38,7 @@ int64_t store_attachment_add(int64_t msg, const char *url, const char *name)
     store_bind_text(st, 2, url);
     store_bind_text(st, 3, name);
     int64_t id = sqlite3_step(st) == SQLITE_DONE ? sqlite3_last_insert_rowid(store_db()) : 0;
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     return id;
 }
 
@@ -64,17 +64,13 @@ int64_t store_attachment_relink(int64_t msg, const char *url, const char *name)
     store_bind_text(st, 2, url);
     store_bind_text(st, 3, name);
     bool ok = sqlite3_step(st) == SQLITE_DONE;
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     return ok ? id : 0;
 }
 
-static store_attachment *get(const char *where, int64_t key)
+static store_attachment *get(const char *sql, int64_t key)
 {
-    char *sql = g_strdup_printf("SELECT a.id, a.msg, m.peer, a.url, a.name, a.size, a.saved"
-                                " FROM attachments a JOIN messages m ON m.id = a.msg WHERE %s",
-                                where);
     sqlite3_stmt *st = prepare(sql);
-    g_free(sql);
     if (!st)
         return NULL;
     sqlite3_bind_int64(st, 1, key);
@@ -89,18 +85,18 @@ static store_attachment *get(const char *where, int64_t key)
         a->size = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 5);
         a->saved = g_strdup((const char *)sqlite3_column_text(st, 6));
     }
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     return a;
 }
 
 store_attachment *store_attachment_get(int64_t id)
 {
-    return get("a.id = ?1", id);
+    return get(by_id, id);
 }
 
 store_attachment *store_attachment_of_msg(int64_t msg)
 {
-    return get("a.msg = ?1", msg);
+    return get(by_msg, msg);
 }
 
 bool store_attachment_saved(int64_t id, const char *path, int64_t size)
@@ -112,7 +108,7 @@ bool store_attachment_saved(int64_t id, const char *path, int64_t size)
     store_bind_text(st, 2, path);
     sqlite3_bind_int64(st, 3, size);
     bool ok = sqlite3_step(st) == SQLITE_DONE;
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     return ok;
 }
 

@@ -105,6 +105,13 @@ typedef enum {
 
 /* The open connection, or NULL. Borrowed. */
 sqlite3 *store_db(void);
+
+/* The statement for SQL (a static string: it is the key), reset and
+ * unbound, prepared once per database; NULL when no database is open or it
+ * does not prepare. Borrowed: reset it when done. */
+sqlite3_stmt *store_cached_stmt(const char *sql);
+/* Finalize the statements store_cached_stmt() kept. */
+void store_cached_stmts_clear(void);
 /* The path of the database last opened or tried (borrowed), or NULL. */
 const char *store_db_path(void);
 /* The cached prepared statement ID, reset and ready to bind; NULL (with

@@ -11,42 +11,10 @@
 #include "model/muc.h"
 #include "store/internal.h"
 
-/* Statements prepared once per database: a page of history asks a few
- * per line. Kept by their SQL text (the callers' static strings); one
- * prepared for a database that has been closed since (the store closes
- * with sqlite3_close_v2, so its handle stays until the statement goes) is
- * prepared again. */
-static GHashTable *cache; /* const char *sql -> sqlite3_stmt* */
-
-static void stmt_finalize(gpointer st)
-{
-    sqlite3_finalize(st);
-}
-
-/* The statement for SQL (a static string), reset and unbound, or NULL.
- * Borrowed: the caller resets it when done (done()). */
+/* The cached statement for SQL (store_cached_stmt), or NULL. */
 static sqlite3_stmt *prepare(const char *sql)
 {
-    sqlite3 *db = store_db();
-    if (!db)
-        return NULL;
-    if (!cache)
-        cache = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, stmt_finalize);
-    sqlite3_stmt *st = g_hash_table_lookup(cache, sql);
-    if (st && sqlite3_db_handle(st) == db) {
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
-        return st;
-    }
-    g_hash_table_remove(cache, sql);
-    st = NULL;
-    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-        log_debug("store", "react: %s", sqlite3_errmsg(db));
-        sqlite3_finalize(st);
-        return NULL;
-    }
-    g_hash_table_insert(cache, (gpointer)sql, st);
-    return st;
+    return store_cached_stmt(sql);
 }
 
 /* Done with ST: reset it, so it holds no lock and no row. */
@@ -293,5 +261,5 @@ void store_react_deinit(void)
 {
     event_unsubscribe(EV_MESSAGE, on_message, NULL);
     event_unsubscribe(EV_REACTION, on_reaction, NULL);
-    g_clear_pointer(&cache, g_hash_table_destroy);
+    store_cached_stmts_clear();
 }

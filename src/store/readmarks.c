@@ -7,39 +7,10 @@
 #include "core/log.h"
 #include "store/internal.h"
 
-/* Statements prepared once per database, by their SQL text (static
- * strings); one left from a database closed since is prepared again. */
-static GHashTable *cache; /* const char *sql -> sqlite3_stmt* */
-
-static void stmt_finalize(gpointer st)
-{
-    sqlite3_finalize(st);
-}
-
-/* The statement for SQL, reset and unbound, or NULL. Borrowed: reset it
- * when done. */
+/* The cached statement for SQL (store_cached_stmt), or NULL. */
 static sqlite3_stmt *prepare(const char *sql)
 {
-    sqlite3 *db = store_db();
-    if (!db)
-        return NULL;
-    if (!cache)
-        cache = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, stmt_finalize);
-    sqlite3_stmt *st = g_hash_table_lookup(cache, sql);
-    if (st && sqlite3_db_handle(st) == db) {
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
-        return st;
-    }
-    g_hash_table_remove(cache, sql);
-    st = NULL;
-    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-        log_debug("store", "readmarks: %s", sqlite3_errmsg(db));
-        sqlite3_finalize(st);
-        return NULL;
-    }
-    g_hash_table_insert(cache, (gpointer)sql, st);
-    return st;
+    return store_cached_stmt(sql);
 }
 
 /* The single integer ST's first row has (after binding), or 0. */
@@ -105,5 +76,5 @@ int64_t store_received_of(int64_t rowid)
 
 void store_readmarks_deinit(void)
 {
-    g_clear_pointer(&cache, g_hash_table_destroy);
+    store_cached_stmts_clear();
 }

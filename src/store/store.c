@@ -13,6 +13,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "core/log.h"
 #include "core/paths.h"
 
 /* The module's state: one connection at a time. */
@@ -161,6 +162,47 @@ const char *store_stmt_sql(store_stmt_id id)
 {
     g_return_val_if_fail(id < ST__COUNT, NULL);
     return sql_text[id];
+}
+
+/* Statements of the store's other files (react.c, readmarks.c,
+ * attachments.c), prepared once per database by their SQL text (static
+ * strings); one left from a database closed since (the store closes with
+ * sqlite3_close_v2, so its handle stays until the statement goes) is
+ * prepared again. */
+static GHashTable *stmt_cache; /* const char *sql -> sqlite3_stmt* */
+
+static void stmt_finalize(gpointer st)
+{
+    sqlite3_finalize(st);
+}
+
+sqlite3_stmt *store_cached_stmt(const char *sql)
+{
+    sqlite3 *db = store_db();
+    if (!db)
+        return NULL;
+    if (!stmt_cache)
+        stmt_cache = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, stmt_finalize);
+    sqlite3_stmt *st = g_hash_table_lookup(stmt_cache, sql);
+    if (st && sqlite3_db_handle(st) == db) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        return st;
+    }
+    g_hash_table_remove(stmt_cache, sql);
+    st = NULL;
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        log_debug("store", "%s", sqlite3_errmsg(db));
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    g_hash_table_insert(stmt_cache, (gpointer)sql, st);
+    return st;
+}
+
+void store_cached_stmts_clear(void)
+{
+    g_clear_pointer(&stmt_cache, g_hash_table_destroy);
 }
 
 /* The open connection (borrowed), or NULL. */
