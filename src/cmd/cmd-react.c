@@ -328,7 +328,8 @@ static const cmd_def defs[] = {
                 "so on (counted in the history, so it works after /clear); #ROW names a\n"
                 "message by its history row (/reactions shows it), anything else is a\n"
                 "message id (in rooms the room's id). The reply shows the message it answers;\n"
-                "clients without replies see it quoted with \"> \" before your text.",
+                "clients without replies see it quoted with \"> \" before your text. In an\n"
+                "encrypted chat the quote and text are encrypted (the id it answers is not).",
         .max_words = 2,
         .rest = CMD_REST_TEXT,
         .topic = "chat",
