@@ -342,9 +342,14 @@ static cmd_result cmd_correct(char **argv, int argc, const char *jid)
     if (!id)
         result = cmd_fail("That message has no id to name it by; it cannot be corrected.");
     else if (e2e_chat_enabled(jid)) {
-        /* An encrypted chat corrects encrypted. */
-        if (!e2e_send_correction(jid, text, id, &err))
+        /* An encrypted chat corrects encrypted; a reply stays one. */
+        char *reply_id = NULL, *reply_to = NULL, *quote = NULL;
+        cmd_reply_of(jid, m->rowid, &reply_id, &reply_to, &quote);
+        if (!e2e_send_reply(jid, text, id, reply_id, reply_to, quote, &err))
             result = cmd_fail_err("Not sent (OMEMO)", err);
+        g_free(reply_id);
+        g_free(reply_to);
+        g_free(quote);
     } else if (m->encryption == STORE_ENC_OMEMO)
         result = cmd_fail("That message was encrypted: turn OMEMO on (/omemo on) to correct it.");
     else {

@@ -124,10 +124,6 @@ static cmd_result cmd_reply(char **argv, int argc, const char *jid)
         return cmd_fail("/reply works in a chat or room window.");
     if (argc < 2 || !*argv[1])
         return cmd_fail("Usage: /reply N TEXT (N: 1 is the newest message, #ROW, or an id)");
-    /* A reply is sent in plain text: never in an encrypted chat. */
-    if (e2e_chat_enabled(jid))
-        return cmd_fail("Not sent: replies are not encrypted yet and this chat is (OMEMO); "
-                        "write it as a message.");
     store_msg *m = find_target(jid, argv[0], "reply");
     if (!m)
         return CMD_ERROR;
@@ -144,8 +140,13 @@ static cmd_result cmd_reply(char **argv, int argc, const char *jid)
         char *quote = fallback_quote(m);
         /* The author as XEP-0461 names them: their full JID (room/nick). */
         const char *to = m->outgoing && !room ? nx_own_bare() : m->sender;
-        if (!nx_send_reply(jid, id, to, quote, argv[1], &err))
+        /* An encrypted chat replies encrypted: the quote only inside. */
+        if (e2e_chat_enabled(jid)) {
+            if (!e2e_send_reply(jid, argv[1], NULL, id, to, quote, &err))
+                result = cmd_fail_err("Not sent (OMEMO)", err);
+        } else if (!nx_send_reply(jid, id, to, quote, argv[1], &err)) {
             result = cmd_fail_err("Not sent", err);
+        }
         g_free(quote);
     }
     store_msg_free(m);
@@ -327,7 +328,8 @@ static const cmd_def defs[] = {
                 "so on (counted in the history, so it works after /clear); #ROW names a\n"
                 "message by its history row (/reactions shows it), anything else is a\n"
                 "message id (in rooms the room's id). The reply shows the message it answers;\n"
-                "clients without replies see it quoted with \"> \" before your text.",
+                "clients without replies see it quoted with \"> \" before your text. In an\n"
+                "encrypted chat the quote and text are encrypted (the id it answers is not).",
         .max_words = 2,
         .rest = CMD_REST_TEXT,
         .topic = "chat",

@@ -46,6 +46,12 @@ bool e2e_set_chat(const char *jid, bool on, char **err);
 bool e2e_send(const char *jid, const char *text, char **err);
 /* The same for a correction (XEP-0308) of our message REPLACE_ID. */
 bool e2e_send_correction(const char *jid, const char *text, const char *replace_id, char **err);
+/* The same for a reply (XEP-0461) to the message REPLY_ID by REPLY_TO
+ * (may be NULL), correcting our message REPLACE_ID unless NULL: QUOTE (may
+ * be NULL) and TEXT are encrypted together, the quote marked as the
+ * fallback; the reference and that marker go unencrypted beside them. */
+bool e2e_send_reply(const char *jid, const char *text, const char *replace_id, const char *reply_id,
+                    const char *reply_to, const char *quote, char **err);
 
 /* One known device of a JID, for /omemo devices. */
 typedef struct {

@@ -28,10 +28,13 @@ static GHashTable *waits;  /* bare JID -> waiting* */
 static GHashTable *failed; /* "jid/device" -> why its bundle failed (this connection) */
 static GHashTable *warned; /* "jid/device": said to be untrusted (this connection) */
 
-/* One message waiting: its text, and what it corrects (NULL: nothing). */
+/* One message waiting: its text (a reply's starts with its quote), what
+ * it corrects and what it answers (NULL: nothing). */
 typedef struct {
     char *text;
     char *replace_id;
+    char *reply_id, *reply_to;
+    size_t quote_len, quote_bytes;
 } outgoing;
 
 static void outgoing_free(gpointer p)
@@ -39,6 +42,8 @@ static void outgoing_free(gpointer p)
     outgoing *o = p;
     g_free(o->text);
     g_free(o->replace_id);
+    g_free(o->reply_id);
+    g_free(o->reply_to);
     g_free(o);
 }
 
@@ -165,9 +170,10 @@ static xmpp_stanza_t *wire_element(omemo_message *m, uint32_t me)
 
 /* A room: encrypted for every device of every member (those without a
  * usable device are named) and our own other devices. */
-static bool room_encrypt_and_send(const char *room, const char *text, const char *replace_id,
+static bool room_encrypt_and_send(const char *room, const outgoing *o, const nx_enc_reply *reply,
                                   char **err)
 {
+    const char *text = o->text;
     if (!e2e_room_fits(room, err))
         return false;
     omemo_account *a = e2e_account();
@@ -199,7 +205,7 @@ static bool room_encrypt_and_send(const char *room, const char *text, const char
         if (m) {
             xmpp_stanza_t *el = wire_element(m, me);
             char *id = NULL;
-            ok = nx_muc_send_encrypted(room, el, replace_id, &id, err);
+            ok = nx_muc_send_encrypted(room, el, o->replace_id, reply, &id, err);
             if (ok)
                 e2e_room_sent(id, text);
             g_free(id);
@@ -211,10 +217,18 @@ static bool room_encrypt_and_send(const char *room, const char *text, const char
     return ok;
 }
 
-static bool encrypt_and_send(const char *jid, const char *text, const char *replace_id, char **err)
+static bool encrypt_and_send(const char *jid, const outgoing *o, char **err)
 {
+    /* A reply's reference and fallback marker go next to <encrypted/>;
+     * its quote only inside it, as the start of the text. */
+    nx_enc_reply r = {.id = o->reply_id,
+                      .to = o->reply_to,
+                      .quote_len = o->quote_len,
+                      .quote_bytes = o->quote_bytes};
+    const nx_enc_reply *reply = o->reply_id ? &r : NULL;
+    const char *text = o->text;
     if (e2e_account() && muc_room_find(jid))
-        return room_encrypt_and_send(jid, text, replace_id, err);
+        return room_encrypt_and_send(jid, o, reply, err);
     omemo_account *a = e2e_account();
     if (!a) {
         *err = g_strdup("OMEMO is not set up");
@@ -234,7 +248,7 @@ static bool encrypt_and_send(const char *jid, const char *text, const char *repl
     g_ptr_array_unref(targets);
     if (!m)
         return false;
-    return nx_send_encrypted(jid, wire_element(m, me), text, me, replace_id, err);
+    return nx_send_encrypted(jid, wire_element(m, me), text, me, o->replace_id, reply, err);
 }
 
 bool e2e_send_key_transport(const char *jid, uint32_t device, char **err)
@@ -262,7 +276,7 @@ static void flush(waiting *w)
     while (w->texts.length) {
         outgoing *o = g_queue_pop_head(&w->texts);
         char *err = NULL;
-        if (!encrypt_and_send(w->jid, o->text, o->replace_id, &err)) {
+        if (!encrypt_and_send(w->jid, o, &err)) {
             event_log(LOG_ERROR, w->jid, "Not sent (OMEMO): %s.", err);
             g_free(err);
         }
@@ -420,6 +434,12 @@ bool e2e_send(const char *jid, const char *text, char **err)
 
 bool e2e_send_correction(const char *jid, const char *text, const char *replace_id, char **err)
 {
+    return e2e_send_reply(jid, text, replace_id, NULL, NULL, NULL, err);
+}
+
+bool e2e_send_reply(const char *jid, const char *text, const char *replace_id, const char *reply_id,
+                    const char *reply_to, const char *quote, char **err)
+{
     if (!e2e_account()) {
         *err = g_strdup("OMEMO is not set up yet (it starts when you are connected)");
         return false;
@@ -444,9 +464,22 @@ bool e2e_send_correction(const char *jid, const char *text, const char *replace_
         failed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     if (!warned)
         warned = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    if (reply_id && (!*reply_id || (quote && !g_utf8_validate(quote, -1, NULL)))) {
+        *err = g_strdup(*reply_id ? "the quote is not valid UTF-8"
+                                  : "the message has no id to reply to");
+        return false;
+    }
     outgoing *o = g_new0(outgoing, 1);
-    o->text = g_strdup(text);
     o->replace_id = g_strdup(replace_id);
+    if (reply_id) {
+        o->text = g_strconcat(quote ? quote : "", text, NULL);
+        o->reply_id = g_strdup(reply_id);
+        o->reply_to = g_strdup(reply_to);
+        o->quote_len = quote ? (size_t)g_utf8_strlen(quote, -1) : 0;
+        o->quote_bytes = quote ? strlen(quote) : 0;
+    } else {
+        o->text = g_strdup(text);
+    }
     waiting *w = g_hash_table_lookup(waits, jid);
     if (w) {
         g_queue_push_tail(&w->texts, o);

@@ -19,7 +19,7 @@ void nx_muc_set_decrypt_hook(nx_muc_decrypt_fn fn)
 }
 
 bool nx_muc_send_encrypted(const char *room, xmpp_stanza_t *encrypted, const char *replace_id,
-                           char **id, char **err)
+                           const nx_enc_reply *reply, char **id, char **err)
 {
     xmpp_conn_t *c = nx_conn();
     muc_room *r = room ? muc_room_find(room) : NULL;
@@ -35,6 +35,8 @@ bool nx_muc_send_encrypted(const char *room, xmpp_stanza_t *encrypted, const cha
     xmpp_stanza_add_child_ex(m, encrypted, 0);
     if (replace_id)
         xmpp_stanza_set_attribute(nx_add_child(m, "replace", NS_CORRECT), "id", replace_id);
+    if (reply)
+        nx_reply_add(m, reply->id, reply->to, reply->quote_len);
     nx_add_child(m, "store", "urn:xmpp:hints");
     xmpp_stanza_t *eme = nx_add_child(m, "encryption", "urn:xmpp:eme:0");
     xmpp_stanza_set_attribute(eme, "namespace", NS_OMEMO);

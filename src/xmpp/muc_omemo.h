@@ -17,11 +17,11 @@
 /* Send ENCRYPTED (an <encrypted/> element, released here) to the room ROOM
  * as a group chat message with the fallback body, a storage hint, the
  * XEP-0380 marker and an origin-id; with REPLACE_ID it corrects our message
- * of that id. Nothing is announced: the room's reflection is what is shown.
- * *ID gets the id (also the origin-id; g_free). False with *ERR when not in
- * the room or offline. */
+ * of that id; with REPLY (may be NULL) it is a reply. Nothing is announced: the room's reflection
+ * is what is shown. *ID gets the id (also the origin-id; g_free). False with *ERR when not in the
+ * room or offline. */
 bool nx_muc_send_encrypted(const char *room, xmpp_stanza_t *encrypted, const char *replace_id,
-                           char **id, char **err);
+                           const nx_enc_reply *reply, char **id, char **err);
 
 /* Decrypt ENCRYPTED that the occupant NICK of ROOM sent. REAL_JID: its bare
  * JID as the room's presence gave it (NULL: the room does not say).

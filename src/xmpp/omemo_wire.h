@@ -74,15 +74,26 @@ GBytes *nx_base64_strict(const char *text);
 #define NX_OMEMO_FALLBACK                                                                          \
     "I sent you an OMEMO encrypted message but your client doesn't seem to support that."
 
+/* A reply (XEP-0461) an encrypted message carries: the <reply/> and the
+ * <fallback/> marking its quote go next to <encrypted/> (who and what it
+ * answers is not secret, as in other OMEMO clients); the quote itself is
+ * the first QUOTE_BYTES (QUOTE_LEN code points) of the encrypted text. */
+typedef struct {
+    const char *id, *to;
+    size_t quote_len, quote_bytes;
+} nx_enc_reply;
+
 /* Send the encrypted message ENCRYPTED (an <encrypted/> element, released
  * here) to the bare JID TO, with the fallback body, a storage hint and the
  * XEP-0380 encryption marker, and announce it as EV_MESSAGE with TEXT (the
  * plain text, never put on the wire) from our DEVICE; with REPLACE_ID (not
  * NULL) it corrects our message of that id (XEP-0308) and is announced as
- * EV_CORRECTION. An encrypted message is never queued: false with *ERR when
+ * EV_CORRECTION. With REPLY (may be NULL) it is a reply: TEXT starts with
+ * the quote, and what is announced is the text after it. An encrypted
+ * message is never queued: false with *ERR when
  * offline. */
 bool nx_send_encrypted(const char *to, xmpp_stanza_t *encrypted, const char *text, uint32_t device,
-                       const char *replace_id, char **err);
+                       const char *replace_id, const nx_enc_reply *reply, char **err);
 
 /* Send the key transport message ENCRYPTED (an <encrypted/> without
  * payload, released here) to the bare JID TO: no body, a storage hint, not

@@ -219,7 +219,7 @@ static bool send_or_queue(out_kind kind, const char *to, const char *body, const
 }
 
 bool nx_send_encrypted(const char *to, xmpp_stanza_t *encrypted, const char *text, uint32_t device,
-                       const char *replace_id, char **err)
+                       const char *replace_id, const nx_enc_reply *reply, char **err)
 {
     xmpp_conn_t *c = nx_conn();
     jid_t *j = jid_new(to);
@@ -237,6 +237,8 @@ bool nx_send_encrypted(const char *to, xmpp_stanza_t *encrypted, const char *tex
     /* As other OMEMO clients do: which message it corrects is not secret. */
     if (replace_id)
         add_child_id(m, "replace", NS_CORRECT, replace_id);
+    if (reply)
+        nx_reply_add(m, reply->id, reply->to, reply->quote_len);
     nx_add_child(m, "store", "urn:xmpp:hints");
     xmpp_stanza_t *eme = nx_add_child(m, "encryption", "urn:xmpp:eme:0");
     xmpp_stanza_set_attribute(eme, "namespace", NS_OMEMO);
@@ -253,12 +255,15 @@ bool nx_send_encrypted(const char *to, xmpp_stanza_t *encrypted, const char *tex
     gint64 now = g_get_real_time();
     ev_result res = {0};
     const char *from = nx_own_full() ? nx_own_full() : j->bare;
+    /* What is shown and stored: the text after the quote. */
+    const char *shown =
+        reply && reply->quote_bytes <= strlen(text) ? text + reply->quote_bytes : text;
     if (replace_id) {
         ev_correction cev = {.peer = j->bare,
                              .from = from,
                              .outgoing = true,
                              .replace_id = replace_id,
-                             .body = text,
+                             .body = shown,
                              .id = id,
                              .timestamp = (time_t)(now / G_USEC_PER_SEC),
                              .time_us = now,
@@ -271,12 +276,14 @@ bool nx_send_encrypted(const char *to, xmpp_stanza_t *encrypted, const char *tex
     }
     ev_message ev = {.peer = j->bare,
                      .from = from,
-                     .body = text,
+                     .body = shown,
                      .id = id,
                      .outgoing = true,
                      .timestamp = (time_t)(now / G_USEC_PER_SEC),
                      .time_us = now,
                      .origin_id = id,
+                     .reply_id = reply ? reply->id : NULL,
+                     .reply_to = reply ? reply->to : NULL,
                      .receipt_requested = receipts,
                      .ack_pending = tracked,
                      .encrypted = true,

@@ -362,6 +362,73 @@ def test_plaintext_correction_of_an_encrypted_message_refused(pep_server, omemo_
     assert not any("OMEMO-N3" in x for x in bob.stanzas)
 
 
+NS_REPLY = "urn:xmpp:reply:0"
+NS_FALLBACK = "urn:xmpp:fallback:0"
+
+
+def reply_elements(reply_id, reply_to, quote):
+    """A reply's <reply/> and <fallback/> (XML texts) as Conversations and Dino
+    send them beside <encrypted/>, the quote being the start of the encrypted text."""
+    return ["<reply xmlns='%s' id='%s' to='%s'/>" % (NS_REPLY, reply_id, reply_to),
+            "<fallback xmlns='%s' for='%s'><body start='0' end='%d'/></fallback>"
+            % (NS_FALLBACK, NS_REPLY, len(quote))]
+
+
+def attr(xml, element, name):
+    m = re.search(r"<%s\b[^>]*\b%s=[\"']([^\"']*)[\"']" % (element, name), xml)
+    return m.group(1) if m else None
+
+
+@pytest.mark.time_limit(180)
+def test_replies_encrypted_with_the_reference_beside(pep_server, omemo_factory, natter_factory):
+    bob = omemo_factory("bob", pep_server)
+    n = start_natter(natter_factory, pep_server)
+    me = own_device_id(n)
+    open_encrypted_chat(n)
+    xml = bob.send_encrypted("alice", "cake at six? OMEMO-Q1")
+    bob_id = re.search(r"<message[^>]* id=\"([^\"]+)\"", xml).group(1)
+    wait_main_line(n, r"~ <bob> cake at six\? OMEMO-Q1", timeout=20)
+
+    # natter's reply: the quote and the text inside <encrypted/>, the reference
+    # and the fallback marker beside it, no word of either in clear (CLEAR has
+    # spaces or "-": never in base64 ciphertext by chance).
+    CLEAR = r"OMEMO-[QR]|cake at|is fine|is better"
+    n.type_line("/reply 1 six is fine OMEMO-R1")
+    quote = "> cake at six? OMEMO-Q1\n"
+    got = bob.wait_for_decrypted(quote + "six is fine OMEMO-R1", timeout=20)
+    assert got.sender_device == me and got.error is None
+    assert attr(got.xml, "reply", "id") == bob_id, got.xml
+    assert attr(got.xml, "reply", "to") == "bob@localhost/omemo", got.xml
+    assert attr(got.xml, "fallback", "for") == NS_REPLY, got.xml
+    fallback = re.search(r"<fallback\b.*?</fallback>", got.xml, re.S).group(0)
+    assert attr(fallback, "body", "start") == "0" and \
+        int(attr(fallback, "body", "end")) == len(quote), got.xml
+    assert not any(re.search(CLEAR, x) for x in bob.stanzas), got.xml
+    scr = wait_main_line(n, r"^\s+six is fine OMEMO-R1$", timeout=10)
+    assert re.search(r"~ <alice> > bob: cake at six\? OMEMO-Q1\n\s+six is fine OMEMO-R1$",
+                     main_text(n, scr), re.M), main_text(n, scr)
+    assert db_rows(n, "six is fine OMEMO-R1") == [(1, me, 1)]
+
+    # Its correction is encrypted too and stays a reply to the same message.
+    n.type_line("/correct six is better OMEMO-R2")
+    fixed = bob.wait_for_decrypted(quote + "six is better OMEMO-R2", timeout=20)
+    assert attr(fixed.xml, "replace", "id") == got.id, fixed.xml
+    assert attr(fixed.xml, "reply", "id") == bob_id, fixed.xml
+    assert not any(re.search(CLEAR, x) for x in bob.stanzas), fixed.xml
+    wait_main_line(n, r"^\s+six is better OMEMO-R2 \(corrected\)$", timeout=10)
+
+    # bob's encrypted reply to it: the quote row, the marked fallback taken out.
+    bquote = "> six is better OMEMO-R2\n"
+    bob.send_encrypted("alice", bquote + "great OMEMO-B2",
+                       extra=reply_elements(got.id, "alice@localhost", bquote))
+    scr = wait_main_line(n, r"^\s+great OMEMO-B2$", timeout=20)
+    text = main_text(n, scr)
+    assert re.search(r"~ <bob> > alice: six is better OMEMO-R2\n\s+great OMEMO-B2$", text,
+                     re.M), text
+    assert "> six is better" not in text.split("<bob> > alice")[1], text
+    assert db_rows(n, "great OMEMO-B2") == [(1, bob.device_id, 0)]
+
+
 @pytest.mark.time_limit(150)
 def test_archive_catch_up_decrypts(prosody_factory, omemo_factory, natter_factory):
     # No offline storage: what natter missed comes from the archive only.

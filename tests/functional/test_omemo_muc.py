@@ -7,7 +7,8 @@ room's reflection, not "encrypted for other devices"); each peer's encrypted
 message is decrypted with the sender its presence named; a member without a
 device is named, and nothing is sent when no member has one; plain text in the
 encrypted room is flagged; corrections go encrypted (a plain one of an
-encrypted message is refused); the room's history is decrypted on rejoining;
+encrypted message is refused); replies go encrypted, their reference beside
+the encrypted text and their quote only inside it; the room's history is decrypted on rejoining;
 affiliation changes count from the next message; omemo_policy always applies
 to such rooms only; and /omemo on is refused with the reason in an open (not
 members-only) or anonymous room."""
@@ -136,14 +137,11 @@ def test_encrypted_room_with_three_members(server, omemo_occupants, natter_facto
     wait_main_line(n, r"~ <alice> again OMEMO-N2", timeout=20)
     assert count(n, r"<alice> again OMEMO-N2") == 1
 
-    # What other commands send goes encrypted, or not at all: /exec -o output
-    # is encrypted; a reply (not encrypted yet) is refused.
+    # What other commands send goes encrypted: /exec -o output (replies:
+    # test_replies_in_an_encrypted_room).
     n.type_line("/exec -o echo exec OMEMO-E1")
     bob.wait_for_decrypted("exec OMEMO-E1", timeout=30)
     wait_main_line(n, r"~ <alice> exec OMEMO-E1", timeout=20)
-    n.type_line("/reply 1 a reply OMEMO-R1")
-    wait_main_has(n, "Not sent: replies are not encrypted yet and this chat is (OMEMO); "
-                  "write it as a message.", timeout=10)
 
     # Plain text from a member in the encrypted room is flagged.
     carol.say(ROOM, "plain words OMEMO-P1")
@@ -152,6 +150,62 @@ def test_encrypted_room_with_three_members(server, omemo_occupants, natter_facto
     for peer in (bob, carol):
         texts = [m.body or "" for m in peer.messages if m.frm == "%s/alice" % ROOM]
         assert not any(re.search(r"OMEMO-[NER]", t) for t in texts), texts
+
+
+NS_REPLY = "urn:xmpp:reply:0"
+NS_FALLBACK = "urn:xmpp:fallback:0"
+
+
+def attr(xml, element, name):
+    m = re.search(r"<%s\b[^>]*\b%s=[\"']([^\"']*)[\"']" % (element, name), xml)
+    return m.group(1) if m else None
+
+
+@pytest.mark.time_limit(180)
+def test_replies_in_an_encrypted_room(server, omemo_occupants, natter_factory):
+    n, bob, carol = encrypted_room(server, omemo_occupants, natter_factory)
+    bob.send_group_encrypted(ROOM, ["alice@localhost", "carol@localhost"],
+                             "lunch at noon? OMEMO-Q1")
+    wait_main_line(n, r"~ <bob> lunch at noon\? OMEMO-Q1", timeout=30)
+    # The room's id of bob's message, as the room gave it to carol.
+    sid = attr(carol.wait_for_decrypted("lunch at noon? OMEMO-Q1", timeout=30).xml,
+               "stanza-id", "id")
+    assert sid
+
+    # natter's reply: quote and text encrypted, the reference (the room's id)
+    # and the fallback marker beside them; no word of either in clear (CLEAR
+    # has spaces or "-": never in base64 ciphertext by chance).
+    CLEAR = r"OMEMO-[QR]|lunch at|yes please"
+    n.type_line("/reply 1 yes please OMEMO-R1")
+    quote = "> lunch at noon? OMEMO-Q1\n"
+    for peer in (bob, carol):
+        got = peer.wait_for_decrypted(quote + "yes please OMEMO-R1", timeout=30)
+        assert got.frm == "%s/alice" % ROOM and got.error is None
+        assert attr(got.xml, "reply", "id") == sid, got.xml
+        assert attr(got.xml, "reply", "to") == ROOM + "/bob", got.xml
+        fallback = re.search(r"<fallback\b[^>]*\bfor=[\"']%s[\"'].*?</fallback>" % NS_REPLY,
+                             got.xml, re.S)
+        assert fallback and attr(fallback.group(0), "body", "start") == "0" and \
+            int(attr(fallback.group(0), "body", "end")) == len(quote), got.xml
+        assert not any(re.search(CLEAR, x) for x in peer.stanzas), got.xml
+    # Shown once (the room's reflection), with its quote row.
+    n.wait_for(lambda s: re.search(r"~ <alice> > bob: lunch at noon\? OMEMO-Q1\n"
+                                   r"\s+yes please OMEMO-R1$", main_text(n, s), re.M),
+               timeout=20, message="own encrypted reply with its quote")
+    assert count(n, r"yes please OMEMO-R1") == 1
+
+    # bob's encrypted reply to it, by the room's id: the marked quote taken out.
+    mine = attr(got.xml, "stanza-id", "id")
+    bquote = "> yes please OMEMO-R1\n"
+    bob.send_group_encrypted(
+        ROOM, ["alice@localhost", "carol@localhost"], bquote + "great OMEMO-B2",
+        extra=["<reply xmlns='%s' id='%s' to='%s/alice'/>" % (NS_REPLY, mine, ROOM),
+               "<fallback xmlns='%s' for='%s'><body start='0' end='%d'/></fallback>"
+               % (NS_FALLBACK, NS_REPLY, len(bquote))])
+    scr = n.wait_for(lambda s: re.search(r"~ <bob> > alice: yes please OMEMO-R1\n"
+                                         r"\s+great OMEMO-B2$", main_text(n, s), re.M),
+                     timeout=30, message="bob's encrypted reply with its quote")
+    assert "> yes please" not in main_text(n, scr).split("<bob> > alice")[1]
 
 
 @pytest.mark.time_limit(150)

@@ -41,7 +41,7 @@ class OmemoOccupant(OmemoPeer, Occupant):
         # Only the room's presence names the sender; unknown: a JID no one has.
         return self.real_jid(room, nick) or "unknown@invalid"
 
-    async def _encrypt_group(self, room, members, text, body):
+    async def _encrypt_group(self, room, members, text, body, extra=()):
         async with self._omemo_lock:
             for member in members:
                 await self._ensure_device_list(member)
@@ -53,17 +53,21 @@ class OmemoOccupant(OmemoPeer, Occupant):
             msg = self.client.make_message(mto=room, mtype="groupchat", mbody=body)
             msg["id"] = self.client.new_id()
             msg.append(oldmemo.etree.serialize_message(message))
+            for xml in extra:
+                msg.append(ET.fromstring(xml))
             msg.append(ET.Element("{urn:xmpp:hints}store"))
             msg.append(ET.Element("{urn:xmpp:eme:0}encryption", namespace=NS, name="OMEMO"))
             msg.send()
             return str(msg)
 
-    def send_group_encrypted(self, room, members, text, body=FALLBACK_BODY, timeout=30):
+    def send_group_encrypted(self, room, members, text, body=FALLBACK_BODY, timeout=30,
+                             extra=()):
         """Encrypt text for every device of the bare JIDs in members (and our own
-        other devices) and send it to room as a group chat message; returns its XML."""
+        other devices) and send it to room as a group chat message; returns its XML.
+        extra: XML texts of more elements sent outside the encryption."""
         try:
             return self._call(self._encrypt_group, room_jid(room), list(members), text, body,
-                              timeout=timeout)
+                              tuple(extra), timeout=timeout)
         except omemo.OMEMOException as exc:
             raise OmemoError("%s: cannot encrypt for %s: %r" % (self.jid, room, exc))
 

@@ -334,13 +334,16 @@ class OmemoPeer(Peer):
             raise omemo.BundleDeletionFailed("delete %s timed out" % node)
 
     # ---- sending ----
-    def _send_encrypted(self, to, message, body, replace=None):
+    def _send_encrypted(self, to, message, body, replace=None, extra=()):
         """Send an omemo Message as <encrypted/> (+ hints, EME, the fallback body;
-        replace: the id of a message it corrects, XEP-0308)."""
+        replace: the id of a message it corrects, XEP-0308; extra: XML texts of
+        more elements, unencrypted, such as a reply's <reply/> and <fallback/>)."""
         msg = self.client.make_message(mto=to, mtype="chat", mbody=body)
         msg.append(oldmemo.etree.serialize_message(message))
         if replace:
             msg.append(ET.Element("{urn:xmpp:message-correct:0}replace", id=replace))
+        for xml in extra:
+            msg.append(ET.fromstring(xml))
         msg.append(ET.Element("{%s}store" % NS_HINTS))
         if body is not None:
             msg.append(ET.Element("{%s}encryption" % NS_EME, namespace=NS, name="OMEMO"))
@@ -352,7 +355,7 @@ class OmemoPeer(Peer):
             await self.manager.refresh_device_list(NS, bare_jid)
             self._fetched.add(bare_jid)
 
-    async def _encrypt_and_send(self, to, text, body, resource=None, replace=None):
+    async def _encrypt_and_send(self, to, text, body, resource=None, replace=None, extra=()):
         async with self._omemo_lock:
             await self._ensure_device_list(to)
             await self._ensure_device_list(self.bare)
@@ -360,21 +363,22 @@ class OmemoPeer(Peer):
             message = next(m for m in messages if m.namespace == NS)
             self.encryption_errors = list(errors)
             return self._send_encrypted("%s/%s" % (to, resource) if resource else to, message,
-                                        body, replace)
+                                        body, replace, extra)
 
     def send_encrypted(self, to, text, body=FALLBACK_BODY, timeout=30, resource=None,
-                       replace=None):
+                       replace=None, extra=()):
         """Encrypt text for every device of the bare JID `to` and our own other
         devices, send it (type chat, fallback body, store hint, EME) and return the
         sent stanza's XML. Device lists are fetched the first time a JID is used
         (then kept current by PEP pushes). Raises OmemoError when no device can be
         encrypted for. resource: address the stanza to that resource of `to` (still
         encrypted for all its devices), so its other resources get carbons. replace:
-        the id of the message this one corrects (XEP-0308, outside the encryption)."""
+        the id of the message this one corrects (XEP-0308, outside the encryption).
+        extra: XML texts of more elements sent outside the encryption."""
         to = to if "@" in to else "%s@%s" % (to, self.prosody.domain)
         try:
             return self._call(self._encrypt_and_send, to.split("/", 1)[0], text, body, resource,
-                              replace, timeout=timeout)
+                              replace, tuple(extra), timeout=timeout)
         except omemo.OMEMOException as exc:
             raise OmemoError("%s: cannot encrypt for %s: %r" % (self.jid, to, exc))
 
