@@ -55,6 +55,31 @@ def proc_cpu(pid):
     return (int(fields[11]) + int(fields[12])) / tick  # utime, stime
 
 
+def proc_wait(pid):
+    """Seconds PID has spent runnable but waiting for a CPU (/proc/PID/schedstat)."""
+    try:
+        with open("/proc/%d/schedstat" % pid) as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def proc_wait_all(pid):
+    """proc_wait summed over all of PID's threads."""
+    try:
+        tids = [int(t) for t in os.listdir("/proc/%d/task" % pid)]
+    except OSError:
+        return 0.0
+    total = 0.0
+    for tid in tids:
+        try:
+            with open("/proc/%d/task/%d/schedstat" % (pid, tid)) as f:
+                total += int(f.read().split()[1]) / 1e9
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
 def proc_rss_kb(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
@@ -113,6 +138,7 @@ class EchoProbe:
         self.reader.start()
         self.row = None
         self.typed = ""
+        self.tmux_pid = None
 
     def read(self):
         block = None
@@ -158,6 +184,7 @@ class EchoProbe:
         """Find the input row: type a marker, look for it, clear it."""
         # The initial attach sends a reply block of its own.
         self.replies.get(timeout=10)
+        self.tmux_pid = int(self.cmd("display-message -p '#{pid}'")[0])
         self.cmd("send-keys -t %s -l %s" % (harness.natter.SESSION, self.MARK))
         for _ in range(500):
             rows = self.cmd("capture-pane -p -t %s" % harness.natter.SESSION)
@@ -235,6 +262,20 @@ class EchoDuring:
         return self.samples
 
 
+class RunWait:
+    """Run-queue wait (seconds runnable without a CPU) of natter and of the tmux
+    server over a span: tells CPU contention from natter's own loop being busy."""
+
+    def __init__(self, natter_pid, tmux_pid):
+        self.pids = (natter_pid, tmux_pid)
+        self.t0 = time.monotonic()
+        self.w0 = [proc_wait_all(p) for p in self.pids]
+
+    def done(self):
+        span = time.monotonic() - self.t0
+        return [proc_wait_all(p) - w for p, w in zip(self.pids, self.w0)] + [span]
+
+
 def pct(values, p):
     """Nearest-rank percentile of the sorted values (None counts as infinite)."""
     vals = sorted(float("inf") if v is None else v for v in values)
@@ -288,12 +329,13 @@ def natter_round(n, bob, path, size, dl_dir, rep, probe=None):
     t0 = time.monotonic()
     n.type_line("/upload %s" % path)
     echo = EchoDuring(probe) if probe else None
+    wait = RunWait(n.pid, probe.tmux_pid) if probe else None
     got = bob.wait_for_message(lambda r: r.body and r.body.endswith("/" + name)
                                and r.body not in seen, timeout=600)
     up = time.monotonic() - t0
     up_cpu = proc_cpu(n.pid) - cpu0
     up_rss = mem.done()
-    up_echo = echo.done() if echo else []
+    up_echo = (echo.done(), wait.done()) if echo else ([], None)
     seen.add(got.body)
     rx = re.compile(r"File (\d+): %s" % re.escape(name))
     scr = n.wait_for(lambda s: len(rx.findall(main_text(n, s))) >= 1, timeout=30)
@@ -306,11 +348,12 @@ def natter_round(n, bob, path, size, dl_dir, rep, probe=None):
     t0 = time.monotonic()
     n.type_line("/download %d" % num)
     echo = EchoDuring(probe) if probe else None
+    wait = RunWait(n.pid, probe.tmux_pid) if probe else None
     harness.wait_until(lambda: os.path.exists(target), timeout=600, interval=0.01)
     down = time.monotonic() - t0
     down_cpu = proc_cpu(n.pid) - cpu0
     down_rss = mem.done()
-    down_echo = echo.done() if echo else []
+    down_echo = (echo.done(), wait.done()) if echo else ([], None)
     return up, down, up_cpu, down_cpu, up_rss, down_rss, target, up_echo, down_echo
 
 
@@ -356,7 +399,8 @@ def main(argv):
         for rep in range(args.repeat):
             cu, cd = curl_round(bob, server, path, size, workdir)
             if probe:
-                idle = probe.run(threading.Event(), limit=args.idle_samples)
+                wait = RunWait(n.pid, probe.tmux_pid)
+                idle = (probe.run(threading.Event(), limit=args.idle_samples), wait.done())
             nu, nd, ucpu, dcpu, urss, drss, target, ue, de = natter_round(n, bob, path, size,
                                                                           dl_dir, rep, probe)
             if want:
@@ -368,9 +412,11 @@ def main(argv):
                   " down %.2f s (cpu %.2f s, rss +%d kB)" % (rep + 1, cu, cd, nu, ucpu, urss, nd,
                                                             dcpu, drss), flush=True)
             if probe:
-                for what, vals in (("idle", idle), ("upload", ue), ("download", de)):
+                for what, (vals, w) in (("idle", idle), ("upload", ue), ("download", de)):
                     echoes[what] += vals
-                    print("  echo %-8s %s" % (what, echo_summary(vals)), flush=True)
+                    print("  echo %-8s %s; run-queue wait natter %.0f ms, tmux %.0f ms in %.1f s"
+                          % (what, echo_summary(vals), w[0] * 1000, w[1] * 1000, w[2]),
+                          flush=True)
     finally:
         if probe:
             probe.close()
