@@ -336,8 +336,11 @@ def test_set_checks_values_moves_roster_and_save_is_private(natter_factory, tmp_
     wait_main_line(n, r"[Uu]nknown setting\b.*nosuch")
 
     n.type_line("/set roster_side left")
-    scr = n.wait_for(lambda s: column_of(n.lines(s)[1], "Roster") == 0,
-                     message="roster header not at column 0")
+    # One settled screen: the pane moved and the answer line drawn (a capture can
+    # fall between the two).
+    scr = n.wait_for(lambda s: column_of(n.lines(s)[1], "Roster") == 0 and
+                     re.search(r"%s roster_side = left" % TS, s),
+                     message="roster header not at column 0, or no 'roster_side = left' line")
     # the main window moved right of the pane
     for l in n.lines(scr)[1:n.rows - 2]:
         m = re.search(r"%s roster_side = left" % TS, l)
