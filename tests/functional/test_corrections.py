@@ -35,8 +35,11 @@ def bob(prosody, peer_factory):
 
 @pytest.fixture
 def chat(alice, bob):
-    """alice's natter with bob's chat window open."""
+    """alice's natter with bob's chat window open, and bob seeing it online (on
+    ejabberd a message to the bare JID that comes before natter's initial
+    presence is only archived, for the next login)."""
     open_chat(alice)
+    bob.wait_for_presence("available", frm=NATTER, timeout=15)
     return alice
 
 
