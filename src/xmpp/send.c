@@ -345,13 +345,13 @@ bool nx_send_retraction(const char *to, const char *retract_id, char **err)
     return send_or_queue(OUT_RETRACTION, to, NULL, retract_id, false, NULL, err);
 }
 
-bool nx_send_reply(const char *to, const char *reply_id, const char *reply_to, const char *quote,
-                   const char *text, char **err)
+/* Send (KIND OUT_CHAT) or correct (OUT_CORRECTION of REPLACE_ID) a reply
+ * to REPLY_ID: QUOTE, the fallback for clients without replies, goes in
+ * front of TEXT and is marked as such. */
+static bool send_reply_as(out_kind kind, const char *to, const char *replace_id,
+                          const char *reply_id, const char *reply_to, const char *quote,
+                          const char *text, char **err)
 {
-    if (!reply_id || !*reply_id) {
-        *err = g_strdup("the message has no id to reply to");
-        return false;
-    }
     if (!text || !*text) {
         *err = g_strdup("nothing to send");
         return false;
@@ -366,9 +366,19 @@ bool nx_send_reply(const char *to, const char *reply_id, const char *reply_to, c
         ref.quote_len = (size_t)g_utf8_strlen(quote, -1);
         ref.quote_bytes = strlen(quote);
     }
-    bool ok = send_or_queue(OUT_CHAT, to, body, NULL, false, &ref, err);
+    bool ok = send_or_queue(kind, to, body, replace_id, false, &ref, err);
     g_free(body);
     return ok;
+}
+
+bool nx_send_reply(const char *to, const char *reply_id, const char *reply_to, const char *quote,
+                   const char *text, char **err)
+{
+    if (!reply_id || !*reply_id) {
+        *err = g_strdup("the message has no id to reply to");
+        return false;
+    }
+    return send_reply_as(OUT_CHAT, to, NULL, reply_id, reply_to, quote, text, err);
 }
 
 bool nx_send_reply_correction(const char *to, const char *replace_id, const char *reply_id,
@@ -380,23 +390,7 @@ bool nx_send_reply_correction(const char *to, const char *replace_id, const char
     }
     if (!reply_id || !*reply_id)
         return nx_send_correction(to, replace_id, text, err);
-    if (!text || !*text) {
-        *err = g_strdup("nothing to send");
-        return false;
-    }
-    if (quote && !g_utf8_validate(quote, -1, NULL)) {
-        *err = g_strdup("the quote is not valid UTF-8");
-        return false;
-    }
-    reply_ref ref = {.id = reply_id, .to = reply_to};
-    char *body = g_strconcat(quote ? quote : "", text, NULL);
-    if (quote) {
-        ref.quote_len = (size_t)g_utf8_strlen(quote, -1);
-        ref.quote_bytes = strlen(quote);
-    }
-    bool ok = send_or_queue(OUT_CORRECTION, to, body, replace_id, false, &ref, err);
-    g_free(body);
-    return ok;
+    return send_reply_as(OUT_CORRECTION, to, replace_id, reply_id, reply_to, quote, text, err);
 }
 
 unsigned nx_queued_count(void)
