@@ -779,8 +779,10 @@ void nx_roster_ready(void)
     xmpp_conn_t *c = nx_conn();
     if (!c)
         return;
-    /* Archive first (live messages are held meanwhile), then presence,
-     * which makes the server deliver offline messages. */
+    /* Archive first (live messages are held meanwhile), then presence:
+     * a server asked for its archive first does not also push the
+     * messages it kept offline (they are in the archive). The catch-up
+     * counts on this presence following its first query at once. */
     nx_carbons_enable(c);
     nx_mam_start(c, true);
     nx_presence_send_current(c);

@@ -208,7 +208,8 @@ void nx_message_deinit(void);
 void nx_carbons_enable(xmpp_conn_t *conn);
 bool nx_carbons_handle(xmpp_conn_t *conn, xmpp_stanza_t *st);
 
-/* mam.c: catch up after login; consume archive results (false when ST is
+/* mam.c: catch up after login (the caller sends its initial presence
+ * right after nx_mam_start); consume archive results (false when ST is
  * not one); hold live messages while catching up (true when held). */
 void nx_mam_start(xmpp_conn_t *conn, bool server_has_mam);
 bool nx_mam_handle_result(xmpp_conn_t *conn, xmpp_stanza_t *st);

@@ -34,6 +34,10 @@ static bool syncing;
 static bool caught_up;             /* this session's catch-up reached the archive's end */
 static bool query_backwards;       /* the query in flight asks for the newest page */
 static bool query_after;           /* ... continues after an archive id */
+static bool query_before_presence; /* ... was sent before our initial presence */
+static char *first_after;          /* the first query's AFTER and SINCE_US (send_query) */
+static int64_t first_since_us;
+static char *left_count;           /* the newest page left older messages: RSM count or "" */
 static const char *newest_why;     /* why the newest page is all that is fetched */
 static unsigned received;          /* results in this catch-up */
 static int64_t started_us;         /* when this catch-up started (UTC us) */
@@ -176,6 +180,7 @@ static void send_query(xmpp_conn_t *c, const char *after, int64_t since_us)
      * catch-up. */
     query_backwards = after == NULL && since_us == 0;
     query_after = after != NULL;
+    query_before_presence = false;
     g_free(query_id);
     query_id = nx_new_id();
     g_free(iq_id);
@@ -271,14 +276,29 @@ static int on_query_result(xmpp_conn_t *c, xmpp_stanza_t *st, void *ud)
     bool backwards = query_backwards;
     if (last)
         remember(last);
-    if (done || backwards) {
+    if (backwards && !is_complete && last && !left_count)
+        left_count = g_strdup(count ? count : "");
+    if ((done || backwards) && query_before_presence) {
+        /* The server fixed this answer before it saw our presence, and
+         * what reached it in between went to offline storage, which it
+         * does not deliver to a session that asked its archive first
+         * (Prosody and ejabberd both): ask once more for what follows. */
+        if (timeout_timer)
+            loop_cancel_timer(timeout_timer);
+        timeout_timer = loop_add_timer(PAGE_TIMEOUT_MS, on_sync_timeout, NULL);
+        if (last || first_after)
+            send_query(c, last ? last : first_after, 0);
+        else
+            send_query(c, NULL, first_since_us);
+    } else if (done || backwards) {
         /* The archive's end was reached: everything up to the start of
          * this catch-up is here, even when the archive was empty (no
          * <last/>, so no id to continue from). */
         remember_time();
         finish(c, NULL);
-        if (backwards && !is_complete && last)
-            tell_left_out(count, newest_why);
+        if (left_count)
+            tell_left_out(*left_count ? left_count : NULL, newest_why);
+        g_clear_pointer(&left_count, g_free);
     } else {
         /* The time limit is per page: a big archive may take long in
          * all, but each page must come. */
@@ -493,7 +513,12 @@ void nx_mam_start(xmpp_conn_t *c, bool server_has_mam)
     event_emit(EV_ARCHIVE_SYNC, &ev);
     timeout_timer = loop_add_timer(PAGE_TIMEOUT_MS, on_sync_timeout, NULL);
     bool have_id = after && *after;
-    send_query(c, have_id ? after : NULL, have_id ? 0 : sync_time());
+    g_clear_pointer(&left_count, g_free);
+    g_free(first_after);
+    first_after = have_id ? g_strdup(after) : NULL;
+    first_since_us = have_id ? 0 : sync_time();
+    send_query(c, first_after, first_since_us);
+    query_before_presence = true; /* the caller sends its presence next */
     g_free(after);
 }
 
