@@ -183,13 +183,26 @@ static cmd_result cmd_react(char **argv, int argc, const char *jid)
 {
     if (!jid)
         return cmd_fail("/react works in a chat or room window.");
+    bool plain = argc >= 1 && !strcmp(argv[0], "-plain");
+    if (plain) {
+        argv++;
+        argc--;
+    }
+    if (argc > 2)
+        return cmd_fail_extra("react", "[-plain] N EMOJI");
     if (argc < 2 || !*argv[1])
-        return cmd_fail("Usage: /react N EMOJI (again to take it back)");
+        return cmd_fail("Usage: /react [-plain] N EMOJI (again to take it back)");
     if (has_latin_letter(argv[1]))
         return cmd_fail("'%s' is not a reaction: type the emoji itself, not its name.", argv[1]);
     if (!nx_reaction_valid(argv[1]))
         return cmd_fail("'%s' is not a reaction: one emoji (at most %d bytes, no spaces).", argv[1],
                         NX_REACTION_MAX);
+    /* OMEMO encrypts a message's text only: a reaction would go out in
+     * clear in a chat the user expects to be private. */
+    if (!plain && e2e_chat_enabled(jid))
+        return cmd_fail("Reactions cannot be encrypted (OMEMO encrypts only a message's text): "
+                        "the server would see the emoji. /react -plain %s %s sends it anyway.",
+                        argv[0], argv[1]);
     store_msg *m = find_target(jid, argv[0], "react");
     if (!m)
         return CMD_ERROR;
@@ -338,12 +351,14 @@ static const cmd_def defs[] = {
     },
     {
         .name = "react",
-        .args = "N EMOJI",
+        .args = "[-plain] N EMOJI",
         .summary = "React to message N of this window with EMOJI, or take it back (XEP-0444)",
         .help = "N as for /reply. The same EMOJI again removes your reaction. Reactions show\n"
                 "under the message as counts; a room may limit how many and which emojis\n"
-                "(natter says so before sending). Only while connected.",
-        .max_words = 2,
+                "(natter says so before sending). Only while connected.\n"
+                "OMEMO cannot encrypt reactions: in an encrypted chat /react refuses, and\n"
+                "-plain sends the reaction unencrypted all the same (the server sees it).",
+        .max_words = 3,
         .topic = "chat",
         .example = "/react 1 \U0001F44D",
         .run = cmd_react,

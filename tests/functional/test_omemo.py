@@ -429,6 +429,26 @@ def test_replies_encrypted_with_the_reference_beside(pep_server, omemo_factory, 
     assert db_rows(n, "great OMEMO-B2") == [(1, bob.device_id, 0)]
 
 
+@pytest.mark.time_limit(120)
+def test_reactions_in_an_encrypted_chat_need_plain(pep_server, omemo_factory, natter_factory):
+    """OMEMO encrypts a message's text only, so a reaction would go out in clear:
+    in an encrypted chat /react refuses and says how to send it anyway."""
+    bob = omemo_factory("bob", pep_server)
+    n = start_natter(natter_factory, pep_server)
+    open_encrypted_chat(n)
+    bob.send_encrypted("alice", "lunch? OMEMO-E1")
+    wait_main_line(n, r"~ <bob> lunch\? OMEMO-E1", timeout=20)
+    n.type_line("/react 1 \U0001F44D")
+    wait_main_has(n, "Reactions cannot be encrypted", timeout=10)
+    wait_main_has(n, "/react -plain 1 \U0001F44D sends it anyway", timeout=10)
+    n.type_line("/react -plain 1 \U0001F44D")
+    got = bob.wait_for_stanza(lambda x: "<reactions" in x, timeout=10)
+    assert "\U0001F44D" in got, got
+    # only the one sent with -plain went out
+    assert sum("<reactions" in x for x in bob.stanzas) == 1, bob.stanzas
+    wait_main_line(n, r"\U0001F44D 1", timeout=10)
+
+
 @pytest.mark.time_limit(150)
 def test_archive_catch_up_decrypts(prosody_factory, omemo_factory, natter_factory):
     # No offline storage: what natter missed comes from the archive only.

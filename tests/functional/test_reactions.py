@@ -109,7 +109,7 @@ def test_react_command_toggles_and_survives_restart(alice, prosody, peer_factory
     # Errors: one line, nothing sent.
     before = len(reacted(bob, "pizza-1"))
     n.type_line("/react 1 two words")
-    wait_main_line(n, r"/react: too many arguments \(usage: /react N EMOJI\)")
+    wait_main_line(n, r"/react: too many arguments \(usage: /react \[-plain\] N EMOJI\)")
     n.type_line('/react 1 "two words"')
     wait_main_line(n, r"'two words' is not a reaction")
     # A name or :shortcode: instead of the emoji is not sent as a reaction.
