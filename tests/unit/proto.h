@@ -115,6 +115,9 @@ xmpp_stanza_t *ph_sent(const char *name, const char *to, const char *ns);
 xmpp_stanza_t *ph_sent_iq(const char *to, const char *ns);
 /* The queryid of the newest archive query sent to TO (NULL: our own). */
 const char *ph_mam_queryid(const char *to);
+/* End the login catch-up: an empty, complete answer to its query and to
+ * the one asked after the initial presence. */
+void ph_answer_catch_up(void);
 
 /* Join ROOM as NICK; the room answers disco#info with FEATURES (a NULL-
  * terminated list, may be NULL) and our own presence. The room's archive

@@ -235,9 +235,7 @@ static void test_archive_result_from_other_resource_refused(void **state)
 static void test_archive_result_after_catch_up_refused(void **state)
 {
     char *qid = g_strdup(ph_mam_queryid(NULL));
-    ph_receive("<iq type='result' id='%s'><fin xmlns='" NS_MAM "' complete='true'/></iq>",
-               xmpp_stanza_get_id(ph_sent_iq(NULL, NS_MAM)));
-    assert_true(ph_last(EV_ARCHIVE_SYNC)->done);
+    ph_answer_catch_up();
     ph_receive_result(NULL, qid, "a1", CHAT_FROM_ALICE);
     assert_no(EV_MESSAGE);
     g_free(qid);
@@ -251,8 +249,7 @@ static void test_archive_answer_from_contact_ignored(void **state)
                "<fin xmlns='" NS_MAM "' complete='true'/></iq>",
                id);
     assert_no(EV_ARCHIVE_SYNC);
-    ph_receive("<iq type='result' id='%s'><fin xmlns='" NS_MAM "' complete='true'/></iq>", id);
-    assert_true(ph_last(EV_ARCHIVE_SYNC)->done);
+    ph_answer_catch_up();
 }
 
 /* ---------- our archive: older history of a conversation ---------- */

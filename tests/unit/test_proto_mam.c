@@ -95,8 +95,38 @@ static void test_message_held_during_catch_up_counts_after_it(void **state)
                "<set xmlns='http://jabber.org/protocol/rsm'><last>a5</last></set></fin></iq>",
                id);
     g_free(id);
+    /* asked once more after the presence: nothing new */
+    ph_receive("<iq type='result' id='%s'><fin xmlns='" NS_MAM "' complete='true'/></iq>",
+               xmpp_stanza_get_id(ph_sent_iq(NULL, NS_MAM)));
     assert_true(ph_last(EV_ARCHIVE_SYNC)->done);
     assert_string_equal(g_hash_table_lookup(kv, LAST_ID), "s9");
+}
+
+/* The first answer was fixed before the server saw our presence: what
+ * came in between is only in the archive, so the catch-up asks once more,
+ * after the last id it got, and ends only with that answer. */
+static void test_first_answer_is_followed_by_one_more_query(void **state)
+{
+    char *first = g_strdup(xmpp_stanza_get_id(ph_sent_iq(NULL, NS_MAM)));
+    ph_receive("<iq type='result' id='%s'><fin xmlns='" NS_MAM "' complete='true'>"
+               "<set xmlns='http://jabber.org/protocol/rsm'><last>a5</last></set></fin></iq>",
+               first);
+    assert_false(ph_count(EV_ARCHIVE_SYNC) && ph_last(EV_ARCHIVE_SYNC)->done);
+    xmpp_stanza_t *again = ph_sent_iq(NULL, NS_MAM);
+    assert_string_not_equal(xmpp_stanza_get_id(again), first);
+    g_free(first);
+    xmpp_stanza_t *q = xmpp_stanza_get_child_by_ns(again, NS_MAM);
+    xmpp_stanza_t *set = xmpp_stanza_get_child_by_ns(q, "http://jabber.org/protocol/rsm");
+    char *after = xmpp_stanza_get_text(xmpp_stanza_get_child_by_name(set, "after"));
+    assert_string_equal(after, "a5");
+    xmpp_free(xmpp_stanza_get_context(again), after);
+    ph_receive("<iq type='result' id='%s'><fin xmlns='" NS_MAM "' complete='true'>"
+               "<set xmlns='http://jabber.org/protocol/rsm'><last>a6</last></set></fin></iq>",
+               xmpp_stanza_get_id(again));
+    assert_true(ph_last(EV_ARCHIVE_SYNC)->done);
+    assert_string_equal(g_hash_table_lookup(kv, LAST_ID), "a6");
+    /* and no third query */
+    assert_ptr_equal(ph_sent_iq(NULL, NS_MAM), again);
 }
 
 /* A catch-up that stopped halfway keeps its place: what came live after
@@ -129,6 +159,8 @@ int main(void)
                                         setup_catching_up, teardown),
         cmocka_unit_test_setup_teardown(test_failed_catch_up_keeps_its_place, setup_catching_up,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_first_answer_is_followed_by_one_more_query,
+                                        setup_catching_up, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
