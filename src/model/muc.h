@@ -61,6 +61,7 @@ typedef struct {
     char *subject_by; /* nick that set it, or NULL */
     /* Features from the room's disco#info. */
     bool has_mam, has_moderation, has_occupant_id, nonanonymous, members_only;
+    bool has_stanza_id;    /* XEP-0359: its stanza-ids may be trusted */
     char *moderation_ns;   /* the XEP-0425 namespace the room speaks, or NULL */
     GHashTable *occupants; /* nick -> muc_occupant* */
     GHashTable *skeletons; /* skeleton -> count (look-alikes) */

@@ -207,7 +207,7 @@ static void send_join_presence(xmpp_conn_t *c, muc_room *r);
 /* Take the features of room R from its disco#info QUERY. */
 static void apply_room_features(muc_room *r, xmpp_stanza_t *q)
 {
-    r->has_mam = r->has_moderation = r->has_occupant_id = false;
+    r->has_mam = r->has_moderation = r->has_occupant_id = r->has_stanza_id = false;
     r->nonanonymous = r->members_only = false;
     g_clear_pointer(&r->moderation_ns, g_free);
     for (xmpp_stanza_t *f = xmpp_stanza_get_children(q); f; f = xmpp_stanza_get_next(f)) {
@@ -220,6 +220,8 @@ static void apply_room_features(muc_room *r, xmpp_stanza_t *q)
             r->has_mam = true;
         else if (!strcmp(var, NS_OCCUPANT_ID))
             r->has_occupant_id = true;
+        else if (!strcmp(var, NS_SID))
+            r->has_stanza_id = true;
         else if (!strcmp(var, "muc_nonanonymous"))
             r->nonanonymous = true;
         else if (!strcmp(var, "muc_membersonly"))

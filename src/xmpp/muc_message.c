@@ -217,7 +217,11 @@ void nx_muc_message(xmpp_conn_t *c, xmpp_stanza_t *st, const msg_source *src)
         xmpp_stanza_t *oid = nx_child(st, "occupant-id", NS_OCCUPANT_ID);
         occupant_id = oid ? xmpp_stanza_get_attribute(oid, "id") : NULL;
     }
-    const char *sid = src->archive ? src->archive_id : nx_stanza_id_by(st, r->jid);
+    /* XEP-0359: a room that does not announce stanza-ids leaves an
+     * occupant's forged one in place. */
+    const char *sid = src->archive       ? src->archive_id
+                      : r->has_stanza_id ? nx_stanza_id_by(st, r->jid)
+                                         : NULL;
     /* Only the room dates a message (discussion history, the archive): a
      * delay stamp an occupant wrote itself would let it backdate. */
     bool delayed = false;

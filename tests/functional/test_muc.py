@@ -434,3 +434,24 @@ def test_room_messages_stored_once_and_found_by_search(natter, bob):
     text = main_text(n, scr)
     assert squash('1 result for "zebrafinch"') in squash(text), "stored more than once?\n" + text
     assert squash("1. [%s] <bob> the zebrafinch sings" % room_name("lobby")) in squash(text), text
+
+
+@pytest.mark.prosody_only("Prosody can run rooms without an archive (no muc_mam)")
+def test_forged_room_stanza_id_ignored_where_the_room_gives_none(prosody_factory, natter_factory,
+                                                                 occupant_factory):
+    """XEP-0359: a stanza-id 'by' the room is only the room's where the room announces
+    stanza-ids; a room without them passes an occupant's forged one on. natter took
+    it as the room's and dropped bob's second message as a copy of his first."""
+    p = prosody_factory(muc=True, muc_mam=False)
+    bob = occupant_factory("bob", p)
+    bob.create("plain", "bob")
+    n = natter_factory(p, cols=COLS, rows=ROWS)
+    n.wait_for(CONNECTED, timeout=15)
+    room = "plain@conference.localhost"
+    join(n, room)
+    for body in ("first words", "second words"):
+        bob.send_raw("<message to='%s' type='groupchat'><body>%s</body>"
+                     "<stanza-id xmlns='urn:xmpp:sid:0' by='%s' id='forged-1'/></message>"
+                     % (room, body, room))
+    wait_line(n, msg("bob", "first words"), timeout=10)
+    wait_line(n, msg("bob", "second words"), timeout=10)

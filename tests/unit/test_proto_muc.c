@@ -29,6 +29,7 @@
 static const char *const plain[] = {NULL};
 static const char *const with_occupant_id[] = {NS_OCCUPANT_ID, NULL};
 static const char *const with_mam[] = {NS_MAM, NULL};
+static const char *const with_stanza_id[] = {NS_SID, NULL};
 
 /* A group chat message from FROM with EXTRA inside (string literals). */
 #define GROUPCHAT(from, extra)                                                                     \
@@ -157,15 +158,25 @@ static void test_room_features_from_occupant_refused(void **state)
 
 static void test_room_stanza_id_by_room(void **state)
 {
-    ph_join(ROOM, "me", plain);
+    ph_join(ROOM, "me", with_stanza_id);
     ph_receive(
         GROUPCHAT(ROOM "/alice", BODY "<stanza-id xmlns='" NS_SID "' by='" ROOM "' id='r1'/>"));
     assert_string_equal(ph_last(EV_MESSAGE)->stanza_id, "r1");
 }
 
-static void test_room_stanza_id_by_others_refused(void **state)
+/* XEP-0359: a room that does not announce stanza-ids does not strip an
+ * occupant's forged one 'by' the room. */
+static void test_room_stanza_id_not_announced_refused(void **state)
 {
     ph_join(ROOM, "me", plain);
+    ph_receive(
+        GROUPCHAT(ROOM "/alice", BODY "<stanza-id xmlns='" NS_SID "' by='" ROOM "' id='r1'/>"));
+    assert_null(ph_last(EV_MESSAGE)->stanza_id);
+}
+
+static void test_room_stanza_id_by_others_refused(void **state)
+{
+    ph_join(ROOM, "me", with_stanza_id);
     ph_receive(GROUPCHAT(ROOM "/alice",
                          BODY "<stanza-id xmlns='" NS_SID "' by='" ROOM "/alice' id='forged'/>"));
     assert_null(ph_last(EV_MESSAGE)->stanza_id);
@@ -216,7 +227,7 @@ static void test_moderation_by_room(void **state)
  * room without occupant ids, one it sent since it joined. */
 static void test_moderation_claimed_by_occupant_refused(void **state)
 {
-    ph_join(ROOM, "me", plain);
+    ph_join(ROOM, "me", with_stanza_id);
     ph_receive(GROUPCHAT(ROOM "/mallory", MODERATED));
     assert_no(EV_RETRACTION);
     ph_receive(GROUPCHAT(ROOM "/mallory",
@@ -579,6 +590,7 @@ int main(void)
         T(test_room_features_from_occupant_refused),
         T(test_room_features_after_forged_answer),
         T(test_room_stanza_id_by_room),
+        T(test_room_stanza_id_not_announced_refused),
         T(test_room_stanza_id_by_others_refused),
         T(test_room_correction_and_retraction_carry_occupant),
         T(test_moderation_by_room),

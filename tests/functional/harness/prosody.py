@@ -84,7 +84,7 @@ class Prosody:
     def __init__(self, workdir=None, c2s_port=None, users=None, trusted_cert=True,
                  modules=DEFAULT_MODULES, smacks=False, untrusted_subject=None,
                  direct_tls_port=None, log_level="debug", extra_config="", muc=False,
-                 xep0402=True, muc_config="", muc_modules=(), upload=False,
+                 xep0402=True, muc_config="", muc_modules=(), muc_mam=True, upload=False,
                  upload_limit=10 * 1024 * 1024):
         if workdir is None:
             workdir = tempfile.mkdtemp(prefix="natter-prosody-")
@@ -103,7 +103,9 @@ class Prosody:
         self.muc_domain = MUC_DOMAIN if muc else None
         self.xep0402 = xep0402
         self.muc_config = muc_config
-        self.muc_modules = tuple(muc_modules)
+        # muc_mam=False: rooms without an archive, which neither add nor strip
+        # XEP-0359 stanza-ids (nor announce them)
+        self.muc_modules = (("muc_mam",) if muc_mam else ()) + tuple(muc_modules)
         if muc:
             extra = ["private"] + (["pep", "bookmarks"] if xep0402 else [])
             self.modules += [m for m in extra if m not in self.modules]
@@ -221,7 +223,7 @@ VirtualHost "localhost"
         if self.muc:
             cfg += f"""
 Component {q(self.muc_domain)} "muc"
-	modules_enabled = {{ "muc_mam"; {"".join(q(m) + "; " for m in self.muc_modules)}}}
+	modules_enabled = {{ {"".join(q(m) + "; " for m in self.muc_modules)}}}
 	ssl = {{ certificate = {q(self.cert_file)}; key = {q(self.key_file)}; }}
 	muc_log_by_default = true
 	muc_log_presences = false
