@@ -57,15 +57,18 @@ static void on_message(event_type t, const void *p, void *ud)
 }
 
 /* A correction that links to another file: the message's File line (and
- * /download N) is that file now, not the one the sender replaced. */
+ * /download N) is that file now, not the one the sender replaced; one
+ * without a link leaves the message without a file. */
 static void on_correction(event_type t, const void *p, void *ud)
 {
     const ev_correction *ev = p;
     if (!ev->result || ev->result->rejected || ev->result->rowid <= 0 || !ev->body)
         return;
     char *link = files_link_of(ev->body);
-    if (!link)
+    if (!link) {
+        store_attachment_unlink(ev->result->rowid);
         return;
+    }
     char *name = files_name_from_url(link);
     store_attachment_relink(ev->result->rowid, link, name);
     g_free(name);

@@ -68,6 +68,17 @@ int64_t store_attachment_relink(int64_t msg, const char *url, const char *name)
     return ok ? id : 0;
 }
 
+bool store_attachment_unlink(int64_t msg)
+{
+    sqlite3_stmt *st = msg > 0 ? prepare("DELETE FROM attachments WHERE msg = ?1") : NULL;
+    if (!st)
+        return false;
+    sqlite3_bind_int64(st, 1, msg);
+    bool ok = sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_reset(st);
+    return ok;
+}
+
 static store_attachment *get(const char *sql, int64_t key)
 {
     sqlite3_stmt *st = prepare(sql);

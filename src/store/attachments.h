@@ -28,6 +28,11 @@ int64_t store_attachment_add(int64_t msg, const char *url, const char *name);
  * the write fails. */
 int64_t store_attachment_relink(int64_t msg, const char *url, const char *name);
 
+/* A correction took the link out of message MSG's text: it has no
+ * attachment any more (a file saved from it stays where it is). False
+ * when nothing is open or the write fails. */
+bool store_attachment_unlink(int64_t msg);
+
 /* Attachment ID, or that of message MSG; NULL when there is none
  * (store_attachment_free). */
 store_attachment *store_attachment_get(int64_t id);

@@ -63,7 +63,19 @@ void attach_refresh(win_t *w, win_line *msg)
 {
     store_attachment *a =
         msg->rowid > 0 && store_is_open() ? store_attachment_of_msg(msg->rowid) : NULL;
-    GList *at = a ? g_queue_find(&w->lines, msg) : NULL;
+    GList *at = g_queue_find(&w->lines, msg);
+    if (at && !a) {
+        /* No file any more: its line, right under the message, goes. */
+        GList *next = at->next;
+        win_line *l = next ? next->data : NULL;
+        if (l && l->kind == LINE_INFO && l->id && g_str_has_prefix(l->id, "attach-")) {
+            g_queue_delete_link(&w->lines, next);
+            win_line_free(l);
+            win_touch();
+            ui_dirty(DIRTY_MAIN);
+        }
+        return;
+    }
     if (!at) {
         store_attachment_free(a);
         return;

@@ -19,7 +19,7 @@ import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from harness.history_helpers import open_chat
-from screen import count_in_main, main_has, main_text, squash
+from screen import count_in_main, main_has, main_text, squash, wait_main_has
 
 SLOT_NS = "urn:xmpp:http:upload:0"
 
@@ -323,6 +323,18 @@ def test_corrected_link_replaces_the_file(chat, server):
                  "<replace xmlns='urn:xmpp:message-correct:0' id='lnk-3'/></message>"
                  % escape(later))
     file_number(n, "later.txt")
+    # A link corrected into text: no file any more.
+    gone = upload(bob, server, "gone.txt", b"gone")
+    bob.send_raw("<message to='alice@localhost' type='chat' id='lnk-5'><body>%s</body></message>"
+                 % escape(gone))
+    gone_num = file_number(n, "gone.txt")
+    bob.send_raw("<message to='alice@localhost' type='chat' id='lnk-6'><body>never mind</body>"
+                 "<replace xmlns='urn:xmpp:message-correct:0' id='lnk-5'/></message>")
+    n.wait_for(lambda s: main_has(n, s, "<bob> never mind (corrected)")
+               and "gone.txt" not in main_text(n, s), timeout=10,
+               message="the File line of a link corrected away stayed")
+    n.type_line("/download %d" % gone_num)
+    wait_main_has(n, "there is no file %d" % gone_num, timeout=10)
     # After a restart the history says the same.
     n.restart()
     n.wait_for(lambda s: "Connected as" in main_text(n, s), timeout=15)
@@ -330,6 +342,8 @@ def test_corrected_link_replaces_the_file(chat, server):
     n.wait_for(lambda s: main_has(n, s, "File %d: right.txt" % num), timeout=10)
     assert "wrong.txt" not in main_text(n, n.screen())
     file_number(n, "later.txt")
+    n.wait_for(lambda s: main_has(n, s, "<bob> never mind (corrected)"), timeout=10)
+    assert "gone.txt" not in main_text(n, n.screen())
 
 
 def test_open_and_url_copy(chat, server, tmp_path):
