@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config/settings.h"
@@ -37,6 +38,12 @@ typedef struct {
 } download_t;
 
 static GPtrArray *downloads; /* download_t*, oldest first */
+
+#define TMP_PREFIX ".natter-download-"
+/* A hidden file of ours untouched this long was left by a natter that
+ * stopped mid-download (a crash, a power cut): a live download writes to
+ * its file far more often, and the transfer gives up long before. */
+#define STALE_TMP_SECS (6 * 3600)
 
 /* ---------- recording attachments ---------- */
 
@@ -300,6 +307,27 @@ static bool target(download_t *d, const store_attachment *a, const char *dest, c
     return true;
 }
 
+/* Remove what an interrupted natter left half-written in DIR. */
+static void remove_stale_tmp(const char *dir)
+{
+    GDir *gd = g_dir_open(dir, 0, NULL);
+    if (!gd)
+        return;
+    time_t now = time(NULL);
+    const char *entry;
+    while ((entry = g_dir_read_name(gd))) {
+        if (!g_str_has_prefix(entry, TMP_PREFIX))
+            continue;
+        char *path = g_build_filename(dir, entry, NULL);
+        struct stat sb;
+        if (lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_uid == getuid() &&
+            now - sb.st_mtime > STALE_TMP_SECS)
+            unlink(path);
+        g_free(path);
+    }
+    g_dir_close(gd);
+}
+
 bool files_download(long long id, const char *dest, unsigned *num, char **err)
 {
     store_attachment *a = store_attachment_get(id);
@@ -319,7 +347,8 @@ bool files_download(long long id, const char *dest, unsigned *num, char **err)
         ok = target(d, a, dest, err);
     int fd = -1;
     if (ok) {
-        d->tmp = g_build_filename(d->dir, ".natter-download-XXXXXX", NULL);
+        remove_stale_tmp(d->dir);
+        d->tmp = g_build_filename(d->dir, TMP_PREFIX "XXXXXX", NULL);
         fd = g_mkstemp_full(d->tmp, O_RDWR | O_CLOEXEC, 0600);
         if (fd < 0) {
             *err = g_strdup_printf("cannot write in %s: %s", d->dir, g_strerror(errno));

@@ -294,6 +294,26 @@ def test_failing_open_command_is_said_in_the_files_window(chat, server):
                timeout=10, message="the failure of open_command was not said in this window")
 
 
+def test_download_clears_what_a_crash_left_half_written(chat, server):
+    """A natter that stopped mid-download left its hidden file behind; the next
+    download into that folder removes such files once they are hours old, and
+    keeps a recent one (another natter may be writing it) and anything else."""
+    n, bob, dl = chat
+    dl.mkdir(parents=True, exist_ok=True)
+    old = time.time() - 7 * 3600
+    for name, when in ((".natter-download-AbC123", old), (".natter-download-XyZ789", None),
+                       (".other-download-AbC123", old)):
+        (dl / name).write_bytes(b"half")
+        if when:
+            os.utime(dl / name, (when, when))
+    url = upload(bob, server, "new.txt", b"new")
+    send_link(bob, url)
+    num = file_number(n, "new.txt")
+    n.type_line("/download %d" % num)
+    n.wait_for(lambda s: "Saved new.txt" in main_text(n, s), timeout=20)
+    assert listing(dl) == [".natter-download-XyZ789", ".other-download-AbC123", "new.txt"]
+
+
 def test_corrected_link_replaces_the_file(chat, server):
     """A sender who corrects a link to another file: the File line and
     /download N are that file now, never the one replaced; a correction that
