@@ -359,6 +359,7 @@ int main(int argc, char **argv)
     muc_model_init();
     conv_init();
     recorder_init();
+    recorder_set_encrypted_hook(e2e_chat_enabled);
     files_attach_init();
     if (!nx_init()) {
         fprintf(stderr, "natter: cannot initialise libstrophe\n");

@@ -23,6 +23,7 @@ static GHashTable *archive_mark;
 static bool batching; /* a store batch is open in this loop pass */
 
 static unsigned retry_timer; /* messages wait in memory: try to write them again */
+static recorder_encrypted_fn encrypted_hook;
 #define RETRY_MS 2000
 
 /* Messages could not be written (full disk, a lock): try again now and
@@ -183,6 +184,9 @@ static void on_message(event_type t, const void *p, void *ud)
         m->trust = ev->untrusted  ? STORE_TRUST_UNTRUSTED
                    : ev->verified ? STORE_TRUST_VERIFIED
                                   : STORE_TRUST_BLIND;
+    else if (!ev->encrypted && !ev->outgoing && !ev->muc_private && encrypted_hook &&
+             encrypted_hook(ev->peer))
+        m->trust = STORE_TRUST_PLAIN;
     m->queued = ev->outgoing && ev->queued;
     m->server_ack = ev->outgoing && ev->ack_pending ? STORE_ACK_PENDING : STORE_ACK_NONE;
     m->unstyled = ev->unstyled;
@@ -317,6 +321,11 @@ static void on_retraction(event_type t, const void *p, void *ud)
         ev->result->rejected = row < 0;
     }
     g_free(bare);
+}
+
+void recorder_set_encrypted_hook(recorder_encrypted_fn fn)
+{
+    encrypted_hook = fn;
 }
 
 void recorder_init(void)

@@ -9,6 +9,12 @@
 void recorder_init(void);
 void recorder_deinit(void);
 
+/* FN tells whether a conversation is end-to-end encrypted now; a message
+ * that comes in clear in such a conversation is stored with that mark
+ * (STORE_TRUST_PLAIN), so the warning survives a restart. NULL: none. */
+typedef bool (*recorder_encrypted_fn)(const char *peer);
+void recorder_set_encrypted_hook(recorder_encrypted_fn fn);
+
 /* Key/value state in the open database (for nx_set_state_hooks). */
 char *recorder_state_get(const char *key);
 bool recorder_state_set(const char *key, const char *value);

@@ -309,8 +309,7 @@ store_msg *store_msg_from_row(sqlite3_stmt *st)
     m->unstyled = sqlite3_column_int(st, 20) != 0;
     m->device = (uint32_t)sqlite3_column_int64(st, 21);
     int t = sqlite3_column_int(st, 22);
-    m->trust =
-        t >= STORE_TRUST_NONE && t <= STORE_TRUST_UNTRUSTED ? (store_trust)t : STORE_TRUST_NONE;
+    m->trust = t >= STORE_TRUST_NONE && t <= STORE_TRUST_PLAIN ? (store_trust)t : STORE_TRUST_NONE;
     return m;
 }
 

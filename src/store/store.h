@@ -44,6 +44,7 @@ typedef enum {
     STORE_TRUST_BLIND = 1,     /* trusted without verification (blind trust) */
     STORE_TRUST_VERIFIED = 2,  /* its fingerprint was verified */
     STORE_TRUST_UNTRUSTED = 3, /* decrypted, but the user does not trust it */
+    STORE_TRUST_PLAIN = 4,     /* came in clear in a chat that was encrypted then */
 } store_trust;
 
 /* One message as stored. Strings are owned by the struct (store_msg_free)

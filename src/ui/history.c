@@ -87,6 +87,8 @@ win_line *history_line(const store_msg *m)
     /* The mark as it was when the message came, not as trust is now. */
     if (m->encryption == STORE_ENC_OMEMO)
         l->e2e = m->trust == STORE_TRUST_UNTRUSTED ? '?' : '~';
+    else if (m->trust == STORE_TRUST_PLAIN)
+        l->e2e = '!'; /* plain text in a chat that was encrypted */
     l->delayed = true;
     l->queued = m->queued; /* written offline, not sent yet */
     l->acked = m->server_ack == STORE_ACK_DONE;

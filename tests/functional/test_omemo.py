@@ -523,6 +523,12 @@ def test_trust_new_device_and_plaintext_in_an_encrypted_chat(pep_server, omemo_f
     # Plain text in an encrypted chat is flagged.
     bob.send_message("alice@localhost", "plain words OMEMO-P1")
     wait_main_line(n, r"! <bob> plain words OMEMO-P1 \[NOT ENCRYPTED\]", timeout=20)
+    # ... and still flagged after a restart (the history keeps the mark).
+    n.restart()
+    n.wait_for(CONNECTED, timeout=15)
+    n.type_line("/msg bob@localhost")
+    wait_main_line(n, r"! <bob> plain words OMEMO-P1 \[NOT ENCRYPTED\]", timeout=20)
+    wait_main_line(n, r"~ <alice> to both now OMEMO-N3", timeout=10)
 
 
 @pytest.mark.time_limit(180)
