@@ -12,14 +12,27 @@ static GPtrArray *windows; /* win_t*, ordered by number; index 0 is the console 
 static win_t *current;
 static guint64 version;
 
+G_STATIC_ASSERT(sizeof(win_line) <= 104);
+
+char *win_shared(char *s)
+{
+    if (!s)
+        return NULL;
+    char *shared = g_ref_string_new_intern(s);
+    g_free(s);
+    return shared;
+}
+
 static void line_free(gpointer p)
 {
     win_line *l = p;
-    g_free(l->nick);
+    if (l->nick)
+        g_ref_string_release(l->nick);
     g_free(l->text);
     g_free(l->id);
     g_free(l->origin_id);
-    g_free(l->sender_bare);
+    if (l->sender_bare)
+        g_ref_string_release(l->sender_bare);
     g_free(l->stanza_id);
     g_free(l->quote);
     g_free(l->reply_id);
@@ -38,7 +51,7 @@ win_line *win_line_new(line_kind kind, const char *nick, const char *text, time_
     win_line *l = g_new0(win_line, 1);
     l->ts = ts ? ts : time(NULL);
     l->kind = kind;
-    l->nick = nick ? sanitize_text(nick, -1, SANITIZE_EXPAND_TAB) : NULL;
+    l->nick = nick ? win_shared(sanitize_text(nick, -1, SANITIZE_EXPAND_TAB)) : NULL;
     l->text = sanitize_text(text ? text : "", -1, SANITIZE_KEEP_NEWLINE | SANITIZE_EXPAND_TAB);
     return l;
 }
