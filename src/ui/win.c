@@ -6,6 +6,7 @@
 #include "config/settings.h"
 #include "model/conversation.h"
 #include "model/roster.h"
+#include "ui/internal.h"
 #include "ui/sanitize.h"
 
 static GPtrArray *windows; /* win_t*, ordered by number; index 0 is the console */
@@ -277,7 +278,16 @@ void win_prepend_lines(win_t *w, GPtrArray *lines)
     g_ptr_array_set_free_func(lines, NULL);
     g_ptr_array_set_size(lines, 0);
     while (g_queue_get_length(&w->lines) > (guint)scrollback_limit()) {
-        win_line *gone = g_queue_pop_tail(&w->lines);
+        win_line *gone = g_queue_peek_tail(&w->lines);
+        /* The scroll offset counts rows from the bottom: rows dropped
+         * there must leave it, or the view jumps up by them and what
+         * was between is never shown. */
+        if (w->scroll > 0) {
+            w->scroll -= screen_is_open() ? screen_line_rows(w, gone) : line_rows_estimate(gone);
+            if (w->scroll < 0)
+                w->scroll = 0;
+        }
+        g_queue_pop_tail(&w->lines);
         if (gone == w->first_unread)
             w->first_unread = NULL;
         line_free(gone);
