@@ -17,6 +17,7 @@
 #include "config/settings.h"
 #include "files/download.h"
 #include "files/transfer.h"
+#include "net/castore.h"
 #include "net/http.h"
 #include "core/event.h"
 #include "core/log.h"
@@ -344,6 +345,7 @@ int main(int argc, char **argv)
         }
     }
     signal(SIGPIPE, SIG_IGN);
+    castore_prefer_directory();
     load_config();
     if (opt_export) {
         int rc = run_export();

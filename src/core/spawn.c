@@ -29,7 +29,8 @@ typedef struct {
     void *ud;
 } job;
 
-static GHashTable *jobs; /* id -> job* */
+static GHashTable *jobs;     /* id -> job* */
+static GPtrArray *child_env; /* char*: name, value (or NULL), name, value... */
 static unsigned next_id = 1;
 
 static void job_free(job *j)
@@ -145,6 +146,14 @@ static void on_timeout(void *ud)
     stop_job(j);
 }
 
+void spawn_child_env(const char *name, const char *value)
+{
+    if (!child_env)
+        child_env = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(child_env, g_strdup(name));
+    g_ptr_array_add(child_env, g_strdup(value));
+}
+
 /* In the child, before exec: own process group; stderr joins stdout when
  * asked (streamed commands). */
 static void child_setup_merge(gpointer ud)
@@ -162,9 +171,21 @@ static unsigned start(const char *const *argv, unsigned timeout_ms, size_t max_o
     j->fd = -1;
     GSpawnFlags flags =
         G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH | (out ? 0 : G_SPAWN_STDERR_TO_DEV_NULL);
-    if (!g_spawn_async_with_pipes(NULL, (char **)argv, NULL, flags, child_setup_merge,
-                                  out ? GINT_TO_POINTER(1) : NULL, &j->pid, NULL, &j->fd, NULL,
-                                  &e)) {
+    char **envp = NULL;
+    if (child_env) {
+        envp = g_get_environ();
+        for (guint i = 0; i + 1 < child_env->len; i += 2) {
+            const char *name = g_ptr_array_index(child_env, i);
+            const char *value = g_ptr_array_index(child_env, i + 1);
+            envp =
+                value ? g_environ_setenv(envp, name, value, TRUE) : g_environ_unsetenv(envp, name);
+        }
+    }
+    bool ok =
+        g_spawn_async_with_pipes(NULL, (char **)argv, envp, flags, child_setup_merge,
+                                 out ? GINT_TO_POINTER(1) : NULL, &j->pid, NULL, &j->fd, NULL, &e);
+    g_strfreev(envp);
+    if (!ok) {
         *err = g_strdup(e->message);
         g_error_free(e);
         g_free(j);

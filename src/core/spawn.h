@@ -46,4 +46,9 @@ int spawn_pid(unsigned id);
 /* Stop all jobs and forget them (at exit; no callbacks). */
 void spawn_deinit(void);
 
+/* Children started from now on get NAME=VALUE in their environment, or no
+ * NAME when VALUE is NULL, whatever natter's own (for a variable natter set
+ * for itself only: they get what natter was started with). */
+void spawn_child_env(const char *name, const char *value);
+
 #endif

@@ -97,7 +97,7 @@ static void show_message(const ev_message *ev)
     l->rowid = ev->result ? ev->result->rowid : 0;
     l->id = g_strdup(ev->id);
     l->origin_id = g_strdup(ev->origin_id);
-    l->sender_bare = jid_bare_of(ev->from);
+    l->sender_bare = win_shared(jid_bare_of(ev->from));
     l->unstyled = ev->unstyled;
     l->receipt_pending = ev->outgoing && ev->receipt_requested;
     l->retracted = retracted;

@@ -75,7 +75,7 @@ win_line *history_line(const store_msg *m)
     l->origin_id = g_strdup(m->origin_id);
     bool room = history_is_room(m);
     /* In rooms the author is the occupant (room/nick). */
-    l->sender_bare = room && m->author ? g_strdup(m->author) : jid_bare_of(m->sender);
+    l->sender_bare = win_shared(room && m->author ? g_strdup(m->author) : jid_bare_of(m->sender));
     if (room) {
         l->stanza_id = g_strdup(m->stanza_id);
         l->mention = !m->outgoing && !m->retracted && m->body && room_mentions(m->peer, m->body);

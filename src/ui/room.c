@@ -93,7 +93,7 @@ void room_on_message(const ev_message *ev)
     l->rowid = ev->result ? ev->result->rowid : 0;
     l->id = g_strdup(ev->id);
     l->origin_id = g_strdup(ev->origin_id);
-    l->sender_bare = muc_author_key(ev->peer, ev->from, ev->occupant_id);
+    l->sender_bare = win_shared(muc_author_key(ev->peer, ev->from, ev->occupant_id));
     l->stanza_id = g_strdup(ev->stanza_id);
     l->unstyled = ev->unstyled;
     l->retracted = retracted;

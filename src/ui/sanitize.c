@@ -122,7 +122,29 @@ char *sanitize_text(const char *s, long len, unsigned flags)
     if (s == NULL)
         return g_strdup("");
     n = len < 0 ? strlen(s) : (size_t)len;
-    out = g_string_sized_new(n + 1);
+    /* Most text needs no change: copy it at its exact size (the scrollback
+     * keeps thousands of these strings, and a GString's rounded-up buffer
+     * would double what they cost). */
+    while (i < n) {
+        uint32_t cp;
+        size_t k;
+
+        if (p[i] >= 0x20 && p[i] < 0x7F) {
+            i++;
+            continue;
+        }
+        k = san_decode(p + i, n - i, &cp);
+        if (san_map(cp, flags) != cp)
+            break;
+        i += k;
+    }
+    if (i == n) {
+        char *copy = g_malloc(n + 1);
+        memcpy(copy, s, n);
+        copy[n] = '\0';
+        return copy;
+    }
+    out = g_string_sized_new(n + 8);
 
     while (i < n) {
         uint32_t cp, shown;
@@ -142,7 +164,9 @@ char *sanitize_text(const char *s, long len, unsigned flags)
         i += k;
     }
     g_string_append_len(out, s + run, (gssize)(n - run));
-    return g_string_free(out, FALSE);
+    char *exact = g_strndup(out->str, out->len);
+    g_string_free(out, TRUE);
+    return exact;
 }
 
 /* Return 1 when the NUL-terminated S would come out of sanitize_text(S, -1,

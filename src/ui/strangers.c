@@ -46,7 +46,7 @@ bool strangers_message(const ev_message *ev)
     l->delayed = ev->delayed;
     l->rowid = ev->result ? ev->result->rowid : 0;
     l->id = g_strdup(ev->id);
-    l->sender_bare = g_strdup(ev->peer);
+    l->sender_bare = win_shared(g_strdup(ev->peer));
     win_add_line(w, l);
     if (!ev->from_archive && !strcmp(settings_get("strangers"), "notify"))
         notify_message(w, ev->peer, ev->body, NULL);

@@ -6,20 +6,34 @@
 #include "config/settings.h"
 #include "model/conversation.h"
 #include "model/roster.h"
+#include "ui/internal.h"
 #include "ui/sanitize.h"
 
 static GPtrArray *windows; /* win_t*, ordered by number; index 0 is the console */
 static win_t *current;
 static guint64 version;
 
+G_STATIC_ASSERT(sizeof(win_line) <= 104);
+
+char *win_shared(char *s)
+{
+    if (!s)
+        return NULL;
+    char *shared = g_ref_string_new_intern(s);
+    g_free(s);
+    return shared;
+}
+
 static void line_free(gpointer p)
 {
     win_line *l = p;
-    g_free(l->nick);
+    if (l->nick)
+        g_ref_string_release(l->nick);
     g_free(l->text);
     g_free(l->id);
     g_free(l->origin_id);
-    g_free(l->sender_bare);
+    if (l->sender_bare)
+        g_ref_string_release(l->sender_bare);
     g_free(l->stanza_id);
     g_free(l->quote);
     g_free(l->reply_id);
@@ -38,7 +52,7 @@ win_line *win_line_new(line_kind kind, const char *nick, const char *text, time_
     win_line *l = g_new0(win_line, 1);
     l->ts = ts ? ts : time(NULL);
     l->kind = kind;
-    l->nick = nick ? sanitize_text(nick, -1, SANITIZE_EXPAND_TAB) : NULL;
+    l->nick = nick ? win_shared(sanitize_text(nick, -1, SANITIZE_EXPAND_TAB)) : NULL;
     l->text = sanitize_text(text ? text : "", -1, SANITIZE_KEEP_NEWLINE | SANITIZE_EXPAND_TAB);
     return l;
 }
@@ -264,7 +278,16 @@ void win_prepend_lines(win_t *w, GPtrArray *lines)
     g_ptr_array_set_free_func(lines, NULL);
     g_ptr_array_set_size(lines, 0);
     while (g_queue_get_length(&w->lines) > (guint)scrollback_limit()) {
-        win_line *gone = g_queue_pop_tail(&w->lines);
+        win_line *gone = g_queue_peek_tail(&w->lines);
+        /* The scroll offset counts rows from the bottom: rows dropped
+         * there must leave it, or the view jumps up by them and what
+         * was between is never shown. */
+        if (w->scroll > 0) {
+            w->scroll -= screen_is_open() ? screen_line_rows(w, gone) : line_rows_estimate(gone);
+            if (w->scroll < 0)
+                w->scroll = 0;
+        }
+        g_queue_pop_tail(&w->lines);
         if (gone == w->first_unread)
             w->first_unread = NULL;
         line_free(gone);

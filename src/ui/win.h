@@ -35,37 +35,39 @@ typedef enum {
     LINE_ACTION_OUT,
 } line_kind;
 
+/* Thousands of these stay in memory per window: the fields are ordered and
+ * the flags packed so that one line takes 104 bytes. */
 typedef struct {
     time_t ts;
-    line_kind kind;
-    char *nick; /* sanitised, NULL for info lines */
-    char *text; /* sanitised, may hold '\n' */
-    bool delayed;
-    bool queued;
+    long long rowid; /* messages: history row, 0 when not stored */
+    char *nick;      /* sanitised, shared (win_shared), NULL for info lines */
+    char *text;      /* sanitised, may hold '\n' */
     /* Messages only: */
-    long long rowid;   /* history row, 0 when not stored */
     char *id;          /* message id (raw, for matching) */
     char *origin_id;   /* origin-id (raw) */
-    char *sender_bare; /* who wrote it (raw bare JID) */
-    bool receipt_pending;
-    bool delivered;
-    bool acked;  /* the server confirmed it: "sent" */
-    bool resent; /* sent again after the connection was lost */
-    bool read;   /* the contact displayed it (XEP-0333 marker) */
-    bool corrected;
-    char e2e; /* OMEMO mark: '~' encrypted, '?' from an untrusted device,
-               * '!' plain text in an encrypted chat, 0: none */
-    bool retracted;
-    bool highlight;                   /* the line a search jumped to */
-    char *stanza_id;                  /* rooms: the id the room gave it (moderation) */
-    bool mention;                     /* rooms: it mentions our nick */
+    char *sender_bare; /* who wrote it (raw bare JID), shared (win_shared) */
+    char *stanza_id;   /* rooms: the id the room gave it (moderation) */
+    char *quote;       /* a reply: what it answers, one row (sanitised, react.c), or NULL */
+    char *reply_id;    /* a reply: the id of the message it answers (raw), or NULL */
+    char *reactions;   /* reactions as counts, "👍 2  ❤ 1" (sanitised, react.c), or NULL */
     unsigned fold_joins, fold_leaves; /* a folded join/leave line: counts */
     int attr;                         /* explicit attributes (theme previews) ... */
-    bool use_attr;                    /* ... when set; otherwise by kind */
-    bool unstyled;                    /* the sender asked for no styling (XEP-0393) */
-    char *quote;     /* a reply: what it answers, one row (sanitised, react.c), or NULL */
-    char *reply_id;  /* a reply: the id of the message it answers (raw), or NULL */
-    char *reactions; /* reactions as counts, "👍 2  ❤ 1" (sanitised, react.c), or NULL */
+    line_kind kind : 8;
+    char e2e; /* OMEMO mark: '~' encrypted, '?' from an untrusted device,
+               * '!' plain text in an encrypted chat, 0: none */
+    bool delayed : 1;
+    bool queued : 1;
+    bool receipt_pending : 1;
+    bool delivered : 1;
+    bool acked : 1;  /* the server confirmed it: "sent" */
+    bool resent : 1; /* sent again after the connection was lost */
+    bool read : 1;   /* the contact displayed it (XEP-0333 marker) */
+    bool corrected : 1;
+    bool retracted : 1;
+    bool highlight : 1; /* the line a search jumped to */
+    bool mention : 1;   /* rooms: it mentions our nick */
+    bool use_attr : 1;  /* ... when set; otherwise by kind */
+    bool unstyled : 1;  /* the sender asked for no styling (XEP-0393) */
 } win_line;
 
 typedef struct {
@@ -132,6 +134,11 @@ void win_add(win_t *w, line_kind kind, const char *nick, const char *text, time_
  * for matching). Free with win_line_free unless handed to win_add_line. */
 win_line *win_line_new(line_kind kind, const char *nick, const char *text, time_t ts);
 void win_line_free(win_line *l);
+
+/* S (taken: freed here) as a shared string: every line showing the same
+ * nick or author holds one interned copy. NULL stays NULL. Lines free it
+ * themselves (win_line_free). */
+char *win_shared(char *s);
 /* Append L (taken over) with the same rules as win_add. */
 void win_add_line(win_t *w, win_line *l);
 /* Put LINES (win_line*, oldest first, taken over; the array is emptied) before

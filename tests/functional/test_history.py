@@ -129,6 +129,46 @@ def test_pgup_pages_back_after_restart(prosody, bob, natter_factory):
     assert rows_matching(n, scr, r"<bob> page msg 000$"), "first message scrolled away"
 
 
+def test_lines_dropped_from_memory_page_back_in(prosody, bob, natter_factory):
+    """More messages than a window keeps in memory (scrollback_lines): from the
+    top of what is kept, PgUp goes on into the history in order down to the
+    first message (loading a page drops as many of the newest lines, and the
+    view must not jump by them), and End comes back to the newest."""
+    total = 1100
+    n = natter_factory(prosody)
+    n.wait_for(CONNECTED, timeout=15)
+    n.type_line("/set scrollback_lines 1000")
+    open_chat(n)
+    flood(bob, "alice@localhost", total, lambda i: "kept msg %04d" % i)
+    wait_main_line(n, r"<bob> kept msg %04d$" % (total - 1), timeout=60)
+    n.send_keys("Home")
+    scr = n.wait_for(lambda s: numbered(main_rows(n, s), "kept msg ")
+                     and numbered(main_rows(n, s), "kept msg ")[0] < total - 200, timeout=10,
+                     message="Home did not go to the top of the scrollback")
+    top = numbered(main_rows(n, settled(n, scr)), "kept msg ")[0]
+    assert top >= total - 1000, "more than 1000 lines kept: msg %d still in memory" % top
+    assert top > 0, "every message still in memory: the test proves nothing"
+    seen = set()
+    deadline = time.monotonic() + 60
+    while top > 0:
+        assert time.monotonic() < deadline, "PgUp never reached the first message"
+        n.send_keys("PPage")
+        prev_top = top
+        scr = n.wait_for(lambda s: numbered(main_rows(n, s), "kept msg ")
+                         and numbered(main_rows(n, s), "kept msg ")[0] < prev_top, timeout=10,
+                         message="PgUp did not show anything older than msg %d" % prev_top)
+        scr = settled(n, scr)
+        nums = numbered(main_rows(n, scr), "kept msg ")
+        assert nums == list(range(nums[0], nums[0] + len(nums))), \
+            "a screen of history is not consecutive:\n%s" % "\n".join(main_rows(n, scr))
+        assert nums[-1] >= prev_top - 1, "PgUp skipped messages %d..%d" % (nums[-1] + 1, prev_top - 1)
+        seen.update(nums)
+        top = nums[0]
+    assert 0 in seen
+    n.send_keys("End")
+    wait_main_line(n, r"<bob> kept msg %04d$" % (total - 1), timeout=10)
+
+
 # ---------------------------------------------------------------- search
 
 @pytest.mark.prosody_only(

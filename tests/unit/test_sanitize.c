@@ -1,5 +1,6 @@
 /* test_sanitize.c - unit tests for src/ui/sanitize.c */
 #include <locale.h>
+#include <malloc.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -439,9 +440,27 @@ static void test_nick_lookalikes(void **state)
     g_free(t);
 }
 
+/* The scrollback keeps thousands of sanitised strings: each takes about
+ * its own size, not a rounded-up buffer, whether or not it changed. */
+static void test_exact_size(void **state)
+{
+    (void)state;
+    char *plain = sanitize_text("bob", -1, SANITIZE_EXPAND_TAB);
+    assert_string_equal(plain, "bob");
+    assert_true(malloc_usable_size(plain) < 32);
+    char *changed = sanitize_text("a\x1b"
+                                  "b",
+                                  -1, SANITIZE_EXPAND_TAB);
+    assert_string_equal(changed, "a" PIC_ESC "b");
+    assert_true(malloc_usable_size(changed) < 32);
+    g_free(plain);
+    g_free(changed);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_exact_size),
         cmocka_unit_test(test_null_and_empty),
         cmocka_unit_test(test_plain_text_unchanged),
         cmocka_unit_test(test_csi_escape_sequence),

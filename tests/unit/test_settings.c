@@ -91,7 +91,7 @@ static void test_defaults(void **state)
     assert_int_equal(settings_get_int("roster_width"), 24);
     assert_true(settings_get_bool("roster_show_offline"));
     assert_string_equal(settings_get("roster_side"), "right");
-    assert_int_equal(settings_get_int("scrollback_lines"), 5000);
+    assert_int_equal(settings_get_int("scrollback_lines"), 1000);
     assert_int_equal(settings_get_int("input_history"), 500);
     assert_string_equal(settings_get("theme"), "default");
     assert_false(settings_get_bool("osc52_copy"));
