@@ -6,7 +6,7 @@
  * schema.c   the schema and its migrations (PRAGMA user_version)
  * history.c  add/dedup, the pending queue, paging, receipts, corrections
  * edits.c    corrections and retractions that wait for their message
- * search.c   FTS5 query building, search, export
+ * search.c   FTS5 indexing of new rows, query building, search, export
  * keys.c     records of end-to-end encryption (OMEMO keys and sessions)
  */
 #ifndef NATTER_STORE_INTERNAL_H

@@ -1,4 +1,5 @@
-/* search.c - full-text search (FTS5) and export of the history.
+/* search.c - full-text search (FTS5): indexing new messages, search; and
+ * export of the history.
  *
  * The user's words never reach MATCH as FTS syntax: each word and each
  * "quoted phrase" becomes one double-quoted FTS5 string (inner quotes
