@@ -174,16 +174,22 @@ static struct {
     char *expanded[N_SETTINGS]; /* SETTING_PATH: "~/" expanded, cached */
 } st;
 
+/* Table index + 1 by key, made at the first lookup: the screen reads
+ * settings for every message shown, and a walk of the table with strcmp
+ * cost 2% of natter's CPU in a flood. */
+static GHashTable *index_of_key;
+
 /* Index of KEY in the table, or -1. */
 static int find_index(const char *key)
 {
     if (key == NULL)
         return -1;
-    for (size_t i = 0; i < N_SETTINGS; i++) {
-        if (strcmp(table[i].key, key) == 0)
-            return (int)i;
+    if (!index_of_key) {
+        index_of_key = g_hash_table_new(g_str_hash, g_str_equal);
+        for (size_t i = N_SETTINGS; i > 0; i--) /* the first of a key wins, as before */
+            g_hash_table_insert(index_of_key, (gpointer)table[i - 1].key, GSIZE_TO_POINTER(i));
     }
-    return -1;
+    return (int)GPOINTER_TO_SIZE(g_hash_table_lookup(index_of_key, key)) - 1;
 }
 
 /* "a, b or c" for the choices of an enum (g_free). */
@@ -471,6 +477,7 @@ void settings_deinit(void)
         store(i, NULL);
     g_clear_pointer(&st.path, g_free);
     g_clear_pointer(&st.file, g_key_file_free);
+    g_clear_pointer(&index_of_key, g_hash_table_destroy);
     st.load_failed = false;
 }
 

@@ -213,7 +213,11 @@ static int write_one(store_msg *m, const char *bare, store_add_result *res)
     rc = store_stmt_run(st);
     if (rc != SQLITE_DONE)
         return rc;
-    m->rowid = sqlite3_last_insert_rowid(store_db());
+    int64_t rowid = sqlite3_last_insert_rowid(store_db());
+    rc = store_index_add(rowid, m->body ? m->body : "");
+    if (rc != SQLITE_OK)
+        return rc;
+    m->rowid = rowid;
     *res = STORE_ADDED;
     return SQLITE_OK;
 }

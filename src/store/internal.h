@@ -6,7 +6,7 @@
  * schema.c   the schema and its migrations (PRAGMA user_version)
  * history.c  add/dedup, the pending queue, paging, receipts, corrections
  * edits.c    corrections and retractions that wait for their message
- * search.c   FTS5 query building, search, export
+ * search.c   FTS5 indexing of new rows, query building, search, export
  * keys.c     records of end-to-end encryption (OMEMO keys and sessions)
  */
 #ifndef NATTER_STORE_INTERNAL_H
@@ -17,7 +17,7 @@
 #include "store/store.h"
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 13
+#define STORE_SCHEMA_VERSION 14
 
 /* A GLOB pattern for text in scripts written without spaces between words
  * (Thai, Lao, Tibetan, Myanmar, Hangul, Khmer, kana, CJK ideographs, Yi):
@@ -91,6 +91,9 @@ typedef enum {
     ST_DELETE_ROW,    /* ?1 id: a correction's stand-in, once applied */
     ST_ACK_MSGID,     /* ?1 peer ?2 msg_id ?3 server_ack ?4 resent */
     ST_ACK_ORIGIN,    /* ?1 peer ?2 origin_id ?3 server_ack ?4 resent */
+    ST_FTS_WORDS,     /* ?1 id ?2 body: into the word index (store_index_add) */
+    ST_FTS_TRIGRAMS,  /* ?1 id ?2 body: into the trigram index */
+    ST_FTS_UNSPACED,  /* ?1 id: into messages_unspaced */
     ST__COUNT
 } store_stmt_id;
 
@@ -180,6 +183,15 @@ void store_edits_forget(void);
 int store_edits_apply(store_msg *m, const char *bare);
 
 /* ---- search.c ---- */
+
+/* Index the new row ROWID, whose text is BODY (not NULL), for search:
+ * the word index, and for text without spaces the trigram index and
+ * messages_unspaced. history.c calls it right after the row's INSERT, in
+ * the same transaction (schema version 14 dropped the triggers that did
+ * this: a trigger that writes an FTS5 table makes every INSERT open a
+ * statement savepoint, and FTS5 writes its pending terms to disk at each
+ * one). Returns SQLITE_OK or the fault. */
+int store_index_add(int64_t rowid, const char *body);
 
 /* A user's search, split by the index that answers each term. */
 typedef struct {

@@ -1,4 +1,5 @@
-/* search.c - full-text search (FTS5) and export of the history.
+/* search.c - full-text search (FTS5): indexing new messages, search; and
+ * export of the history.
  *
  * The user's words never reach MATCH as FTS syntax: each word and each
  * "quoted phrase" becomes one double-quoted FTS5 string (inner quotes
@@ -20,6 +21,44 @@
 
 #include <glib.h>
 #include "core/json.h"
+
+/* ---- the indexes ---- */
+
+/* True when BODY is text of a script written without spaces
+ * (STORE_UNSPACED_GLOB): it also goes into the trigram index. ASCII text
+ * is ruled out without the GLOB (every range is at U+0E00 or above). */
+static bool is_unspaced(const char *body)
+{
+    const unsigned char *p = (const unsigned char *)body;
+    while (*p && *p < 0x80)
+        p++;
+    return *p && sqlite3_strglob(STORE_UNSPACED_GLOB, body) == 0;
+}
+
+/* Run statement ID with ?1 ROWID and, when BODY is not NULL, ?2 BODY.
+ * Returns the SQLite code (SQLITE_DONE on success). */
+static int index_run(store_stmt_id id, int64_t rowid, const char *body)
+{
+    int rc = SQLITE_OK;
+    sqlite3_stmt *st = store_stmt(id, &rc);
+    if (!st)
+        return rc;
+    sqlite3_bind_int64(st, 1, rowid);
+    if (body)
+        sqlite3_bind_text(st, 2, body, -1, SQLITE_STATIC);
+    return store_stmt_run(st);
+}
+
+int store_index_add(int64_t rowid, const char *body)
+{
+    int rc = index_run(ST_FTS_WORDS, rowid, body);
+    bool unspaced = rc == SQLITE_DONE && is_unspaced(body);
+    if (unspaced)
+        rc = index_run(ST_FTS_TRIGRAMS, rowid, body);
+    if (unspaced && rc == SQLITE_DONE)
+        rc = index_run(ST_FTS_UNSPACED, rowid, NULL);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
 
 /* ---- the query ---- */
 

@@ -152,6 +152,9 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_ACK_ORIGIN] = "UPDATE messages SET server_ack = ?3, resent = max(resent, ?4) "
                       "WHERE peer = ?1 AND origin_id = ?2 AND origin_id IS NOT msg_id "
                       "AND outgoing = 1",
+    [ST_FTS_WORDS] = "INSERT INTO messages_fts (rowid, body) VALUES (?1, ?2)",
+    [ST_FTS_TRIGRAMS] = "INSERT INTO messages_fts_tri (rowid, body) VALUES (?1, ?2)",
+    [ST_FTS_UNSPACED] = "INSERT INTO messages_unspaced (id) VALUES (?1)",
     [ST_EXPORT_ALL] = "SELECT " STORE_MSG_COLS " FROM messages ORDER BY peer, ts, id",
     [ST_EXPORT_PEER] = "SELECT " STORE_MSG_COLS " FROM messages WHERE peer = ?1 "
                        "ORDER BY ts, id",

@@ -122,6 +122,29 @@ def wait_idle(pid, timeout, window=1.0, max_cpu=0.02, step=0.1):
         time.sleep(step)
 
 
+def perf_start(pid, path):
+    """Start `perf record` (call graphs by DWARF unwinding, 999 Hz) on pid,
+    writing to path; returns the perf process once it has had a second to
+    attach.  perf's own cost slows the client it records."""
+    proc = subprocess.Popen(["perf", "record", "-q", "-F", "999", "--call-graph", "dwarf",
+                             "-p", str(pid), "-o", path],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    return proc
+
+
+def perf_stop(proc):
+    """End a perf_start() recording (SIGINT, as perf expects) and wait for
+    it to write its file."""
+    if proc is None:
+        return
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def mib(kb):
     return None if kb is None else round(kb / 1024.0, 2)
 
@@ -209,6 +232,44 @@ class Pane:
                 raise BenchError("no %s on screen after %.0f s\nlast screen:\n%s"
                                  % (what or rx.pattern, timeout, text))
             time.sleep(self.poll)
+
+    def wait_screen_lag(self, pattern, done, timeout, what=None, fine=0.002, fine_for=1.0):
+        """wait_screen() for the last message of a burst, with the time the
+        server finished it: `done` is a concurrent Future resolving to the
+        monotonic time the server had routed the whole burst.  Polls every
+        self.poll seconds until then, then every `fine` seconds (plus the
+        capture itself, a tmux call of a few ms) for `fine_for` seconds, so
+        a short lag behind the server is measured to a few ms without
+        polling a slow client that hard for long.
+
+        Returns (time of the capture that matched, time of the server's
+        end or None if it had not come by then)."""
+        rx = re.compile(pattern, re.M) if isinstance(pattern, str) else pattern
+        deadline = time.monotonic() + timeout
+        t_done = None
+        while True:
+            if t_done is None and done.done():
+                t_done = done.result()
+            text = self.screen()
+            now = time.monotonic()
+            if t_done is None and done.done():
+                t_done = done.result()
+            m = rx.search(text)
+            if m:
+                self.last_match = m
+                if t_done is None:
+                    try:
+                        t_done = done.result(max(0.0, deadline - time.monotonic()))
+                    except Exception as exc:
+                        raise BenchError("no end of the burst from the server: %s" % exc)
+                return now, t_done
+            if self.pid is not None and not pid_alive(self.pid):
+                raise BenchError("client exited while waiting for %s\n%s"
+                                 % (what or rx.pattern, text))
+            if now >= deadline:
+                raise BenchError("no %s on screen after %.0f s\nlast screen:\n%s"
+                                 % (what or rx.pattern, timeout, text))
+            time.sleep(fine if t_done is not None and now - t_done < fine_for else self.poll)
 
     def close(self, timeout=10):
         """Kill the tmux server (the client gets SIGHUP) and wait for the PID to go."""

@@ -23,7 +23,7 @@ import time
 
 from bench_clients import (BenchError, Pane, Account, proc_cpu_seconds,
                            proc_cpu_sched_seconds, proc_status_kb, pid_alive,
-                           log, wait_idle, mib, save_failure)
+                           log, wait_idle, mib, perf_start, perf_stop, save_failure)
 from muc_swarm import Swarm
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -261,6 +261,7 @@ def run_muc_flood(ctx, client, rep, muc):
     room, sender = muc.new_flood_room(occupants)
     tag = "f%d" % muc.flood_rooms
     last = "%s-m%05d END" % (tag, n - 1)
+    perf = None
     try:
         pane, pid = _start_client(ctx, client, "muc-flood", rep, muc)
         if wait_idle(pid, a.settle_timeout) is None:
@@ -290,6 +291,9 @@ def run_muc_flood(ctx, client, rep, muc):
             time.sleep(0.1)
         if idle_ms:
             wait_idle(pid, a.settle_timeout)
+        if a.perf and client.name.startswith("natter"):
+            perf = perf_start(pid, os.path.join(a.perf, "%s-muc-flood-%d.data"
+                                                % (client.name, rep)))
         cpu0 = proc_cpu_seconds(pid)
         sched0 = proc_cpu_sched_seconds(pid)
         server_pid = muc.prosody.proc.pid
@@ -300,6 +304,10 @@ def run_muc_flood(ctx, client, rep, muc):
         bodies[-1] = last
         rx_last = re.compile(r"\b" + re.escape(last))
         t0 = muc.swarm.flood(sender, room, bodies)
+        # The room handles the sender's stanzas in order: when it answers a
+        # disco#info query sent behind the burst, it has broadcast all of it.
+        done = muc.swarm.sync_later(sender, room)
+        t_done = None
         # Poll the screen for the last message; meanwhile type one key at a
         # time (the next only once the previous one is echoed, at least
         # --muc-probe-interval apart) while the flood lasts.
@@ -309,6 +317,8 @@ def run_muc_flood(ctx, client, rep, muc):
         t_seen = None
         deadline = t0 + a.timeout
         while True:
+            if t_done is None and done.done():
+                t_done = done.result()
             text = pane.screen()
             now = time.monotonic()
             if t_seen is None and rx_last.search(text):
@@ -337,16 +347,28 @@ def run_muc_flood(ctx, client, rep, muc):
                 next_probe = probe_sent + a.muc_probe_interval
                 time.sleep(0.002)
                 continue
-            time.sleep(0.005 if probe_sent is not None else a.poll)
+            # Every 2 ms for a second after the room's end of the burst, so
+            # a short lag behind it is measured to a few ms.
+            fine = t_done is not None and now - t_done < 1.0
+            time.sleep(0.002 if fine else 0.005 if probe_sent is not None else a.poll)
+        if t_done is None:
+            try:
+                t_done = done.result(a.timeout)
+            except Exception as exc:
+                raise BenchError("the room did not answer the query behind the burst: %r" % exc)
         settle = wait_idle(pid, a.settle_timeout)
         cpu1 = proc_cpu_seconds(pid)
         sched1 = proc_cpu_sched_seconds(pid)
+        perf_stop(perf)
+        perf = None
         rss = proc_status_kb(pid, "VmHWM")
         disk = client.history_bytes(pane, ctx.home(client, "muc-flood", rep), a.timeout)
         secs = t_seen - t0
         lat_ms = [x * 1000.0 for x in latencies]
         return {
             "flood_s": round(secs, 3),
+            "server_done_s": round(t_done - t0, 3),
+            "lag_s": round(t_seen - t_done, 3),
             "msgs_per_s": round(n / secs, 1) if secs > 0 else None,
             "cpu_s": round(cpu1 - cpu0, 3),
             "cpu_sched_s": round(sched1 - sched0, 4),
@@ -367,6 +389,7 @@ def run_muc_flood(ctx, client, rep, muc):
                          % (str(exc).splitlines()[0],
                             save_failure(ctx, client, "muc-flood", rep, pane, exc)))
     finally:
+        perf_stop(perf)
         if pane is not None:
             pane.close()
 

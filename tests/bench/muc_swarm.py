@@ -219,6 +219,25 @@ class Swarm:
             await asyncio.wait_for(fut, timeout)
         self.call(run(), timeout + 5)
 
+    def sync_later(self, user, to):
+        """sync() without waiting: sends the disco#info query now and
+        returns a concurrent.futures.Future that resolves to the monotonic
+        time its answer arrives on user's session."""
+        self._iq_id = getattr(self, "_iq_id", 0) + 1
+        iq_id = "sync%d" % self._iq_id
+
+        async def send():
+            s = self.bots[user].s
+            fut = s.watch(("id='%s'" % iq_id).encode())
+            s.send("<iq type='get' id='%s' to=%s><query xmlns='http://jabber.org/protocol/disco#info'/></iq>"
+                   % (iq_id, quoteattr(to)))
+            return fut
+        fut = self.call(send(), 10)
+
+        async def wait():
+            return await fut
+        return asyncio.run_coroutine_threadsafe(wait(), self.loop)
+
     def watch(self, user, pattern):
         """A concurrent.futures.Future that resolves (to the monotonic time)
         when pattern (str) arrives on user's session."""

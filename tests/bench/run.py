@@ -44,7 +44,8 @@ sys.path.insert(0, HERE)
 from bench_clients import (BenchError, Pane, Account, CLIENTS,  # noqa: E402
                            proc_cpu_seconds, proc_cpu_sched_seconds, proc_status_kb,
                            proc_ctxt_switches, proc_threads, pid_alive,
-                           log, wait_idle, mib, save_failure as _save_failure)
+                           log, wait_idle, mib, perf_start, perf_stop,
+                           save_failure as _save_failure)
 import muc  # noqa: E402
 
 DOMAIN = "localhost"
@@ -154,6 +155,40 @@ class FloodPeer:
                 client.send_message(mto=to, mbody=body(i), mtype="chat")
             return t0
         return asyncio.run_coroutine_threadsafe(burst(), self.p.loop).result(timeout)
+
+    def flood_synced(self, to, count, body, timeout=120):
+        """flood(), then an iq ping to the server behind the messages.
+        Returns (monotonic time of the first send, a concurrent Future that
+        resolves to the monotonic time the ping's answer arrives).  Prosody
+        handles a session's stanzas in order, so when it answers the ping it
+        has routed all count messages (written them to the recipient's
+        connection, or its buffer if the recipient does not read)."""
+        import asyncio
+        import concurrent.futures
+        client = self.p.client
+        done = concurrent.futures.Future()
+
+        def answered(_iq):
+            if not done.done():
+                done.set_result(time.monotonic())
+
+        def no_answer(*_args):
+            if not done.done():
+                done.set_exception(BenchError("the server did not answer the ping "
+                                              "behind the flood"))
+
+        async def burst():
+            t0 = time.monotonic()
+            for i in range(count):
+                client.send_message(mto=to, mbody=body(i), mtype="chat")
+            iq = client.Iq()
+            iq["type"] = "get"
+            iq["to"] = DOMAIN
+            iq.enable("ping")
+            iq.send(timeout=timeout, callback=answered, timeout_callback=no_answer)
+            return t0
+        t0 = asyncio.run_coroutine_threadsafe(burst(), self.p.loop).result(timeout)
+        return t0, done
 
     def send(self, to, body):
         self.p.send_message(to, body, mtype="chat")
@@ -302,6 +337,7 @@ def run_flood(ctx, client, rep, peer):
     n = a.messages
     last = "msg-%05d END" % (n - 1)
     pane = None
+    perf = None
     try:
         pane, pid = _start_chat_client(ctx, client, "flood", rep, peer, True)
         client.prepare_chat(pane, PEER_NAME, a.timeout)
@@ -309,24 +345,31 @@ def run_flood(ctx, client, rep, peer):
             raise BenchError("the peer never saw the client come online")
         if wait_idle(pid, a.settle_timeout) is None:
             log("  %s did not go idle before the flood; measuring anyway" % client.name)
+        if a.perf and client.name.startswith("natter"):
+            perf = perf_start(pid, os.path.join(a.perf, "%s-flood-%d.data" % (client.name, rep)))
         cpu0 = proc_cpu_seconds(pid)
         sched0 = proc_cpu_sched_seconds(pid)
         v0, n0 = proc_ctxt_switches(pid)
 
         def body(i):
             return last if i == n - 1 else "msg-%05d the quick brown fox jumps over the lazy dog" % i
-        t0 = peer.flood("carol@%s" % DOMAIN, n, body, timeout=a.timeout)
-        t_seen = pane.wait_screen(r"msg-%05d END" % (n - 1), a.timeout, "last message")
+        t0, done = peer.flood_synced("carol@%s" % DOMAIN, n, body, timeout=a.timeout)
+        t_seen, t_done = pane.wait_screen_lag(r"msg-%05d END" % (n - 1), done, a.timeout,
+                                              "last message")
         cpu_seen = proc_cpu_seconds(pid)
         settle = wait_idle(pid, a.settle_timeout)
         cpu1 = proc_cpu_seconds(pid)
         sched1 = proc_cpu_sched_seconds(pid)
         v1, n1 = proc_ctxt_switches(pid)
+        perf_stop(perf)
+        perf = None
         rss = proc_status_kb(pid, "VmHWM")
         disk = client.history_bytes(pane, ctx.home(client, "flood", rep), a.timeout)
         secs = t_seen - t0
         return {
             "flood_s": round(secs, 3),
+            "server_done_s": round(t_done - t0, 3),
+            "lag_s": round(t_seen - t_done, 3),
             "msgs_per_s": round(n / secs, 1) if secs > 0 else None,
             "cpu_s": round(cpu1 - cpu0, 3),
             "cpu_sched_s": round(sched1 - sched0, 4),
@@ -341,6 +384,7 @@ def run_flood(ctx, client, rep, peer):
                          % (str(exc).splitlines()[0],
                             _save_failure(ctx, client, "flood", rep, pane, exc)))
     finally:
+        perf_stop(perf)
         if pane is not None:
             pane.close()
 
@@ -483,6 +527,7 @@ SCENARIOS = {
     "flood": {
         "title": "(b) receive {messages} one-to-one messages",
         "columns": [("flood_s", "last msg on screen (s)", "%.3f"),
+                    ("lag_s", "lag behind server (s)", "%.3f"),
                     ("cpu_s", "CPU (s)", "%.3f"),
                     ("rss_mib", "peak RSS (MiB)", "%.1f"),
                     ("disk_mb", "history on disk (MB)", "%.2f")],
@@ -511,6 +556,7 @@ SCENARIOS = {
         "title": "(f) receive {muc_messages} groupchat messages in a room of"
                  " {muc_flood_occupants}, typing meanwhile",
         "columns": [("flood_s", "last msg on screen (s)", "%.3f"),
+                    ("lag_s", "lag behind server (s)", "%.3f"),
                     ("cpu_s", "CPU (s)", "%.3f"),
                     ("rss_mib", "peak RSS (MiB)", "%.1f"),
                     ("disk_mb", "history on disk (MB)", "%.2f"),
@@ -688,6 +734,9 @@ def parse_args(argv):
                    help="screen polling interval, seconds (default: %(default)s)")
     p.add_argument("--cols", type=int, default=120)
     p.add_argument("--rows", type=int, default=40)
+    p.add_argument("--perf", metavar="DIR",
+                   help="record natter (and natter-base) with perf during flood and "
+                        "muc-flood, into DIR/CLIENT-SCENARIO-RUN.data (perf slows it)")
     p.add_argument("--json", help="write all results to this file")
     p.add_argument("--workdir", help="keep everything here (default: a temp dir, removed)")
     p.add_argument("--keep", action="store_true", help="do not remove the temp dir")
@@ -706,6 +755,9 @@ def parse_args(argv):
             or args.mam_messages < 1 or args.mam_page_limit < 1):
         p.error("--repeat, --messages, --contacts, --idle-seconds, --mam-messages and "
                 "--mam-page-limit must be positive")
+    if args.perf:
+        args.perf = os.path.abspath(args.perf)
+        os.makedirs(args.perf, exist_ok=True)
     return args
 
 

@@ -241,6 +241,73 @@ static void test_migrate_unspaced(void **state)
     expect_search("plain", NULL, "plain");
 }
 
+/* The word index holds exactly the text of the rows (FTS5 compares an
+ * external-content index with its table when the rank is 1); the trigram
+ * index, which holds some rows only, is consistent in itself. */
+static void assert_indexes_match(const char *path)
+{
+    sqlite3 *db = raw_open(path);
+    exec_ok(db, "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)");
+    exec_ok(db, "INSERT INTO messages_fts_tri (messages_fts_tri) VALUES ('integrity-check')");
+    sqlite3_close(db);
+}
+
+/* A batch of messages (one transaction, as in a flood) writes the word
+ * index once, at the commit: no segment per message. Until schema 14 a
+ * trigger wrote the index, which made each INSERT a statement savepoint,
+ * and FTS5 flushes its pending terms at every savepoint. */
+static void test_batch_indexes_once(void **state)
+{
+    fixture *f = *state;
+    char *err = NULL;
+    store_batch_begin();
+    for (int i = 0; i < 100; i++) {
+        char *body = g_strdup_printf("%s %d the quick brown fox", i % 10 ? "word" : "日本語", i);
+        add_plain(ALICE, body, T0 + i);
+        g_free(body);
+    }
+    assert_true(store_batch_end(&err));
+    /* the structure record, the averages record, one segment's leaf */
+    assert_true(sql_int(f->db, "SELECT count(*) FROM messages_fts_data") <= 3);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM messages_unspaced"), 10);
+    assert_int_equal(
+        sql_int(f->db, "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'fox'"), 100);
+    assert_indexes_match(f->db);
+    expect_search("日本", NULL,
+                  "日本語 90 the quick brown fox|日本語 80 the quick brown fox|"
+                  "日本語 70 the quick brown fox|日本語 60 the quick brown fox|"
+                  "日本語 50 the quick brown fox|日本語 40 the quick brown fox|"
+                  "日本語 30 the quick brown fox|日本語 20 the quick brown fox|"
+                  "日本語 10 the quick brown fox|日本語 0 the quick brown fox");
+}
+
+/* A version 13 database (indexed by triggers) keeps its rows searchable,
+ * and rows added after the upgrade are indexed once. */
+static void test_migrate_v13_index(void **state)
+{
+    fixture *f = *state;
+    int n = 0;
+    const store_migration *own = store_schema_steps(&n);
+    char *err = NULL;
+    sqlite3 *db = raw_open(f->db);
+    assert_true(store_schema_migrate(db, own, 13, &err));
+    exec_ok(db, "INSERT INTO messages (peer, sender, sender_bare, body, ts) VALUES "
+                "('alice@example.org', 'alice@example.org', 'alice@example.org', "
+                "'東京の古い kettle', 1)");
+    sqlite3_close(db);
+    assert_true(store_open_path(f->db, &err));
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' "
+                                    "AND name IN ('messages_fts_ai', 'messages_tri_ai')"),
+                     0);
+    add_plain(ALICE, "東京の新しい kettle", T0);
+    expect_search("kettle", NULL, "東京の新しい kettle|東京の古い kettle");
+    expect_search("東京の", NULL, "東京の新しい kettle|東京の古い kettle");
+    expect_search("新しい", NULL, "東京の新しい kettle");
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM messages_unspaced"), 2);
+    store_close();
+    assert_indexes_match(f->db);
+}
+
 /* A search in one conversation finds its matches past the first 2,000 of
  * other conversations (the merge with the conversation's own ids). */
 static void test_search_peer_many_matches(void **state)
@@ -361,6 +428,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_search_unspaced, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_unspaced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_indexes_once, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_v13_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_peer_many_matches, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_export_text, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_export_json, setup_open, teardown),
