@@ -165,6 +165,39 @@ static int64_t find_stored_dup(const store_msg *m, const char *bare, bool learn,
     return id;
 }
 
+/* Bind to parameter I of ST the short form X'' (internal.h) when VALUE is
+ * SAME, else VALUE. */
+static void bind_short(sqlite3_stmt *st, int i, const char *value, const char *same)
+{
+    if (value && same && *value && strcmp(value, same) == 0)
+        sqlite3_bind_zeroblob(st, i, 0);
+    else
+        store_bind_text(st, i, value);
+}
+
+/* Bind VALUE (a sender or bare sender of PEER's conversation) to
+ * parameter I of ST: in short (a BLOB of what follows PEER) when it starts
+ * with PEER. */
+static void bind_after_peer(sqlite3_stmt *st, int i, const char *value, const char *peer)
+{
+    size_t n = strlen(peer);
+    if (value && n && strncmp(value, peer, n) == 0)
+        sqlite3_bind_blob(st, i, value + n, (int)strlen(value + n), SQLITE_TRANSIENT);
+    else
+        store_bind_text(st, i, value);
+}
+
+/* Bind M's stanza_id_by to parameter I of ST: in short when it is the peer
+ * (X'', a room) or the account (X'00'). */
+static void bind_by(sqlite3_stmt *st, int i, const store_msg *m)
+{
+    const char *by = m->stanza_id_by, *account = store_account();
+    if (by && *by && strcmp(by, m->peer) != 0 && account && strcmp(by, account) == 0)
+        sqlite3_bind_blob(st, i, "", 1, SQLITE_STATIC); /* X'00': the NUL */
+    else
+        bind_short(st, i, by, m->peer);
+}
+
 /* Insert M (bare sender BARE) unless it is a duplicate; inside an open
  * transaction. Sets M->rowid and *RES. Returns SQLITE_OK or the fault. */
 static int write_one(store_msg *m, const char *bare, store_add_result *res)
@@ -184,15 +217,16 @@ static int write_one(store_msg *m, const char *bare, store_add_result *res)
     sqlite3_stmt *st = store_stmt(ST_INSERT, &rc);
     if (!st)
         return rc;
+    /* the short forms: internal.h */
     store_bind_text(st, 1, m->peer);
-    store_bind_text(st, 2, m->sender);
-    store_bind_text(st, 3, bare);
+    bind_after_peer(st, 2, m->sender, m->peer);
+    bind_after_peer(st, 3, bare, m->peer);
     sqlite3_bind_int(st, 4, m->outgoing ? 1 : 0);
     store_bind_text(st, 5, m->body ? m->body : "");
     sqlite3_bind_int64(st, 6, m->ts);
     store_bind_text(st, 7, m->stanza_id);
-    store_bind_text(st, 8, m->stanza_id_by);
-    store_bind_text(st, 9, m->origin_id);
+    bind_by(st, 8, m);
+    bind_short(st, 9, m->origin_id, m->msg_id);
     store_bind_text(st, 10, m->msg_id);
     sqlite3_bind_int(st, 11, (int)m->encryption);
     sqlite3_bind_int(st, 12, (int)m->receipt);

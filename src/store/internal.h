@@ -17,7 +17,7 @@
 #include "store/store.h"
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 13
+#define STORE_SCHEMA_VERSION 14
 
 /* A GLOB pattern for text in scripts written without spaces between words
  * (Thai, Lao, Tibetan, Myanmar, Hangul, Khmer, kana, CJK ideographs, Yi):
@@ -94,6 +94,33 @@ typedef enum {
     ST__COUNT
 } store_stmt_id;
 
+/* Short forms (schema step 14). A message row names most of its JIDs and ids
+ * by what the row already holds: a BLOB in a TEXT column is such a short
+ * form (natter never writes a BLOB there otherwise), and text is the value
+ * itself, as in every row written before. store_msg_from_row() reads them
+ * back; the SQL below compares either form.
+ *   sender        a BLOB R: the peer followed by R (X'': the peer; a
+ *                 resource: '/resource')
+ *   sender_bare   a BLOB R: the peer followed by R (X'': the peer; in a
+ *                 room '#...' of the author key, muc_author_key)
+ *   stanza_id_by  X'' the peer (a room); X'00' the account (store_account)
+ *   origin_id     X'' the same as msg_id */
+#define STORE_ACCOUNT_SQL "(SELECT value FROM state WHERE key = 'account')"
+/* the row's bare sender is X (a bound parameter) */
+#define BARE_IS(x)                                                                                 \
+    "(sender_bare = " x " OR typeof(sender_bare) = 'blob' AND peer || sender_bare = " x ")"
+/* the row's bare sender, in full */
+#define BARE_OF_ROW "CASE typeof(sender_bare) WHEN 'blob' THEN peer || sender_bare ELSE sender_bare END"
+/* the row's stanza-id was given by X */
+#define BY_IS(x)                                                                                   \
+    "(stanza_id_by = " x " OR stanza_id_by = X'' AND peer = " x                                   \
+    " OR stanza_id_by = X'00' AND " x " = " STORE_ACCOUNT_SQL ")"
+/* the row's origin-id is X, and its id too */
+#define ORIGIN_SAME(x) "(origin_id = " x " OR origin_id = X'')"
+/* the row has an origin-id of its own, other than its id: the rows of the
+ * index messages_origin_id (schema.c), whose condition this repeats */
+#define ORIGIN_OWN "origin_id IS NOT msg_id AND typeof(origin_id) = 'text'"
+
 /* The columns every message-returning statement selects, in the order
  * store_msg_from_row() reads them. */
 #define STORE_MSG_COLS                                                                             \
@@ -135,6 +162,9 @@ bool store_fault_needs_reopen(int rc);
 /* Close and open the last path again (keeping the pending queue). Returns
  * false with *ERR (g_free; ERR may be NULL). */
 bool store_reopen(char **err);
+/* The account whose history the open database holds (borrowed; the
+ * state table's 'account'), or NULL when it is not known. */
+const char *store_account(void);
 /* The error line of the last failed open (borrowed), or NULL. */
 const char *store_open_error(void);
 /* The part of JID before the first '/' (g_free). */

@@ -70,7 +70,7 @@ store_msg *store_find_by_id(const char *peer, const char *id, bool room)
         "SELECT " STORE_MSG_COLS " FROM messages WHERE peer = ?1 AND msg_id = ?2 "
         "ORDER BY id DESC LIMIT 1",
         "SELECT " STORE_MSG_COLS " FROM messages WHERE peer = ?1 AND origin_id = ?2 "
-        "AND origin_id IS NOT NULL AND origin_id IS NOT msg_id ORDER BY id DESC LIMIT 1",
+        "AND " ORIGIN_OWN " ORDER BY id DESC LIMIT 1",
     };
     for (int i = 0; i < (room ? 1 : 2); i++) {
         sqlite3_stmt *st = prepare(room ? room_sql : chat_sql[i]);

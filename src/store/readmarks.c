@@ -34,7 +34,7 @@ bool store_mark_read(const char *peer, const char *id)
                                "AND outgoing = 1 "
                                "UNION ALL "
                                "SELECT ts FROM messages WHERE peer = ?1 AND origin_id = ?2 "
-                               "AND origin_id IS NOT msg_id AND outgoing = 1)");
+                               "AND " ORIGIN_OWN " AND outgoing = 1)");
     if (!st)
         return false;
     store_bind_text(st, 1, peer);

@@ -201,6 +201,15 @@ static const char schema_v12_read[] = "ALTER TABLE messages ADD COLUMN received 
 static const char schema_v13_trust[] =
     "ALTER TABLE messages ADD COLUMN sender_trust INTEGER NOT NULL DEFAULT 0;";
 
+/* Version 14, a smaller file: new rows name what the row already holds in
+ * short (internal.h: the peer, the account, the id as origin-id), so
+ * messages_origin_id keeps only the rows whose origin-id is written out.
+ * Older rows stay as they are and read the same. */
+static const char schema_v14_short[] =
+    "DROP INDEX messages_origin_id;"
+    "CREATE INDEX messages_origin_id ON messages (peer, origin_id)"
+    " WHERE origin_id IS NOT NULL AND origin_id IS NOT msg_id AND typeof(origin_id) = 'text';";
+
 static const store_migration steps[] = {
     {1, schema_v1},
     {2, schema_v2},
@@ -215,6 +224,7 @@ static const store_migration steps[] = {
     {11, schema_v11_one_id_index},
     {12, schema_v12_read},
     {13, schema_v13_trust},
+    {14, schema_v14_short},
 };
 
 /* natter's migration steps (static), *N of them. */
