@@ -110,11 +110,12 @@ typedef enum {
 #define BARE_IS(x)                                                                                 \
     "(sender_bare = " x " OR typeof(sender_bare) = 'blob' AND peer || sender_bare = " x ")"
 /* the row's bare sender, in full */
-#define BARE_OF_ROW "CASE typeof(sender_bare) WHEN 'blob' THEN peer || sender_bare ELSE sender_bare END"
+#define BARE_OF_ROW                                                                                \
+    "CASE typeof(sender_bare) WHEN 'blob' THEN peer || sender_bare ELSE sender_bare END"
 /* the row's stanza-id was given by X */
 #define BY_IS(x)                                                                                   \
-    "(stanza_id_by = " x " OR stanza_id_by = X'' AND peer = " x                                   \
-    " OR stanza_id_by = X'00' AND " x " = " STORE_ACCOUNT_SQL ")"
+    "(stanza_id_by = " x " OR stanza_id_by = X'' AND peer = " x " OR stanza_id_by = X'00' AND " x  \
+    " = " STORE_ACCOUNT_SQL ")"
 /* the row's origin-id is X, and its id too */
 #define ORIGIN_SAME(x) "(origin_id = " x " OR origin_id = X'')"
 /* the row has an origin-id of its own, other than its id: the rows of the

@@ -27,6 +27,8 @@ static struct {
 
 /* ---- SQL ---- */
 
+/* (SQL built with the macros of internal.h: laid out by hand) */
+// clang-format off
 static const char *const sql_text[ST__COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
@@ -158,6 +160,7 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_EXPORT_PEER] = "SELECT " STORE_MSG_COLS " FROM messages WHERE peer = ?1 "
                        "ORDER BY ts, id",
 };
+// clang-format on
 
 /* The SQL text of statement ID (static; see internal.h). */
 const char *store_stmt_sql(store_stmt_id id)
