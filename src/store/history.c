@@ -239,7 +239,9 @@ static int write_one(store_msg *m, const char *bare, store_add_result *res)
     sqlite3_bind_int(st, 19, m->resent ? 1 : 0);
     sqlite3_bind_int(st, 20, m->unstyled ? 1 : 0);
     sqlite3_bind_int64(st, 21, m->device);
-    if (m->received > 0)
+    if (m->received > 0 && m->received == m->ts)
+        sqlite3_bind_zeroblob(st, 22, 0); /* X'': the same as ts */
+    else if (m->received > 0)
         sqlite3_bind_int64(st, 22, m->received);
     else
         sqlite3_bind_null(st, 22);

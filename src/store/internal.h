@@ -104,7 +104,8 @@ typedef enum {
  *   sender_bare   a BLOB R: the peer followed by R (X'': the peer; in a
  *                 room '#...' of the author key, muc_author_key)
  *   stanza_id_by  X'' the peer (a room); X'00' the account (store_account)
- *   origin_id     X'' the same as msg_id */
+ *   origin_id     X'' the same as msg_id
+ *   received      X'' the same as ts */
 #define STORE_ACCOUNT_SQL "(SELECT value FROM state WHERE key = 'account')"
 /* the row's bare sender is X (a bound parameter) */
 #define BARE_IS(x)                                                                                 \
@@ -116,6 +117,8 @@ typedef enum {
 #define BY_IS(x)                                                                                   \
     "(stanza_id_by = " x " OR stanza_id_by = X'' AND peer = " x " OR stanza_id_by = X'00' AND " x  \
     " = " STORE_ACCOUNT_SQL ")"
+/* when the row's message was received */
+#define RECEIVED_OF_ROW "CASE WHEN received = X'' THEN ts ELSE received END"
 /* the row's origin-id is X, and its id too */
 #define ORIGIN_SAME(x) "(origin_id = " x " OR origin_id = X'')"
 /* the row has an origin-id of its own, other than its id: the rows of the

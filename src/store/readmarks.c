@@ -67,7 +67,8 @@ int64_t store_read_upto(const char *peer)
 
 int64_t store_received_of(int64_t rowid)
 {
-    sqlite3_stmt *st = rowid > 0 ? prepare("SELECT received FROM messages WHERE id = ?1") : NULL;
+    sqlite3_stmt *st =
+        rowid > 0 ? prepare("SELECT " RECEIVED_OF_ROW " FROM messages WHERE id = ?1") : NULL;
     if (!st)
         return 0;
     sqlite3_bind_int64(st, 1, rowid);

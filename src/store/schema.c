@@ -202,10 +202,15 @@ static const char schema_v13_trust[] =
     "ALTER TABLE messages ADD COLUMN sender_trust INTEGER NOT NULL DEFAULT 0;";
 
 /* Version 14, a smaller file: new rows name what the row already holds in
- * short (internal.h: the peer, the account, the id as origin-id), so
- * messages_origin_id keeps only the rows whose origin-id is written out.
- * Older rows stay as they are and read the same. */
+ * short (internal.h: the peer, the account, the id as origin-id, the time
+ * as the time received), so messages_origin_id keeps only the rows whose
+ * origin-id is written out. Older rows stay as they are and read the same.
+ * The index over message ids no longer repeats the peer in every entry:
+ * an id is all but unique, the peer is checked on the row it finds, and a
+ * new message (no entry) is told apart in the index alone. */
 static const char schema_v14_short[] =
+    "CREATE INDEX messages_by_msg_id ON messages (msg_id) WHERE msg_id IS NOT NULL;"
+    "DROP INDEX messages_msg_id_peer;"
     "DROP INDEX messages_origin_id;"
     "CREATE INDEX messages_origin_id ON messages (peer, origin_id)"
     " WHERE origin_id IS NOT NULL AND origin_id IS NOT msg_id AND typeof(origin_id) = 'text';";

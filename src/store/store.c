@@ -40,7 +40,7 @@ static const char *const sql_text[ST__COUNT] = {
                   "?17, ?18, ?19, ?20, ?21, ?22, ?23)",
     [ST_DUP_STANZA] = "SELECT id FROM messages WHERE stanza_id = ?1 AND " BY_IS("?2") " LIMIT 1",
     /* origin-id lookups: rows whose origin-id differs from their id are in
-     * messages_origin_id, the others in messages_msg_id (schema.c) */
+     * messages_origin_id, the others in messages_by_msg_id (schema.c) */
     [ST_DUP_ORIGIN] = "SELECT id, stanza_id FROM messages WHERE peer = ?1 AND origin_id = ?2 "
                       "AND " ORIGIN_OWN " AND " BARE_IS("?3") " "
                       "UNION ALL "

@@ -308,7 +308,7 @@ static void test_query_plans_use_indexes(void **state)
         g_free(sql);
     }
     /* The lookups that matter use the index made for them. */
-#define BY_MSGID "SEARCH messages USING INDEX messages_msg_id_peer (msg_id=? AND peer=?)"
+#define BY_MSGID "SEARCH messages USING INDEX messages_by_msg_id (msg_id=?)"
 #define BY_ORIGIN "SEARCH messages USING INDEX messages_origin_id (peer=? AND origin_id=?)"
     static const struct {
         store_stmt_id id;

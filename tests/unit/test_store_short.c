@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 
 #include "store/internal.h"
 #include "store/react.h"
+#include "store/readmarks.h"
 #include "store/store.h"
 #include "fixture.h"
 #include "store_fixture.h"
@@ -30,7 +32,9 @@
  * differs, a message without ids, and a room's message stamped by the room. */
 static void add_rows(void)
 {
-    add_expect(mk(BOB, BOB "/phone", "hello there", T0, "s1", ME, "o1", "o1"), STORE_ADDED);
+    store_msg *first = mk(BOB, BOB "/phone", "hello there", T0, "s1", ME, "o1", "o1");
+    first->received = T0; /* live: received when it was sent */
+    add_expect(first, STORE_ADDED);
     store_msg *m = mk(BOB, ME "/natter", "mine", T0 + 1, "s2", ME, "o2", "m2");
     m->receipt = STORE_RECEIPT_PENDING;
     add_expect(m, STORE_ADDED);
@@ -39,7 +43,9 @@ static void add_rows(void)
     m->author = g_strdup(AUTHOR);
     add_expect(m, STORE_ADDED);
     /* no stanza-id yet: learnt from a copy later */
-    add_expect(mk(BOB, BOB "/phone", "late", T0 + 4, NULL, NULL, "o4", "o4"), STORE_ADDED);
+    m = mk(BOB, BOB "/phone", "late", T0 + 4, NULL, NULL, "o4", "o4");
+    m->received = T0 + 60000; /* from the archive, a minute later */
+    add_expect(m, STORE_ADDED);
 }
 
 /* Rewrite every short form of the database at PATH in full, as a natter
@@ -53,7 +59,8 @@ static void write_out_in_full(const char *path)
                 "  ELSE sender_bare END,"
                 " stanza_id_by = CASE WHEN stanza_id_by = X'' THEN peer"
                 "  WHEN stanza_id_by = X'00' THEN " STORE_ACCOUNT_SQL " ELSE stanza_id_by END,"
-                " origin_id = CASE WHEN origin_id = X'' THEN msg_id ELSE origin_id END");
+                " origin_id = CASE WHEN origin_id = X'' THEN msg_id ELSE origin_id END,"
+                " received = CASE WHEN received = X'' THEN ts ELSE received END");
     sqlite3_close(db);
 }
 
@@ -61,7 +68,8 @@ static void write_out_in_full(const char *path)
 static int64_t short_count(const char *path)
 {
     return sql_int(path, "SELECT sum((typeof(sender) = 'blob') + (typeof(sender_bare) = 'blob')"
-                         " + (typeof(stanza_id_by) = 'blob') + (typeof(origin_id) = 'blob'))"
+                         " + (typeof(stanza_id_by) = 'blob') + (typeof(origin_id) = 'blob')"
+                         " + (typeof(received) = 'blob'))"
                          " FROM messages");
 }
 
@@ -103,6 +111,8 @@ static char *answers(const char *dir)
     GString *s = g_string_new(NULL);
     append_page(s, BOB);
     append_page(s, ROOM);
+    for (int64_t id = 1; id <= 5; id++)
+        g_string_append_printf(s, "received %" PRId64 "\n", store_received_of(id));
 
     /* dedup: by stanza-id (ours, the room's), by origin-id, by id; then
      * not duplicates: another sender's id, another account's stanza-id */
@@ -180,8 +190,8 @@ static void test_short_and_full_rows_answer_alike(void **state)
         store_close();
     }
     /* sender x4 (3 of bob's, the room's), sender_bare x4, by x3
-     * (ours x2, the room's), origin-id x2 (o1, o4) */
-    assert_int_equal(short_count(paths[0]), 13);
+     * (ours x2, the room's), origin-id x2 (o1, o4), received x1 */
+    assert_int_equal(short_count(paths[0]), 14);
     assert_int_equal(sql_int(paths[0], ORIGIN_ROWS), 2);
     assert_int_equal(sql_int(paths[0], "SELECT typeof(sender) = 'text' FROM messages"
                                        " WHERE msg_id = 'm2'"),
@@ -198,6 +208,8 @@ static void test_short_and_full_rows_answer_alike(void **state)
     assert_non_null(strstr(a, BOB "|" BOB "|" BOB "|bare sender|-|-|-|m3|"));
     assert_non_null(strstr(a, "|late|s4|" ME "|o4|o4|"));
     assert_non_null(strstr(a, "add 1 1 1 1 1 0 0 1\n"));
+    assert_non_null(strstr(a, "received 1700000000000\nreceived 0\nreceived 0\nreceived 0\n"
+                              "received 1700000060000\n"));
     assert_non_null(strstr(a, "delivered 1 0\n"));
     assert_non_null(strstr(a, "correct -1 1 1\n"));
     assert_non_null(strstr(a, "retract -1 1 1\n"));
@@ -246,6 +258,9 @@ static void test_migrate_v13(void **state)
 
     assert_true(store_open_path(f->db, &err));
     assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 14);
+    assert_int_equal(sql_int(f->db, "SELECT group_concat(name) = 'messages_by_msg_id'"
+                                    " FROM sqlite_schema WHERE name LIKE '%msg_id%'"),
+                     1);
     assert_int_equal(sql_int(f->db, "SELECT sql LIKE '%typeof(origin_id)%' FROM sqlite_schema"
                                     " WHERE name = 'messages_origin_id'"),
                      1);
