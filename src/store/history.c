@@ -214,7 +214,15 @@ static int write_one(store_msg *m, const char *bare, store_add_result *res)
     rc = store_edits_apply(m, bare);
     if (rc != SQLITE_OK)
         return rc;
-    sqlite3_stmt *st = store_stmt(ST_INSERT, &rc);
+    /* the conversation's number first (ST_INSERT takes its JID) */
+    sqlite3_stmt *st = store_stmt(ST_PEER_ADD, &rc);
+    if (!st)
+        return rc;
+    store_bind_text(st, 1, m->peer);
+    rc = store_stmt_run(st);
+    if (rc != SQLITE_DONE)
+        return rc;
+    st = store_stmt(ST_INSERT, &rc);
     if (!st)
         return rc;
     /* the short forms: internal.h */

@@ -39,7 +39,8 @@
 typedef enum {
     ST_BEGIN, /* BEGIN IMMEDIATE */
     ST_COMMIT,
-    ST_INSERT,           /* 16 columns, see store.c */
+    ST_PEER_ADD,         /* ?1 peer: number it (peers) unless it is */
+    ST_INSERT,           /* 23 columns, see store.c */
     ST_DUP_STANZA,       /* ?1 stanza_id ?2 stanza_id_by -> id */
     ST_DUP_ORIGIN,       /* ?1 peer ?2 origin_id ?3 sender_bare -> id, stanza_id */
     ST_DUP_MSGID,        /* ?1 peer ?2 msg_id ?3 sender_bare ?4 ts -> id, stanza_id */
@@ -107,16 +108,28 @@ typedef enum {
  *   origin_id     X'' the same as msg_id
  *   received      X'' the same as ts */
 #define STORE_ACCOUNT_SQL "(SELECT value FROM state WHERE key = 'account')"
-/* the row's bare sender is X (a bound parameter) */
+/* A row's peer is a number (schema step 14, the table peers): the number
+ * of the conversation X (a bound JID), and the JID of the number in
+ * column COL. */
+#define PEER_KEY(x) "(SELECT peer_key FROM peers WHERE jid = " x ")"
+#define PEER_JID(col) "(SELECT jid FROM peers WHERE peer_key = " col ")"
+/* the row is in the conversation ?1 (?2) */
+#define PEER_IS_1 "peer = " PEER_KEY("?1")
+#define PEER_IS_2 "peer = " PEER_KEY("?2")
+/* the row's bare sender is X (a bound parameter), in a statement whose ?1
+ * is the row's peer (PEER_IS_1) */
 #define BARE_IS(x)                                                                                 \
-    "(sender_bare = " x " OR typeof(sender_bare) = 'blob' AND peer || sender_bare = " x ")"
+    "(sender_bare = " x " OR typeof(sender_bare) = 'blob' AND ?1 || sender_bare = " x ")"
 /* the row's bare sender, in full */
 #define BARE_OF_ROW                                                                                \
-    "CASE typeof(sender_bare) WHEN 'blob' THEN peer || sender_bare ELSE sender_bare END"
+    "CASE typeof(sender_bare) WHEN 'blob' THEN " PEER_JID("peer") " || sender_bare "               \
+                                                                  "ELSE sender_bare END"
 /* the row's stanza-id was given by X */
 #define BY_IS(x)                                                                                   \
-    "(stanza_id_by = " x " OR stanza_id_by = X'' AND peer = " x " OR stanza_id_by = X'00' AND " x  \
-    " = " STORE_ACCOUNT_SQL ")"
+    "(stanza_id_by = " x                                                                           \
+    " OR stanza_id_by = X'' AND peer = " PEER_KEY(x) " OR "                                        \
+                                                     "stanza_id_by = X'00' AND " x                 \
+                                                     " = " STORE_ACCOUNT_SQL ")"
 /* when the row's message was received */
 #define RECEIVED_OF_ROW "CASE WHEN received = X'' THEN ts ELSE received END"
 /* the row's origin-id is X, and its id too */
@@ -127,10 +140,15 @@ typedef enum {
 
 /* The columns every message-returning statement selects, in the order
  * store_msg_from_row() reads them. */
-#define STORE_MSG_COLS                                                                             \
-    "id, peer, sender, outgoing, body, ts, stanza_id, stanza_id_by, origin_id, msg_id, "           \
-    "encryption, receipt, corrected, original_body, retracted, from_archive, sender_bare, "        \
-    "queued, server_ack, resent, unstyled, sender_device, sender_trust"
+#define STORE_MSG_COLS STORE_MSG_COLS_OF("")
+/* the same of the table (alias) T, given as "t." */
+#define STORE_MSG_COLS_OF(t)                                                                       \
+    t "id, " PEER_JID(t "peer") ", " t "sender, " t "outgoing, " t "body, " t "ts, " t             \
+                                "stanza_id, " t "stanza_id_by, " t "origin_id, " t "msg_id, " t    \
+                                "encryption, " t "receipt, " t "corrected, " t "original_body, " t \
+                                "retracted, " t "from_archive, " t "sender_bare, " t "queued, " t  \
+                                "server_ack, " t "resent, " t "unstyled, " t "sender_device, " t   \
+                                "sender_trust"
 
 /* ---- store.c ---- */
 

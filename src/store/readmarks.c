@@ -30,10 +30,10 @@ bool store_mark_read(const char *peer, const char *id)
     /* Our message by its id, or by an origin-id that differs from it (the
      * two partial indexes of schema.c). */
     sqlite3_stmt *st = prepare("SELECT max(ts) FROM ("
-                               "SELECT ts FROM messages WHERE peer = ?1 AND msg_id = ?2 "
+                               "SELECT ts FROM messages WHERE " PEER_IS_1 " AND msg_id = ?2 "
                                "AND outgoing = 1 "
                                "UNION ALL "
-                               "SELECT ts FROM messages WHERE peer = ?1 AND origin_id = ?2 "
+                               "SELECT ts FROM messages WHERE " PEER_IS_1 " AND origin_id = ?2 "
                                "AND " ORIGIN_OWN " AND outgoing = 1)");
     if (!st)
         return false;

@@ -245,15 +245,7 @@ static int peer_match_ids(const char *fts, const char *peer, guint want, GArray 
 /* STORE_MSG_COLS with each column prefixed by "m." (static). */
 static const char *msg_cols_m(void)
 {
-    static char *cols;
-    if (!cols) {
-        char **v = g_strsplit(STORE_MSG_COLS, ", ", -1);
-        char *joined = g_strjoinv(", m.", v);
-        cols = g_strconcat("m.", joined, NULL);
-        g_free(joined);
-        g_strfreev(v);
-    }
-    return cols;
+    return STORE_MSG_COLS_OF("m.");
 }
 
 /* The search of Q when it has terms in scripts without spaces: driven by
@@ -276,7 +268,7 @@ static int search_unspaced(const store_query *q, const char *peer, int limit, GP
         g_string_append(sql, " AND m.id IN (SELECT rowid FROM messages_fts"
                              " WHERE messages_fts MATCH ?)");
     if (peer)
-        g_string_append(sql, " AND m.peer = ?");
+        g_string_append(sql, " AND m.peer = " PEER_KEY("?"));
     g_string_append(sql, q->trigrams ? " ORDER BY t.rowid DESC LIMIT ?"
                                      : " ORDER BY t.id DESC"
                                        " LIMIT ?");

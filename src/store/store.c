@@ -32,52 +32,53 @@ static struct {
 static const char *const sql_text[ST__COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
+    [ST_PEER_ADD] = "INSERT INTO peers (jid) VALUES (?1) ON CONFLICT (jid) DO NOTHING",
     [ST_INSERT] = "INSERT INTO messages (peer, sender, sender_bare, outgoing, body, ts, "
                   "stanza_id, stanza_id_by, origin_id, msg_id, encryption, receipt, corrected, "
                   "original_body, retracted, from_archive, queued, server_ack, resent, unstyled, "
                   "sender_device, received, sender_trust) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+                  "VALUES (" PEER_KEY("?1") ", ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
                   "?17, ?18, ?19, ?20, ?21, ?22, ?23)",
     [ST_DUP_STANZA] = "SELECT id FROM messages WHERE stanza_id = ?1 AND " BY_IS("?2") " LIMIT 1",
     /* origin-id lookups: rows whose origin-id differs from their id are in
      * messages_origin_id, the others in messages_by_msg_id (schema.c) */
-    [ST_DUP_ORIGIN] = "SELECT id, stanza_id FROM messages WHERE peer = ?1 AND origin_id = ?2 "
+    [ST_DUP_ORIGIN] = "SELECT id, stanza_id FROM messages WHERE " PEER_IS_1 " AND origin_id = ?2 "
                       "AND " ORIGIN_OWN " AND " BARE_IS("?3") " "
                       "UNION ALL "
-                      "SELECT id, stanza_id FROM messages WHERE peer = ?1 AND msg_id = ?2 "
+                      "SELECT id, stanza_id FROM messages WHERE " PEER_IS_1 " AND msg_id = ?2 "
                       "AND " ORIGIN_SAME("?2") " AND " BARE_IS("?3") " LIMIT 1",
     [ST_DUP_MSGID] = "SELECT id, stanza_id FROM messages "
-                     "WHERE peer = ?1 AND msg_id = ?2 AND " BARE_IS("?3") " "
+                     "WHERE " PEER_IS_1 " AND msg_id = ?2 AND " BARE_IS("?3") " "
                      /* +ts: look up by the id, then check the time */
                      "AND +ts BETWEEN ?4 - 300000 AND ?4 + 300000 LIMIT 1",
     [ST_LEARN_STANZA] = "UPDATE messages SET stanza_id = ?2, stanza_id_by = CASE ?3 "
-                        "WHEN peer THEN X'' WHEN " STORE_ACCOUNT_SQL " THEN X'00' ELSE ?3 END "
+                        "WHEN " PEER_JID("peer") " THEN X'' WHEN " STORE_ACCOUNT_SQL " THEN X'00' ELSE ?3 END "
                         "WHERE id = ?1 AND stanza_id IS NULL",
-    [ST_CURSOR] = "SELECT ts FROM messages WHERE id = ?1 AND peer = ?2",
-    [ST_PAGE_NEWEST] = "SELECT " STORE_MSG_COLS " FROM messages WHERE peer = ?1 "
+    [ST_CURSOR] = "SELECT ts FROM messages WHERE id = ?1 AND " PEER_IS_2,
+    [ST_PAGE_NEWEST] = "SELECT " STORE_MSG_COLS " FROM messages WHERE " PEER_IS_1 " "
                        "ORDER BY ts DESC, id DESC LIMIT ?2",
     [ST_PAGE_BEFORE] = "SELECT " STORE_MSG_COLS " FROM messages "
-                       "WHERE peer = ?1 AND (ts, id) < (?2, ?3) "
+                       "WHERE " PEER_IS_1 " AND (ts, id) < (?2, ?3) "
                        "ORDER BY ts DESC, id DESC LIMIT ?4",
     [ST_PAGE_AFTER] = "SELECT " STORE_MSG_COLS " FROM messages "
-                      "WHERE peer = ?1 AND (ts, id) > (?2, ?3) "
+                      "WHERE " PEER_IS_1 " AND (ts, id) > (?2, ?3) "
                       "ORDER BY ts ASC, id ASC LIMIT ?4",
     [ST_GET_ROW] = "SELECT " STORE_MSG_COLS " FROM messages WHERE id = ?1",
     [ST_FIND_MSGID] = "SELECT id, retracted FROM messages "
-                      "WHERE peer = ?1 AND msg_id = ?2 AND " BARE_IS("?3") " "
+                      "WHERE " PEER_IS_1 " AND msg_id = ?2 AND " BARE_IS("?3") " "
                       "ORDER BY id DESC LIMIT 1",
     [ST_FIND_ORIGIN] = "SELECT id, retracted FROM ("
-                       "SELECT id, retracted FROM messages WHERE peer = ?1 AND origin_id = ?2 "
+                       "SELECT id, retracted FROM messages WHERE " PEER_IS_1 " AND origin_id = ?2 "
                        "AND " ORIGIN_OWN " AND " BARE_IS("?3") " "
                        "UNION ALL "
-                       "SELECT id, retracted FROM messages WHERE peer = ?1 AND msg_id = ?2 "
+                       "SELECT id, retracted FROM messages WHERE " PEER_IS_1 " AND msg_id = ?2 "
                        "AND " ORIGIN_SAME("?2") " AND " BARE_IS("?3") ") "
                        "ORDER BY id DESC LIMIT 1",
-    [ST_ANY_MSGID] = "SELECT id FROM messages WHERE peer = ?1 AND msg_id = ?2 LIMIT 1",
-    [ST_ANY_ORIGIN] = "SELECT id FROM messages WHERE peer = ?1 AND origin_id = ?2 "
+    [ST_ANY_MSGID] = "SELECT id FROM messages WHERE " PEER_IS_1 " AND msg_id = ?2 LIMIT 1",
+    [ST_ANY_ORIGIN] = "SELECT id FROM messages WHERE " PEER_IS_1 " AND origin_id = ?2 "
                       "AND " ORIGIN_OWN " "
                       "UNION ALL "
-                      "SELECT id FROM messages WHERE peer = ?1 AND msg_id = ?2 "
+                      "SELECT id FROM messages WHERE " PEER_IS_1 " AND msg_id = ?2 "
                       "AND " ORIGIN_SAME("?2") " LIMIT 1",
     [ST_CORRECT] = "UPDATE messages SET original_body = coalesce(original_body, body), "
                    "body = ?2, corrected = 1 WHERE id = ?1",
@@ -85,26 +86,22 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_RETRACT] = "UPDATE messages SET original_body = NULL, body = '', retracted = 1 "
                    "WHERE id = ?1",
     [ST_DELIVERED_MSGID] = "UPDATE messages SET receipt = 2 "
-                           "WHERE peer = ?1 AND msg_id = ?2 AND outgoing = 1 AND receipt <> 2",
+                           "WHERE " PEER_IS_1 " AND msg_id = ?2 AND outgoing = 1 AND receipt <> 2",
     /* (origin-id equal to the id: ST_DELIVERED_MSGID has it) */
     [ST_DELIVERED_ORIGIN] = "UPDATE messages SET receipt = 2 "
-                            "WHERE peer = ?1 AND origin_id = ?2 AND " ORIGIN_OWN " "
+                            "WHERE " PEER_IS_1 " AND origin_id = ?2 AND " ORIGIN_OWN " "
                             "AND outgoing = 1 AND receipt <> 2",
     [ST_STATE_GET] = "SELECT value FROM state WHERE key = ?1",
     [ST_STATE_SET] = "INSERT INTO state (key, value) VALUES (?1, ?2) "
                      "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     [ST_STATE_DEL] = "DELETE FROM state WHERE key = ?1",
     [ST_COUNT] = "SELECT count(*) FROM messages",
-    /* Distinct peers by skipping through the (peer, ts) index: one seek per
-     * peer instead of a scan of every message. */
-    [ST_PEERS] = "WITH RECURSIVE p(peer) AS ("
-                 " SELECT (SELECT peer FROM messages ORDER BY peer LIMIT 1)"
-                 " UNION ALL"
-                 " SELECT (SELECT m.peer FROM messages m WHERE m.peer > p.peer"
-                 "         ORDER BY m.peer LIMIT 1) FROM p WHERE p.peer IS NOT NULL)"
-                 " SELECT peer, (SELECT max(ts) FROM messages m WHERE m.peer = p.peer) AS last"
-                 " FROM p WHERE peer IS NOT NULL ORDER BY last DESC, peer",
-    [ST_SEARCH_ALL] = "SELECT m.id, m.peer, m.sender, m.outgoing, m.body, m.ts, m.stanza_id, "
+    /* Each numbered peer's newest message: one seek in (peer, ts) per peer
+     * instead of a scan of every message; a peer whose messages are all
+     * gone is left out. */
+    [ST_PEERS] = "SELECT jid, (SELECT max(ts) FROM messages m WHERE m.peer = p.peer_key) AS last"
+                 " FROM peers p WHERE last IS NOT NULL ORDER BY last DESC, jid",
+    [ST_SEARCH_ALL] = "SELECT m.id, " PEER_JID("m.peer") ", m.sender, m.outgoing, m.body, m.ts, m.stanza_id, "
                       "m.stanza_id_by, m.origin_id, m.msg_id, m.encryption, m.receipt, "
                       "m.corrected, m.original_body, m.retracted, m.from_archive "
                       "FROM messages_fts f JOIN messages m ON m.id = f.rowid "
@@ -112,27 +109,27 @@ static const char *const sql_text[ST__COUNT] = {
     /* search in one conversation: search.c walks the matches itself */
     [ST_FTS_IDS] = "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?1 "
                    "ORDER BY rowid DESC",
-    [ST_ROW_PEER] = "SELECT peer FROM messages WHERE id = ?1",
-    [ST_PEER_IDS] = "SELECT id FROM messages WHERE peer = ?1",
-    [ST_OLDEST_TS] = "SELECT min(ts) FROM messages WHERE peer = ?1",
+    [ST_ROW_PEER] = "SELECT " PEER_JID("peer") " FROM messages WHERE id = ?1",
+    [ST_PEER_IDS] = "SELECT id FROM messages WHERE " PEER_IS_1,
+    [ST_OLDEST_TS] = "SELECT min(ts) FROM messages WHERE " PEER_IS_1,
     [ST_ID_ANYWHERE] = "SELECT id FROM messages WHERE msg_id = ?1 LIMIT 1",
     [ST_STANZA_AUTHOR] = "SELECT id, " BARE_OF_ROW " FROM messages "
                          "WHERE stanza_id = ?1 AND " BY_IS("?2") " LIMIT 1",
-    [ST_OLDEST_STANZA] = "SELECT stanza_id FROM messages WHERE peer = ?1 "
+    [ST_OLDEST_STANZA] = "SELECT stanza_id FROM messages WHERE " PEER_IS_1 " "
                          "AND stanza_id IS NOT NULL ORDER BY ts, id LIMIT 1",
     /* (peer, ts) walked from the newest end: the user's own messages are
      * rarely far from it */
-    [ST_LAST_OWN] = "SELECT " STORE_MSG_COLS " FROM messages WHERE peer = ?1 "
+    [ST_LAST_OWN] = "SELECT " STORE_MSG_COLS " FROM messages WHERE " PEER_IS_1 " "
                     "AND outgoing = 1 AND retracted = 0 ORDER BY ts DESC, id DESC LIMIT 1",
-    [ST_LAST_BY] = "SELECT " STORE_MSG_COLS " FROM messages WHERE peer = ?1 "
+    [ST_LAST_BY] = "SELECT " STORE_MSG_COLS " FROM messages WHERE " PEER_IS_1 " "
                    "AND " BARE_IS("?2") " AND retracted = 0 ORDER BY ts DESC, id DESC LIMIT 1",
     [ST_QUEUED] = "SELECT " STORE_MSG_COLS " FROM messages WHERE (queued = 1 OR server_ack = 1) "
                   /* an encrypted message is never sent again as plain text */
                   "AND encryption = 0 AND outgoing = 1 AND retracted = 0 ORDER BY ts, id",
     [ST_SENT_MSGID] = "UPDATE messages SET queued = 0 "
-                      "WHERE peer = ?1 AND msg_id = ?2 AND outgoing = 1 AND queued = 1",
+                      "WHERE " PEER_IS_1 " AND msg_id = ?2 AND outgoing = 1 AND queued = 1",
     [ST_SENT_ORIGIN] = "UPDATE messages SET queued = 0 "
-                       "WHERE peer = ?1 AND origin_id = ?2 AND " ORIGIN_OWN " "
+                       "WHERE " PEER_IS_1 " AND origin_id = ?2 AND " ORIGIN_OWN " "
                        "AND outgoing = 1 AND queued = 1",
     [ST_KEY_GET] = "SELECT data FROM omemo_keys WHERE kind = ?1 AND jid = ?2 AND id = ?3",
     [ST_KEY_PUT] =
@@ -140,7 +137,7 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_KEY_DEL] = "DELETE FROM omemo_keys WHERE kind = ?1 AND jid = ?2 AND id = ?3",
     [ST_KEY_IDS] = "SELECT id FROM omemo_keys WHERE kind = ?1 AND jid = ?2",
     [ST_SECOND_MAX] =
-        "SELECT max(ts) FROM messages WHERE peer = ?1 AND ts >= ?2 AND ts < ?2 + 1000",
+        "SELECT max(ts) FROM messages WHERE " PEER_IS_1 " AND ts >= ?2 AND ts < ?2 + 1000",
     [ST_EDIT_COUNT] = "SELECT count(*) FROM pending_edits",
     [ST_EDIT_FIND] = "SELECT id, author, retract, body, ts, standin FROM pending_edits "
                      "WHERE peer = ?1 AND target IN (?2, ?3, ?4)",
@@ -152,12 +149,14 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_EDIT_NOBODY] = "UPDATE pending_edits SET body = NULL WHERE id = ?1",
     [ST_DELETE_ROW] = "DELETE FROM messages WHERE id = ?1",
     [ST_ACK_MSGID] = "UPDATE messages SET server_ack = ?3, resent = max(resent, ?4) "
-                     "WHERE peer = ?1 AND msg_id = ?2 AND outgoing = 1",
+                     "WHERE " PEER_IS_1 " AND msg_id = ?2 AND outgoing = 1",
     [ST_ACK_ORIGIN] = "UPDATE messages SET server_ack = ?3, resent = max(resent, ?4) "
-                      "WHERE peer = ?1 AND origin_id = ?2 AND " ORIGIN_OWN " "
+                      "WHERE " PEER_IS_1 " AND origin_id = ?2 AND " ORIGIN_OWN " "
                       "AND outgoing = 1",
-    [ST_EXPORT_ALL] = "SELECT " STORE_MSG_COLS " FROM messages ORDER BY peer, ts, id",
-    [ST_EXPORT_PEER] = "SELECT " STORE_MSG_COLS " FROM messages WHERE peer = ?1 "
+    /* conversations in the order of their JIDs */
+    [ST_EXPORT_ALL] = "SELECT " STORE_MSG_COLS_OF("m.") " FROM peers p JOIN messages m"
+                      " ON m.peer = p.peer_key ORDER BY p.jid, m.ts, m.id",
+    [ST_EXPORT_PEER] = "SELECT " STORE_MSG_COLS " FROM messages WHERE " PEER_IS_1 " "
                        "ORDER BY ts, id",
 };
 // clang-format on

@@ -53,14 +53,21 @@ static void add_rows(void)
 static void write_out_in_full(const char *path)
 {
     sqlite3 *db = raw_open(path);
-    exec_ok(db, "UPDATE messages SET"
-                " sender = CASE typeof(sender) WHEN 'blob' THEN peer || sender ELSE sender END,"
-                " sender_bare = CASE typeof(sender_bare) WHEN 'blob' THEN peer || sender_bare"
-                "  ELSE sender_bare END,"
-                " stanza_id_by = CASE WHEN stanza_id_by = X'' THEN peer"
-                "  WHEN stanza_id_by = X'00' THEN " STORE_ACCOUNT_SQL " ELSE stanza_id_by END,"
-                " origin_id = CASE WHEN origin_id = X'' THEN msg_id ELSE origin_id END,"
-                " received = CASE WHEN received = X'' THEN ts ELSE received END");
+    exec_ok(
+        db,
+        "UPDATE messages SET"
+        " sender = CASE typeof(sender) WHEN 'blob' THEN " PEER_JID(
+            "peer") " || sender"
+                    "  ELSE sender END,"
+                    " sender_bare = CASE typeof(sender_bare) WHEN 'blob' THEN " PEER_JID(
+                        "peer") "  || sender_bare ELSE sender_bare END,"
+                                " stanza_id_by = CASE WHEN stanza_id_by = X'' THEN " PEER_JID(
+                                    "peer") "  WHEN stanza_id_by = X'00' THEN " STORE_ACCOUNT_SQL
+                                            " ELSE stanza_id_by END,"
+                                            " origin_id = CASE WHEN origin_id = X'' THEN msg_id "
+                                            "ELSE origin_id END,"
+                                            " received = CASE WHEN received = X'' THEN ts ELSE "
+                                            "received END");
     sqlite3_close(db);
 }
 
@@ -163,6 +170,16 @@ static char *answers(const char *dir)
         append_msg(s, hits->pdata[i]);
     g_ptr_array_unref(hits);
 
+    hits = store_search("hello", BOB, 10, &err);
+    assert_non_null(hits);
+    for (guint i = 0; i < hits->len; i++)
+        append_msg(s, hits->pdata[i]);
+    g_ptr_array_unref(hits);
+    GPtrArray *peers = store_peers();
+    for (guint i = 0; i < peers->len; i++)
+        g_string_append_printf(s, "peer %s\n", (const char *)peers->pdata[i]);
+    g_ptr_array_unref(peers);
+
     char *buf = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&buf, &len);
@@ -213,6 +230,7 @@ static void test_short_and_full_rows_answer_alike(void **state)
     assert_non_null(strstr(a, "delivered 1 0\n"));
     assert_non_null(strstr(a, "correct -1 1 1\n"));
     assert_non_null(strstr(a, "retract -1 1 1\n"));
+    assert_non_null(strstr(a, "peer " BOB "\npeer " ROOM "\n"));
     assert_non_null(strstr(a, "\"sender\": \"" BOB "/phone\""));
     assert_non_null(strstr(a, "\"stanza_id_by\": \"" ME "\""));
     for (int i = 0; i < 2; i++) {
@@ -274,6 +292,21 @@ static void test_migrate_v13(void **state)
     assert_true(store_open(dir, ME, &err));
     assert_string_equal(store_account(), ME);
 
+    /* the table written anew: conversations by number, the same row ids,
+     * the text index and its triggers still in step */
+    assert_int_equal(sql_int(path,
+                             "SELECT count(*) FROM messages WHERE typeof(peer) = 'integer'"
+                             " AND peer = (SELECT peer_key FROM peers WHERE jid = '" BOB "')"),
+                     2);
+    assert_int_equal(sql_int(path, "SELECT group_concat(id) = '1,2' FROM messages"), 1);
+    GPtrArray *hits = store_search("old", BOB, 10, &err);
+    assert_bodies(hits, "old hello|old mine");
+    g_ptr_array_unref(hits);
+    GPtrArray *peers = store_peers();
+    assert_int_equal(peers->len, 1);
+    assert_string_equal(peers->pdata[0], BOB);
+    g_ptr_array_unref(peers);
+
     store_msg *m = store_find_by_id(BOB, "o1", false);
     assert_non_null(m);
     assert_string_equal(m->body, "old mine");
@@ -285,6 +318,9 @@ static void test_migrate_v13(void **state)
     add_expect(mk(BOB, BOB "/phone", "x", 3, "s2", ME, NULL, NULL), STORE_DUPLICATE);
     assert_true(store_correct(BOB, BOB, "o2", "new hello") > 0);
     add_expect(mk(BOB, BOB "/phone", "new row", 4, "s3", ME, "o3", "o3"), STORE_ADDED);
+    hits = store_search("hello", BOB, 10, &err);
+    assert_bodies(hits, "new hello");
+    g_ptr_array_unref(hits);
     GPtrArray *a = store_page(BOB, 0, 10);
     assert_bodies(a, "old mine|new hello|new row");
     store_msg *last = a->pdata[2];
