@@ -107,6 +107,7 @@ typedef enum {
  *   stanza_id_by  X'' the peer (a room); X'00' the account (store_account)
  *   origin_id     X'' the same as msg_id
  *   received      X'' the same as ts */
+// clang-format off
 #define STORE_ACCOUNT_SQL "(SELECT value FROM state WHERE key = 'account')"
 /* A row's peer is a number (schema step 14, the table peers): the number
  * of the conversation X (a bound JID), and the JID of the number in
@@ -118,18 +119,17 @@ typedef enum {
 #define PEER_IS_2 "peer = " PEER_KEY("?2")
 /* the row's bare sender is X (a bound parameter), in a statement whose ?1
  * is the row's peer (PEER_IS_1) */
-#define BARE_IS(x)                                                                                 \
+#define BARE_IS(x) \
     "(sender_bare = " x " OR typeof(sender_bare) = 'blob' AND ?1 || sender_bare = " x ")"
 /* the row's bare sender, in full */
-#define BARE_OF_ROW                                                                                \
-    "CASE typeof(sender_bare) WHEN 'blob' THEN " PEER_JID("peer") " || sender_bare "               \
-                                                                  "ELSE sender_bare END"
+#define BARE_OF_ROW \
+    "CASE typeof(sender_bare) WHEN 'blob' THEN " PEER_JID("peer") " || sender_bare" \
+    " ELSE sender_bare END"
 /* the row's stanza-id was given by X */
-#define BY_IS(x)                                                                                   \
-    "(stanza_id_by = " x                                                                           \
-    " OR stanza_id_by = X'' AND peer = " PEER_KEY(x) " OR "                                        \
-                                                     "stanza_id_by = X'00' AND " x                 \
-                                                     " = " STORE_ACCOUNT_SQL ")"
+#define BY_IS(x) \
+    "(stanza_id_by = " x \
+    " OR stanza_id_by = X'' AND peer = " PEER_KEY(x) \
+    " OR stanza_id_by = X'00' AND " x " = " STORE_ACCOUNT_SQL ")"
 /* when the row's message was received */
 #define RECEIVED_OF_ROW "CASE WHEN received = X'' THEN ts ELSE received END"
 /* the row's origin-id is X, and its id too */
@@ -142,13 +142,13 @@ typedef enum {
  * store_msg_from_row() reads them. */
 #define STORE_MSG_COLS STORE_MSG_COLS_OF("")
 /* the same of the table (alias) T, given as "t." */
-#define STORE_MSG_COLS_OF(t)                                                                       \
-    t "id, " PEER_JID(t "peer") ", " t "sender, " t "outgoing, " t "body, " t "ts, " t             \
-                                "stanza_id, " t "stanza_id_by, " t "origin_id, " t "msg_id, " t    \
-                                "encryption, " t "receipt, " t "corrected, " t "original_body, " t \
-                                "retracted, " t "from_archive, " t "sender_bare, " t "queued, " t  \
-                                "server_ack, " t "resent, " t "unstyled, " t "sender_device, " t   \
-                                "sender_trust"
+#define STORE_MSG_COLS_OF(t) \
+    t "id, " PEER_JID(t "peer") ", " t "sender, " t "outgoing, " t "body, " t "ts, " \
+    t "stanza_id, " t "stanza_id_by, " t "origin_id, " t "msg_id, " t "encryption, " \
+    t "receipt, " t "corrected, " t "original_body, " t "retracted, " t "from_archive, " \
+    t "sender_bare, " t "queued, " t "server_ack, " t "resent, " t "unstyled, " \
+    t "sender_device, " t "sender_trust"
+// clang-format on
 
 /* ---- store.c ---- */
 

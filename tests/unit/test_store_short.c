@@ -50,24 +50,19 @@ static void add_rows(void)
 
 /* Rewrite every short form of the database at PATH in full, as a natter
  * before step 14 wrote it. */
+#define ROW_PEER PEER_JID("peer")
 static void write_out_in_full(const char *path)
 {
     sqlite3 *db = raw_open(path);
-    exec_ok(
-        db,
-        "UPDATE messages SET"
-        " sender = CASE typeof(sender) WHEN 'blob' THEN " PEER_JID(
-            "peer") " || sender"
-                    "  ELSE sender END,"
-                    " sender_bare = CASE typeof(sender_bare) WHEN 'blob' THEN " PEER_JID(
-                        "peer") "  || sender_bare ELSE sender_bare END,"
-                                " stanza_id_by = CASE WHEN stanza_id_by = X'' THEN " PEER_JID(
-                                    "peer") "  WHEN stanza_id_by = X'00' THEN " STORE_ACCOUNT_SQL
-                                            " ELSE stanza_id_by END,"
-                                            " origin_id = CASE WHEN origin_id = X'' THEN msg_id "
-                                            "ELSE origin_id END,"
-                                            " received = CASE WHEN received = X'' THEN ts ELSE "
-                                            "received END");
+    exec_ok(db, "UPDATE messages SET"
+                " sender = CASE typeof(sender) WHEN 'blob' THEN " ROW_PEER " || sender"
+                "  ELSE sender END,"
+                " sender_bare = CASE typeof(sender_bare) WHEN 'blob' THEN " ROW_PEER
+                "  || sender_bare ELSE sender_bare END,"
+                " stanza_id_by = CASE WHEN stanza_id_by = X'' THEN " ROW_PEER
+                "  WHEN stanza_id_by = X'00' THEN " STORE_ACCOUNT_SQL " ELSE stanza_id_by END,"
+                " origin_id = CASE WHEN origin_id = X'' THEN msg_id ELSE origin_id END,"
+                " received = CASE WHEN received = X'' THEN ts ELSE received END");
     sqlite3_close(db);
 }
 
