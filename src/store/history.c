@@ -165,6 +165,39 @@ static int64_t find_stored_dup(const store_msg *m, const char *bare, bool learn,
     return id;
 }
 
+/* The conversation last numbered (peers), so that a run of its messages
+ * asks once; trusted only once the transaction that numbered it committed
+ * (a rolled-back number is gone). */
+static struct {
+    char *jid;
+    bool committed;
+} numbered;
+
+/* Number PEER (ST_PEER_ADD) unless it is the one just numbered. Returns
+ * SQLITE_DONE or the fault. */
+static int number_peer(const char *peer)
+{
+    if (numbered.jid && strcmp(numbered.jid, peer) == 0)
+        return SQLITE_DONE;
+    int rc = SQLITE_OK;
+    sqlite3_stmt *st = store_stmt(ST_PEER_ADD, &rc);
+    if (!st)
+        return rc;
+    store_bind_text(st, 1, peer);
+    rc = store_stmt_run(st);
+    if (rc == SQLITE_DONE) {
+        g_free(numbered.jid);
+        numbered.jid = g_strdup(peer);
+        numbered.committed = false;
+    }
+    return rc;
+}
+
+void store_peer_forget(void)
+{
+    g_clear_pointer(&numbered.jid, g_free);
+}
+
 /* Bind to parameter I of ST the short form X'' (internal.h) when VALUE is
  * SAME, else VALUE. */
 static void bind_short(sqlite3_stmt *st, int i, const char *value, const char *same)
@@ -215,14 +248,10 @@ static int write_one(store_msg *m, const char *bare, store_add_result *res)
     if (rc != SQLITE_OK)
         return rc;
     /* the conversation's number first (ST_INSERT takes its JID) */
-    sqlite3_stmt *st = store_stmt(ST_PEER_ADD, &rc);
-    if (!st)
-        return rc;
-    store_bind_text(st, 1, m->peer);
-    rc = store_stmt_run(st);
+    rc = number_peer(m->peer);
     if (rc != SQLITE_DONE)
         return rc;
-    st = store_stmt(ST_INSERT, &rc);
+    sqlite3_stmt *st = store_stmt(ST_INSERT, &rc);
     if (!st)
         return rc;
     /* the short forms: internal.h */
@@ -269,13 +298,19 @@ static int txn(store_stmt_id id)
     sqlite3_stmt *st = store_stmt(id, &rc);
     if (!st)
         return rc;
+    /* a number given in a transaction that did not commit may be gone */
+    if (id == ST_BEGIN && !numbered.committed)
+        store_peer_forget();
     rc = store_stmt_run(st);
+    if (id == ST_COMMIT && rc == SQLITE_DONE)
+        numbered.committed = true;
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
 static void rollback(void)
 {
     store_edits_forget(); /* what the transaction changed there is undone */
+    store_peer_forget();
     sqlite3 *db = store_db();
     if (db && !sqlite3_get_autocommit(db))
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);

@@ -215,6 +215,9 @@ bool store_schema_migrate(sqlite3 *db, const store_migration *steps, int n, char
 guint store_pending_flush(bool wait);
 /* Drop every pending message (store_close). Returns how many there were. */
 guint store_pending_clear(void);
+/* Forget which conversation was numbered last (another database, a
+ * rolled-back transaction). */
+void store_peer_forget(void);
 /* Forget that a fault was reported (a new run of faults reports again). */
 void store_fault_reset(void);
 /* Retract what is still pending (not yet written) of PEER with id ID by

@@ -480,6 +480,7 @@ static void close_db(void)
 {
     finalize_all();
     store_edits_forget();
+    store_peer_forget();
     if (S.db) {
         sqlite3_close_v2(S.db);
         S.db = NULL;

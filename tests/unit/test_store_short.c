@@ -330,12 +330,40 @@ static void test_migrate_v13(void **state)
     g_free(dir);
 }
 
+/* A conversation numbered in a transaction that rolled back has no number:
+ * its messages, written again, are numbered again. */
+static void test_rolled_back_number(void **state)
+{
+    (void)state;
+    add_plain(ALICE, "first", T0);
+    exec_ok(store_db(), "CREATE TEMP TRIGGER boom BEFORE INSERT ON main.messages"
+                        " WHEN new.body = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END");
+    store_msg *msgs[] = {
+        mk(BOB, BOB "/b", "ok", T0 + 1, NULL, NULL, NULL, "b1"),
+        mk(BOB, BOB "/b", "boom", T0 + 2, NULL, NULL, NULL, "b2"),
+    };
+    store_add_result res[2];
+    char *err = NULL;
+    assert_false(store_add_batch(msgs, 2, res, &err));
+    g_free(err);
+    assert_int_equal(store_pending_count(), 2);
+    exec_ok(store_db(), "DROP TRIGGER temp.boom");
+    assert_int_equal(store_retry_pending(), 0);
+    add_expect(mk(BOB, BOB "/b", "after", T0 + 3, NULL, NULL, NULL, "b3"), STORE_ADDED);
+    GPtrArray *a = store_page(BOB, 0, 10);
+    assert_bodies(a, "ok|boom|after");
+    g_ptr_array_unref(a);
+    for (guint i = 0; i < G_N_ELEMENTS(msgs); i++)
+        store_msg_free(msgs[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_short_and_full_rows_answer_alike, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_account_writes_in_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_v13, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rolled_back_number, setup_open, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
