@@ -63,10 +63,11 @@ typedef enum {
     ST_STATE_DEL,
     ST_COUNT,
     ST_PEERS,
-    ST_SEARCH_ALL, /* ?1 fts query ?2 limit */
-    ST_FTS_IDS,    /* ?1 fts query -> rowid, newest stored first */
-    ST_ROW_PEER,   /* ?1 id -> peer */
-    ST_PEER_IDS,   /* ?1 peer -> id (any order) */
+    ST_SEARCH_ALL,  /* ?1 fts query ?2 limit */
+    ST_FTS_IDS,     /* ?1 fts query -> rowid, newest stored first */
+    ST_ROW_PEER,    /* ?1 id -> peer (its number) */
+    ST_PEER_NUMBER, /* ?1 peer -> its number (peers) */
+    ST_PEER_IDS,    /* ?1 peer -> id (any order) */
     ST_EXPORT_ALL,
     ST_EXPORT_PEER,   /* ?1 peer */
     ST_OLDEST_TS,     /* ?1 peer: time of its oldest message */

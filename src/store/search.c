@@ -181,8 +181,27 @@ static GArray *peer_ids(const char *peer, int *rc)
     return a;
 }
 
-/* True when row ID belongs to PEER; false with *RC on error. */
-static bool row_in_peer(int64_t id, const char *peer, int *rc)
+/* The number of conversation PEER (peers), 0 when it has none; 0 with
+ * *RC on error. */
+static int64_t peer_number(const char *peer, int *rc)
+{
+    sqlite3_stmt *st = store_stmt(ST_PEER_NUMBER, rc);
+    if (!st)
+        return 0;
+    store_bind_text(st, 1, peer);
+    int64_t key = 0;
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        key = sqlite3_column_int64(st, 0);
+    else if (r != SQLITE_DONE)
+        *rc = r;
+    sqlite3_reset(st);
+    return key;
+}
+
+/* True when row ID belongs to the conversation numbered PEER; false with
+ * *RC on error. */
+static bool row_in_peer(int64_t id, int64_t peer, int *rc)
 {
     sqlite3_stmt *st = store_stmt(ST_ROW_PEER, rc);
     if (!st)
@@ -191,7 +210,7 @@ static bool row_in_peer(int64_t id, const char *peer, int *rc)
     bool in = false;
     int r = sqlite3_step(st);
     if (r == SQLITE_ROW)
-        in = g_strcmp0((const char *)sqlite3_column_text(st, 0), peer) == 0;
+        in = sqlite3_column_int64(st, 0) == peer;
     else if (r != SQLITE_DONE)
         *rc = r;
     sqlite3_reset(st);
@@ -212,6 +231,11 @@ static int peer_match_ids(const char *fts, const char *peer, guint want, GArray 
     if (!m)
         return rc;
     store_bind_text(m, 1, fts);
+    int64_t key = peer_number(peer, &rc);
+    if (key == 0) {
+        sqlite3_reset(m);
+        return rc; /* no such conversation: nothing matches in it */
+    }
     GArray *own = NULL;
     guint pos = 0, probes = 0;
     int r = SQLITE_DONE;
@@ -219,7 +243,7 @@ static int peer_match_ids(const char *fts, const char *peer, guint want, GArray 
         int64_t id = sqlite3_column_int64(m, 0);
         if (probes < PEER_PROBE_BUDGET) {
             probes++;
-            if (row_in_peer(id, peer, &rc))
+            if (row_in_peer(id, key, &rc))
                 g_array_append_val(ids, id);
             if (rc != SQLITE_OK)
                 break;

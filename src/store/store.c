@@ -109,7 +109,8 @@ static const char *const sql_text[ST__COUNT] = {
     /* search in one conversation: search.c walks the matches itself */
     [ST_FTS_IDS] = "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?1 "
                    "ORDER BY rowid DESC",
-    [ST_ROW_PEER] = "SELECT " PEER_JID("peer") " FROM messages WHERE id = ?1",
+    [ST_ROW_PEER] = "SELECT peer FROM messages WHERE id = ?1",
+    [ST_PEER_NUMBER] = "SELECT peer_key FROM peers WHERE jid = ?1",
     [ST_PEER_IDS] = "SELECT id FROM messages WHERE " PEER_IS_1,
     [ST_OLDEST_TS] = "SELECT min(ts) FROM messages WHERE " PEER_IS_1,
     [ST_ID_ANYWHERE] = "SELECT id FROM messages WHERE msg_id = ?1 LIMIT 1",
