@@ -48,9 +48,9 @@ static void add_rows(void)
     add_expect(m, STORE_ADDED);
 }
 
+#define ROW_PEER PEER_JID("peer")
 /* Rewrite every short form of the database at PATH in full, as a natter
  * before step 14 wrote it. */
-#define ROW_PEER PEER_JID("peer")
 static void write_out_in_full(const char *path)
 {
     sqlite3 *db = raw_open(path);
