@@ -267,6 +267,8 @@ static void test_migrate_v13(void **state)
                 "', 'o1', 'm1', 1),"
                 " ('" BOB "', '" BOB "/phone', '" BOB "', 0, 'old hello', 2, 's2', '" ME
                 "', 'o2', 'o2', 0)");
+    exec_ok(db, "INSERT INTO replies (id, target) VALUES (2, 'm1');"
+                "INSERT INTO attachments (msg, url, name) VALUES (1, 'https://x/a.png', 'a.png')");
     sqlite3_close(db);
 
     assert_true(store_open_path(f->db, &err));
@@ -326,6 +328,18 @@ static void test_migrate_v13(void **state)
     store_close();
     assert_int_equal(short_count(path), 4);
     assert_int_equal(sql_int(path, ORIGIN_ROWS), 1);
+    /* what points at rows by id still does, and the triggers made again
+     * follow a deleted row */
+    assert_int_equal(sql_int(path, "SELECT count(*) FROM attachments a JOIN messages m"
+                                   " ON m.id = a.msg WHERE m.body = 'old mine'"),
+                     1);
+    sqlite3 *raw = raw_open(path);
+    exec_ok(raw, "DELETE FROM messages WHERE id = 2");
+    sqlite3_close(raw);
+    assert_int_equal(sql_int(path, "SELECT count(*) FROM replies"), 0);
+    assert_int_equal(sql_int(path, "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH"
+                                   " 'hello'"),
+                     0);
     g_free(path);
     g_free(dir);
 }
