@@ -286,6 +286,36 @@ static void take_remote_events(int *argc, char **argv)
     }
 }
 
+/* Convert the history of ACCOUNT when an older natter made it, saying so
+ * on the terminal: for a big history this takes seconds, and once the
+ * screen is up natter would seem to hang meanwhile. */
+static void upgrade_history(const account_t *a)
+{
+    if (!a || !a->jid || !store_needs_upgrade(paths_data_dir(), a->jid))
+        return;
+    fprintf(stderr, "natter: converting the history of %s to this version's format (once)...\n",
+            a->jid);
+    char *err = NULL;
+    if (!store_open(paths_data_dir(), a->jid, &err)) {
+        /* said again, in the window, when the account connects */
+        fprintf(stderr, "natter: %s\n", err ? err : "the history cannot be opened");
+        g_free(err);
+    }
+    store_close();
+}
+
+/* The histories of the accounts this start connects. */
+static void upgrade_histories(void)
+{
+    if (opt_account) {
+        upgrade_history(accounts_find(opt_account));
+        return;
+    }
+    for (size_t i = 0; i < accounts_count(); i++)
+        if (accounts_nth(i)->autoconnect)
+            upgrade_history(accounts_nth(i));
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
@@ -370,6 +400,7 @@ int main(int argc, char **argv)
     nx_set_state_hooks(recorder_state_get, recorder_state_set);
     nx_set_queue_hook(load_queue);
     e2e_init();
+    upgrade_histories();
     char *err = NULL;
     if (!ui_init(&err)) {
         fprintf(stderr, "natter: %s\n", err);

@@ -15,8 +15,10 @@ static sqlite3_stmt *prepare(const char *sql)
     return store_cached_stmt(sql);
 }
 
+/* the JID of the message's conversation */
+#define M_PEER_JID PEER_JID("m.peer")
 #define SELECT_ATTACHMENT                                                                          \
-    "SELECT a.id, a.msg, m.peer, a.url, a.name, a.size, a.saved"                                   \
+    "SELECT a.id, a.msg, " M_PEER_JID ", a.url, a.name, a.size, a.saved"                           \
     " FROM attachments a JOIN messages m ON m.id = a.msg WHERE "
 static const char by_id[] = SELECT_ATTACHMENT "a.id = ?1";
 static const char by_msg[] = SELECT_ATTACHMENT "a.msg = ?1";

@@ -165,6 +165,72 @@ static int64_t find_stored_dup(const store_msg *m, const char *bare, bool learn,
     return id;
 }
 
+/* The conversation last numbered (peers), so that a run of its messages
+ * asks once; trusted only once the transaction that numbered it committed
+ * (a rolled-back number is gone). */
+static struct {
+    char *jid;
+    bool committed;
+} numbered;
+
+/* Number PEER (ST_PEER_ADD) unless it is the one just numbered. Returns
+ * SQLITE_DONE or the fault. */
+static int number_peer(const char *peer)
+{
+    if (numbered.jid && strcmp(numbered.jid, peer) == 0)
+        return SQLITE_DONE;
+    int rc = SQLITE_OK;
+    sqlite3_stmt *st = store_stmt(ST_PEER_ADD, &rc);
+    if (!st)
+        return rc;
+    store_bind_text(st, 1, peer);
+    rc = store_stmt_run(st);
+    if (rc == SQLITE_DONE) {
+        g_free(numbered.jid);
+        numbered.jid = g_strdup(peer);
+        numbered.committed = false;
+    }
+    return rc;
+}
+
+void store_peer_forget(void)
+{
+    g_clear_pointer(&numbered.jid, g_free);
+}
+
+/* Bind to parameter I of ST the short form X'' (internal.h) when VALUE is
+ * SAME, else VALUE. */
+static void bind_short(sqlite3_stmt *st, int i, const char *value, const char *same)
+{
+    if (value && same && *value && strcmp(value, same) == 0)
+        sqlite3_bind_zeroblob(st, i, 0);
+    else
+        store_bind_text(st, i, value);
+}
+
+/* Bind VALUE (a sender or bare sender of PEER's conversation) to
+ * parameter I of ST: in short (a BLOB of what follows PEER) when it starts
+ * with PEER. */
+static void bind_after_peer(sqlite3_stmt *st, int i, const char *value, const char *peer)
+{
+    size_t n = strlen(peer);
+    if (value && n && strncmp(value, peer, n) == 0)
+        sqlite3_bind_blob(st, i, value + n, (int)strlen(value + n), SQLITE_TRANSIENT);
+    else
+        store_bind_text(st, i, value);
+}
+
+/* Bind M's stanza_id_by to parameter I of ST: in short when it is the peer
+ * (X'', a room) or the account (X'00'). */
+static void bind_by(sqlite3_stmt *st, int i, const store_msg *m)
+{
+    const char *by = m->stanza_id_by, *account = store_account();
+    if (by && *by && strcmp(by, m->peer) != 0 && account && strcmp(by, account) == 0)
+        sqlite3_bind_blob(st, i, "", 1, SQLITE_STATIC); /* X'00': the NUL */
+    else
+        bind_short(st, i, by, m->peer);
+}
+
 /* Insert M (bare sender BARE) unless it is a duplicate; inside an open
  * transaction. Sets M->rowid and *RES. Returns SQLITE_OK or the fault. */
 static int write_one(store_msg *m, const char *bare, store_add_result *res)
@@ -181,18 +247,23 @@ static int write_one(store_msg *m, const char *bare, store_add_result *res)
     rc = store_edits_apply(m, bare);
     if (rc != SQLITE_OK)
         return rc;
+    /* the conversation's number first (ST_INSERT takes its JID) */
+    rc = number_peer(m->peer);
+    if (rc != SQLITE_DONE)
+        return rc;
     sqlite3_stmt *st = store_stmt(ST_INSERT, &rc);
     if (!st)
         return rc;
+    /* the short forms: internal.h */
     store_bind_text(st, 1, m->peer);
-    store_bind_text(st, 2, m->sender);
-    store_bind_text(st, 3, bare);
+    bind_after_peer(st, 2, m->sender, m->peer);
+    bind_after_peer(st, 3, bare, m->peer);
     sqlite3_bind_int(st, 4, m->outgoing ? 1 : 0);
     store_bind_text(st, 5, m->body ? m->body : "");
     sqlite3_bind_int64(st, 6, m->ts);
     store_bind_text(st, 7, m->stanza_id);
-    store_bind_text(st, 8, m->stanza_id_by);
-    store_bind_text(st, 9, m->origin_id);
+    bind_by(st, 8, m);
+    bind_short(st, 9, m->origin_id, m->msg_id);
     store_bind_text(st, 10, m->msg_id);
     sqlite3_bind_int(st, 11, (int)m->encryption);
     sqlite3_bind_int(st, 12, (int)m->receipt);
@@ -205,7 +276,9 @@ static int write_one(store_msg *m, const char *bare, store_add_result *res)
     sqlite3_bind_int(st, 19, m->resent ? 1 : 0);
     sqlite3_bind_int(st, 20, m->unstyled ? 1 : 0);
     sqlite3_bind_int64(st, 21, m->device);
-    if (m->received > 0)
+    if (m->received > 0 && m->received == m->ts)
+        sqlite3_bind_zeroblob(st, 22, 0); /* X'': the same as ts */
+    else if (m->received > 0)
         sqlite3_bind_int64(st, 22, m->received);
     else
         sqlite3_bind_null(st, 22);
@@ -229,13 +302,19 @@ static int txn(store_stmt_id id)
     sqlite3_stmt *st = store_stmt(id, &rc);
     if (!st)
         return rc;
+    /* a number given in a transaction that did not commit may be gone */
+    if (id == ST_BEGIN && !numbered.committed)
+        store_peer_forget();
     rc = store_stmt_run(st);
+    if (id == ST_COMMIT && rc == SQLITE_DONE)
+        numbered.committed = true;
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
 static void rollback(void)
 {
     store_edits_forget(); /* what the transaction changed there is undone */
+    store_peer_forget();
     sqlite3 *db = store_db();
     if (db && !sqlite3_get_autocommit(db))
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);

@@ -17,7 +17,7 @@
 #include "store/store.h"
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 14
+#define STORE_SCHEMA_VERSION 15
 
 /* A GLOB pattern for text in scripts written without spaces between words
  * (Thai, Lao, Tibetan, Myanmar, Hangul, Khmer, kana, CJK ideographs, Yi):
@@ -39,7 +39,8 @@
 typedef enum {
     ST_BEGIN, /* BEGIN IMMEDIATE */
     ST_COMMIT,
-    ST_INSERT,           /* 16 columns, see store.c */
+    ST_PEER_ADD,         /* ?1 peer: number it (peers) unless it is */
+    ST_INSERT,           /* 23 columns, see store.c */
     ST_DUP_STANZA,       /* ?1 stanza_id ?2 stanza_id_by -> id */
     ST_DUP_ORIGIN,       /* ?1 peer ?2 origin_id ?3 sender_bare -> id, stanza_id */
     ST_DUP_MSGID,        /* ?1 peer ?2 msg_id ?3 sender_bare ?4 ts -> id, stanza_id */
@@ -62,10 +63,11 @@ typedef enum {
     ST_STATE_DEL,
     ST_COUNT,
     ST_PEERS,
-    ST_SEARCH_ALL, /* ?1 fts query ?2 limit */
-    ST_FTS_IDS,    /* ?1 fts query -> rowid, newest stored first */
-    ST_ROW_PEER,   /* ?1 id -> peer */
-    ST_PEER_IDS,   /* ?1 peer -> id (any order) */
+    ST_SEARCH_ALL,  /* ?1 fts query ?2 limit */
+    ST_FTS_IDS,     /* ?1 fts query -> rowid, newest stored first */
+    ST_ROW_PEER,    /* ?1 id -> peer (its number) */
+    ST_PEER_NUMBER, /* ?1 peer -> its number (peers) */
+    ST_PEER_IDS,    /* ?1 peer -> id (any order) */
     ST_EXPORT_ALL,
     ST_EXPORT_PEER,   /* ?1 peer */
     ST_OLDEST_TS,     /* ?1 peer: time of its oldest message */
@@ -97,12 +99,60 @@ typedef enum {
     ST__COUNT
 } store_stmt_id;
 
+/* Short forms (schema step 14). A message row names most of its JIDs and ids
+ * by what the row already holds: a BLOB in a TEXT column is such a short
+ * form (natter never writes a BLOB there otherwise), and text is the value
+ * itself, as in every row written before. store_msg_from_row() reads them
+ * back; the SQL below compares either form.
+ *   sender        a BLOB R: the peer followed by R (X'': the peer; a
+ *                 resource: '/resource')
+ *   sender_bare   a BLOB R: the peer followed by R (X'': the peer; in a
+ *                 room '#...' of the author key, muc_author_key)
+ *   stanza_id_by  X'' the peer (a room); X'00' the account (store_account)
+ *   origin_id     X'' the same as msg_id
+ *   received      X'' the same as ts */
+// clang-format off
+#define STORE_ACCOUNT_SQL "(SELECT value FROM state WHERE key = 'account')"
+/* A row's peer is a number (schema step 14, the table peers): the number
+ * of the conversation X (a bound JID), and the JID of the number in
+ * column COL. */
+#define PEER_KEY(x) "(SELECT peer_key FROM peers WHERE jid = " x ")"
+#define PEER_JID(col) "(SELECT jid FROM peers WHERE peer_key = " col ")"
+/* the row is in the conversation ?1 (?2) */
+#define PEER_IS_1 "peer = " PEER_KEY("?1")
+#define PEER_IS_2 "peer = " PEER_KEY("?2")
+/* the row's bare sender is X (a bound parameter), in a statement whose ?1
+ * is the row's peer (PEER_IS_1) */
+#define BARE_IS(x) \
+    "(sender_bare = " x " OR typeof(sender_bare) = 'blob' AND ?1 || sender_bare = " x ")"
+/* the row's bare sender, in full */
+#define BARE_OF_ROW \
+    "CASE typeof(sender_bare) WHEN 'blob' THEN " PEER_JID("peer") " || sender_bare" \
+    " ELSE sender_bare END"
+/* the row's stanza-id was given by X */
+#define BY_IS(x) \
+    "(stanza_id_by = " x \
+    " OR stanza_id_by = X'' AND peer = " PEER_KEY(x) \
+    " OR stanza_id_by = X'00' AND " x " = " STORE_ACCOUNT_SQL ")"
+/* when the row's message was received */
+#define RECEIVED_OF_ROW "CASE WHEN received = X'' THEN ts ELSE received END"
+/* the row's origin-id is X, and its id too */
+#define ORIGIN_SAME(x) "(origin_id = " x " OR origin_id = X'')"
+/* the row has an origin-id of its own, other than its id: the rows of the
+ * index messages_origin_id (schema.c), whose condition this repeats */
+#define ORIGIN_OWN "origin_id IS NOT msg_id AND typeof(origin_id) = 'text'"
+
 /* The columns every message-returning statement selects, in the order
  * store_msg_from_row() reads them. */
-#define STORE_MSG_COLS                                                                             \
-    "id, peer, sender, outgoing, body, ts, stanza_id, stanza_id_by, origin_id, msg_id, "           \
-    "encryption, receipt, corrected, original_body, retracted, from_archive, sender_bare, "        \
-    "queued, server_ack, resent, unstyled, sender_device, sender_trust"
+#define STORE_MSG_COLS STORE_MSG_COLS_OF("")
+/* the same of the table (alias) T, given as "t." */
+#define STORE_MSG_COLS_OF(t) \
+    t "id, " PEER_JID(t "peer") ", " t "sender, " t "outgoing, " t "body, " t "ts, " \
+    t "stanza_id, " t "stanza_id_by, " t "origin_id, " t "msg_id, " t "encryption, " \
+    t "receipt, " t "corrected, " t "original_body, " t "retracted, " t "from_archive, " \
+    t "sender_bare, " t "queued, " t "server_ack, " t "resent, " t "unstyled, " \
+    t "sender_device, " t "sender_trust"
+// clang-format on
 
 /* ---- store.c ---- */
 
@@ -138,6 +188,9 @@ bool store_fault_needs_reopen(int rc);
 /* Close and open the last path again (keeping the pending queue). Returns
  * false with *ERR (g_free; ERR may be NULL). */
 bool store_reopen(char **err);
+/* The account whose history the open database holds (borrowed; the
+ * state table's 'account'), or NULL when it is not known. */
+const char *store_account(void);
 /* The error line of the last failed open (borrowed), or NULL. */
 const char *store_open_error(void);
 /* The part of JID before the first '/' (g_free). */
@@ -166,6 +219,9 @@ bool store_schema_migrate(sqlite3 *db, const store_migration *steps, int n, char
 guint store_pending_flush(bool wait);
 /* Drop every pending message (store_close). Returns how many there were. */
 guint store_pending_clear(void);
+/* Forget which conversation was numbered last (another database, a
+ * rolled-back transaction). */
+void store_peer_forget(void);
 /* Forget that a fault was reported (a new run of faults reports again). */
 void store_fault_reset(void);
 /* Retract what is still pending (not yet written) of PEER with id ID by

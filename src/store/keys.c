@@ -72,7 +72,7 @@ bool store_msg_is_encrypted(const char *peer, const char *id)
     sqlite3_stmt *st = NULL;
     if (!db || !peer || !id ||
         sqlite3_prepare_v2(db,
-                           "SELECT encryption FROM messages WHERE peer = ?1 AND "
+                           "SELECT encryption FROM messages WHERE " PEER_IS_1 " AND "
                            "(msg_id = ?2 OR origin_id = ?2) ORDER BY id DESC LIMIT 1",
                            -1, &st, NULL) != SQLITE_OK) {
         sqlite3_finalize(st);

@@ -64,13 +64,13 @@ store_msg *store_find_by_id(const char *peer, const char *id, bool room)
     if (!peer || !id || !*id)
         return NULL;
     static const char *const room_sql = "SELECT " STORE_MSG_COLS " FROM messages "
-                                        "WHERE stanza_id = ?2 AND peer = ?1 "
+                                        "WHERE stanza_id = ?2 AND " PEER_IS_1 " "
                                         "ORDER BY id DESC LIMIT 1";
     static const char *const chat_sql[] = {
-        "SELECT " STORE_MSG_COLS " FROM messages WHERE peer = ?1 AND msg_id = ?2 "
+        "SELECT " STORE_MSG_COLS " FROM messages WHERE " PEER_IS_1 " AND msg_id = ?2 "
         "ORDER BY id DESC LIMIT 1",
-        "SELECT " STORE_MSG_COLS " FROM messages WHERE peer = ?1 AND origin_id = ?2 "
-        "AND origin_id IS NOT NULL AND origin_id IS NOT msg_id ORDER BY id DESC LIMIT 1",
+        "SELECT " STORE_MSG_COLS " FROM messages WHERE " PEER_IS_1 " AND origin_id = ?2 "
+        "AND " ORIGIN_OWN " ORDER BY id DESC LIMIT 1",
     };
     for (int i = 0; i < (room ? 1 : 2); i++) {
         sqlite3_stmt *st = prepare(room ? room_sql : chat_sql[i]);
@@ -89,7 +89,7 @@ store_msg *store_nth_newest(const char *peer, int n)
 {
     if (!peer || n < 1)
         return NULL;
-    sqlite3_stmt *st = prepare("SELECT " STORE_MSG_COLS " FROM messages WHERE peer = ?1 "
+    sqlite3_stmt *st = prepare("SELECT " STORE_MSG_COLS " FROM messages WHERE " PEER_IS_1 " "
                                "ORDER BY ts DESC, id DESC LIMIT 1 OFFSET ?2");
     if (!st)
         return NULL;

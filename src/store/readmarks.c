@@ -30,11 +30,11 @@ bool store_mark_read(const char *peer, const char *id)
     /* Our message by its id, or by an origin-id that differs from it (the
      * two partial indexes of schema.c). */
     sqlite3_stmt *st = prepare("SELECT max(ts) FROM ("
-                               "SELECT ts FROM messages WHERE peer = ?1 AND msg_id = ?2 "
+                               "SELECT ts FROM messages WHERE " PEER_IS_1 " AND msg_id = ?2 "
                                "AND outgoing = 1 "
                                "UNION ALL "
-                               "SELECT ts FROM messages WHERE peer = ?1 AND origin_id = ?2 "
-                               "AND origin_id IS NOT msg_id AND outgoing = 1)");
+                               "SELECT ts FROM messages WHERE " PEER_IS_1 " AND origin_id = ?2 "
+                               "AND " ORIGIN_OWN " AND outgoing = 1)");
     if (!st)
         return false;
     store_bind_text(st, 1, peer);
@@ -67,7 +67,8 @@ int64_t store_read_upto(const char *peer)
 
 int64_t store_received_of(int64_t rowid)
 {
-    sqlite3_stmt *st = rowid > 0 ? prepare("SELECT received FROM messages WHERE id = ?1") : NULL;
+    sqlite3_stmt *st =
+        rowid > 0 ? prepare("SELECT " RECEIVED_OF_ROW " FROM messages WHERE id = ?1") : NULL;
     if (!st)
         return 0;
     sqlite3_bind_int64(st, 1, rowid);

@@ -201,14 +201,105 @@ static const char schema_v12_read[] = "ALTER TABLE messages ADD COLUMN received 
 static const char schema_v13_trust[] =
     "ALTER TABLE messages ADD COLUMN sender_trust INTEGER NOT NULL DEFAULT 0;";
 
-/* Version 14, cheaper inserts: the search indexes of a new message are
+/* Version 14, a smaller file.
+ * - Conversations are numbered (peers): a row and its (peer, ts) entry
+ *   hold the number, not the JID. The table is written anew for it
+ *   (SQLite cannot change a column's type), row ids kept, so the text
+ *   indexes, attachments and replies still point at the same rows; its
+ *   indexes and triggers are made again.
+ * - New rows name what the row already holds in short (internal.h: the
+ *   peer, the account, the id as origin-id, the time as the time
+ *   received); older rows stay as they are and read the same.
+ *   messages_origin_id keeps only rows whose origin-id is written out.
+ * - The index over message ids no longer repeats the peer in every entry:
+ *   an id is all but unique, the peer is checked on the row it finds, and
+ *   a new message (no entry) is told apart in the index alone. */
+// clang-format off
+#define COPY_COLS                                                                                  \
+    "id, sender, sender_bare, outgoing, body, ts, stanza_id, stanza_id_by, origin_id, msg_id, "     \
+    "encryption, receipt, corrected, original_body, retracted, from_archive, queued, server_ack, "  \
+    "resent, unstyled, sender_device, received, sender_trust"
+static const char schema_v14_short[] =
+    "CREATE TABLE peers (peer_key INTEGER PRIMARY KEY, jid TEXT NOT NULL UNIQUE);"
+    "INSERT INTO peers (jid) SELECT DISTINCT peer FROM messages ORDER BY peer;"
+    "CREATE TABLE messages_new ("
+    " id INTEGER PRIMARY KEY,"
+    " peer INTEGER NOT NULL," /* peers.peer_key */
+    " sender TEXT NOT NULL,"
+    " sender_bare TEXT NOT NULL,"
+    " outgoing INTEGER NOT NULL DEFAULT 0,"
+    " body TEXT NOT NULL DEFAULT '',"
+    " ts INTEGER NOT NULL,"
+    " stanza_id TEXT,"
+    " stanza_id_by TEXT,"
+    " origin_id TEXT,"
+    " msg_id TEXT,"
+    " encryption INTEGER NOT NULL DEFAULT 0,"
+    " receipt INTEGER NOT NULL DEFAULT 0,"
+    " corrected INTEGER NOT NULL DEFAULT 0,"
+    " original_body TEXT,"
+    " retracted INTEGER NOT NULL DEFAULT 0,"
+    " from_archive INTEGER NOT NULL DEFAULT 0,"
+    " queued INTEGER NOT NULL DEFAULT 0,"
+    " server_ack INTEGER NOT NULL DEFAULT 0,"
+    " resent INTEGER NOT NULL DEFAULT 0,"
+    " unstyled INTEGER NOT NULL DEFAULT 0,"
+    " sender_device INTEGER NOT NULL DEFAULT 0,"
+    " received INTEGER,"
+    " sender_trust INTEGER NOT NULL DEFAULT 0);"
+    "INSERT INTO messages_new (peer, " COPY_COLS ")"
+    " SELECT (SELECT peer_key FROM peers WHERE jid = m.peer), " COPY_COLS " FROM messages m;"
+    "DROP TABLE messages;"
+    "ALTER TABLE messages_new RENAME TO messages;"
+    "CREATE INDEX messages_peer_ts ON messages (peer, ts);"
+    "CREATE INDEX messages_stanza_id ON messages (stanza_id) WHERE stanza_id IS NOT NULL;"
+    "CREATE INDEX messages_origin_id ON messages (peer, origin_id)"
+    " WHERE origin_id IS NOT NULL AND origin_id IS NOT msg_id AND typeof(origin_id) = 'text';"
+    "CREATE INDEX messages_by_msg_id ON messages (msg_id) WHERE msg_id IS NOT NULL;"
+    "CREATE INDEX messages_queued ON messages (ts) WHERE queued = 1;"
+    "CREATE INDEX messages_unsent ON messages (ts) WHERE queued = 1 OR server_ack = 1;"
+    /* the triggers went with the old table: as in versions 1, 5 and 9 */
+    "CREATE TRIGGER messages_fts_ai AFTER INSERT ON messages BEGIN"
+    " INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);"
+    " END;"
+    "CREATE TRIGGER messages_fts_ad AFTER DELETE ON messages BEGIN"
+    " INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.id, old.body);"
+    " END;"
+    "CREATE TRIGGER messages_fts_au AFTER UPDATE OF body ON messages BEGIN"
+    " INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.id, old.body);"
+    " INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);"
+    " END;"
+    "CREATE TRIGGER messages_tri_ai AFTER INSERT ON messages WHEN " UNSPACED("new.body") " BEGIN"
+    " INSERT INTO messages_fts_tri (rowid, body) VALUES (new.id, new.body);"
+    " INSERT INTO messages_unspaced (id) VALUES (new.id);"
+    " END;"
+    "CREATE TRIGGER messages_tri_ad AFTER DELETE ON messages WHEN " UNSPACED("old.body") " BEGIN"
+    " INSERT INTO messages_fts_tri (messages_fts_tri, rowid, body)"
+    "  VALUES ('delete', old.id, old.body);"
+    " DELETE FROM messages_unspaced WHERE id = old.id;"
+    " END;"
+    "CREATE TRIGGER messages_tri_au AFTER UPDATE OF body ON messages BEGIN"
+    " INSERT INTO messages_fts_tri (messages_fts_tri, rowid, body)"
+    "  SELECT 'delete', old.id, old.body WHERE " UNSPACED("old.body") ";"
+    " DELETE FROM messages_unspaced WHERE id = old.id;"
+    " INSERT INTO messages_fts_tri (rowid, body)"
+    "  SELECT new.id, new.body WHERE " UNSPACED("new.body") ";"
+    " INSERT INTO messages_unspaced (id) SELECT new.id WHERE " UNSPACED("new.body") ";"
+    " END;"
+    "CREATE TRIGGER replies_ad AFTER DELETE ON messages BEGIN"
+    " DELETE FROM replies WHERE id = old.id;"
+    " END;";
+#undef COPY_COLS
+// clang-format on
+
+/* Version 15, cheaper inserts: the search indexes of a new message are
  * written by store_index_add (search.c) after its INSERT instead of by
  * these triggers. A trigger that writes an FTS5 table makes every INSERT
  * in a transaction open a statement savepoint, and FTS5 writes its
  * pending terms to disk at each savepoint: one index flush per message
  * instead of one per batch, a quarter of natter's CPU in a flood. The
  * triggers for updates and deletes stay (corrections, retractions). */
-static const char schema_v14_index_by_store[] = "DROP TRIGGER messages_fts_ai;"
+static const char schema_v15_index_by_store[] = "DROP TRIGGER messages_fts_ai;"
                                                 "DROP TRIGGER messages_tri_ai;";
 
 static const store_migration steps[] = {
@@ -225,7 +316,8 @@ static const store_migration steps[] = {
     {11, schema_v11_one_id_index},
     {12, schema_v12_read},
     {13, schema_v13_trust},
-    {14, schema_v14_index_by_store},
+    {14, schema_v14_short},
+    {15, schema_v15_index_by_store},
 };
 
 /* natter's migration steps (static), *N of them. */

@@ -220,8 +220,27 @@ static GArray *peer_ids(const char *peer, int *rc)
     return a;
 }
 
-/* True when row ID belongs to PEER; false with *RC on error. */
-static bool row_in_peer(int64_t id, const char *peer, int *rc)
+/* The number of conversation PEER (peers), 0 when it has none; 0 with
+ * *RC on error. */
+static int64_t peer_number(const char *peer, int *rc)
+{
+    sqlite3_stmt *st = store_stmt(ST_PEER_NUMBER, rc);
+    if (!st)
+        return 0;
+    store_bind_text(st, 1, peer);
+    int64_t key = 0;
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        key = sqlite3_column_int64(st, 0);
+    else if (r != SQLITE_DONE)
+        *rc = r;
+    sqlite3_reset(st);
+    return key;
+}
+
+/* True when row ID belongs to the conversation numbered PEER; false with
+ * *RC on error. */
+static bool row_in_peer(int64_t id, int64_t peer, int *rc)
 {
     sqlite3_stmt *st = store_stmt(ST_ROW_PEER, rc);
     if (!st)
@@ -230,7 +249,7 @@ static bool row_in_peer(int64_t id, const char *peer, int *rc)
     bool in = false;
     int r = sqlite3_step(st);
     if (r == SQLITE_ROW)
-        in = g_strcmp0((const char *)sqlite3_column_text(st, 0), peer) == 0;
+        in = sqlite3_column_int64(st, 0) == peer;
     else if (r != SQLITE_DONE)
         *rc = r;
     sqlite3_reset(st);
@@ -251,6 +270,11 @@ static int peer_match_ids(const char *fts, const char *peer, guint want, GArray 
     if (!m)
         return rc;
     store_bind_text(m, 1, fts);
+    int64_t key = peer_number(peer, &rc);
+    if (key == 0) {
+        sqlite3_reset(m);
+        return rc; /* no such conversation: nothing matches in it */
+    }
     GArray *own = NULL;
     guint pos = 0, probes = 0;
     int r = SQLITE_DONE;
@@ -258,7 +282,7 @@ static int peer_match_ids(const char *fts, const char *peer, guint want, GArray 
         int64_t id = sqlite3_column_int64(m, 0);
         if (probes < PEER_PROBE_BUDGET) {
             probes++;
-            if (row_in_peer(id, peer, &rc))
+            if (row_in_peer(id, key, &rc))
                 g_array_append_val(ids, id);
             if (rc != SQLITE_OK)
                 break;
@@ -284,15 +308,7 @@ static int peer_match_ids(const char *fts, const char *peer, guint want, GArray 
 /* STORE_MSG_COLS with each column prefixed by "m." (static). */
 static const char *msg_cols_m(void)
 {
-    static char *cols;
-    if (!cols) {
-        char **v = g_strsplit(STORE_MSG_COLS, ", ", -1);
-        char *joined = g_strjoinv(", m.", v);
-        cols = g_strconcat("m.", joined, NULL);
-        g_free(joined);
-        g_strfreev(v);
-    }
-    return cols;
+    return STORE_MSG_COLS_OF("m.");
 }
 
 /* The search of Q when it has terms in scripts without spaces: driven by
@@ -315,7 +331,7 @@ static int search_unspaced(const store_query *q, const char *peer, int limit, GP
         g_string_append(sql, " AND m.id IN (SELECT rowid FROM messages_fts"
                              " WHERE messages_fts MATCH ?)");
     if (peer)
-        g_string_append(sql, " AND m.peer = ?");
+        g_string_append(sql, " AND m.peer = " PEER_KEY("?"));
     g_string_append(sql, q->trigrams ? " ORDER BY t.rowid DESC LIMIT ?"
                                      : " ORDER BY t.id DESC"
                                        " LIMIT ?");

@@ -21,86 +21,87 @@ static struct {
     sqlite3 *db;
     char *path;       /* last path opened or tried (for reopening) */
     char *open_error; /* the line of the last failed open, or NULL */
+    char *account;    /* the state table's 'account', or NULL */
     sqlite3_stmt *stmts[ST__COUNT];
 } S;
 
 /* ---- SQL ---- */
 
+/* (SQL built with the macros of internal.h: laid out by hand) */
+// clang-format off
 static const char *const sql_text[ST__COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
+    [ST_PEER_ADD] = "INSERT INTO peers (jid) VALUES (?1) ON CONFLICT (jid) DO NOTHING",
     [ST_INSERT] = "INSERT INTO messages (peer, sender, sender_bare, outgoing, body, ts, "
                   "stanza_id, stanza_id_by, origin_id, msg_id, encryption, receipt, corrected, "
                   "original_body, retracted, from_archive, queued, server_ack, resent, unstyled, "
                   "sender_device, received, sender_trust) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+                  "VALUES (" PEER_KEY("?1") ", ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
                   "?17, ?18, ?19, ?20, ?21, ?22, ?23)",
-    [ST_DUP_STANZA] = "SELECT id FROM messages WHERE stanza_id = ?1 AND stanza_id_by = ?2 LIMIT 1",
+    [ST_DUP_STANZA] = "SELECT id FROM messages WHERE stanza_id = ?1 AND " BY_IS("?2") " LIMIT 1",
     /* origin-id lookups: rows whose origin-id differs from their id are in
-     * messages_origin_id, the others in messages_msg_id (schema.c) */
-    [ST_DUP_ORIGIN] = "SELECT id, stanza_id FROM messages WHERE peer = ?1 AND origin_id = ?2 "
-                      "AND origin_id IS NOT msg_id AND sender_bare = ?3 "
+     * messages_origin_id, the others in messages_by_msg_id (schema.c) */
+    [ST_DUP_ORIGIN] = "SELECT id, stanza_id FROM messages WHERE " PEER_IS_1 " AND origin_id = ?2 "
+                      "AND " ORIGIN_OWN " AND " BARE_IS("?3") " "
                       "UNION ALL "
-                      "SELECT id, stanza_id FROM messages WHERE peer = ?1 AND msg_id = ?2 "
-                      "AND origin_id = ?2 AND sender_bare = ?3 LIMIT 1",
+                      "SELECT id, stanza_id FROM messages WHERE " PEER_IS_1 " AND msg_id = ?2 "
+                      "AND " ORIGIN_SAME("?2") " AND " BARE_IS("?3") " LIMIT 1",
     [ST_DUP_MSGID] = "SELECT id, stanza_id FROM messages "
-                     "WHERE peer = ?1 AND msg_id = ?2 AND sender_bare = ?3 "
+                     "WHERE " PEER_IS_1 " AND msg_id = ?2 AND " BARE_IS("?3") " "
                      /* +ts: look up by the id, then check the time */
                      "AND +ts BETWEEN ?4 - 300000 AND ?4 + 300000 LIMIT 1",
-    [ST_LEARN_STANZA] = "UPDATE messages SET stanza_id = ?2, stanza_id_by = ?3 "
+    [ST_LEARN_STANZA] = "UPDATE messages SET stanza_id = ?2, stanza_id_by = CASE ?3 "
+                        "WHEN " PEER_JID("peer") " THEN X'' WHEN " STORE_ACCOUNT_SQL " THEN X'00' ELSE ?3 END "
                         "WHERE id = ?1 AND stanza_id IS NULL",
-    [ST_CURSOR] = "SELECT ts FROM messages WHERE id = ?1 AND peer = ?2",
-    [ST_PAGE_NEWEST] = "SELECT " STORE_MSG_COLS " FROM messages WHERE peer = ?1 "
+    [ST_CURSOR] = "SELECT ts FROM messages WHERE id = ?1 AND " PEER_IS_2,
+    [ST_PAGE_NEWEST] = "SELECT " STORE_MSG_COLS " FROM messages WHERE " PEER_IS_1 " "
                        "ORDER BY ts DESC, id DESC LIMIT ?2",
     [ST_PAGE_BEFORE] = "SELECT " STORE_MSG_COLS " FROM messages "
-                       "WHERE peer = ?1 AND (ts, id) < (?2, ?3) "
+                       "WHERE " PEER_IS_1 " AND (ts, id) < (?2, ?3) "
                        "ORDER BY ts DESC, id DESC LIMIT ?4",
     [ST_PAGE_AFTER] = "SELECT " STORE_MSG_COLS " FROM messages "
-                      "WHERE peer = ?1 AND (ts, id) > (?2, ?3) "
+                      "WHERE " PEER_IS_1 " AND (ts, id) > (?2, ?3) "
                       "ORDER BY ts ASC, id ASC LIMIT ?4",
     [ST_GET_ROW] = "SELECT " STORE_MSG_COLS " FROM messages WHERE id = ?1",
     [ST_FIND_MSGID] = "SELECT id, retracted FROM messages "
-                      "WHERE peer = ?1 AND msg_id = ?2 AND sender_bare = ?3 "
+                      "WHERE " PEER_IS_1 " AND msg_id = ?2 AND " BARE_IS("?3") " "
                       "ORDER BY id DESC LIMIT 1",
     [ST_FIND_ORIGIN] = "SELECT id, retracted FROM ("
-                       "SELECT id, retracted FROM messages WHERE peer = ?1 AND origin_id = ?2 "
-                       "AND origin_id IS NOT msg_id AND sender_bare = ?3 "
+                       "SELECT id, retracted FROM messages WHERE " PEER_IS_1 " AND origin_id = ?2 "
+                       "AND " ORIGIN_OWN " AND " BARE_IS("?3") " "
                        "UNION ALL "
-                       "SELECT id, retracted FROM messages WHERE peer = ?1 AND msg_id = ?2 "
-                       "AND origin_id = ?2 AND sender_bare = ?3) "
+                       "SELECT id, retracted FROM messages WHERE " PEER_IS_1 " AND msg_id = ?2 "
+                       "AND " ORIGIN_SAME("?2") " AND " BARE_IS("?3") ") "
                        "ORDER BY id DESC LIMIT 1",
-    [ST_ANY_MSGID] = "SELECT id FROM messages WHERE peer = ?1 AND msg_id = ?2 LIMIT 1",
-    [ST_ANY_ORIGIN] = "SELECT id FROM messages WHERE peer = ?1 AND origin_id = ?2 "
-                      "AND origin_id IS NOT msg_id "
+    [ST_ANY_MSGID] = "SELECT id FROM messages WHERE " PEER_IS_1 " AND msg_id = ?2 LIMIT 1",
+    [ST_ANY_ORIGIN] = "SELECT id FROM messages WHERE " PEER_IS_1 " AND origin_id = ?2 "
+                      "AND " ORIGIN_OWN " "
                       "UNION ALL "
-                      "SELECT id FROM messages WHERE peer = ?1 AND msg_id = ?2 "
-                      "AND origin_id = ?2 LIMIT 1",
+                      "SELECT id FROM messages WHERE " PEER_IS_1 " AND msg_id = ?2 "
+                      "AND " ORIGIN_SAME("?2") " LIMIT 1",
     [ST_CORRECT] = "UPDATE messages SET original_body = coalesce(original_body, body), "
                    "body = ?2, corrected = 1 WHERE id = ?1",
     /* A retracted text is not kept, not even as the first body. */
     [ST_RETRACT] = "UPDATE messages SET original_body = NULL, body = '', retracted = 1 "
                    "WHERE id = ?1",
     [ST_DELIVERED_MSGID] = "UPDATE messages SET receipt = 2 "
-                           "WHERE peer = ?1 AND msg_id = ?2 AND outgoing = 1 AND receipt <> 2",
+                           "WHERE " PEER_IS_1 " AND msg_id = ?2 AND outgoing = 1 AND receipt <> 2",
     /* (origin-id equal to the id: ST_DELIVERED_MSGID has it) */
     [ST_DELIVERED_ORIGIN] = "UPDATE messages SET receipt = 2 "
-                            "WHERE peer = ?1 AND origin_id = ?2 AND origin_id IS NOT msg_id "
+                            "WHERE " PEER_IS_1 " AND origin_id = ?2 AND " ORIGIN_OWN " "
                             "AND outgoing = 1 AND receipt <> 2",
     [ST_STATE_GET] = "SELECT value FROM state WHERE key = ?1",
     [ST_STATE_SET] = "INSERT INTO state (key, value) VALUES (?1, ?2) "
                      "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     [ST_STATE_DEL] = "DELETE FROM state WHERE key = ?1",
     [ST_COUNT] = "SELECT count(*) FROM messages",
-    /* Distinct peers by skipping through the (peer, ts) index: one seek per
-     * peer instead of a scan of every message. */
-    [ST_PEERS] = "WITH RECURSIVE p(peer) AS ("
-                 " SELECT (SELECT peer FROM messages ORDER BY peer LIMIT 1)"
-                 " UNION ALL"
-                 " SELECT (SELECT m.peer FROM messages m WHERE m.peer > p.peer"
-                 "         ORDER BY m.peer LIMIT 1) FROM p WHERE p.peer IS NOT NULL)"
-                 " SELECT peer, (SELECT max(ts) FROM messages m WHERE m.peer = p.peer) AS last"
-                 " FROM p WHERE peer IS NOT NULL ORDER BY last DESC, peer",
-    [ST_SEARCH_ALL] = "SELECT m.id, m.peer, m.sender, m.outgoing, m.body, m.ts, m.stanza_id, "
+    /* Each numbered peer's newest message: one seek in (peer, ts) per peer
+     * instead of a scan of every message; a peer whose messages are all
+     * gone is left out. */
+    [ST_PEERS] = "SELECT jid, (SELECT max(ts) FROM messages m WHERE m.peer = p.peer_key) AS last"
+                 " FROM peers p WHERE last IS NOT NULL ORDER BY last DESC, jid",
+    [ST_SEARCH_ALL] = "SELECT m.id, " PEER_JID("m.peer") ", m.sender, m.outgoing, m.body, m.ts, m.stanza_id, "
                       "m.stanza_id_by, m.origin_id, m.msg_id, m.encryption, m.receipt, "
                       "m.corrected, m.original_body, m.retracted, m.from_archive "
                       "FROM messages_fts f JOIN messages m ON m.id = f.rowid "
@@ -109,26 +110,27 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_FTS_IDS] = "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?1 "
                    "ORDER BY rowid DESC",
     [ST_ROW_PEER] = "SELECT peer FROM messages WHERE id = ?1",
-    [ST_PEER_IDS] = "SELECT id FROM messages WHERE peer = ?1",
-    [ST_OLDEST_TS] = "SELECT min(ts) FROM messages WHERE peer = ?1",
+    [ST_PEER_NUMBER] = "SELECT peer_key FROM peers WHERE jid = ?1",
+    [ST_PEER_IDS] = "SELECT id FROM messages WHERE " PEER_IS_1,
+    [ST_OLDEST_TS] = "SELECT min(ts) FROM messages WHERE " PEER_IS_1,
     [ST_ID_ANYWHERE] = "SELECT id FROM messages WHERE msg_id = ?1 LIMIT 1",
-    [ST_STANZA_AUTHOR] = "SELECT id, sender_bare FROM messages "
-                         "WHERE stanza_id = ?1 AND stanza_id_by = ?2 LIMIT 1",
-    [ST_OLDEST_STANZA] = "SELECT stanza_id FROM messages WHERE peer = ?1 "
+    [ST_STANZA_AUTHOR] = "SELECT id, " BARE_OF_ROW " FROM messages "
+                         "WHERE stanza_id = ?1 AND " BY_IS("?2") " LIMIT 1",
+    [ST_OLDEST_STANZA] = "SELECT stanza_id FROM messages WHERE " PEER_IS_1 " "
                          "AND stanza_id IS NOT NULL ORDER BY ts, id LIMIT 1",
     /* (peer, ts) walked from the newest end: the user's own messages are
      * rarely far from it */
-    [ST_LAST_OWN] = "SELECT " STORE_MSG_COLS " FROM messages WHERE peer = ?1 "
+    [ST_LAST_OWN] = "SELECT " STORE_MSG_COLS " FROM messages WHERE " PEER_IS_1 " "
                     "AND outgoing = 1 AND retracted = 0 ORDER BY ts DESC, id DESC LIMIT 1",
-    [ST_LAST_BY] = "SELECT " STORE_MSG_COLS " FROM messages WHERE peer = ?1 "
-                   "AND sender_bare = ?2 AND retracted = 0 ORDER BY ts DESC, id DESC LIMIT 1",
+    [ST_LAST_BY] = "SELECT " STORE_MSG_COLS " FROM messages WHERE " PEER_IS_1 " "
+                   "AND " BARE_IS("?2") " AND retracted = 0 ORDER BY ts DESC, id DESC LIMIT 1",
     [ST_QUEUED] = "SELECT " STORE_MSG_COLS " FROM messages WHERE (queued = 1 OR server_ack = 1) "
                   /* an encrypted message is never sent again as plain text */
                   "AND encryption = 0 AND outgoing = 1 AND retracted = 0 ORDER BY ts, id",
     [ST_SENT_MSGID] = "UPDATE messages SET queued = 0 "
-                      "WHERE peer = ?1 AND msg_id = ?2 AND outgoing = 1 AND queued = 1",
+                      "WHERE " PEER_IS_1 " AND msg_id = ?2 AND outgoing = 1 AND queued = 1",
     [ST_SENT_ORIGIN] = "UPDATE messages SET queued = 0 "
-                       "WHERE peer = ?1 AND origin_id = ?2 AND origin_id IS NOT msg_id "
+                       "WHERE " PEER_IS_1 " AND origin_id = ?2 AND " ORIGIN_OWN " "
                        "AND outgoing = 1 AND queued = 1",
     [ST_KEY_GET] = "SELECT data FROM omemo_keys WHERE kind = ?1 AND jid = ?2 AND id = ?3",
     [ST_KEY_PUT] =
@@ -136,7 +138,7 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_KEY_DEL] = "DELETE FROM omemo_keys WHERE kind = ?1 AND jid = ?2 AND id = ?3",
     [ST_KEY_IDS] = "SELECT id FROM omemo_keys WHERE kind = ?1 AND jid = ?2",
     [ST_SECOND_MAX] =
-        "SELECT max(ts) FROM messages WHERE peer = ?1 AND ts >= ?2 AND ts < ?2 + 1000",
+        "SELECT max(ts) FROM messages WHERE " PEER_IS_1 " AND ts >= ?2 AND ts < ?2 + 1000",
     [ST_EDIT_COUNT] = "SELECT count(*) FROM pending_edits",
     [ST_EDIT_FIND] = "SELECT id, author, retract, body, ts, standin FROM pending_edits "
                      "WHERE peer = ?1 AND target IN (?2, ?3, ?4)",
@@ -148,17 +150,20 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_EDIT_NOBODY] = "UPDATE pending_edits SET body = NULL WHERE id = ?1",
     [ST_DELETE_ROW] = "DELETE FROM messages WHERE id = ?1",
     [ST_ACK_MSGID] = "UPDATE messages SET server_ack = ?3, resent = max(resent, ?4) "
-                     "WHERE peer = ?1 AND msg_id = ?2 AND outgoing = 1",
+                     "WHERE " PEER_IS_1 " AND msg_id = ?2 AND outgoing = 1",
     [ST_ACK_ORIGIN] = "UPDATE messages SET server_ack = ?3, resent = max(resent, ?4) "
-                      "WHERE peer = ?1 AND origin_id = ?2 AND origin_id IS NOT msg_id "
+                      "WHERE " PEER_IS_1 " AND origin_id = ?2 AND " ORIGIN_OWN " "
                       "AND outgoing = 1",
     [ST_FTS_WORDS] = "INSERT INTO messages_fts (rowid, body) VALUES (?1, ?2)",
     [ST_FTS_TRIGRAMS] = "INSERT INTO messages_fts_tri (rowid, body) VALUES (?1, ?2)",
     [ST_FTS_UNSPACED] = "INSERT INTO messages_unspaced (id) VALUES (?1)",
-    [ST_EXPORT_ALL] = "SELECT " STORE_MSG_COLS " FROM messages ORDER BY peer, ts, id",
-    [ST_EXPORT_PEER] = "SELECT " STORE_MSG_COLS " FROM messages WHERE peer = ?1 "
+    /* conversations in the order of their JIDs */
+    [ST_EXPORT_ALL] = "SELECT " STORE_MSG_COLS_OF("m.") " FROM peers p JOIN messages m"
+                      " ON m.peer = p.peer_key ORDER BY p.jid, m.ts, m.id",
+    [ST_EXPORT_PEER] = "SELECT " STORE_MSG_COLS " FROM messages WHERE " PEER_IS_1 " "
                        "ORDER BY ts, id",
 };
+// clang-format on
 
 /* The SQL text of statement ID (static; see internal.h). */
 const char *store_stmt_sql(store_stmt_id id)
@@ -278,6 +283,25 @@ static char *col_dup(sqlite3_stmt *st, int i)
     return t ? g_strdup((const char *)t) : NULL;
 }
 
+/* Column I of a message row in full (g_free), or NULL: its text, or what
+ * its short form (a BLOB, internal.h) stands for: X'' is SAME; another
+ * BLOB is PREFIX followed by it when PREFIX is not NULL, else X'00' is the
+ * account. */
+static char *col_full(sqlite3_stmt *st, int i, const char *same, const char *prefix)
+{
+    if (sqlite3_column_type(st, i) != SQLITE_BLOB)
+        return col_dup(st, i);
+    int n = sqlite3_column_bytes(st, i);
+    const char *b = sqlite3_column_blob(st, i);
+    if (n == 0)
+        return g_strdup(same);
+    if (prefix)
+        return g_strdup_printf("%s%.*s", prefix, n, b);
+    if (n == 1 && b[0] == 0)
+        return g_strdup(S.account);
+    return NULL;
+}
+
 /* A new store_msg from the current row of ST selecting STORE_MSG_COLS
  * (store_msg_free). */
 store_msg *store_msg_from_row(sqlite3_stmt *st)
@@ -285,16 +309,16 @@ store_msg *store_msg_from_row(sqlite3_stmt *st)
     store_msg *m = store_msg_new();
     m->rowid = sqlite3_column_int64(st, 0);
     m->peer = col_dup(st, 1);
-    m->sender = col_dup(st, 2);
+    m->sender = col_full(st, 2, m->peer, m->peer);
     m->outgoing = sqlite3_column_int(st, 3) != 0;
     m->body = col_dup(st, 4);
     if (!m->body)
         m->body = g_strdup("");
     m->ts = sqlite3_column_int64(st, 5);
     m->stanza_id = col_dup(st, 6);
-    m->stanza_id_by = col_dup(st, 7);
-    m->origin_id = col_dup(st, 8);
+    m->stanza_id_by = col_full(st, 7, m->peer, NULL);
     m->msg_id = col_dup(st, 9);
+    m->origin_id = col_full(st, 8, m->msg_id, NULL);
     m->encryption =
         sqlite3_column_int(st, 10) == STORE_ENC_OMEMO ? STORE_ENC_OMEMO : STORE_ENC_NONE;
     int r = sqlite3_column_int(st, 11);
@@ -304,7 +328,7 @@ store_msg *store_msg_from_row(sqlite3_stmt *st)
     m->original_body = col_dup(st, 13);
     m->retracted = sqlite3_column_int(st, 14) != 0;
     m->from_archive = sqlite3_column_int(st, 15) != 0;
-    m->author = col_dup(st, 16);
+    m->author = col_full(st, 16, m->peer, m->peer);
     m->queued = sqlite3_column_int(st, 17) != 0;
     int a = sqlite3_column_int(st, 18);
     m->server_ack = a == STORE_ACK_PENDING || a == STORE_ACK_DONE ? (store_ack)a : STORE_ACK_NONE;
@@ -458,7 +482,11 @@ static void finalize_all(void)
 static void close_db(void)
 {
     finalize_all();
+    /* before the close: a statement left unfinalized would keep the
+     * connection (and its file) open after sqlite3_close_v2 */
+    store_cached_stmts_clear();
     store_edits_forget();
+    store_peer_forget();
     if (S.db) {
         sqlite3_close_v2(S.db);
         S.db = NULL;
@@ -500,9 +528,40 @@ static void prepare_file(const char *path)
     }
 }
 
-/* Open PATH into S.db: pragmas and migrations. Returns false with S.open_error
- * set (and copied to *ERR when ERR is not NULL). */
-static bool open_db(const char *path, char **err)
+/* Note ACCOUNT (when not NULL) as the account of DB unless one is noted
+ * already, and load the one noted into S.account: rows name it in short
+ * (internal.h), and they must read right whatever opens the file later.
+ * A read-only file may note nothing; then nothing is written short. */
+static void load_account(sqlite3 *db, const char *account)
+{
+    g_clear_pointer(&S.account, g_free);
+    sqlite3_stmt *st = NULL;
+    if (account && sqlite3_prepare_v2(db,
+                                      "INSERT INTO state (key, value) VALUES ('account', ?1) "
+                                      "ON CONFLICT (key) DO NOTHING",
+                                      -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+        sqlite3_step(st);
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT value FROM state WHERE key = 'account'", -1, &st, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        S.account = g_strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+}
+
+/* The account of the open database (borrowed), or NULL. */
+const char *store_account(void)
+{
+    return S.db ? S.account : NULL;
+}
+
+/* Open PATH into S.db: pragmas and migrations; ACCOUNT (may be NULL) is
+ * the account it is for. Returns false with S.open_error set (and copied
+ * to *ERR when ERR is not NULL). */
+static bool open_db(const char *path, const char *account, char **err)
 {
     g_clear_pointer(&S.open_error, g_free);
     prepare_file(path);
@@ -561,13 +620,12 @@ static bool open_db(const char *path, char **err)
         return false;
     }
     S.db = db;
+    load_account(db, account);
     return true;
 }
 
-/* Open the database at PATH (creating or migrating it). Returns false with
- * *ERR (g_free); messages added meanwhile are kept pending and written when
- * an open succeeds. */
-bool store_open_path(const char *path, char **err)
+/* store_open_path() for ACCOUNT (NULL: the one the file names, if any). */
+static bool open_path(const char *path, const char *account, char **err)
 {
     g_return_val_if_fail(path != NULL, false);
     /* Pending messages belong to the database they were meant for: a
@@ -577,20 +635,26 @@ bool store_open_path(const char *path, char **err)
     close_db();
     if (!S.path)
         S.path = g_strdup(path);
-    if (!open_db(path, err))
+    if (!open_db(path, account, err))
         return false;
     store_fault_reset();
     store_pending_flush(true);
     return true;
 }
 
+/* Open the database at PATH (creating or migrating it). Returns false with
+ * *ERR (g_free); messages added meanwhile are kept pending and written when
+ * an open succeeds. */
+bool store_open_path(const char *path, char **err)
+{
+    return open_path(path, NULL, err);
+}
+
 /* Open DATA_DIR/<ACCOUNT_JID>.db, creating DATA_DIR (0700). Returns false
  * with *ERR (g_free). */
-bool store_open(const char *data_dir, const char *account_jid, char **err)
+/* The file of ACCOUNT_JID's history in DATA_DIR (g_free). */
+static char *account_db_path(const char *data_dir, const char *account_jid)
 {
-    g_return_val_if_fail(data_dir != NULL && account_jid != NULL, false);
-    if (!paths_ensure_dir(data_dir, err))
-        return false;
     /* A bare JID cannot hold '/', but the name must stay in DATA_DIR
      * whatever it is given. */
     char *name = g_strdup_printf("%s.db", account_jid);
@@ -598,10 +662,37 @@ bool store_open(const char *data_dir, const char *account_jid, char **err)
     if (name[0] == '.')
         name[0] = '_';
     char *path = g_build_filename(data_dir, name, NULL);
-    bool ok = store_open_path(path, err);
-    g_free(path);
     g_free(name);
+    return path;
+}
+
+bool store_open(const char *data_dir, const char *account_jid, char **err)
+{
+    g_return_val_if_fail(data_dir != NULL && account_jid != NULL, false);
+    if (!paths_ensure_dir(data_dir, err))
+        return false;
+    char *path = account_db_path(data_dir, account_jid);
+    bool ok = open_path(path, account_jid, err);
+    g_free(path);
     return ok;
+}
+
+bool store_needs_upgrade(const char *data_dir, const char *account_jid)
+{
+    char *path = account_db_path(data_dir, account_jid);
+    sqlite3 *db = NULL;
+    int version = -1;
+    if (g_file_test(path, G_FILE_TEST_IS_REGULAR) &&
+        sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+            version = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    g_free(path);
+    return version > 0 && version < STORE_SCHEMA_VERSION;
 }
 
 /* Close and open the last path again, keeping the pending queue.
@@ -615,7 +706,7 @@ bool store_reopen(char **err)
     }
     close_db();
     char *path = g_strdup(S.path);
-    bool ok = open_db(path, err);
+    bool ok = open_db(path, NULL, err);
     g_free(path);
     return ok;
 }
@@ -632,6 +723,7 @@ void store_close(void)
     close_db();
     g_clear_pointer(&S.path, g_free);
     g_clear_pointer(&S.open_error, g_free);
+    g_clear_pointer(&S.account, g_free);
     store_fault_reset();
 }
 

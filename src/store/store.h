@@ -90,6 +90,10 @@ store_msg *store_msg_copy(const store_msg *m);
  * keeps messages in memory (store_add still accepts them and keeps them
  * pending). Only one database is open at a time. */
 bool store_open(const char *data_dir, const char *account_jid, char **err);
+
+/* True when ACCOUNT_JID has a history file in DATA_DIR made by an older
+ * natter: opening it converts it, which takes a while for a big one. */
+bool store_needs_upgrade(const char *data_dir, const char *account_jid);
 /* Open a database at an explicit PATH (tests, benchmarks, export tool).
  * Opening again the path already tried keeps the pending messages and
  * writes them; another path drops them (as store_close). A read-only file

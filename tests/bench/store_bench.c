@@ -267,9 +267,11 @@ static struct {
  * (as Profanity's empty-database figure). */
 static void natter_insert_empty(const char *dir, natter_fig *f)
 {
-    char *path = g_build_filename(dir, "natter-small.db", NULL);
+    /* as natter opens it: the file of the account (store_open) */
+    char *small_dir = g_build_filename(dir, "small", NULL);
+    char *path = g_build_filename(small_dir, ME ".db", NULL);
     char *err = NULL;
-    if (!store_open_path(path, &err))
+    if (!store_open(small_dir, ME, &err))
         die("open", err);
     stream s;
     stream_init(&s, SEED, 2000);
@@ -292,13 +294,15 @@ static void natter_insert_empty(const char *dir, natter_fig *f)
         g_remove(p);
         g_free(p);
     }
+    g_rmdir(small_dir);
+    g_free(small_dir);
     g_free(path);
 }
 
-static void natter_insert(const char *path, int64_t n, natter_fig *f)
+static void natter_insert(const char *dir, int64_t n, natter_fig *f)
 {
     char *err = NULL;
-    if (!store_open_path(path, &err))
+    if (!store_open(dir, ME, &err)) /* as natter opens it: the account's file */
         die("open", err);
     stream s;
     stream_init(&s, SEED, n);
@@ -741,7 +745,7 @@ int main(int argc, char **argv)
     queries[5].peer = small;
     int repeats = 21;
 
-    char *path = g_build_filename(dir, "natter.db", NULL);
+    char *path = g_build_filename(dir, ME ".db", NULL);
     printf("natter store benchmark: %" G_GINT64_FORMAT
            " messages, %d peers (%s holds %" G_GINT64_FORMAT "), seed %" G_GUINT64_FORMAT "\n",
            n, NPEERS, BIG_PEER, (n + 9) / 10, SEED);
@@ -751,7 +755,7 @@ int main(int argc, char **argv)
     natter_fig nf = {0};
     double t0 = now_s();
     natter_insert_empty(dir, &nf);
-    natter_insert(path, n, &nf);
+    natter_insert(dir, n, &nf);
     natter_read(path, repeats, &nf);
     double natter_s = now_s() - t0;
     printf("bodies: mean %.0f characters, 5-200\n\n", nf.avg_body);

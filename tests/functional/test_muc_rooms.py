@@ -53,7 +53,8 @@ def stored_bodies(n):
     con = sqlite3.connect(db_path(n), timeout=10)
     try:
         return [(r[0], r[1]) for r in con.execute(
-            "SELECT body, corrected FROM messages WHERE peer = ? ORDER BY ts, id", (ROOM,))]
+            "SELECT body, corrected FROM messages WHERE peer = "
+            "(SELECT peer_key FROM peers WHERE jid = ?) ORDER BY ts, id", (ROOM,))]
     finally:
         con.close()
 

@@ -114,7 +114,8 @@ def test_pgup_through_an_encrypted_archive(prosody_factory, omemo_factory, natte
     scr = wait_main_line(n, r"\? <bob> page %02d OMEMO" % (count - 1), timeout=30)
     con = sqlite3.connect(db_path(n), timeout=10)
     try:
-        stored = con.execute("SELECT count(*) FROM messages WHERE peer = 'bob@localhost'")
+        stored = con.execute("SELECT count(*) FROM messages WHERE peer = "
+                             "(SELECT peer_key FROM peers WHERE jid = 'bob@localhost')")
         assert stored.fetchone()[0] < count     # the older ones are in the archive only
     finally:
         con.close()
@@ -136,7 +137,8 @@ def test_pgup_through_an_encrypted_archive(prosody_factory, omemo_factory, natte
     con = sqlite3.connect(db_path(n), timeout=10)
     try:
         rows = con.execute("SELECT body, encryption, sender_trust FROM messages "
-                           "WHERE peer = 'bob@localhost' ORDER BY ts, id").fetchall()
+                           "WHERE peer = (SELECT peer_key FROM peers WHERE jid = 'bob@localhost') "
+                           "ORDER BY ts, id").fetchall()
     finally:
         con.close()
     assert [r[0] for r in rows] == ["page %02d OMEMO" % i for i in range(count)], rows

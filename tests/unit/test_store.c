@@ -171,7 +171,9 @@ static void test_migrate_v6_one_id_index(void **state)
     assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' "
                                     "AND name IN ('messages_msg_id', 'messages_msg_id_any')"),
                      0);
-    assert_int_equal(sql_int(f->db, "SELECT id FROM messages WHERE peer = 'bob@example.org'"), 41);
+    assert_int_equal(sql_int(f->db, "SELECT id FROM messages WHERE peer = (SELECT peer_key"
+                                    " FROM peers WHERE jid = 'bob@example.org')"),
+                     41);
     store_msg *m = mk(ALICE, ALICE "/a", "first kettle", 1000, NULL, NULL, NULL, "M1");
     assert_int_equal(store_add(m, NULL), STORE_DUPLICATE);
     assert_int_equal(m->rowid, 40);
@@ -308,12 +310,13 @@ static void test_query_plans_use_indexes(void **state)
         g_free(sql);
     }
     /* The lookups that matter use the index made for them. */
-#define BY_MSGID "SEARCH messages USING INDEX messages_msg_id_peer (msg_id=? AND peer=?)"
+#define BY_MSGID "SEARCH messages USING INDEX messages_by_msg_id (msg_id=?)"
 #define BY_ORIGIN "SEARCH messages USING INDEX messages_origin_id (peer=? AND origin_id=?)"
     static const struct {
         store_stmt_id id;
         const char *plan; /* every line of the plan, joined by '|' */
     } expect[] = {
+        /* the account, once per statement (a stanza-id it gave, in short) */
         {ST_DUP_STANZA, "SEARCH messages USING INDEX messages_stanza_id (stanza_id=?)"},
         {ST_DUP_ORIGIN, "COMPOUND QUERY|LEFT-MOST SUBQUERY|" BY_ORIGIN "|UNION ALL|" BY_MSGID},
         {ST_DUP_MSGID, BY_MSGID},
@@ -340,9 +343,19 @@ static void test_query_plans_use_indexes(void **state)
         assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
         GString *plan = g_string_new(NULL);
         while (sqlite3_step(st) == SQLITE_ROW) {
+            const char *d = (const char *)sqlite3_column_text(st, 3);
+            /* a conversation's number, its JID, the account: lookups by
+             * key, left out */
+            if (g_str_has_prefix(d, "SCALAR SUBQUERY ") ||
+                g_str_has_prefix(d, "CORRELATED SCALAR SUBQUERY ") ||
+                strcmp(d, "SEARCH peers USING COVERING INDEX sqlite_autoindex_peers_1 (jid=?)") ==
+                    0 ||
+                strcmp(d, "SEARCH peers USING INTEGER PRIMARY KEY (rowid=?)") == 0 ||
+                strcmp(d, "SEARCH state USING PRIMARY KEY (key=?)") == 0)
+                continue;
             if (plan->len)
                 g_string_append_c(plan, '|');
-            g_string_append(plan, (const char *)sqlite3_column_text(st, 3));
+            g_string_append(plan, d);
         }
         if (strcmp(plan->str, expect[i].plan) != 0)
             fail_msg("statement %d: plan '%s', expected '%s'", expect[i].id, plan->str,
