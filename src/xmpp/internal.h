@@ -250,6 +250,8 @@ typedef struct {
     unsigned rejoin_timer;    /* rejoin after the service shut down (332) */
     unsigned rejoin_attempts; /* failed rejoins since then (the backoff) */
     bool rejoin_pending;      /* a 332 rejoin is under way: retry on failure */
+    gint64 joined_us;         /* when the room last let us in (monotonic) */
+    unsigned quick_removals;  /* removals (332, 333) each soon after a join */
     const char *rejoin_why;   /* why we were out of the room (static text) */
 } muc_proto;
 

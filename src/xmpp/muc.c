@@ -17,6 +17,9 @@
 #include "model/muc.h"
 
 #define SELFPING_TIMEOUT_MS 30000
+/* A removal this soon after the room let us in counts as a quick one
+ * (nx_muc_rejoin_later). */
+#define QUICK_REMOVAL_US ((gint64)60 * G_USEC_PER_SEC)
 
 static char *service;          /* the server's MUC service, once found */
 static int disco_pending = -1; /* service lookups out (-1: not started) */
@@ -514,8 +517,14 @@ bool nx_muc_rejoin_later(muc_room *r, bool after_shutdown)
 {
     muc_proto *p = nx_muc_proto(r->jid);
     if (after_shutdown) {
+        /* A room that removes us again each time soon after we are back
+         * is not retried every two seconds for ever: those removals add
+         * up in the backoff; a removal after a settled stay starts it
+         * afresh. */
+        bool quick = p->joined_us && g_get_monotonic_time() - p->joined_us < QUICK_REMOVAL_US;
+        p->quick_removals = quick ? p->quick_removals + 1 : 0;
         p->rejoin_pending = true;
-        p->rejoin_attempts = 0;
+        p->rejoin_attempts = p->quick_removals;
     } else if (!p->rejoin_pending || !r->wanted) {
         return false;
     }
@@ -540,6 +549,7 @@ bool nx_muc_rejoin_later(muc_room *r, bool after_shutdown)
 
 static void rejoin_cancel(muc_proto *p)
 {
+    p->quick_removals = 0;
     if (p->rejoin_timer)
         loop_cancel_timer(p->rejoin_timer);
     p->rejoin_timer = 0;

@@ -201,6 +201,7 @@ static void handle_self(xmpp_conn_t *c, muc_room *r, const char *nick, xmpp_stan
     muc_proto *p = nx_muc_proto(r->jid);
     p->rejoin_pending = false;
     p->rejoin_attempts = 0;
+    p->joined_us = g_get_monotonic_time();
     nx_muc_room_event(MUC_EV_JOINED, r, r->nick, NULL, NULL, NULL);
     if (u->codes[201])
         nx_muc_accept_instant(c, r);

@@ -15,7 +15,8 @@ from harness import wait_until
 from harness.history_helpers import db_path
 from harness.fakeserver import FakeServer
 from harness.proxy import Proxy
-from screen import CONNECTED, count_in_main, main_has, main_rows, main_text, wait_main_line
+from screen import (CONNECTED, count_in_main, main_has, main_rows, main_text, squash,
+                    wait_main_line)
 
 RESUMED = "session resumed"
 # Short keepalives so that a dead connection is noticed within seconds.
@@ -357,6 +358,39 @@ def test_room_that_lost_contact_is_rejoined(prosody_factory, natter_factory, occ
                             "not reach natter"), main_text(n, scr)
     assert main_has(n, scr, "Rejoining lobby@conference.localhost: the room had lost contact "
                             "with natter"), main_text(n, scr)
+
+
+
+@pytest.mark.time_limit(90)
+def test_room_that_removes_natter_again_and_again_is_retried_less_often(
+        prosody_factory, natter_factory, occupant_factory):
+    """A room that removes natter (333) again soon after each rejoin: the waits
+    grow (2, 4, 8 s ...) instead of a rejoin every two seconds for ever."""
+    p = prosody_factory(muc=True, muc_modules=("test_muc_bounce",))
+    carol = occupant_factory("carol", p)
+    carol.create("lobby", "carol", persistent=True)
+    n = natter_factory(p)
+    n.wait_for(CONNECTED, timeout=15)
+    n.type_line("/join lobby@conference.localhost")
+    n.wait_for(lambda s: main_has(n, s, "You joined lobby@conference.localhost as alice"),
+               timeout=15)
+    carol.wait_for_occupant("lobby", "alice")
+    waits = []
+    for _ in range(3):
+        since = time.monotonic()
+        carol.iq("lobby@conference.localhost",
+                 "<bounce xmlns='urn:natter:test:muc-bounce' nick='alice'/>")
+        carol.wait_for_occupant("lobby", "alice", ptype="unavailable", since=since)
+
+        def announced():
+            found = re.findall(r"Joininglobby@conference\.localhostagainin(\d+)second",
+                               squash(main_text(n, n.screen())))
+            return found if len(found) > len(waits) else None
+        waits.append(int(wait_until(announced, timeout=10)[-1]))
+        if len(waits) < 3:
+            carol.wait_for_occupant("lobby", "alice", since=since, timeout=20)
+    # each about twice the one before (+-25%); before, 2 s every time
+    assert waits[0] < waits[1] < waits[2] and waits[2] >= 6, waits
 
 
 # ---------------------------------------------------------------- hostile servers
