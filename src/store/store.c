@@ -101,9 +101,7 @@ static const char *const sql_text[ST__COUNT] = {
      * gone is left out. */
     [ST_PEERS] = "SELECT jid, (SELECT max(ts) FROM messages m WHERE m.peer = p.peer_key) AS last"
                  " FROM peers p WHERE last IS NOT NULL ORDER BY last DESC, jid",
-    [ST_SEARCH_ALL] = "SELECT m.id, " PEER_JID("m.peer") ", m.sender, m.outgoing, m.body, m.ts, m.stanza_id, "
-                      "m.stanza_id_by, m.origin_id, m.msg_id, m.encryption, m.receipt, "
-                      "m.corrected, m.original_body, m.retracted, m.from_archive "
+    [ST_SEARCH_ALL] = "SELECT " STORE_MSG_COLS_OF("m.") " "
                       "FROM messages_fts f JOIN messages m ON m.id = f.rowid "
                       "WHERE messages_fts MATCH ?1 ORDER BY f.rowid DESC LIMIT ?2",
     /* search in one conversation: search.c walks the matches itself */

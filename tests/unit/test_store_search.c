@@ -163,6 +163,28 @@ static void test_search(void **state)
     g_ptr_array_unref(r);
 }
 
+/* A search in all chats gives whole messages, like one in a chat: who
+ * wrote a room message (its author key) and the rest of the row. */
+static void test_search_all_gives_whole_rows(void **state)
+{
+    const char *room = "room@conference.example.org";
+    store_msg *m = mk(room, "room@conference.example.org/carol", "lunch in the park", T0, "s1",
+                      room, NULL, "m1");
+    m->author = g_strdup("room@conference.example.org/carol");
+    add_expect(m, STORE_ADDED);
+    for (int i = 0; i < 2; i++) {
+        char *err = NULL;
+        GPtrArray *r = store_search("park", i ? room : NULL, 10, &err);
+        assert_bodies(r, "lunch in the park");
+        store_msg *got = g_ptr_array_index(r, 0);
+        assert_string_equal(got->peer, room);
+        assert_string_equal(got->sender, "room@conference.example.org/carol");
+        assert_non_null(got->author);
+        assert_string_equal(got->author, "room@conference.example.org/carol");
+        g_ptr_array_unref(r);
+    }
+}
+
 /* Words inside runs of text without spaces: found as substrings, with
  * the other rules (AND, phrases, one conversation) as for other words. */
 static void test_search_unspaced(void **state)
@@ -426,6 +448,7 @@ int main(void)
         cmocka_unit_test(test_fts_query_building),
         cmocka_unit_test(test_query_unspaced),
         cmocka_unit_test_setup_teardown(test_search_unspaced, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(test_search_all_gives_whole_rows, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_unspaced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search, setup_open, teardown),
         cmocka_unit_test_setup_teardown(test_batch_indexes_once, setup_open, teardown),
