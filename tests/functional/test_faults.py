@@ -325,13 +325,9 @@ def test_server_restart_while_a_contact_sends_20(prosody_factory, natter_factory
     assert [rows.index(b) for b in want[-12:]] == sorted(rows.index(b) for b in want[-12:])
 
 
-@pytest.mark.time_limit(90)
-def test_room_that_lost_contact_is_rejoined(prosody_factory, natter_factory, occupant_factory):
-    """When a stanza the room sent natter bounces (natter's connection dropped, its
-    server restarted), Prosody removes natter with status 333 "Kicked: recipient
-    unavailable". natter did not leave: it must join again by itself and get what
-    was said meanwhile. (Seen during a server restart under load: natter took 333
-    for leaving the room, and after the reconnect never rejoined it.)"""
+def natter_in_bouncing_room(prosody_factory, natter_factory, occupant_factory):
+    """natter joined to carol's room lobby on a Prosody whose rooms can be made to
+    bounce an occupant (mod_test_muc_bounce); returns (natter, carol)."""
     p = prosody_factory(muc=True, muc_modules=("test_muc_bounce",))
     carol = occupant_factory("carol", p)
     carol.create("lobby", "carol", persistent=True)
@@ -341,6 +337,17 @@ def test_room_that_lost_contact_is_rejoined(prosody_factory, natter_factory, occ
     n.wait_for(lambda s: main_has(n, s, "You joined lobby@conference.localhost as alice"),
                timeout=15)
     carol.wait_for_occupant("lobby", "alice")
+    return n, carol
+
+
+@pytest.mark.time_limit(90)
+def test_room_that_lost_contact_is_rejoined(prosody_factory, natter_factory, occupant_factory):
+    """When a stanza the room sent natter bounces (natter's connection dropped, its
+    server restarted), Prosody removes natter with status 333 "Kicked: recipient
+    unavailable". natter did not leave: it must join again by itself and get what
+    was said meanwhile. (Seen during a server restart under load: natter took 333
+    for leaving the room, and after the reconnect never rejoined it.)"""
+    n, carol = natter_in_bouncing_room(prosody_factory, natter_factory, occupant_factory)
     carol.say("lobby", "room line before", wait=True)
     wait_until(lambda: stored(n, "room line before") == ["room line before"], timeout=10)
     since = time.monotonic()
@@ -366,15 +373,7 @@ def test_room_that_removes_natter_again_and_again_is_retried_less_often(
         prosody_factory, natter_factory, occupant_factory):
     """A room that removes natter (333) again soon after each rejoin: the waits
     grow (2, 4, 8 s ...) instead of a rejoin every two seconds for ever."""
-    p = prosody_factory(muc=True, muc_modules=("test_muc_bounce",))
-    carol = occupant_factory("carol", p)
-    carol.create("lobby", "carol", persistent=True)
-    n = natter_factory(p)
-    n.wait_for(CONNECTED, timeout=15)
-    n.type_line("/join lobby@conference.localhost")
-    n.wait_for(lambda s: main_has(n, s, "You joined lobby@conference.localhost as alice"),
-               timeout=15)
-    carol.wait_for_occupant("lobby", "alice")
+    n, carol = natter_in_bouncing_room(prosody_factory, natter_factory, occupant_factory)
     waits = []
     for _ in range(3):
         since = time.monotonic()
