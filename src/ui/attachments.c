@@ -8,7 +8,8 @@
 #include "store/attachments.h"
 #include "store/store.h"
 
-#define ATTACH_ID_FMT "attach-%lld"
+#define ATTACH_ID_PREFIX "attach-"
+#define ATTACH_ID_FMT ATTACH_ID_PREFIX "%lld"
 
 static char *attach_text(const store_attachment *a)
 {
@@ -68,7 +69,7 @@ void attach_refresh(win_t *w, win_line *msg)
         /* No file any more: its line, right under the message, goes. */
         GList *next = at->next;
         win_line *l = next ? next->data : NULL;
-        if (l && l->kind == LINE_INFO && l->id && g_str_has_prefix(l->id, "attach-")) {
+        if (l && l->kind == LINE_INFO && l->id && g_str_has_prefix(l->id, ATTACH_ID_PREFIX)) {
             g_queue_delete_link(&w->lines, next);
             win_line_free(l);
             win_touch();
